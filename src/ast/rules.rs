@@ -1,0 +1,98 @@
+//! Rules (`TRIGGER, [if CONDITION,] ACTION.`), their triggers and actions, and guards.
+
+use serde::Serialize;
+
+use super::{CustomerCondition, Duration, InvoiceCondition, MoneyAmount, Name, Weekday};
+use crate::source::Span;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Rule {
+    pub trigger: Trigger,
+    pub condition: Option<RuleCondition>,
+    pub action: Action,
+    pub span: Span,
+}
+
+/// `if more than $5,000 is outstanding` (also `when …`), or `unless …`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RuleCondition {
+    pub unless: bool,
+    pub condition: InvoiceCondition,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Trigger {
+    pub kind: TriggerKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum TriggerKind {
+    /// `3 days before the due date`
+    BeforeDue { offset: Duration },
+    /// `on the due date`
+    OnDue,
+    /// `1 day after the due date`, `at 30 days overdue`
+    Overdue { offset: Duration },
+    /// `every 7 days from 8 to 29 days overdue`; open-ended (`… after 60 days overdue`) without
+    /// `until`.
+    Repeating { interval: Duration, from: Duration, until: Option<Duration> },
+    /// `5 days after the invoice date`
+    AfterIssue { offset: Duration },
+    /// `every Monday` (statements)
+    Weekly { day: Weekday },
+    /// `on the 1st of every month` (statements)
+    Monthly { day: DayOfMonth },
+}
+
+impl TriggerKind {
+    /// Calendar triggers act on a customer's whole account; the others on one invoice.
+    pub fn is_calendar(&self) -> bool {
+        matches!(self, TriggerKind::Weekly { .. } | TriggerKind::Monthly { .. })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum DayOfMonth {
+    Day(u32),
+    Last,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Action {
+    pub kind: ActionKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum ActionKind {
+    /// `send the "friendly-reminder" email [and copy "ap@acme.example"]`
+    Email { template: Name, copy: Vec<Name> },
+    /// `create a call task for "Sam"`
+    CallTask { assignee: Name },
+    /// `escalate to "Dana"`
+    Escalate { to: Name },
+    /// `stop chasing`
+    StopChasing,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Guard {
+    pub kind: GuardKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum GuardKind {
+    /// `Don't contact customers in the contact group "Do not chase".`
+    DoNotContact { condition: CustomerCondition },
+    /// `Stop chasing disputed invoices.`
+    StopDisputed,
+    /// `When a customer promises to pay, pause chasing until 2 days after the promised date.`
+    PauseOnPromise { grace: Duration },
+    /// `If a promise is broken, send the "broken-promise" email.`
+    BrokenPromise { action: Action },
+    /// `Ignore invoices with less than $20 outstanding.` in a rules section: for its customers only.
+    MinimumAmount { amount: MoneyAmount },
+}

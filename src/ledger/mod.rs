@@ -1,0 +1,5 @@
+//! Domain types shared by every phase: currencies and money.
+
+pub mod currency;
+
+pub use currency::CurrencyCode;

@@ -1,0 +1,13 @@
+//! CollectIQ: accounts-receivable collections for Xero, driven by strategies written in plain
+//! language.
+//!
+//! The pipeline: `syntax` reads a strategy into an [`ast::Strategy`], `check` finds what is
+//! wrong with it, and `format` writes it back in canonical phrasing. Every phase reports through
+//! one [`diagnostics::Diagnostic`] type.
+
+pub mod ast;
+pub mod diagnostics;
+pub mod ledger;
+pub mod source;
+pub mod suggest;
+pub mod syntax;

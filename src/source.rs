@@ -1,0 +1,152 @@
+//! Source files and the byte spans that point into them.
+
+use std::fmt;
+use std::ops::Range;
+
+use serde::{Serialize, Serializer};
+
+/// A half-open byte range `start..end` in one source file.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub const fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    pub fn range(&self) -> Range<usize> {
+        self.start..self.end
+    }
+}
+
+impl From<Range<usize>> for Span {
+    fn from(range: Range<usize>) -> Self {
+        Span::new(range.start, range.end)
+    }
+}
+
+/// Lets chumsky hand out our spans directly.
+impl chumsky::span::Span for Span {
+    type Context = ();
+    type Offset = usize;
+
+    fn new((): (), range: Range<usize>) -> Self {
+        Span::from(range)
+    }
+
+    fn context(&self) {}
+
+    fn start(&self) -> usize {
+        self.start
+    }
+
+    fn end(&self) -> usize {
+        self.end
+    }
+}
+
+impl fmt::Debug for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}..{}", self.start, self.end)
+    }
+}
+
+/// Spans serialize as `"start..end"`, which keeps AST snapshots readable.
+impl Serialize for Span {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&format_args!("{}..{}", self.start, self.end))
+    }
+}
+
+/// A 1-based line and column; the column counts characters, as editors do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineColumn {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// The text of one strategy (or template) file with the name it is shown under.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    name: String,
+    text: String,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        let text = text.into();
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(at, _)| at + 1))
+            .collect();
+        SourceFile { name: name.into(), text, line_starts }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The text under `span`, clamped to the file and to character boundaries.
+    pub fn slice(&self, span: Span) -> &str {
+        let end = floor_char_boundary(&self.text, span.end.min(self.text.len()));
+        let start = floor_char_boundary(&self.text, span.start.min(end));
+        &self.text[start..end]
+    }
+
+    pub fn line_column(&self, offset: usize) -> LineColumn {
+        let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
+        let line_index = self.line_starts.partition_point(|&start| start <= offset) - 1;
+        let line_start = self.line_starts[line_index];
+        let column = self.text[line_start..offset].chars().count() + 1;
+        LineColumn { line: line_index + 1, column }
+    }
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_and_columns_are_one_based_and_count_characters() {
+        let file = SourceFile::new("x.strategy", "ab\n“é” x\n");
+        assert_eq!(file.line_column(0), LineColumn { line: 1, column: 1 });
+        assert_eq!(file.line_column(3), LineColumn { line: 2, column: 1 });
+        let x = file.text().find('x').unwrap();
+        assert_eq!(file.line_column(x), LineColumn { line: 2, column: 5 });
+        assert_eq!(file.line_column(file.text().len()), LineColumn { line: 3, column: 1 });
+    }
+
+    #[test]
+    fn slices_never_split_a_character() {
+        let file = SourceFile::new("x", "“é”");
+        assert_eq!(file.slice(Span::new(1, 4)), "");
+        assert_eq!(file.slice(Span::new(0, 100)), "“é”");
+    }
+}

@@ -1,0 +1,65 @@
+//! Guards: sentences that hold rules back.
+
+use chumsky::prelude::*;
+
+use super::super::keyword::Keyword as K;
+use super::super::support::*;
+use super::actions::action;
+use super::segments::customer_condition;
+use super::settings::negation;
+use super::values::duration;
+use crate::ast::{Duration, Guard, GuardKind, Unit};
+use crate::source::Span;
+
+/// `guard = do_not_contact | dispute_guard | promise_pause | broken_promise ;`
+pub fn guard<'a>() -> Production<'a, Guard> {
+    choice((do_not_contact(), dispute_guard(), promise_pause(), broken_promise()))
+        .map_with(|kind, e| Guard { kind, span: e.span() })
+        .boxed()
+}
+
+/// `do_not_contact = ( negation | "never" ) , "contact" , customer_condition ;`
+pub fn do_not_contact<'a>() -> Production<'a, GuardKind> {
+    negation()
+        .or(kw(K::Never).ignored())
+        .then(kw(K::Contact))
+        .ignore_then(customer_condition())
+        .map(|condition| GuardKind::DoNotContact { condition })
+        .boxed()
+}
+
+/// `dispute_guard = "stop" , "chasing" , "disputed" , "invoice" ;`
+pub fn dispute_guard<'a>() -> Production<'a, GuardKind> {
+    kws([K::Stop, K::Chasing, K::Disputed, K::Invoice]).to(GuardKind::StopDisputed).boxed()
+}
+
+/// `promise_pause = "when" , [ ARTICLE ] , "customer" , "promises" , "to" , "pay" , [ "," ] ,
+/// "pause" , "chasing" , "until" , [ duration , "after" ] , [ ARTICLE ] , "promised" , "date" ;`
+pub fn promise_pause<'a>() -> Production<'a, GuardKind> {
+    let grace = duration().then_ignore(kw(K::After)).or_not();
+    kw(K::When)
+        .then(article())
+        .then(kws([K::Customer, K::Promises, K::To, K::Pay]))
+        .then(optional_comma())
+        .then(kws([K::Pause, K::Chasing, K::Until]))
+        .ignore_then(grace)
+        .then_ignore(article().then(kws([K::Promised, K::Date])))
+        .map_with(|grace, e| {
+            // "until the promised date" is a grace of no days, placed where the date is named.
+            let end = e.span().end;
+            let grace = grace.unwrap_or(Duration { count: 0, unit: Unit::Day, span: Span::new(end, end) });
+            GuardKind::PauseOnPromise { grace }
+        })
+        .boxed()
+}
+
+/// `broken_promise = "if" , [ ARTICLE ] , "promise" , "is" , "broken" , [ "," ] , action ;`
+pub fn broken_promise<'a>() -> Production<'a, GuardKind> {
+    kw(K::If)
+        .then(article())
+        .then(kws([K::Promise, K::Is, K::Broken]))
+        .then(optional_comma())
+        .ignore_then(action())
+        .map(|action| GuardKind::BrokenPromise { action })
+        .boxed()
+}

@@ -1,0 +1,50 @@
+//! Reading a strategy: the lexer (logos) turns text into tokens, the parser (chumsky) turns
+//! tokens into the [`Strategy`] tree. Both report every problem they meet and carry on, so one
+//! run shows all the errors in a file.
+
+pub mod error;
+mod grammar;
+pub mod keyword;
+pub mod lexer;
+mod support;
+pub mod token;
+
+use chumsky::input::Input;
+use chumsky::Parser;
+
+use crate::ast::Strategy;
+use crate::diagnostics::Diagnostic;
+use crate::source::Span;
+
+/// What reading a file gives: the tree (unless the file is too broken to have one), the
+/// comments (for `fmt`) and the problems found.
+#[derive(Debug)]
+pub struct Parsed {
+    pub strategy: Option<Strategy>,
+    pub comments: Vec<Span>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Parsed {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+pub fn parse(text: &str) -> Parsed {
+    let lexed = lexer::lex(text);
+    let mut diagnostics: Vec<Diagnostic> =
+        lexed.errors.iter().map(|(error, span)| error.to_diagnostic(*span)).collect();
+    let end = Span::new(text.len(), text.len());
+    let (strategy, errors) = grammar::strategy().parse(lexed.tokens.as_slice().split_token_span(end)).into_output_errors();
+    diagnostics.extend(
+        errors
+            .iter()
+            // The lexer has already explained text it could not read.
+            .filter(|error| !error.is_about_invalid_text())
+            .map(|error| error.to_diagnostic()),
+    );
+    crate::diagnostics::sort(&mut diagnostics);
+    diagnostics.dedup();
+    Parsed { strategy: strategy.flatten(), comments: lexed.comments, diagnostics }
+}
