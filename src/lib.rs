@@ -6,8 +6,12 @@
 //! one [`diagnostics::Diagnostic`] type.
 
 pub mod ast;
+pub mod check;
+pub mod cli;
 pub mod diagnostics;
+pub mod format;
 pub mod ledger;
 pub mod source;
 pub mod suggest;
 pub mod syntax;
+pub mod template;

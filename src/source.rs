@@ -95,7 +95,11 @@ impl SourceFile {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(at, _)| at + 1))
             .collect();
-        SourceFile { name: name.into(), text, line_starts }
+        SourceFile {
+            name: name.into(),
+            text,
+            line_starts,
+        }
     }
 
     pub fn name(&self) -> &str {
@@ -118,7 +122,10 @@ impl SourceFile {
         let line_index = self.line_starts.partition_point(|&start| start <= offset) - 1;
         let line_start = self.line_starts[line_index];
         let column = self.text[line_start..offset].chars().count() + 1;
-        LineColumn { line: line_index + 1, column }
+        LineColumn {
+            line: line_index + 1,
+            column,
+        }
     }
 }
 
@@ -140,7 +147,10 @@ mod tests {
         assert_eq!(file.line_column(3), LineColumn { line: 2, column: 1 });
         let x = file.text().find('x').unwrap();
         assert_eq!(file.line_column(x), LineColumn { line: 2, column: 5 });
-        assert_eq!(file.line_column(file.text().len()), LineColumn { line: 3, column: 1 });
+        assert_eq!(
+            file.line_column(file.text().len()),
+            LineColumn { line: 3, column: 1 }
+        );
     }
 
     #[test]

@@ -7,8 +7,8 @@ mod json;
 
 use serde::Serialize;
 
-pub use human::{render_human, Style};
-pub use json::{render_json, JsonDiagnostic};
+pub use human::{Style, render_human};
+pub use json::{JsonDiagnostic, render_json};
 
 use crate::source::{SourceFile, Span};
 
@@ -61,7 +61,10 @@ impl Diagnostic {
             code,
             message: message.into(),
             file: FileId::default(),
-            primary: Label { span, text: String::new() },
+            primary: Label {
+                span,
+                text: String::new(),
+            },
             secondary: Vec::new(),
             help: None,
         }
@@ -83,7 +86,10 @@ impl Diagnostic {
     }
 
     pub fn with_secondary(mut self, span: Span, text: impl Into<String>) -> Self {
-        self.secondary.push(Label { span, text: text.into() });
+        self.secondary.push(Label {
+            span,
+            text: text.into(),
+        });
         self
     }
 
@@ -117,7 +123,11 @@ impl Sources {
 /// Sorts diagnostics the way people read a file: by file, then position, errors first at a tie.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
-        (a.file, a.primary.span.start, a.severity, a.primary.span.end)
-            .cmp(&(b.file, b.primary.span.start, b.severity, b.primary.span.end))
+        (a.file, a.primary.span.start, a.severity, a.primary.span.end).cmp(&(
+            b.file,
+            b.primary.span.start,
+            b.severity,
+            b.primary.span.end,
+        ))
     });
 }

@@ -1,9 +1,9 @@
 //! Syntax errors: what the parser expected, what it found, and how to say so in plain words.
 
+use chumsky::DefaultExpected;
 use chumsky::error::LabelError;
 use chumsky::input::Input;
 use chumsky::util::MaybeRef;
-use chumsky::DefaultExpected;
 
 use super::keyword::Keyword;
 use super::token::Token;
@@ -61,7 +61,9 @@ impl Expected {
             Token::OpenParen => Expected::OpenParen,
             Token::CloseParen => Expected::CloseParen,
             Token::Newline => Expected::EndOfSentence,
-            Token::Article(_) | Token::Word(_) | Token::BareEmail(_) | Token::Invalid => return None,
+            Token::Article(_) | Token::Word(_) | Token::BareEmail(_) | Token::Invalid => {
+                return None;
+            }
         })
     }
 
@@ -84,8 +86,12 @@ impl Expected {
             Expected::TextMatch => "\"contains\", \"starts with\", \"ends with\" or \"is\"",
             Expected::Trigger => "when to act, such as \"3 days after the due date\"",
             Expected::Action => "what to do, such as \"send the \"reminder\" email\"",
-            Expected::CustomerCondition => "a condition on customers, such as \"customers in the contact group \"VIP\"\"",
-            Expected::InvoiceCondition => "a condition on the invoice, such as \"more than $5,000 is outstanding\"",
+            Expected::CustomerCondition => {
+                "a condition on customers, such as \"customers in the contact group \"VIP\"\""
+            }
+            Expected::InvoiceCondition => {
+                "a condition on the invoice, such as \"more than $5,000 is outstanding\""
+            }
             Expected::SegmentName => "a segment name",
             Expected::Sentence => "a sentence",
             Expected::Heading => "a heading such as \"Settings:\"",
@@ -102,20 +108,55 @@ impl Expected {
 
     /// Words this stands for, to suggest when a user's word is a near miss.
     fn candidate_words(self) -> Vec<&'static str> {
-        let keywords = |list: &[Keyword]| list.iter().flat_map(|k| k.spellings().iter().copied()).collect();
+        let keywords = |list: &[Keyword]| {
+            list.iter()
+                .flat_map(|k| k.spellings().iter().copied())
+                .collect()
+        };
         match self {
             Expected::Keyword(keyword) => keyword.spellings().to_vec(),
             Expected::Weekday => keywords(&Keyword::WEEKDAYS),
             Expected::Month => keywords(&Keyword::MONTHS),
-            Expected::Unit | Expected::Duration => {
-                keywords(&[Keyword::Day, Keyword::Business, Keyword::Week, Keyword::Fortnight, Keyword::Month, Keyword::Year])
-            }
-            Expected::Comparison => keywords(&[Keyword::More, Keyword::Less, Keyword::At, Keyword::Over, Keyword::Under]),
-            Expected::TextMatch => keywords(&[Keyword::Contains, Keyword::Starts, Keyword::Ends, Keyword::Is]),
+            Expected::Unit | Expected::Duration => keywords(&[
+                Keyword::Day,
+                Keyword::Business,
+                Keyword::Week,
+                Keyword::Fortnight,
+                Keyword::Month,
+                Keyword::Year,
+            ]),
+            Expected::Comparison => keywords(&[
+                Keyword::More,
+                Keyword::Less,
+                Keyword::At,
+                Keyword::Over,
+                Keyword::Under,
+            ]),
+            Expected::TextMatch => keywords(&[
+                Keyword::Contains,
+                Keyword::Starts,
+                Keyword::Ends,
+                Keyword::Is,
+            ]),
             Expected::Sentence => keywords(SENTENCE_STARTS),
             Expected::Heading => keywords(&[Keyword::Settings, Keyword::Segments, Keyword::For]),
-            Expected::Trigger => keywords(&[Keyword::Before, Keyword::After, Keyword::Overdue, Keyword::When, Keyword::Every, Keyword::On, Keyword::At]),
-            Expected::Action => keywords(&[Keyword::Send, Keyword::Create, Keyword::Ask, Keyword::Assign, Keyword::Escalate, Keyword::Stop]),
+            Expected::Trigger => keywords(&[
+                Keyword::Before,
+                Keyword::After,
+                Keyword::Overdue,
+                Keyword::When,
+                Keyword::Every,
+                Keyword::On,
+                Keyword::At,
+            ]),
+            Expected::Action => keywords(&[
+                Keyword::Send,
+                Keyword::Create,
+                Keyword::Ask,
+                Keyword::Assign,
+                Keyword::Escalate,
+                Keyword::Stop,
+            ]),
             _ => Vec::new(),
         }
     }
@@ -161,7 +202,11 @@ const SENTENCE_STARTS: &[Keyword] = &[
 /// `expected` lists everything that would have worked there.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SyntaxError<'src> {
-    Unexpected { span: Span, found: Option<Token<'src>>, expected: Vec<Expected> },
+    Unexpected {
+        span: Span,
+        found: Option<Token<'src>>,
+        expected: Vec<Expected>,
+    },
     /// A problem found while assembling the tree, such as a rule under "Settings:".
     Custom(Box<Diagnostic>),
 }
@@ -173,13 +218,23 @@ impl<'src> SyntaxError<'src> {
 
     /// Whether this error is about text the lexer already reported as unreadable.
     pub fn is_about_invalid_text(&self) -> bool {
-        matches!(self, SyntaxError::Unexpected { found: Some(Token::Invalid), .. })
+        matches!(
+            self,
+            SyntaxError::Unexpected {
+                found: Some(Token::Invalid),
+                ..
+            }
+        )
     }
 
     pub fn to_diagnostic(&self) -> Diagnostic {
         match self {
             SyntaxError::Custom(diagnostic) => (**diagnostic).clone(),
-            SyntaxError::Unexpected { span, found, expected } => unexpected(*span, found.as_ref(), expected),
+            SyntaxError::Unexpected {
+                span,
+                found,
+                expected,
+            } => unexpected(*span, found.as_ref(), expected),
         }
     }
 }
@@ -190,29 +245,47 @@ fn unexpected(span: Span, found: Option<&Token<'_>>, expected: &[Expected]) -> D
     expected.dedup();
     let wanted = describe_list(&expected);
     let (code, message) = match found {
-        None => ("unexpected-end", "the file ends in the middle of a sentence".to_string()),
-        Some(Token::Newline) | Some(Token::FullStop) => ("incomplete-sentence", "this sentence stops before it is complete".to_string()),
-        Some(token @ (Token::Word(_) | Token::Keyword(_) | Token::Article(_))) => {
-            ("unexpected-word", format!("I don't understand {token} here"))
-        }
+        None => (
+            "unexpected-end",
+            "the file ends in the middle of a sentence".to_string(),
+        ),
+        Some(Token::Newline) | Some(Token::FullStop) => (
+            "incomplete-sentence",
+            "this sentence stops before it is complete".to_string(),
+        ),
+        Some(token @ (Token::Word(_) | Token::Keyword(_) | Token::Article(_))) => (
+            "unexpected-word",
+            format!("I don't understand {token} here"),
+        ),
         Some(token) => ("unexpected-token", format!("I didn't expect {token} here")),
     };
-    let label = if wanted.is_empty() { String::new() } else { format!("expected {wanted}") };
-    Diagnostic::error(code, message, span).with_label(label).with_help_opt(help(found, &expected))
+    let label = if wanted.is_empty() {
+        String::new()
+    } else {
+        format!("expected {wanted}")
+    };
+    Diagnostic::error(code, message, span)
+        .with_label(label)
+        .with_help_opt(help(found, &expected))
 }
 
 fn help(found: Option<&Token<'_>>, expected: &[Expected]) -> Option<String> {
     let wants = |e: Expected| expected.contains(&e);
     match found {
-        Some(Token::BareEmail(address)) => Some(format!("write addresses in double quotes: \"{address}\"")),
+        Some(Token::BareEmail(address)) => {
+            Some(format!("write addresses in double quotes: \"{address}\""))
+        }
         Some(Token::Word(word)) if wants(Expected::Name) || wants(Expected::SegmentName) => {
-            suggest_word(word, expected).or_else(|| Some(format!("names go in double quotes: \"{word}\"")))
+            suggest_word(word, expected)
+                .or_else(|| Some(format!("names go in double quotes: \"{word}\"")))
         }
         Some(Token::Keyword(keyword)) if wants(Expected::SegmentName) => Some(format!(
             "\"{}\" is a word the language uses; write the segment name in double quotes",
             keyword.canonical()
         )),
-        Some(Token::Newline) => Some("a sentence must fit on one line; end it with a full stop".to_string()),
+        Some(Token::Newline) => {
+            Some("a sentence must fit on one line; end it with a full stop".to_string())
+        }
         Some(token) => token.word().and_then(|word| suggest_word(word, expected)),
         None => None,
     }
@@ -252,11 +325,19 @@ where
     fn merge(self, other: Self) -> Self {
         match (self, other) {
             (
-                SyntaxError::Unexpected { span, found, mut expected },
+                SyntaxError::Unexpected {
+                    span,
+                    found,
+                    mut expected,
+                },
                 SyntaxError::Unexpected { expected: more, .. },
             ) => {
                 expected.extend(more);
-                SyntaxError::Unexpected { span, found, expected }
+                SyntaxError::Unexpected {
+                    span,
+                    found,
+                    expected,
+                }
             }
             // A specific complaint (a whole number was needed, …) says more than a list.
             (custom @ SyntaxError::Custom(_), _) | (_, custom @ SyntaxError::Custom(_)) => custom,
@@ -281,7 +362,11 @@ where
                 _ => None,
             })
             .collect();
-        SyntaxError::Unexpected { span, found: found.map(|t| *t), expected }
+        SyntaxError::Unexpected {
+            span,
+            found: found.map(|t| *t),
+            expected,
+        }
     }
 }
 
@@ -294,7 +379,11 @@ where
         found: Option<MaybeRef<'t, Token<'src>>>,
         span: Span,
     ) -> Self {
-        SyntaxError::Unexpected { span, found: found.map(|t| *t), expected: expected.into_iter().collect() }
+        SyntaxError::Unexpected {
+            span,
+            found: found.map(|t| *t),
+            expected: expected.into_iter().collect(),
+        }
     }
 
     fn label_with(&mut self, label: Expected) {

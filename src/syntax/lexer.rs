@@ -5,8 +5,8 @@ use jiff::civil::{Date, Time};
 use logos::{Lexer, Logos};
 use rust_decimal::Decimal;
 
-use super::keyword::{number_word, Article, Keyword};
-use super::token::{ordinal_suffix, Currency, Money, Token};
+use super::keyword::{Article, Keyword, number_word};
+use super::token::{Currency, Money, Token, ordinal_suffix};
 use crate::diagnostics::Diagnostic;
 use crate::ledger::CurrencyCode;
 use crate::source::Span;
@@ -70,10 +70,16 @@ fn unexpected_character_diagnostic(c: char, span: Span) -> Diagnostic {
         '@' => "write e-mail addresses in double quotes, such as \"ar@acme.example\"",
         '\'' | '‘' | '’' => "write names in double quotes, such as \"Enterprise\"",
         '-' | '*' | '•' => "sentences need no bullets: start the line with the sentence itself",
-        _ => "names and addresses go in double quotes; everything else is plain words, numbers and amounts",
+        _ => {
+            "names and addresses go in double quotes; everything else is plain words, numbers and amounts"
+        }
     };
-    Diagnostic::error("unexpected-character", format!("I don't understand the character '{c}' here"), span)
-        .with_help(help)
+    Diagnostic::error(
+        "unexpected-character",
+        format!("I don't understand the character '{c}' here"),
+        span,
+    )
+    .with_help(help)
 }
 
 /// The result of lexing a whole file. Lexing never stops early: an unreadable piece becomes
@@ -93,7 +99,9 @@ pub fn lex(text: &str) -> Lexed<'_> {
         let span = Span::from(lexer.span());
         let token = match result {
             // Blank lines and comment lines end no more sentences than one line end does.
-            Ok(Token::Newline) if matches!(tokens.last(), None | Some((Token::Newline, _))) => continue,
+            Ok(Token::Newline) if matches!(tokens.last(), None | Some((Token::Newline, _))) => {
+                continue;
+            }
             Ok(Token::Word(word)) => classify_word(word),
             Ok(token) => token,
             Err(error) => {
@@ -103,7 +111,11 @@ pub fn lex(text: &str) -> Lexed<'_> {
         };
         tokens.push((token, span));
     }
-    Lexed { tokens, comments: std::mem::take(&mut lexer.extras.comments), errors }
+    Lexed {
+        tokens,
+        comments: std::mem::take(&mut lexer.extras.comments),
+        errors,
+    }
 }
 
 /// Sorts a word into a keyword, an article, a number word, a currency code or a plain word.
@@ -129,10 +141,16 @@ pub(super) fn comment<'src>(lex: &mut Lexer<'src, Token<'src>>) {
 pub(super) fn name<'src>(lex: &mut Lexer<'src, Token<'src>>) -> Result<&'src str, LexError> {
     let slice = lex.slice();
     let inner = trim_quotes(slice);
-    if inner.trim().is_empty() { Err(LexError::EmptyName) } else { Ok(inner) }
+    if inner.trim().is_empty() {
+        Err(LexError::EmptyName)
+    } else {
+        Ok(inner)
+    }
 }
 
-pub(super) fn unterminated_name<'src>(_: &mut Lexer<'src, Token<'src>>) -> Result<&'src str, LexError> {
+pub(super) fn unterminated_name<'src>(
+    _: &mut Lexer<'src, Token<'src>>,
+) -> Result<&'src str, LexError> {
     Err(LexError::UnterminatedName)
 }
 
@@ -168,7 +186,11 @@ fn parse_decimal(digits: &str) -> Result<Decimal, LexError> {
 pub(super) fn ordinal<'src>(lex: &mut Lexer<'src, Token<'src>>) -> Result<u32, LexError> {
     let digits = lex.slice().trim_end_matches(char::is_alphabetic);
     let day: u32 = digits.parse().map_err(|_| LexError::BadOrdinal(u32::MAX))?;
-    if (1..=31).contains(&day) { Ok(day) } else { Err(LexError::BadOrdinal(day)) }
+    if (1..=31).contains(&day) {
+        Ok(day)
+    } else {
+        Err(LexError::BadOrdinal(day))
+    }
 }
 
 pub(super) fn time_of_day<'src>(lex: &mut Lexer<'src, Token<'src>>) -> Result<Time, LexError> {
@@ -181,15 +203,25 @@ pub(super) fn time_of_day<'src>(lex: &mut Lexer<'src, Token<'src>>) -> Result<Ti
         Some((hour, minute)) => (hour, minute),
         None => (clock, "0"),
     };
-    let hour: i8 = hour.parse().map_err(|_| LexError::BadTime(format!("\"{text}\" has no hour")))?;
-    let minute: i8 = minute.parse().map_err(|_| LexError::BadTime(format!("\"{text}\" has no minutes")))?;
+    let hour: i8 = hour
+        .parse()
+        .map_err(|_| LexError::BadTime(format!("\"{text}\" has no hour")))?;
+    let minute: i8 = minute
+        .parse()
+        .map_err(|_| LexError::BadTime(format!("\"{text}\" has no minutes")))?;
     if minute > 59 {
-        return Err(LexError::BadTime(format!("an hour has 60 minutes, so {minute} is too many")));
+        return Err(LexError::BadTime(format!(
+            "an hour has 60 minutes, so {minute} is too many"
+        )));
     }
     let hour = match meridiem {
         Some(pm) => twelve_hour_clock(hour, pm)?,
         None if hour <= 23 => hour,
-        None => return Err(LexError::BadTime(format!("a day has 24 hours, so {hour}:00 does not exist"))),
+        None => {
+            return Err(LexError::BadTime(format!(
+                "a day has 24 hours, so {hour}:00 does not exist"
+            )));
+        }
     };
     Time::new(hour, minute, 0, 0).map_err(|error| LexError::BadTime(error.to_string()))
 }
@@ -219,13 +251,26 @@ pub(super) fn iso_date<'src>(lex: &mut Lexer<'src, Token<'src>>) -> Result<Date,
     }
     Date::new(year, month as i8, day as i8).map_err(|_| {
         let days = jiff::civil::date(year.max(1), month as i8, 1).days_in_month();
-        LexError::BadDate(format!("{} {year} has {days} days", month_name(month as usize)))
+        LexError::BadDate(format!(
+            "{} {year} has {days} days",
+            month_name(month as usize)
+        ))
     })
 }
 
 pub fn month_name(month: usize) -> &'static str {
     const NAMES: [&str; 12] = [
-        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
         "December",
     ];
     NAMES.get(month.wrapping_sub(1)).copied().unwrap_or("?")
@@ -237,7 +282,11 @@ mod tests {
 
     fn tokens(text: &str) -> Vec<Token<'_>> {
         let lexed = lex(text);
-        assert!(lexed.errors.is_empty(), "unexpected errors: {:?}", lexed.errors);
+        assert!(
+            lexed.errors.is_empty(),
+            "unexpected errors: {:?}",
+            lexed.errors
+        );
         lexed.tokens.into_iter().map(|(token, _)| token).collect()
     }
 
@@ -261,7 +310,10 @@ mod tests {
 
     #[test]
     fn names_accept_straight_and_curly_quotes() {
-        assert_eq!(tokens(r#""friendly-reminder" “Enterprise”"#), [Token::Name("friendly-reminder"), Token::Name("Enterprise")]);
+        assert_eq!(
+            tokens(r#""friendly-reminder" “Enterprise”"#),
+            [Token::Name("friendly-reminder"), Token::Name("Enterprise")]
+        );
     }
 
     #[test]
@@ -270,9 +322,18 @@ mod tests {
         assert_eq!(
             tokens("$5,000 €500 £200.50 1,000 2.5"),
             [
-                Token::Money(Money { amount: five_thousand, currency: Currency::Base }),
-                Token::Money(Money { amount: Decimal::from(500), currency: Currency::Code(CurrencyCode::EUR) }),
-                Token::Money(Money { amount: Decimal::new(20050, 2), currency: Currency::Code(CurrencyCode::GBP) }),
+                Token::Money(Money {
+                    amount: five_thousand,
+                    currency: Currency::Base
+                }),
+                Token::Money(Money {
+                    amount: Decimal::from(500),
+                    currency: Currency::Code(CurrencyCode::EUR)
+                }),
+                Token::Money(Money {
+                    amount: Decimal::new(20050, 2),
+                    currency: Currency::Code(CurrencyCode::GBP)
+                }),
                 Token::Number(Decimal::from(1000)),
                 Token::Number(Decimal::new(25, 1)),
             ]
@@ -294,8 +355,14 @@ mod tests {
         assert!(matches!(first_error("13pm"), LexError::BadTime(_)));
         assert!(matches!(first_error("9:75"), LexError::BadTime(_)));
         assert!(matches!(first_error("25:00"), LexError::BadTime(_)));
-        assert_eq!(first_error("2026-02-30"), LexError::BadDate("February 2026 has 28 days".into()));
-        assert_eq!(first_error("2026-13-01"), LexError::BadDate("there is no month 13".into()));
+        assert_eq!(
+            first_error("2026-02-30"),
+            LexError::BadDate("February 2026 has 28 days".into())
+        );
+        assert_eq!(
+            first_error("2026-13-01"),
+            LexError::BadDate("there is no month 13".into())
+        );
         assert_eq!(first_error("32nd"), LexError::BadOrdinal(32));
         assert_eq!(first_error("\"open"), LexError::UnterminatedName);
         assert_eq!(first_error("\"\""), LexError::EmptyName);
@@ -308,13 +375,25 @@ mod tests {
         let kinds: Vec<_> = lexed.tokens.iter().map(|(t, _)| *t).collect();
         assert_eq!(
             kinds,
-            [Token::Keyword(Keyword::Stop), Token::Keyword(Keyword::Chasing), Token::FullStop, Token::Newline]
+            [
+                Token::Keyword(Keyword::Stop),
+                Token::Keyword(Keyword::Chasing),
+                Token::FullStop,
+                Token::Newline
+            ]
         );
         assert_eq!(lexed.comments, [Span::new(14, 19)]);
     }
 
     #[test]
     fn bare_email_addresses_are_recognised() {
-        assert_eq!(tokens("from ar@acme.example."), [Token::Keyword(Keyword::From), Token::BareEmail("ar@acme.example"), Token::FullStop]);
+        assert_eq!(
+            tokens("from ar@acme.example."),
+            [
+                Token::Keyword(Keyword::From),
+                Token::BareEmail("ar@acme.example"),
+                Token::FullStop
+            ]
+        );
     }
 }

@@ -9,8 +9,8 @@ pub mod lexer;
 mod support;
 pub mod token;
 
-use chumsky::input::Input;
 use chumsky::Parser;
+use chumsky::input::Input;
 
 use crate::ast::Strategy;
 use crate::diagnostics::Diagnostic;
@@ -33,10 +33,15 @@ impl Parsed {
 
 pub fn parse(text: &str) -> Parsed {
     let lexed = lexer::lex(text);
-    let mut diagnostics: Vec<Diagnostic> =
-        lexed.errors.iter().map(|(error, span)| error.to_diagnostic(*span)).collect();
+    let mut diagnostics: Vec<Diagnostic> = lexed
+        .errors
+        .iter()
+        .map(|(error, span)| error.to_diagnostic(*span))
+        .collect();
     let end = Span::new(text.len(), text.len());
-    let (strategy, errors) = grammar::strategy().parse(lexed.tokens.as_slice().split_token_span(end)).into_output_errors();
+    let (strategy, errors) = grammar::strategy()
+        .parse(lexed.tokens.as_slice().split_token_span(end))
+        .into_output_errors();
     diagnostics.extend(
         errors
             .iter()
@@ -46,5 +51,26 @@ pub fn parse(text: &str) -> Parsed {
     );
     crate::diagnostics::sort(&mut diagnostics);
     diagnostics.dedup();
-    Parsed { strategy: strategy.flatten(), comments: lexed.comments, diagnostics }
+    Parsed {
+        strategy: strategy.flatten(),
+        comments: lexed.comments,
+        diagnostics,
+    }
+}
+
+/// Reads a date written as in a strategy (`2026-12-25`, `25 December`, `December 25`), such as a
+/// line of a holiday file.
+pub fn parse_date(text: &str) -> Option<crate::ast::CalendarDate> {
+    let lexed = lexer::lex(text);
+    if !lexed.errors.is_empty() {
+        return None;
+    }
+    let end = Span::new(text.len(), text.len());
+    let date_only = grammar::date()
+        .then_ignore(chumsky::prelude::just(token::Token::Newline).or_not())
+        .then_ignore(chumsky::prelude::end());
+    date_only
+        .parse(lexed.tokens.as_slice().split_token_span(end))
+        .into_output()
+        .map(|date| date.date)
 }

@@ -1,0 +1,122 @@
+//! The checker: everything LANGUAGE.md §8 asks of a strategy that needs no Xero data — names,
+//! values, templates, and the lints that catch a strategy doing something its author did not
+//! mean. Each file checks one thing; [`Problem`] holds every message.
+
+mod names;
+mod problem;
+mod reachability;
+mod rules;
+mod schedule;
+mod settings;
+mod templates;
+
+use std::io;
+use std::path::Path;
+
+pub use problem::Problem;
+
+use crate::ast::Strategy;
+use crate::diagnostics::{Diagnostic, FileId, Sources};
+use crate::source::{SourceFile, Span};
+
+/// Where the files a strategy refers to live: `templates/` and holiday files are read from
+/// beside the strategy.
+#[derive(Clone, Copy, Debug)]
+pub struct Surroundings<'a> {
+    pub directory: &'a Path,
+}
+
+/// Checks a parsed strategy. Diagnostics about the strategy point into `file`; those about a
+/// template point into the template, which is added to `sources`.
+pub fn check(
+    strategy: &Strategy,
+    surroundings: Surroundings<'_>,
+    sources: &mut Sources,
+    file: FileId,
+) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    problems.extend(names::check(strategy));
+    problems.extend(settings::check(strategy, surroundings));
+    problems.extend(rules::check(strategy));
+    problems.extend(reachability::check(strategy));
+    problems.extend(schedule::check(strategy));
+    problems.extend(templates::check(strategy, surroundings, sources));
+    problems
+        .iter()
+        .map(|problem| {
+            let diagnostic = problem.to_diagnostic();
+            // Problems in templates name their own file; the rest are about the strategy.
+            if diagnostic.file == FileId::default() {
+                diagnostic.in_file(file)
+            } else {
+                diagnostic
+            }
+        })
+        .collect()
+}
+
+/// A strategy file read, parsed and checked.
+#[derive(Debug)]
+pub struct CheckedFile {
+    pub file: FileId,
+    /// The tree, when the file parsed well enough to have one.
+    pub strategy: Option<Strategy>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl CheckedFile {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Reads, parses and checks the strategy at `path`, shown in messages as `path` is written.
+/// Only a file that cannot be read at all is an `Err`; everything wrong inside it is a
+/// diagnostic.
+pub fn check_file(path: &Path, sources: &mut Sources) -> io::Result<CheckedFile> {
+    let bytes = std::fs::read(path)?;
+    let name = path.display().to_string();
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            let at = error.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
+            let file = sources.add(SourceFile::new(name, text));
+            let diagnostic = Diagnostic::error(
+                "not-utf8",
+                format!(
+                    "this file is not UTF-8 text: byte {} cannot be read",
+                    at + 1
+                ),
+                Span::new(0, 0),
+            )
+            .with_help("save the strategy as UTF-8 (plain text)")
+            .in_file(file);
+            return Ok(CheckedFile {
+                file,
+                strategy: None,
+                diagnostics: vec![diagnostic],
+            });
+        }
+    };
+    let file = sources.add(SourceFile::new(name, text.clone()));
+    let parsed = crate::syntax::parse(&text);
+    let mut diagnostics: Vec<Diagnostic> = parsed
+        .diagnostics
+        .into_iter()
+        .map(|d| d.in_file(file))
+        .collect();
+    if let Some(strategy) = &parsed.strategy {
+        let directory = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        diagnostics.extend(check(strategy, Surroundings { directory }, sources, file));
+    }
+    crate::diagnostics::sort(&mut diagnostics);
+    Ok(CheckedFile {
+        file,
+        strategy: parsed.strategy,
+        diagnostics,
+    })
+}

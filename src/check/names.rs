@@ -1,0 +1,96 @@
+//! Segment names: defined once, referred to only when defined, and each given some rules.
+
+use std::collections::HashMap;
+
+use super::Problem;
+use crate::ast::{Audience, Section, SegmentCondition, Strategy};
+use crate::suggest;
+
+pub fn check(strategy: &Strategy) -> Vec<Problem> {
+    let mut problems = duplicates(strategy);
+    problems.extend(unknown_references(strategy));
+    problems.extend(missing_default(strategy));
+    problems.extend(segments_without_rules(strategy));
+    problems
+}
+
+/// Segment names compare without regard to case: "SMB" and "smb" are one segment.
+pub fn same_name(a: &str, b: &str) -> bool {
+    a.to_lowercase() == b.to_lowercase()
+}
+
+fn duplicates(strategy: &Strategy) -> Vec<Problem> {
+    let mut first_seen = HashMap::new();
+    let mut problems = Vec::new();
+    for segment in strategy.segments() {
+        match first_seen.get(&segment.name.text.to_lowercase()) {
+            Some(first) => problems.push(Problem::DuplicateSegment {
+                name: segment.name.text.clone(),
+                span: segment.name.span,
+                first: *first,
+            }),
+            None => {
+                first_seen.insert(segment.name.text.to_lowercase(), segment.name.span);
+            }
+        }
+    }
+    problems
+}
+
+fn unknown_references(strategy: &Strategy) -> Vec<Problem> {
+    let defined: Vec<&str> = strategy
+        .segments()
+        .map(|segment| segment.name.text.as_str())
+        .collect();
+    strategy
+        .rule_sections()
+        .filter_map(|section| match &section.audience {
+            Audience::Segment(name) if !defined.iter().any(|d| same_name(d, &name.text)) => {
+                Some(Problem::UnknownSegment {
+                    name: name.text.clone(),
+                    span: name.span,
+                    suggestion: suggest::nearest(&name.text, defined.iter().copied())
+                        .map(str::to_string),
+                    any_defined: !defined.is_empty(),
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn missing_default(strategy: &Strategy) -> Option<Problem> {
+    let last_heading = strategy
+        .sections
+        .iter()
+        .filter_map(|section| match section {
+            Section::Segments(segments) => Some(segments.heading),
+            _ => None,
+        })
+        .last()?;
+    let any_segment = strategy.segments().next().is_some();
+    let has_default = strategy
+        .segments()
+        .any(|segment| segment.condition == SegmentCondition::Others);
+    (any_segment && !has_default).then_some(Problem::NoDefaultSegment { span: last_heading })
+}
+
+fn segments_without_rules(strategy: &Strategy) -> Vec<Problem> {
+    let has_rules = |name: &str| {
+        strategy.rule_sections().any(|section| {
+            matches!(&section.audience, Audience::Segment(audience) if same_name(&audience.text, name)) && !section.items.is_empty()
+        })
+    };
+    let shared_rules = strategy
+        .rule_sections()
+        .any(|section| section.audience == Audience::Everyone && !section.items.is_empty());
+    strategy
+        .segments()
+        .filter(|segment| !has_rules(&segment.name.text))
+        .map(|segment| Problem::SegmentWithoutRules {
+            name: segment.name.text.clone(),
+            span: segment.name.span,
+            shared_rules,
+        })
+        .collect()
+}

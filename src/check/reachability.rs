@@ -1,0 +1,247 @@
+//! Segments no customer can reach: those whose every customer is already taken by an earlier
+//! segment (segments are tried in order and the first match wins).
+
+use super::Problem;
+use crate::ast::{
+    Comparison, Condition, CustomerCondition, CustomerTest, CustomerTestKind, Duration,
+    SegmentCondition, Strategy, TextMatch,
+};
+use crate::format::text;
+
+/// A condition as a disjunction of clauses, each a conjunction of (test, holds?) literals.
+type Clause<'a> = Vec<(&'a CustomerTest, bool)>;
+
+/// Conditions whose normal form would grow past this many clauses are not analysed.
+const MOST_CLAUSES: usize = 64;
+
+pub fn check(strategy: &Strategy) -> Vec<Problem> {
+    let segments: Vec<_> = strategy.segments().collect();
+    let forms: Vec<Option<Vec<Clause>>> = segments
+        .iter()
+        .map(|segment| segment_form(&segment.condition))
+        .collect();
+    let mut problems = Vec::new();
+    for (index, segment) in segments.iter().enumerate() {
+        let Some(clauses) = &forms[index] else {
+            continue;
+        };
+        let earlier: Vec<(usize, &Vec<Clause>)> = (0..index)
+            .filter_map(|e| forms[e].as_ref().map(|f| (e, f)))
+            .collect();
+        let covering: Vec<Option<usize>> = clauses
+            .iter()
+            .map(|clause| {
+                earlier
+                    .iter()
+                    .find(|(_, form)| form.iter().any(|other| clause_implies(clause, other)))
+                    .map(|(e, _)| *e)
+            })
+            .collect();
+        if covering.iter().all(Option::is_some) {
+            let first = covering[0];
+            let shadowed_by = covering
+                .iter()
+                .all(|c| *c == first)
+                .then(|| first.map(|e| (segments[e].name.text.clone(), segments[e].name.span)))
+                .flatten();
+            problems.push(Problem::UnreachableSegment {
+                name: segment.name.text.clone(),
+                span: segment.name.span,
+                shadowed_by,
+            });
+        }
+    }
+    problems
+}
+
+fn segment_form(condition: &SegmentCondition) -> Option<Vec<Clause<'_>>> {
+    match condition {
+        SegmentCondition::Others => Some(vec![Vec::new()]),
+        SegmentCondition::Matching(condition) => normal_form(condition, true),
+    }
+}
+
+/// The condition (or its negation) in disjunctive normal form.
+fn normal_form(condition: &CustomerCondition, holds: bool) -> Option<Vec<Clause<'_>>> {
+    let form = match (condition, holds) {
+        (Condition::Test(test), _) => vec![vec![(test, holds)]],
+        (Condition::Not(inner, _), _) => normal_form(inner, !holds)?,
+        (Condition::Any(parts, _), true) | (Condition::All(parts, _), false) => {
+            let mut clauses = Vec::new();
+            for part in parts {
+                clauses.extend(normal_form(part, holds)?);
+            }
+            clauses
+        }
+        (Condition::All(parts, _), true) | (Condition::Any(parts, _), false) => {
+            let mut clauses: Vec<Clause> = vec![Vec::new()];
+            for part in parts {
+                let part_form = normal_form(part, holds)?;
+                clauses = clauses
+                    .iter()
+                    .flat_map(|clause| {
+                        part_form
+                            .iter()
+                            .map(move |more| clause.iter().chain(more).copied().collect())
+                    })
+                    .collect();
+                if clauses.len() > MOST_CLAUSES {
+                    return None;
+                }
+            }
+            clauses
+        }
+    };
+    (form.len() <= MOST_CLAUSES).then_some(form)
+}
+
+/// Whether every customer matching `clause` also matches `other`.
+fn clause_implies(clause: &Clause, other: &Clause) -> bool {
+    other
+        .iter()
+        .all(|wanted| clause.iter().any(|have| literal_implies(*have, *wanted)))
+}
+
+fn literal_implies(
+    (a, a_holds): (&CustomerTest, bool),
+    (b, b_holds): (&CustomerTest, bool),
+) -> bool {
+    match (a_holds, b_holds) {
+        (true, true) => test_implies(&a.kind, &b.kind),
+        (false, false) => test_implies(&b.kind, &a.kind),
+        _ => false,
+    }
+}
+
+fn test_implies(a: &CustomerTestKind, b: &CustomerTestKind) -> bool {
+    use CustomerTestKind::*;
+    if text::customer_test(a) == text::customer_test(b) {
+        return true;
+    }
+    match (a, b) {
+        (
+            Balance {
+                comparison: ca,
+                amount: xa,
+                measure: ma,
+            },
+            Balance {
+                comparison: cb,
+                amount: xb,
+                measure: mb,
+            },
+        ) => {
+            ma == mb
+                && xa.currency == xb.currency
+                && threshold_implies((*ca, xa.amount), (*cb, xb.amount))
+        }
+        (
+            Billed {
+                comparison: ca,
+                amount: xa,
+                period: pa,
+            },
+            Billed {
+                comparison: cb,
+                amount: xb,
+                period: pb,
+            },
+        ) => {
+            same_length(pa, pb)
+                && xa.currency == xb.currency
+                && threshold_implies((*ca, xa.amount), (*cb, xb.amount))
+        }
+        (
+            FirstInvoice {
+                comparison: ca,
+                age: xa,
+            },
+            FirstInvoice {
+                comparison: cb,
+                age: xb,
+            },
+        )
+        | (
+            PaysLate {
+                comparison: ca,
+                lateness: xa,
+            },
+            PaysLate {
+                comparison: cb,
+                lateness: xb,
+            },
+        ) => {
+            comparable_days(xa, xb).is_some_and(|(da, db)| threshold_implies((*ca, da), (*cb, db)))
+        }
+        (
+            OverdueInvoices {
+                comparison: ca,
+                count: xa,
+            },
+            OverdueInvoices {
+                comparison: cb,
+                count: xb,
+            },
+        ) => threshold_implies((*ca, xa.value), (*cb, xb.value)),
+        (
+            Name {
+                text_match: ma,
+                text: xa,
+            },
+            Name {
+                text_match: mb,
+                text: xb,
+            },
+        )
+        | (
+            EmailAddress {
+                text_match: ma,
+                text: xa,
+            },
+            EmailAddress {
+                text_match: mb,
+                text: xb,
+            },
+        ) => text_implies(
+            (*ma, &xa.text.to_lowercase()),
+            (*mb, &xb.text.to_lowercase()),
+        ),
+        _ => false,
+    }
+}
+
+/// Whether `value <a> x` guarantees `value <b> y`.
+fn threshold_implies<T: PartialOrd>((a, x): (Comparison, T), (b, y): (Comparison, T)) -> bool {
+    use Comparison::*;
+    match (a, b) {
+        (MoreThan, MoreThan) | (MoreThan, AtLeast) | (AtLeast, AtLeast) => x >= y,
+        (AtLeast, MoreThan) => x > y,
+        (LessThan, LessThan) | (LessThan, AtMost) | (AtMost, AtMost) => x <= y,
+        (AtMost, LessThan) => x < y,
+        _ => false,
+    }
+}
+
+/// Whether a text matching `a` (in lower case) always matches `b`.
+fn text_implies((a, x): (TextMatch, &str), (b, y): (TextMatch, &str)) -> bool {
+    use TextMatch::*;
+    match (a, b) {
+        (Is, Is) => x == y,
+        (Is | StartsWith | EndsWith | Contains, Contains) => x.contains(y),
+        (Is | StartsWith, StartsWith) => x.starts_with(y),
+        (Is | EndsWith, EndsWith) => x.ends_with(y),
+        _ => false,
+    }
+}
+
+fn same_length(a: &Duration, b: &Duration) -> bool {
+    (a.count, a.unit) == (b.count, b.unit)
+        || (a.fixed_days().is_some() && a.fixed_days() == b.fixed_days())
+}
+
+fn comparable_days(a: &Duration, b: &Duration) -> Option<(u32, u32)> {
+    if a.unit == b.unit {
+        return Some((a.count, b.count));
+    }
+    Some((a.fixed_days()?, b.fixed_days()?))
+}

@@ -1,0 +1,99 @@
+//! Rules on their own: intervals that move, ranges that run forwards, actions that suit their
+//! trigger, and copy addresses that are addresses.
+
+use super::Problem;
+use super::settings::address_problem;
+use crate::ast::{ActionKind, Duration, GuardKind, RuleItem, Strategy, TriggerKind, Unit};
+
+pub fn check(strategy: &Strategy) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for section in strategy.rule_sections() {
+        for item in &section.items {
+            match item {
+                RuleItem::Rule(rule) => {
+                    problems.extend(trigger_problems(&rule.trigger.kind));
+                    if rule.trigger.kind.is_calendar() {
+                        problems
+                            .extend(calendar_action_problem(&rule.action.kind, rule.action.span));
+                    }
+                    problems.extend(copy_problems(&rule.action.kind));
+                }
+                RuleItem::Guard(guard) => {
+                    if let GuardKind::BrokenPromise { action } = &guard.kind {
+                        problems.extend(copy_problems(&action.kind));
+                    }
+                }
+            }
+        }
+    }
+    for setting in strategy.settings() {
+        if let crate::ast::SettingKind::FrequencyCap { interval } = &setting.kind {
+            problems.extend(zero_problem(interval));
+        }
+    }
+    problems
+}
+
+fn trigger_problems(trigger: &TriggerKind) -> Vec<Problem> {
+    let TriggerKind::Repeating {
+        interval,
+        from,
+        until,
+    } = trigger
+    else {
+        return Vec::new();
+    };
+    let mut problems: Vec<Problem> = zero_problem(interval).into_iter().collect();
+    if let Some(until) = until
+        && ends_before(from, until)
+    {
+        problems.push(Problem::RangeBackwards {
+            span: from.span.to(until.span),
+        });
+    }
+    problems
+}
+
+fn zero_problem(interval: &Duration) -> Option<Problem> {
+    (interval.count == 0).then_some(Problem::ZeroInterval {
+        span: interval.span,
+    })
+}
+
+/// Whether `until` is surely earlier than `from`, comparing the fewest and most calendar days
+/// each could mean (a month is 28 to 31 days, a business day 1 to 3).
+fn ends_before(from: &Duration, until: &Duration) -> bool {
+    if from.unit == until.unit {
+        return until.count < from.count;
+    }
+    day_bounds(until).1 < day_bounds(from).0
+}
+
+fn day_bounds(duration: &Duration) -> (u64, u64) {
+    let count = u64::from(duration.count);
+    match duration.unit {
+        Unit::Day => (count, count),
+        Unit::Week => (7 * count, 7 * count),
+        Unit::Fortnight => (14 * count, 14 * count),
+        // Five business days always span a calendar week; a long weekend adds at most a few days.
+        Unit::BusinessDay => (count, count.div_ceil(5) * 7 + 4),
+        Unit::Month => (28 * count, 31 * count),
+        Unit::Year => (365 * count, 366 * count),
+    }
+}
+
+fn calendar_action_problem(action: &ActionKind, span: crate::source::Span) -> Option<Problem> {
+    let action = match action {
+        ActionKind::StopChasing => "stop chasing",
+        ActionKind::Escalate { .. } => "escalate",
+        ActionKind::Email { .. } | ActionKind::CallTask { .. } => return None,
+    };
+    Some(Problem::CalendarAction { action, span })
+}
+
+fn copy_problems(action: &ActionKind) -> Vec<Problem> {
+    match action {
+        ActionKind::Email { copy, .. } => copy.iter().filter_map(address_problem).collect(),
+        _ => Vec::new(),
+    }
+}

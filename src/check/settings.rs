@@ -1,0 +1,133 @@
+//! Settings: each given once, with real time zones, real addresses, a window that opens before
+//! it closes, and a holiday file that can be read.
+
+use std::collections::HashMap;
+use std::mem::discriminant;
+
+use super::{Problem, Surroundings};
+use crate::ast::{Name, Setting, SettingKind, Strategy};
+use crate::ledger::is_email_address;
+use crate::source::Span;
+use crate::suggest;
+
+pub fn check(strategy: &Strategy, surroundings: Surroundings<'_>) -> Vec<Problem> {
+    let mut problems = repeated(strategy);
+    for setting in strategy.settings() {
+        problems.extend(check_one(setting, surroundings));
+    }
+    problems
+}
+
+fn check_one(setting: &Setting, surroundings: Surroundings<'_>) -> Vec<Problem> {
+    match &setting.kind {
+        SettingKind::Sender { address, .. }
+        | SettingKind::ReplyTo { address }
+        | SettingKind::PersonAddress { address, .. } => {
+            address_problem(address).into_iter().collect()
+        }
+        SettingKind::SendingWindow { start, end, .. } if end.time <= start.time => {
+            vec![Problem::WindowBackwards {
+                span: start.span.to(end.span),
+            }]
+        }
+        SettingKind::TimeZone { zone } => time_zone_problem(zone).into_iter().collect(),
+        SettingKind::HolidayFile { path } => holiday_file_problems(path, surroundings),
+        _ => Vec::new(),
+    }
+}
+
+pub fn address_problem(address: &Name) -> Option<Problem> {
+    (!is_email_address(&address.text)).then(|| Problem::InvalidAddress {
+        address: address.text.clone(),
+        span: address.span,
+    })
+}
+
+fn time_zone_problem(zone: &Name) -> Option<Problem> {
+    if jiff::tz::db().get(&zone.text).is_ok() {
+        return None;
+    }
+    let known: Vec<String> = jiff::tz::db()
+        .available()
+        .map(|name| name.to_string())
+        .collect();
+    let suggestion =
+        suggest::nearest(&zone.text, known.iter().map(String::as_str)).map(str::to_string);
+    Some(Problem::UnknownTimeZone {
+        zone: zone.text.clone(),
+        span: zone.span,
+        suggestion,
+    })
+}
+
+/// Every setting but holidays is given at most once (and each person's address once).
+fn repeated(strategy: &Strategy) -> Vec<Problem> {
+    let mut first_seen: HashMap<String, Span> = HashMap::new();
+    let mut problems = Vec::new();
+    for setting in strategy.settings() {
+        let Some((key, what)) = identity(&setting.kind) else {
+            continue;
+        };
+        match first_seen.get(&key) {
+            Some(first) => problems.push(Problem::SettingRepeated {
+                what,
+                span: setting.span,
+                first: *first,
+            }),
+            None => {
+                first_seen.insert(key, setting.span);
+            }
+        }
+    }
+    problems
+}
+
+/// What makes two settings "the same setting", and how to name it.
+fn identity(kind: &SettingKind) -> Option<(String, &'static str)> {
+    let what = match kind {
+        SettingKind::Holidays { .. } => return None,
+        SettingKind::PersonAddress { person, .. } => {
+            return Some((
+                format!("person:{}", person.text.to_lowercase()),
+                "address of this person",
+            ));
+        }
+        SettingKind::Sender { .. } => "sender",
+        SettingKind::ReplyTo { .. } => "reply-to address",
+        SettingKind::SendingWindow { .. } => "sending window",
+        SettingKind::TimeZone { .. } => "time zone",
+        SettingKind::HolidayFile { .. } => "holiday file",
+        SettingKind::FrequencyCap { .. } => "frequency cap",
+        SettingKind::MinimumAmount { .. } => "minimum amount",
+        SettingKind::Consolidation { .. } => "combining of reminders",
+        SettingKind::CatchUp { .. } => "catch-up window",
+        SettingKind::WriteBack { .. } => "logging to Xero",
+    };
+    Some((format!("{:?}", discriminant(kind)), what))
+}
+
+fn holiday_file_problems(path: &Name, surroundings: Surroundings<'_>) -> Vec<Problem> {
+    let file = surroundings.directory.join(&path.text);
+    let text = match std::fs::read_to_string(&file) {
+        Ok(text) => text,
+        Err(error) => {
+            return vec![Problem::HolidayFileUnreadable {
+                path: path.text.clone(),
+                span: path.span,
+                reason: error.to_string(),
+            }];
+        }
+    };
+    text.lines()
+        .enumerate()
+        .map(|(index, line)| (index + 1, line.trim()))
+        .filter(|(_, line)| !line.is_empty() && !line.starts_with('#'))
+        .filter(|(_, line)| crate::syntax::parse_date(line).is_none())
+        .map(|(line, text)| Problem::HolidayFileLine {
+            path: path.text.clone(),
+            line,
+            text: text.to_string(),
+            span: path.span,
+        })
+        .collect()
+}

@@ -1,0 +1,236 @@
+//! Templates: every email names a `templates/NAME.email` file beside the strategy that exists,
+//! has the right shape, parses, uses only the variables CollectIQ provides (minijinja's
+//! undeclared-variable analysis), and renders on a sample invoice.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::{Problem, Surroundings};
+use crate::ast::{Action, ActionKind, GuardKind, RuleItem, SettingKind, Strategy};
+use crate::diagnostics::{FileId, Sources};
+use crate::source::{SourceFile, Span};
+use crate::suggest;
+use crate::template::{self, EmailTemplate, Part, TemplateFileError};
+
+/// How a template is used: about one invoice, about a whole account (statements), or both.
+#[derive(Default)]
+struct Uses {
+    first: Option<Span>,
+    for_invoice: bool,
+    for_statement: bool,
+}
+
+pub fn check(
+    strategy: &Strategy,
+    surroundings: Surroundings<'_>,
+    sources: &mut Sources,
+) -> Vec<Problem> {
+    let combined = strategy
+        .settings()
+        .any(|s| s.kind == SettingKind::Consolidation { enabled: true });
+    let mut problems = Vec::new();
+    for (name, uses) in template_uses(strategy) {
+        let span = uses.first.unwrap_or_default();
+        let path = template::template_path(surroundings.directory, &name);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                problems.push(missing(&name, span, surroundings.directory));
+                continue;
+            }
+            Err(error) => {
+                problems.push(Problem::TemplateUnreadable {
+                    name,
+                    span,
+                    reason: error.to_string(),
+                });
+                continue;
+            }
+        };
+        let file = sources.add(SourceFile::new(path.display().to_string(), text.clone()));
+        problems.extend(check_file(&text, file, &uses, combined, &name));
+    }
+    problems
+}
+
+/// Each template name with how it is used.
+fn template_uses(strategy: &Strategy) -> BTreeMap<String, Uses> {
+    let mut uses: BTreeMap<String, Uses> = BTreeMap::new();
+    let mut record = |action: &Action, statement: bool| {
+        if let ActionKind::Email { template, .. } = &action.kind {
+            let entry = uses.entry(template.text.clone()).or_default();
+            entry.first = Some(entry.first.map_or(template.span, |first: Span| {
+                if first.start <= template.span.start {
+                    first
+                } else {
+                    template.span
+                }
+            }));
+            entry.for_statement |= statement;
+            entry.for_invoice |= !statement;
+        }
+    };
+    for item in strategy.rule_sections().flat_map(|section| &section.items) {
+        match item {
+            RuleItem::Rule(rule) => record(&rule.action, rule.trigger.kind.is_calendar()),
+            RuleItem::Guard(guard) => {
+                if let GuardKind::BrokenPromise { action } = &guard.kind {
+                    record(action, false);
+                }
+            }
+        }
+    }
+    uses
+}
+
+fn missing(name: &str, span: Span, directory: &Path) -> Problem {
+    let existing: Vec<String> = std::fs::read_dir(directory.join("templates"))
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|entry| {
+                    entry
+                        .file_name()
+                        .to_str()?
+                        .strip_suffix(".email")
+                        .map(str::to_string)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Problem::TemplateMissing {
+        name: name.to_string(),
+        span,
+        expected: format!("templates/{name}.email"),
+        suggestion: suggest::nearest(name, existing.iter().map(String::as_str)).map(str::to_string),
+    }
+}
+
+fn check_file(text: &str, file: FileId, uses: &Uses, combined: bool, name: &str) -> Vec<Problem> {
+    let parsed = match EmailTemplate::parse(text) {
+        Ok(parsed) => parsed,
+        Err(error) => return vec![shape_problem(error, file)],
+    };
+    let parts: Vec<&Part> = [
+        Some(&parsed.subject),
+        Some(&parsed.text),
+        parsed.html.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let mut problems: Vec<Problem> = parts
+        .iter()
+        .flat_map(|part| check_part(part, file, uses))
+        .collect();
+    let lists_invoices = parts.iter().any(|part| part.source.contains("invoices"));
+    if combined && uses.for_invoice && !lists_invoices {
+        problems.push(Problem::SingleInvoiceTemplate {
+            file,
+            name: name.to_string(),
+            span: parsed.text.line_span(1),
+        });
+    }
+    problems
+}
+
+fn shape_problem(error: TemplateFileError, file: FileId) -> Problem {
+    let (span, message, help) = match error {
+        TemplateFileError::MissingSubject { span } => (
+            span,
+            "a template starts with a \"Subject:\" line",
+            "write the subject first, such as: Subject: Invoice {{ invoice.number }} is overdue",
+        ),
+        TemplateFileError::NoBlankLine { span } => (
+            span,
+            "the subject must be followed by a blank line",
+            "leave one empty line between the subject and the body",
+        ),
+        TemplateFileError::EmptyBody { span } => (
+            span,
+            "this template has no body",
+            "write the email's text after the subject and a blank line",
+        ),
+    };
+    Problem::TemplateShape {
+        file,
+        span,
+        message,
+        help,
+    }
+}
+
+fn check_part(part: &Part, file: FileId, uses: &Uses) -> Vec<Problem> {
+    let environment = template::environment();
+    let compiled = match environment.template_from_str(&part.source) {
+        Ok(compiled) => compiled,
+        Err(error) => {
+            let detail = error
+                .detail()
+                .unwrap_or("it is not valid minijinja")
+                .to_string();
+            return vec![Problem::TemplateSyntax {
+                file,
+                span: part.line_span(error.line().unwrap_or(1)),
+                detail,
+            }];
+        }
+    };
+    let globals: Vec<&str> = environment.globals().map(|(name, _)| name).collect();
+    let mut undeclared: Vec<String> = compiled.undeclared_variables(true).into_iter().collect();
+    undeclared.sort();
+    let statement_only = uses.for_statement;
+    let problems: Vec<Problem> = undeclared
+        .into_iter()
+        .filter(|variable| !globals.contains(&variable.split('.').next().unwrap_or_default()))
+        .filter(|variable| !template::is_provided(variable, !statement_only))
+        .map(|variable| {
+            let candidates = template::PROVIDED
+                .iter()
+                .map(|(name, _)| *name)
+                .filter(|name| template::is_provided(name, !statement_only));
+            Problem::TemplateVariable {
+                file,
+                span: find(part, &variable),
+                suggestion: suggest::nearest(&variable, candidates).map(str::to_string),
+                statement: statement_only,
+                variable,
+            }
+        })
+        .collect();
+    if !problems.is_empty() {
+        return problems;
+    }
+    // What the static analysis cannot see (an attribute of a loop variable, a filter's
+    // arguments) shows when rendering a sample email.
+    [(uses.for_invoice, true), (uses.for_statement, false)]
+        .into_iter()
+        .filter(|(used, _)| *used)
+        .find_map(|(_, with_invoice)| {
+            compiled
+                .render(minijinja::value::Serde(template::sample_context(
+                    with_invoice,
+                )))
+                .err()
+        })
+        .map(|error| {
+            let detail = error
+                .detail()
+                .map_or_else(|| error.kind().to_string(), str::to_string);
+            Problem::TemplateRender {
+                file,
+                span: part.line_span(error.line().unwrap_or(1)),
+                detail,
+            }
+        })
+        .into_iter()
+        .collect()
+}
+
+/// Where a variable is first written in a part, or the part's first line.
+fn find(part: &Part, variable: &str) -> Span {
+    match part.source.find(variable) {
+        Some(at) => Span::new(part.offset + at, part.offset + at + variable.len()),
+        None => part.line_span(1),
+    }
+}

@@ -1,0 +1,120 @@
+//! `collectiq fmt FILES… [--check | --stdout]`
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::Outcome;
+use super::output::{print_human, strategy_files};
+use crate::diagnostics::Sources;
+use crate::format::format_source;
+use crate::source::SourceFile;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Rewrite,
+    Check,
+    Stdout,
+}
+
+impl Mode {
+    pub fn from_flags(check: bool, stdout: bool) -> Mode {
+        match (check, stdout) {
+            (true, _) => Mode::Check,
+            (_, true) => Mode::Stdout,
+            _ => Mode::Rewrite,
+        }
+    }
+}
+
+pub fn run(paths: &[PathBuf], mode: Mode) -> Outcome {
+    let files = match strategy_files(paths) {
+        Ok(files) => files,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Outcome::Failed;
+        }
+    };
+    let mut outcome = Outcome::Clean;
+    for path in &files {
+        let result = format_one(path, mode);
+        outcome = worst(outcome, result);
+    }
+    outcome
+}
+
+fn worst(a: Outcome, b: Outcome) -> Outcome {
+    match (a, b) {
+        (Outcome::Failed, _) | (_, Outcome::Failed) => Outcome::Failed,
+        (Outcome::Problems, _) | (_, Outcome::Problems) => Outcome::Problems,
+        _ => Outcome::Clean,
+    }
+}
+
+fn format_one(path: &Path, mode: Mode) -> Outcome {
+    let original = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) => {
+            eprintln!("error: cannot read {}: {error}", path.display());
+            return Outcome::Failed;
+        }
+    };
+    let formatted = match format_source(&original) {
+        Ok(formatted) => formatted,
+        Err(diagnostics) => {
+            let mut sources = Sources::default();
+            let file = sources.add(SourceFile::new(path.display().to_string(), original));
+            let diagnostics: Vec<_> = diagnostics.into_iter().map(|d| d.in_file(file)).collect();
+            print_human(&diagnostics, &sources);
+            eprintln!("{} was not formatted: fix its errors first", path.display());
+            return Outcome::Problems;
+        }
+    };
+    match mode {
+        Mode::Stdout => {
+            print!("{formatted}");
+            Outcome::Clean
+        }
+        Mode::Check if formatted != original => {
+            println!("would reformat {}", path.display());
+            Outcome::Problems
+        }
+        Mode::Check => Outcome::Clean,
+        Mode::Rewrite if formatted == original => Outcome::Clean,
+        Mode::Rewrite => match write_atomically(path, &formatted) {
+            Ok(()) => {
+                println!("formatted {}", path.display());
+                Outcome::Clean
+            }
+            Err(error) => {
+                eprintln!("error: cannot write {}: {error}", path.display());
+                Outcome::Failed
+            }
+        },
+    }
+}
+
+/// Writes beside the file and renames over it, so the file is never left half-written.
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let directory = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = directory.join(format!(".{file_name}.fmt-{}", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        if let Ok(metadata) = std::fs::metadata(path) {
+            std::fs::set_permissions(&temporary, metadata.permissions())?;
+        }
+        std::fs::rename(&temporary, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result
+}

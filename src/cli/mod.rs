@@ -1,0 +1,93 @@
+//! The `collectiq` command line. Exit codes: 0 all is well (warnings allowed), 1 a problem in
+//! the input (an error in a strategy, a file `fmt --check` would change), 2 a usage or I/O error.
+
+mod check;
+mod fmt;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "collectiq",
+    version,
+    about = "Accounts-receivable collections for Xero, from strategies written in plain language"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Parse and check strategy files (or folders of them), reporting every error and warning.
+    Check {
+        /// Strategy files, or folders whose *.strategy files are all checked.
+        #[arg(required = true, value_name = "FILES")]
+        files: Vec<PathBuf>,
+        /// How to print problems: for people, or JSON for editors and CI.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Rewrite strategy files in canonical phrasing, keeping comments.
+    Fmt {
+        #[arg(required = true, value_name = "FILES")]
+        files: Vec<PathBuf>,
+        /// Change nothing; exit 1 if any file is not already formatted.
+        #[arg(long, conflicts_with = "stdout")]
+        check: bool,
+        /// Print the formatted text instead of rewriting the files.
+        #[arg(long)]
+        stdout: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+/// The three outcomes every command reports as its exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Clean,
+    Problems,
+    Failed,
+}
+
+impl From<Outcome> for ExitCode {
+    fn from(outcome: Outcome) -> ExitCode {
+        match outcome {
+            Outcome::Clean => ExitCode::SUCCESS,
+            Outcome::Problems => ExitCode::from(1),
+            Outcome::Failed => ExitCode::from(2),
+        }
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let outcome = match cli.command {
+        Command::Check { files, format } => check::run(&files, format),
+        Command::Fmt {
+            files,
+            check,
+            stdout,
+        } => fmt::run(&files, fmt::Mode::from_flags(check, stdout)),
+    };
+    outcome.into()
+}

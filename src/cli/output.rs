@@ -1,0 +1,77 @@
+//! Printing diagnostics, and finding the strategy files a command was given.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostics::{Diagnostic, Severity, Sources, Style, render_human};
+
+/// Colour only for a terminal, and never when NO_COLOR is set.
+pub fn style() -> Style {
+    let wanted = std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
+    if wanted && std::io::stdout().is_terminal() {
+        Style::Colour
+    } else {
+        Style::Plain
+    }
+}
+
+pub fn print_human(diagnostics: &[Diagnostic], sources: &Sources) {
+    let style = style();
+    for diagnostic in diagnostics {
+        print!("{}", render_human(diagnostic, sources, style));
+    }
+}
+
+/// `2 errors and 1 warning`.
+pub fn summary(diagnostics: &[Diagnostic]) -> String {
+    let count = |severity| {
+        diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    };
+    let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    match (errors, warnings) {
+        (0, 0) => "no problems".to_string(),
+        (e, 0) => plural(e, "error", "errors"),
+        (0, w) => plural(w, "warning", "warnings"),
+        (e, w) => format!(
+            "{} and {}",
+            plural(e, "error", "errors"),
+            plural(w, "warning", "warnings")
+        ),
+    }
+}
+
+/// The files named, with each folder replaced by its `*.strategy` files in name order.
+pub fn strategy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            files.extend(strategies_in(path)?);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}
+
+fn strategies_in(folder: &Path) -> Result<Vec<PathBuf>, String> {
+    let entries = std::fs::read_dir(folder)
+        .map_err(|error| format!("cannot read the folder {}: {error}", folder.display()))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "strategy") && path.is_file())
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(format!(
+            "there are no .strategy files in {}",
+            folder.display()
+        ));
+    }
+    Ok(files)
+}

@@ -1,0 +1,30 @@
+//! Email templates: the `templates/NAME.email` files a strategy's emails are written in, the
+//! variables CollectIQ gives them, and the minijinja environment (with the `money` and `date`
+//! filters) that renders them. The checker and the runtime share all of it.
+
+mod file;
+mod filters;
+mod variables;
+
+pub use file::{EmailTemplate, HTML_SEPARATOR, Part, TemplateFileError};
+pub use variables::{
+    CustomerView, EmailContext, InvoiceView, OrganisationView, PROVIDED, SenderView, is_provided,
+    sample_context,
+};
+
+use minijinja::{Environment, UndefinedBehavior};
+
+/// The environment every template renders in. Undefined values are errors, so a typo in a
+/// variable fails loudly instead of sending "Dear ,".
+pub fn environment() -> Environment<'static> {
+    let mut environment = Environment::new();
+    environment.set_undefined_behavior(UndefinedBehavior::Strict);
+    environment.add_filter("money", filters::money);
+    environment.add_filter("date", filters::date);
+    environment
+}
+
+/// Where a strategy's templates live: `templates/` beside the strategy file.
+pub fn template_path(strategy_dir: &std::path::Path, name: &str) -> std::path::PathBuf {
+    strategy_dir.join("templates").join(format!("{name}.email"))
+}

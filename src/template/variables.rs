@@ -1,0 +1,195 @@
+//! The variables every email template receives. The runtime fills an [`EmailContext`]; the
+//! checker renders each template against [`sample_context`] so that a misspelt variable or
+//! attribute is caught before anything is sent.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// Every variable a template may use, with what it holds (for the checker and the docs).
+pub const PROVIDED: &[(&str, &str)] = &[
+    ("customer.name", "the customer's name in Xero"),
+    (
+        "customer.first_name",
+        "the first name of the customer's main contact person (may be empty)",
+    ),
+    ("customer.email", "the customer's email address"),
+    (
+        "invoice.number",
+        "the invoice number, such as INV-0042 (not in statements)",
+    ),
+    (
+        "invoice.reference",
+        "the invoice's reference (may be empty)",
+    ),
+    ("invoice.date", "the date the invoice was issued"),
+    ("invoice.due_date", "the invoice's due date"),
+    (
+        "invoice.days_overdue",
+        "how many days past due the invoice is (0 or less before the due date)",
+    ),
+    (
+        "invoice.currency",
+        "the invoice's currency code, such as NZD",
+    ),
+    ("invoice.total", "the invoice total"),
+    ("invoice.amount_paid", "what has been paid or credited"),
+    ("invoice.amount_due", "what is still owed"),
+    (
+        "invoice.url",
+        "the link to Xero's online invoice (may be empty)",
+    ),
+    (
+        "invoices",
+        "the list of invoices in this email: every open invoice in a statement, the combined ones otherwise; each has the fields of invoice",
+    ),
+    (
+        "total_overdue",
+        "the total overdue across the customer's open invoices",
+    ),
+    (
+        "total_outstanding",
+        "the total still owed across the customer's open invoices",
+    ),
+    ("total_currency", "the currency of the two totals"),
+    ("organisation.name", "your organisation's name in Xero"),
+    ("sender.name", "the sender's display name"),
+    ("sender.email", "the sender's address"),
+];
+
+/// Whether `path` (such as `invoice.number`, or a whole object such as `invoice`) is provided.
+pub fn is_provided(path: &str, with_invoice: bool) -> bool {
+    if !with_invoice && (path == "invoice" || path.starts_with("invoice.")) {
+        return false;
+    }
+    PROVIDED.iter().any(|(name, _)| {
+        *name == path
+            || name
+                .strip_prefix(path)
+                .is_some_and(|rest| rest.starts_with('.'))
+    })
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct EmailContext {
+    pub customer: CustomerView,
+    /// The invoice an email is about; absent in statements, which are about the whole account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invoice: Option<InvoiceView>,
+    pub invoices: Vec<InvoiceView>,
+    pub total_overdue: Decimal,
+    pub total_outstanding: Decimal,
+    pub total_currency: String,
+    pub organisation: OrganisationView,
+    pub sender: SenderView,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CustomerView {
+    pub name: String,
+    pub first_name: String,
+    pub email: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct InvoiceView {
+    pub number: String,
+    pub reference: String,
+    pub date: jiff::civil::Date,
+    pub due_date: jiff::civil::Date,
+    pub days_overdue: i64,
+    pub currency: String,
+    pub total: Decimal,
+    pub amount_paid: Decimal,
+    pub amount_due: Decimal,
+    pub url: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct OrganisationView {
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SenderView {
+    pub name: String,
+    pub email: String,
+}
+
+/// A realistic context to render templates against when checking them. `with_invoice` is false
+/// for statements.
+pub fn sample_context(with_invoice: bool) -> EmailContext {
+    let invoice = InvoiceView {
+        number: "INV-0042".into(),
+        reference: "PO 7781".into(),
+        date: jiff::civil::date(2026, 10, 1),
+        due_date: jiff::civil::date(2026, 10, 31),
+        days_overdue: 12,
+        currency: "NZD".into(),
+        total: Decimal::new(1_250_000, 2),
+        amount_paid: Decimal::new(250_000, 2),
+        amount_due: Decimal::new(1_000_000, 2),
+        url: "https://in.xero.com/abc123".into(),
+    };
+    EmailContext {
+        customer: CustomerView {
+            name: "Harbour Cafe Ltd".into(),
+            first_name: "Ana".into(),
+            email: "ap@harbourcafe.example".into(),
+        },
+        invoice: with_invoice.then(|| invoice.clone()),
+        invoices: vec![invoice],
+        total_overdue: Decimal::new(1_000_000, 2),
+        total_outstanding: Decimal::new(1_000_000, 2),
+        total_currency: "NZD".into(),
+        organisation: OrganisationView {
+            name: "Acme Supplies Ltd".into(),
+        },
+        sender: SenderView {
+            name: "Acme Accounts".into(),
+            email: "accounts@acme.example".into(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leaf_paths(prefix: &str, value: &serde_json::Value, paths: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(fields) => {
+                for (key, field) in fields {
+                    let path = if prefix.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{prefix}.{key}")
+                    };
+                    leaf_paths(&path, field, paths);
+                }
+            }
+            _ => paths.push(prefix.to_string()),
+        }
+    }
+
+    #[test]
+    fn the_context_holds_exactly_the_documented_variables() {
+        let json = serde_json::to_value(sample_context(true)).unwrap();
+        let mut paths = Vec::new();
+        leaf_paths("", &json, &mut paths);
+        paths.sort();
+        let mut documented: Vec<String> =
+            PROVIDED.iter().map(|(name, _)| name.to_string()).collect();
+        documented.sort();
+        assert_eq!(paths, documented);
+    }
+
+    #[test]
+    fn statements_have_no_single_invoice() {
+        assert!(is_provided("invoice.number", true));
+        assert!(is_provided("invoice", true));
+        assert!(!is_provided("invoice.number", false));
+        assert!(is_provided("invoices", false));
+        assert!(!is_provided("invoice.amount_owing", true));
+        assert!(!is_provided("customer.na", true));
+    }
+}
