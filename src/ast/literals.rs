@@ -16,7 +16,8 @@ pub struct Name {
     pub span: Span,
 }
 
-/// `3 days`, `2 business days`, `a fortnight`, `12 months`.
+/// `3 days`, `2 business days`, `12 months`. Weeks and fortnights are read as days (`a
+/// fortnight` is 14 days) and years as months, so equivalent lengths make equal trees.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Duration {
     pub count: u32,
@@ -26,30 +27,18 @@ pub struct Duration {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Unit {
+    /// Calendar days.
     Day,
+    /// Monday to Friday, except holidays.
     BusinessDay,
-    Week,
-    Fortnight,
+    /// Calendar months.
     Month,
-    Year,
-}
-
-impl Unit {
-    /// The length in calendar days, for units that have a fixed one.
-    pub fn fixed_days(self) -> Option<u32> {
-        match self {
-            Unit::Day => Some(1),
-            Unit::Week => Some(7),
-            Unit::Fortnight => Some(14),
-            Unit::BusinessDay | Unit::Month | Unit::Year => None,
-        }
-    }
 }
 
 impl Duration {
     /// The length in calendar days, when the unit has a fixed length.
     pub fn fixed_days(&self) -> Option<u32> {
-        self.unit.fixed_days().map(|days| days * self.count)
+        (self.unit == Unit::Day).then_some(self.count)
     }
 }
 

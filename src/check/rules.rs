@@ -73,12 +73,9 @@ fn day_bounds(duration: &Duration) -> (u64, u64) {
     let count = u64::from(duration.count);
     match duration.unit {
         Unit::Day => (count, count),
-        Unit::Week => (7 * count, 7 * count),
-        Unit::Fortnight => (14 * count, 14 * count),
         // Five business days always span a calendar week; a long weekend adds at most a few days.
         Unit::BusinessDay => (count, count.div_ceil(5) * 7 + 4),
         Unit::Month => (28 * count, 31 * count),
-        Unit::Year => (365 * count, 366 * count),
     }
 }
 

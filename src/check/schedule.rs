@@ -18,27 +18,20 @@ enum Anchor {
     InvoiceDate,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Family {
-    Days,
-    BusinessDays,
-    Months,
-}
-
-/// The days (in `family` units from `anchor`) on which a rule fires for one invoice. `family` is
-/// `None` for the due date itself, which is day 0 whatever the unit.
+/// The days (counted in `family` units from `anchor`) on which a rule fires for one invoice.
+/// `family` is `None` for the due date itself, which is day 0 whatever the unit.
 struct Timeline {
     anchor: Anchor,
-    family: Option<Family>,
+    family: Option<Unit>,
     days: Vec<i64>,
 }
 
 /// How far ahead open-ended reminders are followed, per unit.
-fn horizon(family: Family) -> i64 {
+fn horizon(family: Unit) -> i64 {
     match family {
-        Family::Days => 400,
-        Family::BusinessDays => 280,
-        Family::Months => 13,
+        Unit::Day => 400,
+        Unit::BusinessDay => 280,
+        Unit::Month => 13,
     }
 }
 
@@ -115,7 +108,7 @@ fn same_day_problems(group: &[&Rule], reported: &mut HashSet<(Span, Span)>) -> V
             {
                 continue;
             }
-            let family = a.family.or(b.family).unwrap_or(Family::Days);
+            let family = a.family.or(b.family).unwrap_or(Unit::Day);
             problems.push(Problem::SameDayEmails {
                 span: group[later].span,
                 other: group[earlier].span,
@@ -139,7 +132,7 @@ fn cap_problems(
             continue;
         };
         if timeline.anchor != Anchor::DueDate
-            || !matches!(timeline.family, None | Some(Family::Days))
+            || !matches!(timeline.family, None | Some(Unit::Day))
         {
             continue;
         }
@@ -198,7 +191,7 @@ fn before_due_problems(strategy: &Strategy) -> Vec<Problem> {
 fn reaches_past_short_terms(offset: &Duration) -> bool {
     match offset.unit {
         Unit::BusinessDay => offset.count > 5,
-        Unit::Month | Unit::Year => offset.count > 0,
+        Unit::Month => offset.count > 0,
         _ => offset
             .fixed_days()
             .is_some_and(|days| days > SHORTEST_COMMON_TERMS),
@@ -254,16 +247,8 @@ fn timeline(trigger: &TriggerKind) -> Option<Timeline> {
     }
 }
 
-fn offset(duration: &Duration) -> (Family, i64) {
-    let count = i64::from(duration.count);
-    match duration.unit {
-        Unit::Day => (Family::Days, count),
-        Unit::Week => (Family::Days, 7 * count),
-        Unit::Fortnight => (Family::Days, 14 * count),
-        Unit::BusinessDay => (Family::BusinessDays, count),
-        Unit::Month => (Family::Months, count),
-        Unit::Year => (Family::Months, 12 * count),
-    }
+fn offset(duration: &Duration) -> (Unit, i64) {
+    (duration.unit, i64::from(duration.count))
 }
 
 fn shared_day(a: &Timeline, b: &Timeline) -> Option<i64> {
@@ -289,14 +274,14 @@ fn exclusive(a: &Rule, b: &Rule) -> bool {
     }
 }
 
-fn describe_day(anchor: Anchor, family: Family, day: i64) -> String {
+fn describe_day(anchor: Anchor, family: Unit, day: i64) -> String {
     let unit = |count: i64| match family {
-        Family::Days => days(count),
-        Family::BusinessDays => format!(
+        Unit::Day => days(count),
+        Unit::BusinessDay => format!(
             "{count} business {}",
             if count == 1 { "day" } else { "days" }
         ),
-        Family::Months => format!("{count} {}", if count == 1 { "month" } else { "months" }),
+        Unit::Month => format!("{count} {}", if count == 1 { "month" } else { "months" }),
     };
     match (anchor, day) {
         (Anchor::InvoiceDate, day) => format!("{} after the invoice date", unit(day)),

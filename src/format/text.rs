@@ -389,10 +389,7 @@ fn unit_name(unit: Unit, count: u32) -> &'static str {
     let (one, many) = match unit {
         Unit::Day => ("day", "days"),
         Unit::BusinessDay => ("business day", "business days"),
-        Unit::Week => ("week", "weeks"),
-        Unit::Fortnight => ("fortnight", "fortnights"),
         Unit::Month => ("month", "months"),
-        Unit::Year => ("year", "years"),
     };
     plural(count, one, many)
 }

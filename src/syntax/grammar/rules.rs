@@ -8,7 +8,7 @@ use super::super::support::*;
 use super::super::token::Token;
 use super::actions::action;
 use super::invoice_conditions::rule_condition;
-use super::values::{duration, interval, unit, weekday};
+use super::values::{count, duration, interval, unit, weekday};
 use crate::ast::{DayOfMonth, Duration, Rule, Trigger, TriggerKind};
 
 /// `rule = trigger , [ "," ] , [ rule_condition , [ "," ] ] , action
@@ -118,24 +118,23 @@ pub fn repeating<'a>() -> Production<'a, TriggerKind> {
 
 /// `closed_range = ( "from" | "between" ) , NUMBER , [ unit , [ overdue_word ] ] ,
 /// ( "to" | "until" | "and" ) , duration , overdue_word ;` — a start written without a unit
-/// takes the end's (`from 8 to 29 days overdue`).
+/// counts in the end's (`from 8 to 29 days overdue`, `from 1 to 4 weeks overdue`).
 pub fn closed_range<'a>() -> Production<'a, (Duration, Duration)> {
     let start = whole_number()
         .then(unit().then_ignore(overdue_word().or_not()).or_not())
         .map_with(|((count, _), unit), e| (count, unit, e.span()));
+    let end = count().then(unit()).map_with(|(count, unit), e| (count.value, unit, e.span()));
     kw(K::From)
         .or(kw(K::Between))
         .ignore_then(start)
         .then_ignore(choice((kw(K::To), kw(K::Until), kw(K::And))))
-        .then(duration())
+        .then(end)
         .then_ignore(overdue_word())
-        .map(|((count, start_unit, span), end)| {
-            let from = Duration {
-                count,
-                unit: start_unit.unwrap_or(end.unit),
-                span,
-            };
-            (from, end)
+        .map(|((start, start_unit, start_span), (end, (unit, per), end_span))| {
+            let (start_unit, start_per) = start_unit.unwrap_or((unit, per));
+            let from = Duration { count: start.saturating_mul(start_per), unit: start_unit, span: start_span };
+            let until = Duration { count: end.saturating_mul(per), unit, span: end_span };
+            (from, until)
         })
         .boxed()
 }

@@ -15,15 +15,11 @@ use crate::ast::{
 use crate::diagnostics::Diagnostic;
 use crate::source::Span;
 
-/// `duration = count , unit ;`
+/// `duration = count , unit ;` — weeks and fortnights count as days, years as months.
 pub fn duration<'a>() -> Production<'a, Duration> {
     count()
         .then(unit())
-        .map_with(|(count, unit), e| Duration {
-            count: count.value,
-            unit,
-            span: e.span(),
-        })
+        .map_with(|(count, (unit, per)), e| Duration { count: count.value.saturating_mul(per), unit, span: e.span() })
         .labelled(Expected::Duration)
         .boxed()
 }
@@ -31,21 +27,19 @@ pub fn duration<'a>() -> Production<'a, Duration> {
 /// `count = NUMBER | "a" | "an" ;`
 pub fn count<'a>() -> Production<'a, Count> {
     let one = select! { Token::Article(Article::A | Article::An) = e => Count { value: 1, span: e.span() } };
-    whole_number()
-        .map(|(value, span)| Count { value, span })
-        .or(one)
-        .boxed()
+    whole_number().map(|(value, span)| Count { value, span }).or(one).boxed()
 }
 
-/// `unit = [ "business" ] , "day" | "week" | "fortnight" | "month" | "year" ;`
-pub fn unit<'a>() -> Production<'a, Unit> {
+/// `unit = [ "business" ] , "day" | "week" | "fortnight" | "month" | "year" ;` — as the unit it
+/// counts in and how many of those one of it is (a week is 7 days).
+pub fn unit<'a>() -> Production<'a, (Unit, u32)> {
     choice((
-        kws([K::Business, K::Day]).to(Unit::BusinessDay),
-        kw(K::Day).to(Unit::Day),
-        kw(K::Week).to(Unit::Week),
-        kw(K::Fortnight).to(Unit::Fortnight),
-        kw(K::Month).to(Unit::Month),
-        kw(K::Year).to(Unit::Year),
+        kws([K::Business, K::Day]).to((Unit::BusinessDay, 1)),
+        kw(K::Day).to((Unit::Day, 1)),
+        kw(K::Week).to((Unit::Day, 7)),
+        kw(K::Fortnight).to((Unit::Day, 14)),
+        kw(K::Month).to((Unit::Month, 1)),
+        kw(K::Year).to((Unit::Month, 12)),
     ))
     .labelled(Expected::Unit)
     .boxed()
@@ -53,13 +47,7 @@ pub fn unit<'a>() -> Production<'a, Unit> {
 
 /// `interval = duration | unit ;` — a bare unit means one of it (`every week`).
 pub fn interval<'a>() -> Production<'a, Duration> {
-    duration()
-        .or(unit().map_with(|unit, e| Duration {
-            count: 1,
-            unit,
-            span: e.span(),
-        }))
-        .boxed()
+    duration().or(unit().map_with(|(unit, count), e| Duration { count, unit, span: e.span() })).boxed()
 }
 
 /// `money = MONEY | NUMBER , CURRENCY | CURRENCY , NUMBER ;`
@@ -206,7 +194,8 @@ pub fn day_number<'a>() -> Production<'a, (u32, Span)> {
         .boxed()
 }
 
-/// `weekday = "monday" | … | "sunday" ;`
+/// `weekday = "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday"
+/// | "sunday" ;`
 pub fn weekday<'a>() -> Production<'a, Weekday> {
     select! {
         Token::Keyword(K::Monday) => Weekday::Monday,
@@ -221,7 +210,8 @@ pub fn weekday<'a>() -> Production<'a, Weekday> {
     .boxed()
 }
 
-/// `month = "january" | … | "december" ;` — as its number, 1 to 12.
+/// `month = "january" | "february" | "march" | "april" | "may" | "june" | "july"
+/// | "august" | "september" | "october" | "november" | "december" ;` — as its number, 1 to 12.
 pub fn month<'a>() -> Production<'a, u8> {
     select! {
         Token::Keyword(K::January) => 1,
