@@ -181,7 +181,7 @@ impl Problem {
                 let help = match (suggestion, statement) {
                     (Some(s), _) => format!("did you mean \"{s}\"?"),
                     (None, true) => "statements are about the whole account: use invoices (a list) and the totals instead of invoice".to_string(),
-                    (None, false) => "see the list of template variables in docs/language.md".to_string(),
+                    (None, false) => fields_of(variable),
                 };
                 let message = if *statement && variable.starts_with("invoice") && !variable.starts_with("invoices") {
                     format!("\"{variable}\" is not available in a statement email")
@@ -228,5 +228,25 @@ impl Problem {
                 .with_help("when several invoices of a customer are due at once they go in one email: list them with {% for invoice in invoices %}…{% endfor %}")
                 .in_file(*file),
         }
+    }
+}
+
+/// `invoice has: number, reference, …`, to show what a misspelt field could have been.
+fn fields_of(variable: &str) -> String {
+    let object = variable.split('.').next().unwrap_or_default();
+    let fields: Vec<&str> = crate::template::PROVIDED
+        .iter()
+        .filter_map(|(name, _)| name.strip_prefix(object)?.strip_prefix('.'))
+        .collect();
+    if fields.is_empty() {
+        let names: Vec<&str> = crate::template::PROVIDED
+            .iter()
+            .map(|(name, _)| name.split('.').next().unwrap_or(name))
+            .collect();
+        let mut names = names;
+        names.dedup();
+        format!("templates can use: {}", names.join(", "))
+    } else {
+        format!("{object} has: {}", fields.join(", "))
     }
 }

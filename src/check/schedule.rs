@@ -131,8 +131,7 @@ fn cap_problems(
         let Some(timeline) = timeline(&rule.trigger.kind) else {
             continue;
         };
-        if timeline.anchor != Anchor::DueDate
-            || !matches!(timeline.family, None | Some(Unit::Day))
+        if timeline.anchor != Anchor::DueDate || !matches!(timeline.family, None | Some(Unit::Day))
         {
             continue;
         }

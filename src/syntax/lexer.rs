@@ -180,7 +180,10 @@ pub(super) fn money<'src>(lex: &mut Lexer<'src, Token<'src>>) -> Result<Money, L
 
 fn parse_decimal(digits: &str) -> Result<Decimal, LexError> {
     let plain: String = digits.chars().filter(|c| *c != ',').collect();
-    Decimal::from_str_exact(&plain).map_err(|_| LexError::NumberTooLarge)
+    // Normalised, so that 5000.50 and 5000.5 are one amount.
+    Decimal::from_str_exact(&plain)
+        .map(|value| value.normalize())
+        .map_err(|_| LexError::NumberTooLarge)
 }
 
 pub(super) fn ordinal<'src>(lex: &mut Lexer<'src, Token<'src>>) -> Result<u32, LexError> {

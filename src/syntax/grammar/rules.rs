@@ -123,19 +123,31 @@ pub fn closed_range<'a>() -> Production<'a, (Duration, Duration)> {
     let start = whole_number()
         .then(unit().then_ignore(overdue_word().or_not()).or_not())
         .map_with(|((count, _), unit), e| (count, unit, e.span()));
-    let end = count().then(unit()).map_with(|(count, unit), e| (count.value, unit, e.span()));
+    let end = count()
+        .then(unit())
+        .map_with(|(count, unit), e| (count.value, unit, e.span()));
     kw(K::From)
         .or(kw(K::Between))
         .ignore_then(start)
         .then_ignore(choice((kw(K::To), kw(K::Until), kw(K::And))))
         .then(end)
         .then_ignore(overdue_word())
-        .map(|((start, start_unit, start_span), (end, (unit, per), end_span))| {
-            let (start_unit, start_per) = start_unit.unwrap_or((unit, per));
-            let from = Duration { count: start.saturating_mul(start_per), unit: start_unit, span: start_span };
-            let until = Duration { count: end.saturating_mul(per), unit, span: end_span };
-            (from, until)
-        })
+        .map(
+            |((start, start_unit, start_span), (end, (unit, per), end_span))| {
+                let (start_unit, start_per) = start_unit.unwrap_or((unit, per));
+                let from = Duration {
+                    count: start.saturating_mul(start_per),
+                    unit: start_unit,
+                    span: start_span,
+                };
+                let until = Duration {
+                    count: end.saturating_mul(per),
+                    unit,
+                    span: end_span,
+                };
+                (from, until)
+            },
+        )
         .boxed()
 }
 

@@ -6,7 +6,7 @@ use super::super::error::Expected;
 use super::super::keyword::Keyword as K;
 use super::super::support::*;
 use super::super::token::Token;
-use super::values::{comparison, count_comparison, duration, money, text_match};
+use super::values::{comparison, count_comparison, duration, interval, money, text_match};
 use crate::ast::{
     Balance, Condition, CustomerCondition, CustomerTest, CustomerTestKind, Name, SegmentCondition,
     SegmentDefinition,
@@ -148,13 +148,13 @@ pub fn overdue_count_test<'a>() -> Production<'a, CustomerTestKind> {
         .boxed()
 }
 
-/// `billing_test = "billed" , comparison , money , "in" , [ ARTICLE ] , "last" , duration ;`
+/// `billing_test = "billed" , comparison , money , "in" , [ ARTICLE ] , "last" , interval ;`
 pub fn billing_test<'a>() -> Production<'a, CustomerTestKind> {
     kw(K::Billed)
         .ignore_then(comparison())
         .then(money())
         .then_ignore(kw(K::In).then(article()).then(kw(K::Last)))
-        .then(duration())
+        .then(interval())
         .map(|((comparison, amount), period)| CustomerTestKind::Billed {
             comparison,
             amount,

@@ -126,7 +126,11 @@ pub fn frequency_cap<'a>() -> Production<'a, SettingKind> {
     let every = kw(K::Every).ignore_then(interval());
     let per = select! { Token::Article(_) => () }
         .ignore_then(unit())
-        .map_with(|(unit, count), e| Duration { count, unit, span: e.span() });
+        .map_with(|(unit, count), e| Duration {
+            count,
+            unit,
+            span: e.span(),
+        });
     kws([K::Never, K::Email])
         .then(article())
         .then(kws([K::Customer, K::More, K::Than, K::Once]))

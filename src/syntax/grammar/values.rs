@@ -19,7 +19,11 @@ use crate::source::Span;
 pub fn duration<'a>() -> Production<'a, Duration> {
     count()
         .then(unit())
-        .map_with(|(count, (unit, per)), e| Duration { count: count.value.saturating_mul(per), unit, span: e.span() })
+        .map_with(|(count, (unit, per)), e| Duration {
+            count: count.value.saturating_mul(per),
+            unit,
+            span: e.span(),
+        })
         .labelled(Expected::Duration)
         .boxed()
 }
@@ -27,7 +31,10 @@ pub fn duration<'a>() -> Production<'a, Duration> {
 /// `count = NUMBER | "a" | "an" ;`
 pub fn count<'a>() -> Production<'a, Count> {
     let one = select! { Token::Article(Article::A | Article::An) = e => Count { value: 1, span: e.span() } };
-    whole_number().map(|(value, span)| Count { value, span }).or(one).boxed()
+    whole_number()
+        .map(|(value, span)| Count { value, span })
+        .or(one)
+        .boxed()
 }
 
 /// `unit = [ "business" ] , "day" | "week" | "fortnight" | "month" | "year" ;` — as the unit it
@@ -47,7 +54,13 @@ pub fn unit<'a>() -> Production<'a, (Unit, u32)> {
 
 /// `interval = duration | unit ;` — a bare unit means one of it (`every week`).
 pub fn interval<'a>() -> Production<'a, Duration> {
-    duration().or(unit().map_with(|(unit, count), e| Duration { count, unit, span: e.span() })).boxed()
+    duration()
+        .or(unit().map_with(|(unit, count), e| Duration {
+            count,
+            unit,
+            span: e.span(),
+        }))
+        .boxed()
 }
 
 /// `money = MONEY | NUMBER , CURRENCY | CURRENCY , NUMBER ;`
