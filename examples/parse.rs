@@ -5,10 +5,7 @@ fn main() {
     let mut sources = collectiq::diagnostics::Sources::default();
     sources.add(collectiq::source::SourceFile::new(path, text));
     for d in &parsed.diagnostics {
-        print!(
-            "{}",
-            collectiq::diagnostics::render_human(d, &sources, collectiq::diagnostics::Style::Plain)
-        );
+        print!("{}", collectiq::diagnostics::render_human(d, &sources, collectiq::diagnostics::Style::Plain));
     }
     if std::env::args().nth(2).is_some() {
         println!("{:#?}", parsed.strategy);

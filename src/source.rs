@@ -23,7 +23,7 @@ impl Span {
     }
 
     pub fn len(&self) -> usize {
-        self.end - self.start
+        self.end.saturating_sub(self.start)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -46,8 +46,10 @@ impl chumsky::span::Span for Span {
     type Context = ();
     type Offset = usize;
 
+    /// Between two tokens chumsky describes an empty place as (next start .. previous end);
+    /// we keep it as an empty span where the next token starts.
     fn new((): (), range: Range<usize>) -> Self {
-        Span::from(range)
+        if range.end < range.start { Span::new(range.start, range.start) } else { Span::from(range) }
     }
 
     fn context(&self) {}
@@ -92,14 +94,8 @@ pub struct SourceFile {
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
         let text = text.into();
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(at, _)| at + 1))
-            .collect();
-        SourceFile {
-            name: name.into(),
-            text,
-            line_starts,
-        }
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(at, _)| at + 1)).collect();
+        SourceFile { name: name.into(), text, line_starts }
     }
 
     pub fn name(&self) -> &str {
@@ -122,10 +118,7 @@ impl SourceFile {
         let line_index = self.line_starts.partition_point(|&start| start <= offset) - 1;
         let line_start = self.line_starts[line_index];
         let column = self.text[line_start..offset].chars().count() + 1;
-        LineColumn {
-            line: line_index + 1,
-            column,
-        }
+        LineColumn { line: line_index + 1, column }
     }
 }
 
@@ -147,10 +140,7 @@ mod tests {
         assert_eq!(file.line_column(3), LineColumn { line: 2, column: 1 });
         let x = file.text().find('x').unwrap();
         assert_eq!(file.line_column(x), LineColumn { line: 2, column: 5 });
-        assert_eq!(
-            file.line_column(file.text().len()),
-            LineColumn { line: 3, column: 1 }
-        );
+        assert_eq!(file.line_column(file.text().len()), LineColumn { line: 3, column: 1 });
     }
 
     #[test]

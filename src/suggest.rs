@@ -2,21 +2,13 @@
 
 /// The candidate closest to `written`, if it is close enough to be a likely slip of the keyboard.
 /// Case is ignored; a candidate equal to `written` is never suggested.
-pub fn nearest<'a>(
-    written: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub fn nearest<'a>(written: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let written_lower = written.to_lowercase();
     let length = written_lower.chars().count();
     candidates
         .into_iter()
         .filter(|candidate| !candidate.eq_ignore_ascii_case(written))
-        .map(|candidate| {
-            (
-                strsim::damerau_levenshtein(&written_lower, &candidate.to_lowercase()),
-                candidate,
-            )
-        })
+        .map(|candidate| (strsim::damerau_levenshtein(&written_lower, &candidate.to_lowercase()), candidate))
         .filter(|(distance, _)| *distance <= tolerance(length))
         // At a tie, the candidate closest in length reads most like what was meant ("dayz": "days").
         .min_by_key(|(distance, candidate)| (*distance, candidate.chars().count().abs_diff(length)))
@@ -35,27 +27,17 @@ fn tolerance(length: usize) -> usize {
 
 /// `did you mean "days"?`, or nothing when no candidate is near.
 /// Keywords are suggested in the case the user wrote in (`Munday`: `"Monday"`).
-pub fn did_you_mean<'a>(
-    written: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<String> {
+pub fn did_you_mean<'a>(written: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     let candidate = nearest(written, candidates)?;
-    let capitalised = written.starts_with(|c: char| c.is_uppercase())
-        && candidate.starts_with(|c: char| c.is_lowercase());
-    let shown = if capitalised {
-        capitalise(candidate)
-    } else {
-        candidate.to_string()
-    };
+    let capitalised =
+        written.starts_with(|c: char| c.is_uppercase()) && candidate.starts_with(|c: char| c.is_lowercase());
+    let shown = if capitalised { capitalise(candidate) } else { candidate.to_string() };
     Some(format!("did you mean \"{shown}\"?"))
 }
 
 fn capitalise(word: &str) -> String {
     let mut chars = word.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -65,24 +47,15 @@ mod tests {
     #[test]
     fn suggests_the_nearest_close_candidate() {
         assert_eq!(nearest("dayz", ["days", "weeks", "months"]), Some("days"));
-        assert_eq!(
-            nearest("Enterprize", ["SMB", "Enterprise"]),
-            Some("Enterprise")
-        );
+        assert_eq!(nearest("Enterprize", ["SMB", "Enterprise"]), Some("Enterprise"));
         assert_eq!(nearest("wekes", ["days", "weeks"]), Some("weeks"));
         assert_eq!(nearest("dayz", ["day", "days"]), Some("days"));
     }
 
     #[test]
     fn suggestions_follow_the_writers_capitals() {
-        assert_eq!(
-            did_you_mean("Munday", ["monday"]),
-            Some("did you mean \"Monday\"?".into())
-        );
-        assert_eq!(
-            did_you_mean("munday", ["monday"]),
-            Some("did you mean \"monday\"?".into())
-        );
+        assert_eq!(did_you_mean("Munday", ["monday"]), Some("did you mean \"Monday\"?".into()));
+        assert_eq!(did_you_mean("munday", ["monday"]), Some("did you mean \"monday\"?".into()));
     }
 
     #[test]

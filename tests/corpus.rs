@@ -27,9 +27,7 @@ fn strategies_in(folder: &Path) -> Vec<PathBuf> {
 
 /// Paths in messages relative to the project, as a user running from the root would see them.
 fn relative(path: &Path) -> PathBuf {
-    path.strip_prefix(env!("CARGO_MANIFEST_DIR"))
-        .unwrap()
-        .to_path_buf()
+    path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap().to_path_buf()
 }
 
 fn snapshot_settings() -> insta::Settings {
@@ -80,20 +78,14 @@ fn example_strategy_trees() {
     for path in strategies_in(Path::new(CORPUS)) {
         let text = std::fs::read_to_string(&path).unwrap();
         let strategy = common::parse_clean(&text);
-        snapshot_settings()
-            .bind(|| insta::assert_json_snapshot!(format!("tree-{}", stem(&path)), strategy));
+        snapshot_settings().bind(|| insta::assert_json_snapshot!(format!("tree-{}", stem(&path)), strategy));
     }
 }
 
 fn expected_codes(text: &str) -> Vec<String> {
     let line = text.lines().next().unwrap_or_default();
-    let codes = line
-        .strip_prefix("# expect:")
-        .expect("a broken strategy starts with an `# expect:` line");
-    let mut codes: Vec<String> = codes
-        .split(',')
-        .map(|code| code.trim().to_string())
-        .collect();
+    let codes = line.strip_prefix("# expect:").expect("a broken strategy starts with an `# expect:` line");
+    let mut codes: Vec<String> = codes.split(',').map(|code| code.trim().to_string()).collect();
     codes.sort();
     codes
 }
@@ -106,25 +98,12 @@ fn broken_strategies_report_what_they_expect() {
         let text = std::fs::read_to_string(&path).unwrap();
         let mut sources = Sources::default();
         let checked = check_relative(&path, &mut sources);
-        let mut codes: Vec<String> = checked
-            .diagnostics
-            .iter()
-            .map(|d| d.code.to_string())
-            .collect();
+        let mut codes: Vec<String> = checked.diagnostics.iter().map(|d| d.code.to_string()).collect();
         codes.sort();
-        assert_eq!(
-            codes,
-            expected_codes(&text),
-            "{} reports other problems than it expects",
-            path.display()
-        );
+        assert_eq!(codes, expected_codes(&text), "{} reports other problems than it expects", path.display());
 
         let rendered = render_all(&checked.diagnostics, &sources);
-        let shown = format!(
-            "{text}\n──── collectiq check {} ────\n{rendered}",
-            relative(&path).display()
-        );
-        snapshot_settings()
-            .bind(|| insta::assert_snapshot!(format!("diagnostics-{}", stem(&path)), shown));
+        let shown = format!("{text}\n──── collectiq check {} ────\n{rendered}", relative(&path).display());
+        snapshot_settings().bind(|| insta::assert_snapshot!(format!("diagnostics-{}", stem(&path)), shown));
     }
 }

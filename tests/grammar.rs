@@ -57,10 +57,7 @@ fn parser_functions() -> BTreeMap<String, Option<String>> {
                 continue;
             }
             if let Some(signature) = line.strip_prefix("pub fn ") {
-                let name: String = signature
-                    .chars()
-                    .take_while(|c| c.is_alphanumeric() || *c == '_')
-                    .collect();
+                let name: String = signature.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
                 functions.insert(name, quoted_rule(&doc.join(" ")));
             }
             if !line.starts_with("#[") {
@@ -86,14 +83,8 @@ fn every_production_has_a_parser_function_and_every_parser_function_a_production
     let functions: BTreeSet<String> = parser_functions().into_keys().collect();
     let missing: Vec<_> = productions.difference(&functions).collect();
     let extra: Vec<_> = functions.difference(&productions).collect();
-    assert!(
-        missing.is_empty(),
-        "productions without a parser function: {missing:?}"
-    );
-    assert!(
-        extra.is_empty(),
-        "parser functions that are not productions: {extra:?}"
-    );
+    assert!(missing.is_empty(), "productions without a parser function: {missing:?}");
+    assert!(extra.is_empty(), "parser functions that are not productions: {extra:?}");
 }
 
 #[test]
@@ -103,12 +94,8 @@ fn every_parser_function_quotes_its_rule_as_the_grammar_has_it() {
         let Some(rule) = productions.get(&name) else {
             continue;
         };
-        let quoted =
-            quoted.unwrap_or_else(|| panic!("the doc comment of {name} does not quote its rule"));
-        assert_eq!(
-            &quoted, rule,
-            "the doc comment of {name} differs from grammar/strategy.ebnf"
-        );
+        let quoted = quoted.unwrap_or_else(|| panic!("the doc comment of {name} does not quote its rule"));
+        assert_eq!(&quoted, rule, "the doc comment of {name} differs from grammar/strategy.ebnf");
     }
 }
 
@@ -117,9 +104,7 @@ fn every_production_is_used_or_is_the_start() {
     let productions = productions();
     let bodies: String = productions.values().cloned().collect::<Vec<_>>().join(" ");
     for name in productions.keys().filter(|name| *name != "strategy") {
-        let used = bodies
-            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .any(|word| word == name);
+        let used = bodies.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|word| word == name);
         assert!(used, "the production {name} is never used");
     }
 }
@@ -139,28 +124,19 @@ fn every_quoted_word_in_the_grammar_is_a_keyword_or_an_article() {
 
 fn tokens_of(text: &str) -> Vec<Token<'_>> {
     let lexed = lex(text);
-    assert!(
-        lexed.errors.is_empty(),
-        "{text:?} does not lex: {:?}",
-        lexed.errors
-    );
+    assert!(lexed.errors.is_empty(), "{text:?} does not lex: {:?}", lexed.errors);
     lexed.tokens.into_iter().map(|(token, _)| token).collect()
 }
 
 /// The spelling in lower case, upper case and with a capital, as writers type it.
 fn cases(spelling: &str) -> Vec<String> {
     let mut chars = spelling.chars();
-    let capital: String = chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default();
+    let capital: String = chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
     vec![spelling.to_string(), spelling.to_uppercase(), capital]
 }
 
 fn vocabulary() -> toml::Table {
-    VOCABULARY
-        .parse()
-        .expect("grammar/vocabulary.toml is valid TOML")
+    VOCABULARY.parse().expect("grammar/vocabulary.toml is valid TOML")
 }
 
 fn keyword_name(keyword: Keyword) -> String {
@@ -177,9 +153,7 @@ fn every_keyword_spelling_lexes_as_its_keyword() {
                 let tokens = tokens_of(&written);
                 let lexed_as = match tokens.as_slice() {
                     [Token::Keyword(keyword)] => keyword_name(*keyword),
-                    other => panic!(
-                        "\"{written}\" should lex as the keyword {name}, but lexes as {other:?}"
-                    ),
+                    other => panic!("\"{written}\" should lex as the keyword {name}, but lexes as {other:?}"),
                 };
                 assert_eq!(&lexed_as, name, "\"{written}\" lexes as the wrong keyword");
             }
@@ -193,20 +167,10 @@ fn the_lexer_knows_no_keyword_the_vocabulary_does_not_list() {
     let keywords = vocabulary["keywords"].as_table().unwrap();
     for keyword in Keyword::ALL {
         let name = keyword_name(*keyword);
-        let listed = keywords
-            .get(&name)
-            .unwrap_or_else(|| panic!("the keyword {name} is missing from vocabulary.toml"));
-        let listed: Vec<&str> = listed
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s.as_str().unwrap())
-            .collect();
-        assert_eq!(
-            listed,
-            keyword.spellings(),
-            "vocabulary.toml lists other spellings for {name}"
-        );
+        let listed =
+            keywords.get(&name).unwrap_or_else(|| panic!("the keyword {name} is missing from vocabulary.toml"));
+        let listed: Vec<&str> = listed.as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+        assert_eq!(listed, keyword.spellings(), "vocabulary.toml lists other spellings for {name}");
     }
     assert_eq!(keywords.len(), Keyword::ALL.len());
 }
@@ -225,11 +189,7 @@ fn articles_and_number_words_lex_as_listed() {
     for (word, value) in vocabulary["number_words"].as_table().unwrap() {
         for written in cases(word) {
             let expected = Token::Number(Decimal::from(value.as_integer().unwrap()));
-            assert_eq!(
-                tokens_of(&written),
-                [expected],
-                "\"{written}\" should read as a number"
-            );
+            assert_eq!(tokens_of(&written), [expected], "\"{written}\" should read as a number");
         }
     }
 }

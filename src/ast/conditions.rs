@@ -49,34 +49,17 @@ pub enum CustomerTestKind {
     /// `customers in the contact group "Enterprise"`
     InContactGroup { group: Name },
     /// `customers with more than $50,000 outstanding` / `… with at least $1,000 overdue`
-    Balance {
-        comparison: Comparison,
-        amount: MoneyAmount,
-        measure: Balance,
-    },
+    Balance { comparison: Comparison, amount: MoneyAmount, measure: Balance },
     /// `customers billed more than $100,000 in the last 12 months`
-    Billed {
-        comparison: Comparison,
-        amount: MoneyAmount,
-        period: Duration,
-    },
+    Billed { comparison: Comparison, amount: MoneyAmount, period: Duration },
     /// `customers billed in AUD`
     BilledIn { currency: CurrencyName },
     /// `customers whose first invoice was less than 90 days ago`
-    FirstInvoice {
-        comparison: Comparison,
-        age: Duration,
-    },
+    FirstInvoice { comparison: Comparison, age: Duration },
     /// `customers who pay more than 15 days late on average`
-    PaysLate {
-        comparison: Comparison,
-        lateness: Duration,
-    },
+    PaysLate { comparison: Comparison, lateness: Duration },
     /// `customers with 3 or more overdue invoices`
-    OverdueInvoices {
-        comparison: Comparison,
-        count: Count,
-    },
+    OverdueInvoices { comparison: Comparison, count: Count },
     /// `customers whose email address ends with ".gov.nz"`
     EmailAddress { text_match: TextMatch, text: Name },
     /// `customers whose name contains "Council"`
@@ -101,15 +84,9 @@ pub struct InvoiceTest {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum InvoiceTestKind {
     /// `more than $5,000 is outstanding`
-    AmountDue {
-        comparison: Comparison,
-        amount: MoneyAmount,
-    },
+    AmountDue { comparison: Comparison, amount: MoneyAmount },
     /// `the invoice total is over $10,000`
-    Total {
-        comparison: Comparison,
-        amount: MoneyAmount,
-    },
+    Total { comparison: Comparison, amount: MoneyAmount },
     /// `the invoice is partly paid`
     PartlyPaid,
     /// `the invoice is in AUD`

@@ -37,11 +37,7 @@ pub enum TriggerKind {
     Overdue { offset: Duration },
     /// `every 7 days from 8 to 29 days overdue`; open-ended (`… after 60 days overdue`) without
     /// `until`.
-    Repeating {
-        interval: Duration,
-        from: Duration,
-        until: Option<Duration>,
-    },
+    Repeating { interval: Duration, from: Duration, until: Option<Duration> },
     /// `5 days after the invoice date`
     AfterIssue { offset: Duration },
     /// `every Monday` (statements)
@@ -53,10 +49,7 @@ pub enum TriggerKind {
 impl TriggerKind {
     /// Calendar triggers act on a customer's whole account; the others on one invoice.
     pub fn is_calendar(&self) -> bool {
-        matches!(
-            self,
-            TriggerKind::Weekly { .. } | TriggerKind::Monthly { .. }
-        )
+        matches!(self, TriggerKind::Weekly { .. } | TriggerKind::Monthly { .. })
     }
 }
 

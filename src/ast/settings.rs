@@ -14,18 +14,11 @@ pub struct Setting {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum SettingKind {
     /// `Send emails from "ar@acme.example" as "Acme Accounts".`
-    Sender {
-        address: Name,
-        display_name: Option<Name>,
-    },
+    Sender { address: Name, display_name: Option<Name> },
     /// `Replies go to "ar@acme.example".`
     ReplyTo { address: Name },
     /// `Send only on business days between 9am and 5pm.`
-    SendingWindow {
-        days: SendingDays,
-        start: TimeOfDay,
-        end: TimeOfDay,
-    },
+    SendingWindow { days: SendingDays, start: TimeOfDay, end: TimeOfDay },
     /// `Use the "Pacific/Auckland" time zone.`
     TimeZone { zone: Name },
     /// `Treat 2026-12-25 and 2027-01-01 as holidays.`

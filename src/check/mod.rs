@@ -46,11 +46,7 @@ pub fn check(
         .map(|problem| {
             let diagnostic = problem.to_diagnostic();
             // Problems in templates name their own file; the rest are about the strategy.
-            if diagnostic.file == FileId::default() {
-                diagnostic.in_file(file)
-            } else {
-                diagnostic
-            }
+            if diagnostic.file == FileId::default() { diagnostic.in_file(file) } else { diagnostic }
         })
         .collect()
 }
@@ -84,39 +80,21 @@ pub fn check_file(path: &Path, sources: &mut Sources) -> io::Result<CheckedFile>
             let file = sources.add(SourceFile::new(name, text));
             let diagnostic = Diagnostic::error(
                 "not-utf8",
-                format!(
-                    "this file is not UTF-8 text: byte {} cannot be read",
-                    at + 1
-                ),
+                format!("this file is not UTF-8 text: byte {} cannot be read", at + 1),
                 Span::new(0, 0),
             )
             .with_help("save the strategy as UTF-8 (plain text)")
             .in_file(file);
-            return Ok(CheckedFile {
-                file,
-                strategy: None,
-                diagnostics: vec![diagnostic],
-            });
+            return Ok(CheckedFile { file, strategy: None, diagnostics: vec![diagnostic] });
         }
     };
     let file = sources.add(SourceFile::new(name, text.clone()));
     let parsed = crate::syntax::parse(&text);
-    let mut diagnostics: Vec<Diagnostic> = parsed
-        .diagnostics
-        .into_iter()
-        .map(|d| d.in_file(file))
-        .collect();
+    let mut diagnostics: Vec<Diagnostic> = parsed.diagnostics.into_iter().map(|d| d.in_file(file)).collect();
     if let Some(strategy) = &parsed.strategy {
-        let directory = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        let directory = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         diagnostics.extend(check(strategy, Surroundings { directory }, sources, file));
     }
     crate::diagnostics::sort(&mut diagnostics);
-    Ok(CheckedFile {
-        file,
-        strategy: parsed.strategy,
-        diagnostics,
-    })
+    Ok(CheckedFile { file, strategy: parsed.strategy, diagnostics })
 }

@@ -38,10 +38,7 @@ fn duplicates(strategy: &Strategy) -> Vec<Problem> {
 }
 
 fn unknown_references(strategy: &Strategy) -> Vec<Problem> {
-    let defined: Vec<&str> = strategy
-        .segments()
-        .map(|segment| segment.name.text.as_str())
-        .collect();
+    let defined: Vec<&str> = strategy.segments().map(|segment| segment.name.text.as_str()).collect();
     strategy
         .rule_sections()
         .filter_map(|section| match &section.audience {
@@ -49,8 +46,7 @@ fn unknown_references(strategy: &Strategy) -> Vec<Problem> {
                 Some(Problem::UnknownSegment {
                     name: name.text.clone(),
                     span: name.span,
-                    suggestion: suggest::nearest(&name.text, defined.iter().copied())
-                        .map(str::to_string),
+                    suggestion: suggest::nearest(&name.text, defined.iter().copied()).map(str::to_string),
                     any_defined: !defined.is_empty(),
                 })
             }
@@ -69,21 +65,19 @@ fn missing_default(strategy: &Strategy) -> Option<Problem> {
         })
         .last()?;
     let any_segment = strategy.segments().next().is_some();
-    let has_default = strategy
-        .segments()
-        .any(|segment| segment.condition == SegmentCondition::Others);
+    let has_default = strategy.segments().any(|segment| segment.condition == SegmentCondition::Others);
     (any_segment && !has_default).then_some(Problem::NoDefaultSegment { span: last_heading })
 }
 
 fn segments_without_rules(strategy: &Strategy) -> Vec<Problem> {
     let has_rules = |name: &str| {
         strategy.rule_sections().any(|section| {
-            matches!(&section.audience, Audience::Segment(audience) if same_name(&audience.text, name)) && !section.items.is_empty()
+            matches!(&section.audience, Audience::Segment(audience) if same_name(&audience.text, name))
+                && !section.items.is_empty()
         })
     };
-    let shared_rules = strategy
-        .rule_sections()
-        .any(|section| section.audience == Audience::Everyone && !section.items.is_empty());
+    let shared_rules =
+        strategy.rule_sections().any(|section| section.audience == Audience::Everyone && !section.items.is_empty());
     strategy
         .segments()
         .filter(|segment| !has_rules(&segment.name.text))

@@ -5,126 +5,31 @@ use crate::source::Span;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Problem {
-    DuplicateSegment {
-        name: String,
-        span: Span,
-        first: Span,
-    },
-    UnknownSegment {
-        name: String,
-        span: Span,
-        suggestion: Option<String>,
-        any_defined: bool,
-    },
-    UnknownTimeZone {
-        zone: String,
-        span: Span,
-        suggestion: Option<String>,
-    },
-    SettingRepeated {
-        what: &'static str,
-        span: Span,
-        first: Span,
-    },
-    InvalidAddress {
-        address: String,
-        span: Span,
-    },
-    WindowBackwards {
-        span: Span,
-    },
-    HolidayFileUnreadable {
-        path: String,
-        span: Span,
-        reason: String,
-    },
-    HolidayFileLine {
-        path: String,
-        line: usize,
-        text: String,
-        span: Span,
-    },
-    ZeroInterval {
-        span: Span,
-    },
-    RangeBackwards {
-        span: Span,
-    },
-    CalendarAction {
-        action: &'static str,
-        span: Span,
-    },
-    TemplateMissing {
-        name: String,
-        span: Span,
-        expected: String,
-        suggestion: Option<String>,
-    },
-    TemplateUnreadable {
-        name: String,
-        span: Span,
-        reason: String,
-    },
-    TemplateShape {
-        file: FileId,
-        span: Span,
-        message: &'static str,
-        help: &'static str,
-    },
-    TemplateSyntax {
-        file: FileId,
-        span: Span,
-        detail: String,
-    },
-    TemplateVariable {
-        file: FileId,
-        span: Span,
-        variable: String,
-        suggestion: Option<String>,
-        statement: bool,
-    },
-    TemplateRender {
-        file: FileId,
-        span: Span,
-        detail: String,
-    },
-    UnreachableSegment {
-        name: String,
-        span: Span,
-        shadowed_by: Option<(String, Span)>,
-    },
-    NoDefaultSegment {
-        span: Span,
-    },
-    SegmentWithoutRules {
-        name: String,
-        span: Span,
-        shared_rules: bool,
-    },
-    SameDayEmails {
-        span: Span,
-        other: Span,
-        when: String,
-    },
-    CloserThanCap {
-        span: Span,
-        other: Span,
-        gap: String,
-        cap: String,
-    },
-    RepeatsFasterThanCap {
-        span: Span,
-        cap: String,
-    },
-    BeforeDueMayNotFire {
-        span: Span,
-        offset: String,
-    },
-    SingleInvoiceTemplate {
-        file: FileId,
-        name: String,
-        span: Span,
-    },
+    DuplicateSegment { name: String, span: Span, first: Span },
+    UnknownSegment { name: String, span: Span, suggestion: Option<String>, any_defined: bool },
+    UnknownTimeZone { zone: String, span: Span, suggestion: Option<String> },
+    SettingRepeated { what: &'static str, span: Span, first: Span },
+    InvalidAddress { address: String, span: Span },
+    WindowBackwards { span: Span },
+    HolidayFileUnreadable { path: String, span: Span, reason: String },
+    HolidayFileLine { path: String, line: usize, text: String, span: Span },
+    ZeroInterval { span: Span },
+    RangeBackwards { span: Span },
+    CalendarAction { action: &'static str, span: Span },
+    TemplateMissing { name: String, span: Span, expected: String, suggestion: Option<String> },
+    TemplateUnreadable { name: String, span: Span, reason: String },
+    TemplateShape { file: FileId, span: Span, message: &'static str, help: &'static str },
+    TemplateSyntax { file: FileId, span: Span, detail: String },
+    TemplateVariable { file: FileId, span: Span, variable: String, suggestion: Option<String>, statement: bool },
+    TemplateRender { file: FileId, span: Span, detail: String },
+    UnreachableSegment { name: String, span: Span, shadowed_by: Option<(String, Span)> },
+    NoDefaultSegment { span: Span },
+    SegmentWithoutRules { name: String, span: Span, shared_rules: bool },
+    SameDayEmails { span: Span, other: Span, when: String },
+    CloserThanCap { span: Span, other: Span, gap: String, cap: String },
+    RepeatsFasterThanCap { span: Span, cap: String },
+    BeforeDueMayNotFire { span: Span, offset: String },
+    SingleInvoiceTemplate { file: FileId, name: String, span: Span },
 }
 
 impl Problem {
@@ -234,15 +139,11 @@ impl Problem {
 /// `invoice has: number, reference, …`, to show what a misspelt field could have been.
 fn fields_of(variable: &str) -> String {
     let object = variable.split('.').next().unwrap_or_default();
-    let fields: Vec<&str> = crate::template::PROVIDED
-        .iter()
-        .filter_map(|(name, _)| name.strip_prefix(object)?.strip_prefix('.'))
-        .collect();
+    let fields: Vec<&str> =
+        crate::template::PROVIDED.iter().filter_map(|(name, _)| name.strip_prefix(object)?.strip_prefix('.')).collect();
     if fields.is_empty() {
-        let names: Vec<&str> = crate::template::PROVIDED
-            .iter()
-            .map(|(name, _)| name.split('.').next().unwrap_or(name))
-            .collect();
+        let names: Vec<&str> =
+            crate::template::PROVIDED.iter().map(|(name, _)| name.split('.').next().unwrap_or(name)).collect();
         let mut names = names;
         names.dedup();
         format!("templates can use: {}", names.join(", "))

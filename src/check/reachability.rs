@@ -3,8 +3,8 @@
 
 use super::Problem;
 use crate::ast::{
-    Comparison, Condition, CustomerCondition, CustomerTest, CustomerTestKind, Duration,
-    SegmentCondition, Strategy, TextMatch,
+    Comparison, Condition, CustomerCondition, CustomerTest, CustomerTestKind, Duration, SegmentCondition, Strategy,
+    TextMatch,
 };
 use crate::format::text;
 
@@ -16,25 +16,18 @@ const MOST_CLAUSES: usize = 64;
 
 pub fn check(strategy: &Strategy) -> Vec<Problem> {
     let segments: Vec<_> = strategy.segments().collect();
-    let forms: Vec<Option<Vec<Clause>>> = segments
-        .iter()
-        .map(|segment| segment_form(&segment.condition))
-        .collect();
+    let forms: Vec<Option<Vec<Clause>>> = segments.iter().map(|segment| segment_form(&segment.condition)).collect();
     let mut problems = Vec::new();
     for (index, segment) in segments.iter().enumerate() {
         let Some(clauses) = &forms[index] else {
             continue;
         };
-        let earlier: Vec<(usize, &Vec<Clause>)> = (0..index)
-            .filter_map(|e| forms[e].as_ref().map(|f| (e, f)))
-            .collect();
+        let earlier: Vec<(usize, &Vec<Clause>)> =
+            (0..index).filter_map(|e| forms[e].as_ref().map(|f| (e, f))).collect();
         let covering: Vec<Option<usize>> = clauses
             .iter()
             .map(|clause| {
-                earlier
-                    .iter()
-                    .find(|(_, form)| form.iter().any(|other| clause_implies(clause, other)))
-                    .map(|(e, _)| *e)
+                earlier.iter().find(|(_, form)| form.iter().any(|other| clause_implies(clause, other))).map(|(e, _)| *e)
             })
             .collect();
         if covering.iter().all(Option::is_some) {
@@ -79,11 +72,7 @@ fn normal_form(condition: &CustomerCondition, holds: bool) -> Option<Vec<Clause<
                 let part_form = normal_form(part, holds)?;
                 clauses = clauses
                     .iter()
-                    .flat_map(|clause| {
-                        part_form
-                            .iter()
-                            .map(move |more| clause.iter().chain(more).copied().collect())
-                    })
+                    .flat_map(|clause| part_form.iter().map(move |more| clause.iter().chain(more).copied().collect()))
                     .collect();
                 if clauses.len() > MOST_CLAUSES {
                     return None;
@@ -97,15 +86,10 @@ fn normal_form(condition: &CustomerCondition, holds: bool) -> Option<Vec<Clause<
 
 /// Whether every customer matching `clause` also matches `other`.
 fn clause_implies(clause: &Clause, other: &Clause) -> bool {
-    other
-        .iter()
-        .all(|wanted| clause.iter().any(|have| literal_implies(*have, *wanted)))
+    other.iter().all(|wanted| clause.iter().any(|have| literal_implies(*have, *wanted)))
 }
 
-fn literal_implies(
-    (a, a_holds): (&CustomerTest, bool),
-    (b, b_holds): (&CustomerTest, bool),
-) -> bool {
+fn literal_implies((a, a_holds): (&CustomerTest, bool), (b, b_holds): (&CustomerTest, bool)) -> bool {
     match (a_holds, b_holds) {
         (true, true) => test_implies(&a.kind, &b.kind),
         (false, false) => test_implies(&b.kind, &a.kind),
@@ -119,93 +103,23 @@ fn test_implies(a: &CustomerTestKind, b: &CustomerTestKind) -> bool {
         return true;
     }
     match (a, b) {
-        (
-            Balance {
-                comparison: ca,
-                amount: xa,
-                measure: ma,
-            },
-            Balance {
-                comparison: cb,
-                amount: xb,
-                measure: mb,
-            },
-        ) => {
-            ma == mb
-                && xa.currency == xb.currency
-                && threshold_implies((*ca, xa.amount), (*cb, xb.amount))
+        (Balance { comparison: ca, amount: xa, measure: ma }, Balance { comparison: cb, amount: xb, measure: mb }) => {
+            ma == mb && xa.currency == xb.currency && threshold_implies((*ca, xa.amount), (*cb, xb.amount))
         }
-        (
-            Billed {
-                comparison: ca,
-                amount: xa,
-                period: pa,
-            },
-            Billed {
-                comparison: cb,
-                amount: xb,
-                period: pb,
-            },
-        ) => {
-            same_length(pa, pb)
-                && xa.currency == xb.currency
-                && threshold_implies((*ca, xa.amount), (*cb, xb.amount))
+        (Billed { comparison: ca, amount: xa, period: pa }, Billed { comparison: cb, amount: xb, period: pb }) => {
+            same_length(pa, pb) && xa.currency == xb.currency && threshold_implies((*ca, xa.amount), (*cb, xb.amount))
         }
-        (
-            FirstInvoice {
-                comparison: ca,
-                age: xa,
-            },
-            FirstInvoice {
-                comparison: cb,
-                age: xb,
-            },
-        )
-        | (
-            PaysLate {
-                comparison: ca,
-                lateness: xa,
-            },
-            PaysLate {
-                comparison: cb,
-                lateness: xb,
-            },
-        ) => {
+        (FirstInvoice { comparison: ca, age: xa }, FirstInvoice { comparison: cb, age: xb })
+        | (PaysLate { comparison: ca, lateness: xa }, PaysLate { comparison: cb, lateness: xb }) => {
             comparable_days(xa, xb).is_some_and(|(da, db)| threshold_implies((*ca, da), (*cb, db)))
         }
-        (
-            OverdueInvoices {
-                comparison: ca,
-                count: xa,
-            },
-            OverdueInvoices {
-                comparison: cb,
-                count: xb,
-            },
-        ) => threshold_implies((*ca, xa.value), (*cb, xb.value)),
-        (
-            Name {
-                text_match: ma,
-                text: xa,
-            },
-            Name {
-                text_match: mb,
-                text: xb,
-            },
-        )
-        | (
-            EmailAddress {
-                text_match: ma,
-                text: xa,
-            },
-            EmailAddress {
-                text_match: mb,
-                text: xb,
-            },
-        ) => text_implies(
-            (*ma, &xa.text.to_lowercase()),
-            (*mb, &xb.text.to_lowercase()),
-        ),
+        (OverdueInvoices { comparison: ca, count: xa }, OverdueInvoices { comparison: cb, count: xb }) => {
+            threshold_implies((*ca, xa.value), (*cb, xb.value))
+        }
+        (Name { text_match: ma, text: xa }, Name { text_match: mb, text: xb })
+        | (EmailAddress { text_match: ma, text: xa }, EmailAddress { text_match: mb, text: xb }) => {
+            text_implies((*ma, &xa.text.to_lowercase()), (*mb, &xb.text.to_lowercase()))
+        }
         _ => false,
     }
 }
@@ -235,8 +149,7 @@ fn text_implies((a, x): (TextMatch, &str), (b, y): (TextMatch, &str)) -> bool {
 }
 
 fn same_length(a: &Duration, b: &Duration) -> bool {
-    (a.count, a.unit) == (b.count, b.unit)
-        || (a.fixed_days().is_some() && a.fixed_days() == b.fixed_days())
+    (a.count, a.unit) == (b.count, b.unit) || (a.fixed_days().is_some() && a.fixed_days() == b.fixed_days())
 }
 
 fn comparable_days(a: &Duration, b: &Duration) -> Option<(u32, u32)> {

@@ -13,8 +13,7 @@ pub fn check(strategy: &Strategy) -> Vec<Problem> {
                 RuleItem::Rule(rule) => {
                     problems.extend(trigger_problems(&rule.trigger.kind));
                     if rule.trigger.kind.is_calendar() {
-                        problems
-                            .extend(calendar_action_problem(&rule.action.kind, rule.action.span));
+                        problems.extend(calendar_action_problem(&rule.action.kind, rule.action.span));
                     }
                     problems.extend(copy_problems(&rule.action.kind));
                 }
@@ -35,29 +34,20 @@ pub fn check(strategy: &Strategy) -> Vec<Problem> {
 }
 
 fn trigger_problems(trigger: &TriggerKind) -> Vec<Problem> {
-    let TriggerKind::Repeating {
-        interval,
-        from,
-        until,
-    } = trigger
-    else {
+    let TriggerKind::Repeating { interval, from, until } = trigger else {
         return Vec::new();
     };
     let mut problems: Vec<Problem> = zero_problem(interval).into_iter().collect();
     if let Some(until) = until
         && ends_before(from, until)
     {
-        problems.push(Problem::RangeBackwards {
-            span: from.span.to(until.span),
-        });
+        problems.push(Problem::RangeBackwards { span: from.span.to(until.span) });
     }
     problems
 }
 
 fn zero_problem(interval: &Duration) -> Option<Problem> {
-    (interval.count == 0).then_some(Problem::ZeroInterval {
-        span: interval.span,
-    })
+    (interval.count == 0).then_some(Problem::ZeroInterval { span: interval.span })
 }
 
 /// Whether `until` is surely earlier than `from`, comparing the fewest and most calendar days

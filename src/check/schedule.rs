@@ -5,9 +5,7 @@ use std::collections::HashSet;
 
 use super::Problem;
 use super::names::same_name;
-use crate::ast::{
-    ActionKind, Audience, Duration, Rule, RuleItem, SettingKind, Strategy, TriggerKind, Unit,
-};
+use crate::ast::{ActionKind, Audience, Duration, Rule, RuleItem, SettingKind, Strategy, TriggerKind, Unit};
 use crate::format::text;
 use crate::source::Span;
 
@@ -64,8 +62,7 @@ fn email_groups(strategy: &Strategy) -> Vec<Vec<&Rule>> {
             .flat_map(|section| &section.items)
             .filter_map(|item| match item {
                 RuleItem::Rule(rule)
-                    if matches!(rule.action.kind, ActionKind::Email { .. })
-                        && !rule.trigger.kind.is_calendar() =>
+                    if matches!(rule.action.kind, ActionKind::Email { .. }) && !rule.trigger.kind.is_calendar() =>
                 {
                     Some(rule)
                 }
@@ -81,7 +78,9 @@ fn email_groups(strategy: &Strategy) -> Vec<Vec<&Rule>> {
     segments
         .iter()
         .map(|segment| {
-            let mut rules = emails_for(&|audience| matches!(audience, Audience::Segment(name) if same_name(&name.text, &segment.name.text)));
+            let mut rules = emails_for(
+                &|audience| matches!(audience, Audience::Segment(name) if same_name(&name.text, &segment.name.text)),
+            );
             rules.extend(&shared);
             rules.sort_by_key(|rule| rule.span.start);
             rules
@@ -90,10 +89,7 @@ fn email_groups(strategy: &Strategy) -> Vec<Vec<&Rule>> {
 }
 
 fn same_day_problems(group: &[&Rule], reported: &mut HashSet<(Span, Span)>) -> Vec<Problem> {
-    let timelines: Vec<Option<Timeline>> = group
-        .iter()
-        .map(|rule| timeline(&rule.trigger.kind))
-        .collect();
+    let timelines: Vec<Option<Timeline>> = group.iter().map(|rule| timeline(&rule.trigger.kind)).collect();
     let mut problems = Vec::new();
     for later in 0..group.len() {
         for earlier in 0..later {
@@ -103,9 +99,7 @@ fn same_day_problems(group: &[&Rule], reported: &mut HashSet<(Span, Span)>) -> V
             let Some(day) = shared_day(a, b) else {
                 continue;
             };
-            if exclusive(group[earlier], group[later])
-                || !reported.insert((group[earlier].span, group[later].span))
-            {
+            if exclusive(group[earlier], group[later]) || !reported.insert((group[earlier].span, group[later].span)) {
                 continue;
             }
             let family = a.family.or(b.family).unwrap_or(Unit::Day);
@@ -119,11 +113,7 @@ fn same_day_problems(group: &[&Rule], reported: &mut HashSet<(Span, Span)>) -> V
     problems
 }
 
-fn cap_problems(
-    group: &[&Rule],
-    cap_days: u32,
-    reported: &mut HashSet<(Span, Span)>,
-) -> Vec<Problem> {
+fn cap_problems(group: &[&Rule], cap_days: u32, reported: &mut HashSet<(Span, Span)>) -> Vec<Problem> {
     let cap_days = i64::from(cap_days);
     let mut sends: Vec<(i64, &Rule)> = Vec::new();
     let mut problems = Vec::new();
@@ -131,20 +121,14 @@ fn cap_problems(
         let Some(timeline) = timeline(&rule.trigger.kind) else {
             continue;
         };
-        if timeline.anchor != Anchor::DueDate || !matches!(timeline.family, None | Some(Unit::Day))
-        {
+        if timeline.anchor != Anchor::DueDate || !matches!(timeline.family, None | Some(Unit::Day)) {
             continue;
         }
         if let TriggerKind::Repeating { interval, .. } = &rule.trigger.kind
-            && interval
-                .fixed_days()
-                .is_some_and(|days| i64::from(days) < cap_days)
+            && interval.fixed_days().is_some_and(|days| i64::from(days) < cap_days)
             && reported.insert((rule.span, rule.span))
         {
-            problems.push(Problem::RepeatsFasterThanCap {
-                span: rule.span,
-                cap: days(cap_days),
-            });
+            problems.push(Problem::RepeatsFasterThanCap { span: rule.span, cap: days(cap_days) });
         }
         sends.extend(timeline.days.iter().map(|day| (*day, *rule)));
     }
@@ -152,11 +136,7 @@ fn cap_problems(
     for pair in sends.windows(2) {
         let ((before_day, before), (day, rule)) = (pair[0], pair[1]);
         let gap = day - before_day;
-        if gap > 0
-            && gap < cap_days
-            && before.span != rule.span
-            && reported.insert((before.span, rule.span))
-        {
+        if gap > 0 && gap < cap_days && before.span != rule.span && reported.insert((before.span, rule.span)) {
             problems.push(Problem::CloserThanCap {
                 span: rule.span,
                 other: before.span,
@@ -175,10 +155,7 @@ fn before_due_problems(strategy: &Strategy) -> Vec<Problem> {
         .filter_map(|item| match item {
             RuleItem::Rule(rule) => match &rule.trigger.kind {
                 TriggerKind::BeforeDue { offset } if reaches_past_short_terms(offset) => {
-                    Some(Problem::BeforeDueMayNotFire {
-                        span: rule.trigger.span,
-                        offset: text::duration(offset),
-                    })
+                    Some(Problem::BeforeDueMayNotFire { span: rule.trigger.span, offset: text::duration(offset) })
                 }
                 _ => None,
             },
@@ -191,35 +168,21 @@ fn reaches_past_short_terms(offset: &Duration) -> bool {
     match offset.unit {
         Unit::BusinessDay => offset.count > 5,
         Unit::Month => offset.count > 0,
-        _ => offset
-            .fixed_days()
-            .is_some_and(|days| days > SHORTEST_COMMON_TERMS),
+        _ => offset.fixed_days().is_some_and(|days| days > SHORTEST_COMMON_TERMS),
     }
 }
 
 fn timeline(trigger: &TriggerKind) -> Option<Timeline> {
     let single = |anchor, duration: &Duration, sign: i64| {
         let (family, value) = offset(duration);
-        Some(Timeline {
-            anchor,
-            family: Some(family),
-            days: vec![sign * value],
-        })
+        Some(Timeline { anchor, family: Some(family), days: vec![sign * value] })
     };
     match trigger {
         TriggerKind::BeforeDue { offset } => single(Anchor::DueDate, offset, -1),
-        TriggerKind::OnDue => Some(Timeline {
-            anchor: Anchor::DueDate,
-            family: None,
-            days: vec![0],
-        }),
+        TriggerKind::OnDue => Some(Timeline { anchor: Anchor::DueDate, family: None, days: vec![0] }),
         TriggerKind::Overdue { offset } => single(Anchor::DueDate, offset, 1),
         TriggerKind::AfterIssue { offset } => single(Anchor::InvoiceDate, offset, 1),
-        TriggerKind::Repeating {
-            interval,
-            from,
-            until,
-        } => {
+        TriggerKind::Repeating { interval, from, until } => {
             let (family, step) = offset(interval);
             let (from_family, start) = offset(from);
             let end = match until {
@@ -232,15 +195,8 @@ fn timeline(trigger: &TriggerKind) -> Option<Timeline> {
             if from_family != family || step <= 0 {
                 return None;
             }
-            let days = (0..)
-                .map(|n| start + n * step)
-                .take_while(|day| *day <= end)
-                .collect();
-            Some(Timeline {
-                anchor: Anchor::DueDate,
-                family: Some(family),
-                days,
-            })
+            let days = (0..).map(|n| start + n * step).take_while(|day| *day <= end).collect();
+            Some(Timeline { anchor: Anchor::DueDate, family: Some(family), days })
         }
         TriggerKind::Weekly { .. } | TriggerKind::Monthly { .. } => None,
     }
@@ -251,23 +207,18 @@ fn offset(duration: &Duration) -> (Unit, i64) {
 }
 
 fn shared_day(a: &Timeline, b: &Timeline) -> Option<i64> {
-    let comparable =
-        a.anchor == b.anchor && (a.family.is_none() || b.family.is_none() || a.family == b.family);
+    let comparable = a.anchor == b.anchor && (a.family.is_none() || b.family.is_none() || a.family == b.family);
     if !comparable {
         return None;
     }
-    a.days
-        .iter()
-        .find(|day| b.days.binary_search(day).is_ok())
-        .copied()
+    a.days.iter().find(|day| b.days.binary_search(day).is_ok()).copied()
 }
 
 /// Rules with the same condition, one with `if` and one with `unless`, never fire together.
 fn exclusive(a: &Rule, b: &Rule) -> bool {
     match (&a.condition, &b.condition) {
         (Some(x), Some(y)) => {
-            x.unless != y.unless
-                && text::invoice_condition(&x.condition) == text::invoice_condition(&y.condition)
+            x.unless != y.unless && text::invoice_condition(&x.condition) == text::invoice_condition(&y.condition)
         }
         _ => false,
     }
@@ -276,10 +227,7 @@ fn exclusive(a: &Rule, b: &Rule) -> bool {
 fn describe_day(anchor: Anchor, family: Unit, day: i64) -> String {
     let unit = |count: i64| match family {
         Unit::Day => days(count),
-        Unit::BusinessDay => format!(
-            "{count} business {}",
-            if count == 1 { "day" } else { "days" }
-        ),
+        Unit::BusinessDay => format!("{count} business {}", if count == 1 { "day" } else { "days" }),
         Unit::Month => format!("{count} {}", if count == 1 { "month" } else { "months" }),
     };
     match (anchor, day) {

@@ -22,13 +22,9 @@ fn check_one(setting: &Setting, surroundings: Surroundings<'_>) -> Vec<Problem> 
     match &setting.kind {
         SettingKind::Sender { address, .. }
         | SettingKind::ReplyTo { address }
-        | SettingKind::PersonAddress { address, .. } => {
-            address_problem(address).into_iter().collect()
-        }
+        | SettingKind::PersonAddress { address, .. } => address_problem(address).into_iter().collect(),
         SettingKind::SendingWindow { start, end, .. } if end.time <= start.time => {
-            vec![Problem::WindowBackwards {
-                span: start.span.to(end.span),
-            }]
+            vec![Problem::WindowBackwards { span: start.span.to(end.span) }]
         }
         SettingKind::TimeZone { zone } => time_zone_problem(zone).into_iter().collect(),
         SettingKind::HolidayFile { path } => holiday_file_problems(path, surroundings),
@@ -37,27 +33,17 @@ fn check_one(setting: &Setting, surroundings: Surroundings<'_>) -> Vec<Problem> 
 }
 
 pub fn address_problem(address: &Name) -> Option<Problem> {
-    (!is_email_address(&address.text)).then(|| Problem::InvalidAddress {
-        address: address.text.clone(),
-        span: address.span,
-    })
+    (!is_email_address(&address.text))
+        .then(|| Problem::InvalidAddress { address: address.text.clone(), span: address.span })
 }
 
 fn time_zone_problem(zone: &Name) -> Option<Problem> {
     if jiff::tz::db().get(&zone.text).is_ok() {
         return None;
     }
-    let known: Vec<String> = jiff::tz::db()
-        .available()
-        .map(|name| name.to_string())
-        .collect();
-    let suggestion =
-        suggest::nearest(&zone.text, known.iter().map(String::as_str)).map(str::to_string);
-    Some(Problem::UnknownTimeZone {
-        zone: zone.text.clone(),
-        span: zone.span,
-        suggestion,
-    })
+    let known: Vec<String> = jiff::tz::db().available().map(|name| name.to_string()).collect();
+    let suggestion = suggest::nearest(&zone.text, known.iter().map(String::as_str)).map(str::to_string);
+    Some(Problem::UnknownTimeZone { zone: zone.text.clone(), span: zone.span, suggestion })
 }
 
 /// Every setting but holidays is given at most once (and each person's address once).
@@ -69,11 +55,7 @@ fn repeated(strategy: &Strategy) -> Vec<Problem> {
             continue;
         };
         match first_seen.get(&key) {
-            Some(first) => problems.push(Problem::SettingRepeated {
-                what,
-                span: setting.span,
-                first: *first,
-            }),
+            Some(first) => problems.push(Problem::SettingRepeated { what, span: setting.span, first: *first }),
             None => {
                 first_seen.insert(key, setting.span);
             }
@@ -87,10 +69,7 @@ fn identity(kind: &SettingKind) -> Option<(String, &'static str)> {
     let what = match kind {
         SettingKind::Holidays { .. } => return None,
         SettingKind::PersonAddress { person, .. } => {
-            return Some((
-                format!("person:{}", person.text.to_lowercase()),
-                "address of this person",
-            ));
+            return Some((format!("person:{}", person.text.to_lowercase()), "address of this person"));
         }
         SettingKind::Sender { .. } => "sender",
         SettingKind::ReplyTo { .. } => "reply-to address",

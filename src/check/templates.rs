@@ -20,14 +20,8 @@ struct Uses {
     for_statement: bool,
 }
 
-pub fn check(
-    strategy: &Strategy,
-    surroundings: Surroundings<'_>,
-    sources: &mut Sources,
-) -> Vec<Problem> {
-    let combined = strategy
-        .settings()
-        .any(|s| s.kind == SettingKind::Consolidation { enabled: true });
+pub fn check(strategy: &Strategy, surroundings: Surroundings<'_>, sources: &mut Sources) -> Vec<Problem> {
+    let combined = strategy.settings().any(|s| s.kind == SettingKind::Consolidation { enabled: true });
     let mut problems = Vec::new();
     for (name, uses) in template_uses(strategy) {
         let span = uses.first.unwrap_or_default();
@@ -39,11 +33,7 @@ pub fn check(
                 continue;
             }
             Err(error) => {
-                problems.push(Problem::TemplateUnreadable {
-                    name,
-                    span,
-                    reason: error.to_string(),
-                });
+                problems.push(Problem::TemplateUnreadable { name, span, reason: error.to_string() });
                 continue;
             }
         };
@@ -60,11 +50,7 @@ fn template_uses(strategy: &Strategy) -> BTreeMap<String, Uses> {
         if let ActionKind::Email { template, .. } = &action.kind {
             let entry = uses.entry(template.text.clone()).or_default();
             entry.first = Some(entry.first.map_or(template.span, |first: Span| {
-                if first.start <= template.span.start {
-                    first
-                } else {
-                    template.span
-                }
+                if first.start <= template.span.start { first } else { template.span }
             }));
             entry.for_statement |= statement;
             entry.for_invoice |= !statement;
@@ -88,13 +74,7 @@ fn missing(name: &str, span: Span, directory: &Path) -> Problem {
         .map(|entries| {
             entries
                 .filter_map(Result::ok)
-                .filter_map(|entry| {
-                    entry
-                        .file_name()
-                        .to_str()?
-                        .strip_suffix(".email")
-                        .map(str::to_string)
-                })
+                .filter_map(|entry| entry.file_name().to_str()?.strip_suffix(".email").map(str::to_string))
                 .collect()
         })
         .unwrap_or_default();
@@ -111,25 +91,12 @@ fn check_file(text: &str, file: FileId, uses: &Uses, combined: bool, name: &str)
         Ok(parsed) => parsed,
         Err(error) => return vec![shape_problem(error, file)],
     };
-    let parts: Vec<&Part> = [
-        Some(&parsed.subject),
-        Some(&parsed.text),
-        parsed.html.as_ref(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    let mut problems: Vec<Problem> = parts
-        .iter()
-        .flat_map(|part| check_part(part, file, uses))
-        .collect();
+    let parts: Vec<&Part> =
+        [Some(&parsed.subject), Some(&parsed.text), parsed.html.as_ref()].into_iter().flatten().collect();
+    let mut problems: Vec<Problem> = parts.iter().flat_map(|part| check_part(part, file, uses)).collect();
     let lists_invoices = parts.iter().any(|part| part.source.contains("invoices"));
     if combined && uses.for_invoice && !lists_invoices {
-        problems.push(Problem::SingleInvoiceTemplate {
-            file,
-            name: name.to_string(),
-            span: parsed.text.line_span(1),
-        });
+        problems.push(Problem::SingleInvoiceTemplate { file, name: name.to_string(), span: parsed.text.line_span(1) });
     }
     problems
 }
@@ -146,18 +113,11 @@ fn shape_problem(error: TemplateFileError, file: FileId) -> Problem {
             "the subject must be followed by a blank line",
             "leave one empty line between the subject and the body",
         ),
-        TemplateFileError::EmptyBody { span } => (
-            span,
-            "this template has no body",
-            "write the email's text after the subject and a blank line",
-        ),
+        TemplateFileError::EmptyBody { span } => {
+            (span, "this template has no body", "write the email's text after the subject and a blank line")
+        }
     };
-    Problem::TemplateShape {
-        file,
-        span,
-        message,
-        help,
-    }
+    Problem::TemplateShape { file, span, message, help }
 }
 
 fn check_part(part: &Part, file: FileId, uses: &Uses) -> Vec<Problem> {
@@ -165,15 +125,8 @@ fn check_part(part: &Part, file: FileId, uses: &Uses) -> Vec<Problem> {
     let compiled = match environment.template_from_str(&part.source) {
         Ok(compiled) => compiled,
         Err(error) => {
-            let detail = error
-                .detail()
-                .unwrap_or("it is not valid minijinja")
-                .to_string();
-            return vec![Problem::TemplateSyntax {
-                file,
-                span: part.line_span(error.line().unwrap_or(1)),
-                detail,
-            }];
+            let detail = error.detail().unwrap_or("it is not valid minijinja").to_string();
+            return vec![Problem::TemplateSyntax { file, span: part.line_span(error.line().unwrap_or(1)), detail }];
         }
     };
     let globals: Vec<&str> = environment.globals().map(|(name, _)| name).collect();
@@ -207,21 +160,11 @@ fn check_part(part: &Part, file: FileId, uses: &Uses) -> Vec<Problem> {
         .into_iter()
         .filter(|(used, _)| *used)
         .find_map(|(_, with_invoice)| {
-            compiled
-                .render(minijinja::value::Serde(template::sample_context(
-                    with_invoice,
-                )))
-                .err()
+            compiled.render(minijinja::value::Serde(template::sample_context(with_invoice))).err()
         })
         .map(|error| {
-            let detail = error
-                .detail()
-                .map_or_else(|| error.kind().to_string(), str::to_string);
-            Problem::TemplateRender {
-                file,
-                span: part.line_span(error.line().unwrap_or(1)),
-                detail,
-            }
+            let detail = error.detail().map_or_else(|| error.kind().to_string(), str::to_string);
+            Problem::TemplateRender { file, span: part.line_span(error.line().unwrap_or(1)), detail }
         })
         .into_iter()
         .collect()

@@ -31,11 +31,7 @@ pub fn run(paths: &[PathBuf], format: Format) -> Outcome {
         Format::Json => println!("{}", render_json(&diagnostics, &sources)),
         Format::Human => {
             print_human(&diagnostics, &sources);
-            let noun = if files.len() == 1 {
-                "strategy"
-            } else {
-                "strategies"
-            };
+            let noun = if files.len() == 1 { "strategy" } else { "strategies" };
             eprintln!("checked {} {noun}: {}", files.len(), summary(&diagnostics));
         }
     }

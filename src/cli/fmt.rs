@@ -95,14 +95,8 @@ fn format_one(path: &Path, mode: Mode) -> Outcome {
 
 /// Writes beside the file and renames over it, so the file is never left half-written.
 fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let directory = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let directory = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let temporary = directory.join(format!(".{file_name}.fmt-{}", std::process::id()));
     let result = (|| {
         let mut file = std::fs::File::create(&temporary)?;

@@ -74,20 +74,12 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
-            return if error.use_stderr() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            };
+            return if error.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
     let outcome = match cli.command {
         Command::Check { files, format } => check::run(&files, format),
-        Command::Fmt {
-            files,
-            check,
-            stdout,
-        } => fmt::run(&files, fmt::Mode::from_flags(check, stdout)),
+        Command::Fmt { files, check, stdout } => fmt::run(&files, fmt::Mode::from_flags(check, stdout)),
     };
     outcome.into()
 }

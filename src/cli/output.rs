@@ -8,11 +8,7 @@ use crate::diagnostics::{Diagnostic, Severity, Sources, Style, render_human};
 /// Colour only for a terminal, and never when NO_COLOR is set.
 pub fn style() -> Style {
     let wanted = std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
-    if wanted && std::io::stdout().is_terminal() {
-        Style::Colour
-    } else {
-        Style::Plain
-    }
+    if wanted && std::io::stdout().is_terminal() { Style::Colour } else { Style::Plain }
 }
 
 pub fn print_human(diagnostics: &[Diagnostic], sources: &Sources) {
@@ -24,24 +20,14 @@ pub fn print_human(diagnostics: &[Diagnostic], sources: &Sources) {
 
 /// `2 errors and 1 warning`.
 pub fn summary(diagnostics: &[Diagnostic]) -> String {
-    let count = |severity| {
-        diagnostics
-            .iter()
-            .filter(|d| d.severity == severity)
-            .count()
-    };
+    let count = |severity| diagnostics.iter().filter(|d| d.severity == severity).count();
     let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
-    let plural =
-        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     match (errors, warnings) {
         (0, 0) => "no problems".to_string(),
         (e, 0) => plural(e, "error", "errors"),
         (0, w) => plural(w, "warning", "warnings"),
-        (e, w) => format!(
-            "{} and {}",
-            plural(e, "error", "errors"),
-            plural(w, "warning", "warnings")
-        ),
+        (e, w) => format!("{} and {}", plural(e, "error", "errors"), plural(w, "warning", "warnings")),
     }
 }
 
@@ -59,8 +45,8 @@ pub fn strategy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 }
 
 fn strategies_in(folder: &Path) -> Result<Vec<PathBuf>, String> {
-    let entries = std::fs::read_dir(folder)
-        .map_err(|error| format!("cannot read the folder {}: {error}", folder.display()))?;
+    let entries =
+        std::fs::read_dir(folder).map_err(|error| format!("cannot read the folder {}: {error}", folder.display()))?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|entry| entry.path())
@@ -68,10 +54,7 @@ fn strategies_in(folder: &Path) -> Result<Vec<PathBuf>, String> {
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(format!(
-            "there are no .strategy files in {}",
-            folder.display()
-        ));
+        return Err(format!("there are no .strategy files in {}", folder.display()));
     }
     Ok(files)
 }

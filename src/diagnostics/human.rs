@@ -4,8 +4,8 @@
 use std::fmt;
 
 use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
-    SourceCode, SourceSpan, SpanContents,
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan,
+    SpanContents,
 };
 
 use super::{Diagnostic, Severity, Sources};
@@ -23,21 +23,12 @@ pub fn render_human(diagnostic: &Diagnostic, sources: &Sources, style: Style) ->
         Style::Colour => GraphicalTheme::unicode(),
         Style::Plain => GraphicalTheme::unicode_nocolor(),
     };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(100)
-        .with_links(false);
-    let report = Report {
-        diagnostic,
-        file: NamedFile(sources.get(diagnostic.file)),
-    };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
+    let report = Report { diagnostic, file: NamedFile(sources.get(diagnostic.file)) };
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
         // miette only fails on a span outside the file; fall back to the bare message.
-        out = format!(
-            "{}: {}\n",
-            severity_word(diagnostic.severity),
-            diagnostic.message
-        );
+        out = format!("{}: {}\n", severity_word(diagnostic.severity), diagnostic.message);
     }
     out
 }
@@ -70,11 +61,7 @@ impl std::error::Error for Report<'_> {}
 
 impl miette::Diagnostic for Report<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(format!(
-            "{}[{}]",
-            severity_word(self.diagnostic.severity),
-            self.diagnostic.code
-        )))
+        Some(Box::new(format!("{}[{}]", severity_word(self.diagnostic.severity), self.diagnostic.code)))
     }
 
     fn severity(&self) -> Option<miette::Severity> {
@@ -85,10 +72,7 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.diagnostic
-            .help
-            .as_ref()
-            .map(|help| Box::new(help) as Box<dyn fmt::Display>)
+        self.diagnostic.help.as_ref().map(|help| Box::new(help) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -98,11 +82,12 @@ impl miette::Diagnostic for Report<'_> {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let primary = &self.diagnostic.primary;
         let text = |label: &str| (!label.is_empty()).then(|| label.to_string());
-        let primary =
-            LabeledSpan::new_primary_with_span(text(&primary.text), to_source_span(primary.span));
-        let secondary = self.diagnostic.secondary.iter().map(move |label| {
-            LabeledSpan::new_with_span(text(&label.text), to_source_span(label.span))
-        });
+        let primary = LabeledSpan::new_primary_with_span(text(&primary.text), to_source_span(primary.span));
+        let secondary = self
+            .diagnostic
+            .secondary
+            .iter()
+            .map(move |label| LabeledSpan::new_with_span(text(&label.text), to_source_span(label.span)));
         Some(Box::new(std::iter::once(primary).chain(secondary)))
     }
 }
@@ -121,10 +106,7 @@ impl SourceCode for NamedFile<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = self
-            .0
-            .text()
-            .read_span(span, context_lines_before, context_lines_after)?;
+        let inner = self.0.text().read_span(span, context_lines_before, context_lines_after)?;
         Ok(Box::new(MietteSpanContents::new_named(
             self.0.name().to_string(),
             inner.data(),

@@ -45,9 +45,6 @@ impl<'a> JsonDiagnostic<'a> {
 
 /// All diagnostics as one JSON array.
 pub fn render_json(diagnostics: &[Diagnostic], sources: &Sources) -> String {
-    let entries: Vec<JsonDiagnostic> = diagnostics
-        .iter()
-        .map(|d| JsonDiagnostic::new(d, sources))
-        .collect();
+    let entries: Vec<JsonDiagnostic> = diagnostics.iter().map(|d| JsonDiagnostic::new(d, sources)).collect();
     serde_json::to_string_pretty(&entries).unwrap_or_else(|_| "[]".to_string())
 }

@@ -13,14 +13,8 @@ use crate::source::{SourceFile, Span};
 pub fn format_source(source: &str) -> Result<String, Vec<Diagnostic>> {
     let parsed = crate::syntax::parse(source);
     match parsed.strategy {
-        Some(strategy) if !parsed.has_errors() => {
-            Ok(format_strategy(&strategy, &parsed.comments, source))
-        }
-        _ => Err(parsed
-            .diagnostics
-            .into_iter()
-            .filter(Diagnostic::is_error)
-            .collect()),
+        Some(strategy) if !parsed.has_errors() => Ok(format_strategy(&strategy, &parsed.comments, source)),
+        _ => Err(parsed.diagnostics.into_iter().filter(Diagnostic::is_error).collect()),
     }
 }
 
@@ -55,12 +49,7 @@ pub fn format_strategy(strategy: &Strategy, comments: &[Span], source: &str) -> 
 }
 
 fn sentences(strategy: &Strategy) -> Vec<Line> {
-    let sentence = |origin, indent, text| Line {
-        origin,
-        indent,
-        text,
-        kind: LineKind::Sentence,
-    };
+    let sentence = |origin, indent, text| Line { origin, indent, text, kind: LineKind::Sentence };
     let mut lines = vec![sentence(strategy.header, false, text::header(strategy))];
     if let Some(first) = strategy.organisations.first() {
         // Organisations named in the header print on the line after it.
@@ -69,11 +58,7 @@ fn sentences(strategy: &Strategy) -> Vec<Line> {
         } else {
             first.span
         };
-        lines.push(sentence(
-            origin,
-            false,
-            text::organisations(&strategy.organisations),
-        ));
+        lines.push(sentence(origin, false, text::organisations(&strategy.organisations)));
     }
     for section in &strategy.sections {
         lines.push(Line {
@@ -84,28 +69,13 @@ fn sentences(strategy: &Strategy) -> Vec<Line> {
         });
         match section {
             Section::Settings(settings) => {
-                lines.extend(
-                    settings
-                        .settings
-                        .iter()
-                        .map(|s| sentence(s.span, true, text::setting(s))),
-                );
+                lines.extend(settings.settings.iter().map(|s| sentence(s.span, true, text::setting(s))));
             }
             Section::Segments(segments) => {
-                lines.extend(
-                    segments
-                        .segments
-                        .iter()
-                        .map(|s| sentence(s.span, true, text::segment_definition(s))),
-                );
+                lines.extend(segments.segments.iter().map(|s| sentence(s.span, true, text::segment_definition(s))));
             }
             Section::Rules(rules) => {
-                lines.extend(
-                    rules
-                        .items
-                        .iter()
-                        .map(|item| sentence(item.span(), true, text::rule_item(item))),
-                );
+                lines.extend(rules.items.iter().map(|item| sentence(item.span(), true, text::rule_item(item))));
             }
         }
     }
@@ -140,13 +110,8 @@ fn render(lines: &[Line], file: &SourceFile) -> String {
     for line in lines {
         let line_number = file.line_column(line.origin.start).line;
         if let Some(before) = previous {
-            let before_end = file
-                .line_column(before.origin.end.saturating_sub(1).max(before.origin.start))
-                .line;
-            if line.kind == LineKind::Comment
-                && line_number == before_end
-                && before.kind != LineKind::Comment
-            {
+            let before_end = file.line_column(before.origin.end.saturating_sub(1).max(before.origin.start)).line;
+            if line.kind == LineKind::Comment && line_number == before_end && before.kind != LineKind::Comment {
                 out.push(' ');
                 out.push_str(&line.text);
                 previous = Some(line);
@@ -173,8 +138,5 @@ fn render(lines: &[Line], file: &SourceFile) -> String {
 /// Headings are set off by a blank line, unless their own comment sits right above them.
 fn starts_section(line: &Line, before: &Line) -> bool {
     line.kind == LineKind::Heading && before.kind != LineKind::Comment
-        || line.kind == LineKind::Comment
-            && !line.indent
-            && before.kind != LineKind::Comment
-            && before.indent
+        || line.kind == LineKind::Comment && !line.indent && before.kind != LineKind::Comment && before.indent
 }

@@ -13,11 +13,7 @@ pub fn header(strategy: &Strategy) -> String {
 }
 
 pub fn organisations(names: &[Name]) -> String {
-    let noun = if names.len() == 1 {
-        "organisation"
-    } else {
-        "organisations"
-    };
+    let noun = if names.len() == 1 { "organisation" } else { "organisations" };
     format!("For {noun} {}.", name_list(names))
 }
 
@@ -34,20 +30,10 @@ pub fn heading(section: &Section) -> String {
 
 pub fn setting(setting: &Setting) -> String {
     let text = match &setting.kind {
-        SettingKind::Sender {
-            address,
-            display_name: Some(display),
-        } => {
-            format!(
-                "Send emails from {} as {}",
-                quoted(address),
-                quoted(display)
-            )
+        SettingKind::Sender { address, display_name: Some(display) } => {
+            format!("Send emails from {} as {}", quoted(address), quoted(display))
         }
-        SettingKind::Sender {
-            address,
-            display_name: None,
-        } => format!("Send emails from {}", quoted(address)),
+        SettingKind::Sender { address, display_name: None } => format!("Send emails from {}", quoted(address)),
         SettingKind::ReplyTo { address } => format!("Replies go to {}", quoted(address)),
         SettingKind::SendingWindow { days, start, end } => {
             let days = match days {
@@ -59,11 +45,7 @@ pub fn setting(setting: &Setting) -> String {
         }
         SettingKind::TimeZone { zone } => format!("Use the {} time zone", quoted(zone)),
         SettingKind::Holidays { dates } => {
-            let noun = if dates.len() == 1 {
-                "a holiday"
-            } else {
-                "holidays"
-            };
+            let noun = if dates.len() == 1 { "a holiday" } else { "holidays" };
             let dates: Vec<String> = dates.iter().map(date).collect();
             format!("Treat {} as {noun}", and_list(&dates))
         }
@@ -76,13 +58,8 @@ pub fn setting(setting: &Setting) -> String {
             "Combine reminders for the same customer into one email".to_string()
         }
         SettingKind::Consolidation { enabled: false } => "Don't combine reminders".to_string(),
-        SettingKind::CatchUp {
-            window: Some(window),
-        } => {
-            format!(
-                "Catch up on missed reminders for up to {}",
-                duration(window)
-            )
+        SettingKind::CatchUp { window: Some(window) } => {
+            format!("Catch up on missed reminders for up to {}", duration(window))
         }
         SettingKind::CatchUp { window: None } => "Don't catch up on missed reminders".to_string(),
         SettingKind::WriteBack { enabled: true } => "Log every email and call to Xero".to_string(),
@@ -95,10 +72,7 @@ pub fn setting(setting: &Setting) -> String {
 }
 
 fn minimum_amount(amount: &MoneyAmount) -> String {
-    format!(
-        "Ignore invoices with less than {} outstanding",
-        money(amount)
-    )
+    format!("Ignore invoices with less than {} outstanding", money(amount))
 }
 
 pub fn segment_definition(segment: &SegmentDefinition) -> String {
@@ -106,10 +80,7 @@ pub fn segment_definition(segment: &SegmentDefinition) -> String {
         SegmentCondition::Others => "all other customers".to_string(),
         SegmentCondition::Matching(condition) => customer_condition(condition),
     };
-    sentence(format!(
-        "{} customers are {condition}",
-        quoted(&segment.name)
-    ))
+    sentence(format!("{} customers are {condition}", quoted(&segment.name)))
 }
 
 pub fn rule_item(item: &RuleItem) -> String {
@@ -120,16 +91,8 @@ pub fn rule_item(item: &RuleItem) -> String {
 }
 
 pub fn rule_text(rule: &Rule) -> String {
-    let condition = rule
-        .condition
-        .as_ref()
-        .map(|c| format!("{}, ", rule_condition(c)))
-        .unwrap_or_default();
-    format!(
-        "{}, {condition}{}",
-        trigger(&rule.trigger.kind),
-        action(&rule.action.kind)
-    )
+    let condition = rule.condition.as_ref().map(|c| format!("{}, ", rule_condition(c))).unwrap_or_default();
+    format!("{}, {condition}{}", trigger(&rule.trigger.kind), action(&rule.action.kind))
 }
 
 fn rule_condition(condition: &RuleCondition) -> String {
@@ -147,10 +110,7 @@ pub fn guard_text(guard: &Guard) -> String {
             "When a customer promises to pay, pause chasing until the promised date".to_string()
         }
         GuardKind::PauseOnPromise { grace } => {
-            format!(
-                "When a customer promises to pay, pause chasing until {} after the promised date",
-                duration(grace)
-            )
+            format!("When a customer promises to pay, pause chasing until {} after the promised date", duration(grace))
         }
         GuardKind::BrokenPromise { action: a } => {
             format!("If a promise is broken, {}", action(&a.kind))
@@ -164,39 +124,22 @@ pub fn trigger(trigger: &TriggerKind) -> String {
         TriggerKind::BeforeDue { offset } => format!("{} before the due date", duration(offset)),
         TriggerKind::OnDue => "on the due date".to_string(),
         TriggerKind::Overdue { offset } => format!("{} after the due date", duration(offset)),
-        TriggerKind::Repeating {
-            interval,
-            from,
-            until: Some(until),
-        } => {
-            let start = if from.unit == until.unit {
-                from.count.to_string()
-            } else {
-                format!("{} overdue", duration(from))
-            };
-            format!(
-                "{} from {start} to {} overdue",
-                every(interval),
-                duration(until)
-            )
+        TriggerKind::Repeating { interval, from, until: Some(until) } => {
+            let start =
+                if from.unit == until.unit { from.count.to_string() } else { format!("{} overdue", duration(from)) };
+            format!("{} from {start} to {} overdue", every(interval), duration(until))
         }
-        TriggerKind::Repeating {
-            interval,
-            from,
-            until: None,
-        } => {
+        TriggerKind::Repeating { interval, from, until: None } => {
             format!("{} after {} overdue", every(interval), duration(from))
         }
         TriggerKind::AfterIssue { offset } => {
             format!("{} after the invoice date", duration(offset))
         }
         TriggerKind::Weekly { day } => format!("every {}", weekday(*day)),
-        TriggerKind::Monthly {
-            day: DayOfMonth::Day(day),
-        } => format!("on the {day}{} of every month", ordinal_suffix(*day)),
-        TriggerKind::Monthly {
-            day: DayOfMonth::Last,
-        } => "on the last day of every month".to_string(),
+        TriggerKind::Monthly { day: DayOfMonth::Day(day) } => {
+            format!("on the {day}{} of every month", ordinal_suffix(*day))
+        }
+        TriggerKind::Monthly { day: DayOfMonth::Last } => "on the last day of every month".to_string(),
     }
 }
 
@@ -205,11 +148,9 @@ pub fn action(action: &ActionKind) -> String {
         ActionKind::Email { template, copy } if copy.is_empty() => {
             format!("send the {} email", quoted(template))
         }
-        ActionKind::Email { template, copy } => format!(
-            "send the {} email and copy {}",
-            quoted(template),
-            name_list(copy)
-        ),
+        ActionKind::Email { template, copy } => {
+            format!("send the {} email and copy {}", quoted(template), name_list(copy))
+        }
         ActionKind::CallTask { assignee } => format!("create a call task for {}", quoted(assignee)),
         ActionKind::Escalate { to } => format!("escalate to {}", quoted(to)),
         ActionKind::StopChasing => "stop chasing".to_string(),
@@ -217,9 +158,7 @@ pub fn action(action: &ActionKind) -> String {
 }
 
 pub fn customer_condition(condition: &CustomerCondition) -> String {
-    boolean(condition, &|test: &CustomerTest| {
-        format!("customers {}", customer_test(&test.kind))
-    })
+    boolean(condition, &|test: &CustomerTest| format!("customers {}", customer_test(&test.kind)))
 }
 
 pub fn invoice_condition(condition: &InvoiceCondition) -> String {
@@ -242,11 +181,7 @@ fn boolean<T>(condition: &Condition<T>, test: &dyn Fn(&T) -> String) -> String {
             })
             .collect::<Vec<_>>()
             .join(" and "),
-        Condition::Any(parts, _) => parts
-            .iter()
-            .map(|part| boolean(part, test))
-            .collect::<Vec<_>>()
-            .join(" or "),
+        Condition::Any(parts, _) => parts.iter().map(|part| boolean(part, test)).collect::<Vec<_>>().join(" or "),
     }
 }
 
@@ -256,95 +191,49 @@ pub fn customer_test(test: &CustomerTestKind) -> String {
         CustomerTestKind::InContactGroup { group } => {
             format!("in the contact group {}", quoted(group))
         }
-        CustomerTestKind::Balance {
-            comparison: c,
-            amount,
-            measure,
-        } => {
+        CustomerTestKind::Balance { comparison: c, amount, measure } => {
             let measure = match measure {
                 Balance::Outstanding => "outstanding",
                 Balance::Overdue => "overdue",
             };
             format!("with {} {} {measure}", comparison(*c), money(amount))
         }
-        CustomerTestKind::Billed {
-            comparison: c,
-            amount,
-            period,
-        } => {
-            format!(
-                "billed {} {} in the last {}",
-                comparison(*c),
-                money(amount),
-                duration(period)
-            )
+        CustomerTestKind::Billed { comparison: c, amount, period } => {
+            format!("billed {} {} in the last {}", comparison(*c), money(amount), duration(period))
         }
         CustomerTestKind::BilledIn { currency } => format!("billed in {}", currency.code),
         CustomerTestKind::FirstInvoice { comparison: c, age } => {
-            format!(
-                "whose first invoice was {} {} ago",
-                comparison(*c),
-                duration(age)
-            )
+            format!("whose first invoice was {} {} ago", comparison(*c), duration(age))
         }
-        CustomerTestKind::PaysLate {
-            comparison: c,
-            lateness,
-        } => {
-            format!(
-                "who pay {} {} late on average",
-                comparison(*c),
-                duration(lateness)
-            )
+        CustomerTestKind::PaysLate { comparison: c, lateness } => {
+            format!("who pay {} {} late on average", comparison(*c), duration(lateness))
         }
-        CustomerTestKind::OverdueInvoices {
-            comparison: Comparison::AtLeast,
-            count,
-        } => {
-            format!(
-                "with {} or more overdue {}",
-                count.value,
-                plural(count.value, "invoice", "invoices")
-            )
+        CustomerTestKind::OverdueInvoices { comparison: Comparison::AtLeast, count } => {
+            format!("with {} or more overdue {}", count.value, plural(count.value, "invoice", "invoices"))
         }
-        CustomerTestKind::OverdueInvoices {
-            comparison: c,
-            count,
-        } => {
-            format!(
-                "with {} {} overdue {}",
-                comparison(*c),
-                count.value,
-                plural(count.value, "invoice", "invoices")
-            )
+        CustomerTestKind::OverdueInvoices { comparison: c, count } => {
+            format!("with {} {} overdue {}", comparison(*c), count.value, plural(count.value, "invoice", "invoices"))
         }
-        CustomerTestKind::EmailAddress {
-            text_match: m,
-            text,
-        } => format!("whose email address {} {}", text_match(*m), quoted(text)),
-        CustomerTestKind::Name {
-            text_match: m,
-            text,
-        } => format!("whose name {} {}", text_match(*m), quoted(text)),
+        CustomerTestKind::EmailAddress { text_match: m, text } => {
+            format!("whose email address {} {}", text_match(*m), quoted(text))
+        }
+        CustomerTestKind::Name { text_match: m, text } => format!("whose name {} {}", text_match(*m), quoted(text)),
     }
 }
 
 pub fn invoice_test(test: &InvoiceTestKind) -> String {
     match test {
-        InvoiceTestKind::AmountDue {
-            comparison: c,
-            amount,
-        } => format!("{} {} is outstanding", comparison(*c), money(amount)),
-        InvoiceTestKind::Total {
-            comparison: c,
-            amount,
-        } => format!("the invoice total is {} {}", comparison(*c), money(amount)),
+        InvoiceTestKind::AmountDue { comparison: c, amount } => {
+            format!("{} {} is outstanding", comparison(*c), money(amount))
+        }
+        InvoiceTestKind::Total { comparison: c, amount } => {
+            format!("the invoice total is {} {}", comparison(*c), money(amount))
+        }
         InvoiceTestKind::PartlyPaid => "the invoice is partly paid".to_string(),
         InvoiceTestKind::InCurrency { currency } => format!("the invoice is in {}", currency.code),
-        InvoiceTestKind::Reference {
-            text_match: m,
-            text,
-        } => format!("the reference {} {}", text_match(*m), quoted(text)),
+        InvoiceTestKind::Reference { text_match: m, text } => {
+            format!("the reference {} {}", text_match(*m), quoted(text))
+        }
         InvoiceTestKind::Promised => "the customer has promised to pay".to_string(),
     }
 }
@@ -369,11 +258,7 @@ fn text_match(text_match: TextMatch) -> &'static str {
 
 /// `3 days`, `1 business day`, `2 weeks`.
 pub fn duration(duration: &Duration) -> String {
-    format!(
-        "{} {}",
-        duration.count,
-        unit_name(duration.unit, duration.count)
-    )
+    format!("{} {}", duration.count, unit_name(duration.unit, duration.count))
 }
 
 /// After `every`, one of a unit is the bare unit: `every week`, `every 7 days`.
@@ -420,11 +305,7 @@ fn money_digits(amount: Decimal) -> String {
     } else {
         let whole = group_thousands(normalized.trunc());
         let fraction = normalized.fract().abs().to_string();
-        format!(
-            "{}{}",
-            whole.trim_end_matches(".00"),
-            fraction.trim_start_matches('0')
-        )
+        format!("{}{}", whole.trim_end_matches(".00"), fraction.trim_start_matches('0'))
     }
 }
 
@@ -436,11 +317,7 @@ pub fn time(time: &TimeOfDay) -> String {
         0 => 12,
         hour => hour,
     };
-    if minute == 0 {
-        format!("{hour}{suffix}")
-    } else {
-        format!("{hour}:{minute:02}{suffix}")
-    }
+    if minute == 0 { format!("{hour}{suffix}") } else { format!("{hour}:{minute:02}{suffix}") }
 }
 
 /// `2026-12-25`, or `25 December` for a date that comes round every year.
@@ -484,9 +361,6 @@ fn and_list(items: &[String]) -> String {
 /// Capitalises the first letter and ends with a full stop.
 fn sentence(text: String) -> String {
     let mut chars = text.chars();
-    let capitalised: String = chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default();
+    let capitalised: String = chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default();
     format!("{capitalised}.")
 }

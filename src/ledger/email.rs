@@ -6,11 +6,8 @@ pub fn is_email_address(text: &str) -> bool {
     let Some((local, domain)) = text.split_once('@') else {
         return false;
     };
-    let forbidden = |c: char| {
-        c.is_whitespace()
-            || c.is_control()
-            || matches!(c, '<' | '>' | ',' | ';' | '"' | '@' | '(' | ')')
-    };
+    let forbidden =
+        |c: char| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"' | '@' | '(' | ')');
     !local.is_empty()
         && !local.contains(forbidden)
         && !domain.contains(forbidden)

@@ -13,11 +13,7 @@ pub fn group_thousands(amount: Decimal) -> String {
         }
         grouped.push(digit);
     }
-    let sign = if amount.is_sign_negative() && !amount.is_zero() {
-        "-"
-    } else {
-        ""
-    };
+    let sign = if amount.is_sign_negative() && !amount.is_zero() { "-" } else { "" };
     format!("{sign}{grouped}.{cents}")
 }
 
@@ -29,9 +25,6 @@ mod tests {
     fn groups_thousands_with_two_decimals() {
         assert_eq!(group_thousands(Decimal::new(12345, 1)), "1,234.50");
         assert_eq!(group_thousands(Decimal::new(-100, 0)), "-100.00");
-        assert_eq!(
-            group_thousands(Decimal::new(123456789, 0)),
-            "123,456,789.00"
-        );
+        assert_eq!(group_thousands(Decimal::new(123456789, 0)), "123,456,789.00");
     }
 }

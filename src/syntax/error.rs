@@ -89,9 +89,7 @@ impl Expected {
             Expected::CustomerCondition => {
                 "a condition on customers, such as \"customers in the contact group \"VIP\"\""
             }
-            Expected::InvoiceCondition => {
-                "a condition on the invoice, such as \"more than $5,000 is outstanding\""
-            }
+            Expected::InvoiceCondition => "a condition on the invoice, such as \"more than $5,000 is outstanding\"",
             Expected::SegmentName => "a segment name",
             Expected::Sentence => "a sentence",
             Expected::Heading => "a heading such as \"Settings:\"",
@@ -108,11 +106,7 @@ impl Expected {
 
     /// Words this stands for, to suggest when a user's word is a near miss.
     fn candidate_words(self) -> Vec<&'static str> {
-        let keywords = |list: &[Keyword]| {
-            list.iter()
-                .flat_map(|k| k.spellings().iter().copied())
-                .collect()
-        };
+        let keywords = |list: &[Keyword]| list.iter().flat_map(|k| k.spellings().iter().copied()).collect();
         match self {
             Expected::Keyword(keyword) => keyword.spellings().to_vec(),
             Expected::Weekday => keywords(&Keyword::WEEKDAYS),
@@ -125,19 +119,10 @@ impl Expected {
                 Keyword::Month,
                 Keyword::Year,
             ]),
-            Expected::Comparison => keywords(&[
-                Keyword::More,
-                Keyword::Less,
-                Keyword::At,
-                Keyword::Over,
-                Keyword::Under,
-            ]),
-            Expected::TextMatch => keywords(&[
-                Keyword::Contains,
-                Keyword::Starts,
-                Keyword::Ends,
-                Keyword::Is,
-            ]),
+            Expected::Comparison => {
+                keywords(&[Keyword::More, Keyword::Less, Keyword::At, Keyword::Over, Keyword::Under])
+            }
+            Expected::TextMatch => keywords(&[Keyword::Contains, Keyword::Starts, Keyword::Ends, Keyword::Is]),
             Expected::Sentence => keywords(SENTENCE_STARTS),
             Expected::Heading => keywords(&[Keyword::Settings, Keyword::Segments, Keyword::For]),
             Expected::Trigger => keywords(&[
@@ -218,24 +203,29 @@ impl<'src> SyntaxError<'src> {
 
     /// Whether this error is about text the lexer already reported as unreadable.
     pub fn is_about_invalid_text(&self) -> bool {
-        matches!(
-            self,
-            SyntaxError::Unexpected {
-                found: Some(Token::Invalid),
-                ..
-            }
-        )
+        matches!(self, SyntaxError::Unexpected { found: Some(Token::Invalid), .. })
     }
 
-    pub fn to_diagnostic(&self) -> Diagnostic {
+    /// The diagnostic, underlining the unexpected token itself (chumsky sometimes reports only
+    /// the empty place where it starts).
+    pub fn to_diagnostic(&self, tokens: &[(Token<'_>, Span)]) -> Diagnostic {
         match self {
             SyntaxError::Custom(diagnostic) => (**diagnostic).clone(),
-            SyntaxError::Unexpected {
-                span,
-                found,
-                expected,
-            } => unexpected(*span, found.as_ref(), expected),
+            SyntaxError::Unexpected { span, found, expected } => {
+                unexpected(widen_to_token(*span, found.is_some(), tokens), found.as_ref(), expected)
+            }
         }
+    }
+}
+
+fn widen_to_token(span: Span, at_a_token: bool, tokens: &[(Token<'_>, Span)]) -> Span {
+    if !span.is_empty() || !at_a_token {
+        return span;
+    }
+    let index = tokens.partition_point(|(_, token)| token.start < span.start);
+    match tokens.get(index) {
+        Some((_, token)) if token.start == span.start => *token,
+        _ => span,
     }
 }
 
@@ -245,47 +235,36 @@ fn unexpected(span: Span, found: Option<&Token<'_>>, expected: &[Expected]) -> D
     expected.dedup();
     let wanted = describe_list(&expected);
     let (code, message) = match found {
-        None => (
-            "unexpected-end",
-            "the file ends in the middle of a sentence".to_string(),
-        ),
-        Some(Token::Newline) | Some(Token::FullStop) => (
-            "incomplete-sentence",
-            "this sentence stops before it is complete".to_string(),
-        ),
-        Some(token @ (Token::Word(_) | Token::Keyword(_) | Token::Article(_))) => (
-            "unexpected-word",
-            format!("I don't understand {token} here"),
-        ),
+        None => ("unexpected-end", "the file ends in the middle of a sentence".to_string()),
+        Some(Token::Newline) | Some(Token::FullStop) => {
+            ("incomplete-sentence", "this sentence stops before it is complete".to_string())
+        }
+        Some(token @ (Token::Word(_) | Token::Keyword(_) | Token::Article(_))) => {
+            ("unexpected-word", format!("I don't understand {token} here"))
+        }
         Some(token) => ("unexpected-token", format!("I didn't expect {token} here")),
     };
-    let label = if wanted.is_empty() {
-        String::new()
-    } else {
-        format!("expected {wanted}")
-    };
-    Diagnostic::error(code, message, span)
-        .with_label(label)
-        .with_help_opt(help(found, &expected))
+    let label = if wanted.is_empty() { String::new() } else { format!("expected {wanted}") };
+    Diagnostic::error(code, message, span).with_label(label).with_help_opt(help(found, &expected))
 }
 
 fn help(found: Option<&Token<'_>>, expected: &[Expected]) -> Option<String> {
     let wants = |e: Expected| expected.contains(&e);
+    if wants(Expected::Heading)
+        && !matches!(found, Some(Token::Keyword(Keyword::For | Keyword::Settings | Keyword::Segments)))
+    {
+        return Some("a line with a colon is read as a heading (Settings:, Segments:, For … customers:); inside a sentence, use a comma".to_string());
+    }
     match found {
-        Some(Token::BareEmail(address)) => {
-            Some(format!("write addresses in double quotes: \"{address}\""))
-        }
+        Some(Token::BareEmail(address)) => Some(format!("write addresses in double quotes: \"{address}\"")),
         Some(Token::Word(word)) if wants(Expected::Name) || wants(Expected::SegmentName) => {
-            suggest_word(word, expected)
-                .or_else(|| Some(format!("names go in double quotes: \"{word}\"")))
+            suggest_word(word, expected).or_else(|| Some(format!("names go in double quotes: \"{word}\"")))
         }
         Some(Token::Keyword(keyword)) if wants(Expected::SegmentName) => Some(format!(
             "\"{}\" is a word the language uses; write the segment name in double quotes",
             keyword.canonical()
         )),
-        Some(Token::Newline) => {
-            Some("a sentence must fit on one line; end it with a full stop".to_string())
-        }
+        Some(Token::Newline) => Some("a sentence must fit on one line; end it with a full stop".to_string()),
         Some(token) => token.word().and_then(|word| suggest_word(word, expected)),
         None => None,
     }
@@ -299,12 +278,8 @@ fn suggest_word(word: &str, expected: &[Expected]) -> Option<String> {
 /// `"before", "after" or a unit of time`.
 fn describe_list(expected: &[Expected]) -> String {
     const MOST: usize = 6;
-    let mut parts: Vec<String> = expected
-        .iter()
-        .filter(|e| !matches!(e, Expected::EndOfFile))
-        .take(MOST)
-        .map(|e| e.describe())
-        .collect();
+    let mut parts: Vec<String> =
+        expected.iter().filter(|e| !matches!(e, Expected::EndOfFile)).take(MOST).map(|e| e.describe()).collect();
     if expected.len() > MOST {
         parts.push("…".to_string());
     }
@@ -324,20 +299,9 @@ where
 {
     fn merge(self, other: Self) -> Self {
         match (self, other) {
-            (
-                SyntaxError::Unexpected {
-                    span,
-                    found,
-                    mut expected,
-                },
-                SyntaxError::Unexpected { expected: more, .. },
-            ) => {
+            (SyntaxError::Unexpected { span, found, mut expected }, SyntaxError::Unexpected { expected: more, .. }) => {
                 expected.extend(more);
-                SyntaxError::Unexpected {
-                    span,
-                    found,
-                    expected,
-                }
+                SyntaxError::Unexpected { span, found, expected }
             }
             // A specific complaint (a whole number was needed, …) says more than a list.
             (custom @ SyntaxError::Custom(_), _) | (_, custom @ SyntaxError::Custom(_)) => custom,
@@ -362,11 +326,7 @@ where
                 _ => None,
             })
             .collect();
-        SyntaxError::Unexpected {
-            span,
-            found: found.map(|t| *t),
-            expected,
-        }
+        SyntaxError::Unexpected { span, found: found.map(|t| *t), expected }
     }
 }
 
@@ -379,11 +339,7 @@ where
         found: Option<MaybeRef<'t, Token<'src>>>,
         span: Span,
     ) -> Self {
-        SyntaxError::Unexpected {
-            span,
-            found: found.map(|t| *t),
-            expected: expected.into_iter().collect(),
-        }
+        SyntaxError::Unexpected { span, found: found.map(|t| *t), expected: expected.into_iter().collect() }
     }
 
     fn label_with(&mut self, label: Expected) {

@@ -198,9 +198,7 @@ impl Keyword {
         lower.copy_from_slice(word.as_bytes());
         lower.make_ascii_lowercase();
         // Lower-casing ASCII bytes keeps UTF-8 valid (the curly apostrophe is untouched).
-        std::str::from_utf8(lower)
-            .ok()
-            .and_then(Keyword::from_lowercase)
+        std::str::from_utf8(lower).ok().and_then(Keyword::from_lowercase)
     }
 
     pub const WEEKDAYS: [Keyword; 7] = [
@@ -230,17 +228,12 @@ impl Keyword {
 }
 
 /// `one` … `twelve`, the number words the language reads as numbers.
-pub const NUMBER_WORDS: [&str; 12] = [
-    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-    "twelve",
-];
+pub const NUMBER_WORDS: [&str; 12] =
+    ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"];
 
 /// The value of a number word, in any case.
 pub fn number_word(word: &str) -> Option<u32> {
-    NUMBER_WORDS
-        .iter()
-        .position(|candidate| candidate.eq_ignore_ascii_case(word))
-        .map(|index| index as u32 + 1)
+    NUMBER_WORDS.iter().position(|candidate| candidate.eq_ignore_ascii_case(word)).map(|index| index as u32 + 1)
 }
 
 /// The optional articles. `a` and `an` also mean "one" where a number is expected (`a week`).
@@ -253,14 +246,10 @@ pub enum Article {
 
 impl Article {
     pub fn lookup(word: &str) -> Option<Article> {
-        [
-            ("the", Article::The),
-            ("a", Article::A),
-            ("an", Article::An),
-        ]
-        .into_iter()
-        .find(|(spelling, _)| spelling.eq_ignore_ascii_case(word))
-        .map(|(_, article)| article)
+        [("the", Article::The), ("a", Article::A), ("an", Article::An)]
+            .into_iter()
+            .find(|(spelling, _)| spelling.eq_ignore_ascii_case(word))
+            .map(|(_, article)| article)
     }
 }
 

@@ -50,8 +50,10 @@ impl LexError {
             LexError::EmptyName => Diagnostic::error("empty-name", "this name is empty", span)
                 .with_help("write the name between the quotes, such as \"friendly-reminder\""),
             LexError::NumberTooLarge => Diagnostic::error("number-too-large", "this number is too large", span),
-            LexError::BadTime(why) => Diagnostic::error("invalid-time", format!("this is not a time of day: {why}"), span)
-                .with_help("write times like 9am, 5:30pm or 17:00"),
+            LexError::BadTime(why) => {
+                Diagnostic::error("invalid-time", format!("this is not a time of day: {why}"), span)
+                    .with_help("write times like 9am, 5:30pm or 17:00")
+            }
             LexError::BadDate(why) => Diagnostic::error("invalid-date", format!("this is not a date: {why}"), span)
                 .with_help("write dates like 2026-12-25 (year, month, day)"),
             LexError::BadOrdinal(day) => Diagnostic::error(
@@ -59,7 +61,9 @@ impl LexError {
                 format!("there is no {day}{} day of a month", ordinal_suffix(*day)),
                 span,
             )
-            .with_help("days of the month run from the 1st to the 31st; use \"the last day of every month\" for month ends"),
+            .with_help(
+                "days of the month run from the 1st to the 31st; use \"the last day of every month\" for month ends",
+            ),
         }
     }
 }
@@ -70,16 +74,10 @@ fn unexpected_character_diagnostic(c: char, span: Span) -> Diagnostic {
         '@' => "write e-mail addresses in double quotes, such as \"ar@acme.example\"",
         '\'' | '‘' | '’' => "write names in double quotes, such as \"Enterprise\"",
         '-' | '*' | '•' => "sentences need no bullets: start the line with the sentence itself",
-        _ => {
-            "names and addresses go in double quotes; everything else is plain words, numbers and amounts"
-        }
+        _ => "names and addresses go in double quotes; everything else is plain words, numbers and amounts",
     };
-    Diagnostic::error(
-        "unexpected-character",
-        format!("I don't understand the character '{c}' here"),
-        span,
-    )
-    .with_help(help)
+    Diagnostic::error("unexpected-character", format!("I don't understand the character '{c}' here"), span)
+        .with_help(help)
 }
 
 /// The result of lexing a whole file. Lexing never stops early: an unreadable piece becomes
@@ -111,11 +109,7 @@ pub fn lex(text: &str) -> Lexed<'_> {
         };
         tokens.push((token, span));
     }
-    Lexed {
-        tokens,
-        comments: std::mem::take(&mut lexer.extras.comments),
-        errors,
-    }
+    Lexed { tokens, comments: std::mem::take(&mut lexer.extras.comments), errors }
 }
 
 /// Sorts a word into a keyword, an article, a number word, a currency code or a plain word.
@@ -141,16 +135,10 @@ pub(super) fn comment<'src>(lex: &mut Lexer<'src, Token<'src>>) {
 pub(super) fn name<'src>(lex: &mut Lexer<'src, Token<'src>>) -> Result<&'src str, LexError> {
     let slice = lex.slice();
     let inner = trim_quotes(slice);
-    if inner.trim().is_empty() {
-        Err(LexError::EmptyName)
-    } else {
-        Ok(inner)
-    }
+    if inner.trim().is_empty() { Err(LexError::EmptyName) } else { Ok(inner) }
 }
 
-pub(super) fn unterminated_name<'src>(
-    _: &mut Lexer<'src, Token<'src>>,
-) -> Result<&'src str, LexError> {
+pub(super) fn unterminated_name<'src>(_: &mut Lexer<'src, Token<'src>>) -> Result<&'src str, LexError> {
     Err(LexError::UnterminatedName)
 }
 
@@ -181,19 +169,13 @@ pub(super) fn money<'src>(lex: &mut Lexer<'src, Token<'src>>) -> Result<Money, L
 fn parse_decimal(digits: &str) -> Result<Decimal, LexError> {
     let plain: String = digits.chars().filter(|c| *c != ',').collect();
     // Normalised, so that 5000.50 and 5000.5 are one amount.
-    Decimal::from_str_exact(&plain)
-        .map(|value| value.normalize())
-        .map_err(|_| LexError::NumberTooLarge)
+    Decimal::from_str_exact(&plain).map(|value| value.normalize()).map_err(|_| LexError::NumberTooLarge)
 }
 
 pub(super) fn ordinal<'src>(lex: &mut Lexer<'src, Token<'src>>) -> Result<u32, LexError> {
     let digits = lex.slice().trim_end_matches(char::is_alphabetic);
     let day: u32 = digits.parse().map_err(|_| LexError::BadOrdinal(u32::MAX))?;
-    if (1..=31).contains(&day) {
-        Ok(day)
-    } else {
-        Err(LexError::BadOrdinal(day))
-    }
+    if (1..=31).contains(&day) { Ok(day) } else { Err(LexError::BadOrdinal(day)) }
 }
 
 pub(super) fn time_of_day<'src>(lex: &mut Lexer<'src, Token<'src>>) -> Result<Time, LexError> {
@@ -206,24 +188,16 @@ pub(super) fn time_of_day<'src>(lex: &mut Lexer<'src, Token<'src>>) -> Result<Ti
         Some((hour, minute)) => (hour, minute),
         None => (clock, "0"),
     };
-    let hour: i8 = hour
-        .parse()
-        .map_err(|_| LexError::BadTime(format!("\"{text}\" has no hour")))?;
-    let minute: i8 = minute
-        .parse()
-        .map_err(|_| LexError::BadTime(format!("\"{text}\" has no minutes")))?;
+    let hour: i8 = hour.parse().map_err(|_| LexError::BadTime(format!("\"{text}\" has no hour")))?;
+    let minute: i8 = minute.parse().map_err(|_| LexError::BadTime(format!("\"{text}\" has no minutes")))?;
     if minute > 59 {
-        return Err(LexError::BadTime(format!(
-            "an hour has 60 minutes, so {minute} is too many"
-        )));
+        return Err(LexError::BadTime(format!("an hour has 60 minutes, so {minute} is too many")));
     }
     let hour = match meridiem {
         Some(pm) => twelve_hour_clock(hour, pm)?,
         None if hour <= 23 => hour,
         None => {
-            return Err(LexError::BadTime(format!(
-                "a day has 24 hours, so {hour}:00 does not exist"
-            )));
+            return Err(LexError::BadTime(format!("a day has 24 hours, so {hour}:00 does not exist")));
         }
     };
     Time::new(hour, minute, 0, 0).map_err(|error| LexError::BadTime(error.to_string()))
@@ -254,10 +228,7 @@ pub(super) fn iso_date<'src>(lex: &mut Lexer<'src, Token<'src>>) -> Result<Date,
     }
     Date::new(year, month as i8, day as i8).map_err(|_| {
         let days = jiff::civil::date(year.max(1), month as i8, 1).days_in_month();
-        LexError::BadDate(format!(
-            "{} {year} has {days} days",
-            month_name(month as usize)
-        ))
+        LexError::BadDate(format!("{} {year} has {days} days", month_name(month as usize)))
     })
 }
 
@@ -285,11 +256,7 @@ mod tests {
 
     fn tokens(text: &str) -> Vec<Token<'_>> {
         let lexed = lex(text);
-        assert!(
-            lexed.errors.is_empty(),
-            "unexpected errors: {:?}",
-            lexed.errors
-        );
+        assert!(lexed.errors.is_empty(), "unexpected errors: {:?}", lexed.errors);
         lexed.tokens.into_iter().map(|(token, _)| token).collect()
     }
 
@@ -325,18 +292,9 @@ mod tests {
         assert_eq!(
             tokens("$5,000 €500 £200.50 1,000 2.5"),
             [
-                Token::Money(Money {
-                    amount: five_thousand,
-                    currency: Currency::Base
-                }),
-                Token::Money(Money {
-                    amount: Decimal::from(500),
-                    currency: Currency::Code(CurrencyCode::EUR)
-                }),
-                Token::Money(Money {
-                    amount: Decimal::new(20050, 2),
-                    currency: Currency::Code(CurrencyCode::GBP)
-                }),
+                Token::Money(Money { amount: five_thousand, currency: Currency::Base }),
+                Token::Money(Money { amount: Decimal::from(500), currency: Currency::Code(CurrencyCode::EUR) }),
+                Token::Money(Money { amount: Decimal::new(20050, 2), currency: Currency::Code(CurrencyCode::GBP) }),
                 Token::Number(Decimal::from(1000)),
                 Token::Number(Decimal::new(25, 1)),
             ]
@@ -358,14 +316,8 @@ mod tests {
         assert!(matches!(first_error("13pm"), LexError::BadTime(_)));
         assert!(matches!(first_error("9:75"), LexError::BadTime(_)));
         assert!(matches!(first_error("25:00"), LexError::BadTime(_)));
-        assert_eq!(
-            first_error("2026-02-30"),
-            LexError::BadDate("February 2026 has 28 days".into())
-        );
-        assert_eq!(
-            first_error("2026-13-01"),
-            LexError::BadDate("there is no month 13".into())
-        );
+        assert_eq!(first_error("2026-02-30"), LexError::BadDate("February 2026 has 28 days".into()));
+        assert_eq!(first_error("2026-13-01"), LexError::BadDate("there is no month 13".into()));
         assert_eq!(first_error("32nd"), LexError::BadOrdinal(32));
         assert_eq!(first_error("\"open"), LexError::UnterminatedName);
         assert_eq!(first_error("\"\""), LexError::EmptyName);
@@ -378,12 +330,7 @@ mod tests {
         let kinds: Vec<_> = lexed.tokens.iter().map(|(t, _)| *t).collect();
         assert_eq!(
             kinds,
-            [
-                Token::Keyword(Keyword::Stop),
-                Token::Keyword(Keyword::Chasing),
-                Token::FullStop,
-                Token::Newline
-            ]
+            [Token::Keyword(Keyword::Stop), Token::Keyword(Keyword::Chasing), Token::FullStop, Token::Newline]
         );
         assert_eq!(lexed.comments, [Span::new(14, 19)]);
     }
@@ -392,11 +339,7 @@ mod tests {
     fn bare_email_addresses_are_recognised() {
         assert_eq!(
             tokens("from ar@acme.example."),
-            [
-                Token::Keyword(Keyword::From),
-                Token::BareEmail("ar@acme.example"),
-                Token::FullStop
-            ]
+            [Token::Keyword(Keyword::From), Token::BareEmail("ar@acme.example"), Token::FullStop]
         );
     }
 }

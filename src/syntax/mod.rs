@@ -33,29 +33,21 @@ impl Parsed {
 
 pub fn parse(text: &str) -> Parsed {
     let lexed = lexer::lex(text);
-    let mut diagnostics: Vec<Diagnostic> = lexed
-        .errors
-        .iter()
-        .map(|(error, span)| error.to_diagnostic(*span))
-        .collect();
+    let mut diagnostics: Vec<Diagnostic> =
+        lexed.errors.iter().map(|(error, span)| error.to_diagnostic(*span)).collect();
     let end = Span::new(text.len(), text.len());
-    let (strategy, errors) = grammar::strategy()
-        .parse(lexed.tokens.as_slice().split_token_span(end))
-        .into_output_errors();
+    let (strategy, errors) =
+        grammar::strategy().parse(lexed.tokens.as_slice().split_token_span(end)).into_output_errors();
     diagnostics.extend(
         errors
             .iter()
             // The lexer has already explained text it could not read.
             .filter(|error| !error.is_about_invalid_text())
-            .map(|error| error.to_diagnostic()),
+            .map(|error| error.to_diagnostic(&lexed.tokens)),
     );
     crate::diagnostics::sort(&mut diagnostics);
     diagnostics.dedup();
-    Parsed {
-        strategy: strategy.flatten(),
-        comments: lexed.comments,
-        diagnostics,
-    }
+    Parsed { strategy: strategy.flatten(), comments: lexed.comments, diagnostics }
 }
 
 /// Reads a date written as in a strategy (`2026-12-25`, `25 December`, `December 25`), such as a
@@ -69,8 +61,5 @@ pub fn parse_date(text: &str) -> Option<crate::ast::CalendarDate> {
     let date_only = grammar::date()
         .then_ignore(chumsky::prelude::just(token::Token::Newline).or_not())
         .then_ignore(chumsky::prelude::end());
-    date_only
-        .parse(lexed.tokens.as_slice().split_token_span(end))
-        .into_output()
-        .map(|date| date.date)
+    date_only.parse(lexed.tokens.as_slice().split_token_span(end)).into_output().map(|date| date.date)
 }

@@ -26,9 +26,7 @@ pub fn kw<'a>(keyword: Keyword) -> impl Parser<'a, Tokens<'a>, Span, Extra<'a>> 
 }
 
 /// Several keywords in a row, such as `due date`, giving their span.
-pub fn kws<'a, const N: usize>(
-    keywords: [Keyword; N],
-) -> impl Parser<'a, Tokens<'a>, Span, Extra<'a>> + Clone {
+pub fn kws<'a, const N: usize>(keywords: [Keyword; N]) -> impl Parser<'a, Tokens<'a>, Span, Extra<'a>> + Clone {
     just(keywords.map(Token::Keyword)).map_with(|_, e| e.span())
 }
 
@@ -47,16 +45,12 @@ pub fn optional_comma<'a>() -> impl Parser<'a, Tokens<'a>, (), Extra<'a>> + Clon
 
 /// A quoted name.
 pub fn quoted_name<'a>() -> impl Parser<'a, Tokens<'a>, Name, Extra<'a>> + Clone {
-    select! { Token::Name(text) = e => Name { text: text.to_string(), span: e.span() } }
-        .labelled(Expected::Name)
+    select! { Token::Name(text) = e => Name { text: text.to_string(), span: e.span() } }.labelled(Expected::Name)
 }
 
 /// A list of quoted names joined by commas and `and`: `"A", "B" and "C"`.
 pub fn name_list<'a>() -> impl Parser<'a, Tokens<'a>, Vec<Name>, Extra<'a>> + Clone {
-    quoted_name()
-        .separated_by(comma().or(kw(Keyword::And).ignored()))
-        .at_least(1)
-        .collect()
+    quoted_name().separated_by(comma().or(kw(Keyword::And).ignored())).at_least(1).collect()
 }
 
 /// A number token, with its span.
@@ -70,20 +64,12 @@ pub fn whole_number<'a>() -> impl Parser<'a, Tokens<'a>, (u32, Span), Extra<'a>>
 }
 
 pub fn whole(value: Decimal, span: Span) -> Result<u32, SyntaxError<'static>> {
-    let whole = if value.fract().is_zero() {
-        value.to_u32()
-    } else {
-        None
-    };
+    let whole = if value.fract().is_zero() { value.to_u32() } else { None };
     whole.ok_or_else(|| {
         SyntaxError::custom(
-            Diagnostic::error(
-                "not-a-whole-number",
-                format!("{value} is not a whole number"),
-                span,
-            )
-            .with_label("a whole number is needed here")
-            .with_help("counts of days, weeks and invoices are whole numbers, such as 7"),
+            Diagnostic::error("not-a-whole-number", format!("{value} is not a whole number"), span)
+                .with_label("a whole number is needed here")
+                .with_help("counts of days, weeks and invoices are whole numbers, such as 7"),
         )
     })
 }
@@ -106,37 +92,22 @@ pub fn rest_of_sentence<'a>() -> impl Parser<'a, Tokens<'a>, (), Extra<'a>> + Cl
 
 /// Looks ahead (without consuming) for a heading line: words up to a `:` within one sentence.
 pub fn heading_ahead<'a>() -> impl Parser<'a, Tokens<'a>, (), Extra<'a>> + Clone {
-    none_of([Token::FullStop, Token::Newline, Token::Colon])
-        .repeated()
-        .then(just(Token::Colon))
-        .ignored()
-        .rewind()
+    none_of([Token::FullStop, Token::Newline, Token::Colon]).repeated().then(just(Token::Colon)).ignored().rewind()
 }
 
 /// A currency code on its own, as in `billed in AUD`.
 pub fn currency_name<'a>() -> impl Parser<'a, Tokens<'a>, CurrencyName, Extra<'a>> + Clone {
-    select! { Token::CurrencyCode(code) = e => CurrencyName { code, span: e.span() } }
-        .labelled(Expected::Currency)
+    select! { Token::CurrencyCode(code) = e => CurrencyName { code, span: e.span() } }.labelled(Expected::Currency)
 }
 
 /// `A or B or C`, flattening nested `or`s so that brackets which change nothing leave no trace.
 pub fn any_of<T>(parts: Vec<Condition<T>>, span: Span) -> Condition<T> {
-    join(
-        parts,
-        span,
-        |c| matches!(c, Condition::Any(..)),
-        Condition::Any,
-    )
+    join(parts, span, |c| matches!(c, Condition::Any(..)), Condition::Any)
 }
 
 /// `A and B and C`, flattened like [`any_of`].
 pub fn all_of<T>(parts: Vec<Condition<T>>, span: Span) -> Condition<T> {
-    join(
-        parts,
-        span,
-        |c| matches!(c, Condition::All(..)),
-        Condition::All,
-    )
+    join(parts, span, |c| matches!(c, Condition::All(..)), Condition::All)
 }
 
 fn join<T>(

@@ -147,15 +147,8 @@ mod tests {
 
     #[test]
     fn ordinal_suffixes_follow_english() {
-        let written: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 31]
-            .iter()
-            .map(|d| format!("{d}{}", ordinal_suffix(*d)))
-            .collect();
-        assert_eq!(
-            written,
-            [
-                "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "31st"
-            ]
-        );
+        let written: Vec<String> =
+            [1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 31].iter().map(|d| format!("{d}{}", ordinal_suffix(*d))).collect();
+        assert_eq!(written, ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "31st"]);
     }
 }

@@ -39,9 +39,7 @@ impl Part {
                 None => break,
             }
         }
-        let end = self.source[start..]
-            .find('\n')
-            .map_or(self.source.len(), |at| start + at);
+        let end = self.source[start..].find('\n').map_or(self.source.len(), |at| start + at);
         Span::new(self.offset + start, self.offset + end)
     }
 }
@@ -65,9 +63,7 @@ impl EmailTemplate {
             .get(..8)
             .filter(|prefix| prefix.eq_ignore_ascii_case("subject:"))
             .map(|_| 8)
-            .ok_or(TemplateFileError::MissingSubject {
-                span: Span::new(0, first_line.len()),
-            })?;
+            .ok_or(TemplateFileError::MissingSubject { span: Span::new(0, first_line.len()) })?;
         let subject = first_line[subject_start..].trim_start();
         let subject_offset = first_line.len() - subject.len();
 
@@ -76,27 +72,17 @@ impl EmailTemplate {
         let blank_end = rest.find('\n').map_or(rest.len(), |at| at + 1);
         if !rest[..blank_end].trim().is_empty() {
             let line_end = rest_start + rest[..blank_end].trim_end().len();
-            return Err(TemplateFileError::NoBlankLine {
-                span: Span::new(rest_start, line_end),
-            });
+            return Err(TemplateFileError::NoBlankLine { span: Span::new(rest_start, line_end) });
         }
         let body_start = rest_start + blank_end;
         let body = &text[body_start..];
         if body.trim().is_empty() {
-            return Err(TemplateFileError::EmptyBody {
-                span: Span::new(0, first_line.len()),
-            });
+            return Err(TemplateFileError::EmptyBody { span: Span::new(0, first_line.len()) });
         }
         let (text_body, html) = split_html(body, body_start);
         Ok(EmailTemplate {
-            subject: Part {
-                source: subject.to_string(),
-                offset: subject_offset,
-            },
-            text: Part {
-                source: text_body.to_string(),
-                offset: body_start,
-            },
+            subject: Part { source: subject.to_string(), offset: subject_offset },
+            text: Part { source: text_body.to_string(), offset: body_start },
             html,
         })
     }
@@ -107,10 +93,7 @@ fn split_html(body: &str, body_start: usize) -> (&str, Option<Part>) {
     for line in body.split_inclusive('\n') {
         if line.trim() == HTML_SEPARATOR {
             let html_start = line_start + line.len();
-            let html = Part {
-                source: body[html_start..].to_string(),
-                offset: body_start + html_start,
-            };
+            let html = Part { source: body[html_start..].to_string(), offset: body_start + html_start };
             return (&body[..line_start], Some(html));
         }
         line_start += line.len();
@@ -124,32 +107,19 @@ mod tests {
 
     #[test]
     fn splits_subject_text_and_html() {
-        let file =
-            "Subject: Hello {{ customer.name }}\n\nDear you,\n--- html ---\n<p>Dear you</p>\n";
+        let file = "Subject: Hello {{ customer.name }}\n\nDear you,\n--- html ---\n<p>Dear you</p>\n";
         let template = EmailTemplate::parse(file).unwrap();
         assert_eq!(template.subject.source, "Hello {{ customer.name }}");
         assert_eq!(&file[template.subject.offset..][..5], "Hello");
         assert_eq!(template.text.source, "Dear you,\n");
-        assert_eq!(
-            template.html.as_ref().map(|h| h.source.as_str()),
-            Some("<p>Dear you</p>\n")
-        );
+        assert_eq!(template.html.as_ref().map(|h| h.source.as_str()), Some("<p>Dear you</p>\n"));
         assert_eq!(template.text.line_span(1), Span::new(36, 45));
     }
 
     #[test]
     fn reports_a_missing_subject_blank_line_or_body() {
-        assert!(matches!(
-            EmailTemplate::parse("Hello\n\nBody"),
-            Err(TemplateFileError::MissingSubject { .. })
-        ));
-        assert!(matches!(
-            EmailTemplate::parse("Subject: x\nBody"),
-            Err(TemplateFileError::NoBlankLine { .. })
-        ));
-        assert!(matches!(
-            EmailTemplate::parse("Subject: x\n\n  \n"),
-            Err(TemplateFileError::EmptyBody { .. })
-        ));
+        assert!(matches!(EmailTemplate::parse("Hello\n\nBody"), Err(TemplateFileError::MissingSubject { .. })));
+        assert!(matches!(EmailTemplate::parse("Subject: x\nBody"), Err(TemplateFileError::NoBlankLine { .. })));
+        assert!(matches!(EmailTemplate::parse("Subject: x\n\n  \n"), Err(TemplateFileError::EmptyBody { .. })));
     }
 }

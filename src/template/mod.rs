@@ -8,8 +8,7 @@ mod variables;
 
 pub use file::{EmailTemplate, HTML_SEPARATOR, Part, TemplateFileError};
 pub use variables::{
-    CustomerView, EmailContext, InvoiceView, OrganisationView, PROVIDED, SenderView, is_provided,
-    sample_context,
+    CustomerView, EmailContext, InvoiceView, OrganisationView, PROVIDED, SenderView, is_provided, sample_context,
 };
 
 use minijinja::{Environment, UndefinedBehavior};

@@ -8,48 +8,24 @@ use serde::Serialize;
 /// Every variable a template may use, with what it holds (for the checker and the docs).
 pub const PROVIDED: &[(&str, &str)] = &[
     ("customer.name", "the customer's name in Xero"),
-    (
-        "customer.first_name",
-        "the first name of the customer's main contact person (may be empty)",
-    ),
+    ("customer.first_name", "the first name of the customer's main contact person (may be empty)"),
     ("customer.email", "the customer's email address"),
-    (
-        "invoice.number",
-        "the invoice number, such as INV-0042 (not in statements)",
-    ),
-    (
-        "invoice.reference",
-        "the invoice's reference (may be empty)",
-    ),
+    ("invoice.number", "the invoice number, such as INV-0042 (not in statements)"),
+    ("invoice.reference", "the invoice's reference (may be empty)"),
     ("invoice.date", "the date the invoice was issued"),
     ("invoice.due_date", "the invoice's due date"),
-    (
-        "invoice.days_overdue",
-        "how many days past due the invoice is (0 or less before the due date)",
-    ),
-    (
-        "invoice.currency",
-        "the invoice's currency code, such as NZD",
-    ),
+    ("invoice.days_overdue", "how many days past due the invoice is (0 or less before the due date)"),
+    ("invoice.currency", "the invoice's currency code, such as NZD"),
     ("invoice.total", "the invoice total"),
     ("invoice.amount_paid", "what has been paid or credited"),
     ("invoice.amount_due", "what is still owed"),
-    (
-        "invoice.url",
-        "the link to Xero's online invoice (may be empty)",
-    ),
+    ("invoice.url", "the link to Xero's online invoice (may be empty)"),
     (
         "invoices",
         "the list of invoices in this email: every open invoice in a statement, the combined ones otherwise; each has the fields of invoice",
     ),
-    (
-        "total_overdue",
-        "the total overdue across the customer's open invoices",
-    ),
-    (
-        "total_outstanding",
-        "the total still owed across the customer's open invoices",
-    ),
+    ("total_overdue", "the total overdue across the customer's open invoices"),
+    ("total_outstanding", "the total still owed across the customer's open invoices"),
     ("total_currency", "the currency of the two totals"),
     ("organisation.name", "your organisation's name in Xero"),
     ("sender.name", "the sender's display name"),
@@ -61,12 +37,7 @@ pub fn is_provided(path: &str, with_invoice: bool) -> bool {
     if !with_invoice && (path == "invoice" || path.starts_with("invoice.")) {
         return false;
     }
-    PROVIDED.iter().any(|(name, _)| {
-        *name == path
-            || name
-                .strip_prefix(path)
-                .is_some_and(|rest| rest.starts_with('.'))
-    })
+    PROVIDED.iter().any(|(name, _)| *name == path || name.strip_prefix(path).is_some_and(|rest| rest.starts_with('.')))
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -141,13 +112,8 @@ pub fn sample_context(with_invoice: bool) -> EmailContext {
         total_overdue: Decimal::new(1_000_000, 2),
         total_outstanding: Decimal::new(1_000_000, 2),
         total_currency: "NZD".into(),
-        organisation: OrganisationView {
-            name: "Acme Supplies Ltd".into(),
-        },
-        sender: SenderView {
-            name: "Acme Accounts".into(),
-            email: "accounts@acme.example".into(),
-        },
+        organisation: OrganisationView { name: "Acme Supplies Ltd".into() },
+        sender: SenderView { name: "Acme Accounts".into(), email: "accounts@acme.example".into() },
     }
 }
 
@@ -159,11 +125,7 @@ mod tests {
         match value {
             serde_json::Value::Object(fields) => {
                 for (key, field) in fields {
-                    let path = if prefix.is_empty() {
-                        key.clone()
-                    } else {
-                        format!("{prefix}.{key}")
-                    };
+                    let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
                     leaf_paths(&path, field, paths);
                 }
             }
@@ -177,8 +139,7 @@ mod tests {
         let mut paths = Vec::new();
         leaf_paths("", &json, &mut paths);
         paths.sort();
-        let mut documented: Vec<String> =
-            PROVIDED.iter().map(|(name, _)| name.to_string()).collect();
+        let mut documented: Vec<String> = PROVIDED.iter().map(|(name, _)| name.to_string()).collect();
         documented.sort();
         assert_eq!(paths, documented);
     }

@@ -15,25 +15,19 @@ fn erase(value: Value) -> Value {
     match value {
         Value::String(text) if is_span(&text) => Value::Null,
         Value::Array(items) => Value::Array(items.into_iter().map(erase).collect()),
-        Value::Object(fields) => {
-            Value::Object(fields.into_iter().map(|(k, v)| (k, erase(v))).collect())
-        }
+        Value::Object(fields) => Value::Object(fields.into_iter().map(|(k, v)| (k, erase(v))).collect()),
         other => other,
     }
 }
 
 fn is_span(text: &str) -> bool {
-    text.split_once("..").is_some_and(|(a, b)| {
-        !a.is_empty() && !b.is_empty() && (a.to_string() + b).chars().all(|c| c.is_ascii_digit())
-    })
+    text.split_once("..")
+        .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty() && (a.to_string() + b).chars().all(|c| c.is_ascii_digit()))
 }
 
 /// Diagnostics as `collectiq check` prints them for a pipe.
 pub fn render_all(diagnostics: &[Diagnostic], sources: &Sources) -> String {
-    diagnostics
-        .iter()
-        .map(|d| render_human(d, sources, Style::Plain))
-        .collect()
+    diagnostics.iter().map(|d| render_human(d, sources, Style::Plain)).collect()
 }
 
 /// Parses text that must parse cleanly, showing the diagnostics if it does not.
@@ -42,10 +36,7 @@ pub fn parse_clean(text: &str) -> Strategy {
     if parsed.has_errors() || parsed.strategy.is_none() {
         let mut sources = Sources::default();
         sources.add(SourceFile::new("input.strategy", text));
-        panic!(
-            "expected a clean parse of:\n{text}\n{}",
-            render_all(&parsed.diagnostics, &sources)
-        );
+        panic!("expected a clean parse of:\n{text}\n{}", render_all(&parsed.diagnostics, &sources));
     }
     parsed.strategy.unwrap()
 }

@@ -13,17 +13,9 @@ use crate::source::Span;
 
 /// `guard = do_not_contact | dispute_guard | promise_pause | broken_promise ;`
 pub fn guard<'a>() -> Production<'a, Guard> {
-    choice((
-        do_not_contact(),
-        dispute_guard(),
-        promise_pause(),
-        broken_promise(),
-    ))
-    .map_with(|kind, e| Guard {
-        kind,
-        span: e.span(),
-    })
-    .boxed()
+    choice((do_not_contact(), dispute_guard(), promise_pause(), broken_promise()))
+        .map_with(|kind, e| Guard { kind, span: e.span() })
+        .boxed()
 }
 
 /// `do_not_contact = ( negation | "never" ) , "contact" , customer_condition ;`
@@ -38,9 +30,7 @@ pub fn do_not_contact<'a>() -> Production<'a, GuardKind> {
 
 /// `dispute_guard = "stop" , "chasing" , "disputed" , "invoice" ;`
 pub fn dispute_guard<'a>() -> Production<'a, GuardKind> {
-    kws([K::Stop, K::Chasing, K::Disputed, K::Invoice])
-        .to(GuardKind::StopDisputed)
-        .boxed()
+    kws([K::Stop, K::Chasing, K::Disputed, K::Invoice]).to(GuardKind::StopDisputed).boxed()
 }
 
 /// `promise_pause = "when" , [ ARTICLE ] , "customer" , "promises" , "to" , "pay" , [ "," ] ,
@@ -57,11 +47,7 @@ pub fn promise_pause<'a>() -> Production<'a, GuardKind> {
         .map_with(|grace, e| {
             // "until the promised date" is a grace of no days, placed where the date is named.
             let end = e.span().end;
-            let grace = grace.unwrap_or(Duration {
-                count: 0,
-                unit: Unit::Day,
-                span: Span::new(end, end),
-            });
+            let grace = grace.unwrap_or(Duration { count: 0, unit: Unit::Day, span: Span::new(end, end) });
             GuardKind::PauseOnPromise { grace }
         })
         .boxed()

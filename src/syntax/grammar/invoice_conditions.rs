@@ -11,18 +11,10 @@ use crate::ast::{Condition, InvoiceCondition, InvoiceTest, InvoiceTestKind, Rule
 
 /// `rule_condition = ( "if" | "when" | "unless" ) , invoice_condition ;`
 pub fn rule_condition<'a>() -> Production<'a, RuleCondition> {
-    let keyword = choice((
-        kw(K::If).to(false),
-        kw(K::When).to(false),
-        kw(K::Unless).to(true),
-    ));
+    let keyword = choice((kw(K::If).to(false), kw(K::When).to(false), kw(K::Unless).to(true)));
     keyword
         .then(invoice_condition())
-        .map_with(|(unless, condition), e| RuleCondition {
-            unless,
-            condition,
-            span: e.span(),
-        })
+        .map_with(|(unless, condition), e| RuleCondition { unless, condition, span: e.span() })
         .boxed()
 }
 
@@ -40,25 +32,14 @@ pub fn invoice_condition<'a>() -> Production<'a, InvoiceCondition> {
 }
 
 /// `invoice_term = invoice_factor , { "and" , invoice_factor } ;`
-pub fn invoice_term<'a>(
-    factor: Production<'a, InvoiceCondition>,
-) -> Production<'a, InvoiceCondition> {
-    factor
-        .separated_by(kw(K::And))
-        .at_least(1)
-        .collect()
-        .map_with(|factors, e| all_of(factors, e.span()))
-        .boxed()
+pub fn invoice_term<'a>(factor: Production<'a, InvoiceCondition>) -> Production<'a, InvoiceCondition> {
+    factor.separated_by(kw(K::And)).at_least(1).collect().map_with(|factors, e| all_of(factors, e.span())).boxed()
 }
 
 /// `invoice_factor = "not" , invoice_factor | "(" , invoice_condition , ")" | invoice_test ;`
-pub fn invoice_factor<'a>(
-    condition: Production<'a, InvoiceCondition>,
-) -> Production<'a, InvoiceCondition> {
+pub fn invoice_factor<'a>(condition: Production<'a, InvoiceCondition>) -> Production<'a, InvoiceCondition> {
     recursive(|factor| {
-        let negated = kw(K::Not)
-            .ignore_then(factor)
-            .map_with(|inner, e| Condition::Not(Box::new(inner), e.span()));
+        let negated = kw(K::Not).ignore_then(factor).map_with(|inner, e| Condition::Not(Box::new(inner), e.span()));
         let grouped = condition.delimited_by(just(Token::OpenParen), just(Token::CloseParen));
         choice((negated, grouped, invoice_test().map(Condition::Test)))
     })
@@ -76,10 +57,7 @@ pub fn invoice_test<'a>() -> Production<'a, InvoiceTest> {
         reference_test(),
         promise_test(),
     ))
-    .map_with(|kind, e| InvoiceTest {
-        kind,
-        span: e.span(),
-    })
+    .map_with(|kind, e| InvoiceTest { kind, span: e.span() })
     .boxed()
 }
 
@@ -104,10 +82,7 @@ pub fn total_test<'a>() -> Production<'a, InvoiceTestKind> {
 
 /// `partly_paid_test = [ ARTICLE ] , "invoice" , "is" , "partly" , "paid" ;`
 pub fn partly_paid_test<'a>() -> Production<'a, InvoiceTestKind> {
-    article()
-        .then(kws([K::Invoice, K::Is, K::Partly, K::Paid]))
-        .to(InvoiceTestKind::PartlyPaid)
-        .boxed()
+    article().then(kws([K::Invoice, K::Is, K::Partly, K::Paid])).to(InvoiceTestKind::PartlyPaid).boxed()
 }
 
 /// `invoice_currency_test = [ ARTICLE ] , "invoice" , "is" , "in" , CURRENCY ;`
@@ -131,8 +106,5 @@ pub fn reference_test<'a>() -> Production<'a, InvoiceTestKind> {
 
 /// `promise_test = [ ARTICLE ] , "customer" , "has" , "promised" , "to" , "pay" ;`
 pub fn promise_test<'a>() -> Production<'a, InvoiceTestKind> {
-    article()
-        .then(kws([K::Customer, K::Has, K::Promised, K::To, K::Pay]))
-        .to(InvoiceTestKind::Promised)
-        .boxed()
+    article().then(kws([K::Customer, K::Has, K::Promised, K::To, K::Pay])).to(InvoiceTestKind::Promised).boxed()
 }

@@ -17,8 +17,8 @@ use super::keyword::Keyword as K;
 use super::support::*;
 use super::token::Token;
 use crate::ast::{
-    Audience, Guard, GuardKind, MoneyAmount, Name, Rule, RuleItem, RulesSection, Section,
-    SegmentDefinition, SegmentsSection, Setting, SettingKind, SettingsSection, Strategy,
+    Audience, Guard, GuardKind, MoneyAmount, Name, Rule, RuleItem, RulesSection, Section, SegmentDefinition,
+    SegmentsSection, Setting, SettingKind, SettingsSection, Strategy,
 };
 use crate::diagnostics::Diagnostic;
 use crate::source::Span;
@@ -70,12 +70,7 @@ pub fn strategy<'a>() -> Production<'a, Option<Strategy>> {
                 return None;
             };
             organisations.extend(place_preamble(preamble, &mut |error| emitter.emit(error)));
-            Some(Strategy {
-                name,
-                header,
-                organisations,
-                sections: sections.into_iter().flatten().collect(),
-            })
+            Some(Strategy { name, header, organisations, sections: sections.into_iter().flatten().collect() })
         })
         .boxed()
 }
@@ -87,9 +82,7 @@ fn missing_header(file: Span) -> SyntaxError<'static> {
             "a strategy file starts by naming the strategy",
             Span::new(file.start, file.start),
         )
-        .with_help(
-            "start the file with a sentence such as: Strategy \"Acme standard collections\".",
-        ),
+        .with_help("start the file with a sentence such as: Strategy \"Acme standard collections\"."),
     )
 }
 
@@ -105,9 +98,7 @@ pub fn strategy_sentence<'a>() -> Production<'a, Header> {
 
 /// `organisations = "for" , "organisation" , NAME , { ( "," | "and" ) , NAME } ;`
 pub fn organisations<'a>() -> Production<'a, Vec<Name>> {
-    kws([K::For, K::Organisation])
-        .ignore_then(name_list())
-        .boxed()
+    kws([K::For, K::Organisation]).ignore_then(name_list()).boxed()
 }
 
 /// `section = section_heading , { statement } ;`
@@ -115,9 +106,7 @@ pub fn section<'a>() -> Production<'a, Option<Section>> {
     section_heading()
         .then(statements())
         .validate(|((heading, heading_span), body), _, emitter| {
-            place_section(heading, heading_span, body, &mut |error| {
-                emitter.emit(error)
-            })
+            place_section(heading, heading_span, body, &mut |error| emitter.emit(error))
         })
         .boxed()
 }
@@ -130,9 +119,7 @@ pub fn section_heading<'a>() -> Production<'a, (Heading, Span)> {
         audience().map(Heading::Rules),
     ))
     .labelled(Expected::Heading);
-    let skip_to_colon = none_of([Token::Colon, Token::FullStop, Token::Newline])
-        .repeated()
-        .to(Heading::Broken);
+    let skip_to_colon = none_of([Token::Colon, Token::FullStop, Token::Newline]).repeated().to(Heading::Broken);
     heading
         .then_ignore(just(Token::Colon))
         .recover_with(via_parser(skip_to_colon.then_ignore(just(Token::Colon))))
@@ -143,13 +130,8 @@ pub fn section_heading<'a>() -> Production<'a, (Heading, Span)> {
 
 /// `audience = "for" , ( ( "every" | "all" ) , "customer" | segment_name , [ "customer" ] ) ;`
 pub fn audience<'a>() -> Production<'a, Audience> {
-    let everyone = kw(K::Every)
-        .or(kw(K::All))
-        .then(kw(K::Customer))
-        .to(Audience::Everyone);
-    let segment = segment_name()
-        .then_ignore(kw(K::Customer).or_not())
-        .map(Audience::Segment);
+    let everyone = kw(K::Every).or(kw(K::All)).then(kw(K::Customer)).to(Audience::Everyone);
+    let segment = segment_name().then_ignore(kw(K::Customer).or_not()).map(Audience::Segment);
     kw(K::For).ignore_then(everyone.or(segment)).boxed()
 }
 
@@ -163,18 +145,14 @@ pub fn statement<'a>() -> Production<'a, (Statement, Span)> {
         minimum_amount().map(Statement::MinimumAmount),
         // A sentence is only read as a segment definition once it reads `NAME [customers] are`,
         // so that a misspelt first word ("Sned the …") is reported as that word.
-        segment_opening()
-            .ignore_then(segment_definition())
-            .map(Statement::Segment),
+        segment_opening().ignore_then(segment_definition()).map(Statement::Segment),
         guard().map(Statement::Guard),
         rule().map(Statement::Rule),
     ))
     .labelled(Expected::Sentence)
     .map_with(|statement, e| (statement, e.span()))
     .then_ignore(sentence_end())
-    .recover_with(via_parser(
-        rest_of_sentence().map_with(|_, e| (Statement::Broken, e.span())),
-    ))
+    .recover_with(via_parser(rest_of_sentence().map_with(|_, e| (Statement::Broken, e.span()))))
     .boxed()
 }
 
@@ -190,40 +168,25 @@ fn segment_opening<'a>() -> impl Parser<'a, Tokens<'a>, (), Extra<'a>> + Clone {
             next = input.next();
         }
         input.rewind(start);
-        let opens_segment = matches!(first, Some(Token::Name(_) | Token::Word(_)))
-            && next == Some(Token::Keyword(K::Are));
+        let opens_segment =
+            matches!(first, Some(Token::Name(_) | Token::Word(_))) && next == Some(Token::Keyword(K::Are));
         if opens_segment {
             Ok(())
         } else {
-            Err(SyntaxError::Unexpected {
-                span: first_span,
-                found: first,
-                expected: vec![Expected::SegmentName],
-            })
+            Err(SyntaxError::Unexpected { span: first_span, found: first, expected: vec![Expected::SegmentName] })
         }
     })
 }
 
 /// `sentence_end = FULL_STOP , { FULL_STOP } , [ NEWLINE ] | NEWLINE | END_OF_FILE ;`
 pub fn sentence_end<'a>() -> Production<'a, ()> {
-    let full_stop = just(Token::FullStop)
-        .repeated()
-        .at_least(1)
-        .then(just(Token::Newline).or_not())
-        .ignored();
-    choice((full_stop, just(Token::Newline).ignored(), end()))
-        .labelled(Expected::EndOfSentence)
-        .boxed()
+    let full_stop = just(Token::FullStop).repeated().at_least(1).then(just(Token::Newline).or_not()).ignored();
+    choice((full_stop, just(Token::Newline).ignored(), end())).labelled(Expected::EndOfSentence).boxed()
 }
 
 /// The sentences up to the next heading or the end of the file.
 fn statements<'a>() -> impl Parser<'a, Tokens<'a>, Vec<(Statement, Span)>, Extra<'a>> + Clone {
-    end()
-        .not()
-        .ignore_then(heading_ahead().not())
-        .ignore_then(statement())
-        .repeated()
-        .collect()
+    end().not().ignore_then(heading_ahead().not()).ignore_then(statement()).repeated().collect()
 }
 
 /// Puts the sentences under one heading into their section, reporting any that belong elsewhere.
@@ -239,17 +202,13 @@ fn place_section(
                 .into_iter()
                 .filter_map(|(statement, span)| match statement {
                     Statement::Setting(setting) => Some(setting),
-                    Statement::MinimumAmount(amount) => Some(Setting {
-                        kind: SettingKind::MinimumAmount { amount },
-                        span,
-                    }),
+                    Statement::MinimumAmount(amount) => {
+                        Some(Setting { kind: SettingKind::MinimumAmount { amount }, span })
+                    }
                     other => misplaced(&other, span, "\"Settings:\"", report),
                 })
                 .collect();
-            Some(Section::Settings(SettingsSection {
-                heading: heading_span,
-                settings,
-            }))
+            Some(Section::Settings(SettingsSection { heading: heading_span, settings }))
         }
         Heading::Segments => {
             let segments = body
@@ -259,10 +218,7 @@ fn place_section(
                     other => misplaced(&other, span, "\"Segments:\"", report),
                 })
                 .collect();
-            Some(Section::Segments(SegmentsSection {
-                heading: heading_span,
-                segments,
-            }))
+            Some(Section::Segments(SegmentsSection { heading: heading_span, segments }))
         }
         Heading::Rules(audience) => {
             let items = body
@@ -270,28 +226,20 @@ fn place_section(
                 .filter_map(|(statement, span)| match statement {
                     Statement::Rule(rule) => Some(RuleItem::Rule(rule)),
                     Statement::Guard(guard) => Some(RuleItem::Guard(guard)),
-                    Statement::MinimumAmount(amount) => Some(RuleItem::Guard(Guard {
-                        kind: GuardKind::MinimumAmount { amount },
-                        span,
-                    })),
+                    Statement::MinimumAmount(amount) => {
+                        Some(RuleItem::Guard(Guard { kind: GuardKind::MinimumAmount { amount }, span }))
+                    }
                     other => misplaced(&other, span, "a \"For …:\" heading", report),
                 })
                 .collect();
-            Some(Section::Rules(RulesSection {
-                heading: heading_span,
-                audience,
-                items,
-            }))
+            Some(Section::Rules(RulesSection { heading: heading_span, audience, items }))
         }
         Heading::Broken => None,
     }
 }
 
 /// The organisations named before the first heading; anything else there is out of place.
-fn place_preamble(
-    preamble: Vec<(Statement, Span)>,
-    report: &mut dyn FnMut(SyntaxError<'static>),
-) -> Vec<Name> {
+fn place_preamble(preamble: Vec<(Statement, Span)>, report: &mut dyn FnMut(SyntaxError<'static>)) -> Vec<Name> {
     preamble
         .into_iter()
         .filter_map(|(statement, span)| match statement {
@@ -311,22 +259,13 @@ fn misplaced<T>(
 ) -> Option<T> {
     let (what, home) = match statement {
         Statement::Broken => return None,
-        Statement::Organisations(_) => (
-            "the organisations",
-            "right after the strategy's name, before any heading",
-        ),
-        Statement::Setting(_) | Statement::MinimumAmount(_) => {
-            ("this setting", "under \"Settings:\"")
-        }
+        Statement::Organisations(_) => ("the organisations", "right after the strategy's name, before any heading"),
+        Statement::Setting(_) | Statement::MinimumAmount(_) => ("this setting", "under \"Settings:\""),
         Statement::Segment(_) => ("this segment definition", "under \"Segments:\""),
-        Statement::Rule(_) => (
-            "this rule",
-            "under a heading such as \"For every customer:\" or \"For \"SMB\" customers:\"",
-        ),
-        Statement::Guard(_) => (
-            "this guard",
-            "under \"For every customer:\" or a segment's heading",
-        ),
+        Statement::Rule(_) => {
+            ("this rule", "under a heading such as \"For every customer:\" or \"For \"SMB\" customers:\"")
+        }
+        Statement::Guard(_) => ("this guard", "under \"For every customer:\" or a segment's heading"),
     };
     let message = if here == "the first heading" {
         format!("{what} comes before the first heading")

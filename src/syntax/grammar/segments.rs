@@ -8,8 +8,7 @@ use super::super::support::*;
 use super::super::token::Token;
 use super::values::{comparison, count_comparison, duration, interval, money, text_match};
 use crate::ast::{
-    Balance, Condition, CustomerCondition, CustomerTest, CustomerTestKind, Name, SegmentCondition,
-    SegmentDefinition,
+    Balance, Condition, CustomerCondition, CustomerTest, CustomerTestKind, Name, SegmentCondition, SegmentDefinition,
 };
 
 /// `segment_definition = segment_name , [ "customer" ] , "are" , segment_condition ;`
@@ -18,11 +17,7 @@ pub fn segment_definition<'a>() -> Production<'a, SegmentDefinition> {
         .then_ignore(kw(K::Customer).or_not())
         .then_ignore(kw(K::Are))
         .then(segment_condition())
-        .map_with(|(name, condition), e| SegmentDefinition {
-            name,
-            condition,
-            span: e.span(),
-        })
+        .map_with(|(name, condition), e| SegmentDefinition { name, condition, span: e.span() })
         .boxed()
 }
 
@@ -39,10 +34,7 @@ pub fn segment_name<'a>() -> Production<'a, Name> {
 /// `segment_condition = "all" , "other" , "customer" | "everyone" , "else" | customer_condition ;`
 pub fn segment_condition<'a>() -> Production<'a, SegmentCondition> {
     let others = kws([K::All, K::Other, K::Customer]).or(kws([K::Everyone, K::Else]));
-    others
-        .to(SegmentCondition::Others)
-        .or(customer_condition().map(SegmentCondition::Matching))
-        .boxed()
+    others.to(SegmentCondition::Others).or(customer_condition().map(SegmentCondition::Matching)).boxed()
 }
 
 /// `customer_condition = customer_term , { "or" , customer_term } ;`
@@ -59,32 +51,17 @@ pub fn customer_condition<'a>() -> Production<'a, CustomerCondition> {
 }
 
 /// `customer_term = customer_factor , { "and" , customer_factor } ;`
-pub fn customer_term<'a>(
-    factor: Production<'a, CustomerCondition>,
-) -> Production<'a, CustomerCondition> {
-    factor
-        .separated_by(kw(K::And))
-        .at_least(1)
-        .collect()
-        .map_with(|factors, e| all_of(factors, e.span()))
-        .boxed()
+pub fn customer_term<'a>(factor: Production<'a, CustomerCondition>) -> Production<'a, CustomerCondition> {
+    factor.separated_by(kw(K::And)).at_least(1).collect().map_with(|factors, e| all_of(factors, e.span())).boxed()
 }
 
 /// `customer_factor = [ "customer" ] , ( "not" , customer_factor | "(" , customer_condition , ")"
 /// | customer_test ) ;`
-pub fn customer_factor<'a>(
-    condition: Production<'a, CustomerCondition>,
-) -> Production<'a, CustomerCondition> {
+pub fn customer_factor<'a>(condition: Production<'a, CustomerCondition>) -> Production<'a, CustomerCondition> {
     recursive(|factor| {
-        let negated = kw(K::Not)
-            .ignore_then(factor)
-            .map_with(|inner, e| Condition::Not(Box::new(inner), e.span()));
+        let negated = kw(K::Not).ignore_then(factor).map_with(|inner, e| Condition::Not(Box::new(inner), e.span()));
         let grouped = condition.delimited_by(just(Token::OpenParen), just(Token::CloseParen));
-        kw(K::Customer).or_not().ignore_then(choice((
-            negated,
-            grouped,
-            customer_test().map(Condition::Test),
-        )))
+        kw(K::Customer).or_not().ignore_then(choice((negated, grouped, customer_test().map(Condition::Test))))
     })
     .boxed()
 }
@@ -103,10 +80,7 @@ pub fn customer_test<'a>() -> Production<'a, CustomerTest> {
         email_test(),
         name_test(),
     ))
-    .map_with(|kind, e| CustomerTest {
-        kind,
-        span: e.span(),
-    })
+    .map_with(|kind, e| CustomerTest { kind, span: e.span() })
     .boxed()
 }
 
@@ -122,20 +96,12 @@ pub fn group_membership<'a>() -> Production<'a, CustomerTestKind> {
 
 /// `balance_test = "with" , comparison , money , ( "outstanding" | "overdue" ) ;`
 pub fn balance_test<'a>() -> Production<'a, CustomerTestKind> {
-    let measure = kw(K::Outstanding)
-        .to(Balance::Outstanding)
-        .or(kw(K::Overdue).to(Balance::Overdue));
+    let measure = kw(K::Outstanding).to(Balance::Outstanding).or(kw(K::Overdue).to(Balance::Overdue));
     kw(K::With)
         .ignore_then(comparison())
         .then(money())
         .then(measure)
-        .map(
-            |((comparison, amount), measure)| CustomerTestKind::Balance {
-                comparison,
-                amount,
-                measure,
-            },
-        )
+        .map(|((comparison, amount), measure)| CustomerTestKind::Balance { comparison, amount, measure })
         .boxed()
 }
 
@@ -155,20 +121,13 @@ pub fn billing_test<'a>() -> Production<'a, CustomerTestKind> {
         .then(money())
         .then_ignore(kw(K::In).then(article()).then(kw(K::Last)))
         .then(interval())
-        .map(|((comparison, amount), period)| CustomerTestKind::Billed {
-            comparison,
-            amount,
-            period,
-        })
+        .map(|((comparison, amount), period)| CustomerTestKind::Billed { comparison, amount, period })
         .boxed()
 }
 
 /// `currency_test = "billed" , "in" , CURRENCY ;`
 pub fn currency_test<'a>() -> Production<'a, CustomerTestKind> {
-    kws([K::Billed, K::In])
-        .ignore_then(currency_name())
-        .map(|currency| CustomerTestKind::BilledIn { currency })
-        .boxed()
+    kws([K::Billed, K::In]).ignore_then(currency_name()).map(|currency| CustomerTestKind::BilledIn { currency }).boxed()
 }
 
 /// `first_invoice_test = "whose" , "first" , "invoice" , "was" , comparison , duration , "ago" ;`
@@ -187,10 +146,7 @@ pub fn lateness_test<'a>() -> Production<'a, CustomerTestKind> {
         .ignore_then(comparison())
         .then(duration())
         .then_ignore(kws([K::Late, K::On, K::Average]))
-        .map(|(comparison, lateness)| CustomerTestKind::PaysLate {
-            comparison,
-            lateness,
-        })
+        .map(|(comparison, lateness)| CustomerTestKind::PaysLate { comparison, lateness })
         .boxed()
 }
 

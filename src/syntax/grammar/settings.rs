@@ -27,10 +27,7 @@ pub fn setting<'a>() -> Production<'a, Setting> {
         write_back(),
         person_address(),
     ))
-    .map_with(|kind, e| Setting {
-        kind,
-        span: e.span(),
-    })
+    .map_with(|kind, e| Setting { kind, span: e.span() })
     .boxed()
 }
 
@@ -39,10 +36,7 @@ pub fn sender<'a>() -> Production<'a, SettingKind> {
     kws([K::Send, K::Email, K::From])
         .ignore_then(quoted_name())
         .then(kw(K::As).ignore_then(quoted_name()).or_not())
-        .map(|(address, display_name)| SettingKind::Sender {
-            address,
-            display_name,
-        })
+        .map(|(address, display_name)| SettingKind::Sender { address, display_name })
         .boxed()
 }
 
@@ -59,12 +53,8 @@ pub fn reply_to<'a>() -> Production<'a, SettingKind> {
 /// `sending_window = "send" , [ "only" ] , "on" , sending_days , ( "between" , time_of_day , "and"
 /// | "from" , time_of_day , ( "to" | "until" ) ) , time_of_day ;`
 pub fn sending_window<'a>() -> Production<'a, SettingKind> {
-    let between = kw(K::Between)
-        .ignore_then(time_of_day())
-        .then_ignore(kw(K::And));
-    let from = kw(K::From)
-        .ignore_then(time_of_day())
-        .then_ignore(kw(K::To).or(kw(K::Until)));
+    let between = kw(K::Between).ignore_then(time_of_day()).then_ignore(kw(K::And));
+    let from = kw(K::From).ignore_then(time_of_day()).then_ignore(kw(K::To).or(kw(K::Until)));
     kw(K::Send)
         .then(kw(K::Only).or_not())
         .then(kw(K::On))
@@ -80,10 +70,7 @@ pub fn sending_days<'a>() -> Production<'a, SendingDays> {
     choice((
         kws([K::Business, K::Day]).to(SendingDays::BusinessDays),
         kw(K::Weekdays).to(SendingDays::Weekdays),
-        kw(K::Every)
-            .or(kw(K::Any))
-            .then(kw(K::Day))
-            .to(SendingDays::EveryDay),
+        kw(K::Every).or(kw(K::Any)).then(kw(K::Day)).to(SendingDays::EveryDay),
     ))
     .boxed()
 }
@@ -101,12 +88,7 @@ pub fn time_zone<'a>() -> Production<'a, SettingKind> {
 /// `holidays = "treat" , date , { ( "," | "and" ) , date } , "as" , [ ARTICLE ] , "holiday" ;`
 pub fn holidays<'a>() -> Production<'a, SettingKind> {
     kw(K::Treat)
-        .ignore_then(
-            date()
-                .separated_by(comma().or(kw(K::And).ignored()))
-                .at_least(1)
-                .collect(),
-        )
+        .ignore_then(date().separated_by(comma().or(kw(K::And).ignored())).at_least(1).collect())
         .then_ignore(kw(K::As).then(article()).then(kw(K::Holiday)))
         .map(|dates| SettingKind::Holidays { dates })
         .boxed()
@@ -124,13 +106,11 @@ pub fn holiday_file<'a>() -> Production<'a, SettingKind> {
 /// ( "every" , interval | ARTICLE , unit ) ;`
 pub fn frequency_cap<'a>() -> Production<'a, SettingKind> {
     let every = kw(K::Every).ignore_then(interval());
-    let per = select! { Token::Article(_) => () }
-        .ignore_then(unit())
-        .map_with(|(unit, count), e| Duration {
-            count,
-            unit,
-            span: e.span(),
-        });
+    let per = select! { Token::Article(_) => () }.ignore_then(unit()).map_with(|(unit, count), e| Duration {
+        count,
+        unit,
+        span: e.span(),
+    });
     kws([K::Never, K::Email])
         .then(article())
         .then(kws([K::Customer, K::More, K::Than, K::Once]))
@@ -162,29 +142,16 @@ pub fn consolidation<'a>() -> Production<'a, SettingKind> {
         .then(one)
         .then(kw(K::Email))
         .to(SettingKind::Consolidation { enabled: true });
-    let dont = negation()
-        .then(kws([K::Combine, K::Reminder]))
-        .to(SettingKind::Consolidation { enabled: false });
+    let dont = negation().then(kws([K::Combine, K::Reminder])).to(SettingKind::Consolidation { enabled: false });
     combine.or(dont).boxed()
 }
 
 /// `catch_up = "catch" , "up" , "on" , "missed" , "reminder" , "for" , "up" , "to" , duration
 /// | negation , "catch" , "up" , [ "on" , "missed" , "reminder" ] ;`
 pub fn catch_up<'a>() -> Production<'a, SettingKind> {
-    let catch_up = kws([
-        K::Catch,
-        K::Up,
-        K::On,
-        K::Missed,
-        K::Reminder,
-        K::For,
-        K::Up,
-        K::To,
-    ])
-    .ignore_then(duration())
-    .map(|window| SettingKind::CatchUp {
-        window: Some(window),
-    });
+    let catch_up = kws([K::Catch, K::Up, K::On, K::Missed, K::Reminder, K::For, K::Up, K::To])
+        .ignore_then(duration())
+        .map(|window| SettingKind::CatchUp { window: Some(window) });
     let dont = negation()
         .then(kws([K::Catch, K::Up]))
         .then(kws([K::On, K::Missed, K::Reminder]).or_not())
@@ -199,9 +166,7 @@ pub fn write_back<'a>() -> Production<'a, SettingKind> {
         .then(kws([K::Every, K::Email, K::And, K::Call]).or_not())
         .then(kws([K::To, K::Xero]))
         .to(SettingKind::WriteBack { enabled: true });
-    let dont = negation()
-        .then(kws([K::Log, K::To, K::Xero]))
-        .to(SettingKind::WriteBack { enabled: false });
+    let dont = negation().then(kws([K::Log, K::To, K::Xero])).to(SettingKind::WriteBack { enabled: false });
     log.or(dont).boxed()
 }
 

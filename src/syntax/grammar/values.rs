@@ -9,8 +9,7 @@ use super::super::keyword::{Article, Keyword as K};
 use super::super::support::*;
 use super::super::token::{Currency, Token};
 use crate::ast::{
-    CalendarDate, Comparison, Count, DateLiteral, Duration, MoneyAmount, TextMatch, TimeOfDay,
-    Unit, Weekday,
+    CalendarDate, Comparison, Count, DateLiteral, Duration, MoneyAmount, TextMatch, TimeOfDay, Unit, Weekday,
 };
 use crate::diagnostics::Diagnostic;
 use crate::source::Span;
@@ -19,11 +18,7 @@ use crate::source::Span;
 pub fn duration<'a>() -> Production<'a, Duration> {
     count()
         .then(unit())
-        .map_with(|(count, (unit, per)), e| Duration {
-            count: count.value.saturating_mul(per),
-            unit,
-            span: e.span(),
-        })
+        .map_with(|(count, (unit, per)), e| Duration { count: count.value.saturating_mul(per), unit, span: e.span() })
         .labelled(Expected::Duration)
         .boxed()
 }
@@ -31,10 +26,7 @@ pub fn duration<'a>() -> Production<'a, Duration> {
 /// `count = NUMBER | "a" | "an" ;`
 pub fn count<'a>() -> Production<'a, Count> {
     let one = select! { Token::Article(Article::A | Article::An) = e => Count { value: 1, span: e.span() } };
-    whole_number()
-        .map(|(value, span)| Count { value, span })
-        .or(one)
-        .boxed()
+    whole_number().map(|(value, span)| Count { value, span }).or(one).boxed()
 }
 
 /// `unit = [ "business" ] , "day" | "week" | "fortnight" | "month" | "year" ;` — as the unit it
@@ -54,13 +46,7 @@ pub fn unit<'a>() -> Production<'a, (Unit, u32)> {
 
 /// `interval = duration | unit ;` — a bare unit means one of it (`every week`).
 pub fn interval<'a>() -> Production<'a, Duration> {
-    duration()
-        .or(unit().map_with(|(unit, count), e| Duration {
-            count,
-            unit,
-            span: e.span(),
-        }))
-        .boxed()
+    duration().or(unit().map_with(|(unit, count), e| Duration { count, unit, span: e.span() })).boxed()
 }
 
 /// `money = MONEY | NUMBER , CURRENCY | CURRENCY , NUMBER ;`
@@ -68,23 +54,11 @@ pub fn money<'a>() -> Production<'a, MoneyAmount> {
     let symbol = select! { Token::Money(money) = e => MoneyAmount { amount: money.amount, currency: money.currency, span: e.span() } };
     let code = || select! { Token::CurrencyCode(code) => Currency::Code(code) };
     let amount = || select! { Token::Number(amount) => amount };
-    let number_first = amount()
-        .then(code())
-        .map_with(|(amount, currency), e| MoneyAmount {
-            amount,
-            currency,
-            span: e.span(),
-        });
-    let code_first = code()
-        .then(amount())
-        .map_with(|(currency, amount), e| MoneyAmount {
-            amount,
-            currency,
-            span: e.span(),
-        });
-    choice((symbol, number_first, code_first))
-        .labelled(Expected::Money)
-        .boxed()
+    let number_first =
+        amount().then(code()).map_with(|(amount, currency), e| MoneyAmount { amount, currency, span: e.span() });
+    let code_first =
+        code().then(amount()).map_with(|(currency, amount), e| MoneyAmount { amount, currency, span: e.span() });
+    choice((symbol, number_first, code_first)).labelled(Expected::Money).boxed()
 }
 
 /// `comparison = "more" , "than" | "over" | "at" , "least" | "less" , "than" | "fewer" , "than"
@@ -111,10 +85,7 @@ pub fn count_comparison<'a>() -> Production<'a, (Comparison, Count)> {
         kw(K::Fewer).to(Comparison::AtMost),
         kw(K::Less).to(Comparison::AtMost),
     )));
-    trailing
-        .map(|(count, comparison)| (comparison, count))
-        .or(comparison().then(count()))
-        .boxed()
+    trailing.map(|(count, comparison)| (comparison, count)).or(comparison().then(count())).boxed()
 }
 
 /// `text_match = "contains" | "starts" , "with" | "ends" , "with" | "is" ;`
@@ -137,10 +108,7 @@ pub fn time_of_day<'a>() -> Production<'a, TimeOfDay> {
         .try_map(|((hour, span), pm), _| clock_hour(hour, pm, span));
     let noon = kw(K::Noon).to(Time::constant(12, 0, 0, 0));
     choice((written, spaced, noon))
-        .map_with(|time, e| TimeOfDay {
-            time,
-            span: e.span(),
-        })
+        .map_with(|time, e| TimeOfDay { time, span: e.span() })
         .labelled(Expected::Time)
         .boxed()
 }
@@ -150,12 +118,8 @@ fn clock_hour(hour: Decimal, pm: bool, span: Span) -> Result<Time, SyntaxError<'
     let hour = whole(hour, span)?;
     if !(1..=12).contains(&hour) {
         return Err(SyntaxError::custom(
-            Diagnostic::error(
-                "invalid-time",
-                format!("with am or pm the hour runs from 1 to 12, not {hour}"),
-                span,
-            )
-            .with_help("write times like 9am, 5:30pm or 17:00"),
+            Diagnostic::error("invalid-time", format!("with am or pm the hour runs from 1 to 12, not {hour}"), span)
+                .with_help("write times like 9am, 5:30pm or 17:00"),
         ));
     }
     let hour = (hour % 12) as i8 + if pm { 12 } else { 0 };
@@ -168,43 +132,26 @@ pub fn date<'a>() -> Production<'a, DateLiteral> {
     let iso = select! { Token::Date(date) => CalendarDate::On(date) };
     let day_first = day_number().then(month()).map(|(day, month)| (day, month));
     let month_first = month().then(day_number()).map(|(month, day)| (day, month));
-    let annual = day_first
-        .or(month_first)
-        .try_map(|((day, day_span), month), _| annual_date(day, month, day_span));
-    iso.or(annual)
-        .map_with(|date, e| DateLiteral {
-            date,
-            span: e.span(),
-        })
-        .labelled(Expected::Date)
-        .boxed()
+    let annual = day_first.or(month_first).try_map(|((day, day_span), month), _| annual_date(day, month, day_span));
+    iso.or(annual).map_with(|date, e| DateLiteral { date, span: e.span() }).labelled(Expected::Date).boxed()
 }
 
 fn annual_date(day: u32, month: u8, span: Span) -> Result<CalendarDate, SyntaxError<'static>> {
     // A leap year, so that 29 February is allowed: it is a holiday in the years that have it.
     let days = jiff::civil::date(2024, month as i8, 1).days_in_month() as u32;
     if (1..=days).contains(&day) {
-        return Ok(CalendarDate::EveryYear {
-            month,
-            day: day as u8,
-        });
+        return Ok(CalendarDate::EveryYear { month, day: day as u8 });
     }
     let month_name = super::super::lexer::month_name(month as usize);
     Err(SyntaxError::custom(
-        Diagnostic::error(
-            "invalid-date",
-            format!("{month_name} has no day {day}"),
-            span,
-        )
-        .with_help(format!("{month_name} has {days} days")),
+        Diagnostic::error("invalid-date", format!("{month_name} has no day {day}"), span)
+            .with_help(format!("{month_name} has {days} days")),
     ))
 }
 
 /// `day_number = NUMBER | ORDINAL ;`
 pub fn day_number<'a>() -> Production<'a, (u32, Span)> {
-    whole_number()
-        .or(select! { Token::Ordinal(day) = e => (day, e.span()) })
-        .boxed()
+    whole_number().or(select! { Token::Ordinal(day) = e => (day, e.span()) }).boxed()
 }
 
 /// `weekday = "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday"
