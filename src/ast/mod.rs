@@ -70,7 +70,8 @@ pub struct RulesSection {
 /// Whom a rules section applies to.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum Audience {
-    Everyone,
+    /// `every customer`, with the span of those words.
+    Everyone(Span),
     Segment(Name),
 }
 
@@ -100,7 +101,7 @@ pub struct SegmentDefinition {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum SegmentCondition {
     /// `all other customers`, `everyone else`: the default segment.
-    Others,
+    Others(Span),
     Matching(CustomerCondition),
 }
 

@@ -65,7 +65,7 @@ fn missing_default(strategy: &Strategy) -> Option<Problem> {
         })
         .last()?;
     let any_segment = strategy.segments().next().is_some();
-    let has_default = strategy.segments().any(|segment| segment.condition == SegmentCondition::Others);
+    let has_default = strategy.segments().any(|segment| matches!(segment.condition, SegmentCondition::Others(_)));
     (any_segment && !has_default).then_some(Problem::NoDefaultSegment { span: last_heading })
 }
 
@@ -76,8 +76,9 @@ fn segments_without_rules(strategy: &Strategy) -> Vec<Problem> {
                 && !section.items.is_empty()
         })
     };
-    let shared_rules =
-        strategy.rule_sections().any(|section| section.audience == Audience::Everyone && !section.items.is_empty());
+    let shared_rules = strategy
+        .rule_sections()
+        .any(|section| matches!(section.audience, Audience::Everyone(_)) && !section.items.is_empty());
     strategy
         .segments()
         .filter(|segment| !has_rules(&segment.name.text))

@@ -49,7 +49,7 @@ pub fn check(strategy: &Strategy) -> Vec<Problem> {
 
 fn segment_form(condition: &SegmentCondition) -> Option<Vec<Clause<'_>>> {
     match condition {
-        SegmentCondition::Others => Some(vec![Vec::new()]),
+        SegmentCondition::Others(_) => Some(vec![Vec::new()]),
         SegmentCondition::Matching(condition) => normal_form(condition, true),
     }
 }

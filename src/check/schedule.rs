@@ -70,7 +70,7 @@ fn email_groups(strategy: &Strategy) -> Vec<Vec<&Rule>> {
             })
             .collect()
     };
-    let shared = emails_for(&|audience| *audience == Audience::Everyone);
+    let shared = emails_for(&|audience| matches!(audience, Audience::Everyone(_)));
     let segments: Vec<_> = strategy.segments().collect();
     if segments.is_empty() {
         return vec![shared];

@@ -22,7 +22,7 @@ pub fn heading(section: &Section) -> String {
         Section::Settings(_) => "Settings:".to_string(),
         Section::Segments(_) => "Segments:".to_string(),
         Section::Rules(rules) => match &rules.audience {
-            Audience::Everyone => "For every customer:".to_string(),
+            Audience::Everyone(_) => "For every customer:".to_string(),
             Audience::Segment(name) => format!("For {} customers:", quoted(name)),
         },
     }
@@ -77,7 +77,7 @@ fn minimum_amount(amount: &MoneyAmount) -> String {
 
 pub fn segment_definition(segment: &SegmentDefinition) -> String {
     let condition = match &segment.condition {
-        SegmentCondition::Others => "all other customers".to_string(),
+        SegmentCondition::Others(_) => "all other customers".to_string(),
         SegmentCondition::Matching(condition) => customer_condition(condition),
     };
     sentence(format!("{} customers are {condition}", quoted(&segment.name)))

@@ -130,7 +130,7 @@ pub fn section_heading<'a>() -> Production<'a, (Heading, Span)> {
 
 /// `audience = "for" , ( ( "every" | "all" ) , "customer" | segment_name , [ "customer" ] ) ;`
 pub fn audience<'a>() -> Production<'a, Audience> {
-    let everyone = kw(K::Every).or(kw(K::All)).then(kw(K::Customer)).to(Audience::Everyone);
+    let everyone = kw(K::Every).or(kw(K::All)).then(kw(K::Customer)).map_with(|_, e| Audience::Everyone(e.span()));
     let segment = segment_name().then_ignore(kw(K::Customer).or_not()).map(Audience::Segment);
     kw(K::For).ignore_then(everyone.or(segment)).boxed()
 }

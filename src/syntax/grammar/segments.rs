@@ -34,7 +34,10 @@ pub fn segment_name<'a>() -> Production<'a, Name> {
 /// `segment_condition = "all" , "other" , "customer" | "everyone" , "else" | customer_condition ;`
 pub fn segment_condition<'a>() -> Production<'a, SegmentCondition> {
     let others = kws([K::All, K::Other, K::Customer]).or(kws([K::Everyone, K::Else]));
-    others.to(SegmentCondition::Others).or(customer_condition().map(SegmentCondition::Matching)).boxed()
+    others
+        .map_with(|_, e| SegmentCondition::Others(e.span()))
+        .or(customer_condition().map(SegmentCondition::Matching))
+        .boxed()
 }
 
 /// `customer_condition = customer_term , { "or" , customer_term } ;`
