@@ -1,9 +1,9 @@
 //! Segment names: defined once, referred to only when defined, and each given some rules.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::Problem;
-use crate::ast::{Audience, Section, SegmentCondition, Strategy};
+use crate::ast::{Audience, RulesSection, Section, SegmentCondition, Strategy};
 use crate::suggest;
 
 pub fn check(strategy: &Strategy) -> Vec<Problem> {
@@ -15,22 +15,33 @@ pub fn check(strategy: &Strategy) -> Vec<Problem> {
 }
 
 /// Segment names compare without regard to case: "SMB" and "smb" are one segment.
-pub fn same_name(a: &str, b: &str) -> bool {
-    a.to_lowercase() == b.to_lowercase()
+pub fn segment_key(name: &str) -> String {
+    name.to_lowercase()
+}
+
+/// The rule sections under each segment's heading, by segment key.
+pub fn sections_by_segment(strategy: &Strategy) -> HashMap<String, Vec<&RulesSection>> {
+    let mut sections: HashMap<String, Vec<&RulesSection>> = HashMap::new();
+    for section in strategy.rule_sections() {
+        if let Audience::Segment(name) = &section.audience {
+            sections.entry(segment_key(&name.text)).or_default().push(section);
+        }
+    }
+    sections
 }
 
 fn duplicates(strategy: &Strategy) -> Vec<Problem> {
     let mut first_seen = HashMap::new();
     let mut problems = Vec::new();
     for segment in strategy.segments() {
-        match first_seen.get(&segment.name.text.to_lowercase()) {
+        match first_seen.get(&segment_key(&segment.name.text)) {
             Some(first) => problems.push(Problem::DuplicateSegment {
                 name: segment.name.text.clone(),
                 span: segment.name.span,
                 first: *first,
             }),
             None => {
-                first_seen.insert(segment.name.text.to_lowercase(), segment.name.span);
+                first_seen.insert(segment_key(&segment.name.text), segment.name.span);
             }
         }
     }
@@ -39,17 +50,16 @@ fn duplicates(strategy: &Strategy) -> Vec<Problem> {
 
 fn unknown_references(strategy: &Strategy) -> Vec<Problem> {
     let defined: Vec<&str> = strategy.segments().map(|segment| segment.name.text.as_str()).collect();
+    let keys: HashSet<String> = defined.iter().map(|name| segment_key(name)).collect();
     strategy
         .rule_sections()
         .filter_map(|section| match &section.audience {
-            Audience::Segment(name) if !defined.iter().any(|d| same_name(d, &name.text)) => {
-                Some(Problem::UnknownSegment {
-                    name: name.text.clone(),
-                    span: name.span,
-                    suggestion: suggest::nearest(&name.text, defined.iter().copied()).map(str::to_string),
-                    any_defined: !defined.is_empty(),
-                })
-            }
+            Audience::Segment(name) if !keys.contains(&segment_key(&name.text)) => Some(Problem::UnknownSegment {
+                name: name.text.clone(),
+                span: name.span,
+                suggestion: suggest::nearest(&name.text, defined.iter().copied()).map(str::to_string),
+                any_defined: !defined.is_empty(),
+            }),
             _ => None,
         })
         .collect()
@@ -70,11 +80,11 @@ fn missing_default(strategy: &Strategy) -> Option<Problem> {
 }
 
 fn segments_without_rules(strategy: &Strategy) -> Vec<Problem> {
+    let sections = sections_by_segment(strategy);
     let has_rules = |name: &str| {
-        strategy.rule_sections().any(|section| {
-            matches!(&section.audience, Audience::Segment(audience) if same_name(&audience.text, name))
-                && !section.items.is_empty()
-        })
+        sections
+            .get(&segment_key(name))
+            .is_some_and(|sections| sections.iter().any(|section| !section.items.is_empty()))
     };
     let shared_rules = strategy
         .rule_sections()

@@ -1,6 +1,8 @@
 //! Segments no customer can reach: those whose every customer is already taken by an earlier
 //! segment (segments are tried in order and the first match wins).
 
+use std::rc::Rc;
+
 use super::Problem;
 use crate::ast::{
     Comparison, Condition, CustomerCondition, CustomerTest, CustomerTestKind, Duration, SegmentCondition, Strategy,
@@ -8,8 +10,16 @@ use crate::ast::{
 };
 use crate::format::text;
 
-/// A condition as a disjunction of clauses, each a conjunction of (test, holds?) literals.
-type Clause<'a> = Vec<(&'a CustomerTest, bool)>;
+/// A test that holds (or does not), with its canonical text to compare tests by.
+#[derive(Clone)]
+struct Literal<'a> {
+    test: &'a CustomerTest,
+    holds: bool,
+    text: Rc<str>,
+}
+
+/// A condition as a disjunction of clauses, each a conjunction of literals.
+type Clause<'a> = Vec<Literal<'a>>;
 
 /// Conditions whose normal form would grow past this many clauses are not analysed.
 const MOST_CLAUSES: usize = 64;
@@ -57,7 +67,7 @@ fn segment_form(condition: &SegmentCondition) -> Option<Vec<Clause<'_>>> {
 /// The condition (or its negation) in disjunctive normal form.
 fn normal_form(condition: &CustomerCondition, holds: bool) -> Option<Vec<Clause<'_>>> {
     let form = match (condition, holds) {
-        (Condition::Test(test), _) => vec![vec![(test, holds)]],
+        (Condition::Test(test), _) => vec![vec![Literal { test, holds, text: text::customer_test(&test.kind).into() }]],
         (Condition::Not(inner, _), _) => normal_form(inner, !holds)?,
         (Condition::Any(parts, _), true) | (Condition::All(parts, _), false) => {
             let mut clauses = Vec::new();
@@ -72,7 +82,7 @@ fn normal_form(condition: &CustomerCondition, holds: bool) -> Option<Vec<Clause<
                 let part_form = normal_form(part, holds)?;
                 clauses = clauses
                     .iter()
-                    .flat_map(|clause| part_form.iter().map(move |more| clause.iter().chain(more).copied().collect()))
+                    .flat_map(|clause| part_form.iter().map(move |more| clause.iter().chain(more).cloned().collect()))
                     .collect();
                 if clauses.len() > MOST_CLAUSES {
                     return None;
@@ -86,22 +96,21 @@ fn normal_form(condition: &CustomerCondition, holds: bool) -> Option<Vec<Clause<
 
 /// Whether every customer matching `clause` also matches `other`.
 fn clause_implies(clause: &Clause, other: &Clause) -> bool {
-    other.iter().all(|wanted| clause.iter().any(|have| literal_implies(*have, *wanted)))
+    other.iter().all(|wanted| clause.iter().any(|have| literal_implies(have, wanted)))
 }
 
-fn literal_implies((a, a_holds): (&CustomerTest, bool), (b, b_holds): (&CustomerTest, bool)) -> bool {
-    match (a_holds, b_holds) {
-        (true, true) => test_implies(&a.kind, &b.kind),
-        (false, false) => test_implies(&b.kind, &a.kind),
+fn literal_implies(have: &Literal, wanted: &Literal) -> bool {
+    match (have.holds, wanted.holds) {
+        (true, true) => have.text == wanted.text || test_implies(&have.test.kind, &wanted.test.kind),
+        (false, false) => have.text == wanted.text || test_implies(&wanted.test.kind, &have.test.kind),
         _ => false,
     }
 }
 
+/// Whether every customer passing `a` passes `b`, for tests of one kind with different values
+/// (tests that read the same are compared by their text first).
 fn test_implies(a: &CustomerTestKind, b: &CustomerTestKind) -> bool {
     use CustomerTestKind::*;
-    if text::customer_test(a) == text::customer_test(b) {
-        return true;
-    }
     match (a, b) {
         (Balance { comparison: ca, amount: xa, measure: ma }, Balance { comparison: cb, amount: xb, measure: mb }) => {
             ma == mb && xa.currency == xb.currency && threshold_implies((*ca, xa.amount), (*cb, xb.amount))

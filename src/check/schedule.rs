@@ -4,8 +4,10 @@
 use std::collections::HashSet;
 
 use super::Problem;
-use super::names::same_name;
-use crate::ast::{ActionKind, Audience, Duration, Rule, RuleItem, SettingKind, Strategy, TriggerKind, Unit};
+use super::names::{sections_by_segment, segment_key};
+use crate::ast::{
+    ActionKind, Audience, Duration, Rule, RuleItem, RulesSection, SettingKind, Strategy, TriggerKind, Unit,
+};
 use crate::format::text;
 use crate::source::Span;
 
@@ -55,22 +57,9 @@ pub fn check(strategy: &Strategy) -> Vec<Problem> {
 /// The email rules that can apply to one invoice together: a segment's own and those for every
 /// customer (or just the latter when there are no segments).
 fn email_groups(strategy: &Strategy) -> Vec<Vec<&Rule>> {
-    let emails_for = |wanted: &dyn Fn(&Audience) -> bool| -> Vec<&Rule> {
-        strategy
-            .rule_sections()
-            .filter(|section| wanted(&section.audience))
-            .flat_map(|section| &section.items)
-            .filter_map(|item| match item {
-                RuleItem::Rule(rule)
-                    if matches!(rule.action.kind, ActionKind::Email { .. }) && !rule.trigger.kind.is_calendar() =>
-                {
-                    Some(rule)
-                }
-                _ => None,
-            })
-            .collect()
-    };
-    let shared = emails_for(&|audience| matches!(audience, Audience::Everyone(_)));
+    let shared =
+        emails(&mut strategy.rule_sections().filter(|section| matches!(section.audience, Audience::Everyone(_))));
+    let by_segment = sections_by_segment(strategy);
     let segments: Vec<_> = strategy.segments().collect();
     if segments.is_empty() {
         return vec![shared];
@@ -78,14 +67,28 @@ fn email_groups(strategy: &Strategy) -> Vec<Vec<&Rule>> {
     segments
         .iter()
         .map(|segment| {
-            let mut rules = emails_for(
-                &|audience| matches!(audience, Audience::Segment(name) if same_name(&name.text, &segment.name.text)),
-            );
+            let own = by_segment.get(&segment_key(&segment.name.text)).map(Vec::as_slice).unwrap_or_default();
+            let mut rules = emails(&mut own.iter().copied());
             rules.extend(&shared);
             rules.sort_by_key(|rule| rule.span.start);
             rules
         })
         .collect()
+}
+
+/// The rules of these sections that email about one invoice.
+fn emails<'a>(sections: &mut dyn Iterator<Item = &'a RulesSection>) -> Vec<&'a Rule> {
+    sections
+        .flat_map(|section| &section.items)
+        .filter_map(|item| match item {
+            RuleItem::Rule(rule) if sends_invoice_email(rule) => Some(rule),
+            _ => None,
+        })
+        .collect()
+}
+
+fn sends_invoice_email(rule: &Rule) -> bool {
+    matches!(rule.action.kind, ActionKind::Email { .. }) && !rule.trigger.kind.is_calendar()
 }
 
 fn same_day_problems(group: &[&Rule], reported: &mut HashSet<(Span, Span)>) -> Vec<Problem> {
