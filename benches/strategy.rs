@@ -1,7 +1,7 @@
 //! Speed of reading strategies (PRODUCT.md: parse + check ≥ 5 MB/s; `collectiq check` of a
 //! typical strategy < 10 ms as a whole process). Run with `cargo bench --bench strategy`.
 
-mod generated;
+mod common;
 
 use std::path::Path;
 use std::process::Command;
@@ -20,7 +20,7 @@ fn main() {
 }
 
 fn large() -> String {
-    let text = generated::strategy(LINES);
+    let text = common::strategy(LINES);
     let parsed = collectiq::syntax::parse(&text);
     assert!(!parsed.has_errors(), "the generated strategy must parse cleanly: {:?}", parsed.diagnostics.first());
     text
