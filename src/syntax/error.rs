@@ -84,12 +84,10 @@ impl Expected {
             Expected::Duration => "a length of time such as \"3 days\"",
             Expected::Comparison => "a comparison (more than, at least, less than, at most)",
             Expected::TextMatch => "\"contains\", \"starts with\", \"ends with\" or \"is\"",
-            Expected::Trigger => "when to act, such as \"3 days after the due date\"",
-            Expected::Action => "what to do, such as \"send the \"reminder\" email\"",
-            Expected::CustomerCondition => {
-                "a condition on customers, such as \"customers in the contact group \"VIP\"\""
-            }
-            Expected::InvoiceCondition => "a condition on the invoice, such as \"more than $5,000 is outstanding\"",
+            Expected::Trigger => "when to act (such as 3 days after the due date)",
+            Expected::Action => "what to do (send an email, create a call task, escalate or stop chasing)",
+            Expected::CustomerCondition => "a condition on customers (such as customers in the contact group \"VIP\")",
+            Expected::InvoiceCondition => "a condition on the invoice (such as more than $5,000 is outstanding)",
             Expected::SegmentName => "a segment name",
             Expected::Sentence => "a sentence",
             Expected::Heading => "a heading such as \"Settings:\"",
@@ -250,10 +248,15 @@ fn unexpected(span: Span, found: Option<&Token<'_>>, expected: &[Expected]) -> D
 
 fn help(found: Option<&Token<'_>>, expected: &[Expected]) -> Option<String> {
     let wants = |e: Expected| expected.contains(&e);
-    if wants(Expected::Heading)
-        && !matches!(found, Some(Token::Keyword(Keyword::For | Keyword::Settings | Keyword::Segments)))
-    {
-        return Some("a line with a colon is read as a heading (Settings:, Segments:, For … customers:); inside a sentence, use a comma".to_string());
+    if wants(Expected::Heading) {
+        let near_heading = found.and_then(Token::word).and_then(|word| suggest_word(word, expected));
+        let is_heading_word =
+            matches!(found, Some(Token::Keyword(Keyword::For | Keyword::Settings | Keyword::Segments)));
+        if near_heading.is_some() || !is_heading_word {
+            return near_heading.or_else(|| {
+                Some("a line with a colon is read as a heading (Settings:, Segments:, For … customers:); inside a sentence, use a comma".to_string())
+            });
+        }
     }
     match found {
         Some(Token::BareEmail(address)) => Some(format!("write addresses in double quotes: \"{address}\"")),
@@ -265,6 +268,13 @@ fn help(found: Option<&Token<'_>>, expected: &[Expected]) -> Option<String> {
             keyword.canonical()
         )),
         Some(Token::Newline) => Some("a sentence must fit on one line; end it with a full stop".to_string()),
+        Some(Token::Colon) => Some("a colon ends a heading; inside a sentence, use a comma".to_string()),
+        Some(Token::Keyword(Keyword::Call)) if wants(Expected::Action) => {
+            Some("to have someone call the customer, write: create a call task for \"Sam\"".to_string())
+        }
+        _ if wants(Expected::Currency) && !wants(Expected::Money) => {
+            Some("amounts need a currency: $5,000 (your base currency), 5,000 NZD or €500".to_string())
+        }
         Some(token) => token.word().and_then(|word| suggest_word(word, expected)),
         None => None,
     }

@@ -90,11 +90,6 @@ pub fn rest_of_sentence<'a>() -> impl Parser<'a, Tokens<'a>, (), Extra<'a>> + Cl
         .ignored()
 }
 
-/// Looks ahead (without consuming) for a heading line: words up to a `:` within one sentence.
-pub fn heading_ahead<'a>() -> impl Parser<'a, Tokens<'a>, (), Extra<'a>> + Clone {
-    none_of([Token::FullStop, Token::Newline, Token::Colon]).repeated().then(just(Token::Colon)).ignored().rewind()
-}
-
 /// A currency code on its own, as in `billed in AUD`.
 pub fn currency_name<'a>() -> impl Parser<'a, Tokens<'a>, CurrencyName, Extra<'a>> + Clone {
     select! { Token::CurrencyCode(code) = e => CurrencyName { code, span: e.span() } }.labelled(Expected::Currency)

@@ -111,7 +111,8 @@ pub fn section<'a>() -> Production<'a, Option<Section>> {
         .boxed()
 }
 
-/// `section_heading = ( "settings" | "segments" | audience ) , ":" , [ NEWLINE ] ;`
+/// `section_heading = ( "settings" | "segments" | audience ) , ":" , [ NEWLINE ] ;` — a heading
+/// alone on its line but without its colon is read as a heading too, and the colon reported.
 pub fn section_heading<'a>() -> Production<'a, (Heading, Span)> {
     let heading = choice((
         kw(K::Settings).to(Heading::Settings),
@@ -119,13 +120,46 @@ pub fn section_heading<'a>() -> Production<'a, (Heading, Span)> {
         audience().map(Heading::Rules),
     ))
     .labelled(Expected::Heading);
+    let colon = just(Token::Colon).to(true).or(line_end().rewind().to(false));
     let skip_to_colon = none_of([Token::Colon, Token::FullStop, Token::Newline]).repeated().to(Heading::Broken);
     heading
-        .then_ignore(just(Token::Colon))
+        .then(colon)
+        .validate(|(heading, has_colon), e, emitter| {
+            if !has_colon {
+                emitter.emit(missing_colon(e.span()));
+            }
+            heading
+        })
         .recover_with(via_parser(skip_to_colon.then_ignore(just(Token::Colon))))
         .map_with(|heading, e| (heading, e.span()))
         .then_ignore(just(Token::Newline).or_not())
         .boxed()
+}
+
+fn missing_colon(span: Span) -> SyntaxError<'static> {
+    SyntaxError::custom(
+        Diagnostic::error("missing-colon", "a heading ends with a colon", span)
+            .with_label("this reads as a heading")
+            .with_help("add a colon at the end of the line, as in: For every customer:"),
+    )
+}
+
+fn line_end<'a>() -> impl Parser<'a, Tokens<'a>, (), Extra<'a>> + Clone {
+    just(Token::Newline).ignored().or(end())
+}
+
+/// Looks ahead (without consuming) for a heading: a heading's words and a colon, any words and
+/// a colon that ends the line (a misspelt heading), or a heading's words alone on their line.
+fn heading_ahead<'a>() -> impl Parser<'a, Tokens<'a>, (), Extra<'a>> + Clone {
+    let words = || choice((kw(K::Settings).ignored(), kw(K::Segments).ignored(), audience().ignored()));
+    let anything_then_colon =
+        none_of([Token::FullStop, Token::Newline, Token::Colon]).repeated().then(just(Token::Colon));
+    choice((
+        words().then(just(Token::Colon)).ignored(),
+        anything_then_colon.then(line_end()).ignored(),
+        words().then(line_end()).ignored(),
+    ))
+    .rewind()
 }
 
 /// `audience = "for" , ( ( "every" | "all" ) , "customer" | segment_name , [ "customer" ] ) ;`

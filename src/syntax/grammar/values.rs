@@ -52,7 +52,7 @@ pub fn interval<'a>() -> Production<'a, Duration> {
 /// `money = MONEY | NUMBER , CURRENCY | CURRENCY , NUMBER ;`
 pub fn money<'a>() -> Production<'a, MoneyAmount> {
     let symbol = select! { Token::Money(money) = e => MoneyAmount { amount: money.amount, currency: money.currency, span: e.span() } };
-    let code = || select! { Token::CurrencyCode(code) => Currency::Code(code) };
+    let code = || select! { Token::CurrencyCode(code) => Currency::Code(code) }.labelled(Expected::Currency);
     let amount = || select! { Token::Number(amount) => amount };
     let number_first =
         amount().then(code()).map_with(|(amount, currency), e| MoneyAmount { amount, currency, span: e.span() });
