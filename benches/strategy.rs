@@ -6,8 +6,9 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use collectiq::check::{Surroundings, check};
+use collectiq::check::check;
 use collectiq::diagnostics::Sources;
+use collectiq::files::Folder;
 use collectiq::source::SourceFile;
 use divan::Bencher;
 use divan::counter::BytesCount;
@@ -40,7 +41,7 @@ fn parse_and_check_10k_lines(bencher: Bencher) {
         let mut sources = Sources::default();
         let file = sources.add(SourceFile::new("generated.strategy", text.as_str()));
         let strategy = parsed.strategy.expect("a tree");
-        let diagnostics = check(&strategy, Surroundings { directory: Path::new(CORPUS) }, &mut sources, file);
+        let diagnostics = check(&strategy, &Folder(Path::new(CORPUS).to_path_buf()), &mut sources, file);
         assert!(diagnostics.iter().all(|d| !d.is_error()));
         diagnostics
     });

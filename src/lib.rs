@@ -9,6 +9,7 @@ pub mod ast;
 pub mod check;
 pub mod cli;
 pub mod diagnostics;
+pub mod files;
 pub mod format;
 pub mod ledger;
 pub mod source;

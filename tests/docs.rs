@@ -8,8 +8,9 @@ mod common;
 
 use std::path::Path;
 
-use collectiq::check::{Surroundings, check};
+use collectiq::check::check;
 use collectiq::diagnostics::{Diagnostic, Sources};
+use collectiq::files::Folder;
 use collectiq::source::SourceFile;
 use common::render_all;
 
@@ -41,7 +42,7 @@ fn assert_checks(text: &str, what: &str) {
     let file = sources.add(SourceFile::new("docs example", text));
     let mut diagnostics = parsed.diagnostics.clone();
     if let Some(strategy) = &parsed.strategy {
-        diagnostics.extend(check(strategy, Surroundings { directory: Path::new(DOCS_DIR) }, &mut sources, file));
+        diagnostics.extend(check(strategy, &Folder(Path::new(DOCS_DIR).to_path_buf()), &mut sources, file));
     }
     let errors: Vec<Diagnostic> = diagnostics.into_iter().filter(Diagnostic::is_error).collect();
     assert!(errors.is_empty(), "{what} does not check:\n{text}\n{}", render_all(&errors, &sources));

@@ -8,8 +8,9 @@ mod common;
 
 use std::path::Path;
 
-use collectiq::check::{Surroundings, check, check_file};
+use collectiq::check::{check, check_file};
 use collectiq::diagnostics::{Sources, Style, render_human};
+use collectiq::files::Folder;
 use collectiq::format::format_source;
 use collectiq::source::SourceFile;
 use collectiq::syntax::parse;
@@ -25,7 +26,7 @@ fn read_everything(text: &str) {
     let file = sources.add(SourceFile::new("input.strategy", text));
     let mut diagnostics = parsed.diagnostics.clone();
     if let Some(strategy) = &parsed.strategy {
-        diagnostics.extend(check(strategy, Surroundings { directory: Path::new(CORPUS) }, &mut sources, file));
+        diagnostics.extend(check(strategy, &Folder(Path::new(CORPUS).to_path_buf()), &mut sources, file));
     }
     for diagnostic in &diagnostics {
         let length = sources.get(diagnostic.file).text().len();

@@ -17,30 +17,20 @@ pub use problem::Problem;
 
 use crate::ast::Strategy;
 use crate::diagnostics::{Diagnostic, FileId, Sources};
+use crate::files::{Folder, StrategyFiles};
 use crate::source::{SourceFile, Span};
 
-/// Where the files a strategy refers to live: `templates/` and holiday files are read from
-/// beside the strategy.
-#[derive(Clone, Copy, Debug)]
-pub struct Surroundings<'a> {
-    pub directory: &'a Path,
-}
-
-/// Checks a parsed strategy. Diagnostics about the strategy point into `file`; those about a
-/// template point into the template, which is added to `sources`.
-pub fn check(
-    strategy: &Strategy,
-    surroundings: Surroundings<'_>,
-    sources: &mut Sources,
-    file: FileId,
-) -> Vec<Diagnostic> {
+/// Checks a parsed strategy, reading its templates and holiday file from `files`. Diagnostics
+/// about the strategy point into `file`; those about a template point into the template, which
+/// is added to `sources`.
+pub fn check(strategy: &Strategy, files: &dyn StrategyFiles, sources: &mut Sources, file: FileId) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     problems.extend(names::check(strategy));
-    problems.extend(settings::check(strategy, surroundings));
+    problems.extend(settings::check(strategy, files));
     problems.extend(rules::check(strategy));
     problems.extend(reachability::check(strategy));
     problems.extend(schedule::check(strategy));
-    problems.extend(templates::check(strategy, surroundings, sources));
+    problems.extend(templates::check(strategy, files, sources));
     problems
         .iter()
         .map(|problem| {
@@ -92,8 +82,7 @@ pub fn check_file(path: &Path, sources: &mut Sources) -> io::Result<CheckedFile>
     let parsed = crate::syntax::parse(&text);
     let mut diagnostics: Vec<Diagnostic> = parsed.diagnostics.into_iter().map(|d| d.in_file(file)).collect();
     if let Some(strategy) = &parsed.strategy {
-        let directory = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        diagnostics.extend(check(strategy, Surroundings { directory }, sources, file));
+        diagnostics.extend(check(strategy, &Folder::of(path), sources, file));
     }
     crate::diagnostics::sort(&mut diagnostics);
     Ok(CheckedFile { file, strategy: parsed.strategy, diagnostics })

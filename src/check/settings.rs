@@ -3,22 +3,24 @@
 
 use std::collections::HashMap;
 use std::mem::discriminant;
+use std::path::Path;
 
-use super::{Problem, Surroundings};
+use super::Problem;
 use crate::ast::{Name, Setting, SettingKind, Strategy};
+use crate::files::StrategyFiles;
 use crate::ledger::is_email_address;
 use crate::source::Span;
 use crate::suggest;
 
-pub fn check(strategy: &Strategy, surroundings: Surroundings<'_>) -> Vec<Problem> {
+pub fn check(strategy: &Strategy, files: &dyn StrategyFiles) -> Vec<Problem> {
     let mut problems = repeated(strategy);
     for setting in strategy.settings() {
-        problems.extend(check_one(setting, surroundings));
+        problems.extend(check_one(setting, files));
     }
     problems
 }
 
-fn check_one(setting: &Setting, surroundings: Surroundings<'_>) -> Vec<Problem> {
+fn check_one(setting: &Setting, files: &dyn StrategyFiles) -> Vec<Problem> {
     match &setting.kind {
         SettingKind::Sender { address, .. }
         | SettingKind::ReplyTo { address }
@@ -27,7 +29,7 @@ fn check_one(setting: &Setting, surroundings: Surroundings<'_>) -> Vec<Problem> 
             vec![Problem::WindowBackwards { span: start.span.to(end.span) }]
         }
         SettingKind::TimeZone { zone } => time_zone_problem(zone).into_iter().collect(),
-        SettingKind::HolidayFile { path } => holiday_file_problems(path, surroundings),
+        SettingKind::HolidayFile { path } => holiday_file_problems(path, files),
         _ => Vec::new(),
     }
 }
@@ -85,9 +87,8 @@ fn identity(kind: &SettingKind) -> Option<(String, &'static str)> {
     Some((format!("{:?}", discriminant(kind)), what))
 }
 
-fn holiday_file_problems(path: &Name, surroundings: Surroundings<'_>) -> Vec<Problem> {
-    let file = surroundings.directory.join(&path.text);
-    let text = match std::fs::read_to_string(&file) {
+fn holiday_file_problems(path: &Name, files: &dyn StrategyFiles) -> Vec<Problem> {
+    let text = match files.read(Path::new(&path.text)) {
         Ok(text) => text,
         Err(error) => {
             return vec![Problem::HolidayFileUnreadable {

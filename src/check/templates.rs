@@ -5,9 +5,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::{Problem, Surroundings};
+use super::Problem;
 use crate::ast::{Action, ActionKind, GuardKind, RuleItem, SettingKind, Strategy};
 use crate::diagnostics::{FileId, Sources};
+use crate::files::StrategyFiles;
 use crate::source::{SourceFile, Span};
 use crate::suggest;
 use crate::template::{self, EmailTemplate, Part, TemplateFileError};
@@ -20,16 +21,16 @@ struct Uses {
     for_statement: bool,
 }
 
-pub fn check(strategy: &Strategy, surroundings: Surroundings<'_>, sources: &mut Sources) -> Vec<Problem> {
+pub fn check(strategy: &Strategy, files: &dyn StrategyFiles, sources: &mut Sources) -> Vec<Problem> {
     let combined = strategy.settings().any(|s| s.kind == SettingKind::Consolidation { enabled: true });
     let mut problems = Vec::new();
     for (name, uses) in template_uses(strategy) {
         let span = uses.first.unwrap_or_default();
-        let path = template::template_path(surroundings.directory, &name);
-        let text = match std::fs::read_to_string(&path) {
+        let path = template::template_file(&name);
+        let text = match files.read(&path) {
             Ok(text) => text,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                problems.push(missing(&name, span, surroundings.directory));
+                problems.push(missing(&name, span, files));
                 continue;
             }
             Err(error) => {
@@ -37,7 +38,7 @@ pub fn check(strategy: &Strategy, surroundings: Surroundings<'_>, sources: &mut 
                 continue;
             }
         };
-        let file = sources.add(SourceFile::new(path.display().to_string(), text.clone()));
+        let file = sources.add(SourceFile::new(files.display(&path), text.clone()));
         problems.extend(check_file(&text, file, &uses, combined, &name));
     }
     problems
@@ -69,15 +70,13 @@ fn template_uses(strategy: &Strategy) -> BTreeMap<String, Uses> {
     uses
 }
 
-fn missing(name: &str, span: Span, directory: &Path) -> Problem {
-    let existing: Vec<String> = std::fs::read_dir(directory.join("templates"))
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .filter_map(|entry| entry.file_name().to_str()?.strip_suffix(".email").map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
+fn missing(name: &str, span: Span, files: &dyn StrategyFiles) -> Problem {
+    let existing: Vec<String> = files
+        .list(Path::new(template::TEMPLATE_FOLDER))
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|file| file.strip_suffix(".email").map(str::to_string))
+        .collect();
     Problem::TemplateMissing {
         name: name.to_string(),
         span,

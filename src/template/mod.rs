@@ -23,7 +23,10 @@ pub fn environment() -> Environment<'static> {
     environment
 }
 
-/// Where a strategy's templates live: `templates/` beside the strategy file.
-pub fn template_path(strategy_dir: &std::path::Path, name: &str) -> std::path::PathBuf {
-    strategy_dir.join("templates").join(format!("{name}.email"))
+/// The folder beside a strategy that holds its templates.
+pub const TEMPLATE_FOLDER: &str = "templates";
+
+/// The file of the template `name`, relative to the strategy's folder.
+pub fn template_file(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(TEMPLATE_FOLDER).join(format!("{name}.email"))
 }
