@@ -134,7 +134,7 @@ fn fmt_rewrites_in_place_keeping_comments_and_is_idempotent() {
     let leftovers: Vec<_> = std::fs::read_dir(&folder)
         .unwrap()
         .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().contains(".fmt-"))
+        .filter(|e| e.file_name().to_string_lossy().contains(".collectiq-"))
         .collect();
     assert!(leftovers.is_empty(), "no temporary files are left behind");
 }

@@ -61,29 +61,33 @@ impl CheckedFile {
 /// diagnostic.
 pub fn check_file(path: &Path, sources: &mut Sources) -> io::Result<CheckedFile> {
     let bytes = std::fs::read(path)?;
-    let name = path.display().to_string();
+    Ok(check_bytes(&path.display().to_string(), bytes, &Folder::of(path), sources))
+}
+
+/// Parses and checks a strategy given as bytes (from a file or a git revision), reading its
+/// templates and holiday file from `files`.
+pub fn check_bytes(name: &str, bytes: Vec<u8>, files: &dyn StrategyFiles, sources: &mut Sources) -> CheckedFile {
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
-        Err(error) => {
-            let at = error.utf8_error().valid_up_to();
-            let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
-            let file = sources.add(SourceFile::new(name, text));
-            let diagnostic = Diagnostic::error(
-                "not-utf8",
-                format!("this file is not UTF-8 text: byte {} cannot be read", at + 1),
-                Span::new(0, 0),
-            )
-            .with_help("save the strategy as UTF-8 (plain text)")
-            .in_file(file);
-            return Ok(CheckedFile { file, strategy: None, diagnostics: vec![diagnostic] });
-        }
+        Err(error) => return not_utf8(name, error, sources),
     };
     let file = sources.add(SourceFile::new(name, text.clone()));
     let parsed = crate::syntax::parse(&text);
     let mut diagnostics: Vec<Diagnostic> = parsed.diagnostics.into_iter().map(|d| d.in_file(file)).collect();
     if let Some(strategy) = &parsed.strategy {
-        diagnostics.extend(check(strategy, &Folder::of(path), sources, file));
+        diagnostics.extend(check(strategy, files, sources, file));
     }
     crate::diagnostics::sort(&mut diagnostics);
-    Ok(CheckedFile { file, strategy: parsed.strategy, diagnostics })
+    CheckedFile { file, strategy: parsed.strategy, diagnostics }
+}
+
+fn not_utf8(name: &str, error: std::string::FromUtf8Error, sources: &mut Sources) -> CheckedFile {
+    let at = error.utf8_error().valid_up_to();
+    let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
+    let file = sources.add(SourceFile::new(name, text));
+    let message = format!("this file is not UTF-8 text: byte {} cannot be read", at + 1);
+    let diagnostic = Diagnostic::error("not-utf8", message, Span::new(0, 0))
+        .with_help("save the strategy as UTF-8 (plain text)")
+        .in_file(file);
+    CheckedFile { file, strategy: None, diagnostics: vec![diagnostic] }
 }

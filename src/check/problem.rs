@@ -30,6 +30,7 @@ pub enum Problem {
     RepeatsFasterThanCap { span: Span, cap: String },
     BeforeDueMayNotFire { span: Span, offset: String },
     SingleInvoiceTemplate { file: FileId, name: String, span: Span },
+    DuplicateRule { span: Span, first: Span },
 }
 
 impl Problem {
@@ -129,6 +130,10 @@ impl Problem {
                 .with_help("repeat at least as far apart as the cap"),
             BeforeDueMayNotFire { span, offset } => Diagnostic::warning("before-due-may-not-fire", format!("invoices due less than {offset} after they are issued never get this email"), *span)
                 .with_help("invoices on short payment terms (such as 7 days) are issued after this reminder's day; remind them nearer the due date too"),
+            DuplicateRule { span, first } => Diagnostic::warning("duplicate-rule", "this says the same as an earlier sentence", *span)
+                .with_label("repeated here")
+                .with_secondary(*first, "first said here")
+                .with_help("a rule or guard counts once however often it is written; remove the repeat"),
             SingleInvoiceTemplate { file, name, span } => Diagnostic::warning("single-invoice-template", format!("reminders are combined, but the template \"{name}\" only shows one invoice"), *span)
                 .with_help("when several invoices of a customer are due at once they go in one email: list them with {% for invoice in invoices %}…{% endfor %}")
                 .in_file(*file),

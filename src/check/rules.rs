@@ -1,12 +1,17 @@
 //! Rules on their own: intervals that move, ranges that run forwards, actions that suit their
 //! trigger, and copy addresses that are addresses.
 
+use std::collections::hash_map::{Entry, HashMap};
+
 use super::Problem;
+use super::names::segment_key;
 use super::settings::address_problem;
-use crate::ast::{ActionKind, Duration, GuardKind, RuleItem, Strategy, TriggerKind, Unit};
+use crate::ast::{ActionKind, Audience, Duration, GuardKind, RuleItem, Strategy, TriggerKind, Unit};
+use crate::format::text;
+use crate::source::Span;
 
 pub fn check(strategy: &Strategy) -> Vec<Problem> {
-    let mut problems = Vec::new();
+    let mut problems = repeats(strategy);
     for section in strategy.rule_sections() {
         for item in &section.items {
             match item {
@@ -83,4 +88,27 @@ fn copy_problems(action: &ActionKind) -> Vec<Problem> {
         ActionKind::Email { copy, .. } => copy.iter().filter_map(address_problem).collect(),
         _ => Vec::new(),
     }
+}
+
+/// Sentences that say exactly what an earlier one for the same customers says.
+fn repeats(strategy: &Strategy) -> Vec<Problem> {
+    let mut first_said: HashMap<(String, String), Span> = HashMap::new();
+    let mut problems = Vec::new();
+    for section in strategy.rule_sections() {
+        let audience = match &section.audience {
+            Audience::Everyone(_) => String::new(),
+            Audience::Segment(name) => format!("segment:{}", segment_key(&name.text)),
+        };
+        for item in &section.items {
+            match first_said.entry((audience.clone(), text::rule_item(item))) {
+                Entry::Occupied(first) => {
+                    problems.push(Problem::DuplicateRule { span: item.span(), first: *first.get() })
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert(item.span());
+                }
+            }
+        }
+    }
+    problems
 }

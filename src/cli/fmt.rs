@@ -1,10 +1,9 @@
 //! `collectiq fmt FILES… [--check | --stdout]`
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::Outcome;
-use super::output::{print_human, strategy_files};
+use super::output::{print_human, strategy_files, write_atomically};
 use crate::diagnostics::Sources;
 use crate::format::format_source;
 use crate::source::SourceFile;
@@ -91,24 +90,4 @@ fn format_one(path: &Path, mode: Mode) -> Outcome {
             }
         },
     }
-}
-
-/// Writes beside the file and renames over it, so the file is never left half-written.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let directory = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temporary = directory.join(format!(".{file_name}.fmt-{}", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temporary)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        if let Ok(metadata) = std::fs::metadata(path) {
-            std::fs::set_permissions(&temporary, metadata.permissions())?;
-        }
-        std::fs::rename(&temporary, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    result
 }

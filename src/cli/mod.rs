@@ -2,6 +2,8 @@
 //! the input (an error in a strategy, a file `fmt --check` would change), 2 a usage or I/O error.
 
 mod check;
+mod compile;
+mod diff;
 mod fmt;
 mod output;
 
@@ -32,6 +34,28 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
+    /// Compile a strategy into its action plan (JSON): what it means, with stable rule ids.
+    Compile {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Write the plan to this file instead of standard output.
+        #[arg(short, long, value_name = "OUT")]
+        out: Option<PathBuf>,
+    },
+    /// Show what changed between two versions of a strategy (strategy files or plan JSON), keyed
+    /// by stable rule ids; exit 1 when they differ.
+    Diff {
+        /// OLD and NEW; with --git, the one file to compare with its committed version.
+        #[arg(value_name = "FILES", num_args = 1..=2, required = true)]
+        files: Vec<PathBuf>,
+        /// Compare FILE with its version at this git revision (such as HEAD or main).
+        #[arg(long, value_name = "REV")]
+        git: Option<String>,
+        #[arg(long, value_enum, default_value_t = diff::DiffFormat::Text)]
+        format: diff::DiffFormat,
+    },
+    /// Print the JSON Schema of plans.
+    Schema,
     /// Rewrite strategy files in canonical phrasing, keeping comments.
     Fmt {
         #[arg(required = true, value_name = "FILES")]
@@ -79,6 +103,9 @@ pub fn main() -> ExitCode {
     };
     let outcome = match cli.command {
         Command::Check { files, format } => check::run(&files, format),
+        Command::Compile { file, out } => compile::run(&file, out.as_deref()),
+        Command::Schema => compile::schema(),
+        Command::Diff { files, git, format } => diff::run(&files, git.as_deref(), format),
         Command::Fmt { files, check, stdout } => fmt::run(&files, fmt::Mode::from_flags(check, stdout)),
     };
     outcome.into()

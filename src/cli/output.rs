@@ -1,6 +1,6 @@
 //! Printing diagnostics, and finding the strategy files a command was given.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use crate::diagnostics::{Diagnostic, Severity, Sources, Style, render_human};
@@ -57,4 +57,36 @@ fn strategies_in(folder: &Path) -> Result<Vec<PathBuf>, String> {
         return Err(format!("there are no .strategy files in {}", folder.display()));
     }
     Ok(files)
+}
+
+/// Writes beside the file and renames over it, so the file is never left half-written.
+pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let directory = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temporary = directory.join(format!(".{file_name}.collectiq-{}", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        if let Ok(metadata) = std::fs::metadata(path) {
+            std::fs::set_permissions(&temporary, metadata.permissions())?;
+        }
+        std::fs::rename(&temporary, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result
+}
+
+/// Problems on standard error, for commands whose standard output is their result.
+pub fn eprint_human(diagnostics: &[Diagnostic], sources: &Sources) {
+    let style = if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+        Style::Colour
+    } else {
+        Style::Plain
+    };
+    for diagnostic in diagnostics {
+        eprint!("{}", render_human(diagnostic, sources, style));
+    }
 }

@@ -1,10 +1,7 @@
 //! The canonical phrasing of every node: the first form in each row of LANGUAGE.md's tables.
 //! Phrasings the language calls equivalent parse to the same tree, so they print the same.
 
-use rust_decimal::Decimal;
-
 use crate::ast::*;
-use crate::ledger::money::group_thousands;
 use crate::syntax::lexer::month_name;
 use crate::syntax::token::ordinal_suffix;
 
@@ -285,28 +282,7 @@ fn plural(count: u32, one: &'static str, many: &'static str) -> &'static str {
 
 /// `$5,000`, `€500`, `£200.50`, `5,000 NZD`.
 pub fn money(amount: &MoneyAmount) -> String {
-    let digits = money_digits(amount.amount);
-    match amount.currency {
-        Currency::Base => format!("${digits}"),
-        Currency::Code(code) if code == crate::ledger::CurrencyCode::EUR => format!("€{digits}"),
-        Currency::Code(code) if code == crate::ledger::CurrencyCode::GBP => format!("£{digits}"),
-        Currency::Code(code) => format!("{digits} {code}"),
-    }
-}
-
-/// Whole amounts without cents (`5,000`), others with at least two decimals (`5,000.50`).
-fn money_digits(amount: Decimal) -> String {
-    let normalized = amount.normalize();
-    if normalized.scale() == 0 {
-        let cents = group_thousands(normalized);
-        cents.trim_end_matches(".00").to_string()
-    } else if normalized.scale() <= 2 {
-        group_thousands(normalized)
-    } else {
-        let whole = group_thousands(normalized.trunc());
-        let fraction = normalized.fract().abs().to_string();
-        format!("{}{}", whole.trim_end_matches(".00"), fraction.trim_start_matches('0'))
-    }
+    crate::ledger::money::Money { amount: amount.amount, currency: amount.currency }.to_string()
 }
 
 /// `9am`, `9:30am`, `12pm`, `5:15pm`.

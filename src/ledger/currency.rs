@@ -1,7 +1,9 @@
 //! Currency codes: the ISO 4217 codes Xero accepts (its `CurrencyCode` enum).
 
+use std::borrow::Cow;
 use std::fmt;
 
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A three-letter ISO 4217 currency code that Xero knows, such as `NZD`.
@@ -64,6 +66,16 @@ impl<'de> Deserialize<'de> for CurrencyCode {
         let text = String::deserialize(deserializer)?;
         CurrencyCode::parse(&text)
             .ok_or_else(|| serde::de::Error::custom(format!("\"{text}\" is not a currency code Xero knows")))
+    }
+}
+
+impl JsonSchema for CurrencyCode {
+    fn schema_name() -> Cow<'static, str> {
+        "CurrencyCode".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "description": "An ISO 4217 currency code that Xero knows", "enum": XERO_CURRENCY_CODES })
     }
 }
 

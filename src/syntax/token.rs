@@ -12,14 +12,7 @@ use super::keyword::{Article, Keyword};
 use super::lexer::{self, LexError, LexState};
 use crate::ledger::CurrencyCode;
 
-/// Which currency a money literal is in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-pub enum Currency {
-    /// `$`: whatever the organisation's base currency is.
-    Base,
-    /// `€`, `£` or a code such as `NZD`.
-    Code(CurrencyCode),
-}
+pub use crate::ledger::money::Currency;
 
 #[derive(Logos, Clone, Copy, Debug, PartialEq, Eq)]
 #[logos(extras = LexState)]

@@ -1,0 +1,87 @@
+//! `collectiq diff OLD NEW` and `collectiq diff --git REV FILE`: what a change to a strategy
+//! does, as a reviewer reads it. Exit 0 when the plans mean the same, 1 when they differ, 2 on
+//! error.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use clap::ValueEnum;
+
+use super::Outcome;
+use super::output::eprint_human;
+use crate::files::{GitRevision, StrategyFiles};
+use crate::plan::report::{self, Palette};
+use crate::plan::{CompileError, Plan, compile_bytes, compile_path, diff::diff, from_json};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+pub fn run(files: &[std::path::PathBuf], git: Option<&str>, format: DiffFormat) -> Outcome {
+    let sides = match (git, files) {
+        (Some(revision), [file]) => load_at_revision(file, revision).and_then(|old| Ok((old, load(file)?))),
+        (None, [old, new]) => load(old).and_then(|old| Ok((old, load(new)?))),
+        (Some(_), _) => Err("with --git, give one file: collectiq diff --git REV FILE".to_string()),
+        (None, _) => Err("give two files to compare: collectiq diff OLD NEW".to_string()),
+    };
+    let (old, new) = match sides {
+        Ok(sides) => sides,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Outcome::Failed;
+        }
+    };
+    let changes = diff(&old, &new);
+    match format {
+        DiffFormat::Text => {
+            let palette = if std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+                Palette::colour()
+            } else {
+                Palette::plain()
+            };
+            print!("{}", report::text(&changes, palette));
+        }
+        DiffFormat::Markdown => print!("{}", report::markdown(&changes)),
+        DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&changes).unwrap_or_default()),
+    }
+    if changes.is_empty() { Outcome::Clean } else { Outcome::Problems }
+}
+
+fn is_plan(path: &Path) -> bool {
+    path.extension().is_some_and(|extension| extension == "json")
+}
+
+/// A plan from a plan file, or compiled from a strategy file.
+fn load(path: &Path) -> Result<Plan, String> {
+    if is_plan(path) {
+        let text = std::fs::read_to_string(path).map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+        return from_json(&text).map_err(|error| format!("{}: {error}", path.display()));
+    }
+    compiled(path, compile_path(path))
+}
+
+/// The plan of a file as it was at a git revision.
+fn load_at_revision(path: &Path, revision: &str) -> Result<Plan, String> {
+    let files = GitRevision::of(path, revision).map_err(|error| format!("cannot use git here: {error}"))?;
+    let file_name = Path::new(path.file_name().unwrap_or_default());
+    let name = format!("{} at {revision}", path.display());
+    let text = files.read(file_name).map_err(|error| format!("cannot read {name}: {error}"))?;
+    if is_plan(path) {
+        return from_json(&text).map_err(|error| format!("{name}: {error}"));
+    }
+    compiled(Path::new(&name), compile_bytes(&name, text.into_bytes(), &files))
+}
+
+fn compiled(path: &Path, result: Result<crate::plan::Compiled, CompileError>) -> Result<Plan, String> {
+    match result {
+        Ok(compiled) => Ok(compiled.plan),
+        Err(CompileError::Invalid { diagnostics, sources }) => {
+            eprint_human(&diagnostics, &sources);
+            Err(format!("{} has errors, so it has no plan to compare", path.display()))
+        }
+        Err(CompileError::Unreadable(why)) => Err(why),
+    }
+}

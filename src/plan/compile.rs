@@ -1,0 +1,292 @@
+//! From a checked strategy to its plan. Compiling never changes meaning: it resolves defaults,
+//! reads the holiday file and templates, names every rule with a stable id, and writes each
+//! sentence's canonical phrasing beside it. The same strategy always gives byte-identical JSON.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::convert::{action, customer_condition, invoice_condition, period, trigger};
+use super::ids;
+use super::types::*;
+use crate::ast::{self, SettingKind, Strategy};
+use crate::check::{CheckedFile, check_bytes};
+use crate::diagnostics::{Diagnostic, Sources};
+use crate::files::{Folder, StrategyFiles};
+use crate::format::text;
+use crate::source::{SourceFile, Span};
+use crate::template::{EmailTemplate, template_file};
+
+/// A compiled plan, with any warnings the strategy had.
+#[derive(Debug)]
+pub struct Compiled {
+    pub plan: Plan,
+    pub warnings: Vec<Diagnostic>,
+    pub sources: Sources,
+}
+
+/// Why a strategy could not be compiled.
+#[derive(Debug)]
+pub enum CompileError {
+    /// The strategy has errors: nothing is compiled from a strategy that does not check.
+    Invalid { diagnostics: Vec<Diagnostic>, sources: Sources },
+    /// A file could not be read.
+    Unreadable(String),
+}
+
+impl std::fmt::Display for CompileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CompileError::Invalid { diagnostics, .. } => {
+                let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+                write!(
+                    f,
+                    "the strategy has {errors} error{}; fix them before compiling",
+                    if errors == 1 { "" } else { "s" }
+                )
+            }
+            CompileError::Unreadable(why) => f.write_str(why),
+        }
+    }
+}
+
+/// Compiles the strategy file at `path`, with its templates beside it.
+pub fn compile_path(path: &Path) -> Result<Compiled, CompileError> {
+    let bytes = std::fs::read(path)
+        .map_err(|error| CompileError::Unreadable(format!("cannot read {}: {error}", path.display())))?;
+    compile_bytes(&path.display().to_string(), bytes, &Folder::of(path))
+}
+
+/// Compiles a strategy given as bytes, reading its templates and holiday file from `files`.
+pub fn compile_bytes(name: &str, bytes: Vec<u8>, files: &dyn StrategyFiles) -> Result<Compiled, CompileError> {
+    let mut sources = Sources::default();
+    let CheckedFile { file, strategy, diagnostics } = check_bytes(name, bytes, files, &mut sources);
+    let strategy = match strategy {
+        Some(strategy) if !diagnostics.iter().any(Diagnostic::is_error) => strategy,
+        _ => return Err(CompileError::Invalid { diagnostics, sources }),
+    };
+    let plan = compile(&strategy, sources.get(file), files)?;
+    Ok(Compiled { plan, warnings: diagnostics, sources })
+}
+
+/// The plan of a strategy that has passed `check`.
+pub fn compile(strategy: &Strategy, source: &SourceFile, files: &dyn StrategyFiles) -> Result<Plan, CompileError> {
+    let locate = |span: Span| {
+        let at = source.line_column(span.start);
+        Location { line: at.line, column: at.column }
+    };
+    let mut segments: Vec<Segment> = strategy
+        .segments()
+        .map(|definition| Segment {
+            name: definition.name.text.clone(),
+            condition: match &definition.condition {
+                ast::SegmentCondition::Others(_) => None,
+                ast::SegmentCondition::Matching(condition) => Some(customer_condition(condition)),
+            },
+            text: text::segment_definition(definition),
+            source: locate(definition.span),
+            audience: audience(strategy, Some(&definition.name.text), &locate),
+        })
+        .collect();
+    let mut every_customer = audience(strategy, None, &locate);
+    name_rules(&mut segments, &mut every_customer);
+    let templates = templates(&segments, &every_customer, files)?;
+    Ok(Plan {
+        plan_version: PLAN_VERSION,
+        strategy: strategy.name.text.clone(),
+        source: source.name().to_string(),
+        organisations: strategy.organisations.iter().map(|name| name.text.clone()).collect(),
+        settings: settings(strategy, files)?,
+        segments,
+        every_customer,
+        templates,
+    })
+}
+
+/// The rules and guards under every heading for one segment (or for every customer).
+fn audience(strategy: &Strategy, segment: Option<&str>, locate: &dyn Fn(Span) -> Location) -> Audience {
+    let key = segment.map(str::to_lowercase);
+    let items = strategy.rule_sections().filter(|section| match &section.audience {
+        ast::Audience::Everyone(_) => key.is_none(),
+        ast::Audience::Segment(name) => key.as_deref() == Some(name.text.to_lowercase().as_str()),
+    });
+    let mut result = Audience::default();
+    for item in items.flat_map(|section| &section.items) {
+        match item {
+            ast::RuleItem::Rule(rule) => result.rules.push(Rule {
+                id: String::new(),
+                trigger: trigger(&rule.trigger.kind),
+                condition: rule.condition.as_ref().map(|c| {
+                    let condition = invoice_condition(&c.condition);
+                    if c.unless { InvoiceCondition::Not(Box::new(condition)) } else { condition }
+                }),
+                action: action(&rule.action.kind),
+                text: text::rule_item(item),
+                source: locate(rule.span),
+            }),
+            ast::RuleItem::Guard(guard) => result.guards.push(Guard {
+                kind: guard_kind(&guard.kind),
+                text: text::rule_item(item),
+                source: locate(guard.span),
+            }),
+        }
+    }
+    result
+}
+
+fn guard_kind(guard: &ast::GuardKind) -> GuardKind {
+    match guard {
+        ast::GuardKind::DoNotContact { condition } => {
+            GuardKind::DoNotContact { condition: customer_condition(condition) }
+        }
+        ast::GuardKind::StopDisputed => GuardKind::StopDisputed,
+        ast::GuardKind::PauseOnPromise { grace } => GuardKind::PauseOnPromise { grace: period(grace) },
+        ast::GuardKind::BrokenPromise { action: a } => {
+            GuardKind::BrokenPromise { id: String::new(), action: action(&a.kind) }
+        }
+        ast::GuardKind::MinimumAmount { amount } => GuardKind::MinimumAmount { amount: super::convert::money(amount) },
+    }
+}
+
+/// Names every rule, drops exact repeats (the checker warns of them), sorts each audience's
+/// rules by id so that the order of sentences leaves no trace, and names broken-promise guards.
+fn name_rules(segments: &mut [Segment], every_customer: &mut Audience) {
+    let mut audiences: Vec<(String, String, &mut Audience)> = segments
+        .iter_mut()
+        .map(|segment| (ids::slug(&segment.name), segment.name.clone(), &mut segment.audience))
+        .collect();
+    audiences.push((ids::EVERY_CUSTOMER.to_string(), String::new(), every_customer));
+    {
+        let mut all: Vec<(String, String, &mut Rule)> = Vec::new();
+        for (slug, exact, audience) in audiences.iter_mut() {
+            all.extend(audience.rules.iter_mut().map(|rule| (slug.clone(), exact.clone(), rule)));
+        }
+        ids::assign(&mut all);
+    }
+    for (slug, _, audience) in audiences {
+        audience.rules.sort_by(|a, b| a.id.cmp(&b.id).then(a.source.cmp(&b.source)));
+        audience.rules.dedup_by(|later, earlier| later.id == earlier.id);
+        for guard in &mut audience.guards {
+            if let GuardKind::BrokenPromise { id, action } = &mut guard.kind {
+                *id = format!("{slug}/broken-promise/{}", ids::action_slug(action));
+            }
+        }
+        audience.guards.sort_by(|a, b| a.text.cmp(&b.text));
+        audience.guards.dedup_by(|later, earlier| later.text == earlier.text);
+    }
+}
+
+fn settings(strategy: &Strategy, files: &dyn StrategyFiles) -> Result<Settings, CompileError> {
+    let mut settings = Settings {
+        sender: None,
+        reply_to: None,
+        sending_window: SendingWindow {
+            days: SendingDays::BusinessDays,
+            start: ClockTime { hour: 9, minute: 0 },
+            end: ClockTime { hour: 17, minute: 0 },
+        },
+        time_zone: None,
+        holidays: Vec::new(),
+        frequency_cap: None,
+        minimum_amount: None,
+        consolidate: false,
+        catch_up: Some(Period { count: 2, unit: PeriodUnit::BusinessDays }),
+        write_back: true,
+        people: BTreeMap::new(),
+    };
+    for setting in strategy.settings() {
+        apply(&mut settings, &setting.kind, files)?;
+    }
+    settings.holidays.sort();
+    settings.holidays.dedup();
+    Ok(settings)
+}
+
+fn apply(settings: &mut Settings, setting: &SettingKind, files: &dyn StrategyFiles) -> Result<(), CompileError> {
+    match setting {
+        SettingKind::Sender { address, display_name } => {
+            settings.sender =
+                Some(Sender { address: address.text.clone(), name: display_name.as_ref().map(|n| n.text.clone()) })
+        }
+        SettingKind::ReplyTo { address } => settings.reply_to = Some(address.text.clone()),
+        SettingKind::SendingWindow { days, start, end } => {
+            settings.sending_window =
+                SendingWindow { days: super::convert::sending_days(*days), start: clock(start), end: clock(end) }
+        }
+        SettingKind::TimeZone { zone } => settings.time_zone = Some(zone.text.clone()),
+        SettingKind::Holidays { dates } => settings.holidays.extend(dates.iter().map(|date| holiday(date.date))),
+        SettingKind::HolidayFile { path } => settings.holidays.extend(holiday_file(&path.text, files)?),
+        SettingKind::FrequencyCap { interval } => settings.frequency_cap = Some(period(interval)),
+        SettingKind::MinimumAmount { amount } => settings.minimum_amount = Some(super::convert::money(amount)),
+        SettingKind::Consolidation { enabled } => settings.consolidate = *enabled,
+        SettingKind::CatchUp { window } => settings.catch_up = window.as_ref().map(period),
+        SettingKind::WriteBack { enabled } => settings.write_back = *enabled,
+        SettingKind::PersonAddress { person, address } => {
+            settings.people.insert(person.text.clone(), address.text.clone());
+        }
+    }
+    Ok(())
+}
+
+fn clock(time: &ast::TimeOfDay) -> ClockTime {
+    ClockTime { hour: time.time.hour() as u8, minute: time.time.minute() as u8 }
+}
+
+fn holiday(date: ast::CalendarDate) -> Holiday {
+    match date {
+        ast::CalendarDate::On(date) => Holiday::Date(date),
+        ast::CalendarDate::EveryYear { month, day } => Holiday::EveryYear { month, day },
+    }
+}
+
+/// The dates of a holiday file: one per line, `#` for comments (the checker has read it already).
+fn holiday_file(path: &str, files: &dyn StrategyFiles) -> Result<Vec<Holiday>, CompileError> {
+    let text = files
+        .read(Path::new(path))
+        .map_err(|error| CompileError::Unreadable(format!("cannot read the holiday file {path}: {error}")))?;
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(|line| {
+            crate::syntax::parse_date(line).map(holiday).ok_or_else(|| {
+                CompileError::Unreadable(format!("the holiday file {path} has a line that is not a date: {line}"))
+            })
+        })
+        .collect()
+}
+
+/// Every template the plan's emails use, read and split into its parts.
+fn templates(
+    segments: &[Segment],
+    every_customer: &Audience,
+    files: &dyn StrategyFiles,
+) -> Result<BTreeMap<String, Template>, CompileError> {
+    let audiences = segments.iter().map(|segment| &segment.audience).chain(std::iter::once(every_customer));
+    let actions = audiences.flat_map(|audience| {
+        let from_rules = audience.rules.iter().map(|rule| &rule.action);
+        let from_guards = audience.guards.iter().filter_map(|guard| match &guard.kind {
+            GuardKind::BrokenPromise { action, .. } => Some(action),
+            _ => None,
+        });
+        from_rules.chain(from_guards)
+    });
+    let mut templates = BTreeMap::new();
+    for action in actions {
+        let Action::Email { template: name, .. } = action else { continue };
+        if templates.contains_key(name) {
+            continue;
+        }
+        let path = template_file(name);
+        let text = files
+            .read(&path)
+            .map_err(|error| CompileError::Unreadable(format!("cannot read the template {name}: {error}")))?;
+        let parsed = EmailTemplate::parse(&text)
+            .map_err(|_| CompileError::Unreadable(format!("the template {name} is not a template")))?;
+        let template = Template {
+            subject: parsed.subject.source,
+            text: parsed.text.source,
+            html: parsed.html.map(|part| part.source),
+        };
+        templates.insert(name.clone(), template);
+    }
+    Ok(templates)
+}
