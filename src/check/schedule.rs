@@ -102,7 +102,12 @@ fn same_day_problems(group: &[&Rule], reported: &mut HashSet<(Span, Span)>) -> V
             let Some(day) = shared_day(a, b) else {
                 continue;
             };
-            if exclusive(group[earlier], group[later]) || !reported.insert((group[earlier].span, group[later].span)) {
+            // A repeated sentence is reported as a repeat, not as a second email.
+            let repeat = text::rule_text(group[earlier]) == text::rule_text(group[later]);
+            if repeat
+                || exclusive(group[earlier], group[later])
+                || !reported.insert((group[earlier].span, group[later].span))
+            {
                 continue;
             }
             let family = a.family.or(b.family).unwrap_or(Unit::Day);

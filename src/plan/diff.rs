@@ -157,7 +157,7 @@ fn changed(before: &str, after: &str) -> Option<ValueChange> {
 fn settings(old: &Settings, new: &Settings) -> Vec<SettingChange> {
     let old = describe::settings(old);
     let new = describe::settings(new);
-    let names: Vec<&String> = old.keys().chain(new.keys().filter(|name| !old.contains_key(*name))).collect();
+    let names: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
     names
         .into_iter()
         .filter_map(|name| {
@@ -315,7 +315,30 @@ fn rules(old: &Plan, new: &Plan) -> Vec<RuleChange> {
             _ => {}
         }
     }
+    // Grouped by segment, in the new plan's order, then by id.
+    let order: Vec<&str> = audiences(new).into_iter().map(|(name, _)| name).collect();
+    let place = |audience: &str| order.iter().position(|name| *name == audience).unwrap_or(order.len());
+    changes.sort_by(|a, b| (place(a.audience()), a.id()).cmp(&(place(b.audience()), b.id())));
     changes
+}
+
+impl RuleChange {
+    pub fn audience(&self) -> &str {
+        match self {
+            RuleChange::Added { audience, .. }
+            | RuleChange::Removed { audience, .. }
+            | RuleChange::Changed { audience, .. }
+            | RuleChange::Rescheduled { audience, .. } => audience,
+        }
+    }
+
+    /// The rule's id (its new id, when rescheduled).
+    pub fn id(&self) -> &str {
+        match self {
+            RuleChange::Added { id, .. } | RuleChange::Removed { id, .. } | RuleChange::Changed { id, .. } => id,
+            RuleChange::Rescheduled { new_id, .. } => new_id,
+        }
+    }
 }
 
 /// Pairs a removed rule with an added one when nothing else could be meant: the same segment,

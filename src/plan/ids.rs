@@ -3,7 +3,7 @@
 //! however it is phrased, so reformatting or reordering a strategy changes no id, and the
 //! runtime's record of what it has already done stays valid.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::types::{Action, DayOfMonth, Period, PeriodUnit, Rule, Trigger};
 
@@ -70,12 +70,12 @@ pub fn base_id(audience: &str, rule: &Rule) -> String {
 /// keep identical ids; the compiler keeps only the first of them.
 pub fn assign(rules: &mut [(String, String, &mut Rule)]) {
     let bases: Vec<String> = rules.iter().map(|(audience, _, rule)| base_id(audience, rule)).collect();
-    let mut counts: HashMap<&str, usize> = HashMap::new();
-    for base in &bases {
-        *counts.entry(base.as_str()).or_default() += 1;
+    let mut meanings: HashMap<&str, HashSet<(String, String)>> = HashMap::new();
+    for ((_, exact_audience, rule), base) in rules.iter().zip(&bases) {
+        meanings.entry(base.as_str()).or_default().insert((exact_audience.clone(), rule.text.clone()));
     }
     for ((_, exact_audience, rule), base) in rules.iter_mut().zip(&bases) {
-        rule.id = if counts[base.as_str()] > 1 {
+        rule.id = if meanings[base.as_str()].len() > 1 {
             format!("{base}~{:08x}", fnv1a(&format!("{exact_audience}\n{}", rule.text)) as u32)
         } else {
             base.clone()

@@ -1,0 +1,175 @@
+//! Plan diffs: a before/after pair of strategies for each kind of change, each snapshotted in
+//! all three formats; pairs that only reorder, reformat or rephrase give an empty diff; and the
+//! `collectiq diff` command's inputs (strategies, plans, git revisions) and exit codes.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use collectiq::plan::diff::diff;
+use collectiq::plan::report::{self, Palette};
+use collectiq::plan::{Plan, compile_path, to_json};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+const BEFORE: &str = "strategies/diffs/before.strategy";
+
+fn plan_of(path: &str) -> Plan {
+    std::env::set_current_dir(ROOT).unwrap();
+    compile_path(Path::new(path)).unwrap_or_else(|error| panic!("{path}: {error}")).plan
+}
+
+fn snapshot_settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings
+}
+
+const CASES: &[(&str, &str)] = &[
+    ("settings", "strategies/diffs/settings.after.strategy"),
+    ("segments", "strategies/diffs/segments.after.strategy"),
+    ("reorder-segments", "strategies/diffs/reorder-segments.after.strategy"),
+    ("rules", "strategies/diffs/rules.after.strategy"),
+    ("guards", "strategies/diffs/guards.after.strategy"),
+    ("identity", "strategies/diffs/identity.after.strategy"),
+    ("templates", "strategies/diffs/templates-changed/after.strategy"),
+];
+
+#[test]
+fn each_kind_of_change_in_every_format() {
+    let before = plan_of(BEFORE);
+    for (case, after) in CASES {
+        let changes = diff(&before, &plan_of(after));
+        assert!(!changes.is_empty(), "{case} should differ");
+        let json = serde_json::to_string_pretty(&changes).unwrap();
+        snapshot_settings().bind(|| {
+            insta::assert_snapshot!(format!("diff-{case}-text"), report::text(&changes, Palette::plain()));
+            insta::assert_snapshot!(format!("diff-{case}-markdown"), report::markdown(&changes));
+            insta::assert_snapshot!(format!("diff-{case}-json"), json);
+        });
+    }
+}
+
+#[test]
+fn each_case_reports_its_own_kind_of_change() {
+    let before = plan_of(BEFORE);
+    let of = |after: &str| diff(&before, &plan_of(after));
+    let settings = of("strategies/diffs/settings.after.strategy");
+    assert!(settings.rules.is_empty() && settings.segments.is_empty() && settings.settings.len() == 7);
+    let rules = of("strategies/diffs/rules.after.strategy");
+    assert!(rules.settings.is_empty() && rules.segments.is_empty() && rules.rules.len() == 6);
+    let moved = of("strategies/diffs/reorder-segments.after.strategy");
+    assert_eq!(moved.segments.len(), 1);
+    let templates = of("strategies/diffs/templates-changed/after.strategy");
+    assert_eq!(templates.templates.len(), 2);
+}
+
+#[test]
+fn reordering_reformatting_and_rephrasing_change_nothing() {
+    let before = plan_of(BEFORE);
+    for after in ["strategies/diffs/reordered.after.strategy", "strategies/diffs/rephrased.after.strategy", BEFORE] {
+        let changes = diff(&before, &plan_of(after));
+        assert!(changes.is_empty(), "{after} should mean the same:\n{}", report::text(&changes, Palette::plain()));
+    }
+}
+
+fn collectiq(args: &[&str], folder: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_collectiq")).args(args).current_dir(folder).env("NO_COLOR", "1").output().unwrap()
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().unwrap()
+}
+
+#[test]
+fn exit_codes_say_same_different_or_error() {
+    let root = Path::new(ROOT);
+    assert_eq!(code(&collectiq(&["diff", BEFORE, "strategies/diffs/rephrased.after.strategy"], root)), 0);
+    assert_eq!(code(&collectiq(&["diff", BEFORE, "strategies/diffs/rules.after.strategy"], root)), 1);
+    assert_eq!(code(&collectiq(&["diff", BEFORE, "strategies/invalid/typos.strategy"], root)), 2);
+    assert_eq!(code(&collectiq(&["diff", BEFORE, "strategies/diffs/no-such.strategy"], root)), 2);
+    assert_eq!(code(&collectiq(&["diff", BEFORE], root)), 2);
+    assert_eq!(code(&collectiq(&["diff", "--format", "yaml", BEFORE, BEFORE], root)), 2);
+}
+
+#[test]
+fn plans_and_strategies_compare_alike() {
+    let folder = std::env::temp_dir().join(format!("collectiq-diff-json-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let plan_file = folder.join("before.json");
+    std::fs::write(&plan_file, to_json(&plan_of(BEFORE))).unwrap();
+    let root = Path::new(ROOT);
+    let same = collectiq(&["diff", plan_file.to_str().unwrap(), "strategies/diffs/reordered.after.strategy"], root);
+    assert_eq!(code(&same), 0, "{}", String::from_utf8_lossy(&same.stdout));
+    let json = collectiq(
+        &["diff", "--format", "json", plan_file.to_str().unwrap(), "strategies/diffs/rules.after.strategy"],
+        root,
+    );
+    assert_eq!(code(&json), 1);
+    let changes: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(changes["rules"].as_array().unwrap().len(), 6);
+
+    std::fs::write(&plan_file, "{\"plan_version\": 99}").unwrap();
+    let refused = collectiq(&["diff", plan_file.to_str().unwrap(), BEFORE], root);
+    assert_eq!(code(&refused), 2);
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("version 99"));
+}
+
+#[test]
+fn compile_writes_the_plan_the_library_makes() {
+    let output = collectiq(&["compile", BEFORE], Path::new(ROOT));
+    assert_eq!(code(&output), 0);
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), to_json(&plan_of(BEFORE)));
+    let broken = collectiq(&["compile", "strategies/invalid/typos.strategy"], Path::new(ROOT));
+    assert_eq!(code(&broken), 1);
+    assert!(broken.stdout.is_empty(), "no plan is written for a strategy with errors");
+}
+
+fn git(folder: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args([
+            "-c",
+            "user.name=CollectIQ tests",
+            "-c",
+            "user.email=tests@collectiq.example",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(folder)
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&status.stderr));
+}
+
+#[test]
+fn a_file_compares_with_its_committed_version() {
+    let repo = std::env::temp_dir().join(format!("collectiq-diff-git-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&repo);
+    let folder = repo.join("strategies");
+    std::fs::create_dir_all(folder.join("templates")).unwrap();
+    for entry in std::fs::read_dir(Path::new(ROOT).join("strategies/diffs/templates")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), folder.join("templates").join(entry.file_name())).unwrap();
+    }
+    std::fs::copy(Path::new(ROOT).join(BEFORE), folder.join("northwind.strategy")).unwrap();
+    git(&repo, &["init", "-q"]);
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "before"]);
+
+    let unchanged = collectiq(&["diff", "--git", "HEAD", "northwind.strategy"], &folder);
+    assert_eq!(code(&unchanged), 0, "{}", String::from_utf8_lossy(&unchanged.stderr));
+
+    std::fs::copy(Path::new(ROOT).join("strategies/diffs/rules.after.strategy"), folder.join("northwind.strategy"))
+        .unwrap();
+    std::fs::copy(folder.join("templates/reminder.email"), folder.join("templates/upcoming.email")).unwrap();
+    let changed = collectiq(&["diff", "--git", "HEAD", "northwind.strategy", "--format", "markdown"], &folder);
+    assert_eq!(code(&changed), 1, "{}", String::from_utf8_lossy(&changed.stderr));
+    let text = String::from_utf8(changed.stdout).unwrap();
+    assert!(
+        text.contains("**Rescheduled** `enterprise/overdue-45d/call-sam` → `enterprise/overdue-30d/call-sam`"),
+        "{text}"
+    );
+
+    let missing = collectiq(&["diff", "--git", "no-such-revision", "northwind.strategy"], &folder);
+    assert_eq!(code(&missing), 2);
+}
