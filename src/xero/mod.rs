@@ -1,0 +1,4 @@
+//! Everything that talks to Xero: the wire format, and the Windows time zones organisations use.
+
+pub mod timezones;
+pub mod wire;
