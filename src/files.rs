@@ -58,6 +58,9 @@ pub struct GitRevision {
 impl GitRevision {
     /// The folder of `strategy` at `revision`, in the repository that holds it.
     pub fn of(strategy: &Path, revision: &str) -> io::Result<GitRevision> {
+        if revision.starts_with('-') || revision.is_empty() {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("\"{revision}\" is not a git revision")));
+        }
         let folder = Folder::of(strategy).0;
         let root = PathBuf::from(git(&folder, &["rev-parse", "--show-toplevel"])?.trim());
         let prefix = git(&folder, &["rev-parse", "--show-prefix"])?.trim().to_string();

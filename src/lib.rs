@@ -12,6 +12,7 @@ pub mod diagnostics;
 pub mod files;
 pub mod format;
 pub mod ledger;
+pub mod naming;
 pub mod plan;
 pub mod source;
 pub mod suggest;

@@ -29,9 +29,13 @@ fn tolerance(length: usize) -> usize {
 /// Keywords are suggested in the case the user wrote in (`Munday`: `"Monday"`).
 pub fn did_you_mean<'a>(written: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     let candidate = nearest(written, candidates)?;
-    let capitalised =
-        written.starts_with(|c: char| c.is_uppercase()) && candidate.starts_with(|c: char| c.is_lowercase());
-    let shown = if capitalised { capitalise(candidate) } else { candidate.to_string() };
+    let shouted = written.chars().filter(|c| c.is_alphabetic()).count() > 1 && !written.chars().any(char::is_lowercase);
+    let capitalised = written.starts_with(char::is_uppercase);
+    let shown = match (shouted, capitalised) {
+        (true, _) => candidate.to_uppercase(),
+        (false, true) => capitalise(candidate),
+        (false, false) => candidate.to_string(),
+    };
     Some(format!("did you mean \"{shown}\"?"))
 }
 
@@ -56,6 +60,7 @@ mod tests {
     fn suggestions_follow_the_writers_capitals() {
         assert_eq!(did_you_mean("Munday", ["monday"]), Some("did you mean \"Monday\"?".into()));
         assert_eq!(did_you_mean("munday", ["monday"]), Some("did you mean \"monday\"?".into()));
+        assert_eq!(did_you_mean("MONDAYY", ["monday"]), Some("did you mean \"MONDAY\"?".into()));
     }
 
     #[test]

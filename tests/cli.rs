@@ -146,7 +146,8 @@ fn fmt_leaves_a_broken_file_alone() {
     let path = write(&folder, "broken.strategy", broken);
     let output = collectiq(&["fmt", path.to_str().unwrap()]);
     assert_eq!(code(&output), 1);
-    assert!(stdout(&output).contains("did you mean \"days\"?"));
+    assert!(stderr(&output).contains("did you mean \"days\"?"), "errors go to standard error");
+    assert!(stdout(&output).is_empty());
     assert_eq!(std::fs::read_to_string(&path).unwrap(), broken);
 }
 

@@ -173,3 +173,39 @@ fn a_file_compares_with_its_committed_version() {
     let missing = collectiq(&["diff", "--git", "no-such-revision", "northwind.strategy"], &folder);
     assert_eq!(code(&missing), 2);
 }
+
+#[test]
+fn a_guard_moved_to_every_customer_is_a_change_even_from_a_segment_called_every_customer() {
+    let folder = std::env::temp_dir().join(format!("collectiq-diff-guards-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let head = "Strategy \"G\".\nSegments:\n  \"Every customer\" customers are all other customers.\n";
+    std::fs::write(
+        folder.join("a.strategy"),
+        format!("{head}For \"Every customer\" customers:\n  Stop chasing disputed invoices.\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("b.strategy"),
+        format!("{head}For every customer:\n  Stop chasing disputed invoices.\n"),
+    )
+    .unwrap();
+    let a = compile_path(&folder.join("a.strategy")).unwrap().plan;
+    let b = compile_path(&folder.join("b.strategy")).unwrap().plan;
+    assert_eq!(diff(&a, &b).guards.len(), 2);
+}
+
+#[test]
+fn a_changed_condition_reads_as_one_change() {
+    let changes = diff(&plan_of(BEFORE), &plan_of("strategies/diffs/rules.after.strategy"));
+    let condition = changes
+        .rules
+        .iter()
+        .find(|change| matches!(change, collectiq::plan::diff::RuleChange::ConditionChanged { .. }));
+    assert!(condition.is_some(), "{:?}", changes.rules);
+}
+
+#[test]
+fn revisions_that_look_like_options_are_refused() {
+    let output = collectiq(&["diff", "--git", "--output=x", BEFORE], Path::new(ROOT));
+    assert_eq!(code(&output), 2);
+}

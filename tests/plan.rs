@@ -154,10 +154,21 @@ fn rules_alike_but_for_their_condition_get_distinct_ids_and_repeats_count_once()
     let ids = rule_ids(&plan);
     assert_eq!(ids.len(), 3, "{ids:?}");
     assert!(
-        ids.iter().filter(|id| id.starts_with("every-customer/overdue-60d/escalate-dana~")).count() == 2,
+        ids.iter().filter(|id| id.starts_with("every-customer/overdue-60d/escalate-dana/if-")).count() == 2,
         "{ids:?}"
     );
     assert!(ids.contains(&"every-customer/overdue-1d/stop-chasing".to_string()));
+}
+
+#[test]
+fn a_year_is_twelve_months_in_the_plan() {
+    let guard = |period: &str| {
+        let body = format!("  Don't contact customers billed more than $1,000 in the last {period}.\n");
+        let plan = compile_path(&write_strategy(&format!("year-{}", period.replace(' ', "-")), &body)).unwrap().plan;
+        serde_json::to_value(&plan.every_customer.guards[0].kind).unwrap()
+    };
+    assert_eq!(guard("year"), guard("12 months"));
+    assert_eq!(guard("2 years"), guard("24 months"));
 }
 
 #[test]
@@ -206,4 +217,73 @@ fn loading_refuses_other_versions_and_damaged_plans() {
     let bad_time = with(&|p| p["settings"]["sending_window"]["start"] = Value::from("25:00"));
     assert!(matches!(&bad_time, Err(LoadError::Malformed(why)) if why.contains("25:00")), "{bad_time:?}");
     assert!(with(&|_| {}).is_ok());
+}
+
+#[test]
+fn adding_a_rule_never_renames_another() {
+    let before =
+        compile_path(&write_strategy("sibling-before", "  60 days after the due date, escalate to \"Dana\".\n"))
+            .unwrap()
+            .plan;
+    let after = compile_path(&write_strategy(
+        "sibling-after",
+        "  60 days after the due date, escalate to \"Dana\".\n  60 days after the due date, if the invoice is in AUD, escalate to \"Dana\".\n",
+    ))
+    .unwrap()
+    .plan;
+    let before_ids = rule_ids(&before);
+    let after_ids = rule_ids(&after);
+    assert_eq!(before_ids, ["every-customer/overdue-60d/escalate-dana"]);
+    assert!(before_ids.iter().all(|id| after_ids.contains(id)), "{after_ids:?}");
+}
+
+#[test]
+fn skip_for_every_customer_is_the_minimum_amount_setting() {
+    let setting = compile_path(&write_strategy_with(
+        "min-setting",
+        "Settings:\n  Ignore invoices with less than $20 outstanding.\n",
+    ))
+    .unwrap()
+    .plan;
+    let guard = compile_path(&write_strategy_with(
+        "min-guard",
+        "For every customer:\n  Skip invoices with less than $20 outstanding.\n",
+    ))
+    .unwrap()
+    .plan;
+    assert_eq!(without_locations(&setting), without_locations(&guard));
+    assert!(setting.settings.minimum_amount.is_some());
+}
+
+#[test]
+fn the_order_of_organisations_and_copies_means_nothing() {
+    let one =
+        "Strategy \"S\" for organisations \"A\" and \"B\".\nFor every customer:\n  1 day overdue, stop chasing.\n";
+    let other =
+        "Strategy \"S\" for organisations \"B\" and \"A\".\nFor every customer:\n  1 day overdue, stop chasing.\n";
+    let compile = |name: &str, text: &str| {
+        let folder = std::env::temp_dir().join(format!("collectiq-plan-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("s.strategy"), text).unwrap();
+        compile_path(&folder.join("s.strategy")).unwrap().plan
+    };
+    assert_eq!(without_locations(&compile("orgs-ab", one)), without_locations(&compile("orgs-ba", other)));
+}
+
+fn write_strategy_with(name: &str, sections: &str) -> PathBuf {
+    let folder = std::env::temp_dir().join(format!("collectiq-plan-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let path = folder.join("s.strategy");
+    std::fs::write(&path, format!("Strategy \"S\".\n{sections}")).unwrap();
+    path
+}
+
+#[test]
+fn a_plan_with_a_repeated_rule_id_is_refused() {
+    let mut plan: Value = serde_json::from_str(&to_json(&plan_of(Path::new("strategies/saas.strategy")))).unwrap();
+    let rules = plan["segments"][0]["rules"].as_array_mut().unwrap();
+    let copy = rules[0].clone();
+    rules.push(copy);
+    let refused = from_json(&plan.to_string());
+    assert!(matches!(&refused, Err(LoadError::Malformed(why)) if why.contains("appears twice")), "{refused:?}");
 }

@@ -16,8 +16,9 @@ pub struct Name {
     pub span: Span,
 }
 
-/// `3 days`, `2 business days`, `12 months`. Weeks and fortnights are read as days (`a
-/// fortnight` is 14 days) and years as months, so equivalent lengths make equal trees.
+/// `3 days`, `2 business days`, `12 months`, `2 years`. Weeks and fortnights are read as days
+/// (`a fortnight` is 14 days), so equivalent lengths make equal trees; years stay years as
+/// written, and the plan counts them as 12 months.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Duration {
     pub count: u32,
@@ -33,12 +34,23 @@ pub enum Unit {
     BusinessDay,
     /// Calendar months.
     Month,
+    /// Calendar years.
+    Year,
 }
 
 impl Duration {
     /// The length in calendar days, when the unit has a fixed length.
     pub fn fixed_days(&self) -> Option<u32> {
         (self.unit == Unit::Day).then_some(self.count)
+    }
+
+    /// The length in calendar months, for months and years.
+    pub fn months(&self) -> Option<u32> {
+        match self.unit {
+            Unit::Month => Some(self.count),
+            Unit::Year => Some(self.count.saturating_mul(12)),
+            Unit::Day | Unit::BusinessDay => None,
+        }
     }
 }
 

@@ -73,9 +73,13 @@ pub fn check_bytes(name: &str, bytes: Vec<u8>, files: &dyn StrategyFiles, source
     };
     let file = sources.add(SourceFile::new(name, text.clone()));
     let parsed = crate::syntax::parse(&text);
+    let broken = parsed.has_errors();
     let mut diagnostics: Vec<Diagnostic> = parsed.diagnostics.into_iter().map(|d| d.in_file(file)).collect();
     if let Some(strategy) = &parsed.strategy {
-        diagnostics.extend(check(strategy, files, sources, file));
+        let checked = check(strategy, files, sources, file);
+        // Sentences that did not parse are missing from the tree, so warnings about what the
+        // tree lacks would mislead; they come back once the errors are fixed.
+        diagnostics.extend(checked.into_iter().filter(|d| d.is_error() || !broken));
     }
     crate::diagnostics::sort(&mut diagnostics);
     CheckedFile { file, strategy: parsed.strategy, diagnostics }

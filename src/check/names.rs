@@ -4,19 +4,17 @@ use std::collections::{HashMap, HashSet};
 
 use super::Problem;
 use crate::ast::{Audience, RulesSection, Section, SegmentCondition, Strategy};
+use crate::naming::{segment_key, slug};
+use crate::source::Span;
 use crate::suggest;
 
 pub fn check(strategy: &Strategy) -> Vec<Problem> {
     let mut problems = duplicates(strategy);
+    problems.extend(look_alikes(strategy));
     problems.extend(unknown_references(strategy));
     problems.extend(missing_default(strategy));
     problems.extend(segments_without_rules(strategy));
     problems
-}
-
-/// Segment names compare without regard to case: "SMB" and "smb" are one segment.
-pub fn segment_key(name: &str) -> String {
-    name.to_lowercase()
 }
 
 /// The rule sections under each segment's heading, by segment key.
@@ -42,6 +40,31 @@ fn duplicates(strategy: &Strategy) -> Vec<Problem> {
             }),
             None => {
                 first_seen.insert(segment_key(&segment.name.text), segment.name.span);
+            }
+        }
+    }
+    problems
+}
+
+/// Segments whose names differ only in spacing or punctuation ("Key Accounts", "key-accounts")
+/// would give their rules the same ids.
+fn look_alikes(strategy: &Strategy) -> Vec<Problem> {
+    let mut first_seen: HashMap<String, (String, Span)> = HashMap::new();
+    let mut problems = Vec::new();
+    for segment in strategy.segments() {
+        let name = &segment.name;
+        match first_seen.get(&slug(&name.text)) {
+            Some((first, span)) if segment_key(first) != segment_key(&name.text) => {
+                problems.push(Problem::LookAlikeSegments {
+                    name: name.text.clone(),
+                    other: first.clone(),
+                    span: name.span,
+                    first: *span,
+                })
+            }
+            Some(_) => {}
+            None => {
+                first_seen.insert(slug(&name.text), (name.text.clone(), name.span));
             }
         }
     }

@@ -14,9 +14,11 @@ pub enum Problem {
     HolidayFileUnreadable { path: String, span: Span, reason: String },
     HolidayFileLine { path: String, line: usize, text: String, span: Span },
     ZeroInterval { span: Span },
+    ZeroCap { span: Span },
     RangeBackwards { span: Span },
     CalendarAction { action: &'static str, span: Span },
     TemplateMissing { name: String, span: Span, expected: String, suggestion: Option<String> },
+    TemplateName { name: String, span: Span },
     TemplateUnreadable { name: String, span: Span, reason: String },
     TemplateShape { file: FileId, span: Span, message: &'static str, help: &'static str },
     TemplateSyntax { file: FileId, span: Span, detail: String },
@@ -31,6 +33,8 @@ pub enum Problem {
     BeforeDueMayNotFire { span: Span, offset: String },
     SingleInvoiceTemplate { file: FileId, name: String, span: Span },
     DuplicateRule { span: Span, first: Span },
+    LookAlikeSegments { name: String, other: String, span: Span, first: Span },
+    ConflictingRules { span: Span, first: Span },
 }
 
 impl Problem {
@@ -68,6 +72,8 @@ impl Problem {
                 .with_help("list one date per line, such as 2026-12-25 or 25 December; lines starting with # are comments"),
             ZeroInterval { span } => Diagnostic::error("zero-interval", "a reminder cannot repeat every 0 days", *span)
                 .with_help("repeat every 1 day or more, such as \"every 7 days\""),
+            ZeroCap { span } => Diagnostic::error("zero-interval", "the frequency cap cannot be 0 days", *span)
+                .with_help("give the shortest time between two emails to one customer, such as \"once every 3 days\", or leave the cap out"),
             RangeBackwards { span } => Diagnostic::error("range-backwards", "this range ends before it starts", *span)
                 .with_help("put the smaller number first, as in \"from 8 to 29 days overdue\""),
             CalendarAction { action, span } => Diagnostic::error("calendar-action", format!("a calendar rule cannot {action}"), *span)
@@ -78,6 +84,8 @@ impl Problem {
                     || format!("create {expected}: a \"Subject:\" line, a blank line, then the body"),
                     |s| format!("did you mean \"{s}\"?"),
                 )),
+            TemplateName { name, span } => Diagnostic::error("invalid-template-name", format!("\"{name}\" cannot name a template"), *span)
+                .with_help("a template is named by its file in templates/, without folders: \"friendly-reminder\" for templates/friendly-reminder.email"),
             TemplateUnreadable { name, span, reason } => Diagnostic::error("unreadable-template", format!("I can't read the template \"{name}\": {reason}"), *span),
             TemplateShape { file, span, message, help } => Diagnostic::error("template-format", *message, *span).with_help(*help).in_file(*file),
             TemplateSyntax { file, span, detail } => Diagnostic::error("template-syntax", format!("this template does not parse: {detail}"), *span)
@@ -120,8 +128,8 @@ impl Problem {
                     format!("its customers are never chased; add a \"For \"{name}\" customers:\" section")
                 }),
             SameDayEmails { span, other, when } => Diagnostic::warning("same-day-emails", format!("two emails for the same invoice on the same day ({when})"), *span)
-                .with_label("this rule sends one")
-                .with_secondary(*other, "and this rule sends another")
+                .with_label("and this rule another")
+                .with_secondary(*other, "this rule sends one email")
                 .with_help("move one of the rules to another day, or combine them"),
             CloserThanCap { span, other, gap, cap } => Diagnostic::warning("closer-than-cap", format!("this email comes {gap} after another, but customers get at most one email every {cap}"), *span)
                 .with_secondary(*other, "the earlier email")
@@ -134,6 +142,16 @@ impl Problem {
                 .with_label("repeated here")
                 .with_secondary(*first, "first said here")
                 .with_help("a rule or guard counts once however often it is written; remove the repeat"),
+            LookAlikeSegments { name, other, span, first } => Diagnostic::error(
+                "look-alike-segments",
+                format!("the segments \"{other}\" and \"{name}\" differ only in spaces or punctuation"),
+                *span,
+            )
+            .with_secondary(*first, "the other one")
+            .with_help("CollectIQ names rules after their segment; give the segments names that differ in letters or digits"),
+            ConflictingRules { span, first } => Diagnostic::error("conflicting-rules", "this does the same thing at the same moment as an earlier rule, in a slightly different way", *span)
+                .with_secondary(*first, "the earlier rule")
+                .with_help("keep one of the two (for an email, list every copy address in one rule)"),
             SingleInvoiceTemplate { file, name, span } => Diagnostic::warning("single-invoice-template", format!("reminders are combined, but the template \"{name}\" only shows one invoice"), *span)
                 .with_help("when several invoices of a customer are due at once they go in one email: list them with {% for invoice in invoices %}…{% endfor %}")
                 .in_file(*file),

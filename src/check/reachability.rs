@@ -120,7 +120,7 @@ fn test_implies(a: &CustomerTestKind, b: &CustomerTestKind) -> bool {
         }
         (FirstInvoice { comparison: ca, age: xa }, FirstInvoice { comparison: cb, age: xb })
         | (PaysLate { comparison: ca, lateness: xa }, PaysLate { comparison: cb, lateness: xb }) => {
-            comparable_days(xa, xb).is_some_and(|(da, db)| threshold_implies((*ca, da), (*cb, db)))
+            comparable_lengths(xa, xb).is_some_and(|(da, db)| threshold_implies((*ca, da), (*cb, db)))
         }
         (OverdueInvoices { comparison: ca, count: xa }, OverdueInvoices { comparison: cb, count: xb }) => {
             threshold_implies((*ca, xa.value), (*cb, xb.value))
@@ -158,12 +158,14 @@ fn text_implies((a, x): (TextMatch, &str), (b, y): (TextMatch, &str)) -> bool {
 }
 
 fn same_length(a: &Duration, b: &Duration) -> bool {
-    (a.count, a.unit) == (b.count, b.unit) || (a.fixed_days().is_some() && a.fixed_days() == b.fixed_days())
+    comparable_lengths(a, b).is_some_and(|(x, y)| x == y)
 }
 
-fn comparable_days(a: &Duration, b: &Duration) -> Option<(u32, u32)> {
+/// Two lengths in one unit, when they have one: both in days, both in business days, or both
+/// in months (a year being 12).
+fn comparable_lengths(a: &Duration, b: &Duration) -> Option<(u32, u32)> {
     if a.unit == b.unit {
         return Some((a.count, b.count));
     }
-    Some((a.fixed_days()?, b.fixed_days()?))
+    a.months().zip(b.months()).or_else(|| a.fixed_days().zip(b.fixed_days()))
 }

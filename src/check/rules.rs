@@ -1,13 +1,13 @@
 //! Rules on their own: intervals that move, ranges that run forwards, actions that suit their
 //! trigger, and copy addresses that are addresses.
 
-use std::collections::hash_map::{Entry, HashMap};
+use std::collections::HashMap;
 
 use super::Problem;
-use super::names::segment_key;
 use super::settings::address_problem;
-use crate::ast::{ActionKind, Audience, Duration, GuardKind, RuleItem, Strategy, TriggerKind, Unit};
+use crate::ast::{ActionKind, Audience, Condition, Duration, GuardKind, RuleItem, Strategy, TriggerKind, Unit};
 use crate::format::text;
+use crate::naming::slug;
 use crate::source::Span;
 
 pub fn check(strategy: &Strategy) -> Vec<Problem> {
@@ -31,8 +31,10 @@ pub fn check(strategy: &Strategy) -> Vec<Problem> {
         }
     }
     for setting in strategy.settings() {
-        if let crate::ast::SettingKind::FrequencyCap { interval } = &setting.kind {
-            problems.extend(zero_problem(interval));
+        if let crate::ast::SettingKind::FrequencyCap { interval } = &setting.kind
+            && interval.count == 0
+        {
+            problems.push(Problem::ZeroCap { span: interval.span });
         }
     }
     problems
@@ -71,6 +73,7 @@ fn day_bounds(duration: &Duration) -> (u64, u64) {
         // Five business days always span a calendar week; a long weekend adds at most a few days.
         Unit::BusinessDay => (count, count.div_ceil(5) * 7 + 4),
         Unit::Month => (28 * count, 31 * count),
+        Unit::Year => (365 * count, 366 * count),
     }
 }
 
@@ -90,25 +93,68 @@ fn copy_problems(action: &ActionKind) -> Vec<Problem> {
     }
 }
 
-/// Sentences that say exactly what an earlier one for the same customers says.
+/// Sentences that say exactly what an earlier one for the same customers says (a repeat), and
+/// rules that would do the same thing at the same moment in another way (a conflict: they would
+/// share one id in the plan).
 fn repeats(strategy: &Strategy) -> Vec<Problem> {
     let mut first_said: HashMap<(String, String), Span> = HashMap::new();
+    let mut first_meant: HashMap<(String, String), (String, Span)> = HashMap::new();
     let mut problems = Vec::new();
     for section in strategy.rule_sections() {
         let audience = match &section.audience {
             Audience::Everyone(_) => String::new(),
-            Audience::Segment(name) => format!("segment:{}", segment_key(&name.text)),
+            Audience::Segment(name) => format!("segment:{}", slug(&name.text)),
         };
         for item in &section.items {
-            match first_said.entry((audience.clone(), text::rule_item(item))) {
-                Entry::Occupied(first) => {
-                    problems.push(Problem::DuplicateRule { span: item.span(), first: *first.get() })
-                }
-                Entry::Vacant(slot) => {
-                    slot.insert(item.span());
+            let said = text::rule_item(item);
+            if let Some(first) = first_said.get(&(audience.clone(), said.clone())) {
+                problems.push(Problem::DuplicateRule { span: item.span(), first: *first });
+                continue;
+            }
+            first_said.insert((audience.clone(), said.clone()), item.span());
+            let Some(meaning) = what_it_does(item) else { continue };
+            match first_meant.get(&(audience.clone(), meaning.clone())) {
+                Some((_, first)) => problems.push(Problem::ConflictingRules { span: item.span(), first: *first }),
+                None => {
+                    first_meant.insert((audience.clone(), meaning), (said, item.span()));
                 }
             }
         }
     }
     problems
+}
+
+/// What a rule does and when, as its plan id sees it: trigger, condition, and the action's
+/// kind and target (a template or person, by slug), leaving out details such as copy addresses.
+fn what_it_does(item: &RuleItem) -> Option<String> {
+    match item {
+        RuleItem::Rule(rule) => {
+            let condition = rule.condition.as_ref().map(|c| {
+                if c.unless {
+                    text::invoice_condition(&Condition::Not(Box::new(c.condition.clone()), c.span))
+                } else {
+                    text::invoice_condition(&c.condition)
+                }
+            });
+            Some(format!(
+                "{}|{}|{}",
+                text::trigger(&rule.trigger.kind),
+                condition.unwrap_or_default(),
+                target(&rule.action.kind)
+            ))
+        }
+        RuleItem::Guard(guard) => match &guard.kind {
+            GuardKind::BrokenPromise { action } => Some(format!("broken promise|{}", target(&action.kind))),
+            _ => None,
+        },
+    }
+}
+
+fn target(action: &ActionKind) -> String {
+    match action {
+        ActionKind::Email { template, .. } => format!("email {}", slug(&template.text)),
+        ActionKind::CallTask { assignee } => format!("call {}", slug(&assignee.text)),
+        ActionKind::Escalate { to } => format!("escalate {}", slug(&to.text)),
+        ActionKind::StopChasing => "stop".to_string(),
+    }
 }

@@ -4,11 +4,12 @@
 use std::collections::HashSet;
 
 use super::Problem;
-use super::names::{sections_by_segment, segment_key};
+use super::names::sections_by_segment;
 use crate::ast::{
     ActionKind, Audience, Duration, Rule, RuleItem, RulesSection, SettingKind, Strategy, TriggerKind, Unit,
 };
 use crate::format::text;
+use crate::naming::segment_key;
 use crate::source::Span;
 
 /// What an occurrence is counted from, and in which unit.
@@ -31,7 +32,7 @@ fn horizon(family: Unit) -> i64 {
     match family {
         Unit::Day => 400,
         Unit::BusinessDay => 280,
-        Unit::Month => 13,
+        Unit::Month | Unit::Year => 13,
     }
 }
 
@@ -39,10 +40,14 @@ fn horizon(family: Unit) -> i64 {
 const SHORTEST_COMMON_TERMS: u32 = 7;
 
 pub fn check(strategy: &Strategy) -> Vec<Problem> {
-    let cap = strategy.settings().find_map(|setting| match &setting.kind {
-        SettingKind::FrequencyCap { interval } => Some(*interval),
-        _ => None,
-    });
+    // The last one counts, as in the plan (a repeat is an error anyway).
+    let cap = strategy
+        .settings()
+        .filter_map(|setting| match &setting.kind {
+            SettingKind::FrequencyCap { interval } => Some(*interval),
+            _ => None,
+        })
+        .last();
     let mut problems = before_due_problems(strategy);
     let mut reported = HashSet::new();
     for group in email_groups(strategy) {
@@ -175,7 +180,7 @@ fn before_due_problems(strategy: &Strategy) -> Vec<Problem> {
 fn reaches_past_short_terms(offset: &Duration) -> bool {
     match offset.unit {
         Unit::BusinessDay => offset.count > 5,
-        Unit::Month => offset.count > 0,
+        Unit::Month | Unit::Year => offset.count > 0,
         _ => offset.fixed_days().is_some_and(|days| days > SHORTEST_COMMON_TERMS),
     }
 }
@@ -210,8 +215,12 @@ fn timeline(trigger: &TriggerKind) -> Option<Timeline> {
     }
 }
 
+/// A length in the unit family it is counted in: years are counted as months.
 fn offset(duration: &Duration) -> (Unit, i64) {
-    (duration.unit, i64::from(duration.count))
+    match duration.unit {
+        Unit::Year => (Unit::Month, 12 * i64::from(duration.count)),
+        unit => (unit, i64::from(duration.count)),
+    }
 }
 
 fn shared_day(a: &Timeline, b: &Timeline) -> Option<i64> {
@@ -236,7 +245,7 @@ fn describe_day(anchor: Anchor, family: Unit, day: i64) -> String {
     let unit = |count: i64| match family {
         Unit::Day => days(count),
         Unit::BusinessDay => format!("{count} business {}", if count == 1 { "day" } else { "days" }),
-        Unit::Month => format!("{count} {}", if count == 1 { "month" } else { "months" }),
+        Unit::Month | Unit::Year => format!("{count} {}", if count == 1 { "month" } else { "months" }),
     };
     match (anchor, day) {
         (Anchor::InvoiceDate, day) => format!("{} after the invoice date", unit(day)),

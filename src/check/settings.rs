@@ -6,7 +6,7 @@ use std::mem::discriminant;
 use std::path::Path;
 
 use super::Problem;
-use crate::ast::{Name, Setting, SettingKind, Strategy};
+use crate::ast::{Audience, Guard, GuardKind, Name, RuleItem, Setting, SettingKind, Strategy};
 use crate::files::StrategyFiles;
 use crate::ledger::is_email_address;
 use crate::source::Span;
@@ -48,18 +48,32 @@ fn time_zone_problem(zone: &Name) -> Option<Problem> {
     Some(Problem::UnknownTimeZone { zone: zone.text.clone(), span: zone.span, suggestion })
 }
 
-/// Every setting but holidays is given at most once (and each person's address once).
+/// Every setting but holidays is given at most once (and each person's address once). A
+/// minimum amount for every customer is the minimum-amount setting, wherever it is written.
 fn repeated(strategy: &Strategy) -> Vec<Problem> {
     let mut first_seen: HashMap<String, Span> = HashMap::new();
     let mut problems = Vec::new();
-    for setting in strategy.settings() {
-        let Some((key, what)) = identity(&setting.kind) else {
+    let settings = strategy.settings().map(|setting| (setting.kind.clone(), setting.span));
+    let shared_minimums = strategy
+        .rule_sections()
+        .filter(|section| matches!(section.audience, Audience::Everyone(_)))
+        .flat_map(|section| &section.items)
+        .filter_map(|item| match item {
+            RuleItem::Guard(Guard { kind: GuardKind::MinimumAmount { amount }, span }) => {
+                Some((SettingKind::MinimumAmount { amount: *amount }, *span))
+            }
+            _ => None,
+        });
+    let mut all: Vec<(SettingKind, Span)> = settings.chain(shared_minimums).collect();
+    all.sort_by_key(|(_, span)| span.start);
+    for (kind, span) in all {
+        let Some((key, what)) = identity(&kind) else {
             continue;
         };
         match first_seen.get(&key) {
-            Some(first) => problems.push(Problem::SettingRepeated { what, span: setting.span, first: *first }),
+            Some(first) => problems.push(Problem::SettingRepeated { what, span, first: *first }),
             None => {
-                first_seen.insert(key, setting.span);
+                first_seen.insert(key, span);
             }
         }
     }
@@ -98,12 +112,9 @@ fn holiday_file_problems(path: &Name, files: &dyn StrategyFiles) -> Vec<Problem>
             }];
         }
     };
-    text.lines()
-        .enumerate()
-        .map(|(index, line)| (index + 1, line.trim()))
-        .filter(|(_, line)| !line.is_empty() && !line.starts_with('#'))
-        .filter(|(_, line)| crate::syntax::parse_date(line).is_none())
-        .map(|(line, text)| Problem::HolidayFileLine {
+    crate::syntax::holiday_file_lines(&text)
+        .filter(|(_, _, date)| date.is_none())
+        .map(|(line, text, _)| Problem::HolidayFileLine {
             path: path.text.clone(),
             line,
             text: text.to_string(),

@@ -26,6 +26,10 @@ pub fn check(strategy: &Strategy, files: &dyn StrategyFiles, sources: &mut Sourc
     let mut problems = Vec::new();
     for (name, uses) in template_uses(strategy) {
         let span = uses.first.unwrap_or_default();
+        if !template::is_plain_name(&name) {
+            problems.push(Problem::TemplateName { name, span });
+            continue;
+        }
         let path = template::template_file(&name);
         let text = match files.read(&path) {
             Ok(text) => text,
@@ -131,21 +135,21 @@ fn check_part(part: &Part, file: FileId, uses: &Uses) -> Vec<Problem> {
     let globals: Vec<&str> = environment.globals().map(|(name, _)| name).collect();
     let mut undeclared: Vec<String> = compiled.undeclared_variables(true).into_iter().collect();
     undeclared.sort();
-    let statement_only = uses.for_statement;
+    let for_statements = uses.for_statement;
     let problems: Vec<Problem> = undeclared
         .into_iter()
         .filter(|variable| !globals.contains(&variable.split('.').next().unwrap_or_default()))
-        .filter(|variable| !template::is_provided(variable, !statement_only))
+        .filter(|variable| !template::is_provided(variable, !for_statements))
         .map(|variable| {
             let candidates = template::PROVIDED
                 .iter()
                 .map(|(name, _)| *name)
-                .filter(|name| template::is_provided(name, !statement_only));
+                .filter(|name| template::is_provided(name, !for_statements));
             Problem::TemplateVariable {
                 file,
                 span: find(part, &variable),
                 suggestion: suggest::nearest(&variable, candidates).map(str::to_string),
-                statement: statement_only,
+                statement: for_statements,
                 variable,
             }
         })

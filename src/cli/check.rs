@@ -17,13 +17,13 @@ pub fn run(paths: &[PathBuf], format: Format) -> Outcome {
     };
     let mut sources = Sources::default();
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
-    let mut unreadable = false;
+    let mut unreadable = 0;
     for path in &files {
         match check_file(path, &mut sources) {
             Ok(checked) => diagnostics.extend(checked.diagnostics),
             Err(error) => {
                 eprintln!("error: cannot read {}: {error}", path.display());
-                unreadable = true;
+                unreadable += 1;
             }
         }
     }
@@ -31,11 +31,17 @@ pub fn run(paths: &[PathBuf], format: Format) -> Outcome {
         Format::Json => println!("{}", render_json(&diagnostics, &sources)),
         Format::Human => {
             print_human(&diagnostics, &sources);
-            let noun = if files.len() == 1 { "strategy" } else { "strategies" };
-            eprintln!("checked {} {noun}: {}", files.len(), summary(&diagnostics));
+            let checked = files.len() - unreadable;
+            let noun = if checked == 1 { "strategy" } else { "strategies" };
+            let unread = match unreadable {
+                0 => String::new(),
+                1 => " (1 file could not be read)".to_string(),
+                n => format!(" ({n} files could not be read)"),
+            };
+            eprintln!("checked {checked} {noun}{unread}: {}", summary(&diagnostics));
         }
     }
-    if unreadable {
+    if unreadable > 0 {
         Outcome::Failed
     } else if diagnostics.iter().any(Diagnostic::is_error) {
         Outcome::Problems

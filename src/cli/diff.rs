@@ -58,7 +58,10 @@ fn is_plan(path: &Path) -> bool {
 fn load(path: &Path) -> Result<Plan, String> {
     if is_plan(path) {
         let text = std::fs::read_to_string(path).map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-        return from_json(&text).map_err(|error| format!("{}: {error}", path.display()));
+        let mut plan = from_json(&text).map_err(|error| format!("{}: {error}", path.display()))?;
+        // Reports name the file given, and what it was compiled from.
+        plan.source = format!("{} (the plan of {})", path.display(), plan.source);
+        return Ok(plan);
     }
     compiled(path, compile_path(path))
 }

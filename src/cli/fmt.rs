@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::Outcome;
-use super::output::{print_human, strategy_files, write_atomically};
+use super::output::{eprint_human, strategy_files, write_atomically};
 use crate::diagnostics::Sources;
 use crate::format::format_source;
 use crate::source::SourceFile;
@@ -63,7 +63,7 @@ fn format_one(path: &Path, mode: Mode) -> Outcome {
             let mut sources = Sources::default();
             let file = sources.add(SourceFile::new(path.display().to_string(), original));
             let diagnostics: Vec<_> = diagnostics.into_iter().map(|d| d.in_file(file)).collect();
-            print_human(&diagnostics, &sources);
+            eprint_human(&diagnostics, &sources);
             eprintln!("{} was not formatted: fix its errors first", path.display());
             return Outcome::Problems;
         }

@@ -112,9 +112,10 @@ fn render(lines: &[Line], file: &SourceFile) -> String {
         if let Some(before) = previous {
             let before_end = file.line_column(before.origin.end.saturating_sub(1).max(before.origin.start)).line;
             if line.kind == LineKind::Comment && line_number == before_end && before.kind != LineKind::Comment {
+                // A comment at the end of a sentence's line stays there; the line is still the
+                // sentence's as far as blank lines and headings go.
                 out.push(' ');
                 out.push_str(&line.text);
-                previous = Some(line);
                 continue;
             }
             out.push('\n');

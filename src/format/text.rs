@@ -272,6 +272,7 @@ fn unit_name(unit: Unit, count: u32) -> &'static str {
         Unit::Day => ("day", "days"),
         Unit::BusinessDay => ("business day", "business days"),
         Unit::Month => ("month", "months"),
+        Unit::Year => ("year", "years"),
     };
     plural(count, one, many)
 }

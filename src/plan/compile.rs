@@ -13,6 +13,7 @@ use crate::check::{CheckedFile, check_bytes};
 use crate::diagnostics::{Diagnostic, Sources};
 use crate::files::{Folder, StrategyFiles};
 use crate::format::text;
+use crate::naming::{segment_key, slug};
 use crate::source::{SourceFile, Span};
 use crate::template::{EmailTemplate, template_file};
 
@@ -90,12 +91,25 @@ pub fn compile(strategy: &Strategy, source: &SourceFile, files: &dyn StrategyFil
     let mut every_customer = audience(strategy, None, &locate);
     name_rules(&mut segments, &mut every_customer);
     let templates = templates(&segments, &every_customer, files)?;
+    let mut settings = settings(strategy, files)?;
+    // "Skip invoices with less than …" for every customer is the minimum-amount setting.
+    every_customer.guards.retain(|guard| match &guard.kind {
+        GuardKind::MinimumAmount { amount } => {
+            settings.minimum_amount = Some(*amount);
+            false
+        }
+        _ => true,
+    });
+    // The order organisations are named in means nothing.
+    let mut organisations: Vec<String> = strategy.organisations.iter().map(|name| name.text.clone()).collect();
+    organisations.sort();
+    organisations.dedup();
     Ok(Plan {
         plan_version: PLAN_VERSION,
         strategy: strategy.name.text.clone(),
         source: source.name().to_string(),
-        organisations: strategy.organisations.iter().map(|name| name.text.clone()).collect(),
-        settings: settings(strategy, files)?,
+        organisations,
+        settings,
         segments,
         every_customer,
         templates,
@@ -104,10 +118,10 @@ pub fn compile(strategy: &Strategy, source: &SourceFile, files: &dyn StrategyFil
 
 /// The rules and guards under every heading for one segment (or for every customer).
 fn audience(strategy: &Strategy, segment: Option<&str>, locate: &dyn Fn(Span) -> Location) -> Audience {
-    let key = segment.map(str::to_lowercase);
+    let key = segment.map(segment_key);
     let items = strategy.rule_sections().filter(|section| match &section.audience {
         ast::Audience::Everyone(_) => key.is_none(),
-        ast::Audience::Segment(name) => key.as_deref() == Some(name.text.to_lowercase().as_str()),
+        ast::Audience::Segment(name) => key.as_deref() == Some(segment_key(&name.text).as_str()),
     });
     let mut result = Audience::default();
     for item in items.flat_map(|section| &section.items) {
@@ -147,30 +161,23 @@ fn guard_kind(guard: &ast::GuardKind) -> GuardKind {
     }
 }
 
-/// Names every rule, drops exact repeats (the checker warns of them), sorts each audience's
-/// rules by id so that the order of sentences leaves no trace, and names broken-promise guards.
+/// Names every rule and broken-promise guard, keeps one of each repeated sentence (the checker
+/// warns of repeats and rejects rules that would share an id), and sorts each audience so that
+/// the order of sentences leaves no trace.
 fn name_rules(segments: &mut [Segment], every_customer: &mut Audience) {
-    let mut audiences: Vec<(String, String, &mut Audience)> = segments
-        .iter_mut()
-        .map(|segment| (ids::slug(&segment.name), segment.name.clone(), &mut segment.audience))
-        .collect();
-    audiences.push((ids::EVERY_CUSTOMER.to_string(), String::new(), every_customer));
-    {
-        let mut all: Vec<(String, String, &mut Rule)> = Vec::new();
-        for (slug, exact, audience) in audiences.iter_mut() {
-            all.extend(audience.rules.iter_mut().map(|rule| (slug.clone(), exact.clone(), rule)));
+    let named = segments.iter_mut().map(|segment| (slug(&segment.name), &mut segment.audience));
+    for (audience_slug, audience) in named.chain(std::iter::once((ids::EVERY_CUSTOMER.to_string(), every_customer))) {
+        for rule in &mut audience.rules {
+            rule.id = ids::rule_id(&audience_slug, rule);
         }
-        ids::assign(&mut all);
-    }
-    for (slug, _, audience) in audiences {
         audience.rules.sort_by(|a, b| a.id.cmp(&b.id).then(a.source.cmp(&b.source)));
         audience.rules.dedup_by(|later, earlier| later.id == earlier.id);
         for guard in &mut audience.guards {
             if let GuardKind::BrokenPromise { id, action } = &mut guard.kind {
-                *id = format!("{slug}/broken-promise/{}", ids::action_slug(action));
+                *id = ids::broken_promise_id(&audience_slug, action);
             }
         }
-        audience.guards.sort_by(|a, b| a.text.cmp(&b.text));
+        audience.guards.sort_by(|a, b| a.text.cmp(&b.text).then(a.source.cmp(&b.source)));
         audience.guards.dedup_by(|later, earlier| later.text == earlier.text);
     }
 }
@@ -238,17 +245,15 @@ fn holiday(date: ast::CalendarDate) -> Holiday {
     }
 }
 
-/// The dates of a holiday file: one per line, `#` for comments (the checker has read it already).
+/// The dates of a holiday file (the checker has read it already).
 fn holiday_file(path: &str, files: &dyn StrategyFiles) -> Result<Vec<Holiday>, CompileError> {
     let text = files
         .read(Path::new(path))
         .map_err(|error| CompileError::Unreadable(format!("cannot read the holiday file {path}: {error}")))?;
-    text.lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .map(|line| {
-            crate::syntax::parse_date(line).map(holiday).ok_or_else(|| {
-                CompileError::Unreadable(format!("the holiday file {path} has a line that is not a date: {line}"))
+    crate::syntax::holiday_file_lines(&text)
+        .map(|(number, line, date)| {
+            date.map(holiday).ok_or_else(|| {
+                CompileError::Unreadable(format!("line {number} of the holiday file {path} is not a date: {line}"))
             })
         })
         .collect()

@@ -4,13 +4,14 @@ use super::types::*;
 use crate::ast;
 use crate::ledger::money::Money;
 
+/// A length of time in the plan's units: a year is 12 calendar months.
 pub fn period(duration: &ast::Duration) -> Period {
-    let unit = match duration.unit {
-        ast::Unit::Day => PeriodUnit::Days,
-        ast::Unit::BusinessDay => PeriodUnit::BusinessDays,
-        ast::Unit::Month => PeriodUnit::Months,
-    };
-    Period { count: duration.count, unit }
+    match duration.unit {
+        ast::Unit::Day => Period { count: duration.count, unit: PeriodUnit::Days },
+        ast::Unit::BusinessDay => Period { count: duration.count, unit: PeriodUnit::BusinessDays },
+        ast::Unit::Month => Period { count: duration.count, unit: PeriodUnit::Months },
+        ast::Unit::Year => Period { count: duration.count.saturating_mul(12), unit: PeriodUnit::Months },
+    }
 }
 
 pub fn money(amount: &ast::MoneyAmount) -> Money {
@@ -59,7 +60,11 @@ fn weekday(day: ast::Weekday) -> Weekday {
 pub fn action(action: &ast::ActionKind) -> Action {
     match action {
         ast::ActionKind::Email { template, copy } => {
-            Action::Email { template: template.text.clone(), copy: copy.iter().map(|name| name.text.clone()).collect() }
+            // The order copies are listed in means nothing.
+            let mut copy: Vec<String> = copy.iter().map(|name| name.text.clone()).collect();
+            copy.sort();
+            copy.dedup();
+            Action::Email { template: template.text.clone(), copy }
         }
         ast::ActionKind::CallTask { assignee } => Action::CallTask { assignee: assignee.text.clone() },
         ast::ActionKind::Escalate { to } => Action::Escalate { to: to.text.clone() },

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::describe;
 use super::types::{Audience, Plan, Rule, Settings, Template};
+use crate::naming::segment_key;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PlanDiff {
@@ -78,6 +79,7 @@ pub enum RuleChange {
         text: String,
         line: usize,
     },
+    /// The same rule (same id) doing its thing differently, such as with other copy addresses.
     Changed {
         id: String,
         audience: String,
@@ -88,6 +90,16 @@ pub enum RuleChange {
     },
     /// The same action for the same segment, on another day: its id changes with its timing.
     Rescheduled {
+        old_id: String,
+        new_id: String,
+        audience: String,
+        before: String,
+        after: String,
+        old_line: usize,
+        new_line: usize,
+    },
+    /// The same action for the same segment at the same time, under another condition.
+    ConditionChanged {
         old_id: String,
         new_id: String,
         audience: String,
@@ -166,10 +178,6 @@ fn settings(old: &Settings, new: &Settings) -> Vec<SettingChange> {
             (before != after).then(|| SettingChange { setting: name.clone(), before, after })
         })
         .collect()
-}
-
-fn segment_key(name: &str) -> String {
-    name.to_lowercase()
 }
 
 fn segments(old: &Plan, new: &Plan) -> Vec<SegmentChange> {
@@ -266,6 +274,12 @@ fn audiences(plan: &Plan) -> Vec<(&str, &Audience)> {
         .collect()
 }
 
+/// Who a guard is for: a segment by its key, or every customer (which no segment name can
+/// stand for, even a segment called "Every customer").
+fn audience_key(plan: &Plan, position: usize) -> Option<String> {
+    plan.segments.get(position).map(|segment| segment_key(&segment.name))
+}
+
 fn rules_by_id(plan: &Plan) -> BTreeMap<&str, (&str, &Rule)> {
     audiences(plan)
         .into_iter()
@@ -285,8 +299,8 @@ fn rules(old: &Plan, new: &Plan) -> Vec<RuleChange> {
         old_rules.iter().filter(|(id, _)| !new_rules.contains_key(*id)).map(|(_, side)| *side).collect();
     let added: Vec<(&str, &Rule)> =
         new_rules.iter().filter(|(id, _)| !old_rules.contains_key(*id)).map(|(_, side)| *side).collect();
-    let (mut changes, rescheduled) = rescheduled(&removed, &added);
-    for (audience, rule) in removed.iter().filter(|(_, rule)| !rescheduled.contains(&rule.id.as_str())) {
+    let (mut changes, paired_ids) = paired(&removed, &added);
+    for (audience, rule) in removed.iter().filter(|(_, rule)| !paired_ids.contains(&rule.id.as_str())) {
         changes.push(RuleChange::Removed {
             id: rule.id.clone(),
             audience: audience.to_string(),
@@ -294,7 +308,7 @@ fn rules(old: &Plan, new: &Plan) -> Vec<RuleChange> {
             line: rule.source.line,
         });
     }
-    for (audience, rule) in added.iter().filter(|(_, rule)| !rescheduled.contains(&rule.id.as_str())) {
+    for (audience, rule) in added.iter().filter(|(_, rule)| !paired_ids.contains(&rule.id.as_str())) {
         changes.push(RuleChange::Added {
             id: rule.id.clone(),
             audience: audience.to_string(),
@@ -328,7 +342,8 @@ impl RuleChange {
             RuleChange::Added { audience, .. }
             | RuleChange::Removed { audience, .. }
             | RuleChange::Changed { audience, .. }
-            | RuleChange::Rescheduled { audience, .. } => audience,
+            | RuleChange::Rescheduled { audience, .. }
+            | RuleChange::ConditionChanged { audience, .. } => audience,
         }
     }
 
@@ -336,63 +351,68 @@ impl RuleChange {
     pub fn id(&self) -> &str {
         match self {
             RuleChange::Added { id, .. } | RuleChange::Removed { id, .. } | RuleChange::Changed { id, .. } => id,
-            RuleChange::Rescheduled { new_id, .. } => new_id,
+            RuleChange::Rescheduled { new_id, .. } | RuleChange::ConditionChanged { new_id, .. } => new_id,
         }
     }
 }
 
-/// Pairs a removed rule with an added one when nothing else could be meant: the same segment,
-/// action, condition and kind of trigger, and no other rule removed or added like them.
-fn rescheduled<'a>(removed: &[(&str, &'a Rule)], added: &[(&str, &'a Rule)]) -> (Vec<RuleChange>, Vec<&'a str>) {
-    let likeness = |(audience, rule): &(&str, &Rule)| {
-        (audience.to_string(), std::mem::discriminant(&rule.trigger), rule.action.clone(), rule.condition.clone())
-    };
+/// A removed rule and an added one that can only be one rule changed: the same segment and
+/// action, and either the same trigger (its condition changed) or the same condition and kind
+/// of trigger (it was rescheduled), with no other rule removed or added like them.
+fn paired<'a>(removed: &[(&'a str, &'a Rule)], added: &[(&'a str, &'a Rule)]) -> (Vec<RuleChange>, Vec<&'a str>) {
     let mut changes = Vec::new();
-    let mut paired = Vec::new();
-    for old in removed {
-        let like_old: Vec<_> = added.iter().filter(|new| likeness(new) == likeness(old)).collect();
-        let same_kind_removed = removed.iter().filter(|other| likeness(other) == likeness(old)).count();
-        if let ([new], 1) = (like_old.as_slice(), same_kind_removed) {
-            paired.extend([old.1.id.as_str(), new.1.id.as_str()]);
-            changes.push(RuleChange::Rescheduled {
-                old_id: old.1.id.clone(),
-                new_id: new.1.id.clone(),
-                audience: new.0.to_string(),
-                before: old.1.text.clone(),
-                after: new.1.text.clone(),
-                old_line: old.1.source.line,
-                new_line: new.1.source.line,
+    let mut taken: Vec<&'a str> = Vec::new();
+    let recondition = |(audience, rule): &(&str, &Rule)| format!("{audience}|{:?}|{:?}", rule.trigger, rule.action);
+    let reschedule = |(audience, rule): &(&str, &Rule)| {
+        format!("{audience}|{:?}|{:?}|{:?}", std::mem::discriminant(&rule.trigger), rule.action, rule.condition)
+    };
+    for (likeness, rescheduling) in [(&recondition as &dyn Fn(&(&str, &Rule)) -> String, false), (&reschedule, true)] {
+        let open = |side: &[(&'a str, &'a Rule)], taken: &[&str]| -> Vec<(&'a str, &'a Rule)> {
+            side.iter().filter(|(_, rule)| !taken.contains(&rule.id.as_str())).copied().collect()
+        };
+        let (removed_open, added_open) = (open(removed, &taken), open(added, &taken));
+        for old in &removed_open {
+            let alike: Vec<_> = added_open.iter().filter(|new| likeness(new) == likeness(old)).collect();
+            let rivals = removed_open.iter().filter(|other| likeness(other) == likeness(old)).count();
+            let ([new], 1) = (alike.as_slice(), rivals) else { continue };
+            taken.extend([old.1.id.as_str(), new.1.id.as_str()]);
+            let (old_id, new_id, audience) = (old.1.id.clone(), new.1.id.clone(), new.0.to_string());
+            let (before, after, old_line, new_line) =
+                (old.1.text.clone(), new.1.text.clone(), old.1.source.line, new.1.source.line);
+            changes.push(if rescheduling {
+                RuleChange::Rescheduled { old_id, new_id, audience, before, after, old_line, new_line }
+            } else {
+                RuleChange::ConditionChanged { old_id, new_id, audience, before, after, old_line, new_line }
             });
         }
     }
-    (changes, paired)
+    (changes, taken)
+}
+
+/// Guards by who they are for and what they say, with the audience's name and the line.
+type KeyedGuards<'a> = BTreeMap<(Option<String>, &'a str), (&'a str, usize)>;
+
+fn keyed_guards(plan: &Plan) -> KeyedGuards<'_> {
+    audiences(plan)
+        .into_iter()
+        .enumerate()
+        .flat_map(|(position, (name, audience))| {
+            let key = audience_key(plan, position);
+            audience.guards.iter().map(move |guard| ((key.clone(), guard.text.as_str()), (name, guard.source.line)))
+        })
+        .collect()
 }
 
 fn guards(old: &Plan, new: &Plan) -> Vec<GuardChange> {
-    let keyed = |plan: &Plan| -> BTreeMap<(String, String), usize> {
-        audiences(plan)
-            .into_iter()
-            .flat_map(|(name, audience)| {
-                audience.guards.iter().map(move |guard| ((segment_key(name), guard.text.clone()), guard.source.line))
-            })
-            .collect()
-    };
-    let audience_name = |plan: &Plan, key: &str| {
-        audiences(plan)
-            .into_iter()
-            .map(|(name, _)| name)
-            .find(|name| segment_key(name) == key)
-            .unwrap_or(EVERY_CUSTOMER)
-            .to_string()
-    };
-    let (old_guards, new_guards) = (keyed(old), keyed(new));
+    let (old_guards, new_guards) = (keyed_guards(old), keyed_guards(new));
     let removed =
-        old_guards.iter().filter(|(key, _)| !new_guards.contains_key(*key)).map(|((audience, text), line)| {
-            GuardChange::Removed { audience: audience_name(old, audience), text: text.clone(), line: *line }
+        old_guards.iter().filter(|(key, _)| !new_guards.contains_key(*key)).map(|((_, text), (audience, line))| {
+            GuardChange::Removed { audience: audience.to_string(), text: text.to_string(), line: *line }
         });
-    let added = new_guards.iter().filter(|(key, _)| !old_guards.contains_key(*key)).map(|((audience, text), line)| {
-        GuardChange::Added { audience: audience_name(new, audience), text: text.clone(), line: *line }
-    });
+    let added =
+        new_guards.iter().filter(|(key, _)| !old_guards.contains_key(*key)).map(|((_, text), (audience, line))| {
+            GuardChange::Added { audience: audience.to_string(), text: text.to_string(), line: *line }
+        });
     removed.chain(added).collect()
 }
 

@@ -38,7 +38,28 @@ pub fn from_json(text: &str) -> Result<Plan, LoadError> {
         return Err(LoadError::UnknownVersion(version.to_string()));
     }
     // Parsed again from the text, so that errors say which line and column are wrong.
-    serde_json::from_str(text).map_err(|error| LoadError::Malformed(error.to_string()))
+    let plan: Plan = serde_json::from_str(text).map_err(|error| LoadError::Malformed(error.to_string()))?;
+    match repeated_id(&plan) {
+        Some(id) => Err(LoadError::Malformed(format!("the rule id \"{id}\" appears twice"))),
+        None => Ok(plan),
+    }
+}
+
+/// A rule or broken-promise id used twice: the runtime could not tell the two apart.
+fn repeated_id(plan: &Plan) -> Option<String> {
+    let audiences = plan.segments.iter().map(|segment| &segment.audience).chain(std::iter::once(&plan.every_customer));
+    let mut seen = std::collections::HashSet::new();
+    for audience in audiences {
+        let rule_ids = audience.rules.iter().map(|rule| rule.id.as_str());
+        let guard_ids = audience.guards.iter().filter_map(|guard| match &guard.kind {
+            super::GuardKind::BrokenPromise { id, .. } => Some(id.as_str()),
+            _ => None,
+        });
+        if let Some(id) = rule_ids.chain(guard_ids).find(|id| !seen.insert(*id)) {
+            return Some(id.to_string());
+        }
+    }
+    None
 }
 
 /// The plan as pretty JSON, ending with a newline. The same plan always gives the same bytes.

@@ -53,210 +53,234 @@ pub fn summary(diff: &PlanDiff) -> String {
 }
 
 pub fn text(diff: &PlanDiff, palette: Palette) -> String {
-    let mut out = String::new();
-    let p = palette;
-    let _ = writeln!(out, "{}", format!("Plan changes: {} → {}", diff.old_source, diff.new_source).style(p.heading));
+    let mut out =
+        format!("{}\n", format!("Plan changes: {} → {}", diff.old_source, diff.new_source).style(palette.heading));
     if diff.is_empty() {
-        let _ = writeln!(out, "\nNo changes: the two plans mean the same.");
+        out.push_str("\nNo changes: the two plans mean the same.\n");
         return out;
     }
-    if diff.strategy.is_some() || diff.organisations.is_some() || !diff.settings.is_empty() {
-        let _ = writeln!(out, "\n{}", "Strategy and settings".style(p.heading));
-        for (name, change) in [("name", &diff.strategy), ("organisations", &diff.organisations)] {
-            if let Some(change) = change {
-                let _ = writeln!(out, "  {} {name}: {} → {}", "~".style(p.changed), change.before, change.after);
-            }
-        }
-        for change in &diff.settings {
-            let _ =
-                writeln!(out, "  {} {}: {} → {}", "~".style(p.changed), change.setting, change.before, change.after);
-        }
-    }
-    if !diff.segments.is_empty() {
-        let _ = writeln!(out, "\n{}", "Segments".style(p.heading));
-        for change in &diff.segments {
-            let _ = match change {
-                SegmentChange::Added { name, text, line } => {
-                    writeln!(out, "  {} \"{name}\", line {line}\n      {}", "+".style(p.added), text.style(p.added))
-                }
-                SegmentChange::Removed { name, text, line } => {
-                    writeln!(
-                        out,
-                        "  {} \"{name}\", was line {line}\n      {}",
-                        "-".style(p.removed),
-                        text.style(p.removed)
-                    )
-                }
-                SegmentChange::Moved { name, from, to } => {
-                    writeln!(out, "  {} \"{name}\" moved from place {from} to place {to}", "↕".style(p.changed))
-                }
-                SegmentChange::ConditionChanged { name, before, after, old_line, new_line } => writeln!(
-                    out,
-                    "  {} \"{name}\" condition, line {old_line} → {new_line}\n      {}\n      {}",
-                    "~".style(p.changed),
-                    format!("- {before}").style(p.removed),
-                    format!("+ {after}").style(p.added)
-                ),
-            };
-        }
-    }
-    if !diff.rules.is_empty() {
-        let _ = writeln!(out, "\n{}", "Rules".style(p.heading));
-        for change in &diff.rules {
-            let _ = match change {
-                RuleChange::Added { id, audience, text, line } => {
-                    writeln!(
-                        out,
-                        "  {} {id} ({audience}, line {line})\n      {}",
-                        "+".style(p.added),
-                        text.style(p.added)
-                    )
-                }
-                RuleChange::Removed { id, audience, text, line } => {
-                    writeln!(
-                        out,
-                        "  {} {id} ({audience}, was line {line})\n      {}",
-                        "-".style(p.removed),
-                        text.style(p.removed)
-                    )
-                }
-                RuleChange::Changed { id, audience, before, after, old_line, new_line } => writeln!(
-                    out,
-                    "  {} {id} ({audience}, line {old_line} → {new_line})\n      {}\n      {}",
-                    "~".style(p.changed),
-                    format!("- {before}").style(p.removed),
-                    format!("+ {after}").style(p.added)
-                ),
-                RuleChange::Rescheduled { old_id, new_id, audience, before, after, old_line, new_line } => writeln!(
-                    out,
-                    "  {} {old_id} → {new_id} ({audience}, line {old_line} → {new_line}, rescheduled)\n      {}\n      {}",
-                    "~".style(p.changed),
-                    format!("- {before}").style(p.removed),
-                    format!("+ {after}").style(p.added)
-                ),
-            };
-        }
-    }
-    if !diff.guards.is_empty() {
-        let _ = writeln!(out, "\n{}", "Guards".style(p.heading));
-        for change in &diff.guards {
-            let _ = match change {
-                GuardChange::Added { audience, text, line } => {
-                    writeln!(out, "  {} {audience}, line {line}: {}", "+".style(p.added), text.style(p.added))
-                }
-                GuardChange::Removed { audience, text, line } => {
-                    writeln!(out, "  {} {audience}, was line {line}: {}", "-".style(p.removed), text.style(p.removed))
-                }
-            };
-        }
-    }
-    if !diff.templates.is_empty() {
-        let _ = writeln!(out, "\n{}", "Templates".style(p.heading));
-        for change in &diff.templates {
-            let _ = match change {
-                TemplateChange::Added { name } => writeln!(out, "  {} {name}", "+".style(p.added)),
-                TemplateChange::Removed { name } => writeln!(out, "  {} {name}", "-".style(p.removed)),
-                TemplateChange::Changed { name, parts } => {
-                    writeln!(out, "  {} {name}: {} changed", "~".style(p.changed), and_list(parts))
-                }
-            };
-        }
+    let sections = [
+        ("Strategy and settings", text_settings(diff, palette)),
+        ("Segments", text_segments(diff, palette)),
+        ("Rules", text_rules(diff, palette)),
+        ("Guards", text_guards(diff, palette)),
+        ("Templates", text_templates(diff, palette)),
+    ];
+    for (title, lines) in sections.into_iter().filter(|(_, lines)| !lines.is_empty()) {
+        let _ = write!(out, "\n{}\n{lines}", title.style(palette.heading));
     }
     let _ = writeln!(out, "\n{}", summary(diff));
     out
 }
 
+/// `- before` and `+ after`, indented under a change.
+fn text_before_after(before: &str, after: &str, p: Palette) -> String {
+    format!("      {}\n      {}\n", format!("- {before}").style(p.removed), format!("+ {after}").style(p.added))
+}
+
+fn text_settings(diff: &PlanDiff, p: Palette) -> String {
+    let identity =
+        [("name", &diff.strategy), ("organisations", &diff.organisations)].into_iter().filter_map(|(name, change)| {
+            change.as_ref().map(|change| (name.to_string(), change.before.clone(), change.after.clone()))
+        });
+    let settings =
+        diff.settings.iter().map(|change| (change.setting.clone(), change.before.clone(), change.after.clone()));
+    identity
+        .chain(settings)
+        .map(|(name, before, after)| format!("  {} {name}: {before} → {after}\n", "~".style(p.changed)))
+        .collect()
+}
+
+fn text_segments(diff: &PlanDiff, p: Palette) -> String {
+    diff.segments
+        .iter()
+        .map(|change| match change {
+            SegmentChange::Added { name, text, line } => {
+                format!("  {} \"{name}\", line {line}\n      {}\n", "+".style(p.added), text.style(p.added))
+            }
+            SegmentChange::Removed { name, text, line } => {
+                format!("  {} \"{name}\", was line {line}\n      {}\n", "-".style(p.removed), text.style(p.removed))
+            }
+            SegmentChange::Moved { name, from, to } => {
+                format!("  {} \"{name}\" moved from place {from} to place {to}\n", "↕".style(p.changed))
+            }
+            SegmentChange::ConditionChanged { name, before, after, old_line, new_line } => format!(
+                "  {} \"{name}\" condition, line {old_line} → {new_line}\n{}",
+                "~".style(p.changed),
+                text_before_after(before, after, p)
+            ),
+        })
+        .collect()
+}
+
+fn text_rules(diff: &PlanDiff, p: Palette) -> String {
+    diff.rules
+        .iter()
+        .map(|change| match change {
+            RuleChange::Added { id, audience, text, line } => {
+                format!("  {} {id} ({audience}, line {line})\n      {}\n", "+".style(p.added), text.style(p.added))
+            }
+            RuleChange::Removed { id, audience, text, line } => {
+                format!(
+                    "  {} {id} ({audience}, was line {line})\n      {}\n",
+                    "-".style(p.removed),
+                    text.style(p.removed)
+                )
+            }
+            RuleChange::Changed { id, audience, before, after, old_line, new_line } => {
+                format!(
+                    "  {} {id} ({audience}, line {old_line} → {new_line})\n{}",
+                    "~".style(p.changed),
+                    text_before_after(before, after, p)
+                )
+            }
+            RuleChange::Rescheduled { old_id, new_id, audience, before, after, old_line, new_line } => format!(
+                "  {} {old_id} → {new_id} ({audience}, line {old_line} → {new_line}, rescheduled)\n{}",
+                "~".style(p.changed),
+                text_before_after(before, after, p)
+            ),
+            RuleChange::ConditionChanged { old_id, new_id, audience, before, after, old_line, new_line } => format!(
+                "  {} {old_id} → {new_id} ({audience}, line {old_line} → {new_line}, condition changed)\n{}",
+                "~".style(p.changed),
+                text_before_after(before, after, p)
+            ),
+        })
+        .collect()
+}
+
+fn text_guards(diff: &PlanDiff, p: Palette) -> String {
+    diff.guards
+        .iter()
+        .map(|change| match change {
+            GuardChange::Added { audience, text, line } => {
+                format!("  {} {audience}, line {line}: {}\n", "+".style(p.added), text.style(p.added))
+            }
+            GuardChange::Removed { audience, text, line } => {
+                format!("  {} {audience}, was line {line}: {}\n", "-".style(p.removed), text.style(p.removed))
+            }
+        })
+        .collect()
+}
+
+fn text_templates(diff: &PlanDiff, p: Palette) -> String {
+    diff.templates
+        .iter()
+        .map(|change| match change {
+            TemplateChange::Added { name } => format!("  {} {name}\n", "+".style(p.added)),
+            TemplateChange::Removed { name } => format!("  {} {name}\n", "-".style(p.removed)),
+            TemplateChange::Changed { name, parts } => {
+                format!("  {} {name}: {} changed\n", "~".style(p.changed), and_list(parts))
+            }
+        })
+        .collect()
+}
+
 pub fn markdown(diff: &PlanDiff) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "### CollectIQ plan changes: `{}`\n", diff.new_source);
+    let mut out = format!("### CollectIQ plan changes: `{}`\n\n", diff.new_source);
     if diff.is_empty() {
-        let _ = writeln!(out, "No changes: the two plans mean the same.");
+        out.push_str("No changes: the two plans mean the same.\n");
         return out;
     }
     let _ = writeln!(out, "**{}**", capitalise(&summary(diff)));
-    if diff.strategy.is_some() || diff.organisations.is_some() || !diff.settings.is_empty() {
-        let _ = writeln!(out, "\n#### Strategy and settings\n\n| setting | before | after |\n|---|---|---|");
-        for (name, change) in [("name", &diff.strategy), ("organisations", &diff.organisations)] {
-            if let Some(change) = change {
-                let _ = writeln!(out, "| {name} | {} | {} |", cell(&change.before), cell(&change.after));
-            }
-        }
-        for change in &diff.settings {
-            let _ = writeln!(out, "| {} | {} | {} |", cell(&change.setting), cell(&change.before), cell(&change.after));
-        }
-    }
-    if !diff.segments.is_empty() {
-        let _ = writeln!(out, "\n#### Segments\n");
-        for change in &diff.segments {
-            let _ = match change {
-                SegmentChange::Added { name, text, line } => {
-                    writeln!(out, "- **Added** `{name}` (line {line}): {text}")
-                }
-                SegmentChange::Removed { name, text, line } => {
-                    writeln!(out, "- **Removed** `{name}` (was line {line}): {text}")
-                }
-                SegmentChange::Moved { name, from, to } => {
-                    writeln!(out, "- **Moved** `{name}` from place {from} to place {to}")
-                }
-                SegmentChange::ConditionChanged { name, before, after, old_line, new_line } => {
-                    writeln!(
-                        out,
-                        "- **Condition changed** `{name}` (line {old_line} → {new_line})\n{}",
-                        diff_block(before, after)
-                    )
-                }
-            };
-        }
-    }
-    if !diff.rules.is_empty() {
-        let _ = writeln!(out, "\n#### Rules\n");
-        for change in &diff.rules {
-            let _ = match change {
-                RuleChange::Added { id, audience, text, line } => {
-                    writeln!(out, "- **Added** `{id}` ({audience}, line {line}): {text}")
-                }
-                RuleChange::Removed { id, audience, text, line } => {
-                    writeln!(out, "- **Removed** `{id}` ({audience}, was line {line}): {text}")
-                }
-                RuleChange::Changed { id, audience, before, after, old_line, new_line } => {
-                    writeln!(
-                        out,
-                        "- **Changed** `{id}` ({audience}, line {old_line} → {new_line})\n{}",
-                        diff_block(before, after)
-                    )
-                }
-                RuleChange::Rescheduled { old_id, new_id, audience, before, after, old_line, new_line } => writeln!(
-                    out,
-                    "- **Rescheduled** `{old_id}` → `{new_id}` ({audience}, line {old_line} → {new_line})\n{}",
-                    diff_block(before, after)
-                ),
-            };
-        }
-    }
-    if !diff.guards.is_empty() {
-        let _ = writeln!(out, "\n#### Guards\n");
-        for change in &diff.guards {
-            let _ = match change {
-                GuardChange::Added { audience, text, line } => {
-                    writeln!(out, "- **Added** for {audience} (line {line}): {text}")
-                }
-                GuardChange::Removed { audience, text, line } => {
-                    writeln!(out, "- **Removed** for {audience} (was line {line}): {text}")
-                }
-            };
-        }
-    }
-    if !diff.templates.is_empty() {
-        let _ = writeln!(out, "\n#### Templates\n");
-        for change in &diff.templates {
-            let _ = match change {
-                TemplateChange::Added { name } => writeln!(out, "- **Added** `{name}`"),
-                TemplateChange::Removed { name } => writeln!(out, "- **Removed** `{name}`"),
-                TemplateChange::Changed { name, parts } => writeln!(out, "- **Changed** `{name}`: {}", and_list(parts)),
-            };
-        }
+    let sections = [
+        ("Strategy and settings", markdown_settings(diff)),
+        ("Segments", markdown_segments(diff)),
+        ("Rules", markdown_rules(diff)),
+        ("Guards", markdown_guards(diff)),
+        ("Templates", markdown_templates(diff)),
+    ];
+    for (title, body) in sections.into_iter().filter(|(_, body)| !body.is_empty()) {
+        let _ = write!(out, "\n#### {title}\n\n{body}");
     }
     out
+}
+
+fn markdown_settings(diff: &PlanDiff) -> String {
+    let identity =
+        [("name", &diff.strategy), ("organisations", &diff.organisations)].into_iter().filter_map(|(name, change)| {
+            change.as_ref().map(|change| (name.to_string(), change.before.clone(), change.after.clone()))
+        });
+    let settings =
+        diff.settings.iter().map(|change| (change.setting.clone(), change.before.clone(), change.after.clone()));
+    let rows: String = identity
+        .chain(settings)
+        .map(|(name, before, after)| format!("| {} | {} | {} |\n", cell(&name), cell(&before), cell(&after)))
+        .collect();
+    if rows.is_empty() { rows } else { format!("| setting | before | after |\n|---|---|---|\n{rows}") }
+}
+
+fn markdown_segments(diff: &PlanDiff) -> String {
+    diff.segments
+        .iter()
+        .map(|change| match change {
+            SegmentChange::Added { name, text, line } => format!("- **Added** `{name}` (line {line}): {text}\n"),
+            SegmentChange::Removed { name, text, line } => {
+                format!("- **Removed** `{name}` (was line {line}): {text}\n")
+            }
+            SegmentChange::Moved { name, from, to } => {
+                format!("- **Moved** `{name}` from place {from} to place {to}\n")
+            }
+            SegmentChange::ConditionChanged { name, before, after, old_line, new_line } => {
+                format!(
+                    "- **Condition changed** `{name}` (line {old_line} → {new_line})\n{}\n",
+                    diff_block(before, after)
+                )
+            }
+        })
+        .collect()
+}
+
+fn markdown_rules(diff: &PlanDiff) -> String {
+    diff.rules
+        .iter()
+        .map(|change| match change {
+            RuleChange::Added { id, audience, text, line } => {
+                format!("- **Added** `{id}` ({audience}, line {line}): {text}\n")
+            }
+            RuleChange::Removed { id, audience, text, line } => {
+                format!("- **Removed** `{id}` ({audience}, was line {line}): {text}\n")
+            }
+            RuleChange::Changed { id, audience, before, after, old_line, new_line } => {
+                format!(
+                    "- **Changed** `{id}` ({audience}, line {old_line} → {new_line})\n{}\n",
+                    diff_block(before, after)
+                )
+            }
+            RuleChange::Rescheduled { old_id, new_id, audience, before, after, old_line, new_line } => format!(
+                "- **Rescheduled** `{old_id}` → `{new_id}` ({audience}, line {old_line} → {new_line})\n{}\n",
+                diff_block(before, after)
+            ),
+            RuleChange::ConditionChanged { old_id, new_id, audience, before, after, old_line, new_line } => format!(
+                "- **Condition changed** `{old_id}` → `{new_id}` ({audience}, line {old_line} → {new_line})\n{}\n",
+                diff_block(before, after)
+            ),
+        })
+        .collect()
+}
+
+fn markdown_guards(diff: &PlanDiff) -> String {
+    diff.guards
+        .iter()
+        .map(|change| match change {
+            GuardChange::Added { audience, text, line } => {
+                format!("- **Added** for {audience} (line {line}): {text}\n")
+            }
+            GuardChange::Removed { audience, text, line } => {
+                format!("- **Removed** for {audience} (was line {line}): {text}\n")
+            }
+        })
+        .collect()
+}
+
+fn markdown_templates(diff: &PlanDiff) -> String {
+    diff.templates
+        .iter()
+        .map(|change| match change {
+            TemplateChange::Added { name } => format!("- **Added** `{name}`\n"),
+            TemplateChange::Removed { name } => format!("- **Removed** `{name}`\n"),
+            TemplateChange::Changed { name, parts } => format!("- **Changed** `{name}`: {}\n", and_list(parts)),
+        })
+        .collect()
 }
 
 /// A fenced `diff` block, indented to sit inside a list item.

@@ -9,7 +9,6 @@ use super::keyword::Keyword;
 use super::token::Token;
 use crate::diagnostics::Diagnostic;
 use crate::source::Span;
-use crate::suggest;
 
 /// Something the parser would have accepted at the place of an error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -102,21 +101,19 @@ impl Expected {
         text.to_string()
     }
 
-    /// Words this stands for, to suggest when a user's word is a near miss.
-    fn candidate_words(self) -> Vec<&'static str> {
-        let keywords = |list: &[Keyword]| list.iter().flat_map(|k| k.spellings().iter().copied()).collect();
+    /// Words this stands for, to suggest when a user's word is a near miss: canonical spellings,
+    /// and for units their plurals too ("dayz" is nearest "days").
+    pub(super) fn candidate_words(self) -> Vec<&'static str> {
+        let keywords = |list: &[Keyword]| list.iter().map(|k| k.canonical()).collect();
         match self {
             Expected::Keyword(keyword) => keyword.spellings().to_vec(),
             Expected::Weekday => keywords(&Keyword::WEEKDAYS),
             Expected::Month => keywords(&Keyword::MONTHS),
-            Expected::Unit | Expected::Duration => keywords(&[
-                Keyword::Day,
-                Keyword::Business,
-                Keyword::Week,
-                Keyword::Fortnight,
-                Keyword::Month,
-                Keyword::Year,
-            ]),
+            Expected::Unit | Expected::Duration => {
+                let units =
+                    [Keyword::Day, Keyword::Business, Keyword::Week, Keyword::Fortnight, Keyword::Month, Keyword::Year];
+                units.iter().flat_map(|k| k.spellings().iter().copied()).collect()
+            }
             Expected::Comparison => {
                 keywords(&[Keyword::More, Keyword::Less, Keyword::At, Keyword::Over, Keyword::Under])
             }
@@ -145,7 +142,7 @@ impl Expected {
     }
 
     /// Keywords and punctuation are shown after the broader descriptions.
-    fn is_concept(self) -> bool {
+    pub(super) fn is_concept(self) -> bool {
         !matches!(self, Expected::Keyword(_))
     }
 }
@@ -205,12 +202,14 @@ impl<'src> SyntaxError<'src> {
     }
 
     /// The diagnostic, underlining the unexpected token itself (chumsky sometimes reports only
-    /// the empty place where it starts).
-    pub fn to_diagnostic(&self, tokens: &[(Token<'_>, Span)]) -> Diagnostic {
+    /// the empty place where it starts) and quoting the words as the user wrote them.
+    pub fn to_diagnostic(&self, tokens: &[(Token<'_>, Span)], text: &str) -> Diagnostic {
         match self {
             SyntaxError::Custom(diagnostic) => (**diagnostic).clone(),
             SyntaxError::Unexpected { span, found, expected } => {
-                unexpected(widen_to_token(*span, found.is_some(), tokens), found.as_ref(), expected)
+                let span = widen_to_token(*span, found.is_some(), tokens);
+                let written = text.get(span.range()).unwrap_or_default();
+                super::explain::unexpected(span, found.as_ref(), written, expected)
             }
         }
     }
@@ -224,82 +223,6 @@ fn widen_to_token(span: Span, at_a_token: bool, tokens: &[(Token<'_>, Span)]) ->
     match tokens.get(index) {
         Some((_, token)) if token.start == span.start => *token,
         _ => span,
-    }
-}
-
-fn unexpected(span: Span, found: Option<&Token<'_>>, expected: &[Expected]) -> Diagnostic {
-    let mut expected: Vec<Expected> = expected.to_vec();
-    expected.sort_by_key(|e| (!e.is_concept(), *e));
-    expected.dedup();
-    let wanted = describe_list(&expected);
-    let (code, message) = match found {
-        None => ("unexpected-end", "the file ends in the middle of a sentence".to_string()),
-        Some(Token::Newline) | Some(Token::FullStop) => {
-            ("incomplete-sentence", "this sentence stops before it is complete".to_string())
-        }
-        Some(token @ (Token::Word(_) | Token::Keyword(_) | Token::Article(_))) => {
-            ("unexpected-word", format!("I don't understand {token} here"))
-        }
-        Some(token) => ("unexpected-token", format!("I didn't expect {token} here")),
-    };
-    let label = if wanted.is_empty() { String::new() } else { format!("expected {wanted}") };
-    Diagnostic::error(code, message, span).with_label(label).with_help_opt(help(found, &expected))
-}
-
-fn help(found: Option<&Token<'_>>, expected: &[Expected]) -> Option<String> {
-    let wants = |e: Expected| expected.contains(&e);
-    if wants(Expected::Heading) {
-        let near_heading = found.and_then(Token::word).and_then(|word| suggest_word(word, expected));
-        let is_heading_word =
-            matches!(found, Some(Token::Keyword(Keyword::For | Keyword::Settings | Keyword::Segments)));
-        if near_heading.is_some() || !is_heading_word {
-            return near_heading.or_else(|| {
-                Some("a line with a colon is read as a heading (Settings:, Segments:, For … customers:); inside a sentence, use a comma".to_string())
-            });
-        }
-    }
-    match found {
-        Some(Token::BareEmail(address)) => Some(format!("write addresses in double quotes: \"{address}\"")),
-        Some(Token::Word(word)) if wants(Expected::Name) || wants(Expected::SegmentName) => {
-            suggest_word(word, expected).or_else(|| Some(format!("names go in double quotes: \"{word}\"")))
-        }
-        Some(Token::Keyword(keyword)) if wants(Expected::SegmentName) => Some(format!(
-            "\"{}\" is a word the language uses; write the segment name in double quotes",
-            keyword.canonical()
-        )),
-        Some(Token::Newline) => Some("a sentence must fit on one line; end it with a full stop".to_string()),
-        Some(Token::Colon) => Some("a colon ends a heading; inside a sentence, use a comma".to_string()),
-        Some(Token::Keyword(Keyword::Call)) if wants(Expected::Action) => {
-            Some("to have someone call the customer, write: create a call task for \"Sam\"".to_string())
-        }
-        _ if wants(Expected::Currency) && !wants(Expected::Money) => {
-            Some("amounts need a currency: $5,000 (your base currency), 5,000 NZD or €500".to_string())
-        }
-        Some(token) => token.word().and_then(|word| suggest_word(word, expected)),
-        None => None,
-    }
-}
-
-fn suggest_word(word: &str, expected: &[Expected]) -> Option<String> {
-    let candidates: Vec<&str> = expected.iter().flat_map(|e| e.candidate_words()).collect();
-    suggest::did_you_mean(word, candidates)
-}
-
-/// `"before", "after" or a unit of time`.
-fn describe_list(expected: &[Expected]) -> String {
-    const MOST: usize = 6;
-    let mut parts: Vec<String> =
-        expected.iter().filter(|e| !matches!(e, Expected::EndOfFile)).take(MOST).map(|e| e.describe()).collect();
-    if expected.len() > MOST {
-        parts.push("…".to_string());
-    }
-    match parts.len() {
-        0 => String::new(),
-        1 => parts.remove(0),
-        _ => {
-            let last = parts.pop().unwrap_or_default();
-            format!("{} or {last}", parts.join(", "))
-        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! run shows all the errors in a file.
 
 pub mod error;
+mod explain;
 mod grammar;
 pub mod keyword;
 pub mod lexer;
@@ -43,7 +44,7 @@ pub fn parse(text: &str) -> Parsed {
             .iter()
             // The lexer has already explained text it could not read.
             .filter(|error| !error.is_about_invalid_text())
-            .map(|error| error.to_diagnostic(&lexed.tokens)),
+            .map(|error| error.to_diagnostic(&lexed.tokens, text)),
     );
     crate::diagnostics::sort(&mut diagnostics);
     diagnostics.dedup();
@@ -62,4 +63,14 @@ pub fn parse_date(text: &str) -> Option<crate::ast::CalendarDate> {
         .then_ignore(chumsky::prelude::just(token::Token::Newline).or_not())
         .then_ignore(chumsky::prelude::end());
     date_only.parse(lexed.tokens.as_slice().split_token_span(end)).into_output().map(|date| date.date)
+}
+
+/// The lines of a holiday file that hold something: one date per line, blank lines and lines
+/// starting with `#` ignored. Each comes with its line number and its date, when it is one.
+pub fn holiday_file_lines(text: &str) -> impl Iterator<Item = (usize, &str, Option<crate::ast::CalendarDate>)> {
+    text.lines()
+        .enumerate()
+        .map(|(index, line)| (index + 1, line.trim()))
+        .filter(|(_, line)| !line.is_empty() && !line.starts_with('#'))
+        .map(|(number, line)| (number, line, parse_date(line)))
 }

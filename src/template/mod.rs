@@ -26,6 +26,11 @@ pub fn environment() -> Environment<'static> {
 /// The folder beside a strategy that holds its templates.
 pub const TEMPLATE_FOLDER: &str = "templates";
 
+/// Whether `name` can name a template: a plain file name, never a path out of `templates/`.
+pub fn is_plain_name(name: &str) -> bool {
+    !name.is_empty() && !name.starts_with('.') && !name.chars().any(|c| matches!(c, '/' | '\\' | ':') || c.is_control())
+}
+
 /// The file of the template `name`, relative to the strategy's folder.
 pub fn template_file(name: &str) -> std::path::PathBuf {
     std::path::Path::new(TEMPLATE_FOLDER).join(format!("{name}.email"))

@@ -60,7 +60,7 @@ pub type Header = (Name, Vec<Name>, Span);
 pub fn strategy<'a>() -> Production<'a, Option<Strategy>> {
     just(Token::Newline)
         .or_not()
-        .ignore_then(strategy_sentence().or_not())
+        .ignore_then(header().or_not())
         .then(statements())
         .then(section().repeated().collect::<Vec<_>>())
         .then_ignore(end())
@@ -84,6 +84,16 @@ fn missing_header(file: Span) -> SyntaxError<'static> {
         )
         .with_help("start the file with a sentence such as: Strategy \"Acme standard collections\"."),
     )
+}
+
+/// The header, or when a sentence starting with "Strategy" is broken, a nameless stand-in (its
+/// error is reported) so that the file is not also said to lack a header.
+fn header<'a>() -> impl Parser<'a, Tokens<'a>, Header, Extra<'a>> + Clone {
+    let broken = kw(K::Strategy).then(rest_of_sentence()).map_with(|_, e| {
+        let span: Span = e.span();
+        (Name { text: String::new(), span: Span::new(span.start, span.start) }, Vec::new(), span)
+    });
+    strategy_sentence().recover_with(via_parser(broken))
 }
 
 /// `strategy_sentence = "strategy" , NAME , [ organisations ] , sentence_end ;`
@@ -202,14 +212,23 @@ fn segment_opening<'a>() -> impl Parser<'a, Tokens<'a>, (), Extra<'a>> + Clone {
             next = input.next();
         }
         input.rewind(start);
-        let opens_segment =
-            matches!(first, Some(Token::Name(_) | Token::Word(_))) && next == Some(Token::Keyword(K::Are));
-        if opens_segment {
-            Ok(())
-        } else {
-            Err(SyntaxError::Unexpected { span: first_span, found: first, expected: vec![Expected::SegmentName] })
+        let are = next == Some(Token::Keyword(K::Are));
+        match first {
+            Some(Token::Name(_) | Token::Word(_)) if are => Ok(()),
+            Some(Token::Keyword(keyword)) if are => Err(keyword_as_segment_name(keyword, first_span)),
+            _ => Err(SyntaxError::Unexpected { span: first_span, found: first, expected: vec![Expected::SegmentName] }),
         }
     })
+}
+
+/// `Due customers are …`: a segment named with a word of the language must be quoted.
+fn keyword_as_segment_name(keyword: K, span: Span) -> SyntaxError<'static> {
+    let message =
+        format!("\"{}\" is a word the language uses, so it cannot name a segment without quotes", keyword.canonical());
+    SyntaxError::custom(
+        Diagnostic::error("unexpected-word", message, span)
+            .with_help("write the segment name in double quotes, as in: \"Due\" customers are …"),
+    )
 }
 
 /// `sentence_end = FULL_STOP , { FULL_STOP } , [ NEWLINE ] | NEWLINE | END_OF_FILE ;`

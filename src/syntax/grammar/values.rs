@@ -14,7 +14,7 @@ use crate::ast::{
 use crate::diagnostics::Diagnostic;
 use crate::source::Span;
 
-/// `duration = count , unit ;` — weeks and fortnights count as days, years as months.
+/// `duration = count , unit ;` — weeks and fortnights count as days.
 pub fn duration<'a>() -> Production<'a, Duration> {
     count()
         .then(unit())
@@ -38,7 +38,7 @@ pub fn unit<'a>() -> Production<'a, (Unit, u32)> {
         kw(K::Week).to((Unit::Day, 7)),
         kw(K::Fortnight).to((Unit::Day, 14)),
         kw(K::Month).to((Unit::Month, 1)),
-        kw(K::Year).to((Unit::Month, 12)),
+        kw(K::Year).to((Unit::Year, 1)),
     ))
     .labelled(Expected::Unit)
     .boxed()
