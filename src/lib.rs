@@ -14,6 +14,7 @@ pub mod format;
 pub mod ledger;
 pub mod naming;
 pub mod plan;
+pub mod sandbox;
 pub mod source;
 pub mod suggest;
 pub mod syntax;
