@@ -13,6 +13,7 @@ pub mod files;
 pub mod format;
 pub mod ledger;
 pub mod naming;
+pub mod net;
 pub mod plan;
 pub mod sandbox;
 pub mod source;

@@ -6,6 +6,7 @@ mod compile;
 mod diff;
 mod fmt;
 mod output;
+mod sandbox;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -56,6 +57,9 @@ enum Command {
     },
     /// Print the JSON Schema of plans.
     Schema,
+    /// Serve generated Xero organisations on loopback (the API, OAuth and webhooks), until
+    /// interrupted. Prints its base URL first.
+    Sandbox(sandbox::SandboxArgs),
     /// Rewrite strategy files in canonical phrasing, keeping comments.
     Fmt {
         #[arg(required = true, value_name = "FILES")]
@@ -105,6 +109,7 @@ pub fn main() -> ExitCode {
         Command::Check { files, format } => check::run(&files, format),
         Command::Compile { file, out } => compile::run(&file, out.as_deref()),
         Command::Schema => compile::schema(),
+        Command::Sandbox(args) => sandbox::run(args),
         Command::Diff { files, git, format } => diff::run(&files, git.as_deref(), format),
         Command::Fmt { files, check, stdout } => fmt::run(&files, fmt::Mode::from_flags(check, stdout)),
     };

@@ -2,8 +2,8 @@
 //! customers pay as they always do, credit is allocated, invoices are voided, customers say when
 //! they will pay. Every change is recorded for webhooks.
 
-use jiff::civil::Date;
 use jiff::Timestamp;
+use jiff::civil::Date;
 use uuid::Uuid;
 
 use super::{InvoiceState, Org, PaymentRec};
@@ -11,14 +11,27 @@ use super::{InvoiceState, Org, PaymentRec};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
     /// An invoice dated in the future comes into being on its day.
-    Create { invoice: u32 },
-    Pay { payment: u32 },
+    Create {
+        invoice: u32,
+    },
+    Pay {
+        payment: u32,
+    },
     /// A credit note, overpayment or prepayment is recorded.
-    Credit { credit: u32 },
-    Allocate { allocation: u32 },
-    Void { invoice: u32 },
+    Credit {
+        credit: u32,
+    },
+    Allocate {
+        allocation: u32,
+    },
+    Void {
+        invoice: u32,
+    },
     /// The customer says when they will pay (Xero's ExpectedPaymentDate).
-    Expect { invoice: u32, date: Date },
+    Expect {
+        invoice: u32,
+        date: Date,
+    },
 }
 
 /// A change a webhook reports: Xero's event category and type, and the resource.
@@ -109,7 +122,11 @@ impl Org {
         let credit_remaining = self.credits[record.credit as usize].remaining(self);
         let invoice = &self.invoices[record.invoice as usize];
         let amount = record.amount.min(invoice.due_amount()).min(credit_remaining);
-        if !self.credits[record.credit as usize].visible || !invoice.visible || invoice.state != InvoiceState::Authorised || amount <= 0 {
+        if !self.credits[record.credit as usize].visible
+            || !invoice.visible
+            || invoice.state != InvoiceState::Authorised
+            || amount <= 0
+        {
             return None;
         }
         let allocated = &mut self.allocations[allocation as usize];

@@ -88,8 +88,12 @@ fn event_rank(event: &Event) -> u8 {
 }
 
 fn contacts(org: &mut Org, rng: &mut fastrand::Rng, count: usize, preset: &OrganisationPreset) {
-    org.groups = names::GROUPS.iter().map(|(name, _)| GroupRec { id: uuid(rng), name: name.to_string(), members: Vec::new() }).collect();
-    let foreign: Vec<CurrencyCode> = ["AUD", "USD", "GBP", "EUR", "NZD"].into_iter().map(code).filter(|c| *c != org.base_currency).collect();
+    org.groups = names::GROUPS
+        .iter()
+        .map(|(name, _)| GroupRec { id: uuid(rng), name: name.to_string(), members: Vec::new() })
+        .collect();
+    let foreign: Vec<CurrencyCode> =
+        ["AUD", "USD", "GBP", "EUR", "NZD"].into_iter().map(code).filter(|c| *c != org.base_currency).collect();
     for index in 0..count {
         let (first_name, last_name) = (pick(rng, names::FIRST_NAMES), pick(rng, names::LAST_NAMES));
         let council = rng.u32(..1000) < 25;
@@ -97,7 +101,14 @@ fn contacts(org: &mut Org, rng: &mut fastrand::Rng, count: usize, preset: &Organ
             format!("{} {}", pick(rng, names::COUNCILS), index + 1)
         } else {
             let suffix = pick(rng, names::SUFFIXES);
-            format!("{} {}{}{} {}", pick(rng, names::PLACES), pick(rng, names::TRADES), if suffix.is_empty() { "" } else { " " }, suffix, index + 1)
+            format!(
+                "{} {}{}{} {}",
+                pick(rng, names::PLACES),
+                pick(rng, names::TRADES),
+                if suffix.is_empty() { "" } else { " " },
+                suffix,
+                index + 1
+            )
         };
         let domain = if council { "govt.nz".to_string() } else { format!("{}.example", crate::naming::slug(&name)) };
         let email = (rng.u32(..100) >= 8).then(|| format!("accounts@{domain}"));
@@ -112,7 +123,12 @@ fn contacts(org: &mut Org, rng: &mut fastrand::Rng, count: usize, preset: &Organ
                 }
             })
             .collect();
-        let groups = names::GROUPS.iter().enumerate().filter(|(_, (_, per_mille))| rng.u32(..1000) < *per_mille).map(|(g, _)| g as u16).collect();
+        let groups = names::GROUPS
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, per_mille))| rng.u32(..1000) < *per_mille)
+            .map(|(g, _)| g as u16)
+            .collect();
         let currency = if rng.u32(..100) < 12 { foreign[rng.usize(..foreign.len())] } else { org.base_currency };
         org.contacts.push(ContactRec {
             id: uuid(rng),
@@ -167,12 +183,21 @@ pub fn due_date(issued: Date, terms: Terms) -> Date {
         Terms::DaysAfterBillDate(days) => issued.checked_add(days.days()),
         Terms::DaysAfterBillMonth(days) => issued.last_of_month().checked_add(days.days()),
         Terms::OfCurrentMonth(day) => month_start.checked_add((day - 1).days()),
-        Terms::OfFollowingMonth(day) => month_start.checked_add(1.month()).and_then(|next| next.checked_add((day - 1).days())),
+        Terms::OfFollowingMonth(day) => {
+            month_start.checked_add(1.month()).and_then(|next| next.checked_add((day - 1).days()))
+        }
     };
     result.unwrap_or(issued).max(issued)
 }
 
-fn invoices(org: &mut Org, rng: &mut fastrand::Rng, count: usize, preset: &OrganisationPreset, today: Date, schedule: &mut Vec<(Timestamp, Event)>) {
+fn invoices(
+    org: &mut Org,
+    rng: &mut fastrand::Rng,
+    count: usize,
+    preset: &OrganisationPreset,
+    today: Date,
+    schedule: &mut Vec<(Timestamp, Event)>,
+) {
     let contact_count = org.contacts.len();
     let sizes: Vec<Cents> = (0..contact_count).map(|_| contact_size(rng)).collect();
     let repeating_contacts: Vec<u32> = (0..contact_count as u32).filter(|_| rng.u32(..100) < 10).collect();
@@ -188,7 +213,8 @@ fn invoices(org: &mut Org, rng: &mut fastrand::Rng, count: usize, preset: &Organ
         };
         org.repeating.push(template);
     }
-    let repeating_of: HashMap<u32, u32> = org.repeating.iter().enumerate().map(|(i, r)| (r.contact, i as u32)).collect();
+    let repeating_of: HashMap<u32, u32> =
+        org.repeating.iter().enumerate().map(|(i, r)| (r.contact, i as u32)).collect();
     let span = HISTORY_DAYS + FUTURE_DAYS;
     let first_day = today.checked_sub(HISTORY_DAYS.days()).unwrap_or(today);
     org.invoices.reserve(count);
@@ -197,7 +223,16 @@ fn invoices(org: &mut Org, rng: &mut fastrand::Rng, count: usize, preset: &Organ
         let contact = ((contact_count as f64) * rng.f64().powf(1.7)) as u32 % contact_count as u32;
         let offset = (span * number as i64) / count.max(1) as i64;
         let issued = first_day.checked_add(offset.days()).unwrap_or(first_day);
-        let invoice = invoice(org, rng, number as u32, contact, issued, sizes[contact as usize], preset, repeating_of.get(&contact).copied());
+        let invoice = invoice(
+            org,
+            rng,
+            number as u32,
+            contact,
+            issued,
+            sizes[contact as usize],
+            preset,
+            repeating_of.get(&contact).copied(),
+        );
         let index = org.invoices.len() as u32;
         schedule.push((at(issued, 20 + rng.i8(0..3)), Event::Create { invoice: index }));
         org.invoices.push(invoice);
@@ -223,7 +258,8 @@ fn invoice(
     repeating: Option<u32>,
 ) -> InvoiceRec {
     let customer = &org.contacts[contact as usize];
-    let total = repeating.map(|r| org.repeating[r as usize].total).unwrap_or_else(|| size / 2 + rng.i64(0..=size.max(1)));
+    let total =
+        repeating.map(|r| org.repeating[r as usize].total).unwrap_or_else(|| size / 2 + rng.i64(0..=size.max(1)));
     let total = total.max(1_000);
     let subtotal = total * 100 / (100 + preset.tax_percent);
     let kind = if customer.is_supplier && rng.u32(..100) < 60 { InvoiceKind::Payable } else { InvoiceKind::Receivable };
@@ -260,7 +296,13 @@ fn invoice(
 
 /// What happens to an invoice over its life: drafts and voids, then payments as the customer's
 /// habit says, and for some late ones, a promised date.
-fn plan_invoice_life(org: &mut Org, rng: &mut fastrand::Rng, index: u32, today: Date, schedule: &mut Vec<(Timestamp, Event)>) {
+fn plan_invoice_life(
+    org: &mut Org,
+    rng: &mut fastrand::Rng,
+    index: u32,
+    today: Date,
+    schedule: &mut Vec<(Timestamp, Event)>,
+) {
     let invoice = &org.invoices[index as usize];
     let (issued, due, total) = (invoice.issued, invoice.due, invoice.total);
     let recent = (today - issued).get_days() < 30;
@@ -274,14 +316,18 @@ fn plan_invoice_life(org: &mut Org, rng: &mut fastrand::Rng, index: u32, today: 
         return;
     }
     if roll < 75 {
-        schedule.push((at(issued.checked_add((1 + rng.i64(0..20)).days()).unwrap_or(issued), 1), Event::Void { invoice: index }));
+        schedule.push((
+            at(issued.checked_add((1 + rng.i64(0..20)).days()).unwrap_or(issued), 1),
+            Event::Void { invoice: index },
+        ));
         return;
     }
     let behaviour = org.contacts[org.invoices[index as usize].contact as usize].behaviour;
     let instalments = payment_plan(rng, behaviour, issued, due, total);
     let first_payment = instalments.first().map(|(date, _)| *date);
     for (date, amount) in instalments {
-        let payment = PaymentRec { id: uuid(rng), invoice: index, at: at(date, 1 + rng.i8(0..6)), amount, visible: false };
+        let payment =
+            PaymentRec { id: uuid(rng), invoice: index, at: at(date, 1 + rng.i8(0..6)), amount, visible: false };
         schedule.push((payment.at, Event::Pay { payment: org.payments.len() as u32 }));
         org.payments.push(payment);
     }
@@ -294,8 +340,16 @@ fn plan_invoice_life(org: &mut Org, rng: &mut fastrand::Rng, index: u32, today: 
 }
 
 /// Payment dates and amounts for one invoice, by the customer's habit.
-fn payment_plan(rng: &mut fastrand::Rng, behaviour: Behaviour, issued: Date, due: Date, total: Cents) -> Vec<(Date, Cents)> {
-    let day = |from: Date, low: i64, high: i64, rng: &mut fastrand::Rng| from.checked_add(rng.i64(low..=high).days()).unwrap_or(from).max(issued);
+fn payment_plan(
+    rng: &mut fastrand::Rng,
+    behaviour: Behaviour,
+    issued: Date,
+    due: Date,
+    total: Cents,
+) -> Vec<(Date, Cents)> {
+    let day = |from: Date, low: i64, high: i64, rng: &mut fastrand::Rng| {
+        from.checked_add(rng.i64(low..=high).days()).unwrap_or(from).max(issued)
+    };
     match behaviour {
         Behaviour::OnTime => vec![(day(due, -7, 2, rng), total)],
         Behaviour::Late => vec![(day(due, 3, 30, rng), total)],
@@ -317,7 +371,10 @@ fn payment_plan(rng: &mut fastrand::Rng, behaviour: Behaviour, issued: Date, due
 /// Credit notes against some invoices, overpayments by some customers who pay, and prepayments.
 fn credits(org: &mut Org, rng: &mut fastrand::Rng, schedule: &mut Vec<(Timestamp, Event)>) {
     let receivable: Vec<u32> = (0..org.invoices.len() as u32)
-        .filter(|&i| org.invoices[i as usize].kind == InvoiceKind::Receivable && org.invoices[i as usize].state == InvoiceState::Authorised)
+        .filter(|&i| {
+            org.invoices[i as usize].kind == InvoiceKind::Receivable
+                && org.invoices[i as usize].state == InvoiceState::Authorised
+        })
         .collect();
     let next_invoice_of = next_invoices(org, &receivable);
     for &index in &receivable {
@@ -328,18 +385,55 @@ fn credits(org: &mut Org, rng: &mut fastrand::Rng, schedule: &mut Vec<(Timestamp
             let amount = total * rng.i64(10..=100) / 100;
             let date = issued.checked_add((1 + rng.i64(0..40)).days()).unwrap_or(issued);
             let touches = rng.u32(..100) < 70;
-            let allocated_on = if touches { date } else { date.checked_add((1 + rng.i64(0..15)).days()).unwrap_or(date) };
-            add_credit(org, rng, CreditKind::CreditNote, contact, currency, date, amount, index, allocated_on, touches, schedule);
+            let allocated_on =
+                if touches { date } else { date.checked_add((1 + rng.i64(0..15)).days()).unwrap_or(date) };
+            add_credit(
+                org,
+                rng,
+                CreditKind::CreditNote,
+                contact,
+                currency,
+                date,
+                amount,
+                index,
+                allocated_on,
+                touches,
+                schedule,
+            );
         } else if roll < 37 {
             let Some(&next) = next_invoice_of.get(&index) else { continue };
             let date = org.invoices[index as usize].due;
             let amount = 1_000 + rng.i64(0..30_000);
             let allocated_on = date.checked_add((10 + rng.i64(0..50)).days()).unwrap_or(date);
-            add_credit(org, rng, CreditKind::Overpayment, contact, currency, date, amount, next, allocated_on, true, schedule);
+            add_credit(
+                org,
+                rng,
+                CreditKind::Overpayment,
+                contact,
+                currency,
+                date,
+                amount,
+                next,
+                allocated_on,
+                true,
+                schedule,
+            );
         } else if roll < 40 {
             let date = issued.checked_sub((1 + rng.i64(0..20)).days()).unwrap_or(issued);
             let amount = total * rng.i64(20..=100) / 100;
-            add_credit(org, rng, CreditKind::Prepayment, contact, currency, date, amount, index, issued, true, schedule);
+            add_credit(
+                org,
+                rng,
+                CreditKind::Prepayment,
+                contact,
+                currency,
+                date,
+                amount,
+                index,
+                issued,
+                true,
+                schedule,
+            );
         }
     }
 }
@@ -387,7 +481,15 @@ fn add_credit(
         updated: created,
     });
     let allocated_at = at(allocated_on, 4).max(created);
-    org.allocations.push(AllocationRec { id: uuid(rng), credit, invoice, amount, at: allocated_at, applied: false, touches_invoice });
+    org.allocations.push(AllocationRec {
+        id: uuid(rng),
+        credit,
+        invoice,
+        amount,
+        at: allocated_at,
+        applied: false,
+        touches_invoice,
+    });
     schedule.push((created, Event::Credit { credit }));
     schedule.push((allocated_at, Event::Allocate { allocation }));
 }

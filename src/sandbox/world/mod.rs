@@ -11,8 +11,8 @@ pub mod render;
 
 use std::collections::HashMap;
 
-use jiff::civil::Date;
 use jiff::Timestamp;
+use jiff::civil::Date;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -200,7 +200,14 @@ pub struct CreditRec {
 
 impl CreditRec {
     pub fn remaining(&self, org: &Org) -> Cents {
-        self.total - self.allocations.iter().map(|&a| &org.allocations[a as usize]).filter(|a| a.applied).map(|a| a.amount).sum::<Cents>()
+        self.total
+            - self
+                .allocations
+                .iter()
+                .map(|&a| &org.allocations[a as usize])
+                .filter(|a| a.applied)
+                .map(|a| a.amount)
+                .sum::<Cents>()
     }
 }
 
@@ -246,6 +253,9 @@ pub struct Index {
     pub payment_by_id: HashMap<Uuid, u32>,
     /// Visible invoices by (UpdatedDateUTC, InvoiceID): the order lists are paged in.
     pub invoice_order: Vec<u32>,
+    /// Visible payments by (date, id), and visible credits by (UpdatedDateUTC, id).
+    pub payment_order: Vec<u32>,
+    pub credit_order: Vec<u32>,
     pub order_stale: bool,
 }
 
@@ -257,22 +267,31 @@ impl Org {
     pub fn build_index(&mut self) {
         let index = &mut self.index;
         index.invoice_by_id = self.invoices.iter().enumerate().map(|(i, inv)| (inv.id, i as u32)).collect();
-        index.invoice_by_number = self.invoices.iter().enumerate().map(|(i, inv)| (format!("INV-{:06}", inv.number), i as u32)).collect();
+        index.invoice_by_number =
+            self.invoices.iter().enumerate().map(|(i, inv)| (format!("INV-{:06}", inv.number), i as u32)).collect();
         index.contact_by_id = self.contacts.iter().enumerate().map(|(i, c)| (c.id, i as u32)).collect();
         index.credit_by_id = self.credits.iter().enumerate().map(|(i, c)| (c.id, i as u32)).collect();
         index.payment_by_id = self.payments.iter().enumerate().map(|(i, p)| (p.id, i as u32)).collect();
         index.order_stale = true;
     }
 
-    /// Visible invoices in (UpdatedDateUTC, InvoiceID) order, rebuilt only after a change.
-    pub fn invoice_order(&mut self) -> &[u32] {
-        if self.index.order_stale {
-            let invoices = &self.invoices;
-            let mut order: Vec<u32> = (0..invoices.len() as u32).filter(|&i| invoices[i as usize].visible).collect();
-            order.sort_unstable_by_key(|&i| (invoices[i as usize].updated, invoices[i as usize].id));
-            self.index.invoice_order = order;
-            self.index.order_stale = false;
+    /// Keeps the list orders current: rebuilt only after a change.
+    pub fn refresh_orders(&mut self) {
+        if !self.index.order_stale {
+            return;
         }
-        &self.index.invoice_order
+        let invoices = &self.invoices;
+        let mut order: Vec<u32> = (0..invoices.len() as u32).filter(|&i| invoices[i as usize].visible).collect();
+        order.sort_unstable_by_key(|&i| (invoices[i as usize].updated, invoices[i as usize].id));
+        self.index.invoice_order = order;
+        let payments = &self.payments;
+        let mut order: Vec<u32> = (0..payments.len() as u32).filter(|&i| payments[i as usize].visible).collect();
+        order.sort_unstable_by_key(|&i| (payments[i as usize].at, payments[i as usize].id));
+        self.index.payment_order = order;
+        let credits = &self.credits;
+        let mut order: Vec<u32> = (0..credits.len() as u32).filter(|&i| credits[i as usize].visible).collect();
+        order.sort_unstable_by_key(|&i| (credits[i as usize].updated, credits[i as usize].id));
+        self.index.credit_order = order;
+        self.index.order_stale = false;
     }
 }

@@ -28,7 +28,11 @@ pub fn invoice_kind(invoice: &InvoiceRec) -> &'static str {
 
 /// A contact as nested in an invoice or payment: its id and name.
 fn contact_ref(contact: &ContactRec) -> wire::Contact {
-    wire::Contact { contact_id: Some(contact.id.to_string()), name: Some(contact.name.clone()), ..wire::Contact::default() }
+    wire::Contact {
+        contact_id: Some(contact.id.to_string()),
+        name: Some(contact.name.clone()),
+        ..wire::Contact::default()
+    }
 }
 
 fn invoice_ref(org: &Org, index: u32) -> wire::Invoice {
@@ -96,7 +100,9 @@ fn due_for_display(invoice: &InvoiceRec) -> Cents {
 fn line_item(invoice: &InvoiceRec) -> wire::LineItem {
     wire::LineItem {
         line_item_id: Some(Uuid::from_u128(invoice.id.as_u128() ^ 0x5EED).to_string()),
-        description: Some(if invoice.repeating.is_some() { "Monthly service" } else { "Goods and services" }.to_string()),
+        description: Some(
+            if invoice.repeating.is_some() { "Monthly service" } else { "Goods and services" }.to_string(),
+        ),
         quantity: Some(Decimal::new(10_000, 4)),
         unit_amount: Some(decimal(invoice.subtotal)),
         account_code: Some("200".to_string()),
@@ -131,7 +137,9 @@ pub fn payment(org: &Org, index: u32) -> wire::Payment {
         invoice: Some(Box::new(nested)),
         reference: Some(String::new()),
         status: Some("AUTHORISED".to_string()),
-        payment_type: Some(if invoice.kind == InvoiceKind::Receivable { "ACCRECPAYMENT" } else { "ACCPAYPAYMENT" }.to_string()),
+        payment_type: Some(
+            if invoice.kind == InvoiceKind::Receivable { "ACCRECPAYMENT" } else { "ACCPAYPAYMENT" }.to_string(),
+        ),
         updated_date_utc: Some(instant(record.at)),
         ..payment_summary(org, index)
     }
@@ -153,14 +161,26 @@ fn credit_summary(org: &Org, allocation: &AllocationRec) -> wire::CreditNote {
 fn overpayments(credits: Vec<wire::CreditNote>) -> Vec<wire::Overpayment> {
     credits
         .into_iter()
-        .map(|c| wire::Overpayment { overpayment_id: c.credit_note_id, date: c.date, total: c.total, applied_amount: c.applied_amount, ..Default::default() })
+        .map(|c| wire::Overpayment {
+            overpayment_id: c.credit_note_id,
+            date: c.date,
+            total: c.total,
+            applied_amount: c.applied_amount,
+            ..Default::default()
+        })
         .collect()
 }
 
 fn prepayments(credits: Vec<wire::CreditNote>) -> Vec<wire::Prepayment> {
     credits
         .into_iter()
-        .map(|c| wire::Prepayment { prepayment_id: c.credit_note_id, date: c.date, total: c.total, applied_amount: c.applied_amount, ..Default::default() })
+        .map(|c| wire::Prepayment {
+            prepayment_id: c.credit_note_id,
+            date: c.date,
+            total: c.total,
+            applied_amount: c.applied_amount,
+            ..Default::default()
+        })
         .collect()
 }
 
@@ -281,7 +301,10 @@ pub fn contact(org: &Org, index: u32) -> wire::Contact {
         is_supplier: Some(contact.is_supplier),
         is_customer: Some(true),
         default_currency: Some(contact.currency.to_string()),
-        payment_terms: Some(wire::PaymentTerms { bills: None, sales: Some(wire::PaymentTerm { day: Some(day), kind: Some(kind.to_string()) }) }),
+        payment_terms: Some(wire::PaymentTerms {
+            bills: None,
+            sales: Some(wire::PaymentTerm { day: Some(day), kind: Some(kind.to_string()) }),
+        }),
         contact_groups: Some(contact.groups.iter().map(|&g| group_ref(&org.groups[g as usize])).collect()),
         updated_date_utc: Some(instant(contact.updated)),
         has_validation_errors: Some(false),
@@ -290,7 +313,12 @@ pub fn contact(org: &Org, index: u32) -> wire::Contact {
 }
 
 fn group_ref(group: &GroupRec) -> wire::ContactGroup {
-    wire::ContactGroup { contact_group_id: Some(group.id.to_string()), name: Some(group.name.clone()), status: Some("ACTIVE".to_string()), contacts: None }
+    wire::ContactGroup {
+        contact_group_id: Some(group.id.to_string()),
+        name: Some(group.name.clone()),
+        status: Some("ACTIVE".to_string()),
+        contacts: None,
+    }
 }
 
 /// A contact group; with its members when one group is asked for.
@@ -310,14 +338,16 @@ pub fn organisation(org: &Org) -> wire::Organisation {
         timezone: Some(org.timezone.to_string()),
         short_code: Some(org.short_code.clone()),
         status: Some("ACTIVE".to_string()),
-        version: Some(match org.country {
-            "NZ" => "NZ",
-            "AU" => "AU",
-            "GB" => "UK",
-            "US" => "US",
-            _ => "GLOBAL",
-        }
-        .to_string()),
+        version: Some(
+            match org.country {
+                "NZ" => "NZ",
+                "AU" => "AU",
+                "GB" => "UK",
+                "US" => "US",
+                _ => "GLOBAL",
+            }
+            .to_string(),
+        ),
         organisation_type: Some("COMPANY".to_string()),
         is_demo_company: Some(false),
         created_date_utc: Some(instant(org.created)),

@@ -1,0 +1,83 @@
+//! Faults injected into API answers at configured rates, drawn from the seed so that a test can
+//! replay the same run: 429s, 500s with an HTML page, slow answers, connections dropped
+//! mid-answer, and bodies cut short.
+
+use super::config::Faults;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    TooManyRequests,
+    ServerError,
+    Slow,
+    /// The connection drops after the headers and part of the body.
+    Reset,
+    /// A complete HTTP answer whose JSON stops halfway.
+    Truncate,
+}
+
+impl Fault {
+    pub fn name(self) -> &'static str {
+        match self {
+            Fault::TooManyRequests => "429",
+            Fault::ServerError => "500",
+            Fault::Slow => "slow",
+            Fault::Reset => "reset",
+            Fault::Truncate => "truncate",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct FaultInjector {
+    pub faults: Faults,
+    rng: fastrand::Rng,
+}
+
+impl FaultInjector {
+    pub fn new(faults: Faults, seed: u64) -> FaultInjector {
+        FaultInjector { faults, rng: fastrand::Rng::with_seed(seed ^ 0xFA17_5EED) }
+    }
+
+    /// The fault for the next API call, if any. One draw per call, so the sequence of faults
+    /// depends only on the seed and the order of calls.
+    pub fn next(&mut self) -> Option<Fault> {
+        let draw = self.rng.f64();
+        let f = &self.faults;
+        let mut bound = 0.0;
+        for (rate, fault) in [
+            (f.too_many_requests, Fault::TooManyRequests),
+            (f.server_error, Fault::ServerError),
+            (f.slow, Fault::Slow),
+            (f.reset, Fault::Reset),
+            (f.truncate, Fault::Truncate),
+        ] {
+            bound += rate;
+            if draw < bound {
+                return Some(fault);
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn faults_come_at_their_rates_and_repeat_with_the_seed() {
+        let faults: Faults = "429:0.1,500:0.05,slow:0.05,reset:0.02,truncate:0.02".parse().unwrap();
+        let draws = |seed| {
+            let mut injector = FaultInjector::new(faults, seed);
+            (0..20_000).map(|_| injector.next()).collect::<Vec<_>>()
+        };
+        let first = draws(9);
+        assert_eq!(first, draws(9));
+        assert_ne!(first, draws(10));
+        let share = |fault| first.iter().filter(|f| **f == Some(fault)).count() as f64 / 20_000.0;
+        assert!((share(Fault::TooManyRequests) - 0.1).abs() < 0.01);
+        assert!((share(Fault::ServerError) - 0.05).abs() < 0.01);
+        assert!((share(Fault::Truncate) - 0.02).abs() < 0.005);
+        assert!((first.iter().filter(|f| f.is_none()).count() as f64 / 20_000.0 - 0.76).abs() < 0.02);
+    }
+}
