@@ -96,7 +96,7 @@ fn missing_default(strategy: &Strategy) -> Option<Problem> {
             Section::Segments(segments) => Some(segments.heading),
             _ => None,
         })
-        .last()?;
+        .next_back()?;
     let any_segment = strategy.segments().next().is_some();
     let has_default = strategy.segments().any(|segment| matches!(segment.condition, SegmentCondition::Others(_)));
     (any_segment && !has_default).then_some(Problem::NoDefaultSegment { span: last_heading })

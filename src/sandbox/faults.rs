@@ -40,7 +40,7 @@ impl FaultInjector {
 
     /// The fault for the next API call, if any. One draw per call, so the sequence of faults
     /// depends only on the seed and the order of calls.
-    pub fn next(&mut self) -> Option<Fault> {
+    pub fn draw(&mut self) -> Option<Fault> {
         let draw = self.rng.f64();
         let f = &self.faults;
         let mut bound = 0.0;
@@ -69,7 +69,7 @@ mod tests {
         let faults: Faults = "429:0.1,500:0.05,slow:0.05,reset:0.02,truncate:0.02".parse().unwrap();
         let draws = |seed| {
             let mut injector = FaultInjector::new(faults, seed);
-            (0..20_000).map(|_| injector.next()).collect::<Vec<_>>()
+            (0..20_000).map(|_| injector.draw()).collect::<Vec<_>>()
         };
         let first = draws(9);
         assert_eq!(first, draws(9));

@@ -76,6 +76,15 @@ pub struct Issued {
     pub scope: String,
 }
 
+/// What a client presents to redeem an authorisation code.
+#[derive(Clone, Copy, Debug)]
+pub struct Redemption<'a> {
+    pub code: &'a str,
+    pub redirect_uri: &'a str,
+    /// The PKCE `code_verifier`, when the code was asked for with a challenge.
+    pub verifier: Option<&'a str>,
+}
+
 /// What a valid access token opens.
 #[derive(Clone, Debug)]
 pub struct Access {
@@ -171,12 +180,11 @@ impl Identity {
         &mut self,
         client_id: &str,
         secret: Option<&str>,
-        code: &str,
-        redirect_uri: &str,
-        verifier: Option<&str>,
+        presented: Redemption<'_>,
         tenants: &[Uuid],
         now: Timestamp,
     ) -> Result<Issued, OAuthFailure> {
+        let Redemption { code, redirect_uri, verifier } = presented;
         self.authenticate(client_id, secret)?;
         // A code is gone once presented, whether or not the exchange succeeds.
         let pending = self.codes.remove(code).ok_or_else(|| failure("invalid_grant", "unknown or used code"))?;
@@ -326,6 +334,10 @@ mod tests {
         now().checked_add(SignedDuration::from_mins(minutes)).unwrap()
     }
 
+    fn redeem<'a>(code: &'a str, verifier: Option<&'a str>) -> Redemption<'a> {
+        Redemption { code, redirect_uri: REDIRECT, verifier }
+    }
+
     fn signed_in() -> (Identity, Issued) {
         let mut identity = Identity::new(Client::defaults(), 1);
         let challenge = s256("a-verifier-of-enough-length-to-be-realistic");
@@ -334,9 +346,7 @@ mod tests {
             .exchange_code(
                 Client::PUBLIC_ID,
                 None,
-                &code,
-                REDIRECT,
-                Some("a-verifier-of-enough-length-to-be-realistic"),
+                redeem(&code, Some("a-verifier-of-enough-length-to-be-realistic")),
                 &[Uuid::nil()],
                 now(),
             )
@@ -349,9 +359,9 @@ mod tests {
         let mut identity = Identity::new(Client::defaults(), 1);
         let challenge = s256("verifier");
         let code = identity.authorize(Client::PUBLIC_ID, REDIRECT, SCOPES, Some((&challenge, "S256")), now()).unwrap();
-        let wrong = identity.exchange_code(Client::PUBLIC_ID, None, &code, REDIRECT, Some("other"), &[], now());
+        let wrong = identity.exchange_code(Client::PUBLIC_ID, None, redeem(&code, Some("other")), &[], now());
         assert_eq!(wrong.unwrap_err().error, "invalid_grant");
-        let again = identity.exchange_code(Client::PUBLIC_ID, None, &code, REDIRECT, Some("verifier"), &[], now());
+        let again = identity.exchange_code(Client::PUBLIC_ID, None, redeem(&code, Some("verifier")), &[], now());
         assert_eq!(again.unwrap_err().error, "invalid_grant", "a code is single-use, even after a failure");
         let public_without_pkce = identity.authorize(Client::PUBLIC_ID, REDIRECT, SCOPES, None, now());
         assert_eq!(public_without_pkce.unwrap_err().error, "invalid_request");
@@ -364,9 +374,7 @@ mod tests {
         let late = identity.exchange_code(
             Client::CONFIDENTIAL_ID,
             Some(Client::CONFIDENTIAL_SECRET),
-            &code,
-            REDIRECT,
-            None,
+            redeem(&code, None),
             &[],
             later(6),
         );
@@ -377,7 +385,7 @@ mod tests {
     fn confidential_clients_need_their_secret() {
         let mut identity = Identity::new(Client::defaults(), 1);
         let code = identity.authorize(Client::CONFIDENTIAL_ID, REDIRECT, SCOPES, None, now()).unwrap();
-        let wrong = identity.exchange_code(Client::CONFIDENTIAL_ID, Some("guess"), &code, REDIRECT, None, &[], now());
+        let wrong = identity.exchange_code(Client::CONFIDENTIAL_ID, Some("guess"), redeem(&code, None), &[], now());
         assert_eq!(wrong.unwrap_err(), failure("invalid_client", "client authentication failed"));
     }
 

@@ -180,7 +180,7 @@ pub async fn handle(
             return with_limits(response, refused.remaining);
         }
     };
-    let fault = lock(&state.faults).next();
+    let fault = lock(&state.faults).draw();
     if let Some(fault) = fault {
         *lock(&state.stats).faults.entry(fault.name().to_string()).or_default() += 1;
     }

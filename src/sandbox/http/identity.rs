@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use uuid::Uuid;
 
-use super::super::identity::{Issued, OAuthFailure};
+use super::super::identity::{Issued, OAuthFailure, Redemption};
 use super::super::state::{State, lock};
 use super::respond::{json, problem};
 use crate::xero::wire::{Connection, OAuthError, TokenResponse};
@@ -97,15 +97,14 @@ pub async fn token(Shared(state): Shared<Arc<State>>, headers: HeaderMap, Form(f
     let tenants = state.tenants();
     let mut identity = lock(&state.identity);
     let result = match field("grant_type") {
-        "authorization_code" => identity.exchange_code(
-            &client_id,
-            secret.as_deref(),
-            field("code"),
-            field("redirect_uri"),
-            form.get("code_verifier").map(String::as_str),
-            &tenants,
-            now,
-        ),
+        "authorization_code" => {
+            let presented = Redemption {
+                code: field("code"),
+                redirect_uri: field("redirect_uri"),
+                verifier: form.get("code_verifier").map(String::as_str),
+            };
+            identity.exchange_code(&client_id, secret.as_deref(), presented, &tenants, now)
+        }
         "refresh_token" => identity.refresh(&client_id, secret.as_deref(), field("refresh_token"), now),
         other => Err(OAuthFailure {
             error: "unsupported_grant_type",

@@ -12,7 +12,28 @@ use super::super::state::State;
 use crate::xero::wire::{ApiException, Envelope, Pagination, Problem, XeroDateTime};
 
 pub fn json_bytes<T: Serialize>(body: &T) -> Vec<u8> {
-    serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec())
+    escape_date_slashes(&serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec()))
+}
+
+/// Xero writes its dates as `"\/Date(1764028800000+0000)\/"`: the same string as
+/// `"/Date(…)/"`, but clients that match the text expect the escaped slashes. Putting a
+/// backslash before a slash inside a JSON string never changes its value.
+fn escape_date_slashes(json: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(json.len() + json.len() / 16);
+    let mut rest = json;
+    while !rest.is_empty() {
+        if rest.starts_with(b"\"/Date(") {
+            out.extend_from_slice(b"\"\\/Date(");
+            rest = &rest[7..];
+        } else if rest.starts_with(b")/\"") {
+            out.extend_from_slice(b")\\/\"");
+            rest = &rest[3..];
+        } else {
+            out.push(rest[0]);
+            rest = &rest[1..];
+        }
+    }
+    out
 }
 
 pub fn json<T: Serialize>(status: StatusCode, body: &T) -> Response {
@@ -108,16 +129,31 @@ pub fn spoiled(body: Vec<u8>, fault: Option<Fault>) -> Response {
             // The headers promise the whole body; the connection fails halfway through it.
             let length = body.len();
             let half = Bytes::from(body[..length / 2].to_vec());
-            let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
-                Ok(half),
-                Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "sandbox fault: connection reset")),
-            ];
-            let mut response = Response::new(Body::from_stream(futures_util::stream::iter(chunks)));
+            let first = futures_util::stream::once(async move { Ok::<_, std::io::Error>(half) });
+            // A pause lets the head and the first half reach the client before the drop.
+            let drop = futures_util::stream::once(async {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "sandbox fault: connection reset"))
+            });
+            let mut response = Response::new(Body::from_stream(futures_util::StreamExt::chain(first, drop)));
             let headers = response.headers_mut();
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
             headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
             response
         }
         _ => raw_json(StatusCode::OK, body),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_get_xeros_escaped_slashes_and_keep_their_value() {
+        let body = serde_json::json!({ "DueDate": "/Date(1764028800000+0000)/", "Note": "a/b \"/Date(\" )/" });
+        let text = String::from_utf8(json_bytes(&body)).unwrap();
+        assert!(text.contains(r#""DueDate":"\/Date(1764028800000+0000)\/""#), "{text}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), body);
     }
 }

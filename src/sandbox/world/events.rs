@@ -159,6 +159,8 @@ impl Org {
         self.payments.push(payment);
         let index = (self.payments.len() - 1) as u32;
         self.index.payment_by_id.insert(id, index);
+        // The invoice and the new payment move to the end of the update orders.
+        self.index.order_stale = true;
         self.pay(index, now)
     }
 }
