@@ -2,6 +2,7 @@
 //! webhooks, and every kind of answer checked against Xero's own OpenAPI specifications.
 
 mod accounting;
+mod command;
 mod faults;
 mod identity;
 mod limits;

@@ -106,7 +106,7 @@ pub async fn pay(Shared(state): Shared<Arc<State>>, Query(params): Query<Params>
         org.and_then(|org| {
             let index = match Uuid::parse_str(invoice) {
                 Ok(id) => org.index.invoice_by_id.get(&id).copied(),
-                Err(_) => org.index.invoice_by_number.get(invoice.as_str()).copied(),
+                Err(_) => org.invoice_with_number(invoice),
             }?;
             let change = org.pay_now(index, amount, now, id)?;
             let due = super::super::world::decimal(org.invoices[index as usize].due_amount());

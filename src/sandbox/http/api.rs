@@ -351,7 +351,7 @@ fn answer(
 fn find_invoice(org: &Org, id: &str) -> Option<u32> {
     let index = match Uuid::parse_str(id) {
         Ok(id) => org.index.invoice_by_id.get(&id).copied(),
-        Err(_) => org.index.invoice_by_number.get(id).copied(),
+        Err(_) => org.invoice_with_number(id),
     }?;
     org.invoices[index as usize].visible.then_some(index)
 }

@@ -32,6 +32,10 @@ pub enum Event {
         invoice: u32,
         date: Date,
     },
+    /// The customer asks for invoices to go to another address of theirs.
+    ContactChange {
+        contact: u32,
+    },
 }
 
 /// A change a webhook reports: Xero's event category and type, and the resource.
@@ -93,7 +97,19 @@ impl Org {
                 record.updated = at;
                 Some(invoice_change(record.id, "UPDATE", at))
             }
+            Event::ContactChange { contact } => self.change_address(contact, at),
         }
+    }
+
+    /// Moves a customer's invoices between their accounts and payables addresses (a customer
+    /// without an address keeps none).
+    fn change_address(&mut self, contact: u32, at: Timestamp) -> Option<Change> {
+        let record = &mut self.contacts[contact as usize];
+        let (mailbox, domain) = record.email.as_deref()?.split_once('@')?;
+        let next = if mailbox == "accounts" { "payables" } else { "accounts" };
+        record.email = Some(format!("{next}@{domain}"));
+        record.updated = at;
+        Some(Change { category: "CONTACT", kind: "UPDATE", resource: record.id, at })
     }
 
     fn pay(&mut self, payment: u32, at: Timestamp) -> Option<Change> {

@@ -64,6 +64,7 @@ fn organisation(seed: u64, index: usize, size: Size, now: Timestamp) -> Org {
     contacts(&mut org, &mut rng, size.contacts.max(1), preset);
     invoices(&mut org, &mut rng, size.invoices, preset, today, &mut schedule);
     credits(&mut org, &mut rng, &mut schedule);
+    contact_changes(&org, &mut rng, today, &mut schedule);
     org.build_index();
     // Everything up to now has happened; the rest waits, soonest last.
     schedule.sort_by_key(|(at, event): &(Timestamp, Event)| (*at, event_rank(event)));
@@ -81,7 +82,7 @@ fn organisation(seed: u64, index: usize, size: Size, now: Timestamp) -> Org {
 fn event_rank(event: &Event) -> u8 {
     match event {
         Event::Create { .. } | Event::Credit { .. } => 0,
-        Event::Void { .. } | Event::Expect { .. } => 1,
+        Event::Void { .. } | Event::Expect { .. } | Event::ContactChange { .. } => 1,
         Event::Pay { .. } => 2,
         Event::Allocate { .. } => 3,
     }
@@ -151,6 +152,18 @@ fn contacts(org: &mut Org, rng: &mut fastrand::Rng, count: usize, preset: &Organ
         }
     }
     let _ = preset;
+}
+
+/// Some customers change the address their invoices go to, now and then: past changes show in
+/// contacts' UpdatedDateUTC, future ones arrive as CONTACT webhooks.
+fn contact_changes(org: &Org, rng: &mut fastrand::Rng, today: Date, schedule: &mut Vec<(Timestamp, Event)>) {
+    let first_day = today.checked_sub(HISTORY_DAYS.days()).unwrap_or(today);
+    for contact in 0..org.contacts.len() as u32 {
+        if rng.u32(..100) < 30 {
+            let day = first_day.checked_add(rng.i64(0..HISTORY_DAYS + FUTURE_DAYS).days()).unwrap_or(today);
+            schedule.push((at(day, rng.i8(8..18)), Event::ContactChange { contact }));
+        }
+    }
 }
 
 fn terms(rng: &mut fastrand::Rng, council: bool) -> Terms {

@@ -247,7 +247,8 @@ pub struct NoteRec {
 #[derive(Clone, Debug, Default)]
 pub struct Index {
     pub invoice_by_id: HashMap<Uuid, u32>,
-    pub invoice_by_number: HashMap<String, u32>,
+    /// By the number in `INV-000123`; keeping the text would cost a string per invoice.
+    pub invoice_by_number: HashMap<u32, u32>,
     pub contact_by_id: HashMap<Uuid, u32>,
     pub credit_by_id: HashMap<Uuid, u32>,
     pub payment_by_id: HashMap<Uuid, u32>,
@@ -264,11 +265,17 @@ impl Org {
         format!("INV-{:06}", invoice.number)
     }
 
+    /// The invoice numbered `INV-000123` (as Xero matches numbers: exactly, ignoring case).
+    pub fn invoice_with_number(&self, number: &str) -> Option<u32> {
+        let digits = number.get(..4).filter(|prefix| prefix.eq_ignore_ascii_case("INV-")).map(|_| &number[4..])?;
+        let index = *self.index.invoice_by_number.get(&digits.parse::<u32>().ok()?)?;
+        (self.invoice_number(&self.invoices[index as usize]) == number.to_ascii_uppercase()).then_some(index)
+    }
+
     pub fn build_index(&mut self) {
         let index = &mut self.index;
         index.invoice_by_id = self.invoices.iter().enumerate().map(|(i, inv)| (inv.id, i as u32)).collect();
-        index.invoice_by_number =
-            self.invoices.iter().enumerate().map(|(i, inv)| (format!("INV-{:06}", inv.number), i as u32)).collect();
+        index.invoice_by_number = self.invoices.iter().enumerate().map(|(i, inv)| (inv.number, i as u32)).collect();
         index.contact_by_id = self.contacts.iter().enumerate().map(|(i, c)| (c.id, i as u32)).collect();
         index.credit_by_id = self.credits.iter().enumerate().map(|(i, c)| (c.id, i as u32)).collect();
         index.payment_by_id = self.payments.iter().enumerate().map(|(i, p)| (p.id, i as u32)).collect();
