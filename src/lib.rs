@@ -8,6 +8,7 @@
 pub mod ast;
 pub mod check;
 pub mod cli;
+pub mod config;
 pub mod diagnostics;
 pub mod files;
 pub mod format;
@@ -16,7 +17,9 @@ pub mod naming;
 pub mod net;
 pub mod plan;
 pub mod sandbox;
+pub mod secret;
 pub mod source;
+pub mod store;
 pub mod suggest;
 pub mod syntax;
 pub mod template;

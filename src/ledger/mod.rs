@@ -1,8 +1,11 @@
-//! Domain types shared by every phase: currencies and money.
+//! Domain types shared by every phase: currencies, money, the receivables kept for each
+//! organisation, and their aging.
 
+pub mod aging;
 pub mod currency;
 pub mod email;
 pub mod money;
+pub mod records;
 
 pub use currency::CurrencyCode;
 pub use email::is_email_address;

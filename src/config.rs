@@ -1,0 +1,367 @@
+//! Configuration: `collectiq.toml`, overridden by `COLLECTIQ_*` environment variables, overridden
+//! by flags. Secrets (the client secret, the webhook key) come only from the environment or from
+//! a file only its owner can read, never from `collectiq.toml`.
+//!
+//! ```toml
+//! database = "collectiq.db"
+//!
+//! [xero]
+//! client_id = "…"
+//! url = "http://127.0.0.1:4000"   # one base URL for all three hosts (the sandbox), or:
+//! # login_url = "https://login.xero.com"
+//! # identity_url = "https://identity.xero.com"
+//! # api_url = "https://api.xero.com"
+//! write_history = true            # ask for the scopes that write history notes
+//!
+//! [xero.limits]                   # what CollectIQ allows itself per organisation
+//! per_minute = 60
+//! per_day = 5000
+//! concurrent = 5
+//!
+//! [webhooks]
+//! listen = "127.0.0.1:8787"
+//! ```
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::secret::{Secret, SecretFileError, read_secret_file};
+
+pub const DEFAULT_FILE: &str = "collectiq.toml";
+pub const DEFAULT_DATABASE: &str = "collectiq.db";
+pub const XERO_LOGIN: &str = "https://login.xero.com";
+pub const XERO_IDENTITY: &str = "https://identity.xero.com";
+pub const XERO_API: &str = "https://api.xero.com";
+/// The sandbox's public client, used when CollectIQ is pointed at one base URL without a client id.
+pub const SANDBOX_CLIENT_ID: &str = "collectiq-sandbox";
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database: PathBuf,
+    pub xero: XeroConfig,
+    pub webhooks: WebhookConfig,
+}
+
+#[derive(Clone, Debug)]
+pub struct XeroConfig {
+    pub client_id: Option<String>,
+    pub client_secret: Option<Secret>,
+    pub hosts: XeroHosts,
+    /// Whether to ask for the scopes that write history notes back to Xero.
+    pub write_history: bool,
+    pub limits: ClientLimits,
+}
+
+/// Where Xero's three hosts are; one base URL for the sandbox.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct XeroHosts {
+    pub login: String,
+    pub identity: String,
+    pub api: String,
+}
+
+impl XeroHosts {
+    pub fn single(base: &str) -> XeroHosts {
+        let base = base.trim_end_matches('/').to_string();
+        XeroHosts { login: base.clone(), identity: base.clone(), api: base }
+    }
+
+    pub fn authorize_url(&self) -> String {
+        format!("{}/identity/connect/authorize", self.login)
+    }
+
+    pub fn token_url(&self) -> String {
+        format!("{}/connect/token", self.identity)
+    }
+
+    pub fn revocation_url(&self) -> String {
+        format!("{}/connect/revocation", self.identity)
+    }
+
+    pub fn connections_url(&self) -> String {
+        format!("{}/connections", self.api)
+    }
+
+    pub fn accounting_url(&self, path: &str) -> String {
+        format!("{}/api.xro/2.0/{path}", self.api)
+    }
+}
+
+impl Default for XeroHosts {
+    fn default() -> Self {
+        XeroHosts { login: XERO_LOGIN.into(), identity: XERO_IDENTITY.into(), api: XERO_API.into() }
+    }
+}
+
+/// What CollectIQ allows itself per organisation; Xero's own limits by default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClientLimits {
+    pub per_minute: u32,
+    pub per_day: u32,
+    pub concurrent: u32,
+}
+
+impl Default for ClientLimits {
+    fn default() -> Self {
+        ClientLimits { per_minute: 60, per_day: 5_000, concurrent: 5 }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct WebhookConfig {
+    pub listen: SocketAddr,
+    pub key: Option<Secret>,
+}
+
+/// What flags override.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub database: Option<PathBuf>,
+}
+
+#[derive(Debug)]
+pub enum ConfigError {
+    Unreadable { path: String, reason: String },
+    Invalid { path: String, reason: String },
+    SecretInFile { path: String, key: &'static str, variable: &'static str },
+    BadUrl { name: String, value: String },
+    BadAddress { name: String, value: String },
+    Secret(SecretFileError),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::Unreadable { path, reason } => write!(f, "cannot read {path}: {reason}"),
+            ConfigError::Invalid { path, reason } => write!(f, "{path} is not valid: {reason}"),
+            ConfigError::SecretInFile { path, key, variable } => write!(
+                f,
+                "{path} holds `{key}`, but secrets do not belong in the configuration file: set {variable}, or {variable}_FILE to a file only you can read"
+            ),
+            ConfigError::BadUrl { name, value } => {
+                write!(f, "{name} is \"{value}\", which is not an http or https address")
+            }
+            ConfigError::BadAddress { name, value } => {
+                write!(f, "{name} is \"{value}\", which is not an address and port such as 127.0.0.1:8787")
+            }
+            ConfigError::Secret(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database: Option<PathBuf>,
+    #[serde(default)]
+    xero: FileXero,
+    #[serde(default)]
+    webhooks: FileWebhooks,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileXero {
+    client_id: Option<String>,
+    url: Option<String>,
+    login_url: Option<String>,
+    identity_url: Option<String>,
+    api_url: Option<String>,
+    write_history: Option<bool>,
+    limits: Option<ClientLimits>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileWebhooks {
+    listen: Option<String>,
+}
+
+/// Secrets someone might put in the file by mistake, and where they belong instead.
+const SECRETS: &[(&str, &str, &str)] = &[
+    ("xero", "client_secret", "COLLECTIQ_XERO_CLIENT_SECRET"),
+    ("webhooks", "key", "COLLECTIQ_WEBHOOK_KEY"),
+    ("webhooks", "webhook_key", "COLLECTIQ_WEBHOOK_KEY"),
+];
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn load(overrides: &Overrides) -> Result<Config, ConfigError> {
+        Config::load_with(overrides, &|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Reads the configuration with `env` standing in for the environment.
+    pub fn load_with(overrides: &Overrides, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let explicit = overrides.config_file.clone().or_else(|| env("COLLECTIQ_CONFIG").map(PathBuf::from));
+        let file = match &explicit {
+            Some(path) => read_file(path)?,
+            None if Path::new(DEFAULT_FILE).exists() => read_file(Path::new(DEFAULT_FILE))?,
+            None => FileConfig::default(),
+        };
+        let database = overrides
+            .database
+            .clone()
+            .or_else(|| env("COLLECTIQ_DB").map(PathBuf::from))
+            .or(file.database)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATABASE));
+        let xero = xero_config(file.xero, env)?;
+        let listen_text = env("COLLECTIQ_WEBHOOK_LISTEN").or(file.webhooks.listen).unwrap_or("127.0.0.1:8787".into());
+        let listen = listen_text
+            .parse()
+            .map_err(|_| ConfigError::BadAddress { name: "the webhook listen address".into(), value: listen_text })?;
+        let key = secret(env, "COLLECTIQ_WEBHOOK_KEY")?;
+        Ok(Config { database, xero, webhooks: WebhookConfig { listen, key } })
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| ConfigError::Unreadable { path: shown.clone(), reason: error.to_string() })?;
+    let table: toml::Table = toml::from_str(&text)
+        .map_err(|error| ConfigError::Invalid { path: shown.clone(), reason: error.to_string() })?;
+    for (section, key, variable) in SECRETS {
+        if table.get(*section).and_then(|s| s.get(*key)).is_some() {
+            return Err(ConfigError::SecretInFile { path: shown, key, variable });
+        }
+    }
+    toml::from_str(&text).map_err(|error| ConfigError::Invalid { path: shown, reason: error.to_string() })
+}
+
+fn xero_config(file: FileXero, env: &dyn Fn(&str) -> Option<String>) -> Result<XeroConfig, ConfigError> {
+    let single = env("COLLECTIQ_XERO_URL").or(file.url.clone());
+    let mut hosts = match &single {
+        Some(base) => XeroHosts::single(&checked_url("COLLECTIQ_XERO_URL", base)?),
+        None => XeroHosts::default(),
+    };
+    for (variable, from_file, host) in [
+        ("COLLECTIQ_XERO_LOGIN_URL", file.login_url, &mut hosts.login),
+        ("COLLECTIQ_XERO_IDENTITY_URL", file.identity_url, &mut hosts.identity),
+        ("COLLECTIQ_XERO_API_URL", file.api_url, &mut hosts.api),
+    ] {
+        if let Some(value) = env(variable).or(from_file) {
+            *host = checked_url(variable, &value)?.trim_end_matches('/').to_string();
+        }
+    }
+    let client_id = env("COLLECTIQ_XERO_CLIENT_ID")
+        .or(file.client_id)
+        .or_else(|| single.is_some().then(|| SANDBOX_CLIENT_ID.to_string()));
+    Ok(XeroConfig {
+        client_id,
+        client_secret: secret(env, "COLLECTIQ_XERO_CLIENT_SECRET")?,
+        hosts,
+        write_history: file.write_history.unwrap_or(true),
+        limits: file.limits.unwrap_or_default(),
+    })
+}
+
+fn checked_url(name: &str, value: &str) -> Result<String, ConfigError> {
+    match url::Url::parse(value) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(value.to_string()),
+        _ => Err(ConfigError::BadUrl { name: name.to_string(), value: value.to_string() }),
+    }
+}
+
+/// A secret from `NAME`, or from the file `NAME_FILE` names.
+fn secret(env: &dyn Fn(&str) -> Option<String>, name: &str) -> Result<Option<Secret>, ConfigError> {
+    if let Some(value) = env(name) {
+        return Ok(Some(Secret::new(value)));
+    }
+    match env(&format!("{name}_FILE")) {
+        Some(path) => read_secret_file(Path::new(&path)).map(Some).map_err(ConfigError::Secret),
+        None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn load(vars: &[(&str, &str)], file: Option<&str>) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let mut overrides = Overrides::default();
+        let dir = std::env::temp_dir().join(format!("collectiq-config-{}-{}", std::process::id(), fastrand::u64(..)));
+        if let Some(text) = file {
+            std::fs::create_dir_all(&dir).unwrap();
+            let path = dir.join("collectiq.toml");
+            std::fs::write(&path, text).unwrap();
+            overrides.config_file = Some(path);
+        } else {
+            overrides.config_file = Some(PathBuf::from("/nonexistent/collectiq.toml"));
+        }
+        // Without a file of its own, a test reads an empty one.
+        if file.is_none() && !vars.contains_key("MISSING") {
+            std::fs::create_dir_all(&dir).unwrap();
+            let path = dir.join("collectiq.toml");
+            std::fs::write(&path, "").unwrap();
+            overrides.config_file = Some(path);
+        }
+        let result = Config::load_with(&overrides, &|name| vars.get(name).cloned());
+        let _ = std::fs::remove_dir_all(&dir);
+        result
+    }
+
+    #[test]
+    fn defaults_point_at_xero() {
+        let config = load(&[], Some("")).unwrap();
+        assert_eq!(config.database, PathBuf::from("collectiq.db"));
+        assert_eq!(config.xero.hosts.token_url(), "https://identity.xero.com/connect/token");
+        assert_eq!(config.xero.hosts.authorize_url(), "https://login.xero.com/identity/connect/authorize");
+        assert_eq!(config.xero.client_id, None);
+        assert_eq!(config.xero.limits, ClientLimits::default());
+    }
+
+    #[test]
+    fn one_base_url_serves_every_host_and_the_environment_wins() {
+        let file = "database = \"from-file.db\"\n[xero]\nclient_id = \"file-id\"\n[xero.limits]\nper_minute = 600\n";
+        let config =
+            load(&[("COLLECTIQ_XERO_URL", "http://127.0.0.1:4000/"), ("COLLECTIQ_DB", "env.db")], Some(file)).unwrap();
+        assert_eq!(config.database, PathBuf::from("env.db"));
+        assert_eq!(config.xero.hosts.connections_url(), "http://127.0.0.1:4000/connections");
+        assert_eq!(config.xero.hosts.accounting_url("Invoices"), "http://127.0.0.1:4000/api.xro/2.0/Invoices");
+        assert_eq!(config.xero.client_id.as_deref(), Some("file-id"));
+        assert_eq!(config.xero.limits.per_minute, 600);
+        assert_eq!(config.xero.limits.concurrent, 5);
+        let sandbox = load(&[("COLLECTIQ_XERO_URL", "http://127.0.0.1:4000")], None).unwrap();
+        assert_eq!(sandbox.xero.client_id.as_deref(), Some(SANDBOX_CLIENT_ID));
+    }
+
+    #[test]
+    fn secrets_in_the_file_are_refused_by_name() {
+        let error = load(&[], Some("[xero]\nclient_secret = \"abc123\"\n")).unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("COLLECTIQ_XERO_CLIENT_SECRET"), "{message}");
+        assert!(!message.contains("abc123"), "{message}");
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let typo = load(&[], Some("[xero]\nclientid = \"x\"\n")).unwrap_err().to_string();
+        assert!(typo.contains("clientid"), "{typo}");
+        let url = load(&[("COLLECTIQ_XERO_URL", "localhost:4000")], None).unwrap_err().to_string();
+        assert!(url.contains("COLLECTIQ_XERO_URL") && url.contains("not an http"), "{url}");
+        let listen = load(&[("COLLECTIQ_WEBHOOK_LISTEN", "everywhere")], None).unwrap_err().to_string();
+        assert!(listen.contains("everywhere"), "{listen}");
+        let missing = load(&[("MISSING", "1")], None).unwrap_err().to_string();
+        assert!(missing.contains("/nonexistent/collectiq.toml"), "{missing}");
+    }
+
+    #[test]
+    fn secrets_come_from_the_environment() {
+        let config =
+            load(&[("COLLECTIQ_XERO_CLIENT_SECRET", "shh"), ("COLLECTIQ_WEBHOOK_KEY", "k")], Some("")).unwrap();
+        assert_eq!(config.xero.client_secret.unwrap().expose(), "shh");
+        assert_eq!(config.webhooks.key.unwrap().expose(), "k");
+        let error = load(&[("COLLECTIQ_WEBHOOK_KEY_FILE", "/nonexistent/key")], Some("")).unwrap_err();
+        assert!(error.to_string().contains("/nonexistent/key"));
+    }
+}

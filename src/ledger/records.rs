@@ -1,0 +1,153 @@
+//! The receivables CollectIQ keeps for each organisation, as the store holds them and the
+//! runtime reads them: organisations, contacts, contact groups, invoices, payments and credit.
+//! Amounts are exact decimals in the record's own currency.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use uuid::Uuid;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Organisation {
+    pub tenant_id: Uuid,
+    pub name: String,
+    pub base_currency: String,
+    /// Xero's Windows-style code, such as `NEWZEALANDSTANDARDTIME`.
+    pub timezone: Option<String>,
+    /// The IANA zone days are counted in.
+    pub zone: Option<String>,
+    pub short_code: Option<String>,
+    /// Whether Xero's own invoice reminders are on (and customers may be chased twice).
+    pub reminders_enabled: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Contact {
+    pub tenant_id: Uuid,
+    pub contact_id: Uuid,
+    pub name: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub status: String,
+    pub currency: Option<String>,
+    pub persons: Vec<Person>,
+    pub updated: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Person {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub include_in_emails: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ContactGroup {
+    pub tenant_id: Uuid,
+    pub group_id: Uuid,
+    pub name: String,
+    pub status: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Invoice {
+    pub tenant_id: Uuid,
+    pub invoice_id: Uuid,
+    pub number: String,
+    pub reference: Option<String>,
+    pub contact_id: Uuid,
+    /// Xero's status as written (`AUTHORISED`, `PAID`, …), kept even when new to CollectIQ.
+    pub status: String,
+    pub date: Date,
+    pub due_date: Date,
+    pub currency: String,
+    /// Units of the invoice's currency per unit of the base currency.
+    pub currency_rate: Decimal,
+    pub total: Decimal,
+    pub amount_due: Decimal,
+    pub amount_paid: Decimal,
+    pub amount_credited: Decimal,
+    pub expected_payment_date: Option<Date>,
+    pub fully_paid_on: Option<Date>,
+    pub repeating_invoice_id: Option<Uuid>,
+    pub updated: Timestamp,
+}
+
+impl Invoice {
+    /// Whether the customer owes on it now: approved and not yet settled.
+    pub fn is_open(&self) -> bool {
+        self.status == "AUTHORISED" && self.amount_due > Decimal::ZERO
+    }
+
+    /// What is owed, in the organisation's base currency (Xero's convention: amount ÷ rate).
+    pub fn amount_due_in_base(&self) -> Decimal {
+        let mut amount = if self.currency_rate.is_zero() {
+            self.amount_due
+        } else {
+            (self.amount_due / self.currency_rate).round_dp(2)
+        };
+        amount.rescale(2);
+        amount
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Payment {
+    pub tenant_id: Uuid,
+    pub payment_id: Uuid,
+    pub invoice_id: Option<Uuid>,
+    pub date: Date,
+    pub amount: Decimal,
+    pub status: String,
+    pub updated: Timestamp,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum CreditKind {
+    CreditNote,
+    Overpayment,
+    Prepayment,
+}
+
+impl CreditKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CreditKind::CreditNote => "credit_note",
+            CreditKind::Overpayment => "overpayment",
+            CreditKind::Prepayment => "prepayment",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<CreditKind> {
+        [CreditKind::CreditNote, CreditKind::Overpayment, CreditKind::Prepayment]
+            .into_iter()
+            .find(|k| k.as_str() == text)
+    }
+}
+
+/// A credit note, overpayment or prepayment, with what has been allocated from it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Credit {
+    pub tenant_id: Uuid,
+    pub credit_id: Uuid,
+    pub kind: CreditKind,
+    pub number: Option<String>,
+    pub contact_id: Option<Uuid>,
+    pub date: Option<Date>,
+    pub status: String,
+    pub currency: Option<String>,
+    pub total: Decimal,
+    pub remaining: Decimal,
+    pub allocations: Vec<Allocation>,
+    pub updated: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Allocation {
+    pub invoice_id: Uuid,
+    pub amount: Decimal,
+    pub date: Option<Date>,
+}

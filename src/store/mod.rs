@@ -1,0 +1,174 @@
+//! The local store: SQLite (bundled), one file, created readable by its owner only because it
+//! holds OAuth tokens. Receivables are kept per organisation (every row carries its tenant id);
+//! money is kept as exact decimal text, times as RFC 3339 UTC with milliseconds.
+
+mod codec;
+pub mod connections;
+pub mod cursors;
+pub mod events;
+pub mod receivables;
+mod schema;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+pub use codec::{format_time, parse_time};
+
+pub struct Store {
+    conn: Connection,
+    path: Option<PathBuf>,
+}
+
+/// What went wrong with the store, and what CollectIQ was doing.
+#[derive(Debug)]
+pub struct StoreError {
+    pub doing: String,
+    pub reason: String,
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the store could not {}: {}", self.doing, self.reason)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Adds what CollectIQ was doing to a database error.
+pub(crate) trait Doing<T> {
+    fn doing(self, what: &str) -> Result<T>;
+}
+
+impl<T, E: fmt::Display> Doing<T> for std::result::Result<T, E> {
+    fn doing(self, what: &str) -> Result<T> {
+        self.map_err(|error| StoreError { doing: what.to_string(), reason: error.to_string() })
+    }
+}
+
+impl Store {
+    /// Opens the store at `path`, creating it (mode 0600) and bringing its schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        create_private(path)?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).doing(&format!("open {}", path.display()))?;
+        let mut store = Store { conn, path: Some(path.to_path_buf()) };
+        store.prepare()?;
+        Ok(store)
+    }
+
+    /// A store that lives only as long as this value (for tests and dry runs).
+    pub fn open_in_memory() -> Result<Store> {
+        let conn = Connection::open_in_memory().doing("open an in-memory database")?;
+        let mut store = Store { conn, path: None };
+        store.prepare()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    fn prepare(&mut self) -> Result<()> {
+        // Another process (a sync, the webhook worker) may hold the write lock for a moment.
+        self.conn.busy_timeout(Duration::from_secs(30)).doing("set the busy timeout")?;
+        self.conn
+            .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .doing("set up the database")?;
+        self.migrate()
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let version: i64 =
+            self.conn.query_row("PRAGMA user_version", [], |row| row.get(0)).doing("read the schema version")?;
+        let version = usize::try_from(version).unwrap_or(usize::MAX);
+        if version > schema::MIGRATIONS.len() {
+            return Err(StoreError {
+                doing: "open the database".into(),
+                reason: format!(
+                    "it was written by a newer CollectIQ (schema {version}; this one knows up to {})",
+                    schema::MIGRATIONS.len()
+                ),
+            });
+        }
+        for (index, migration) in schema::MIGRATIONS.iter().enumerate().skip(version) {
+            let tx = self.conn.transaction().doing("start a migration")?;
+            tx.execute_batch(migration).doing(&format!("apply migration {}", index + 1))?;
+            tx.pragma_update(None, "user_version", (index + 1) as i64).doing("record the schema version")?;
+            tx.commit().doing("commit a migration")?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+}
+
+/// Creates the file with owner-only permissions before SQLite opens it, so that the tokens it
+/// will hold are never readable by others, even for a moment. SQLite's `-wal` and `-shm` files
+/// take their permissions from it.
+fn create_private(path: &Path) -> Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).doing(&format!("create the folder {}", parent.display()))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        // Another process created it first: fine.
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(error).doing(&format!("create {}", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn the_database_file_is_private_and_migrated_once() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("collectiq-store-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("nested/collectiq.db");
+        drop(Store::open(&path).unwrap());
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let store = Store::open(&path).unwrap();
+        let version: i64 = store.conn().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version as usize, schema::MIGRATIONS.len());
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = std::env::temp_dir().join(format!("collectiq-store-newer-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.db");
+        drop(Store::open(&path).unwrap());
+        Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
+        let error = Store::open(&path).err().unwrap().to_string();
+        assert!(error.contains("newer CollectIQ"), "{error}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,562 @@
+//! Receivables in the store: written a page at a time (each page one transaction, with its
+//! cursor), read back as ledger records. Every query names its organisation.
+
+use rusqlite::{Connection, Row, Transaction, params};
+use uuid::Uuid;
+
+use super::codec::{amount, day, format_time, id, instant, optional_day, optional_id};
+use super::{Doing, Result, Store};
+use crate::ledger::records::{Allocation, Contact, ContactGroup, Credit, CreditKind, Invoice, Payment, Person};
+
+/// One page of records from Xero, of one entity.
+#[derive(Clone, Debug)]
+pub enum Records {
+    Contacts(Vec<Contact>),
+    Invoices(Vec<Invoice>),
+    Payments(Vec<Payment>),
+    Credits(CreditKind, Vec<Credit>),
+}
+
+impl Records {
+    pub fn len(&self) -> usize {
+        match self {
+            Records::Contacts(items) => items.len(),
+            Records::Invoices(items) => items.len(),
+            Records::Payments(items) => items.len(),
+            Records::Credits(_, items) => items.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn ids(&self) -> Vec<Uuid> {
+        match self {
+            Records::Contacts(items) => items.iter().map(|c| c.contact_id).collect(),
+            Records::Invoices(items) => items.iter().map(|i| i.invoice_id).collect(),
+            Records::Payments(items) => items.iter().map(|p| p.payment_id).collect(),
+            Records::Credits(_, items) => items.iter().map(|c| c.credit_id).collect(),
+        }
+    }
+}
+
+pub(crate) fn write(tx: &Transaction<'_>, tenant: Uuid, records: &Records) -> Result<()> {
+    let tenant = tenant.to_string();
+    match records {
+        Records::Contacts(items) => items.iter().try_for_each(|c| write_contact(tx, &tenant, c)),
+        Records::Invoices(items) => items.iter().try_for_each(|i| write_invoice(tx, &tenant, i)),
+        Records::Payments(items) => items.iter().try_for_each(|p| write_payment(tx, &tenant, p)),
+        Records::Credits(_, items) => items.iter().try_for_each(|c| write_credit(tx, &tenant, c)),
+    }
+}
+
+fn write_contact(tx: &Transaction<'_>, tenant: &str, contact: &Contact) -> Result<()> {
+    let id = contact.contact_id.to_string();
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO contacts (tenant_id, contact_id, name, first_name, last_name, email, status, currency, updated)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            tenant,
+            id,
+            contact.name,
+            contact.first_name,
+            contact.last_name,
+            contact.email,
+            contact.status,
+            contact.currency,
+            format_time(contact.updated)
+        ])
+    })
+    .doing("save a contact")?;
+    tx.prepare_cached("DELETE FROM contact_persons WHERE tenant_id = ?1 AND contact_id = ?2")
+        .and_then(|mut s| s.execute(params![tenant, id]))
+        .doing("replace a contact's persons")?;
+    for (position, person) in contact.persons.iter().enumerate() {
+        tx.prepare_cached(
+            "INSERT INTO contact_persons (tenant_id, contact_id, position, first_name, last_name, email, include_in_emails)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                tenant,
+                id,
+                position as i64,
+                person.first_name,
+                person.last_name,
+                person.email,
+                person.include_in_emails
+            ])
+        })
+        .doing("save a contact person")?;
+    }
+    Ok(())
+}
+
+fn write_invoice(tx: &Transaction<'_>, tenant: &str, invoice: &Invoice) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO invoices (tenant_id, invoice_id, number, reference, contact_id, status, date, due_date,
+             currency, currency_rate, total, amount_due, amount_paid, amount_credited, expected_payment_date,
+             fully_paid_on, repeating_invoice_id, updated)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            tenant,
+            invoice.invoice_id.to_string(),
+            invoice.number,
+            invoice.reference,
+            invoice.contact_id.to_string(),
+            invoice.status,
+            invoice.date.to_string(),
+            invoice.due_date.to_string(),
+            invoice.currency,
+            invoice.currency_rate.to_string(),
+            invoice.total.to_string(),
+            invoice.amount_due.to_string(),
+            invoice.amount_paid.to_string(),
+            invoice.amount_credited.to_string(),
+            invoice.expected_payment_date.map(|d| d.to_string()),
+            invoice.fully_paid_on.map(|d| d.to_string()),
+            invoice.repeating_invoice_id.map(|r| r.to_string()),
+            format_time(invoice.updated)
+        ])
+    })
+    .doing("save an invoice")?;
+    Ok(())
+}
+
+fn write_payment(tx: &Transaction<'_>, tenant: &str, payment: &Payment) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO payments (tenant_id, payment_id, invoice_id, date, amount, status, updated)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            tenant,
+            payment.payment_id.to_string(),
+            payment.invoice_id.map(|i| i.to_string()),
+            payment.date.to_string(),
+            payment.amount.to_string(),
+            payment.status,
+            format_time(payment.updated)
+        ])
+    })
+    .doing("save a payment")?;
+    Ok(())
+}
+
+fn write_credit(tx: &Transaction<'_>, tenant: &str, credit: &Credit) -> Result<()> {
+    let id = credit.credit_id.to_string();
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO credits (tenant_id, credit_id, kind, number, contact_id, date, status, currency, total,
+             remaining, updated)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            tenant,
+            id,
+            credit.kind.as_str(),
+            credit.number,
+            credit.contact_id.map(|c| c.to_string()),
+            credit.date.map(|d| d.to_string()),
+            credit.status,
+            credit.currency,
+            credit.total.to_string(),
+            credit.remaining.to_string(),
+            format_time(credit.updated)
+        ])
+    })
+    .doing("save a credit")?;
+    tx.prepare_cached("DELETE FROM allocations WHERE tenant_id = ?1 AND credit_id = ?2")
+        .and_then(|mut s| s.execute(params![tenant, id]))
+        .doing("replace a credit's allocations")?;
+    for (position, allocation) in credit.allocations.iter().enumerate() {
+        tx.prepare_cached(
+            "INSERT INTO allocations (tenant_id, credit_id, position, invoice_id, amount, date)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                tenant,
+                id,
+                position as i64,
+                allocation.invoice_id.to_string(),
+                allocation.amount.to_string(),
+                allocation.date.map(|d| d.to_string())
+            ])
+        })
+        .doing("save an allocation")?;
+    }
+    Ok(())
+}
+
+/// Where each entity lives, and how its rows are told apart, for removals after a full pass.
+pub(crate) fn table_of(entity: &str) -> Option<(&'static str, &'static str, Option<&'static str>)> {
+    Some(match entity {
+        "contacts" => ("contacts", "contact_id", None),
+        "invoices" => ("invoices", "invoice_id", None),
+        "payments" => ("payments", "payment_id", None),
+        "credit_notes" => ("credits", "credit_id", Some("credit_note")),
+        "overpayments" => ("credits", "credit_id", Some("overpayment")),
+        "prepayments" => ("credits", "credit_id", Some("prepayment")),
+        _ => return None,
+    })
+}
+
+/// Removes the entity's records a full pass did not see (Xero no longer lists them).
+pub(crate) fn remove_unseen(tx: &Transaction<'_>, tenant: Uuid, entity: &str) -> Result<usize> {
+    let Some((table, key, kind)) = table_of(entity) else { return Ok(0) };
+    let tenant = tenant.to_string();
+    let kind_clause = if kind.is_some() { " AND kind = ?3" } else { "" };
+    let unseen = format!(
+        "SELECT {key} FROM {table} WHERE tenant_id = ?1{kind_clause} AND {key} NOT IN
+            (SELECT record_id FROM seen_in_pass WHERE tenant_id = ?1 AND entity = ?2)"
+    );
+    let ids: Vec<String> = {
+        let mut statement = tx.prepare(&unseen).doing("find removed records")?;
+        let mut bound: Vec<&dyn rusqlite::ToSql> = vec![&tenant, &entity];
+        if let Some(kind) = &kind {
+            bound.push(kind);
+        }
+        let rows = statement.query_map(bound.as_slice(), |r| r.get(0)).doing("find removed records")?;
+        rows.collect::<rusqlite::Result<_>>().doing("find removed records")?
+    };
+    for record in &ids {
+        tx.execute(&format!("DELETE FROM {table} WHERE tenant_id = ?1 AND {key} = ?2"), params![tenant, record])
+            .doing("remove a record")?;
+        if table == "contacts" {
+            tx.execute("DELETE FROM contact_persons WHERE tenant_id = ?1 AND contact_id = ?2", params![tenant, record])
+                .doing("remove a contact's persons")?;
+        }
+        if table == "credits" {
+            tx.execute("DELETE FROM allocations WHERE tenant_id = ?1 AND credit_id = ?2", params![tenant, record])
+                .doing("remove a credit's allocations")?;
+        }
+    }
+    Ok(ids.len())
+}
+
+fn invoice_from(row: &Row<'_>) -> rusqlite::Result<Invoice> {
+    Ok(Invoice {
+        tenant_id: id(row, "tenant_id")?,
+        invoice_id: id(row, "invoice_id")?,
+        number: row.get("number")?,
+        reference: row.get("reference")?,
+        contact_id: id(row, "contact_id")?,
+        status: row.get("status")?,
+        date: day(row, "date")?,
+        due_date: day(row, "due_date")?,
+        currency: row.get("currency")?,
+        currency_rate: amount(row, "currency_rate")?,
+        total: amount(row, "total")?,
+        amount_due: amount(row, "amount_due")?,
+        amount_paid: amount(row, "amount_paid")?,
+        amount_credited: amount(row, "amount_credited")?,
+        expected_payment_date: optional_day(row, "expected_payment_date")?,
+        fully_paid_on: optional_day(row, "fully_paid_on")?,
+        repeating_invoice_id: optional_id(row, "repeating_invoice_id")?,
+        updated: instant(row, "updated")?,
+    })
+}
+
+fn contact_from(row: &Row<'_>) -> rusqlite::Result<Contact> {
+    Ok(Contact {
+        tenant_id: id(row, "tenant_id")?,
+        contact_id: id(row, "contact_id")?,
+        name: row.get("name")?,
+        first_name: row.get("first_name")?,
+        last_name: row.get("last_name")?,
+        email: row.get("email")?,
+        status: row.get("status")?,
+        currency: row.get("currency")?,
+        persons: Vec::new(),
+        updated: instant(row, "updated")?,
+    })
+}
+
+fn query<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    what: &str,
+) -> Result<Vec<T>> {
+    let mut statement = conn.prepare_cached(sql).doing(what)?;
+    let rows = statement.query_map(params, map).doing(what)?;
+    rows.collect::<rusqlite::Result<_>>().doing(what)
+}
+
+impl Store {
+    /// Every sales invoice kept for an organisation, by number.
+    pub fn invoices(&self, tenant: Uuid) -> Result<Vec<Invoice>> {
+        query(
+            self.conn(),
+            "SELECT * FROM invoices WHERE tenant_id = ?1 ORDER BY number, invoice_id",
+            [tenant.to_string()],
+            invoice_from,
+            "read invoices",
+        )
+    }
+
+    /// Invoices the customer still owes on.
+    pub fn open_invoices(&self, tenant: Uuid) -> Result<Vec<Invoice>> {
+        let all = query(
+            self.conn(),
+            "SELECT * FROM invoices WHERE tenant_id = ?1 AND status = 'AUTHORISED' ORDER BY number, invoice_id",
+            [tenant.to_string()],
+            invoice_from,
+            "read open invoices",
+        )?;
+        Ok(all.into_iter().filter(Invoice::is_open).collect())
+    }
+
+    /// Every contact kept for an organisation, with its persons, by name.
+    pub fn contacts(&self, tenant: Uuid) -> Result<Vec<Contact>> {
+        let mut contacts = query(
+            self.conn(),
+            "SELECT * FROM contacts WHERE tenant_id = ?1 ORDER BY name, contact_id",
+            [tenant.to_string()],
+            contact_from,
+            "read contacts",
+        )?;
+        let persons = query(
+            self.conn(),
+            "SELECT * FROM contact_persons WHERE tenant_id = ?1 ORDER BY contact_id, position",
+            [tenant.to_string()],
+            |row| {
+                Ok((
+                    id(row, "contact_id")?,
+                    Person {
+                        first_name: row.get("first_name")?,
+                        last_name: row.get("last_name")?,
+                        email: row.get("email")?,
+                        include_in_emails: row.get("include_in_emails")?,
+                    },
+                ))
+            },
+            "read contact persons",
+        )?;
+        let mut by_contact: std::collections::HashMap<Uuid, Vec<Person>> = std::collections::HashMap::new();
+        for (contact, person) in persons {
+            by_contact.entry(contact).or_default().push(person);
+        }
+        for contact in &mut contacts {
+            contact.persons = by_contact.remove(&contact.contact_id).unwrap_or_default();
+        }
+        Ok(contacts)
+    }
+
+    pub fn payments(&self, tenant: Uuid) -> Result<Vec<Payment>> {
+        query(
+            self.conn(),
+            "SELECT * FROM payments WHERE tenant_id = ?1 ORDER BY date, payment_id",
+            [tenant.to_string()],
+            |row| {
+                Ok(Payment {
+                    tenant_id: id(row, "tenant_id")?,
+                    payment_id: id(row, "payment_id")?,
+                    invoice_id: optional_id(row, "invoice_id")?,
+                    date: day(row, "date")?,
+                    amount: amount(row, "amount")?,
+                    status: row.get("status")?,
+                    updated: instant(row, "updated")?,
+                })
+            },
+            "read payments",
+        )
+    }
+
+    pub fn credits(&self, tenant: Uuid) -> Result<Vec<Credit>> {
+        let mut credits = query(
+            self.conn(),
+            "SELECT * FROM credits WHERE tenant_id = ?1 ORDER BY kind, credit_id",
+            [tenant.to_string()],
+            |row| {
+                let kind: String = row.get("kind")?;
+                Ok(Credit {
+                    tenant_id: id(row, "tenant_id")?,
+                    credit_id: id(row, "credit_id")?,
+                    kind: CreditKind::parse(&kind).unwrap_or(CreditKind::CreditNote),
+                    number: row.get("number")?,
+                    contact_id: optional_id(row, "contact_id")?,
+                    date: optional_day(row, "date")?,
+                    status: row.get("status")?,
+                    currency: row.get("currency")?,
+                    total: amount(row, "total")?,
+                    remaining: amount(row, "remaining")?,
+                    allocations: Vec::new(),
+                    updated: instant(row, "updated")?,
+                })
+            },
+            "read credits",
+        )?;
+        let allocations = query(
+            self.conn(),
+            "SELECT * FROM allocations WHERE tenant_id = ?1 ORDER BY credit_id, position",
+            [tenant.to_string()],
+            |row| {
+                Ok((
+                    id(row, "credit_id")?,
+                    Allocation {
+                        invoice_id: id(row, "invoice_id")?,
+                        amount: amount(row, "amount")?,
+                        date: optional_day(row, "date")?,
+                    },
+                ))
+            },
+            "read allocations",
+        )?;
+        let mut by_credit: std::collections::HashMap<Uuid, Vec<Allocation>> = std::collections::HashMap::new();
+        for (credit, allocation) in allocations {
+            by_credit.entry(credit).or_default().push(allocation);
+        }
+        for credit in &mut credits {
+            credit.allocations = by_credit.remove(&credit.credit_id).unwrap_or_default();
+        }
+        Ok(credits)
+    }
+
+    pub fn contact_groups(&self, tenant: Uuid) -> Result<Vec<ContactGroup>> {
+        query(
+            self.conn(),
+            "SELECT * FROM contact_groups WHERE tenant_id = ?1 ORDER BY name, group_id",
+            [tenant.to_string()],
+            |row| {
+                Ok(ContactGroup {
+                    tenant_id: id(row, "tenant_id")?,
+                    group_id: id(row, "group_id")?,
+                    name: row.get("name")?,
+                    status: row.get("status")?,
+                })
+            },
+            "read contact groups",
+        )
+    }
+
+    /// `(group, contact)` pairs.
+    pub fn group_members(&self, tenant: Uuid) -> Result<Vec<(Uuid, Uuid)>> {
+        query(
+            self.conn(),
+            "SELECT group_id, contact_id FROM contact_group_members WHERE tenant_id = ?1 ORDER BY group_id, contact_id",
+            [tenant.to_string()],
+            |row| Ok((id(row, "group_id")?, id(row, "contact_id")?)),
+            "read group members",
+        )
+    }
+
+    /// Replaces an organisation's contact groups (and, where given, their members) at once.
+    pub fn replace_contact_groups(
+        &mut self,
+        tenant: Uuid,
+        groups: &[ContactGroup],
+        members: Option<&[(Uuid, Uuid)]>,
+    ) -> Result<()> {
+        let tenant_text = tenant.to_string();
+        let tx = self.conn_mut().transaction().doing("start saving contact groups")?;
+        tx.execute("DELETE FROM contact_groups WHERE tenant_id = ?1", [&tenant_text])
+            .doing("replace contact groups")?;
+        for group in groups {
+            tx.execute(
+                "INSERT INTO contact_groups (tenant_id, group_id, name, status) VALUES (?1, ?2, ?3, ?4)",
+                params![tenant_text, group.group_id.to_string(), group.name, group.status],
+            )
+            .doing("save a contact group")?;
+        }
+        if let Some(members) = members {
+            tx.execute("DELETE FROM contact_group_members WHERE tenant_id = ?1", [&tenant_text])
+                .doing("replace group members")?;
+            for (group, contact) in members {
+                tx.execute(
+                    "INSERT OR IGNORE INTO contact_group_members (tenant_id, group_id, contact_id) VALUES (?1, ?2, ?3)",
+                    params![tenant_text, group.to_string(), contact.to_string()],
+                )
+                .doing("save a group member")?;
+            }
+        } else {
+            // Members of groups that are gone go with them.
+            tx.execute(
+                "DELETE FROM contact_group_members WHERE tenant_id = ?1
+                   AND group_id NOT IN (SELECT group_id FROM contact_groups WHERE tenant_id = ?1)",
+                [&tenant_text],
+            )
+            .doing("forget members of removed groups")?;
+        }
+        tx.commit().doing("save contact groups")
+    }
+
+    /// Writes records fetched outside a sync pass (by id, after a webhook), in one transaction.
+    pub fn save_records(&mut self, tenant: Uuid, records: &Records) -> Result<()> {
+        let tx = self.conn_mut().transaction().doing("start saving records")?;
+        write(&tx, tenant, records)?;
+        tx.commit().doing("save records")
+    }
+
+    /// How many of each kind of record an organisation has: (contacts, invoices, open invoices, payments, credits).
+    pub fn counts(&self, tenant: Uuid) -> Result<Counts> {
+        let tenant = tenant.to_string();
+        let count = |sql: &str| -> Result<u64> {
+            self.conn().query_row(sql, [&tenant], |r| r.get::<_, i64>(0)).map(|n| n as u64).doing("count records")
+        };
+        Ok(Counts {
+            contacts: count("SELECT COUNT(*) FROM contacts WHERE tenant_id = ?1")?,
+            invoices: count("SELECT COUNT(*) FROM invoices WHERE tenant_id = ?1")?,
+            open_invoices: count("SELECT COUNT(*) FROM invoices WHERE tenant_id = ?1 AND status = 'AUTHORISED'")?,
+            payments: count("SELECT COUNT(*) FROM payments WHERE tenant_id = ?1")?,
+            credits: count("SELECT COUNT(*) FROM credits WHERE tenant_id = ?1")?,
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub contacts: u64,
+    pub invoices: u64,
+    pub open_invoices: u64,
+    pub payments: u64,
+    pub credits: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub fn invoice(tenant: u128, id: u128, status: &str) -> Invoice {
+        Invoice {
+            tenant_id: Uuid::from_u128(tenant),
+            invoice_id: Uuid::from_u128(id),
+            number: format!("INV-{id:04}"),
+            reference: Some("PO 1".into()),
+            contact_id: Uuid::from_u128(99),
+            status: status.into(),
+            date: "2026-10-01".parse().unwrap(),
+            due_date: "2026-10-31".parse().unwrap(),
+            currency: "NZD".into(),
+            currency_rate: "1.0000".parse().unwrap(),
+            total: "115.00".parse().unwrap(),
+            amount_due: "115.00".parse().unwrap(),
+            amount_paid: "0.00".parse().unwrap(),
+            amount_credited: "0".parse().unwrap(),
+            expected_payment_date: None,
+            fully_paid_on: None,
+            repeating_invoice_id: None,
+            updated: "2026-10-01T20:00:00.123Z".parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn records_round_trip_exactly_and_stay_with_their_organisation() {
+        let mut store = Store::open_in_memory().unwrap();
+        let first = vec![invoice(1, 10, "AUTHORISED"), invoice(1, 11, "PAID")];
+        store.save_records(Uuid::from_u128(1), &Records::Invoices(first.clone())).unwrap();
+        store.save_records(Uuid::from_u128(2), &Records::Invoices(vec![invoice(2, 20, "AUTHORISED")])).unwrap();
+        assert_eq!(store.invoices(Uuid::from_u128(1)).unwrap(), first);
+        assert_eq!(store.open_invoices(Uuid::from_u128(1)).unwrap(), vec![first[0].clone()]);
+        assert_eq!(store.invoices(Uuid::from_u128(2)).unwrap().len(), 1);
+        // Trailing zeros are kept: "1.0000" stays as Xero wrote it.
+        assert_eq!(store.invoices(Uuid::from_u128(1)).unwrap()[0].currency_rate.to_string(), "1.0000");
+    }
+}

@@ -1,0 +1,158 @@
+//! The store's schema, as numbered migrations. `PRAGMA user_version` records how far a database
+//! has come; each migration runs once, in its own transaction.
+
+pub const MIGRATIONS: &[&str] = &[
+    // 1: connections, receivables, sync cursors and webhook events.
+    r#"
+    CREATE TABLE grants (
+        id                INTEGER PRIMARY KEY,
+        client_id         TEXT NOT NULL,
+        scopes            TEXT NOT NULL,
+        access_token      TEXT NOT NULL,
+        access_expires_at TEXT NOT NULL,
+        refresh_token     TEXT,
+        refreshed_at      TEXT NOT NULL,
+        status            TEXT NOT NULL DEFAULT 'active',
+        status_reason     TEXT,
+        lease_owner       TEXT,
+        lease_until       TEXT
+    );
+    CREATE TABLE organisations (
+        tenant_id           TEXT PRIMARY KEY,
+        grant_id            INTEGER REFERENCES grants(id) ON DELETE SET NULL,
+        connection_id       TEXT,
+        name                TEXT NOT NULL,
+        base_currency       TEXT,
+        timezone            TEXT,
+        zone                TEXT,
+        short_code          TEXT,
+        reminders_enabled   INTEGER,
+        connected_at        TEXT NOT NULL,
+        last_sync_at        TEXT,
+        last_full_sync_at   TEXT,
+        last_sync_error     TEXT,
+        groups_refreshed_at TEXT
+    );
+    CREATE TABLE contacts (
+        tenant_id  TEXT NOT NULL,
+        contact_id TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        first_name TEXT,
+        last_name  TEXT,
+        email      TEXT,
+        status     TEXT NOT NULL,
+        currency   TEXT,
+        updated    TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, contact_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE contact_persons (
+        tenant_id         TEXT NOT NULL,
+        contact_id        TEXT NOT NULL,
+        position          INTEGER NOT NULL,
+        first_name        TEXT,
+        last_name         TEXT,
+        email             TEXT,
+        include_in_emails INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, contact_id, position)
+    ) WITHOUT ROWID;
+    CREATE TABLE contact_groups (
+        tenant_id TEXT NOT NULL,
+        group_id  TEXT NOT NULL,
+        name      TEXT NOT NULL,
+        status    TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, group_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE contact_group_members (
+        tenant_id  TEXT NOT NULL,
+        group_id   TEXT NOT NULL,
+        contact_id TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, group_id, contact_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE invoices (
+        tenant_id             TEXT NOT NULL,
+        invoice_id            TEXT NOT NULL,
+        number                TEXT NOT NULL,
+        reference             TEXT,
+        contact_id            TEXT NOT NULL,
+        status                TEXT NOT NULL,
+        date                  TEXT NOT NULL,
+        due_date              TEXT NOT NULL,
+        currency              TEXT NOT NULL,
+        currency_rate         TEXT NOT NULL,
+        total                 TEXT NOT NULL,
+        amount_due            TEXT NOT NULL,
+        amount_paid           TEXT NOT NULL,
+        amount_credited       TEXT NOT NULL,
+        expected_payment_date TEXT,
+        fully_paid_on         TEXT,
+        repeating_invoice_id  TEXT,
+        updated               TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, invoice_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX invoices_by_status ON invoices (tenant_id, status);
+    CREATE INDEX invoices_by_contact ON invoices (tenant_id, contact_id);
+    CREATE TABLE payments (
+        tenant_id  TEXT NOT NULL,
+        payment_id TEXT NOT NULL,
+        invoice_id TEXT,
+        date       TEXT NOT NULL,
+        amount     TEXT NOT NULL,
+        status     TEXT NOT NULL,
+        updated    TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, payment_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE credits (
+        tenant_id  TEXT NOT NULL,
+        credit_id  TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        number     TEXT,
+        contact_id TEXT,
+        date       TEXT,
+        status     TEXT NOT NULL,
+        currency   TEXT,
+        total      TEXT NOT NULL,
+        remaining  TEXT NOT NULL,
+        updated    TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, credit_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE allocations (
+        tenant_id  TEXT NOT NULL,
+        credit_id  TEXT NOT NULL,
+        position   INTEGER NOT NULL,
+        invoice_id TEXT NOT NULL,
+        amount     TEXT NOT NULL,
+        date       TEXT,
+        PRIMARY KEY (tenant_id, credit_id, position)
+    ) WITHOUT ROWID;
+    CREATE TABLE sync_cursors (
+        tenant_id      TEXT NOT NULL,
+        entity         TEXT NOT NULL,
+        modified_since TEXT,
+        pass_since     TEXT,
+        pass_started   TEXT,
+        next_page      INTEGER,
+        pass_full      INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (tenant_id, entity)
+    ) WITHOUT ROWID;
+    CREATE TABLE seen_in_pass (
+        tenant_id TEXT NOT NULL,
+        entity    TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, entity, record_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE webhook_events (
+        id           INTEGER PRIMARY KEY,
+        tenant_id    TEXT NOT NULL,
+        category     TEXT NOT NULL,
+        event_type   TEXT NOT NULL,
+        resource_id  TEXT NOT NULL,
+        event_date   TEXT NOT NULL,
+        received_at  TEXT NOT NULL,
+        processed_at TEXT,
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        last_error   TEXT,
+        UNIQUE (tenant_id, category, event_type, resource_id, event_date)
+    );
+    CREATE INDEX webhook_events_waiting ON webhook_events (processed_at, tenant_id);
+    "#,
+];
