@@ -25,3 +25,22 @@ pub fn client(timeout: Duration) -> reqwest::Client {
         .build()
         .unwrap_or_else(|_| reqwest::Client::new())
 }
+
+/// What went wrong with a request, in words, without the URL's query (which can hold codes).
+pub fn describe(error: &reqwest::Error) -> String {
+    let kind = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "could not connect"
+    } else if error.is_body() || error.is_decode() {
+        "the answer was cut short or unreadable"
+    } else if error.is_redirect() {
+        "too many redirects"
+    } else {
+        "the request failed"
+    };
+    match error.url() {
+        Some(url) => format!("{kind} ({}{})", url.origin().ascii_serialization(), url.path()),
+        None => kind.to_string(),
+    }
+}

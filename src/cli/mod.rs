@@ -1,12 +1,17 @@
 //! The `collectiq` command line. Exit codes: 0 all is well (warnings allowed), 1 a problem in
 //! the input (an error in a strategy, a file `fmt --check` would change), 2 a usage or I/O error.
 
+mod aging;
 mod check;
 mod compile;
+mod context;
 mod diff;
 mod fmt;
 mod output;
+mod progress;
 mod sandbox;
+mod webhooks;
+mod xero;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,6 +27,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    global: context::Global,
 }
 
 #[derive(Subcommand, Debug)]
@@ -60,6 +67,22 @@ enum Command {
     /// Serve generated Xero organisations on loopback (the API, OAuth and webhooks), until
     /// interrupted. Prints its base URL first.
     Sandbox(sandbox::SandboxArgs),
+    /// Connect Xero organisations (OAuth with PKCE); stores the tokens and every organisation.
+    Connect(xero::ConnectArgs),
+    /// List connected organisations: last sync, counts, token health.
+    Orgs(xero::OrgsArgs),
+    /// Disconnect an organisation (by name or tenant id) and remove its data.
+    Disconnect {
+        #[arg(value_name = "ORG")]
+        organisation: String,
+    },
+    /// Copy each organisation's receivables from Xero (incremental; --full reads everything).
+    Sync(xero::SyncArgs),
+    /// Aged receivables: current, 1-30, 31-60, 61-90 and 90+ days past due.
+    Aging(aging::AgingArgs),
+    /// Xero webhooks.
+    #[command(subcommand)]
+    Webhooks(webhooks::WebhooksCommand),
     /// Rewrite strategy files in canonical phrasing, keeping comments.
     Fmt {
         #[arg(required = true, value_name = "FILES")]
@@ -110,6 +133,12 @@ pub fn main() -> ExitCode {
         Command::Compile { file, out } => compile::run(&file, out.as_deref()),
         Command::Schema => compile::schema(),
         Command::Sandbox(args) => sandbox::run(args),
+        Command::Connect(args) => xero::run_connect(&cli.global, args),
+        Command::Orgs(args) => xero::run_orgs(&cli.global, args),
+        Command::Disconnect { organisation } => xero::run_disconnect(&cli.global, &organisation),
+        Command::Sync(args) => xero::run_sync(&cli.global, args),
+        Command::Aging(args) => aging::run(&cli.global, args),
+        Command::Webhooks(command) => webhooks::run(&cli.global, command),
         Command::Diff { files, git, format } => diff::run(&files, git.as_deref(), format),
         Command::Fmt { files, check, stdout } => fmt::run(&files, fmt::Mode::from_flags(check, stdout)),
     };

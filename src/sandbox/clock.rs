@@ -18,10 +18,12 @@ impl Clock {
         Clock { start, started: Instant::now(), skipped: Mutex::new(SignedDuration::ZERO) }
     }
 
+    /// The sandbox's time, to the millisecond, as precisely as Xero keeps times.
     pub fn now(&self) -> Timestamp {
         let elapsed = SignedDuration::try_from(self.started.elapsed()).unwrap_or(SignedDuration::ZERO);
         let skipped = *self.skipped.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        self.start.checked_add(elapsed).and_then(|t| t.checked_add(skipped)).unwrap_or(self.start)
+        let now = self.start.checked_add(elapsed).and_then(|t| t.checked_add(skipped)).unwrap_or(self.start);
+        Timestamp::from_millisecond(now.as_millisecond()).unwrap_or(now)
     }
 
     /// Moves the clock forward (never back), giving the new time.

@@ -66,7 +66,8 @@ impl Sender {
     /// the receiver accepted and how many it did not.
     pub async fn deliver(&self, target: &WebhookTarget, base_url: &str, changes: &[(Uuid, Change)]) -> (u64, u64) {
         let (mut sent, mut failed) = (0, 0);
-        for batch in changes.chunks(100) {
+        let reported: Vec<(Uuid, Change)> = changes.iter().filter(|(_, change)| is_reported(change)).cloned().collect();
+        for batch in reported.chunks(100) {
             let events = batch.iter().map(|(tenant, change)| event(base_url, *tenant, change)).collect();
             let body = serde_json::to_vec(&self.payload(events)).unwrap_or_default();
             let signature = sign(&target.key, &body);
@@ -89,6 +90,11 @@ impl Sender {
             passed: valid == Some(200) && invalid == Some(401),
         }
     }
+}
+
+/// Xero has webhooks for invoices, contacts and credit notes only.
+pub fn is_reported(change: &Change) -> bool {
+    matches!(change.category, "INVOICE" | "CONTACT" | "CREDITNOTE")
 }
 
 fn event(base_url: &str, tenant: Uuid, change: &Change) -> WebhookEvent {

@@ -113,8 +113,8 @@ mod tests {
             resource_id: Uuid::from_u128(2),
             event_date: "2026-11-25T11:59:00.000".into(),
         };
-        assert_eq!(store.store_events(&[event.clone()], now).unwrap(), 1);
-        assert_eq!(store.store_events(&[event.clone()], now).unwrap(), 0);
+        assert_eq!(store.store_events(std::slice::from_ref(&event), now).unwrap(), 1);
+        assert_eq!(store.store_events(std::slice::from_ref(&event), now).unwrap(), 0);
         let waiting = store.waiting_events(10).unwrap();
         assert_eq!(waiting.len(), 1);
         store.mark_events_failed(&[waiting[0].id], "timeout").unwrap();

@@ -82,8 +82,9 @@ pub async fn advance(Shared(state): Shared<Arc<State>>, Query(params): Query<Par
     let now = state.clock.advance(SignedDuration::from_secs(seconds));
     let changes = state.catch_up();
     let count = changes.len();
+    let reported = changes.iter().filter(|(_, change)| super::super::webhooks::is_reported(change)).count();
     deliver_changes(&state, changes).await;
-    json(StatusCode::OK, &serde_json::json!({ "now": now.to_string(), "changes": count }))
+    json(StatusCode::OK, &serde_json::json!({ "now": now.to_string(), "changes": count, "webhook_events": reported }))
 }
 
 /// `POST /sandbox/pay?invoice=ID_OR_NUMBER[&amount=12.50][&tenant=ID]`: a payment recorded now,

@@ -76,7 +76,7 @@ impl Org {
                 let record = &mut self.credits[credit as usize];
                 record.visible = true;
                 record.updated = at;
-                Some(Change { category: "CREDITNOTE", kind: "CREATE", resource: record.id, at })
+                Some(Change { category: credit_category(record.kind), kind: "CREATE", resource: record.id, at })
             }
             Event::Allocate { allocation } => self.allocate(allocation, at),
             Event::Void { invoice } => {
@@ -163,7 +163,8 @@ impl Org {
             invoice.updated = at;
             Some(invoice_change(invoice.id, "UPDATE", at))
         } else {
-            Some(Change { category: "CREDITNOTE", kind: "UPDATE", resource: credit_id(self, record.credit), at })
+            let credit = &self.credits[record.credit as usize];
+            Some(Change { category: credit_category(credit.kind), kind: "UPDATE", resource: credit.id, at })
         }
     }
 
@@ -181,8 +182,14 @@ impl Org {
     }
 }
 
-fn credit_id(org: &Org, credit: u32) -> Uuid {
-    org.credits[credit as usize].id
+/// Xero's webhook category for a change to credit. Overpayments and prepayments have none
+/// (Xero sends no webhooks for them); the sandbox names them only for its own counts.
+fn credit_category(kind: super::CreditKind) -> &'static str {
+    match kind {
+        super::CreditKind::CreditNote => "CREDITNOTE",
+        super::CreditKind::Overpayment => "OVERPAYMENT",
+        super::CreditKind::Prepayment => "PREPAYMENT",
+    }
 }
 
 fn invoice_change(resource: Uuid, kind: &'static str, at: Timestamp) -> Change {

@@ -10,8 +10,9 @@ use super::dates::XeroDateTime;
 use super::numbers::optional_decimal;
 
 /// The wrapper around every accounting response: `{"Id", "Status", "ProviderName",
-/// "DateTimeUTC", "pagination", "Invoices": [...]}`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// "DateTimeUTC", "pagination", "Invoices": [...]}`. Read field by field (not with serde's
+/// `flatten`, which buffers values and so cannot read amounts exactly from the JSON text).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Envelope<T> {
     #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -39,12 +40,65 @@ pub struct Pagination {
     pub item_count: u64,
 }
 
+/// A list Xero wraps in an envelope under its own key.
+pub trait List: Sized {
+    const KEY: &'static str;
+    type Item: for<'de> Deserialize<'de>;
+    fn from_items(items: Vec<Self::Item>) -> Self;
+}
+
+impl<'de, T: List> Deserialize<'de> for Envelope<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields<T>(std::marker::PhantomData<T>);
+
+        impl<'de, T: List> serde::de::Visitor<'de> for Fields<T> {
+            type Value = Envelope<T>;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+                write!(formatter, "a Xero response holding {}", T::KEY)
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Envelope<T>, A::Error> {
+                let (mut id, mut status, mut provider_name, mut date_time_utc, mut pagination) =
+                    (None, None, None, None, None);
+                let mut items: Option<Vec<T::Item>> = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "Id" => id = map.next_value()?,
+                        "Status" => status = map.next_value()?,
+                        "ProviderName" => provider_name = map.next_value()?,
+                        "DateTimeUTC" => date_time_utc = map.next_value()?,
+                        "pagination" => pagination = map.next_value()?,
+                        key if key == T::KEY => items = map.next_value::<Option<Vec<T::Item>>>()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                let items = T::from_items(items.unwrap_or_default());
+                Ok(Envelope { id, status, provider_name, date_time_utc, pagination, items })
+            }
+        }
+
+        deserializer.deserialize_map(Fields(std::marker::PhantomData))
+    }
+}
+
 macro_rules! list {
     ($name:ident, $key:literal, $item:ty) => {
         #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
         pub struct $name {
             #[serde(rename = $key, default)]
             pub items: Vec<$item>,
+        }
+
+        impl List for $name {
+            const KEY: &'static str = $key;
+            type Item = $item;
+
+            fn from_items(items: Vec<$item>) -> Self {
+                $name { items }
+            }
         }
     };
 }

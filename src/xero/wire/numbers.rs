@@ -1,12 +1,13 @@
 //! Xero's numbers: amounts are decimals it writes as JSON numbers with their decimals kept
-//! (`46.00`, a rate as `1.000000`); a few payloads quote them (`"100.00"`). Amounts are read and
-//! written exactly, as [`Decimal`], never through a float we keep.
+//! (`46.00`, a rate as `1.000000`); a few payloads quote them (`"100.00"`). Amounts are read from
+//! the JSON text itself and written back the same way, exactly, as [`Decimal`]: never through a
+//! float, which would lose digits and the scale (`46.00` is not `46`). So these types are read
+//! from JSON text (`serde_json::from_str`/`from_slice`), not from a `serde_json::Value`.
 
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
-use serde::de::{self, Visitor};
-use serde::{Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
 /// `#[serde(with = "numbers::decimal")]` for a `Decimal` field.
@@ -20,7 +21,8 @@ pub mod decimal {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
-        deserializer.deserialize_any(DecimalVisitor)
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        read(raw.get())?.ok_or_else(|| serde::de::Error::custom("a number is required here, not null"))
     }
 }
 
@@ -36,74 +38,28 @@ pub mod optional_decimal {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Decimal>, D::Error> {
-        deserializer.deserialize_any(OptionalDecimalVisitor)
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        read(raw.get())
     }
 }
 
-struct DecimalVisitor;
-
-impl Visitor<'_> for DecimalVisitor {
-    type Value = Decimal;
-
-    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
-        formatter.write_str("a decimal number, or a decimal number in a string")
+/// A JSON number, or a number in a string, as written; `null` and `""` are no number.
+fn read<E: serde::de::Error>(json: &str) -> Result<Option<Decimal>, E> {
+    let json = json.trim();
+    if json == "null" {
+        return Ok(None);
     }
-
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<Decimal, E> {
-        Decimal::from_str(text.trim())
-            .or_else(|_| Decimal::from_scientific(text.trim()))
-            .map_err(|_| E::custom(format!("\"{text}\" is not a number")))
+    let text = match json.strip_prefix('"').and_then(|rest| rest.strip_suffix('"')) {
+        Some(inner) => inner.trim(),
+        None => json,
+    };
+    if text.is_empty() {
+        return Ok(None);
     }
-
-    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Decimal, E> {
-        Ok(Decimal::from(value))
-    }
-
-    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Decimal, E> {
-        Ok(Decimal::from(value))
-    }
-
-    /// Through the shortest text that reads back as the same float, so `0.1` is 0.1 exactly.
-    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Decimal, E> {
-        if !value.is_finite() {
-            return Err(E::custom("not a finite number"));
-        }
-        self.visit_str(&format!("{value}"))
-    }
-}
-
-struct OptionalDecimalVisitor;
-
-impl<'de> Visitor<'de> for OptionalDecimalVisitor {
-    type Value = Option<Decimal>;
-
-    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
-        formatter.write_str("a decimal number or null")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
-        if text.trim().is_empty() { Ok(None) } else { DecimalVisitor.visit_str(text).map(Some) }
-    }
-
-    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
-        DecimalVisitor.visit_i64(value).map(Some)
-    }
-
-    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
-        DecimalVisitor.visit_u64(value).map(Some)
-    }
-
-    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
-        DecimalVisitor.visit_f64(value).map(Some)
-    }
+    Decimal::from_str(text)
+        .or_else(|_| Decimal::from_scientific(text))
+        .map(Some)
+        .map_err(|_| E::custom(format!("{json} is not a decimal number")))
 }
 
 #[cfg(test)]
@@ -128,6 +84,13 @@ mod tests {
         assert_eq!(read(r#"{"amount": 1234567.89}"#).amount, Decimal::new(123456789, 2));
         assert_eq!(read(r#"{"amount": 5, "rate": null}"#).rate, None);
         assert_eq!(read(r#"{"amount": 5, "rate": 1.000000}"#).rate, Some(Decimal::ONE));
+        // The scale is kept: 46.00 stays 46.00, a rate of 1.000000 stays 1.000000.
+        assert_eq!(read(r#"{"amount": 46.00}"#).amount.to_string(), "46.00");
+        assert_eq!(read(r#"{"amount": 1, "rate": 1.000000}"#).rate.unwrap().to_string(), "1.000000");
+        // Beyond what a float holds exactly.
+        assert_eq!(read(r#"{"amount": 12345678901234567.89}"#).amount.to_string(), "12345678901234567.89");
+        assert_eq!(read(r#"{"amount": 1.5E3}"#).amount, Decimal::new(1500, 0));
+        assert_eq!(read(r#"{"amount": 5, "rate": ""}"#).rate, None);
         assert!(serde_json::from_str::<Sample>(r#"{"amount": "lots"}"#).is_err());
     }
 

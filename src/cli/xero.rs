@@ -1,0 +1,216 @@
+//! `connect`, `orgs`, `disconnect` and `sync`: connecting Xero organisations and keeping their
+//! receivables in the store.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::Outcome;
+use super::context::{Global, choose, config, runtime, session};
+use crate::store::connections::GrantStatus;
+use crate::xero::connect::{ConnectOptions, connect};
+use crate::xero::sync::{SyncOptions, Syncer};
+
+#[derive(clap::Args, Debug)]
+pub struct ConnectArgs {
+    /// Follow Xero's redirect without a browser (works against the sandbox, which approves at once).
+    #[arg(long)]
+    headless: bool,
+    /// The loopback port Xero redirects to; register http://localhost:PORT/callback with your Xero app.
+    #[arg(long, default_value_t = 8749)]
+    port: u16,
+    /// Print the address instead of opening a browser.
+    #[arg(long)]
+    no_browser: bool,
+}
+
+fn fail(message: impl std::fmt::Display) -> Outcome {
+    eprintln!("error: {message}");
+    Outcome::Failed
+}
+
+pub fn run_connect(global: &Global, args: ConnectArgs) -> Outcome {
+    let config = match config(global) {
+        Ok(config) => config,
+        Err(error) => return fail(error),
+    };
+    let options = ConnectOptions {
+        headless: args.headless,
+        port: args.port,
+        open_browser: !args.no_browser,
+        timeout: Duration::from_secs(300),
+    };
+    let outcome = runtime().and_then(|runtime| {
+        let store = crate::store::Store::open(&config.database).map_err(|e| e.to_string())?;
+        let store = std::sync::Mutex::new(store);
+        runtime.block_on(connect(&config.xero, &store, &options)).map_err(|e| e.to_string())
+    });
+    match outcome {
+        Ok(organisations) => {
+            println!(
+                "Connected {} organisation{}:",
+                organisations.len(),
+                if organisations.len() == 1 { "" } else { "s" }
+            );
+            for org in &organisations {
+                println!("  {}  ({})", org.name, org.tenant_id);
+            }
+            println!("Next: `collectiq sync` to copy their receivables.");
+            Outcome::Clean
+        }
+        Err(error) => fail(error),
+    }
+}
+
+#[derive(clap::Args, Debug)]
+pub struct OrgsArgs {
+    #[arg(long, value_enum, default_value_t = super::Format::Human)]
+    format: super::Format,
+}
+
+#[derive(Serialize)]
+struct OrgLine {
+    name: String,
+    tenant_id: String,
+    base_currency: String,
+    last_sync: Option<String>,
+    last_full_sync: Option<String>,
+    last_sync_error: Option<String>,
+    invoices: u64,
+    open_invoices: u64,
+    contacts: u64,
+    token: String,
+}
+
+pub fn run_orgs(global: &Global, args: OrgsArgs) -> Outcome {
+    let lines = config(global)
+        .and_then(|config| crate::store::Store::open(&config.database).map_err(|e| e.to_string()))
+        .and_then(|store| org_lines(&store).map_err(|e| e.to_string()));
+    let lines = match lines {
+        Ok(lines) => lines,
+        Err(error) => return fail(error),
+    };
+    match args.format {
+        super::Format::Json => println!("{}", serde_json::to_string_pretty(&lines).unwrap_or_default()),
+        super::Format::Human if lines.is_empty() => println!("No organisation is connected; run `collectiq connect`."),
+        super::Format::Human => {
+            for line in &lines {
+                println!("{}  {}", line.name, line.tenant_id);
+                println!(
+                    "  {} invoices ({} open), {} contacts, base currency {}",
+                    line.invoices, line.open_invoices, line.contacts, line.base_currency
+                );
+                println!("  last sync: {}", line.last_sync.as_deref().unwrap_or("never"));
+                if let Some(error) = &line.last_sync_error {
+                    println!("  last sync failed: {error}");
+                }
+                println!("  token: {}", line.token);
+            }
+        }
+    }
+    Outcome::Clean
+}
+
+fn org_lines(store: &crate::store::Store) -> crate::store::Result<Vec<OrgLine>> {
+    let now = Timestamp::now();
+    let mut lines = Vec::new();
+    for org in store.organisations()? {
+        let counts = store.counts(org.organisation.tenant_id)?;
+        let token = match org.grant_id.map(|g| store.grant(g)).transpose()?.flatten() {
+            None => "not connected".to_string(),
+            Some(grant) => match grant.status {
+                GrantStatus::NeedsReconnect(reason) => format!("needs reconnecting: {reason}"),
+                GrantStatus::Active if grant.access_expires_at > now => "connected".to_string(),
+                GrantStatus::Active => "connected (the access token will be refreshed on next use)".to_string(),
+            },
+        };
+        let when = |at: Option<Timestamp>| at.map(|t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string());
+        lines.push(OrgLine {
+            name: org.organisation.name.clone(),
+            tenant_id: org.organisation.tenant_id.to_string(),
+            base_currency: org.organisation.base_currency.clone(),
+            last_sync: when(org.last_sync_at),
+            last_full_sync: when(org.last_full_sync_at),
+            last_sync_error: org.last_sync_error.clone(),
+            invoices: counts.invoices,
+            open_invoices: counts.open_invoices,
+            contacts: counts.contacts,
+            token,
+        });
+    }
+    Ok(lines)
+}
+
+pub fn run_disconnect(global: &Global, organisation: &str) -> Outcome {
+    let result = config(global).and_then(|config| {
+        let session = session(&config)?;
+        let all = session.store.lock().unwrap_or_else(|p| p.into_inner()).organisations().map_err(|e| e.to_string())?;
+        let chosen = choose(all, Some(organisation))?;
+        let runtime = runtime()?;
+        for org in &chosen {
+            let tenant = org.organisation.tenant_id;
+            // Tell Xero first; if it cannot be told, forget the organisation here anyway.
+            if let (Some(grant), Some(connection)) = (org.grant_id, org.connection_id) {
+                let told = runtime.block_on(async {
+                    let token = session.tokens.access_token(grant).await.map_err(|e| e.to_string())?;
+                    session.oauth.disconnect(&token, connection).await.map_err(|e| e.to_string())
+                });
+                if let Err(error) = told {
+                    eprintln!("warning: Xero was not told ({error}); remove CollectIQ in Xero's connected apps too");
+                }
+            }
+            session
+                .store
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove_organisation(tenant)
+                .map_err(|e| e.to_string())?;
+            println!("Disconnected {} and removed its data.", org.organisation.name);
+        }
+        Ok(())
+    });
+    match result {
+        Ok(()) => Outcome::Clean,
+        Err(error) => fail(error),
+    }
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SyncArgs {
+    /// Only this organisation (name or tenant id).
+    #[arg(long, value_name = "ORG")]
+    org: Option<String>,
+    /// Read everything again and remove what Xero no longer lists.
+    #[arg(long)]
+    full: bool,
+}
+
+pub fn run_sync(global: &Global, args: SyncArgs) -> Outcome {
+    let result = config(global).and_then(|config| {
+        let session = session(&config)?;
+        let all = session.store.lock().unwrap_or_else(|p| p.into_inner()).organisations().map_err(|e| e.to_string())?;
+        let chosen = choose(all, args.org.as_deref())?;
+        let progress: Arc<dyn crate::xero::sync::Progress> = Arc::from(super::progress::for_stderr());
+        let syncer = Syncer::new(session.client.clone(), session.store.clone(), progress);
+        let reports = runtime()?.block_on(syncer.sync(&chosen, SyncOptions { full: args.full }));
+        Ok(reports)
+    });
+    let reports = match result {
+        Ok(reports) => reports,
+        Err(error) => return fail(error),
+    };
+    for report in &reports {
+        for warning in &report.warnings {
+            eprintln!("warning: {warning}");
+        }
+        for skipped in report.skipped.iter().take(20) {
+            eprintln!("warning: {}: {skipped}", report.name);
+        }
+        if report.skipped.len() > 20 {
+            eprintln!("warning: {}: {} more records were skipped", report.name, report.skipped.len() - 20);
+        }
+    }
+    if reports.iter().any(|r| r.error.is_some()) { Outcome::Problems } else { Outcome::Clean }
+}

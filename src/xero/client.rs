@@ -1,0 +1,315 @@
+//! Calls to Xero's accounting API: every request carries the organisation's tenant id and
+//! `Accept: application/json`, waits its turn in the organisation's and the app's budgets, and
+//! is retried when the failure is passing — 429 after `Retry-After`; 5xx, timeouts, dropped
+//! connections and bodies cut short with jittered, growing, bounded backoff; a refused access
+//! token once, with a fresh one.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use super::budget::{Announced, Budget, Exhausted};
+use super::tokens::{TokenError, TokenKeeper};
+use super::wire::dates::format_http_date;
+use crate::config::{ClientLimits, XeroHosts};
+
+/// How retries are spaced: `base` doubling up to `cap`, each a random fraction of that (full
+/// jitter), at most `attempts` tries in all.
+#[derive(Clone, Copy, Debug)]
+pub struct RetryPolicy {
+    pub attempts: u32,
+    pub base: Duration,
+    pub cap: Duration,
+    /// The longest `Retry-After` honoured; longer ones end the call with an error.
+    pub longest_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 8,
+            base: Duration::from_millis(500),
+            cap: Duration::from_secs(30),
+            longest_wait: Duration::from_secs(120),
+        }
+    }
+}
+
+impl RetryPolicy {
+    fn delay(&self, attempt: u32) -> Duration {
+        let ceiling = self.base.saturating_mul(1 << attempt.min(16)).min(self.cap);
+        ceiling.mul_f64(fastrand::f64()).max(Duration::from_millis(10))
+    }
+}
+
+#[derive(Debug)]
+pub enum ApiError {
+    Token(TokenError),
+    /// Xero will take no more calls for this organisation today.
+    DayBudgetSpent,
+    /// 403: the organisation is no longer connected, or a scope is missing.
+    Forbidden(String),
+    NotFound(String),
+    /// 400: Xero refused the request, with its message.
+    Rejected(String),
+    /// Still failing after every retry.
+    GaveUp {
+        path: String,
+        last: String,
+    },
+    /// A whole answer that is not what Xero documents.
+    Unexpected {
+        path: String,
+        why: String,
+    },
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Token(error) => error.fmt(f),
+            ApiError::DayBudgetSpent => {
+                f.write_str("Xero's daily call limit for this organisation is used up; try again tomorrow")
+            }
+            ApiError::Forbidden(path) => write!(
+                f,
+                "Xero refused access to {path}: the organisation may have been disconnected, or a scope is missing; run `collectiq connect`"
+            ),
+            ApiError::NotFound(path) => write!(f, "Xero has no {path}"),
+            ApiError::Rejected(message) => write!(f, "Xero refused the request: {message}"),
+            ApiError::GaveUp { path, last } => write!(f, "{path} kept failing, the last time with: {last}"),
+            ApiError::Unexpected { path, why } => write!(f, "Xero's answer to {path} was not as documented: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// One GET: the path under `/api.xro/2.0/`, the query, and `If-Modified-Since`.
+#[derive(Clone, Debug)]
+pub struct Get {
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub modified_since: Option<Timestamp>,
+}
+
+impl Get {
+    pub fn new(path: impl Into<String>) -> Get {
+        Get { path: path.into(), query: Vec::new(), modified_since: None }
+    }
+
+    pub fn param(mut self, name: &str, value: impl ToString) -> Get {
+        self.query.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn since(mut self, since: Option<Timestamp>) -> Get {
+        self.modified_since = since;
+        self
+    }
+}
+
+/// What calls cost, for reports and tests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CallCounts {
+    pub calls: u64,
+    pub retries: u64,
+    pub rate_limited: u64,
+}
+
+pub struct XeroClient {
+    http: reqwest::Client,
+    hosts: XeroHosts,
+    tokens: Arc<TokenKeeper>,
+    limits: ClientLimits,
+    budgets: Mutex<HashMap<Uuid, Arc<Budget>>>,
+    app: Budget,
+    retry: RetryPolicy,
+    counts: Mutex<HashMap<Uuid, CallCounts>>,
+}
+
+/// Why one attempt failed, and whether another may succeed.
+enum Attempt {
+    Retry(String),
+    Wait(Duration, String),
+    TokenRefused,
+    Fail(ApiError),
+}
+
+impl XeroClient {
+    pub fn new(hosts: XeroHosts, tokens: Arc<TokenKeeper>, limits: ClientLimits, retry: RetryPolicy) -> XeroClient {
+        XeroClient {
+            http: crate::net::client(Duration::from_secs(30)),
+            hosts,
+            tokens,
+            limits,
+            budgets: Mutex::new(HashMap::new()),
+            app: Budget::new(10_000, None),
+            retry,
+            counts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn budget(&self, tenant: Uuid) -> Arc<Budget> {
+        let mut budgets = self.budgets.lock().unwrap_or_else(|p| p.into_inner());
+        budgets
+            .entry(tenant)
+            .or_insert_with(|| Arc::new(Budget::new(self.limits.per_minute, Some(self.limits.concurrent))))
+            .clone()
+    }
+
+    fn count(&self, tenant: Uuid, change: impl FnOnce(&mut CallCounts)) {
+        change(self.counts.lock().unwrap_or_else(|p| p.into_inner()).entry(tenant).or_default());
+    }
+
+    pub fn counts(&self, tenant: Uuid) -> CallCounts {
+        self.counts.lock().unwrap_or_else(|p| p.into_inner()).get(&tenant).copied().unwrap_or_default()
+    }
+
+    /// GETs a JSON answer, retrying passing failures.
+    pub async fn get<T: DeserializeOwned>(&self, tenant: Uuid, grant: i64, get: &Get) -> Result<T, ApiError> {
+        self.send(tenant, grant, Method::GET, get, None).await
+    }
+
+    /// PUTs a JSON body (history notes are the only writes CollectIQ makes).
+    pub async fn put<T: DeserializeOwned>(
+        &self,
+        tenant: Uuid,
+        grant: i64,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<T, ApiError> {
+        let body = serde_json::to_vec(body).unwrap_or_default();
+        self.send(tenant, grant, Method::PUT, &Get::new(path), Some(body)).await
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        tenant: Uuid,
+        grant: i64,
+        method: Method,
+        get: &Get,
+        body: Option<Vec<u8>>,
+    ) -> Result<T, ApiError> {
+        let budget = self.budget(tenant);
+        let mut token = self.tokens.access_token(grant).await.map_err(ApiError::Token)?;
+        let mut replaced_token = false;
+        let mut last = String::new();
+        for attempt in 0..self.retry.attempts {
+            let outcome = {
+                let _slot = budget.admit().await.map_err(|Exhausted::Day| ApiError::DayBudgetSpent)?;
+                let _app = self.app.admit().await.map_err(|Exhausted::Day| ApiError::DayBudgetSpent)?;
+                self.count(tenant, |c| c.calls += 1);
+                self.attempt(tenant, &budget, &method, get, body.as_deref(), token.expose()).await
+            };
+            match outcome {
+                Ok(bytes) => return Ok(bytes),
+                Err(Attempt::Fail(error)) => return Err(error),
+                Err(Attempt::TokenRefused) if !replaced_token => {
+                    replaced_token = true;
+                    token = self.tokens.replace(grant, &token).await.map_err(ApiError::Token)?;
+                    last = "the access token was refused".into();
+                    continue;
+                }
+                Err(Attempt::TokenRefused) => {
+                    return Err(ApiError::Token(TokenError::NeedsReconnect(
+                        "Xero refuses even a fresh access token".into(),
+                    )));
+                }
+                Err(Attempt::Wait(wait, why)) => {
+                    if wait > self.retry.longest_wait {
+                        return Err(ApiError::GaveUp { path: get.path.clone(), last: why });
+                    }
+                    self.count(tenant, |c| c.rate_limited += 1);
+                    budget.hold(wait);
+                    last = why;
+                }
+                Err(Attempt::Retry(why)) => {
+                    tokio::time::sleep(self.retry.delay(attempt)).await;
+                    last = why;
+                }
+            }
+            self.count(tenant, |c| c.retries += 1);
+        }
+        Err(ApiError::GaveUp { path: get.path.clone(), last })
+    }
+
+    async fn attempt<T: DeserializeOwned>(
+        &self,
+        tenant: Uuid,
+        budget: &Budget,
+        method: &Method,
+        get: &Get,
+        body: Option<&[u8]>,
+        token: &str,
+    ) -> Result<T, Attempt> {
+        let mut request = self
+            .http
+            .request(method.clone(), self.hosts.accounting_url(&get.path))
+            .query(&get.query)
+            .bearer_auth(token)
+            .header("xero-tenant-id", tenant.to_string())
+            .header("accept", "application/json");
+        if let Some(since) = get.modified_since {
+            request = request.header("if-modified-since", format_http_date(since));
+        }
+        if let Some(body) = body {
+            request = request.header("content-type", "application/json").body(body.to_vec());
+        }
+        let response = request.send().await.map_err(|error| Attempt::Retry(crate::net::describe(&error)))?;
+        let status = response.status();
+        let announced = Announced::from_headers(response.headers());
+        budget.observe(announced.minute, announced.day);
+        self.app.observe(announced.app_minute, None);
+        match status {
+            StatusCode::TOO_MANY_REQUESTS => {
+                let wait = response
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .unwrap_or(60);
+                let problem = response
+                    .headers()
+                    .get("x-rate-limit-problem")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("unknown")
+                    .to_string();
+                if problem == "day" {
+                    return Err(Attempt::Fail(ApiError::DayBudgetSpent));
+                }
+                Err(Attempt::Wait(Duration::from_secs(wait), format!("429 ({problem} limit)")))
+            }
+            StatusCode::UNAUTHORIZED => Err(Attempt::TokenRefused),
+            StatusCode::FORBIDDEN => Err(Attempt::Fail(ApiError::Forbidden(get.path.clone()))),
+            StatusCode::NOT_FOUND => Err(Attempt::Fail(ApiError::NotFound(get.path.clone()))),
+            StatusCode::BAD_REQUEST => {
+                let text = response.text().await.unwrap_or_default();
+                let message = serde_json::from_str::<serde_json::Value>(&text)
+                    .ok()
+                    .and_then(|v| v.get("Message").and_then(|m| m.as_str()).map(str::to_string))
+                    .unwrap_or_else(|| "400 Bad Request".to_string());
+                Err(Attempt::Fail(ApiError::Rejected(message)))
+            }
+            status if status.is_server_error() => Err(Attempt::Retry(format!("{status} from Xero"))),
+            status if status.is_success() => {
+                let bytes = response.bytes().await.map_err(|error| Attempt::Retry(crate::net::describe(&error)))?;
+                serde_json::from_slice(&bytes).map_err(|error| {
+                    if error.is_eof() || error.is_syntax() {
+                        // A body cut short: ask again rather than keep half an answer.
+                        Attempt::Retry(format!("the answer was cut short ({error})"))
+                    } else {
+                        Attempt::Fail(ApiError::Unexpected { path: get.path.clone(), why: error.to_string() })
+                    }
+                })
+            }
+            status => Err(Attempt::Fail(ApiError::Rejected(format!("unexpected {status}")))),
+        }
+    }
+}

@@ -1,0 +1,496 @@
+//! Keeping the store's copy of each organisation's receivables correct. Per organisation: its
+//! settings, its contact groups (members refreshed on a full sync or once a day), then contacts,
+//! sales invoices, payments, credit notes, overpayments and prepayments, each in passes of up to
+//! 1,000 records a page.
+//!
+//! An incremental pass asks only for what changed since the last pass began (`If-Modified-Since`,
+//! Xero's clock); a full pass (`--full`) reads everything and removes what Xero no longer lists,
+//! catching the changes that do not move `UpdatedDateUTC`. Each page is one transaction with
+//! its cursor, so a pass cut short resumes at the page after the last one stored. Pages come in
+//! `UpdatedDateUTC` order; if a record changes mid-pass, later records shift back a place and
+//! one could be missed, which shows as fewer records seen than Xero counted: the pass is run
+//! again.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+use jiff::{SignedDuration, Timestamp};
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use super::client::{ApiError, Get, XeroClient};
+use super::convert::{self, CreditFields, Skipped};
+use super::wire::{self, Envelope, Pagination};
+use crate::ledger::records::CreditKind;
+use crate::store::connections::OrganisationRecord;
+use crate::store::cursors::Pass;
+use crate::store::receivables::Records;
+use crate::store::{Store, StoreError};
+
+pub const PAGE_SIZE: u32 = 1000;
+/// Contact group members are read again after this long (Xero has no cheap way to ask what
+/// changed in them).
+pub const GROUP_REFRESH: SignedDuration = SignedDuration::from_hours(24);
+/// Passes run again at most this many times when a page shifted under them.
+const SHIFT_RETRIES: u32 = 2;
+
+/// The paged entities, in the order they are read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entity {
+    Contacts,
+    Invoices,
+    Payments,
+    Credits(CreditKind),
+}
+
+impl Entity {
+    pub const ALL: [Entity; 6] = [
+        Entity::Contacts,
+        Entity::Invoices,
+        Entity::Payments,
+        Entity::Credits(CreditKind::CreditNote),
+        Entity::Credits(CreditKind::Overpayment),
+        Entity::Credits(CreditKind::Prepayment),
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Entity::Contacts => "contacts",
+            Entity::Invoices => "invoices",
+            Entity::Payments => "payments",
+            Entity::Credits(CreditKind::CreditNote) => "credit_notes",
+            Entity::Credits(CreditKind::Overpayment) => "overpayments",
+            Entity::Credits(CreditKind::Prepayment) => "prepayments",
+        }
+    }
+
+    fn request(self, page: u32, since: Option<Timestamp>) -> Get {
+        let path = match self {
+            Entity::Contacts => "Contacts",
+            Entity::Invoices => "Invoices",
+            Entity::Payments => "Payments",
+            Entity::Credits(CreditKind::CreditNote) => "CreditNotes",
+            Entity::Credits(CreditKind::Overpayment) => "Overpayments",
+            Entity::Credits(CreditKind::Prepayment) => "Prepayments",
+        };
+        let mut get =
+            Get::new(path).param("page", page).param("pageSize", PAGE_SIZE).param("order", "UpdatedDateUTC ASC");
+        if self == Entity::Invoices {
+            // Only sales invoices are chased; bills never are.
+            get = get.param("where", "Type==\"ACCREC\"").param("summaryOnly", "true");
+        }
+        get.since(since)
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SyncOptions {
+    pub full: bool,
+}
+
+/// What one entity's pass did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EntityReport {
+    pub entity: &'static str,
+    pub fetched: u64,
+    pub removed: usize,
+    pub pages: u32,
+}
+
+/// What a sync of one organisation did.
+#[derive(Clone, Debug, Default)]
+pub struct OrgReport {
+    pub tenant_id: Uuid,
+    pub name: String,
+    pub entities: Vec<EntityReport>,
+    pub skipped: Vec<Skipped>,
+    pub warnings: Vec<String>,
+    pub error: Option<String>,
+    pub calls: u64,
+    pub retries: u64,
+}
+
+/// How a sync shows its progress: bars on a terminal, lines in a log.
+pub trait Progress: Send + Sync {
+    fn page(&self, org: &str, entity: &str, fetched: u64, total: u64);
+    fn done(&self, org: &str, report: &OrgReport);
+}
+
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn page(&self, _: &str, _: &str, _: u64, _: u64) {}
+    fn done(&self, _: &str, _: &OrgReport) {}
+}
+
+#[derive(Debug)]
+enum Failure {
+    Api(ApiError),
+    Store(StoreError),
+}
+
+impl From<ApiError> for Failure {
+    fn from(error: ApiError) -> Self {
+        Failure::Api(error)
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(error: StoreError) -> Self {
+        Failure::Store(error)
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Api(error) => error.fmt(f),
+            Failure::Store(error) => error.fmt(f),
+        }
+    }
+}
+
+/// The organisation a sync is working on.
+struct Target {
+    name: String,
+    tenant: Uuid,
+    grant: i64,
+}
+
+/// One page as fetched.
+struct Fetched {
+    records: Records,
+    skipped: Vec<Skipped>,
+    items: usize,
+    pagination: Option<Pagination>,
+    server_time: Option<Timestamp>,
+}
+
+pub struct Syncer {
+    client: Arc<XeroClient>,
+    store: Arc<Mutex<Store>>,
+    progress: Arc<dyn Progress>,
+}
+
+fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Syncer {
+    pub fn new(client: Arc<XeroClient>, store: Arc<Mutex<Store>>, progress: Arc<dyn Progress>) -> Syncer {
+        Syncer { client, store, progress }
+    }
+
+    /// Syncs every organisation given, at the same time, each within its own limits.
+    pub async fn sync(&self, orgs: &[OrganisationRecord], options: SyncOptions) -> Vec<OrgReport> {
+        futures_util::future::join_all(orgs.iter().map(|org| self.sync_org(org, options))).await
+    }
+
+    pub async fn sync_org(&self, org: &OrganisationRecord, options: SyncOptions) -> OrgReport {
+        let tenant = org.organisation.tenant_id;
+        let mut report = OrgReport { tenant_id: tenant, name: org.organisation.name.clone(), ..OrgReport::default() };
+        let before = self.client.counts(tenant);
+        let outcome = match org.grant_id {
+            Some(grant) => self.sync_everything(org, grant, options, &mut report).await,
+            None => Err(Failure::Api(ApiError::Token(super::tokens::TokenError::NeedsReconnect(
+                "the organisation is not connected".into(),
+            )))),
+        };
+        let after = self.client.counts(tenant);
+        report.calls = after.calls - before.calls;
+        report.retries = after.retries - before.retries;
+        let error = outcome.err().map(|failure| failure.to_string());
+        let recorded = lock(&self.store).record_sync(tenant, Timestamp::now(), options.full, error.as_deref());
+        report.error = error.or_else(|| recorded.err().map(|e| e.to_string()));
+        self.progress.done(&report.name, &report);
+        report
+    }
+
+    async fn sync_everything(
+        &self,
+        org: &OrganisationRecord,
+        grant: i64,
+        options: SyncOptions,
+        report: &mut OrgReport,
+    ) -> Result<(), Failure> {
+        let tenant = org.organisation.tenant_id;
+        self.sync_settings(tenant, grant, report).await?;
+        self.sync_groups(org, grant, options, report).await?;
+        let mut allocated = BTreeSet::new();
+        let target = Target { name: report.name.clone(), tenant, grant };
+        for entity in Entity::ALL {
+            let entity_report = self.sync_entity(&target, entity, options, report, &mut allocated).await?;
+            report.entities.push(entity_report);
+        }
+        if !options.full && !allocated.is_empty() {
+            self.refetch_allocated(tenant, grant, allocated.into_iter().collect(), report).await?;
+        }
+        Ok(())
+    }
+
+    /// Xero does not always move an invoice's UpdatedDateUTC when credit is allocated to it, so
+    /// an incremental pass would keep its old balance: the invoices named by allocations on credit
+    /// that changed are read again, by id.
+    async fn refetch_allocated(
+        &self,
+        tenant: Uuid,
+        grant: i64,
+        invoices: Vec<Uuid>,
+        report: &mut OrgReport,
+    ) -> Result<(), Failure> {
+        let answers =
+            fetch_by_ids::<Envelope<wire::Invoices>>(&self.client, tenant, grant, "Invoices", invoices).await?;
+        let mut kept = Vec::new();
+        for answer in &answers {
+            let sales: Vec<&wire::Invoice> =
+                answer.items.items.iter().filter(|i| i.kind.as_deref() != Some("ACCPAY")).collect();
+            let (converted, skipped) = convert::all(&sales, |i| convert::invoice(tenant, i));
+            kept.extend(converted);
+            report.skipped.extend(skipped);
+        }
+        lock(&self.store).save_records(tenant, &Records::Invoices(kept))?;
+        Ok(())
+    }
+
+    async fn sync_settings(&self, tenant: Uuid, grant: i64, report: &mut OrgReport) -> Result<(), Failure> {
+        let answer: Envelope<wire::Organisations> = self.client.get(tenant, grant, &Get::new("Organisation")).await?;
+        let Some(found) = answer.items.items.first() else {
+            return Err(Failure::Api(ApiError::Unexpected {
+                path: "Organisation".into(),
+                why: "no organisation in the answer".into(),
+            }));
+        };
+        let mut organisation = convert::organisation(tenant, found);
+        let reminders: Envelope<wire::InvoiceReminders> =
+            self.client.get(tenant, grant, &Get::new("InvoiceReminders/Settings")).await?;
+        organisation.reminders_enabled = reminders.items.items.first().and_then(|r| r.enabled);
+        if organisation.reminders_enabled == Some(true) {
+            report.warnings.push(format!(
+                "Xero's own invoice reminders are on for {}: customers may be chased twice. Turn them off in Xero \
+                 (Invoice settings → Invoice reminders), or leave them on and keep your strategy gentle.",
+                organisation.name
+            ));
+        }
+        if organisation.zone.is_none() {
+            report.warnings.push(format!(
+                "{}'s time zone {:?} is not one CollectIQ knows; days are counted in UTC",
+                organisation.name,
+                organisation.timezone.as_deref().unwrap_or("(none)")
+            ));
+        }
+        report.name = organisation.name.clone();
+        lock(&self.store).save_organisation_settings(&organisation)?;
+        Ok(())
+    }
+
+    async fn sync_groups(
+        &self,
+        org: &OrganisationRecord,
+        grant: i64,
+        options: SyncOptions,
+        report: &mut OrgReport,
+    ) -> Result<(), Failure> {
+        let tenant = org.organisation.tenant_id;
+        let answer: Envelope<wire::ContactGroups> = self.client.get(tenant, grant, &Get::new("ContactGroups")).await?;
+        let (groups, skipped) = convert::all(&answer.items.items, |g| convert::contact_group(tenant, g));
+        report.skipped.extend(skipped);
+        let known: BTreeSet<Uuid> = lock(&self.store).contact_groups(tenant)?.iter().map(|g| g.group_id).collect();
+        let listed: BTreeSet<Uuid> = groups.iter().map(|g| g.group_id).collect();
+        let stale = org
+            .groups_refreshed_at
+            .is_none_or(|at| at.checked_add(GROUP_REFRESH).is_ok_and(|due| due <= Timestamp::now()));
+        if !(options.full || stale || known != listed) {
+            lock(&self.store).replace_contact_groups(tenant, &groups, None)?;
+            return Ok(());
+        }
+        let mut members = Vec::new();
+        for group in groups.iter().filter(|g| g.status == "ACTIVE") {
+            let path = format!("ContactGroups/{}", group.group_id);
+            let answer: Envelope<wire::ContactGroups> = self.client.get(tenant, grant, &Get::new(path)).await?;
+            for listed in &answer.items.items {
+                for contact in listed.contacts.iter().flatten() {
+                    if let Some(id) = contact.contact_id.as_deref().and_then(|c| Uuid::parse_str(c).ok()) {
+                        members.push((group.group_id, id));
+                    }
+                }
+            }
+        }
+        let mut store = lock(&self.store);
+        store.replace_contact_groups(tenant, &groups, Some(&members))?;
+        store.record_groups_refreshed(tenant, Timestamp::now())?;
+        Ok(())
+    }
+
+    async fn sync_entity(
+        &self,
+        target: &Target,
+        entity: Entity,
+        options: SyncOptions,
+        report: &mut OrgReport,
+        allocated: &mut BTreeSet<Uuid>,
+    ) -> Result<EntityReport, Failure> {
+        let (tenant, name) = (target.tenant, entity.name());
+        let mut result = EntityReport { entity: name, ..EntityReport::default() };
+        let cursor = lock(&self.store).cursor(tenant, name)?;
+        let mut pass = match cursor.pass {
+            Some(pass) if pass.full || !options.full => pass,
+            _ => {
+                let since = if options.full { None } else { cursor.modified_since };
+                lock(&self.store).begin_pass(tenant, name, since, options.full)?
+            }
+        };
+        let mut shift_retries = 0;
+        loop {
+            let resumed = pass.next_page > 1;
+            let (counted, started) = self.run_pass(target, entity, &pass, &mut result, report, allocated).await?;
+            let seen = lock(&self.store).seen_in_pass(tenant, name)?;
+            let skipped_here = report.skipped.iter().filter(|s| s.kind_matches(entity)).count() as u64;
+            let shifted = !resumed && seen + skipped_here < counted;
+            if shifted && shift_retries < SHIFT_RETRIES {
+                shift_retries += 1;
+                pass = lock(&self.store).begin_pass(tenant, name, pass.since, pass.full)?;
+                continue;
+            }
+            // A resumed or shifted pass may have missed something: keep the old watermark so the
+            // next pass asks again. Otherwise the next pass starts where this one began.
+            let watermark = if resumed || shifted { None } else { started };
+            result.removed = lock(&self.store).finish_pass(tenant, name, watermark, pass.full)?;
+            return Ok(result);
+        }
+    }
+
+    /// Reads a pass's pages from where it stands to the last, each stored with its cursor. Gives
+    /// how many records Xero counted and when (by Xero's clock) the pass began.
+    async fn run_pass(
+        &self,
+        target: &Target,
+        entity: Entity,
+        pass: &Pass,
+        result: &mut EntityReport,
+        report: &mut OrgReport,
+        allocated: &mut BTreeSet<Uuid>,
+    ) -> Result<(u64, Option<Timestamp>), Failure> {
+        let (mut started, mut page, mut counted) = (pass.started, pass.next_page, 0u64);
+        loop {
+            let fetched = self.fetch(target.tenant, target.grant, entity, entity.request(page, pass.since)).await?;
+            started = started.or(fetched.server_time).or_else(|| Some(Timestamp::now()));
+            report.skipped.extend(fetched.skipped);
+            counted = fetched.pagination.map(|p| p.item_count).unwrap_or(counted);
+            if let Records::Credits(_, credits) = &fetched.records {
+                allocated.extend(credits.iter().flat_map(|c| c.allocations.iter().map(|a| a.invoice_id)));
+            }
+            lock(&self.store).write_page(target.tenant, entity.name(), &fetched.records, page + 1, started)?;
+            result.fetched += fetched.items as u64;
+            result.pages += 1;
+            self.progress.page(&target.name, entity.name(), result.fetched, counted);
+            if fetched.items < PAGE_SIZE as usize {
+                return Ok((counted, started));
+            }
+            page += 1;
+        }
+    }
+
+    async fn fetch(&self, tenant: Uuid, grant: i64, entity: Entity, get: Get) -> Result<Fetched, ApiError> {
+        match entity {
+            Entity::Contacts => {
+                let answer: Envelope<wire::Contacts> = self.client.get(tenant, grant, &get).await?;
+                let (kept, skipped) = convert::all(&answer.items.items, |c| convert::contact(tenant, c));
+                Ok(fetched(&answer, answer.items.items.len(), Records::Contacts(kept), skipped))
+            }
+            Entity::Invoices => {
+                let answer: Envelope<wire::Invoices> = self.client.get(tenant, grant, &get).await?;
+                let (kept, skipped) = convert::all(&answer.items.items, |i| convert::invoice(tenant, i));
+                Ok(fetched(&answer, answer.items.items.len(), Records::Invoices(kept), skipped))
+            }
+            Entity::Payments => {
+                let answer: Envelope<wire::Payments> = self.client.get(tenant, grant, &get).await?;
+                let (kept, skipped) = convert::all(&answer.items.items, |p| convert::payment(tenant, p));
+                Ok(fetched(&answer, answer.items.items.len(), Records::Payments(kept), skipped))
+            }
+            Entity::Credits(kind) => self.fetch_credits(tenant, grant, kind, get).await,
+        }
+    }
+
+    async fn fetch_credits(&self, tenant: Uuid, grant: i64, kind: CreditKind, get: Get) -> Result<Fetched, ApiError> {
+        match kind {
+            CreditKind::CreditNote => {
+                let answer: Envelope<wire::CreditNotes> = self.client.get(tenant, grant, &get).await?;
+                Ok(credits(&answer, &answer.items.items, tenant, kind, |c| CreditFields {
+                    id: c.credit_note_id.as_deref(),
+                    number: c.number.as_ref(),
+                    contact: c.contact.as_ref(),
+                    date: c.date,
+                    status: c.status.as_ref(),
+                    currency: c.currency_code.as_ref(),
+                    total: c.total,
+                    remaining: c.remaining_credit,
+                    allocations: c.allocations.as_ref(),
+                    updated: c.updated_date_utc,
+                }))
+            }
+            CreditKind::Overpayment => {
+                let answer: Envelope<wire::Overpayments> = self.client.get(tenant, grant, &get).await?;
+                Ok(credits(&answer, &answer.items.items, tenant, kind, |c| CreditFields {
+                    id: c.overpayment_id.as_deref(),
+                    number: c.number.as_ref(),
+                    contact: c.contact.as_ref(),
+                    date: c.date,
+                    status: c.status.as_ref(),
+                    currency: c.currency_code.as_ref(),
+                    total: c.total,
+                    remaining: c.remaining_credit,
+                    allocations: c.allocations.as_ref(),
+                    updated: c.updated_date_utc,
+                }))
+            }
+            CreditKind::Prepayment => {
+                let answer: Envelope<wire::Prepayments> = self.client.get(tenant, grant, &get).await?;
+                Ok(credits(&answer, &answer.items.items, tenant, kind, |c| CreditFields {
+                    id: c.prepayment_id.as_deref(),
+                    number: c.number.as_ref(),
+                    contact: c.contact.as_ref(),
+                    date: c.date,
+                    status: c.status.as_ref(),
+                    currency: c.currency_code.as_ref(),
+                    total: c.total,
+                    remaining: c.remaining_credit,
+                    allocations: c.allocations.as_ref(),
+                    updated: c.updated_date_utc,
+                }))
+            }
+        }
+    }
+}
+
+fn fetched<T>(answer: &Envelope<T>, items: usize, records: Records, skipped: Vec<Skipped>) -> Fetched {
+    Fetched { records, skipped, items, pagination: answer.pagination, server_time: answer.date_time_utc.map(|d| d.0) }
+}
+
+fn credits<T, W>(
+    answer: &Envelope<T>,
+    items: &[W],
+    tenant: Uuid,
+    kind: CreditKind,
+    fields: impl Fn(&W) -> CreditFields<'_>,
+) -> Fetched {
+    let (kept, skipped) = convert::all(items, |c| convert::credit(tenant, kind, fields(c)));
+    fetched(answer, items.len(), Records::Credits(kind, kept), skipped)
+}
+
+/// Fetches invoices or contacts by id (after webhooks), in batches of at most 50 ids.
+pub async fn fetch_by_ids<T: DeserializeOwned>(
+    client: &XeroClient,
+    tenant: Uuid,
+    grant: i64,
+    path: &str,
+    ids: Vec<Uuid>,
+) -> Result<Vec<T>, ApiError> {
+    // Built before the first call, so that no borrowed slice lives across an await.
+    let batches: Vec<String> =
+        ids.chunks(50).map(|batch| batch.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(",")).collect();
+    let mut answers = Vec::new();
+    for joined in batches {
+        answers.push(client.get::<T>(tenant, grant, &Get::new(path).param("IDs", joined)).await?);
+    }
+    Ok(answers)
+}

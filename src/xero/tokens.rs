@@ -1,0 +1,140 @@
+//! Access tokens for API calls: refreshed a little before they expire, with the rotated refresh
+//! token committed to the store before the new access token is used. A lease in the store makes
+//! sure two processes refreshing at once never both spend the same refresh token. When Xero
+//! refuses a refresh token (`invalid_grant`), the grant is marked as needing `collectiq connect`.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::oauth::{OAuth, OAuthError};
+use crate::secret::Secret;
+use crate::store::connections::Lease;
+use crate::store::{Store, StoreError};
+
+/// Refresh this long before the access token expires.
+const MARGIN: SignedDuration = SignedDuration::from_secs(120);
+/// How long a refresh may take before another process may try.
+const LEASE: SignedDuration = SignedDuration::from_secs(60);
+/// How long to wait for another process's refresh.
+const WAIT: Duration = Duration::from_secs(90);
+
+#[derive(Debug)]
+pub enum TokenError {
+    NeedsReconnect(String),
+    /// The identity service could not be reached or did not answer sensibly; worth retrying later.
+    Unavailable(String),
+    Store(StoreError),
+}
+
+impl fmt::Display for TokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenError::NeedsReconnect(reason) => {
+                write!(f, "the connection to Xero needs renewing ({reason}); run `collectiq connect`")
+            }
+            TokenError::Unavailable(why) => write!(f, "could not refresh the Xero token: {why}"),
+            TokenError::Store(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for TokenError {}
+
+impl From<StoreError> for TokenError {
+    fn from(error: StoreError) -> Self {
+        TokenError::Store(error)
+    }
+}
+
+pub struct TokenKeeper {
+    store: Arc<Mutex<Store>>,
+    oauth: Arc<OAuth>,
+    /// Names this process in the refresh lease.
+    owner: String,
+}
+
+fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl TokenKeeper {
+    pub fn new(store: Arc<Mutex<Store>>, oauth: Arc<OAuth>) -> TokenKeeper {
+        let owner = format!("{}-{:016x}", std::process::id(), fastrand::u64(..));
+        TokenKeeper { store, oauth, owner }
+    }
+
+    /// An access token for the grant that is good for a while yet.
+    pub async fn access_token(&self, grant: i64) -> Result<Secret, TokenError> {
+        self.obtain(grant, None).await
+    }
+
+    /// A new access token after Xero refused `stale` (it was revoked, or the clocks disagree).
+    /// If another process has refreshed since, its token is used instead.
+    pub async fn replace(&self, grant: i64, stale: &Secret) -> Result<Secret, TokenError> {
+        self.obtain(grant, Some(stale)).await
+    }
+
+    async fn obtain(&self, grant: i64, stale: Option<&Secret>) -> Result<Secret, TokenError> {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let now = Timestamp::now();
+            let good_until = match stale {
+                // Refresh unless the stored token is no longer the one that was refused.
+                Some(_) => Timestamp::MAX,
+                None => now.checked_add(MARGIN).unwrap_or(now),
+            };
+            let lease = {
+                let mut store = lock(&self.store);
+                if let Some(stale) = stale
+                    && let Some(current) = store.grant(grant)?
+                    && current.access_token != *stale
+                    && current.access_expires_at > now
+                {
+                    return Ok(current.access_token);
+                }
+                store.take_refresh_lease(grant, &self.owner, now, good_until, LEASE)?
+            };
+            match lease {
+                Lease::Fresh(current) => return Ok(current.access_token),
+                Lease::NeedsReconnect(reason) => return Err(TokenError::NeedsReconnect(reason)),
+                Lease::Busy if tokio::time::Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Lease::Busy => {
+                    return Err(TokenError::Unavailable("another process has been refreshing for too long".into()));
+                }
+                Lease::Taken(current) => return self.refresh(grant, current.refresh_token).await,
+            }
+        }
+    }
+
+    async fn refresh(&self, grant: i64, refresh_token: Option<Secret>) -> Result<Secret, TokenError> {
+        let Some(refresh_token) = refresh_token else {
+            let reason = "no refresh token was issued (was offline_access granted?)";
+            lock(&self.store).mark_needs_reconnect(grant, reason)?;
+            return Err(TokenError::NeedsReconnect(reason.into()));
+        };
+        match self.oauth.refresh(&refresh_token).await {
+            Ok(tokens) => {
+                // On disk before anyone uses the new access token: the old refresh token is spent.
+                lock(&self.store).save_tokens(grant, &tokens, Timestamp::now())?;
+                Ok(tokens.access_token)
+            }
+            Err(error) if error.is_invalid_grant() => {
+                let reason = "Xero refused the refresh token: it was revoked, unused for 60 days, or replaced";
+                lock(&self.store).mark_needs_reconnect(grant, reason)?;
+                Err(TokenError::NeedsReconnect(reason.into()))
+            }
+            Err(error) => {
+                lock(&self.store).release_lease(grant, &self.owner)?;
+                Err(TokenError::Unavailable(match error {
+                    OAuthError::Unreachable(why) => why,
+                    other => other.to_string(),
+                }))
+            }
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! Connecting to and syncing from the sandbox over real HTTP: the store ends equal to the
+//! sandbox's data, under faults too; tokens expire, rotate and lapse; organisations stay apart;
+//! webhooks are checked and worked off; and nothing but history is ever written.
+
+mod command;
+mod equal;
+mod faults;
+mod support;
+mod syncing;
+mod tokens;
+mod webhooks;

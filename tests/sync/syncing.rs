@@ -1,0 +1,116 @@
+//! Full and incremental syncs against the sandbox.
+
+use std::collections::HashSet;
+
+use crate::equal::{assert_same, from_sandbox, from_store};
+use crate::support::*;
+
+#[tokio::test]
+async fn full_and_incremental_syncs_leave_the_store_equal_to_the_sandbox() {
+    let connected = connected("equal", sandbox_config(11, 1, 2_500)).await;
+    let tenant = connected.tenants()[0];
+    let reports = connected.sync(true).await;
+    let invoices = reports[0].entities.iter().find(|e| e.entity == "invoices").unwrap();
+    assert_eq!(invoices.pages, 3, "2,500-odd invoices come in pages of 1,000");
+    assert_same(
+        "after a full sync",
+        &from_store(&connected.store(), tenant),
+        &from_sandbox(&connected.sandbox, tenant),
+    );
+
+    // A month passes: payments, new invoices, credit allocated (some without touching the invoice's
+    // UpdatedDateUTC), customers changing address.
+    connected.advance("days=30").await;
+    connected.sync(false).await;
+    assert_same(
+        "after an incremental sync",
+        &from_store(&connected.store(), tenant),
+        &from_sandbox(&connected.sandbox, tenant),
+    );
+
+    // A payment made now is picked up by the next incremental sync.
+    let open = connected.store().open_invoices(tenant).unwrap();
+    let target = &open[0];
+    connected.admin(reqwest::Method::POST, &format!("/sandbox/pay?invoice={}", target.invoice_id)).await;
+    connected.sync(false).await;
+    let after = connected.store().invoices(tenant).unwrap();
+    let paid = after.iter().find(|i| i.invoice_id == target.invoice_id).unwrap();
+    assert_eq!(paid.status, "PAID");
+    assert_same("after a payment", &from_store(&connected.store(), tenant), &from_sandbox(&connected.sandbox, tenant));
+}
+
+#[tokio::test]
+async fn an_incremental_sync_with_nothing_changed_costs_one_call_per_entity() {
+    let connected = connected("quiet", sandbox_config(12, 1, 300)).await;
+    connected.sync(false).await;
+    let before = connected.calls().await;
+    let reports = connected.sync(false).await;
+    let used = connected.calls().await - before;
+    // Organisation, invoice reminders, contact groups, and the six paged entities.
+    assert_eq!(used, 9, "{:?}", connected.stats().await["calls"]);
+    assert_eq!(reports[0].calls, 9);
+    assert!(reports[0].entities.iter().all(|e| e.fetched == 0 || e.entity == "contacts" || e.fetched < 5));
+}
+
+#[tokio::test]
+async fn organisations_never_see_each_others_data() {
+    let connected = connected("tenants", sandbox_config(13, 2, 400)).await;
+    connected.sync(true).await;
+    let tenants = connected.tenants();
+    assert_eq!(tenants.len(), 2);
+    let store = connected.store();
+    let mut seen_invoices = HashSet::new();
+    let mut seen_contacts = HashSet::new();
+    for &tenant in &tenants {
+        let invoices = store.invoices(tenant).unwrap();
+        assert!(!invoices.is_empty());
+        let contacts: HashSet<_> = store.contacts(tenant).unwrap().iter().map(|c| c.contact_id).collect();
+        for invoice in &invoices {
+            assert_eq!(invoice.tenant_id, tenant);
+            assert!(contacts.contains(&invoice.contact_id), "an invoice's customer is in its own organisation");
+            assert!(seen_invoices.insert(invoice.invoice_id), "an invoice appears under two organisations");
+        }
+        for contact in contacts {
+            assert!(seen_contacts.insert(contact));
+        }
+    }
+    drop(store);
+    for &tenant in &tenants {
+        assert_same(
+            "each organisation",
+            &from_store(&connected.store(), tenant),
+            &from_sandbox(&connected.sandbox, tenant),
+        );
+    }
+}
+
+#[tokio::test]
+async fn syncing_writes_nothing_to_xero() {
+    let connected = connected("readonly", sandbox_config(14, 1, 300)).await;
+    connected.sync(true).await;
+    connected.advance("days=10").await;
+    connected.sync(false).await;
+    let stats = connected.stats().await;
+    assert_eq!(stats["refused_writes"].as_array().unwrap().len(), 0);
+    assert_eq!(stats["notes_written"], 0);
+    for call in stats["calls"].as_object().unwrap().keys() {
+        assert!(call.starts_with("GET "), "{call}");
+    }
+}
+
+#[tokio::test]
+async fn a_full_sync_removes_what_xero_no_longer_lists() {
+    let connected = connected("removals", sandbox_config(15, 1, 300)).await;
+    let tenant = connected.tenants()[0];
+    connected.sync(true).await;
+    // Something CollectIQ holds that Xero does not (deleted in Xero since, say).
+    let mut ghost = connected.store().invoices(tenant).unwrap()[0].clone();
+    ghost.invoice_id = uuid::Uuid::from_u128(0xDEAD);
+    ghost.number = "INV-GHOST".into();
+    connected.store().save_records(tenant, &collectiq::store::receivables::Records::Invoices(vec![ghost])).unwrap();
+    connected.sync(false).await;
+    assert!(connected.store().invoices(tenant).unwrap().iter().any(|i| i.number == "INV-GHOST"));
+    let reports = connected.sync(true).await;
+    assert!(!connected.store().invoices(tenant).unwrap().iter().any(|i| i.number == "INV-GHOST"));
+    assert_eq!(reports[0].entities.iter().find(|e| e.entity == "invoices").unwrap().removed, 1);
+}
