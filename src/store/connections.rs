@@ -323,7 +323,6 @@ impl Store {
             "credits",
             "allocations",
             "sync_cursors",
-            "seen_in_pass",
             "webhook_events",
             "organisations",
         ] {

@@ -1,15 +1,16 @@
 //! Sync cursors, one per organisation and entity. A cursor holds the `If-Modified-Since`
 //! watermark of the last complete pass and, while a pass is under way, how far it has come:
 //! each page is written in one transaction with the cursor moved past it, so a pass cut short
-//! resumes where it stopped, and the ids it has seen (to find records Xero no longer lists after
-//! a full pass, and pages that shifted under an incremental one).
+//! resumes where it stopped. Every record a pass writes carries the pass's number, so that after
+//! a full pass the records Xero no longer lists are the ones without it, and a page that
+//! shifted under an incremental pass shows as fewer records marked than Xero counted.
 
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
 
 use super::codec::{format_time, optional_instant};
-use super::receivables::{Records, remove_unseen, write};
+use super::receivables::{Records, marked, remove_unmarked, write};
 use super::{Doing, Result, Store};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -28,6 +29,8 @@ pub struct Pass {
     pub started: Option<Timestamp>,
     pub next_page: u32,
     pub full: bool,
+    /// Marks the records this pass writes.
+    pub number: i64,
 }
 
 impl Store {
@@ -45,6 +48,7 @@ impl Store {
                             started: optional_instant(row, "pass_started")?,
                             next_page,
                             full: row.get("pass_full")?,
+                            number: row.get("pass_number")?,
                         }),
                         None => None,
                     };
@@ -56,63 +60,49 @@ impl Store {
         Ok(row.unwrap_or_default())
     }
 
-    /// Starts a pass from page 1, forgetting what an earlier unfinished pass had seen.
+    /// Starts a pass from page 1, with a number no earlier pass of this entity had.
     pub fn begin_pass(&mut self, tenant: Uuid, entity: &str, since: Option<Timestamp>, full: bool) -> Result<Pass> {
         let tenant_text = tenant.to_string();
         let tx = self.conn_mut().transaction().doing("start a sync pass")?;
-        tx.execute("DELETE FROM seen_in_pass WHERE tenant_id = ?1 AND entity = ?2", params![tenant_text, entity])
+        let number: i64 = tx
+            .query_row(
+                "INSERT INTO sync_cursors (tenant_id, entity, pass_since, pass_started, next_page, pass_full, pass_number)
+                 VALUES (?1, ?2, ?3, NULL, 1, ?4, 1)
+                 ON CONFLICT (tenant_id, entity) DO UPDATE SET pass_since = excluded.pass_since, pass_started = NULL,
+                     next_page = 1, pass_full = excluded.pass_full, pass_number = sync_cursors.pass_number + 1
+                 RETURNING pass_number",
+                params![tenant_text, entity, since.map(format_time), full],
+                |row| row.get(0),
+            )
             .doing("start a sync pass")?;
-        tx.execute(
-            "INSERT INTO sync_cursors (tenant_id, entity, pass_since, pass_started, next_page, pass_full)
-             VALUES (?1, ?2, ?3, NULL, 1, ?4)
-             ON CONFLICT (tenant_id, entity) DO UPDATE SET pass_since = excluded.pass_since, pass_started = NULL,
-                 next_page = 1, pass_full = excluded.pass_full",
-            params![tenant_text, entity, since.map(format_time), full],
-        )
-        .doing("start a sync pass")?;
         tx.commit().doing("start a sync pass")?;
-        Ok(Pass { since, started: None, next_page: 1, full })
+        Ok(Pass { since, started: None, next_page: 1, full, number })
     }
 
-    /// Writes one page and moves the cursor past it, in one transaction.
+    /// Writes one page, marked with its pass, and moves the cursor past it, in one transaction.
     pub fn write_page(
         &mut self,
         tenant: Uuid,
         entity: &str,
         records: &Records,
+        pass: &Pass,
         next_page: u32,
         started: Option<Timestamp>,
     ) -> Result<()> {
-        let tenant_text = tenant.to_string();
         let tx = self.conn_mut().transaction().doing("start writing a page")?;
-        write(&tx, tenant, records)?;
-        {
-            let mut seen = tx
-                .prepare_cached("INSERT OR IGNORE INTO seen_in_pass (tenant_id, entity, record_id) VALUES (?1, ?2, ?3)")
-                .doing("note what a page held")?;
-            for id in records.ids() {
-                seen.execute(params![tenant_text, entity, id.to_string()]).doing("note what a page held")?;
-            }
-        }
+        write(&tx, tenant, records, Some(pass.number))?;
         tx.execute(
             "UPDATE sync_cursors SET next_page = ?1, pass_started = COALESCE(pass_started, ?2)
              WHERE tenant_id = ?3 AND entity = ?4",
-            params![next_page, started.map(format_time), tenant_text, entity],
+            params![next_page, started.map(format_time), tenant.to_string(), entity],
         )
         .doing("move the sync cursor")?;
         tx.commit().doing("write a page")
     }
 
-    /// How many different records the pass under way has seen.
-    pub fn seen_in_pass(&self, tenant: Uuid, entity: &str) -> Result<u64> {
-        self.conn()
-            .query_row(
-                "SELECT COUNT(*) FROM seen_in_pass WHERE tenant_id = ?1 AND entity = ?2",
-                params![tenant.to_string(), entity],
-                |row| row.get::<_, i64>(0),
-            )
-            .map(|n| n as u64)
-            .doing("count what a pass has seen")
+    /// How many different records the pass has seen.
+    pub fn seen_in_pass(&self, tenant: Uuid, entity: &str, pass: &Pass) -> Result<u64> {
+        marked(self.conn(), tenant, entity, pass.number)
     }
 
     /// Ends the pass: the watermark moves to `watermark`, and after a full pass the records it did
@@ -121,19 +111,16 @@ impl Store {
         &mut self,
         tenant: Uuid,
         entity: &str,
+        pass: &Pass,
         watermark: Option<Timestamp>,
-        remove_missing: bool,
     ) -> Result<usize> {
-        let tenant_text = tenant.to_string();
         let tx = self.conn_mut().transaction().doing("start finishing a sync pass")?;
-        let removed = if remove_missing { remove_unseen(&tx, tenant, entity)? } else { 0 };
-        tx.execute("DELETE FROM seen_in_pass WHERE tenant_id = ?1 AND entity = ?2", params![tenant_text, entity])
-            .doing("finish a sync pass")?;
+        let removed = if pass.full { remove_unmarked(&tx, tenant, entity, pass.number)? } else { 0 };
         tx.execute(
             "UPDATE sync_cursors SET modified_since = COALESCE(?1, modified_since), pass_since = NULL,
                  pass_started = NULL, next_page = NULL, pass_full = 0
              WHERE tenant_id = ?2 AND entity = ?3",
-            params![watermark.map(format_time), tenant_text, entity],
+            params![watermark.map(format_time), tenant.to_string(), entity],
         )
         .doing("finish a sync pass")?;
         tx.commit().doing("finish a sync pass")?;
@@ -174,17 +161,25 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         let tenant = Uuid::from_u128(1);
         store.save_records(tenant, &Records::Invoices(vec![invoice(1), invoice(2), invoice(3)])).unwrap();
-        store.begin_pass(tenant, "invoices", None, true).unwrap();
+        let pass = store.begin_pass(tenant, "invoices", None, true).unwrap();
         let started: Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
-        store.write_page(tenant, "invoices", &Records::Invoices(vec![invoice(1)]), 2, Some(started)).unwrap();
+        store.write_page(tenant, "invoices", &Records::Invoices(vec![invoice(1)]), &pass, 2, Some(started)).unwrap();
         // A crash here: the cursor says where to go on.
         let cursor = store.cursor(tenant, "invoices").unwrap();
-        assert_eq!(cursor.pass, Some(Pass { since: None, started: Some(started), next_page: 2, full: true }));
-        store.write_page(tenant, "invoices", &Records::Invoices(vec![invoice(3)]), 3, None).unwrap();
-        assert_eq!(store.seen_in_pass(tenant, "invoices").unwrap(), 2);
-        assert_eq!(store.finish_pass(tenant, "invoices", Some(started), true).unwrap(), 1);
+        let resumed = cursor.pass.unwrap();
+        assert_eq!(
+            resumed,
+            Pass { since: None, started: Some(started), next_page: 2, full: true, number: pass.number }
+        );
+        // A webhook's record, written mid-pass, keeps the mark it had.
+        store.save_records(tenant, &Records::Invoices(vec![invoice(1)])).unwrap();
+        store.write_page(tenant, "invoices", &Records::Invoices(vec![invoice(3)]), &resumed, 3, None).unwrap();
+        assert_eq!(store.seen_in_pass(tenant, "invoices", &resumed).unwrap(), 2);
+        assert_eq!(store.finish_pass(tenant, "invoices", &resumed, Some(started)).unwrap(), 1);
         let left: Vec<u128> = store.invoices(tenant).unwrap().iter().map(|i| i.invoice_id.as_u128()).collect();
         assert_eq!(left, vec![1, 3]);
         assert_eq!(store.cursor(tenant, "invoices").unwrap(), Cursor { modified_since: Some(started), pass: None });
+        let next = store.begin_pass(tenant, "invoices", Some(started), false).unwrap();
+        assert_eq!(next.number, pass.number + 1, "every pass has a number of its own");
     }
 }

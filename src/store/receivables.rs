@@ -41,36 +41,60 @@ impl Records {
     }
 }
 
-pub(crate) fn write(tx: &Transaction<'_>, tenant: Uuid, records: &Records) -> Result<()> {
+/// Writes records, marking each with the sync pass that fetched it (`pass`), or keeping the mark
+/// it had (`None`: records fetched outside a pass, after a webhook).
+pub(crate) fn write(tx: &Transaction<'_>, tenant: Uuid, records: &Records, pass: Option<i64>) -> Result<()> {
     let tenant = tenant.to_string();
     match records {
-        Records::Contacts(items) => items.iter().try_for_each(|c| write_contact(tx, &tenant, c)),
-        Records::Invoices(items) => items.iter().try_for_each(|i| write_invoice(tx, &tenant, i)),
-        Records::Payments(items) => items.iter().try_for_each(|p| write_payment(tx, &tenant, p)),
-        Records::Credits(_, items) => items.iter().try_for_each(|c| write_credit(tx, &tenant, c)),
+        Records::Contacts(items) => items.iter().try_for_each(|c| write_contact(tx, &tenant, c, pass)),
+        Records::Invoices(items) => items.iter().try_for_each(|i| write_invoice(tx, &tenant, i, pass)),
+        Records::Payments(items) => items.iter().try_for_each(|p| write_payment(tx, &tenant, p, pass)),
+        Records::Credits(_, items) => items.iter().try_for_each(|c| write_credit(tx, &tenant, c, pass)),
     }
 }
 
-fn write_contact(tx: &Transaction<'_>, tenant: &str, contact: &Contact) -> Result<()> {
-    let id = contact.contact_id.to_string();
-    tx.prepare_cached(
-        "INSERT OR REPLACE INTO contacts (tenant_id, contact_id, name, first_name, last_name, email, status, currency, updated)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+/// `INSERT … ON CONFLICT DO UPDATE` for a table keyed by (tenant_id, `key`), with the pass mark
+/// as the last parameter: set when given, kept when null.
+fn upsert(table: &str, key: &str, columns: &[&str]) -> String {
+    let names: Vec<&str> = ["tenant_id", key].into_iter().chain(columns.iter().copied()).collect();
+    let slots: Vec<String> = (1..=names.len()).map(|n| format!("?{n}")).collect();
+    let pass = names.len() + 1;
+    let updates: Vec<String> = columns.iter().map(|c| format!("{c} = excluded.{c}")).collect();
+    format!(
+        "INSERT INTO {table} ({}, pass) VALUES ({}, COALESCE(?{pass}, 0))
+         ON CONFLICT (tenant_id, {key}) DO UPDATE SET {}, pass = COALESCE(?{pass}, {table}.pass)",
+        names.join(", "),
+        slots.join(", "),
+        updates.join(", ")
     )
-    .and_then(|mut s| {
-        s.execute(params![
-            tenant,
-            id,
-            contact.name,
-            contact.first_name,
-            contact.last_name,
-            contact.email,
-            contact.status,
-            contact.currency,
-            format_time(contact.updated)
-        ])
-    })
-    .doing("save a contact")?;
+}
+
+static CONTACT_SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+static INVOICE_SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+static PAYMENT_SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+static CREDIT_SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+fn write_contact(tx: &Transaction<'_>, tenant: &str, contact: &Contact, pass: Option<i64>) -> Result<()> {
+    let id = contact.contact_id.to_string();
+    let sql = CONTACT_SQL.get_or_init(|| {
+        upsert("contacts", "contact_id", &["name", "first_name", "last_name", "email", "status", "currency", "updated"])
+    });
+    tx.prepare_cached(sql)
+        .and_then(|mut s| {
+            s.execute(params![
+                tenant,
+                id,
+                contact.name,
+                contact.first_name,
+                contact.last_name,
+                contact.email,
+                contact.status,
+                contact.currency,
+                format_time(contact.updated),
+                pass
+            ])
+        })
+        .doing("save a contact")?;
     tx.prepare_cached("DELETE FROM contact_persons WHERE tenant_id = ?1 AND contact_id = ?2")
         .and_then(|mut s| s.execute(params![tenant, id]))
         .doing("replace a contact's persons")?;
@@ -95,82 +119,106 @@ fn write_contact(tx: &Transaction<'_>, tenant: &str, contact: &Contact) -> Resul
     Ok(())
 }
 
-fn write_invoice(tx: &Transaction<'_>, tenant: &str, invoice: &Invoice) -> Result<()> {
-    tx.prepare_cached(
-        "INSERT OR REPLACE INTO invoices (tenant_id, invoice_id, number, reference, contact_id, status, date, due_date,
-             currency, currency_rate, total, amount_due, amount_paid, amount_credited, expected_payment_date,
-             fully_paid_on, repeating_invoice_id, updated)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
-    )
-    .and_then(|mut s| {
-        s.execute(params![
-            tenant,
-            invoice.invoice_id.to_string(),
-            invoice.number,
-            invoice.reference,
-            invoice.contact_id.to_string(),
-            invoice.status,
-            invoice.date.to_string(),
-            invoice.due_date.to_string(),
-            invoice.currency,
-            invoice.currency_rate.to_string(),
-            invoice.total.to_string(),
-            invoice.amount_due.to_string(),
-            invoice.amount_paid.to_string(),
-            invoice.amount_credited.to_string(),
-            invoice.expected_payment_date.map(|d| d.to_string()),
-            invoice.fully_paid_on.map(|d| d.to_string()),
-            invoice.repeating_invoice_id.map(|r| r.to_string()),
-            format_time(invoice.updated)
-        ])
-    })
-    .doing("save an invoice")?;
+fn write_invoice(tx: &Transaction<'_>, tenant: &str, invoice: &Invoice, pass: Option<i64>) -> Result<()> {
+    let sql = INVOICE_SQL.get_or_init(|| {
+        upsert(
+            "invoices",
+            "invoice_id",
+            &[
+                "number",
+                "reference",
+                "contact_id",
+                "status",
+                "date",
+                "due_date",
+                "currency",
+                "currency_rate",
+                "total",
+                "amount_due",
+                "amount_paid",
+                "amount_credited",
+                "expected_payment_date",
+                "fully_paid_on",
+                "repeating_invoice_id",
+                "updated",
+            ],
+        )
+    });
+    tx.prepare_cached(sql)
+        .and_then(|mut s| {
+            s.execute(params![
+                tenant,
+                invoice.invoice_id.to_string(),
+                invoice.number,
+                invoice.reference,
+                invoice.contact_id.to_string(),
+                invoice.status,
+                invoice.date.to_string(),
+                invoice.due_date.to_string(),
+                invoice.currency,
+                invoice.currency_rate.to_string(),
+                invoice.total.to_string(),
+                invoice.amount_due.to_string(),
+                invoice.amount_paid.to_string(),
+                invoice.amount_credited.to_string(),
+                invoice.expected_payment_date.map(|d| d.to_string()),
+                invoice.fully_paid_on.map(|d| d.to_string()),
+                invoice.repeating_invoice_id.map(|r| r.to_string()),
+                format_time(invoice.updated),
+                pass
+            ])
+        })
+        .doing("save an invoice")?;
     Ok(())
 }
 
-fn write_payment(tx: &Transaction<'_>, tenant: &str, payment: &Payment) -> Result<()> {
-    tx.prepare_cached(
-        "INSERT OR REPLACE INTO payments (tenant_id, payment_id, invoice_id, date, amount, status, updated)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )
-    .and_then(|mut s| {
-        s.execute(params![
-            tenant,
-            payment.payment_id.to_string(),
-            payment.invoice_id.map(|i| i.to_string()),
-            payment.date.to_string(),
-            payment.amount.to_string(),
-            payment.status,
-            format_time(payment.updated)
-        ])
-    })
-    .doing("save a payment")?;
+fn write_payment(tx: &Transaction<'_>, tenant: &str, payment: &Payment, pass: Option<i64>) -> Result<()> {
+    let sql = PAYMENT_SQL
+        .get_or_init(|| upsert("payments", "payment_id", &["invoice_id", "date", "amount", "status", "updated"]));
+    tx.prepare_cached(sql)
+        .and_then(|mut s| {
+            s.execute(params![
+                tenant,
+                payment.payment_id.to_string(),
+                payment.invoice_id.map(|i| i.to_string()),
+                payment.date.to_string(),
+                payment.amount.to_string(),
+                payment.status,
+                format_time(payment.updated),
+                pass
+            ])
+        })
+        .doing("save a payment")?;
     Ok(())
 }
 
-fn write_credit(tx: &Transaction<'_>, tenant: &str, credit: &Credit) -> Result<()> {
+fn write_credit(tx: &Transaction<'_>, tenant: &str, credit: &Credit, pass: Option<i64>) -> Result<()> {
     let id = credit.credit_id.to_string();
-    tx.prepare_cached(
-        "INSERT OR REPLACE INTO credits (tenant_id, credit_id, kind, number, contact_id, date, status, currency, total,
-             remaining, updated)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    )
-    .and_then(|mut s| {
-        s.execute(params![
-            tenant,
-            id,
-            credit.kind.as_str(),
-            credit.number,
-            credit.contact_id.map(|c| c.to_string()),
-            credit.date.map(|d| d.to_string()),
-            credit.status,
-            credit.currency,
-            credit.total.to_string(),
-            credit.remaining.to_string(),
-            format_time(credit.updated)
-        ])
-    })
-    .doing("save a credit")?;
+    let sql = CREDIT_SQL.get_or_init(|| {
+        upsert(
+            "credits",
+            "credit_id",
+            &["kind", "number", "contact_id", "date", "status", "currency", "total", "remaining", "updated"],
+        )
+    });
+    tx.prepare_cached(sql)
+        .and_then(|mut s| {
+            s.execute(params![
+                tenant,
+                id,
+                credit.kind.as_str(),
+                credit.number,
+                credit.contact_id.map(|c| c.to_string()),
+                credit.date.map(|d| d.to_string()),
+                credit.status,
+                credit.currency,
+                credit.total.to_string(),
+                credit.remaining.to_string(),
+                format_time(credit.updated),
+                pass
+            ])
+        })
+        .doing("save a credit")?;
     tx.prepare_cached("DELETE FROM allocations WHERE tenant_id = ?1 AND credit_id = ?2")
         .and_then(|mut s| s.execute(params![tenant, id]))
         .doing("replace a credit's allocations")?;
@@ -207,37 +255,54 @@ pub(crate) fn table_of(entity: &str) -> Option<(&'static str, &'static str, Opti
     })
 }
 
-/// Removes the entity's records a full pass did not see (Xero no longer lists them).
-pub(crate) fn remove_unseen(tx: &Transaction<'_>, tenant: Uuid, entity: &str) -> Result<usize> {
-    let Some((table, key, kind)) = table_of(entity) else { return Ok(0) };
+/// The rows of an entity's records, as a `WHERE` clause on its table (`?1` is the tenant).
+fn scope(entity: &str) -> Option<(&'static str, &'static str)> {
+    table_of(entity).map(|(table, _, kind)| {
+        let clause = match kind {
+            Some("credit_note") => "tenant_id = ?1 AND kind = 'credit_note'",
+            Some("overpayment") => "tenant_id = ?1 AND kind = 'overpayment'",
+            Some("prepayment") => "tenant_id = ?1 AND kind = 'prepayment'",
+            _ => "tenant_id = ?1",
+        };
+        (table, clause)
+    })
+}
+
+/// How many of the entity's records carry the pass's mark.
+pub(crate) fn marked(conn: &Connection, tenant: Uuid, entity: &str, pass: i64) -> Result<u64> {
+    let Some((table, clause)) = scope(entity) else { return Ok(0) };
+    conn.query_row(
+        &format!("SELECT COUNT(*) FROM {table} WHERE {clause} AND pass = ?2"),
+        params![tenant.to_string(), pass],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|n| n as u64)
+    .doing("count what a pass has seen")
+}
+
+/// Removes the entity's records a full pass did not see (Xero no longer lists them), with the
+/// persons and allocations that belonged to them.
+pub(crate) fn remove_unmarked(tx: &Transaction<'_>, tenant: Uuid, entity: &str, pass: i64) -> Result<usize> {
+    let Some((table, clause)) = scope(entity) else { return Ok(0) };
     let tenant = tenant.to_string();
-    let kind_clause = if kind.is_some() { " AND kind = ?3" } else { "" };
-    let unseen = format!(
-        "SELECT {key} FROM {table} WHERE tenant_id = ?1{kind_clause} AND {key} NOT IN
-            (SELECT record_id FROM seen_in_pass WHERE tenant_id = ?1 AND entity = ?2)"
-    );
-    let ids: Vec<String> = {
-        let mut statement = tx.prepare(&unseen).doing("find removed records")?;
-        let mut bound: Vec<&dyn rusqlite::ToSql> = vec![&tenant, &entity];
-        if let Some(kind) = &kind {
-            bound.push(kind);
-        }
-        let rows = statement.query_map(bound.as_slice(), |r| r.get(0)).doing("find removed records")?;
-        rows.collect::<rusqlite::Result<_>>().doing("find removed records")?
-    };
-    for record in &ids {
-        tx.execute(&format!("DELETE FROM {table} WHERE tenant_id = ?1 AND {key} = ?2"), params![tenant, record])
-            .doing("remove a record")?;
-        if table == "contacts" {
-            tx.execute("DELETE FROM contact_persons WHERE tenant_id = ?1 AND contact_id = ?2", params![tenant, record])
-                .doing("remove a contact's persons")?;
-        }
-        if table == "credits" {
-            tx.execute("DELETE FROM allocations WHERE tenant_id = ?1 AND credit_id = ?2", params![tenant, record])
-                .doing("remove a credit's allocations")?;
-        }
+    let removed = tx
+        .execute(&format!("DELETE FROM {table} WHERE {clause} AND pass != ?2"), params![tenant, pass])
+        .doing("remove records Xero no longer lists")?;
+    if removed > 0 {
+        tx.execute(
+            "DELETE FROM contact_persons WHERE tenant_id = ?1
+               AND contact_id NOT IN (SELECT contact_id FROM contacts WHERE tenant_id = ?1)",
+            [&tenant],
+        )
+        .doing("remove persons of removed contacts")?;
+        tx.execute(
+            "DELETE FROM allocations WHERE tenant_id = ?1
+               AND credit_id NOT IN (SELECT credit_id FROM credits WHERE tenant_id = ?1)",
+            [&tenant],
+        )
+        .doing("remove allocations of removed credit")?;
     }
-    Ok(ids.len())
+    Ok(removed)
 }
 
 fn invoice_from(row: &Row<'_>) -> rusqlite::Result<Invoice> {
@@ -491,7 +556,7 @@ impl Store {
     /// Writes records fetched outside a sync pass (by id, after a webhook), in one transaction.
     pub fn save_records(&mut self, tenant: Uuid, records: &Records) -> Result<()> {
         let tx = self.conn_mut().transaction().doing("start saving records")?;
-        write(&tx, tenant, records)?;
+        write(&tx, tenant, records, None)?;
         tx.commit().doing("save records")
     }
 

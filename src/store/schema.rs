@@ -1,6 +1,9 @@
 //! The store's schema, as numbered migrations. `PRAGMA user_version` records how far a database
 //! has come; each migration runs once, in its own transaction.
 
+/// Receivables tables are ordinary rowid tables (rows are appended; the primary key is a separate
+/// index), and each row records the last sync pass that saw it, so that a full pass can remove
+/// what it did not see without keeping a list of what it did.
 pub const MIGRATIONS: &[&str] = &[
     // 1: connections, receivables, sync cursors and webhook events.
     r#"
@@ -43,8 +46,9 @@ pub const MIGRATIONS: &[&str] = &[
         status     TEXT NOT NULL,
         currency   TEXT,
         updated    TEXT NOT NULL,
+        pass       INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (tenant_id, contact_id)
-    ) WITHOUT ROWID;
+    );
     CREATE TABLE contact_persons (
         tenant_id         TEXT NOT NULL,
         contact_id        TEXT NOT NULL,
@@ -87,8 +91,9 @@ pub const MIGRATIONS: &[&str] = &[
         fully_paid_on         TEXT,
         repeating_invoice_id  TEXT,
         updated               TEXT NOT NULL,
+        pass       INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (tenant_id, invoice_id)
-    ) WITHOUT ROWID;
+    );
     CREATE INDEX invoices_by_status ON invoices (tenant_id, status);
     CREATE INDEX invoices_by_contact ON invoices (tenant_id, contact_id);
     CREATE TABLE payments (
@@ -99,8 +104,9 @@ pub const MIGRATIONS: &[&str] = &[
         amount     TEXT NOT NULL,
         status     TEXT NOT NULL,
         updated    TEXT NOT NULL,
+        pass       INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (tenant_id, payment_id)
-    ) WITHOUT ROWID;
+    );
     CREATE TABLE credits (
         tenant_id  TEXT NOT NULL,
         credit_id  TEXT NOT NULL,
@@ -113,8 +119,9 @@ pub const MIGRATIONS: &[&str] = &[
         total      TEXT NOT NULL,
         remaining  TEXT NOT NULL,
         updated    TEXT NOT NULL,
+        pass       INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (tenant_id, credit_id)
-    ) WITHOUT ROWID;
+    );
     CREATE TABLE allocations (
         tenant_id  TEXT NOT NULL,
         credit_id  TEXT NOT NULL,
@@ -132,13 +139,8 @@ pub const MIGRATIONS: &[&str] = &[
         pass_started   TEXT,
         next_page      INTEGER,
         pass_full      INTEGER NOT NULL DEFAULT 0,
+        pass_number    INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (tenant_id, entity)
-    ) WITHOUT ROWID;
-    CREATE TABLE seen_in_pass (
-        tenant_id TEXT NOT NULL,
-        entity    TEXT NOT NULL,
-        record_id TEXT NOT NULL,
-        PRIMARY KEY (tenant_id, entity, record_id)
     ) WITHOUT ROWID;
     CREATE TABLE webhook_events (
         id           INTEGER PRIMARY KEY,

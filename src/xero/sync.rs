@@ -343,7 +343,7 @@ impl Syncer {
         loop {
             let resumed = pass.next_page > 1;
             let (counted, started) = self.run_pass(target, entity, &pass, &mut result, report, allocated).await?;
-            let seen = lock(&self.store).seen_in_pass(tenant, name)?;
+            let seen = lock(&self.store).seen_in_pass(tenant, name, &pass)?;
             let skipped_here = report.skipped.iter().filter(|s| s.kind_matches(entity)).count() as u64;
             let shifted = !resumed && seen + skipped_here < counted;
             if shifted && shift_retries < SHIFT_RETRIES {
@@ -354,7 +354,7 @@ impl Syncer {
             // A resumed or shifted pass may have missed something: keep the old watermark so the
             // next pass asks again. Otherwise the next pass starts where this one began.
             let watermark = if resumed || shifted { None } else { started };
-            result.removed = lock(&self.store).finish_pass(tenant, name, watermark, pass.full)?;
+            result.removed = lock(&self.store).finish_pass(tenant, name, &pass, watermark)?;
             return Ok(result);
         }
     }
@@ -371,93 +371,146 @@ impl Syncer {
         allocated: &mut BTreeSet<Uuid>,
     ) -> Result<(u64, Option<Timestamp>), Failure> {
         let (mut started, mut page, mut counted) = (pass.started, pass.next_page, 0u64);
+        let mut next = Prefetch::start(&self.client, target, entity, page, pass.since);
         loop {
-            let fetched = self.fetch(target.tenant, target.grant, entity, entity.request(page, pass.since)).await?;
+            let fetched = next.finish().await?;
+            let full_page = fetched.items >= PAGE_SIZE as usize;
+            // The next page is on its way while this one is stored.
+            next = if full_page {
+                Prefetch::start(&self.client, target, entity, page + 1, pass.since)
+            } else {
+                Prefetch::none()
+            };
             started = started.or(fetched.server_time).or_else(|| Some(Timestamp::now()));
             report.skipped.extend(fetched.skipped);
             counted = fetched.pagination.map(|p| p.item_count).unwrap_or(counted);
             if let Records::Credits(_, credits) = &fetched.records {
                 allocated.extend(credits.iter().flat_map(|c| c.allocations.iter().map(|a| a.invoice_id)));
             }
-            lock(&self.store).write_page(target.tenant, entity.name(), &fetched.records, page + 1, started)?;
+            lock(&self.store).write_page(target.tenant, entity.name(), &fetched.records, pass, page + 1, started)?;
             result.fetched += fetched.items as u64;
             result.pages += 1;
             self.progress.page(&target.name, entity.name(), result.fetched, counted);
-            if fetched.items < PAGE_SIZE as usize {
+            if !full_page {
                 return Ok((counted, started));
             }
             page += 1;
         }
     }
+}
 
-    async fn fetch(&self, tenant: Uuid, grant: i64, entity: Entity, get: Get) -> Result<Fetched, ApiError> {
-        match entity {
-            Entity::Contacts => {
-                let answer: Envelope<wire::Contacts> = self.client.get(tenant, grant, &get).await?;
-                let (kept, skipped) = convert::all(&answer.items.items, |c| convert::contact(tenant, c));
-                Ok(fetched(&answer, answer.items.items.len(), Records::Contacts(kept), skipped))
-            }
-            Entity::Invoices => {
-                let answer: Envelope<wire::Invoices> = self.client.get(tenant, grant, &get).await?;
-                let (kept, skipped) = convert::all(&answer.items.items, |i| convert::invoice(tenant, i));
-                Ok(fetched(&answer, answer.items.items.len(), Records::Invoices(kept), skipped))
-            }
-            Entity::Payments => {
-                let answer: Envelope<wire::Payments> = self.client.get(tenant, grant, &get).await?;
-                let (kept, skipped) = convert::all(&answer.items.items, |p| convert::payment(tenant, p));
-                Ok(fetched(&answer, answer.items.items.len(), Records::Payments(kept), skipped))
-            }
-            Entity::Credits(kind) => self.fetch_credits(tenant, grant, kind, get).await,
-        }
+/// A page being fetched in a task of its own, so that fetching one page and storing the one
+/// before it overlap. Dropped unfinished (the sync failed), the fetch is abandoned.
+struct Prefetch(Option<tokio::task::JoinHandle<Result<Fetched, ApiError>>>);
+
+impl Prefetch {
+    fn start(
+        client: &Arc<XeroClient>,
+        target: &Target,
+        entity: Entity,
+        page: u32,
+        since: Option<Timestamp>,
+    ) -> Prefetch {
+        let (client, tenant, grant) = (client.clone(), target.tenant, target.grant);
+        Prefetch(Some(tokio::spawn(
+            async move { fetch(&client, tenant, grant, entity, entity.request(page, since)).await },
+        )))
     }
 
-    async fn fetch_credits(&self, tenant: Uuid, grant: i64, kind: CreditKind, get: Get) -> Result<Fetched, ApiError> {
-        match kind {
-            CreditKind::CreditNote => {
-                let answer: Envelope<wire::CreditNotes> = self.client.get(tenant, grant, &get).await?;
-                Ok(credits(&answer, &answer.items.items, tenant, kind, |c| CreditFields {
-                    id: c.credit_note_id.as_deref(),
-                    number: c.number.as_ref(),
-                    contact: c.contact.as_ref(),
-                    date: c.date,
-                    status: c.status.as_ref(),
-                    currency: c.currency_code.as_ref(),
-                    total: c.total,
-                    remaining: c.remaining_credit,
-                    allocations: c.allocations.as_ref(),
-                    updated: c.updated_date_utc,
-                }))
-            }
-            CreditKind::Overpayment => {
-                let answer: Envelope<wire::Overpayments> = self.client.get(tenant, grant, &get).await?;
-                Ok(credits(&answer, &answer.items.items, tenant, kind, |c| CreditFields {
-                    id: c.overpayment_id.as_deref(),
-                    number: c.number.as_ref(),
-                    contact: c.contact.as_ref(),
-                    date: c.date,
-                    status: c.status.as_ref(),
-                    currency: c.currency_code.as_ref(),
-                    total: c.total,
-                    remaining: c.remaining_credit,
-                    allocations: c.allocations.as_ref(),
-                    updated: c.updated_date_utc,
-                }))
-            }
-            CreditKind::Prepayment => {
-                let answer: Envelope<wire::Prepayments> = self.client.get(tenant, grant, &get).await?;
-                Ok(credits(&answer, &answer.items.items, tenant, kind, |c| CreditFields {
-                    id: c.prepayment_id.as_deref(),
-                    number: c.number.as_ref(),
-                    contact: c.contact.as_ref(),
-                    date: c.date,
-                    status: c.status.as_ref(),
-                    currency: c.currency_code.as_ref(),
-                    total: c.total,
-                    remaining: c.remaining_credit,
-                    allocations: c.allocations.as_ref(),
-                    updated: c.updated_date_utc,
-                }))
-            }
+    fn none() -> Prefetch {
+        Prefetch(None)
+    }
+
+    async fn finish(&mut self) -> Result<Fetched, ApiError> {
+        let task = self.0.take().expect("a page is being fetched");
+        task.await.unwrap_or_else(|error| {
+            Err(ApiError::Unexpected { path: "a page".into(), why: format!("the fetch stopped: {error}") })
+        })
+    }
+}
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        if let Some(task) = self.0.take() {
+            task.abort();
+        }
+    }
+}
+
+/// One page of an entity, converted.
+async fn fetch(client: &XeroClient, tenant: Uuid, grant: i64, entity: Entity, get: Get) -> Result<Fetched, ApiError> {
+    match entity {
+        Entity::Contacts => {
+            let answer: Envelope<wire::Contacts> = client.get(tenant, grant, &get).await?;
+            let (kept, skipped) = convert::all(&answer.items.items, |c| convert::contact(tenant, c));
+            Ok(fetched(&answer, answer.items.items.len(), Records::Contacts(kept), skipped))
+        }
+        Entity::Invoices => {
+            let answer: Envelope<wire::Invoices> = client.get(tenant, grant, &get).await?;
+            let (kept, skipped) = convert::all(&answer.items.items, |i| convert::invoice(tenant, i));
+            Ok(fetched(&answer, answer.items.items.len(), Records::Invoices(kept), skipped))
+        }
+        Entity::Payments => {
+            let answer: Envelope<wire::Payments> = client.get(tenant, grant, &get).await?;
+            let (kept, skipped) = convert::all(&answer.items.items, |p| convert::payment(tenant, p));
+            Ok(fetched(&answer, answer.items.items.len(), Records::Payments(kept), skipped))
+        }
+        Entity::Credits(kind) => fetch_credits(client, tenant, grant, kind, get).await,
+    }
+}
+
+async fn fetch_credits(
+    client: &XeroClient,
+    tenant: Uuid,
+    grant: i64,
+    kind: CreditKind,
+    get: Get,
+) -> Result<Fetched, ApiError> {
+    match kind {
+        CreditKind::CreditNote => {
+            let answer: Envelope<wire::CreditNotes> = client.get(tenant, grant, &get).await?;
+            Ok(credits(&answer, &answer.items.items, tenant, kind, |c| CreditFields {
+                id: c.credit_note_id.as_deref(),
+                number: c.number.as_ref(),
+                contact: c.contact.as_ref(),
+                date: c.date,
+                status: c.status.as_ref(),
+                currency: c.currency_code.as_ref(),
+                total: c.total,
+                remaining: c.remaining_credit,
+                allocations: c.allocations.as_ref(),
+                updated: c.updated_date_utc,
+            }))
+        }
+        CreditKind::Overpayment => {
+            let answer: Envelope<wire::Overpayments> = client.get(tenant, grant, &get).await?;
+            Ok(credits(&answer, &answer.items.items, tenant, kind, |c| CreditFields {
+                id: c.overpayment_id.as_deref(),
+                number: c.number.as_ref(),
+                contact: c.contact.as_ref(),
+                date: c.date,
+                status: c.status.as_ref(),
+                currency: c.currency_code.as_ref(),
+                total: c.total,
+                remaining: c.remaining_credit,
+                allocations: c.allocations.as_ref(),
+                updated: c.updated_date_utc,
+            }))
+        }
+        CreditKind::Prepayment => {
+            let answer: Envelope<wire::Prepayments> = client.get(tenant, grant, &get).await?;
+            Ok(credits(&answer, &answer.items.items, tenant, kind, |c| CreditFields {
+                id: c.prepayment_id.as_deref(),
+                number: c.number.as_ref(),
+                contact: c.contact.as_ref(),
+                date: c.date,
+                status: c.status.as_ref(),
+                currency: c.currency_code.as_ref(),
+                total: c.total,
+                remaining: c.remaining_credit,
+                allocations: c.allocations.as_ref(),
+                updated: c.updated_date_utc,
+            }))
         }
     }
 }

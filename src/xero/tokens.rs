@@ -54,6 +54,10 @@ pub struct TokenKeeper {
     oauth: Arc<OAuth>,
     /// Names this process in the refresh lease.
     owner: String,
+    /// Access tokens this process has seen, so that a call need not wait for the store (which a
+    /// sync may be busy writing). An access token stays good until it expires, even after
+    /// another process has refreshed.
+    known: Mutex<std::collections::HashMap<i64, (Secret, Timestamp)>>,
 }
 
 fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
@@ -63,17 +67,33 @@ fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
 impl TokenKeeper {
     pub fn new(store: Arc<Mutex<Store>>, oauth: Arc<OAuth>) -> TokenKeeper {
         let owner = format!("{}-{:016x}", std::process::id(), fastrand::u64(..));
-        TokenKeeper { store, oauth, owner }
+        TokenKeeper { store, oauth, owner, known: Mutex::new(std::collections::HashMap::new()) }
     }
 
     /// An access token for the grant that is good for a while yet.
     pub async fn access_token(&self, grant: i64) -> Result<Secret, TokenError> {
+        let now = Timestamp::now();
+        let known = self.known.lock().unwrap_or_else(|p| p.into_inner()).get(&grant).cloned();
+        if let Some((token, expires)) = known
+            && now.checked_add(MARGIN).is_ok_and(|soon| expires > soon)
+        {
+            return Ok(token);
+        }
         self.obtain(grant, None).await
+    }
+
+    fn remember(&self, grant: i64, token: &Secret, expires: Timestamp) {
+        self.known.lock().unwrap_or_else(|p| p.into_inner()).insert(grant, (token.clone(), expires));
+    }
+
+    fn forget(&self, grant: i64) {
+        self.known.lock().unwrap_or_else(|p| p.into_inner()).remove(&grant);
     }
 
     /// A new access token after Xero refused `stale` (it was revoked, or the clocks disagree).
     /// If another process has refreshed since, its token is used instead.
     pub async fn replace(&self, grant: i64, stale: &Secret) -> Result<Secret, TokenError> {
+        self.forget(grant);
         self.obtain(grant, Some(stale)).await
     }
 
@@ -93,12 +113,16 @@ impl TokenKeeper {
                     && current.access_token != *stale
                     && current.access_expires_at > now
                 {
+                    self.remember(grant, &current.access_token, current.access_expires_at);
                     return Ok(current.access_token);
                 }
                 store.take_refresh_lease(grant, &self.owner, now, good_until, LEASE)?
             };
             match lease {
-                Lease::Fresh(current) => return Ok(current.access_token),
+                Lease::Fresh(current) => {
+                    self.remember(grant, &current.access_token, current.access_expires_at);
+                    return Ok(current.access_token);
+                }
                 Lease::NeedsReconnect(reason) => return Err(TokenError::NeedsReconnect(reason)),
                 Lease::Busy if tokio::time::Instant::now() < deadline => {
                     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -121,6 +145,7 @@ impl TokenKeeper {
             Ok(tokens) => {
                 // On disk before anyone uses the new access token: the old refresh token is spent.
                 lock(&self.store).save_tokens(grant, &tokens, Timestamp::now())?;
+                self.remember(grant, &tokens.access_token, tokens.expires_at);
                 Ok(tokens.access_token)
             }
             Err(error) if error.is_invalid_grant() => {

@@ -20,19 +20,17 @@ pub fn json_bytes<T: Serialize>(body: &T) -> Vec<u8> {
 /// backslash before a slash inside a JSON string never changes its value.
 fn escape_date_slashes(json: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(json.len() + json.len() / 16);
-    let mut rest = json;
-    while !rest.is_empty() {
-        if rest.starts_with(b"\"/Date(") {
-            out.extend_from_slice(b"\"\\/Date(");
-            rest = &rest[7..];
-        } else if rest.starts_with(b")/\"") {
-            out.extend_from_slice(b")\\/\"");
-            rest = &rest[3..];
-        } else {
-            out.push(rest[0]);
-            rest = &rest[1..];
+    let mut copied = 0;
+    for (at, _) in json.iter().enumerate().filter(|(_, byte)| **byte == b'/') {
+        let opens = json[..at].ends_with(b"\"") && json[at..].starts_with(b"/Date(");
+        let closes = json[..at].ends_with(b")") && json.get(at + 1) == Some(&b'"');
+        if opens || closes {
+            out.extend_from_slice(&json[copied..at]);
+            out.push(b'\\');
+            copied = at;
         }
     }
+    out.extend_from_slice(&json[copied..]);
     out
 }
 

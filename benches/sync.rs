@@ -1,0 +1,161 @@
+//! Sync speed (PRODUCT.md: 100,000 invoices from the sandbox in the minimum number of calls,
+//! ⌈N/1000⌉ pages per entity, and ≥ 50,000 invoices/s stored). Run with
+//! `cargo bench --bench sync`; the call counts are printed after the timings.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use collectiq::config::{ClientLimits, Config, Overrides, XeroHosts};
+use collectiq::ledger::records::Invoice;
+use collectiq::sandbox::world::generate::Size;
+use collectiq::sandbox::{Sandbox, SandboxConfig};
+use collectiq::store::Store;
+use collectiq::store::receivables::Records;
+use collectiq::xero::client::RetryPolicy;
+use collectiq::xero::connect::{ConnectOptions, connect};
+use collectiq::xero::session::Session;
+use collectiq::xero::sync::{Quiet, SyncOptions, Syncer};
+use divan::Bencher;
+use divan::counter::ItemsCount;
+
+const INVOICES: usize = 100_000;
+
+fn main() {
+    divan::main();
+    report_calls();
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap()
+}
+
+fn folder(name: &str) -> PathBuf {
+    let folder = std::env::temp_dir().join(format!("collectiq-bench-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir_all(&folder).unwrap();
+    folder
+}
+
+async fn sandbox() -> Sandbox {
+    let mut config = SandboxConfig {
+        seed: 5,
+        size: Size { organisations: 1, contacts: 2_000, invoices: INVOICES },
+        today: Some("2026-11-25".parse().unwrap()),
+        ..SandboxConfig::default()
+    };
+    config.limits.per_minute = 1_000_000;
+    config.limits.per_day = 1_000_000;
+    config.limits.app_per_minute = 1_000_000;
+    Sandbox::start(config, "127.0.0.1:0".parse().unwrap()).await.unwrap()
+}
+
+fn config(url: &str, database: PathBuf) -> Config {
+    let overrides = Overrides { config_file: Some(PathBuf::from("/dev/null")), database: Some(database) };
+    let mut config = Config::load_with(&overrides, &|_| None).unwrap();
+    config.xero.hosts = XeroHosts::single(url);
+    config.xero.client_id = Some(collectiq::config::SANDBOX_CLIENT_ID.into());
+    config.xero.limits = ClientLimits { per_minute: 1_000_000, per_day: 1_000_000, concurrent: 5 };
+    config
+}
+
+/// A fresh store connected to the sandbox.
+async fn connected(url: &str, name: &str) -> Session {
+    let config = config(url, folder(name).join("collectiq.db"));
+    let store = Arc::new(Mutex::new(Store::open(&config.database).unwrap()));
+    let options = ConnectOptions { headless: true, port: 0, open_browser: false, timeout: Duration::from_secs(30) };
+    connect(&config.xero, &store, &options).await.unwrap();
+    Session::with_store(&config, store, RetryPolicy::default()).unwrap()
+}
+
+async fn full_sync(session: &Session) {
+    let orgs = session.store.lock().unwrap().organisations().unwrap();
+    let syncer = Syncer::new(session.client.clone(), session.store.clone(), Arc::new(Quiet));
+    let reports = syncer.sync(&orgs, SyncOptions { full: true }).await;
+    assert!(reports[0].error.is_none(), "{:?}", reports[0].error);
+}
+
+/// A full sync of 100,000 invoices (and their contacts, payments and credit), into a new store.
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn full_sync_100k_invoices(bencher: Bencher) {
+    let runtime = runtime();
+    let sandbox = runtime.block_on(sandbox());
+    let url = sandbox.url().to_string();
+    let mut round = 0;
+    bencher
+        .counter(ItemsCount::new(INVOICES))
+        .with_inputs(|| {
+            round += 1;
+            runtime.block_on(connected(&url, &format!("full-{round}")))
+        })
+        .bench_local_values(|session| runtime.block_on(full_sync(&session)));
+}
+
+fn invoice(n: u128, id: u128) -> Invoice {
+    Invoice {
+        tenant_id: uuid::Uuid::from_u128(1),
+        invoice_id: uuid::Uuid::from_u128(id),
+        number: format!("INV-{n:06}"),
+        reference: Some("PO 4471".into()),
+        contact_id: uuid::Uuid::from_u128(n % 2_000),
+        status: "AUTHORISED".into(),
+        date: "2026-10-01".parse().unwrap(),
+        due_date: "2026-10-31".parse().unwrap(),
+        currency: "NZD".into(),
+        currency_rate: "1.000000".parse().unwrap(),
+        total: "1150.00".parse().unwrap(),
+        amount_due: "1150.00".parse().unwrap(),
+        amount_paid: "0.00".parse().unwrap(),
+        amount_credited: "0.00".parse().unwrap(),
+        expected_payment_date: None,
+        fully_paid_on: None,
+        repeating_invoice_id: None,
+        updated: "2026-10-01T20:00:00Z".parse().unwrap(),
+    }
+}
+
+/// Storing pages of 1,000 invoices, each page one transaction with its cursor (the store's
+/// part of a sync, without the network).
+#[divan::bench(sample_count = 10)]
+fn store_pages_of_1000_invoices(bencher: Bencher) {
+    let store = Mutex::new(Store::open(&folder("store").join("collectiq.db")).unwrap());
+    let tenant = uuid::Uuid::from_u128(1);
+    let pass = store.lock().unwrap().begin_pass(tenant, "invoices", None, true).unwrap();
+    let mut next = 0u128;
+    // Random ids, as Xero's are: each page lands all over the index.
+    bencher.counter(ItemsCount::new(1_000usize)).bench_local(|| {
+        let page: Vec<Invoice> = (next..next + 1_000).map(|n| invoice(n, fastrand::u128(..))).collect();
+        next += 1_000;
+        store.lock().unwrap().write_page(tenant, "invoices", &Records::Invoices(page), &pass, 2, None).unwrap();
+    });
+}
+
+/// API calls used by one full sync, against the minimum: ⌈N/1000⌉ pages per entity.
+fn report_calls() {
+    let runtime = runtime();
+    runtime.block_on(async {
+        let sandbox = sandbox().await;
+        let session = connected(sandbox.url(), "calls").await;
+        let started = Instant::now();
+        full_sync(&session).await;
+        let elapsed = started.elapsed();
+        let tenant = session.store.lock().unwrap().organisations().unwrap()[0].organisation.tenant_id;
+        let counts = session.store.lock().unwrap().counts(tenant).unwrap();
+        let stats = collectiq::sandbox::state::lock(&sandbox.state().stats).clone();
+        println!(
+            "\nOne full sync of {} sales invoices in {:.2} s ({:.0} invoices/s end to end):",
+            counts.invoices,
+            elapsed.as_secs_f64(),
+            counts.invoices as f64 / elapsed.as_secs_f64()
+        );
+        for (entity, stored) in
+            [("GET Invoices", counts.invoices), ("GET Contacts", counts.contacts), ("GET Payments", counts.payments)]
+        {
+            let used = stats.calls.get(entity).copied().unwrap_or(0);
+            // A last page that comes back full needs one more, empty, page to be sure.
+            let minimum = stored.div_ceil(1000).max(1) + u64::from(stored % 1000 == 0);
+            println!("  {entity}: {used} calls for {stored} records (minimum {minimum})");
+        }
+        println!("  all calls: {:?}", stats.calls);
+    });
+}
