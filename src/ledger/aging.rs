@@ -52,15 +52,17 @@ pub struct Buckets([Decimal; 5]);
 
 impl Buckets {
     pub fn add(&mut self, bucket: Bucket, amount: Decimal) {
-        self.0[bucket as usize] += amount;
+        let slot = &mut self.0[bucket as usize];
+        *slot = slot.checked_add(amount).unwrap_or(Decimal::MAX);
     }
 
+    /// The amount in a bucket, in cents (`0.00`, not `0`).
     pub fn get(&self, bucket: Bucket) -> Decimal {
-        self.0[bucket as usize]
+        cents(self.0[bucket as usize])
     }
 
     pub fn total(&self) -> Decimal {
-        self.0.iter().copied().sum()
+        cents(self.0.iter().fold(Decimal::ZERO, |sum, amount| sum.checked_add(*amount).unwrap_or(Decimal::MAX)))
     }
 }
 
@@ -73,6 +75,11 @@ impl Serialize for Buckets {
         }
         map.end()
     }
+}
+
+fn cents(mut amount: Decimal) -> Decimal {
+    amount.rescale(2);
+    amount
 }
 
 fn as_text<S: serde::Serializer>(amount: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
@@ -249,5 +256,6 @@ mod tests {
         assert_eq!(json["buckets"]["1-30"], "100.00");
         assert_eq!(json["total"], "210.00");
         assert_eq!(json["customers"][1]["buckets"]["90+"], "10.00");
+        assert_eq!(json["buckets"]["61-90"], "0.00", "empty buckets are written in cents too");
     }
 }

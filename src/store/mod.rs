@@ -78,12 +78,14 @@ impl Store {
         self.conn.busy_timeout(Duration::from_secs(30)).doing("set the busy timeout")?;
         // Xero's ids are random, so every page of a sync lands all over the indexes: large pages,
         // a generous cache and rarer checkpoints keep that from slowing as the store grows
-        // (measured in benches/sync.rs). The page size takes effect only for a new file.
+        // (measured in benches/sync.rs). The page size takes effect only for a new file. FULL
+        // synchronisation: a commit (a rotated refresh token, a webhook event before its 200)
+        // survives a power cut, not just a crash.
         self.conn
             .execute_batch(
                 "PRAGMA page_size = 16384;
                  PRAGMA journal_mode = WAL;
-                 PRAGMA synchronous = NORMAL;
+                 PRAGMA synchronous = FULL;
                  PRAGMA foreign_keys = ON;
                  PRAGMA cache_size = -65536;
                  PRAGMA wal_autocheckpoint = 8192;",
@@ -124,11 +126,11 @@ impl Store {
 }
 
 /// Creates the file with owner-only permissions before SQLite opens it, so that the tokens it
-/// will hold are never readable by others, even for a moment. SQLite's `-wal` and `-shm` files
-/// take their permissions from it.
+/// will hold are never readable by others, even for a moment; a file that already exists is made
+/// owner-only too. SQLite's `-wal` and `-shm` files take their permissions from it.
 fn create_private(path: &Path) -> Result<()> {
     if path.exists() {
-        return Ok(());
+        return make_private(path);
     }
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).doing(&format!("create the folder {}", parent.display()))?;
@@ -142,10 +144,26 @@ fn create_private(path: &Path) -> Result<()> {
     }
     match options.open(path) {
         Ok(_) => Ok(()),
-        // Another process created it first: fine.
-        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        // Another process created it first.
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => make_private(path),
         Err(error) => Err(error).doing(&format!("create {}", path.display())),
     }
+}
+
+#[cfg(unix)]
+fn make_private(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).doing(&format!("read {}", path.display()))?.permissions().mode();
+    if mode & 0o077 != 0 {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .doing(&format!("make {} readable by its owner only", path.display()))?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn make_private(_: &Path) -> Result<()> {
+    Ok(())
 }
 
 #[cfg(test)]
@@ -162,7 +180,10 @@ mod tests {
         drop(Store::open(&path).unwrap());
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         let store = Store::open(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "a file left readable by others is made private again");
         let version: i64 = store.conn().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
         assert_eq!(version as usize, schema::MIGRATIONS.len());
         drop(store);

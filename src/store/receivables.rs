@@ -54,12 +54,17 @@ pub(crate) fn write(tx: &Transaction<'_>, tenant: Uuid, records: &Records, pass:
 }
 
 /// `INSERT … ON CONFLICT DO UPDATE` for a table keyed by (tenant_id, `key`), with the pass mark
-/// as the last parameter: set when given, kept when null.
+/// as the last parameter: set when given, kept when null. A stored row Xero changed more recently
+/// than the one being written (a webhook's fetch overtaking a sync page) keeps its values; only
+/// the pass mark moves, since the pass did see the record.
 fn upsert(table: &str, key: &str, columns: &[&str]) -> String {
     let names: Vec<&str> = ["tenant_id", key].into_iter().chain(columns.iter().copied()).collect();
     let slots: Vec<String> = (1..=names.len()).map(|n| format!("?{n}")).collect();
     let pass = names.len() + 1;
-    let updates: Vec<String> = columns.iter().map(|c| format!("{c} = excluded.{c}")).collect();
+    let updates: Vec<String> = columns
+        .iter()
+        .map(|c| format!("{c} = CASE WHEN excluded.updated >= {table}.updated THEN excluded.{c} ELSE {table}.{c} END"))
+        .collect();
     format!(
         "INSERT INTO {table} ({}, pass) VALUES ({}, COALESCE(?{pass}, 0))
          ON CONFLICT (tenant_id, {key}) DO UPDATE SET {}, pass = COALESCE(?{pass}, {table}.pass)",
@@ -67,6 +72,23 @@ fn upsert(table: &str, key: &str, columns: &[&str]) -> String {
         slots.join(", "),
         updates.join(", ")
     )
+}
+
+/// Whether the stored row is the version just written (and so its persons or allocations are
+/// this version's too).
+fn is_current(
+    tx: &Transaction<'_>,
+    table: &str,
+    key: &str,
+    tenant: &str,
+    id: &str,
+    updated: jiff::Timestamp,
+) -> Result<bool> {
+    let stored: String = tx
+        .prepare_cached(&format!("SELECT updated FROM {table} WHERE tenant_id = ?1 AND {key} = ?2"))
+        .and_then(|mut s| s.query_row(params![tenant, id], |row| row.get(0)))
+        .doing("read what is stored")?;
+    Ok(stored == format_time(updated))
 }
 
 static CONTACT_SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
@@ -95,6 +117,9 @@ fn write_contact(tx: &Transaction<'_>, tenant: &str, contact: &Contact, pass: Op
             ])
         })
         .doing("save a contact")?;
+    if !is_current(tx, "contacts", "contact_id", tenant, &id, contact.updated)? {
+        return Ok(());
+    }
     tx.prepare_cached("DELETE FROM contact_persons WHERE tenant_id = ?1 AND contact_id = ?2")
         .and_then(|mut s| s.execute(params![tenant, id]))
         .doing("replace a contact's persons")?;
@@ -219,6 +244,9 @@ fn write_credit(tx: &Transaction<'_>, tenant: &str, credit: &Credit, pass: Optio
             ])
         })
         .doing("save a credit")?;
+    if !is_current(tx, "credits", "credit_id", tenant, &id, credit.updated)? {
+        return Ok(());
+    }
     tx.prepare_cached("DELETE FROM allocations WHERE tenant_id = ?1 AND credit_id = ?2")
         .and_then(|mut s| s.execute(params![tenant, id]))
         .doing("replace a credit's allocations")?;
@@ -610,6 +638,19 @@ mod tests {
             repeating_invoice_id: None,
             updated: "2026-10-01T20:00:00.123Z".parse().unwrap(),
         }
+    }
+
+    #[test]
+    fn an_older_version_never_overwrites_a_newer_one() {
+        let mut store = Store::open_in_memory().unwrap();
+        let tenant = Uuid::from_u128(1);
+        let mut paid = invoice(1, 10, "PAID");
+        paid.updated = "2026-11-25T12:00:00Z".parse().unwrap();
+        paid.amount_due = "0.00".parse().unwrap();
+        store.save_records(tenant, &Records::Invoices(vec![paid.clone()])).unwrap();
+        // A sync page fetched before the payment arrives late.
+        store.save_records(tenant, &Records::Invoices(vec![invoice(1, 10, "AUTHORISED")])).unwrap();
+        assert_eq!(store.invoices(tenant).unwrap(), vec![paid]);
     }
 
     #[test]

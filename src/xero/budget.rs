@@ -1,8 +1,10 @@
 //! Staying inside Xero's rate limits instead of running into them: per organisation at most
-//! `per_minute` calls in any minute, `concurrent` at once, and none once the day's budget is
-//! spent; per app 10,000 a minute. What Xero's headers say is left counts too: when
-//! `X-MinLimit-Remaining` reaches 0, the next call waits for the minute to roll on, and a 429's
-//! `Retry-After` holds every call to that organisation back.
+//! `per_minute` calls in any minute, `per_day` in any day and `concurrent` at once; per app
+//! 10,000 a minute. What Xero's headers say is left counts too: when `X-MinLimit-Remaining`
+//! reaches 0 (counting calls still in flight), the next call waits for the minute to roll on; when
+//! `X-DayLimit-Remaining` reaches 0, calls stop for an hour before one asks again; a 429's
+//! `Retry-After` holds every call to that organisation back. The budgets belong to one process:
+//! a `sync` and a `webhooks serve` running at once each keep their own.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -12,10 +14,13 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio::time::Instant;
 
 const MINUTE: Duration = Duration::from_secs(60);
+const DAY: Duration = Duration::from_secs(24 * 60 * 60);
+/// After Xero says the day's calls are spent, how long before one call asks again.
+const DAY_SPENT_PAUSE: Duration = Duration::from_secs(60 * 60);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exhausted {
-    /// Xero says no calls are left today for this organisation.
+    /// No calls are left today for this organisation.
     Day,
 }
 
@@ -40,31 +45,45 @@ impl Announced {
 
 #[derive(Debug, Default)]
 struct Window {
-    /// When recent calls were sent, oldest first.
-    sent: VecDeque<Instant>,
-    /// What Xero last said was left this minute, how many calls were sent since, and when it
-    /// said so (after a minute its window has rolled on and the count means nothing).
+    /// When recent calls were sent, oldest first: the last minute's, and the last day's.
+    minute: VecDeque<Instant>,
+    day: VecDeque<Instant>,
+    /// Calls sent and not yet answered.
+    in_flight: usize,
+    /// What Xero last said was left this minute, how many calls were sent (or in flight) since,
+    /// and when it said so (after a minute its window has rolled on and the count means nothing).
     announced_left: Option<(u32, usize, Instant)>,
-    day_left: Option<u32>,
+    /// When Xero said the day's calls were spent.
+    day_spent_at: Option<Instant>,
     hold_until: Option<Instant>,
 }
 
 pub struct Budget {
     per_minute: u32,
+    per_day: Option<u32>,
     window: Mutex<Window>,
     at_once: Option<Semaphore>,
 }
 
 /// A call in flight; dropping it frees its concurrency slot.
 pub struct Slot<'a> {
+    budget: &'a Budget,
     _permit: Option<SemaphorePermit<'a>>,
 }
 
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        let mut window = self.budget.window();
+        window.in_flight = window.in_flight.saturating_sub(1);
+    }
+}
+
 impl Budget {
-    /// `concurrent` of `None`: no limit on calls at once (the app-wide budget).
-    pub fn new(per_minute: u32, concurrent: Option<u32>) -> Budget {
+    /// `concurrent` and `per_day` of `None`: no such limit (the app-wide budget).
+    pub fn new(per_minute: u32, per_day: Option<u32>, concurrent: Option<u32>) -> Budget {
         Budget {
             per_minute: per_minute.max(1),
+            per_day: per_day.map(|n| n.max(1)),
             window: Mutex::new(Window::default()),
             at_once: concurrent.map(|n| Semaphore::new(n.max(1) as usize)),
         }
@@ -84,19 +103,25 @@ impl Budget {
             let wait = {
                 let mut window = self.window();
                 let now = Instant::now();
-                while window.sent.front().is_some_and(|&at| now.duration_since(at) >= MINUTE) {
-                    window.sent.pop_front();
+                forget_older(&mut window.minute, now, MINUTE);
+                forget_older(&mut window.day, now, DAY);
+                if window.day_spent_at.is_some_and(|at| now.duration_since(at) < DAY_SPENT_PAUSE) {
+                    return Err(Exhausted::Day);
                 }
-                if window.day_left == Some(0) {
+                if self.per_day.is_some_and(|limit| window.day.len() >= limit as usize) {
                     return Err(Exhausted::Day);
                 }
                 match self.must_wait(&window, now) {
                     None => {
-                        window.sent.push_back(now);
+                        window.minute.push_back(now);
+                        if self.per_day.is_some() {
+                            window.day.push_back(now);
+                        }
+                        window.in_flight += 1;
                         if let Some((_, since, _)) = &mut window.announced_left {
                             *since += 1;
                         }
-                        return Ok(Slot { _permit: permit });
+                        return Ok(Slot { budget: self, _permit: permit });
                     }
                     Some(wait) => wait,
                 }
@@ -109,9 +134,8 @@ impl Budget {
         if let Some(until) = window.hold_until.filter(|&until| until > now) {
             return Some(until - now);
         }
-        let oldest_expires = window.sent.front().map(|&at| (at + MINUTE).saturating_duration_since(now));
-        if window.sent.len() >= self.per_minute as usize {
-            return oldest_expires;
+        if window.minute.len() >= self.per_minute as usize {
+            return window.minute.front().map(|&at| (at + MINUTE).saturating_duration_since(now));
         }
         match window.announced_left {
             // Xero's own count says this minute is used up.
@@ -122,14 +146,18 @@ impl Budget {
         }
     }
 
-    /// Takes note of what an answer's headers said was left.
+    /// Takes note of what an answer's headers said was left. Calls still in flight (other than
+    /// the one answered) count against what is left.
     pub fn observe(&self, left_this_minute: Option<u32>, left_today: Option<u32>) {
         let mut window = self.window();
         if let Some(left) = left_this_minute {
-            window.announced_left = Some((left, 0, Instant::now()));
+            let others = window.in_flight.saturating_sub(1);
+            window.announced_left = Some((left, others, Instant::now()));
         }
-        if left_today.is_some() {
-            window.day_left = left_today;
+        match left_today {
+            Some(0) => window.day_spent_at = Some(Instant::now()),
+            Some(_) => window.day_spent_at = None,
+            None => {}
         }
     }
 
@@ -143,13 +171,19 @@ impl Budget {
     }
 }
 
+fn forget_older(sent: &mut VecDeque<Instant>, now: Instant, span: Duration) {
+    while sent.front().is_some_and(|&at| now.duration_since(at) >= span) {
+        sent.pop_front();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[tokio::test(start_paused = true)]
     async fn at_most_the_limit_in_any_minute() {
-        let budget = Budget::new(3, Some(5));
+        let budget = Budget::new(3, None, Some(5));
         let start = Instant::now();
         for _ in 0..3 {
             drop(budget.admit().await.unwrap());
@@ -161,21 +195,53 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_headers_can_only_make_it_stricter() {
-        let budget = Budget::new(60, Some(5));
+        let budget = Budget::new(60, None, Some(5));
         let start = Instant::now();
-        drop(budget.admit().await.unwrap());
+        let slot = budget.admit().await.unwrap();
         budget.observe(Some(1), Some(100));
+        drop(slot);
         drop(budget.admit().await.unwrap());
         assert_eq!(Instant::now(), start);
         drop(budget.admit().await.unwrap());
         assert!(Instant::now() - start >= MINUTE, "Xero said one was left, and it was used");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn calls_in_flight_count_against_what_is_left() {
+        let budget = Budget::new(60, None, Some(5));
+        let start = Instant::now();
+        let first = budget.admit().await.unwrap();
+        let _second = budget.admit().await.unwrap();
+        // The first comes back saying one call is left; the second is already using it.
+        budget.observe(Some(1), None);
+        drop(first);
+        drop(budget.admit().await.unwrap());
+        assert!(Instant::now() - start >= MINUTE);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_spent_day_stops_calls_for_an_hour_then_asks_again() {
+        let budget = Budget::new(60, None, Some(5));
         budget.observe(None, Some(0));
         assert_eq!(budget.admit().await.err(), Some(Exhausted::Day));
+        tokio::time::advance(DAY_SPENT_PAUSE).await;
+        assert!(budget.admit().await.is_ok(), "an hour later, one call may ask");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_day_limit_is_kept_locally() {
+        let budget = Budget::new(1_000, Some(3), Some(5));
+        for _ in 0..3 {
+            drop(budget.admit().await.unwrap());
+        }
+        assert_eq!(budget.admit().await.err(), Some(Exhausted::Day));
+        tokio::time::advance(DAY).await;
+        assert!(budget.admit().await.is_ok());
     }
 
     #[tokio::test(start_paused = true)]
     async fn retry_after_holds_calls_back() {
-        let budget = Budget::new(60, None);
+        let budget = Budget::new(60, None, None);
         let start = Instant::now();
         budget.hold(Duration::from_secs(7));
         drop(budget.admit().await.unwrap());
@@ -184,7 +250,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn calls_at_once_are_bounded() {
-        let budget = Budget::new(60, Some(2));
+        let budget = Budget::new(60, None, Some(2));
         let first = budget.admit().await.unwrap();
         let _second = budget.admit().await.unwrap();
         let third = tokio::time::timeout(Duration::from_secs(1), budget.admit()).await;

@@ -136,7 +136,11 @@ pub struct XeroClient {
 
 /// Why one attempt failed, and whether another may succeed.
 enum Attempt {
+    /// The request certainly did not reach Xero: safe to send again.
     Retry(String),
+    /// It may or may not have been carried out (a 5xx, a timeout, an answer cut short): a read
+    /// is asked again, a write is not, so that a history note is never written twice.
+    Unsure(String),
     Wait(Duration, String),
     TokenRefused,
     Fail(ApiError),
@@ -150,7 +154,7 @@ impl XeroClient {
             tokens,
             limits,
             budgets: Mutex::new(HashMap::new()),
-            app: Budget::new(10_000, None),
+            app: Budget::new(10_000, None, None),
             retry,
             counts: Mutex::new(HashMap::new()),
         }
@@ -160,7 +164,9 @@ impl XeroClient {
         let mut budgets = self.budgets.lock().unwrap_or_else(|p| p.into_inner());
         budgets
             .entry(tenant)
-            .or_insert_with(|| Arc::new(Budget::new(self.limits.per_minute, Some(self.limits.concurrent))))
+            .or_insert_with(|| {
+                Arc::new(Budget::new(self.limits.per_minute, Some(self.limits.per_day), Some(self.limits.concurrent)))
+            })
             .clone()
     }
 
@@ -177,7 +183,9 @@ impl XeroClient {
         self.send(tenant, grant, Method::GET, get, None).await
     }
 
-    /// PUTs a JSON body (history notes are the only writes CollectIQ makes).
+    /// PUTs a JSON body once: retried only when it certainly did not arrive (a refused
+    /// connection, a 429, a refused token), never when it may have been carried out. History
+    /// notes are the only writes CollectIQ makes.
     pub async fn put<T: DeserializeOwned>(
         &self,
         tenant: Uuid,
@@ -230,7 +238,10 @@ impl XeroClient {
                     budget.hold(wait);
                     last = why;
                 }
-                Err(Attempt::Retry(why)) => {
+                Err(Attempt::Unsure(why)) if method != Method::GET => {
+                    return Err(ApiError::GaveUp { path: get.path.clone(), last: why });
+                }
+                Err(Attempt::Retry(why) | Attempt::Unsure(why)) => {
                     tokio::time::sleep(self.retry.delay(attempt)).await;
                     last = why;
                 }
@@ -262,7 +273,10 @@ impl XeroClient {
         if let Some(body) = body {
             request = request.header("content-type", "application/json").body(body.to_vec());
         }
-        let response = request.send().await.map_err(|error| Attempt::Retry(crate::net::describe(&error)))?;
+        let response = request.send().await.map_err(|error| {
+            let why = crate::net::describe(&error);
+            if error.is_connect() { Attempt::Retry(why) } else { Attempt::Unsure(why) }
+        })?;
         let status = response.status();
         let announced = Announced::from_headers(response.headers());
         budget.observe(announced.minute, announced.day);
@@ -297,13 +311,13 @@ impl XeroClient {
                     .unwrap_or_else(|| "400 Bad Request".to_string());
                 Err(Attempt::Fail(ApiError::Rejected(message)))
             }
-            status if status.is_server_error() => Err(Attempt::Retry(format!("{status} from Xero"))),
+            status if status.is_server_error() => Err(Attempt::Unsure(format!("{status} from Xero"))),
             status if status.is_success() => {
-                let bytes = response.bytes().await.map_err(|error| Attempt::Retry(crate::net::describe(&error)))?;
+                let bytes = response.bytes().await.map_err(|error| Attempt::Unsure(crate::net::describe(&error)))?;
                 serde_json::from_slice(&bytes).map_err(|error| {
                     if error.is_eof() || error.is_syntax() {
                         // A body cut short: ask again rather than keep half an answer.
-                        Attempt::Retry(format!("the answer was cut short ({error})"))
+                        Attempt::Unsure(format!("the answer was cut short ({error})"))
                     } else {
                         Attempt::Fail(ApiError::Unexpected { path: get.path.clone(), why: error.to_string() })
                     }

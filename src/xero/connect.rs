@@ -64,7 +64,7 @@ impl fmt::Display for ConnectError {
             ConnectError::OAuth(error) => error.fmt(f),
             ConnectError::Declined(why) => write!(f, "Xero did not approve the connection: {why}"),
             ConnectError::StateMismatch => {
-                f.write_str("the answer from Xero does not match this request (its state differs); nothing was stored")
+                f.write_str("this answer does not match the sign-in under way (its state differs); it was ignored")
             }
             ConnectError::TimedOut => f.write_str("no answer came back from Xero in time; run `collectiq connect` again"),
             ConnectError::NeedsBrowser => f.write_str(
@@ -91,10 +91,14 @@ async fn callback(
     State(waiting): State<Arc<Waiting>>,
     Query(params): Query<std::collections::HashMap<String, String>>,
 ) -> Response {
+    // An answer for another request (or from a page that is not Xero) is refused, and the flow
+    // keeps waiting for the real one.
+    if !params.get("state").is_some_and(|s| constant_time_eq(s, &waiting.state)) {
+        let page =
+            format!("<h1>Not for this sign-in</h1><p>{}</p>", html_escape(&ConnectError::StateMismatch.to_string()));
+        return (StatusCode::BAD_REQUEST, Html(page)).into_response();
+    }
     let answer = match (params.get("code"), params.get("error")) {
-        _ if !params.get("state").is_some_and(|s| constant_time_eq(s, &waiting.state)) => {
-            Err(ConnectError::StateMismatch)
-        }
         (_, Some(error)) => Err(ConnectError::Declined(
             params.get("error_description").map(|d| format!("{error}: {d}")).unwrap_or_else(|| error.clone()),
         )),

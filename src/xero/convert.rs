@@ -169,6 +169,8 @@ pub fn payment(tenant: Uuid, payment: &wire::Payment) -> Result<Payment, Skipped
 /// The fields credit notes, overpayments and prepayments share.
 pub struct CreditFields<'a> {
     pub id: Option<&'a str>,
+    /// Xero's `Type`: a customer's (`ACCRECCREDIT`, `RECEIVE-…`) or a supplier's.
+    pub kind: Option<&'a String>,
     pub number: Option<&'a String>,
     pub contact: Option<&'a wire::Contact>,
     pub date: Option<wire::XeroDateTime>,

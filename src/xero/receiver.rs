@@ -170,6 +170,7 @@ async fn refresh(
         for note in &answer.items.items {
             let fields = convert::CreditFields {
                 id: note.credit_note_id.as_deref(),
+                kind: note.kind.as_ref(),
                 number: note.number.as_ref(),
                 contact: note.contact.as_ref(),
                 date: note.date,

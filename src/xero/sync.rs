@@ -8,8 +8,9 @@
 //! catching the changes that do not move `UpdatedDateUTC`. Each page is one transaction with
 //! its cursor, so a pass cut short resumes at the page after the last one stored. Pages come in
 //! `UpdatedDateUTC` order; if a record changes mid-pass, later records shift back a place and
-//! one could be missed, which shows as fewer records seen than Xero counted: the pass is run
-//! again.
+//! one could be missed, which shows as fewer records seen than Xero counted: the pass is read
+//! again (twice at most), and a pass that never comes out whole neither moves its watermark nor
+//! removes anything.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -75,6 +76,10 @@ impl Entity {
         };
         let mut get =
             Get::new(path).param("page", page).param("pageSize", PAGE_SIZE).param("order", "UpdatedDateUTC ASC");
+        if self == Entity::Contacts {
+            // Archived customers may still owe; Xero leaves them out unless asked.
+            get = get.param("includeArchived", "true");
+        }
         if self == Entity::Invoices {
             // Only sales invoices are chased; bills never are.
             get = get.param("where", "Type==\"ACCREC\"").param("summaryOnly", "true");
@@ -157,13 +162,33 @@ struct Target {
     grant: i64,
 }
 
+/// What reading a pass's pages found.
+struct PassRun {
+    /// How many records Xero said match.
+    counted: u64,
+    /// Xero's clock when the pass began.
+    started: Option<Timestamp>,
+    /// Records read but not stored: skipped as unreadable, or not a customer's.
+    not_kept: u64,
+}
+
 /// One page as fetched.
 struct Fetched {
     records: Records,
     skipped: Vec<Skipped>,
+    /// Records deliberately not kept: supplier payments and credit.
+    ignored: usize,
+    /// Every record on the page, read or not: a page of fewer than 1,000 is the last.
     items: usize,
     pagination: Option<Pagination>,
     server_time: Option<Timestamp>,
+}
+
+impl Fetched {
+    /// Records on the page that were not stored, for or against a reason.
+    fn not_kept(&self) -> u64 {
+        (self.skipped.len() + self.ignored) as u64
+    }
 }
 
 pub struct Syncer {
@@ -341,19 +366,27 @@ impl Syncer {
         };
         let mut shift_retries = 0;
         loop {
-            let resumed = pass.next_page > 1;
-            let (counted, started) = self.run_pass(target, entity, &pass, &mut result, report, allocated).await?;
+            let run = self.run_pass(target, entity, &pass, &mut result, report, allocated).await?;
+            // Every record Xero counted must have been seen by this pass (its mark survives a
+            // restart) or deliberately not kept. Fewer means a page shifted under the pass, or
+            // the pass resumed after records it had read were lost: read it all again.
             let seen = lock(&self.store).seen_in_pass(tenant, name, &pass)?;
-            let skipped_here = report.skipped.iter().filter(|s| s.kind_matches(entity)).count() as u64;
-            let shifted = !resumed && seen + skipped_here < counted;
-            if shifted && shift_retries < SHIFT_RETRIES {
+            let whole = seen + run.not_kept >= run.counted;
+            if !whole && shift_retries < SHIFT_RETRIES {
                 shift_retries += 1;
                 pass = lock(&self.store).begin_pass(tenant, name, pass.since, pass.full)?;
                 continue;
             }
-            // A resumed or shifted pass may have missed something: keep the old watermark so the
-            // next pass asks again. Otherwise the next pass starts where this one began.
-            let watermark = if resumed || shifted { None } else { started };
+            if !whole {
+                report.warnings.push(format!(
+                    "{name}: Xero counted {} but the pass saw {}; nothing was removed and the next sync will ask again",
+                    run.counted,
+                    seen + run.not_kept
+                ));
+            }
+            // Only a whole pass moves the watermark on, or removes what it did not see.
+            let watermark = if whole { run.started } else { None };
+            let pass = Pass { full: pass.full && whole, ..pass };
             result.removed = lock(&self.store).finish_pass(tenant, name, &pass, watermark)?;
             return Ok(result);
         }
@@ -369,12 +402,14 @@ impl Syncer {
         result: &mut EntityReport,
         report: &mut OrgReport,
         allocated: &mut BTreeSet<Uuid>,
-    ) -> Result<(u64, Option<Timestamp>), Failure> {
-        let (mut started, mut page, mut counted) = (pass.started, pass.next_page, 0u64);
+    ) -> Result<PassRun, Failure> {
+        let (mut started, mut page, mut counted, mut not_kept) = (pass.started, pass.next_page, 0u64, 0u64);
         let mut next = Prefetch::start(&self.client, target, entity, page, pass.since);
         loop {
             let fetched = next.finish().await?;
-            let full_page = fetched.items >= PAGE_SIZE as usize;
+            // Xero's page count spares the call that would find the page after the last empty.
+            let full_page =
+                fetched.items >= PAGE_SIZE as usize && fetched.pagination.is_none_or(|p| page < p.page_count);
             // The next page is on its way while this one is stored.
             next = if full_page {
                 Prefetch::start(&self.client, target, entity, page + 1, pass.since)
@@ -382,17 +417,19 @@ impl Syncer {
                 Prefetch::none()
             };
             started = started.or(fetched.server_time).or_else(|| Some(Timestamp::now()));
-            report.skipped.extend(fetched.skipped);
+            not_kept += fetched.not_kept();
             counted = fetched.pagination.map(|p| p.item_count).unwrap_or(counted);
-            if let Records::Credits(_, credits) = &fetched.records {
+            // Only changed credit: on a first or full pass, the invoices were just read anyway.
+            if let (Records::Credits(_, credits), Some(_)) = (&fetched.records, pass.since) {
                 allocated.extend(credits.iter().flat_map(|c| c.allocations.iter().map(|a| a.invoice_id)));
             }
             lock(&self.store).write_page(target.tenant, entity.name(), &fetched.records, pass, page + 1, started)?;
+            report.skipped.extend(fetched.skipped);
             result.fetched += fetched.items as u64;
             result.pages += 1;
             self.progress.page(&target.name, entity.name(), result.fetched, counted);
             if !full_page {
-                return Ok((counted, started));
+                return Ok(PassRun { counted, started, not_kept });
             }
             page += 1;
         }
@@ -443,17 +480,25 @@ async fn fetch(client: &XeroClient, tenant: Uuid, grant: i64, entity: Entity, ge
         Entity::Contacts => {
             let answer: Envelope<wire::Contacts> = client.get(tenant, grant, &get).await?;
             let (kept, skipped) = convert::all(&answer.items.items, |c| convert::contact(tenant, c));
-            Ok(fetched(&answer, answer.items.items.len(), Records::Contacts(kept), skipped))
+            Ok(fetched(&answer, "contact", Records::Contacts(kept), skipped, 0))
         }
         Entity::Invoices => {
             let answer: Envelope<wire::Invoices> = client.get(tenant, grant, &get).await?;
             let (kept, skipped) = convert::all(&answer.items.items, |i| convert::invoice(tenant, i));
-            Ok(fetched(&answer, answer.items.items.len(), Records::Invoices(kept), skipped))
+            Ok(fetched(&answer, "invoice", Records::Invoices(kept), skipped, 0))
         }
         Entity::Payments => {
             let answer: Envelope<wire::Payments> = client.get(tenant, grant, &get).await?;
-            let (kept, skipped) = convert::all(&answer.items.items, |p| convert::payment(tenant, p));
-            Ok(fetched(&answer, answer.items.items.len(), Records::Payments(kept), skipped))
+            // Payments of bills are not a customer's.
+            let sales: Vec<&wire::Payment> = answer
+                .items
+                .items
+                .iter()
+                .filter(|p| p.payment_type.as_deref().is_none_or(|t| t == "ACCRECPAYMENT"))
+                .collect();
+            let ignored = answer.items.items.len() - sales.len();
+            let (kept, skipped) = convert::all(&sales, |p| convert::payment(tenant, p));
+            Ok(fetched(&answer, "payment", Records::Payments(kept), skipped, ignored))
         }
         Entity::Credits(kind) => fetch_credits(client, tenant, grant, kind, get).await,
     }
@@ -471,6 +516,7 @@ async fn fetch_credits(
             let answer: Envelope<wire::CreditNotes> = client.get(tenant, grant, &get).await?;
             Ok(credits(&answer, &answer.items.items, tenant, kind, |c| CreditFields {
                 id: c.credit_note_id.as_deref(),
+                kind: c.kind.as_ref(),
                 number: c.number.as_ref(),
                 contact: c.contact.as_ref(),
                 date: c.date,
@@ -486,6 +532,7 @@ async fn fetch_credits(
             let answer: Envelope<wire::Overpayments> = client.get(tenant, grant, &get).await?;
             Ok(credits(&answer, &answer.items.items, tenant, kind, |c| CreditFields {
                 id: c.overpayment_id.as_deref(),
+                kind: c.kind.as_ref(),
                 number: c.number.as_ref(),
                 contact: c.contact.as_ref(),
                 date: c.date,
@@ -501,6 +548,7 @@ async fn fetch_credits(
             let answer: Envelope<wire::Prepayments> = client.get(tenant, grant, &get).await?;
             Ok(credits(&answer, &answer.items.items, tenant, kind, |c| CreditFields {
                 id: c.prepayment_id.as_deref(),
+                kind: c.kind.as_ref(),
                 number: c.number.as_ref(),
                 contact: c.contact.as_ref(),
                 date: c.date,
@@ -515,9 +563,27 @@ async fn fetch_credits(
     }
 }
 
-fn fetched<T>(answer: &Envelope<T>, items: usize, records: Records, skipped: Vec<Skipped>) -> Fetched {
-    Fetched { records, skipped, items, pagination: answer.pagination, server_time: answer.date_time_utc.map(|d| d.0) }
+fn fetched<T>(
+    answer: &Envelope<T>,
+    kind: &'static str,
+    records: Records,
+    skipped: Vec<Skipped>,
+    ignored: usize,
+) -> Fetched {
+    let unreadable = answer.unreadable.iter().map(|why| Skipped { kind, id: None, why: why.clone() });
+    let skipped: Vec<Skipped> = skipped.into_iter().chain(unreadable).collect();
+    Fetched {
+        items: records.len() + skipped.len() + ignored,
+        records,
+        skipped,
+        ignored,
+        pagination: answer.pagination,
+        server_time: answer.date_time_utc.map(|d| d.0),
+    }
 }
+
+/// Xero's credit types that are a customer's, not a supplier's.
+const SALES_CREDIT: [&str; 3] = ["ACCRECCREDIT", "RECEIVE-OVERPAYMENT", "RECEIVE-PREPAYMENT"];
 
 fn credits<T, W>(
     answer: &Envelope<T>,
@@ -526,8 +592,16 @@ fn credits<T, W>(
     kind: CreditKind,
     fields: impl Fn(&W) -> CreditFields<'_>,
 ) -> Fetched {
-    let (kept, skipped) = convert::all(items, |c| convert::credit(tenant, kind, fields(c)));
-    fetched(answer, items.len(), Records::Credits(kind, kept), skipped)
+    let sales: Vec<&W> =
+        items.iter().filter(|c| fields(c).kind.is_none_or(|k| SALES_CREDIT.contains(&k.as_str()))).collect();
+    let ignored = items.len() - sales.len();
+    let (kept, skipped) = convert::all(&sales, |c| convert::credit(tenant, kind, fields(c)));
+    let label = match kind {
+        CreditKind::CreditNote => "credit note",
+        CreditKind::Overpayment => "overpayment",
+        CreditKind::Prepayment => "prepayment",
+    };
+    fetched(answer, label, Records::Credits(kind, kept), skipped, ignored)
 }
 
 /// Fetches invoices or contacts by id (after webhooks), in batches of at most 50 ids.

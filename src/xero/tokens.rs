@@ -58,6 +58,9 @@ pub struct TokenKeeper {
     /// sync may be busy writing). An access token stays good until it expires, even after
     /// another process has refreshed.
     known: Mutex<std::collections::HashMap<i64, (Secret, Timestamp)>>,
+    /// One refresh at a time within this process (the store's lease keeps processes apart):
+    /// organisations of one grant syncing at once must not each spend its refresh token.
+    refreshing: tokio::sync::Mutex<()>,
 }
 
 fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
@@ -67,7 +70,13 @@ fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
 impl TokenKeeper {
     pub fn new(store: Arc<Mutex<Store>>, oauth: Arc<OAuth>) -> TokenKeeper {
         let owner = format!("{}-{:016x}", std::process::id(), fastrand::u64(..));
-        TokenKeeper { store, oauth, owner, known: Mutex::new(std::collections::HashMap::new()) }
+        TokenKeeper {
+            store,
+            oauth,
+            owner,
+            known: Mutex::new(std::collections::HashMap::new()),
+            refreshing: tokio::sync::Mutex::new(()),
+        }
     }
 
     /// An access token for the grant that is good for a while yet.
@@ -98,6 +107,15 @@ impl TokenKeeper {
     }
 
     async fn obtain(&self, grant: i64, stale: Option<&Secret>) -> Result<Secret, TokenError> {
+        let _one_at_a_time = self.refreshing.lock().await;
+        // Another task may have refreshed while this one waited.
+        let known = self.known.lock().unwrap_or_else(|p| p.into_inner()).get(&grant).cloned();
+        if let Some((token, expires)) = known
+            && stale.is_none_or(|stale| *stale != token)
+            && Timestamp::now().checked_add(MARGIN).is_ok_and(|soon| expires > soon)
+        {
+            return Ok(token);
+        }
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
             let now = Timestamp::now();

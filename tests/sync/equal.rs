@@ -53,6 +53,39 @@ pub fn from_store(store: &Store, tenant: Uuid) -> Snapshot {
     }
 }
 
+/// Checks what matters most in the store against the sandbox's own records, without going through
+/// the wire format or the conversion the sync uses: which sales invoices exist, and what each owes.
+pub fn assert_balances_match_world(store: &Store, sandbox: &Sandbox, tenant: Uuid) {
+    use collectiq::sandbox::world::InvoiceState;
+    sandbox.state().catch_up();
+    let world = collectiq::sandbox::state::lock(&sandbox.state().world);
+    let org = world.iter().find(|o| o.tenant_id == tenant).unwrap();
+    let mut expected: Vec<(String, String, rust_decimal::Decimal)> = org
+        .invoices
+        .iter()
+        .filter(|i| i.visible && i.kind == collectiq::sandbox::world::InvoiceKind::Receivable)
+        .map(|i| {
+            let owed = match i.state {
+                InvoiceState::Voided | InvoiceState::Deleted => 0,
+                _ => i.total - i.paid - i.credited,
+            };
+            (i.id.to_string(), i.state.as_xero().to_string(), rust_decimal::Decimal::new(owed, 2))
+        })
+        .collect();
+    expected.sort();
+    let mut stored: Vec<(String, String, rust_decimal::Decimal)> = store
+        .invoices(tenant)
+        .unwrap()
+        .into_iter()
+        .map(|i| (i.invoice_id.to_string(), i.status, i.amount_due))
+        .collect();
+    stored.sort();
+    assert_eq!(stored.len(), expected.len(), "as many sales invoices as the sandbox has");
+    for (got, want) in stored.iter().zip(&expected) {
+        assert_eq!(got, want);
+    }
+}
+
 pub fn from_sandbox(sandbox: &Sandbox, tenant: Uuid) -> Snapshot {
     sandbox.state().catch_up();
     let world = collectiq::sandbox::state::lock(&sandbox.state().world);
@@ -63,8 +96,13 @@ pub fn from_sandbox(sandbox: &Sandbox, tenant: Uuid) -> Snapshot {
         .collect();
     let contacts =
         (0..org.contacts.len() as u32).map(|c| convert::contact(tenant, &render::contact(org, c)).unwrap()).collect();
+    // Payments of bills are not a customer's, and CollectIQ does not keep them.
     let payments = (0..org.payments.len() as u32)
         .filter(|&p| org.payments[p as usize].visible)
+        .filter(|&p| {
+            let invoice = &org.invoices[org.payments[p as usize].invoice as usize];
+            invoice.kind == collectiq::sandbox::world::InvoiceKind::Receivable
+        })
         .map(|p| convert::payment(tenant, &render::payment(org, p)).unwrap())
         .collect();
     let mut credits = Vec::new();
@@ -164,6 +202,7 @@ fn fields<'a>(
 ) -> CreditFields<'a> {
     CreditFields {
         id,
+        kind: None,
         number: number.as_ref(),
         contact: contact.as_ref(),
         date,

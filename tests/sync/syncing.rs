@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use crate::equal::{assert_same, from_sandbox, from_store};
+use crate::equal::{assert_balances_match_world, assert_same, from_sandbox, from_store};
 use crate::support::*;
 
 #[tokio::test]
@@ -17,6 +17,7 @@ async fn full_and_incremental_syncs_leave_the_store_equal_to_the_sandbox() {
         &from_store(&connected.store(), tenant),
         &from_sandbox(&connected.sandbox, tenant),
     );
+    assert_balances_match_world(&connected.store(), &connected.sandbox, tenant);
 
     // A month passes: payments, new invoices, credit allocated (some without touching the invoice's
     // UpdatedDateUTC), customers changing address.
@@ -27,6 +28,7 @@ async fn full_and_incremental_syncs_leave_the_store_equal_to_the_sandbox() {
         &from_store(&connected.store(), tenant),
         &from_sandbox(&connected.sandbox, tenant),
     );
+    assert_balances_match_world(&connected.store(), &connected.sandbox, tenant);
 
     // A payment made now is picked up by the next incremental sync.
     let open = connected.store().open_invoices(tenant).unwrap();
@@ -113,4 +115,41 @@ async fn a_full_sync_removes_what_xero_no_longer_lists() {
     let reports = connected.sync(true).await;
     assert!(!connected.store().invoices(tenant).unwrap().iter().any(|i| i.number == "INV-GHOST"));
     assert_eq!(reports[0].entities.iter().find(|e| e.entity == "invoices").unwrap().removed, 1);
+}
+
+#[tokio::test]
+async fn a_pass_cut_short_resumes_and_removes_nothing_it_should_not() {
+    let connected = connected("resume", sandbox_config(16, 1, 2_500)).await;
+    let tenant = connected.tenants()[0];
+    connected.sync(true).await;
+    // A full pass that stopped after its first page, whose records were lost with the crash.
+    {
+        let mut store = connected.store();
+        let pass = store.begin_pass(tenant, "invoices", None, true).unwrap();
+        let nothing = collectiq::store::receivables::Records::Invoices(Vec::new());
+        store.write_page(tenant, "invoices", &nothing, &pass, 2, Some(jiff::Timestamp::now())).unwrap();
+    }
+    let reports = connected.sync(true).await;
+    let invoices = reports[0].entities.iter().find(|e| e.entity == "invoices").unwrap();
+    assert_eq!(invoices.removed, 0, "records the resumed pass had not marked are not removed");
+    assert!(invoices.pages > 2, "the pass noticed what it missed and read it all again");
+    assert_same(
+        "after a resumed pass",
+        &from_store(&connected.store(), tenant),
+        &from_sandbox(&connected.sandbox, tenant),
+    );
+}
+
+#[tokio::test]
+async fn supplier_payments_and_credit_are_not_kept() {
+    let connected = connected("suppliers", sandbox_config(17, 1, 600)).await;
+    let tenant = connected.tenants()[0];
+    connected.sync(true).await;
+    // Every payment kept is on a sales invoice CollectIQ holds.
+    let invoices: HashSet<_> = connected.store().invoices(tenant).unwrap().iter().map(|i| i.invoice_id).collect();
+    let payments = connected.store().payments(tenant).unwrap();
+    assert!(!payments.is_empty());
+    for payment in payments {
+        assert!(invoices.contains(&payment.invoice_id.unwrap()), "a payment of a bill was kept");
+    }
 }

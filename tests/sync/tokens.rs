@@ -73,3 +73,17 @@ async fn a_refresh_token_xero_refuses_marks_the_organisation_for_reconnection() 
     assert!(!error.contains(tokens.access_token.expose()));
     assert!(!error.contains(tokens.refresh_token.unwrap().expose()));
 }
+
+#[tokio::test]
+async fn organisations_of_one_grant_refresh_once_between_them() {
+    let connected = connected("one-refresh", sandbox_config(34, 2, 100)).await;
+    let grant = grant_of(&connected);
+    let stale = connected.store().grant(grant).unwrap().unwrap().access_token;
+    let tokens = &connected.session.tokens;
+    let (a, b, c) =
+        tokio::join!(tokens.replace(grant, &stale), tokens.replace(grant, &stale), tokens.replace(grant, &stale));
+    let (a, b, c) = (a.unwrap(), b.unwrap(), c.unwrap());
+    assert_eq!(a.expose(), b.expose(), "one refresh served every task");
+    assert_eq!(b.expose(), c.expose());
+    assert_ne!(a.expose(), stale.expose());
+}

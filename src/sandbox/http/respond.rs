@@ -51,6 +51,7 @@ pub fn envelope<T>(state: &State, items: T, pagination: Option<Pagination>) -> E
         date_time_utc: Some(XeroDateTime(state.clock.now())),
         pagination,
         items,
+        unreadable: Vec::new(),
     }
 }
 

@@ -26,6 +26,10 @@ pub struct Envelope<T> {
     pub pagination: Option<Pagination>,
     #[serde(flatten)]
     pub items: T,
+    /// Items of the list that could not be read, each said in words (with its id when it has
+    /// one), so that one bad record does not cost the whole page.
+    #[serde(skip)]
+    pub unreadable: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,7 +65,8 @@ impl<'de, T: List> Deserialize<'de> for Envelope<T> {
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Envelope<T>, A::Error> {
                 let (mut id, mut status, mut provider_name, mut date_time_utc, mut pagination) =
                     (None, None, None, None, None);
-                let mut items: Option<Vec<T::Item>> = None;
+                let mut items: Vec<T::Item> = Vec::new();
+                let mut unreadable = Vec::new();
                 while let Some(key) = map.next_key::<String>()? {
                     match key.as_str() {
                         "Id" => id = map.next_value()?,
@@ -69,18 +74,37 @@ impl<'de, T: List> Deserialize<'de> for Envelope<T> {
                         "ProviderName" => provider_name = map.next_value()?,
                         "DateTimeUTC" => date_time_utc = map.next_value()?,
                         "pagination" => pagination = map.next_value()?,
-                        key if key == T::KEY => items = map.next_value::<Option<Vec<T::Item>>>()?,
+                        key if key == T::KEY => {
+                            let raws = map.next_value::<Option<Vec<Box<serde_json::value::RawValue>>>>()?;
+                            for (position, raw) in raws.into_iter().flatten().enumerate() {
+                                match serde_json::from_str::<T::Item>(raw.get()) {
+                                    Ok(item) => items.push(item),
+                                    Err(error) => unreadable.push(describe_unreadable(position, raw.get(), &error)),
+                                }
+                            }
+                        }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
-                let items = T::from_items(items.unwrap_or_default());
-                Ok(Envelope { id, status, provider_name, date_time_utc, pagination, items })
+                let items = T::from_items(items);
+                Ok(Envelope { id, status, provider_name, date_time_utc, pagination, items, unreadable })
             }
         }
 
         deserializer.deserialize_map(Fields(std::marker::PhantomData))
+    }
+}
+
+/// An item that could not be read: its id (the first `…ID` field) if it has one, and why.
+fn describe_unreadable(position: usize, json: &str, error: &serde_json::Error) -> String {
+    let id = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(json).ok().and_then(|fields| {
+        fields.iter().find(|(key, value)| key.ends_with("ID") && value.is_string()).map(|(_, v)| v.to_string())
+    });
+    match id {
+        Some(id) => format!("record {id} could not be read: {error}"),
+        None => format!("record {} of the page could not be read: {error}", position + 1),
     }
 }
 
@@ -518,4 +542,26 @@ pub struct Report {
     pub report_date: Option<String>,
     #[serde(rename = "Rows", default, skip_serializing_if = "Vec::is_empty")]
     pub rows: Vec<serde_json::Value>,
+}
+
+#[cfg(test)]
+mod envelope_tests {
+    use super::*;
+
+    #[test]
+    fn one_bad_record_does_not_cost_the_page() {
+        let json = r#"{"Id":"x","Status":"OK","Invoices":[
+            {"InvoiceID":"0b0d3ab0-0000-4000-8000-000000000001","Total":10.00},
+            {"InvoiceID":"0b0d3ab0-0000-4000-8000-000000000002","DueDate":"next Tuesday"},
+            {"Total":"lots"}
+        ],"Unknown":{"a":1}}"#;
+        let envelope: Envelope<Invoices> = serde_json::from_str(json).unwrap();
+        assert_eq!(envelope.items.items.len(), 1);
+        assert_eq!(envelope.items.items[0].total.unwrap().to_string(), "10.00");
+        assert_eq!(envelope.unreadable.len(), 2);
+        assert!(
+            envelope.unreadable[0].starts_with("record \"0b0d3ab0-0000-4000-8000-000000000002\" could not be read")
+        );
+        assert!(envelope.unreadable[1].starts_with("record 3 of the page could not be read"));
+    }
 }
