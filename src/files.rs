@@ -103,3 +103,33 @@ fn git(folder: &Path, args: &[&str]) -> io::Result<String> {
         Err(io::Error::new(kind, format!("git {}: {complaint}", args.join(" "))))
     }
 }
+
+/// Files held in memory, for tests and for strategies that arrive without a folder.
+#[derive(Clone, Debug, Default)]
+pub struct InMemory(pub std::collections::BTreeMap<PathBuf, String>);
+
+impl InMemory {
+    pub fn with(mut self, relative: &str, text: &str) -> InMemory {
+        self.0.insert(PathBuf::from(relative), text.to_string());
+        self
+    }
+}
+
+impl StrategyFiles for InMemory {
+    fn read(&self, relative: &Path) -> io::Result<String> {
+        self.0.get(relative).cloned().ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file"))
+    }
+
+    fn list(&self, relative: &Path) -> io::Result<Vec<String>> {
+        Ok(self
+            .0
+            .keys()
+            .filter(|path| path.parent() == Some(relative))
+            .filter_map(|path| path.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect())
+    }
+
+    fn display(&self, relative: &Path) -> String {
+        relative.display().to_string()
+    }
+}

@@ -16,6 +16,7 @@ pub mod ledger;
 pub mod naming;
 pub mod net;
 pub mod plan;
+pub mod runtime;
 pub mod sandbox;
 pub mod secret;
 pub mod source;

@@ -1,0 +1,124 @@
+//! What the runtime knows about one organisation's customers, read from the store: each
+//! customer's contact details and groups, their open invoices, and the history the strategy's
+//! customer conditions ask about (first invoice, billing, lateness, currencies).
+
+use std::collections::{BTreeSet, HashMap};
+
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::ledger::records::{Contact, Invoice, Organisation};
+use crate::store::{Store, StoreError};
+
+#[derive(Clone, Debug)]
+pub struct Books {
+    pub organisation: Organisation,
+    pub customers: Vec<Customer>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Customer {
+    pub contact: Contact,
+    /// The names of the contact groups the customer is in.
+    pub groups: Vec<String>,
+    /// Approved invoices with something still due.
+    pub open: Vec<Invoice>,
+    pub history: History,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    pub first_invoice: Option<Date>,
+    /// Each invoice that counts as billed (approved, paid or partly paid): its date and total in
+    /// the base currency.
+    pub billed: Vec<(Date, Decimal)>,
+    /// For each fully paid invoice, how many days after its due date it was paid (negative: early).
+    pub days_late: Vec<i64>,
+    pub currencies: BTreeSet<String>,
+}
+
+impl History {
+    pub fn average_days_late(&self) -> Option<i64> {
+        (!self.days_late.is_empty()).then(|| self.days_late.iter().sum::<i64>() / self.days_late.len() as i64)
+    }
+}
+
+impl Customer {
+    /// Where emails to the customer go: the contact's address and every contact person marked to
+    /// be included in emails, each once.
+    pub fn recipients(&self) -> Vec<String> {
+        let mut recipients: Vec<String> = Vec::new();
+        let persons = self.contact.persons.iter().filter(|p| p.include_in_emails).filter_map(|p| p.email.clone());
+        for address in self.contact.email.clone().into_iter().chain(persons) {
+            let address = address.trim().to_string();
+            if crate::ledger::is_email_address(&address)
+                && !recipients.iter().any(|known| known.eq_ignore_ascii_case(&address))
+            {
+                recipients.push(address);
+            }
+        }
+        recipients
+    }
+}
+
+/// Builds the books from records (the store's, or any other source such as a simulation).
+pub fn assemble(
+    organisation: Organisation,
+    contacts: Vec<Contact>,
+    groups: &HashMap<Uuid, Vec<String>>,
+    invoices: Vec<Invoice>,
+) -> Books {
+    let mut by_contact: HashMap<Uuid, (Vec<Invoice>, History)> = HashMap::new();
+    for invoice in invoices {
+        let (open, history) = by_contact.entry(invoice.contact_id).or_default();
+        let billed = matches!(invoice.status.as_str(), "AUTHORISED" | "PAID");
+        if billed {
+            history.first_invoice = Some(history.first_invoice.map_or(invoice.date, |d| d.min(invoice.date)));
+            let mut total = invoice.total.checked_div(invoice.currency_rate).unwrap_or(invoice.total);
+            total.rescale(2);
+            history.billed.push((invoice.date, total));
+            history.currencies.insert(invoice.currency.clone());
+        }
+        if invoice.status == "PAID"
+            && let Some(paid) = invoice.fully_paid_on
+        {
+            history.days_late.push((paid - invoice.due_date).get_days() as i64);
+        }
+        if invoice.is_open() {
+            open.push(invoice);
+        }
+    }
+    let customers = contacts
+        .into_iter()
+        .map(|contact| {
+            let (mut open, history) = by_contact.remove(&contact.contact_id).unwrap_or_default();
+            open.sort_by(|a, b| a.due_date.cmp(&b.due_date).then_with(|| a.number.cmp(&b.number)));
+            Customer { groups: groups.get(&contact.contact_id).cloned().unwrap_or_default(), open, history, contact }
+        })
+        .collect();
+    Books { organisation, customers }
+}
+
+impl Books {
+    /// One organisation's books as the store holds them.
+    pub fn load(store: &Store, tenant: Uuid) -> Result<Books, StoreError> {
+        let organisation = store.organisation(tenant)?.map(|record| record.organisation).ok_or_else(|| StoreError {
+            doing: "read the organisation".into(),
+            reason: "it is not connected".into(),
+        })?;
+        let names: HashMap<Uuid, String> =
+            store.contact_groups(tenant)?.into_iter().map(|g| (g.group_id, g.name)).collect();
+        let mut groups: HashMap<Uuid, Vec<String>> = HashMap::new();
+        for (group, contact) in store.group_members(tenant)? {
+            if let Some(name) = names.get(&group) {
+                groups.entry(contact).or_default().push(name.clone());
+            }
+        }
+        Ok(assemble(organisation, store.contacts(tenant)?, &groups, store.invoices(tenant)?))
+    }
+
+    pub fn customer(&self, contact: Uuid) -> Option<&Customer> {
+        self.customers.iter().find(|c| c.contact.contact_id == contact)
+    }
+}

@@ -1,0 +1,223 @@
+//! Days as a strategy counts them: in its time zone, with its holidays, business days and sending
+//! window. Everything the runtime decides about "when" goes through here.
+
+use std::collections::HashSet;
+
+use jiff::civil::{Date, Time, Weekday};
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ToSpan};
+
+use crate::plan::{Holiday, Period, PeriodUnit, SendingDays, SendingWindow, Settings};
+
+#[derive(Clone, Debug)]
+pub struct Calendar {
+    zone: TimeZone,
+    zone_name: String,
+    holidays: HashSet<Date>,
+    yearly: HashSet<(i8, i8)>,
+    window: SendingWindow,
+}
+
+/// Why a calendar could not be set up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownZone(pub String);
+
+impl std::fmt::Display for UnknownZone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "\"{}\" is not a time zone CollectIQ knows", self.0)
+    }
+}
+
+impl std::error::Error for UnknownZone {}
+
+impl Calendar {
+    /// The strategy's calendar: its own time zone, else the organisation's, else UTC.
+    pub fn new(settings: &Settings, organisation_zone: Option<&str>) -> Result<Calendar, UnknownZone> {
+        let name = settings.time_zone.as_deref().or(organisation_zone).unwrap_or("UTC");
+        let zone = TimeZone::get(name).map_err(|_| UnknownZone(name.to_string()))?;
+        let mut holidays = HashSet::new();
+        let mut yearly = HashSet::new();
+        for holiday in &settings.holidays {
+            match *holiday {
+                Holiday::Date(date) => {
+                    holidays.insert(date);
+                }
+                Holiday::EveryYear { month, day } => {
+                    yearly.insert((month as i8, day as i8));
+                }
+            }
+        }
+        Ok(Calendar { zone, zone_name: name.to_string(), holidays, yearly, window: settings.sending_window.clone() })
+    }
+
+    pub fn zone_name(&self) -> &str {
+        &self.zone_name
+    }
+
+    /// The day it is at `now`, where the strategy counts days.
+    pub fn today(&self, now: Timestamp) -> Date {
+        self.zone.to_datetime(now).date()
+    }
+
+    pub fn is_holiday(&self, date: Date) -> bool {
+        self.holidays.contains(&date) || self.yearly.contains(&(date.month(), date.day()))
+    }
+
+    pub fn is_business_day(&self, date: Date) -> bool {
+        !matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday) && !self.is_holiday(date)
+    }
+
+    /// Whether emails may go out on this day at all.
+    pub fn is_sending_day(&self, date: Date) -> bool {
+        match self.window.days {
+            SendingDays::BusinessDays | SendingDays::Weekdays => self.is_business_day(date),
+            SendingDays::EveryDay => !self.is_holiday(date),
+        }
+    }
+
+    /// `date` moved by `period` (backwards when `forwards` is false). Business days step over
+    /// weekends and holidays; months keep the day where the month has it (else its last day).
+    pub fn shift(&self, date: Date, period: Period, forwards: bool) -> Date {
+        let count = i64::from(period.count);
+        let signed = if forwards { count } else { -count };
+        match period.unit {
+            PeriodUnit::Days => date.checked_add(signed.days()).unwrap_or(date),
+            PeriodUnit::Months => date.checked_add(signed.months()).unwrap_or(date),
+            PeriodUnit::BusinessDays => {
+                let step = if forwards { 1.day() } else { -1.day() };
+                let mut day = date;
+                let mut left = count;
+                while left > 0 {
+                    match day.checked_add(step) {
+                        Ok(next) => day = next,
+                        Err(_) => break,
+                    }
+                    if self.is_business_day(day) {
+                        left -= 1;
+                    }
+                }
+                day
+            }
+        }
+    }
+
+    pub fn after(&self, date: Date, period: Period) -> Date {
+        self.shift(date, period, true)
+    }
+
+    pub fn before(&self, date: Date, period: Period) -> Date {
+        self.shift(date, period, false)
+    }
+
+    fn instant(&self, date: Date, time: crate::plan::ClockTime) -> Timestamp {
+        let at = date.to_datetime(Time::new(time.hour as i8, time.minute as i8, 0, 0).unwrap_or(Time::midnight()));
+        // In a gap (a clock change) the instant just after it.
+        self.zone.to_ambiguous_timestamp(at).compatible().unwrap_or(Timestamp::UNIX_EPOCH)
+    }
+
+    /// When sending opens on a day (whether or not it is a sending day).
+    pub fn opens(&self, date: Date) -> Timestamp {
+        self.instant(date, self.window.start)
+    }
+
+    /// When sending closes on a day.
+    pub fn closes(&self, date: Date) -> Timestamp {
+        self.instant(date, self.window.end)
+    }
+
+    /// Whether an email may go out at this instant.
+    pub fn may_send_at(&self, at: Timestamp) -> bool {
+        let day = self.today(at);
+        self.is_sending_day(day) && at >= self.opens(day) && at < self.closes(day)
+    }
+
+    /// The first instant at or after `from` when an email may go out (within a year; a calendar
+    /// without any sending day gives `None`).
+    pub fn next_sending_moment(&self, from: Timestamp) -> Option<Timestamp> {
+        let mut day = self.today(from);
+        for _ in 0..370 {
+            if self.is_sending_day(day) {
+                let (opens, closes) = (self.opens(day), self.closes(day));
+                if from < closes {
+                    return Some(from.max(opens));
+                }
+            }
+            day = day.checked_add(1.day()).ok()?;
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::ClockTime;
+
+    fn settings(days: SendingDays, zone: Option<&str>, holidays: Vec<Holiday>) -> Settings {
+        Settings {
+            sender: None,
+            reply_to: None,
+            sending_window: SendingWindow {
+                days,
+                start: ClockTime { hour: 9, minute: 0 },
+                end: ClockTime { hour: 17, minute: 0 },
+            },
+            time_zone: zone.map(str::to_string),
+            holidays,
+            frequency_cap: None,
+            minimum_amount: None,
+            consolidate: false,
+            catch_up: None,
+            write_back: true,
+            people: Default::default(),
+        }
+    }
+
+    fn date(text: &str) -> Date {
+        text.parse().unwrap()
+    }
+
+    fn at(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn business_days_step_over_weekends_and_holidays() {
+        let christmas = Holiday::Date(date("2026-12-25"));
+        let new_year = Holiday::EveryYear { month: 1, day: 1 };
+        let calendar =
+            Calendar::new(&settings(SendingDays::BusinessDays, None, vec![christmas, new_year]), None).unwrap();
+        let two = Period { count: 2, unit: PeriodUnit::BusinessDays };
+        // Friday + 2 business days is Tuesday.
+        assert_eq!(calendar.after(date("2026-11-27"), two), date("2026-12-01"));
+        // Over Christmas (Friday) and the weekend.
+        assert_eq!(calendar.after(date("2026-12-24"), two), date("2026-12-29"));
+        assert_eq!(calendar.before(date("2026-12-29"), two), date("2026-12-24"));
+        assert!(!calendar.is_business_day(date("2027-01-01")));
+        let month = Period { count: 1, unit: PeriodUnit::Months };
+        assert_eq!(calendar.after(date("2026-01-31"), month), date("2026-02-28"));
+    }
+
+    #[test]
+    fn the_window_is_in_the_strategy_zone() {
+        let calendar =
+            Calendar::new(&settings(SendingDays::BusinessDays, Some("Pacific/Auckland"), vec![]), None).unwrap();
+        // 2026-11-25 09:00 in Auckland (UTC+13) is 2026-11-24 20:00 UTC.
+        assert_eq!(calendar.opens(date("2026-11-25")), at("2026-11-24T20:00:00Z"));
+        assert!(calendar.may_send_at(at("2026-11-24T20:30:00Z")));
+        assert!(!calendar.may_send_at(at("2026-11-24T19:59:00Z")));
+        // Friday 17:30 in Auckland: next is Monday 09:00.
+        let friday_evening = at("2026-11-27T04:30:00Z");
+        assert_eq!(calendar.next_sending_moment(friday_evening), Some(at("2026-11-29T20:00:00Z")));
+        assert_eq!(calendar.today(at("2026-11-24T20:30:00Z")), date("2026-11-25"));
+    }
+
+    #[test]
+    fn every_day_sends_at_weekends_but_not_on_holidays() {
+        let boxing = Holiday::Date(date("2026-12-26"));
+        let calendar = Calendar::new(&settings(SendingDays::EveryDay, None, vec![boxing]), Some("UTC")).unwrap();
+        assert!(calendar.is_sending_day(date("2026-11-28")));
+        assert!(!calendar.is_sending_day(date("2026-12-26")));
+        assert!(Calendar::new(&settings(SendingDays::EveryDay, Some("Mars/Olympus"), vec![]), None).is_err());
+    }
+}

@@ -1,0 +1,157 @@
+//! What evaluation decides: for each rule occurrence that has come due, act on it now, or record
+//! why it is skipped, superseded or combined into another; and what is waiting (for the sending
+//! window, or the frequency cap). Every decision carries its idempotency key.
+
+use std::fmt;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::plan::Action;
+
+/// What an occurrence is about: one invoice, or a customer's whole account (statements).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Subject {
+    Invoice(Uuid),
+    Account(Uuid),
+}
+
+impl Subject {
+    pub fn id(self) -> Uuid {
+        match self {
+            Subject::Invoice(id) | Subject::Account(id) => id,
+        }
+    }
+}
+
+/// (organisation, invoice or customer, rule, occurrence): an occurrence is acted on at most once,
+/// ever.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ActionKey {
+    pub tenant: Uuid,
+    pub subject: Subject,
+    pub rule: String,
+    pub occurrence: i64,
+}
+
+impl fmt::Display for ActionKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (kind, id) = match self.subject {
+            Subject::Invoice(id) => ("invoice", id),
+            Subject::Account(id) => ("account", id),
+        };
+        write!(f, "{}/{kind}/{id}/{}/{}", self.tenant, self.rule, self.occurrence)
+    }
+}
+
+/// Why an occurrence is recorded without being acted on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum Skip {
+    /// It fell due longer ago than the catch-up window allows.
+    Missed {
+        deadline: Timestamp,
+    },
+    /// The customer has no email address.
+    NoAddress,
+    /// A "don't contact" guard covers the customer.
+    DoNotContact {
+        guard: String,
+    },
+    Disputed,
+    /// Paused by hand until this day.
+    Paused {
+        until: Date,
+    },
+    /// A promise to pay pauses chasing until this day.
+    Promised {
+        until: Date,
+    },
+    /// An escalation of the customer is open: no automatic emails until it is closed.
+    Escalated,
+    BelowMinimum,
+    /// The rule's condition did not hold for the invoice when the occurrence came due.
+    ConditionNotMet,
+    /// The strategy's calendar has no day to send on.
+    NoSendingDay,
+}
+
+impl fmt::Display for Skip {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Skip::Missed { deadline } => write!(f, "missed: its catch-up window closed at {deadline}"),
+            Skip::NoAddress => f.write_str("the customer has no email address"),
+            Skip::DoNotContact { guard } => write!(f, "the customer is not to be contacted ({guard})"),
+            Skip::Disputed => f.write_str("the invoice is disputed"),
+            Skip::Paused { until } => write!(f, "chasing is paused until {until}"),
+            Skip::Promised { until } => write!(f, "the customer promised to pay; paused until {until}"),
+            Skip::Escalated => f.write_str("the customer is escalated; automatic emails wait for the task to close"),
+            Skip::BelowMinimum => f.write_str("less is outstanding than the minimum worth chasing"),
+            Skip::ConditionNotMet => f.write_str("the rule's condition did not hold"),
+            Skip::NoSendingDay => f.write_str("the strategy's calendar has no day to send on"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Do it now.
+    Act,
+    Skipped(Skip),
+    /// A later reminder for the same invoice came due first.
+    Superseded {
+        by: String,
+    },
+    /// Sent as part of one email with the customer's other reminders.
+    Combined {
+        into: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Decision {
+    pub key: ActionKey,
+    pub contact_id: Uuid,
+    /// The invoice, the invoices of a combined email, or the open invoices of a statement.
+    pub invoices: Vec<Uuid>,
+    pub rule_id: String,
+    pub rule_text: String,
+    pub action: Action,
+    pub occurrence_date: Date,
+    pub outcome: Outcome,
+}
+
+/// Why a due occurrence is not acted on yet; it is looked at again next time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum Wait {
+    /// Outside the sending window; it may go out then.
+    Window { next: Timestamp },
+    /// The customer was emailed too recently.
+    FrequencyCap { until: Timestamp },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Waiting {
+    pub key: ActionKey,
+    pub contact_id: Uuid,
+    pub rule_id: String,
+    pub occurrence_date: Date,
+    pub wait: Wait,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Evaluation {
+    pub decisions: Vec<Decision>,
+    pub waiting: Vec<Waiting>,
+}
+
+impl Evaluation {
+    pub fn acting(&self) -> impl Iterator<Item = &Decision> {
+        self.decisions.iter().filter(|d| d.outcome == Outcome::Act)
+    }
+}

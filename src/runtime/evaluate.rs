@@ -1,0 +1,460 @@
+//! Evaluation: given a plan, an organisation's books, what CollectIQ remembers and an instant,
+//! which rule occurrences to act on now, which to record as skipped, superseded or combined, and
+//! which wait — exactly as LANGUAGE.md §7 says. No I/O: the runtime and the simulator both call
+//! this, the one with the store's data, the other with a simulated ledger on a virtual clock.
+
+use std::collections::HashMap;
+
+use jiff::civil::Date;
+use jiff::{Timestamp, ToSpan};
+use uuid::Uuid;
+
+use super::books::{Books, Customer};
+use super::calendar::Calendar;
+use super::conditions::Judge;
+use super::decision::{ActionKey, Decision, Evaluation, Outcome, Skip, Subject, Wait, Waiting};
+use super::occurrences::{Occurrence, day_number, latest_calendar_occurrence, latest_invoice_occurrence};
+use super::state::RuntimeState;
+use crate::ledger::records::Invoice;
+use crate::plan::{Action, Guard, GuardKind, InvoiceCondition, Plan, Rule, Segment};
+
+/// Everything evaluation looks at, for one organisation at one instant.
+pub struct Context<'a> {
+    pub plan: &'a Plan,
+    pub calendar: &'a Calendar,
+    pub books: &'a Books,
+    pub state: &'a RuntimeState,
+    pub now: Timestamp,
+}
+
+/// A rule, or a guard's reaction to a broken promise, as something that fires.
+struct Firing<'a> {
+    id: &'a str,
+    text: &'a str,
+    action: &'a Action,
+    condition: Option<&'a InvoiceCondition>,
+}
+
+/// An occurrence that has come due and is not handled yet.
+struct Due<'a> {
+    firing: Firing<'a>,
+    subject: Subject,
+    occurrence: Occurrence,
+    invoices: Vec<Uuid>,
+    /// Why it may not be acted on, from the guards, whatever the timing.
+    blocked: Option<Skip>,
+    /// For ordering reminders of one invoice: the later stage wins.
+    days_overdue: i64,
+}
+
+pub fn evaluate(context: &Context<'_>) -> Evaluation {
+    let today = context.calendar.today(context.now);
+    let judge = Judge { today, calendar: context.calendar, base_currency: &context.books.organisation.base_currency };
+    let mut evaluation = Evaluation::default();
+    for customer in &context.books.customers {
+        evaluate_customer(context, &judge, customer, &mut evaluation);
+    }
+    evaluation
+}
+
+fn segment_of<'p>(plan: &'p Plan, judge: &Judge<'_>, customer: &Customer) -> Option<&'p Segment> {
+    plan.segments.iter().find(|segment| segment.condition.as_ref().is_none_or(|c| judge.customer(c, customer)))
+}
+
+fn evaluate_customer(context: &Context<'_>, judge: &Judge<'_>, customer: &Customer, evaluation: &mut Evaluation) {
+    if customer.open.is_empty() {
+        return;
+    }
+    let plan = context.plan;
+    let segment = segment_of(plan, judge, customer);
+    let rules: Vec<&Rule> =
+        segment.into_iter().flat_map(|s| s.audience.rules.iter()).chain(plan.every_customer.rules.iter()).collect();
+    let guards: Vec<&Guard> =
+        segment.into_iter().flat_map(|s| s.audience.guards.iter()).chain(plan.every_customer.guards.iter()).collect();
+    let customer_block = customer_block(context, judge, customer, &guards, judge.today);
+    let mut due = Vec::new();
+    for invoice in &customer.open {
+        due_for_invoice(context, judge, customer, invoice, &rules, &guards, customer_block.clone(), &mut due);
+    }
+    due_statements(context, customer, &rules, customer_block, &mut due);
+    resolve(context, judge, customer, &rules, due, evaluation);
+}
+
+/// A guard or pause that stops everything for this customer today.
+fn customer_block(
+    context: &Context<'_>,
+    judge: &Judge<'_>,
+    customer: &Customer,
+    guards: &[&Guard],
+    today: Date,
+) -> Option<Skip> {
+    for guard in guards {
+        if let GuardKind::DoNotContact { condition } = &guard.kind
+            && judge.customer(condition, customer)
+        {
+            return Some(Skip::DoNotContact { guard: guard.text.clone() });
+        }
+    }
+    match context.state.pauses.get(&customer.contact.contact_id) {
+        Some(&until) if today <= until => Some(Skip::Paused { until }),
+        _ => None,
+    }
+}
+
+/// The promise to pay on an invoice: one entered by hand, else Xero's ExpectedPaymentDate.
+fn promise_of(context: &Context<'_>, invoice: &Invoice) -> Option<Date> {
+    context.state.promises.get(&invoice.invoice_id).copied().or(invoice.expected_payment_date)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn due_for_invoice<'a>(
+    context: &Context<'_>,
+    judge: &Judge<'_>,
+    customer: &Customer,
+    invoice: &Invoice,
+    rules: &[&'a Rule],
+    guards: &[&'a Guard],
+    customer_block: Option<Skip>,
+    due: &mut Vec<Due<'a>>,
+) {
+    if context.state.stopped.contains(&invoice.invoice_id) {
+        return;
+    }
+    let today = judge.today;
+    let promise = promise_of(context, invoice);
+    let minimum = context.plan.settings.minimum_amount.iter().chain(guards.iter().filter_map(|g| match &g.kind {
+        GuardKind::MinimumAmount { amount } => Some(amount),
+        _ => None,
+    }));
+    let below_minimum = minimum.into_iter().any(|m| judge.below(m, invoice));
+    let disputed = context.state.disputes.contains(&invoice.invoice_id)
+        && guards.iter().any(|g| matches!(g.kind, GuardKind::StopDisputed));
+    let standing =
+        customer_block.or(disputed.then_some(Skip::Disputed)).or(below_minimum.then_some(Skip::BelowMinimum));
+    let paused_by_promise = guards.iter().find_map(|g| match (&g.kind, promise) {
+        (GuardKind::PauseOnPromise { grace }, Some(promised)) => {
+            let until = context.calendar.after(promised, *grace);
+            (today <= until).then_some(Skip::Promised { until })
+        }
+        _ => None,
+    });
+    let days_overdue = (today - invoice.due_date).get_days() as i64;
+    let subject = Subject::Invoice(invoice.invoice_id);
+    for rule in rules.iter().filter(|r| !r.trigger.is_calendar()) {
+        let Some(occurrence) = latest_invoice_occurrence(&rule.trigger, invoice, context.calendar, today) else {
+            continue;
+        };
+        if context.state.handled_up_to(invoice.invoice_id, &rule.id).is_some_and(|n| n >= occurrence.index) {
+            continue;
+        }
+        due.push(Due {
+            firing: Firing { id: &rule.id, text: &rule.text, action: &rule.action, condition: rule.condition.as_ref() },
+            subject,
+            occurrence,
+            invoices: vec![invoice.invoice_id],
+            blocked: standing.clone().or(paused_by_promise.clone()),
+            days_overdue,
+        });
+    }
+    // A broken promise is answered once per promised day, whatever the pause says.
+    if let Some(promised) = promise.filter(|p| *p < today) {
+        for guard in guards {
+            if let GuardKind::BrokenPromise { id, action } = &guard.kind {
+                let occurrence =
+                    Occurrence { index: day_number(promised), date: promised.checked_add(1.day()).unwrap_or(promised) };
+                if context.state.handled_up_to(invoice.invoice_id, id).is_some_and(|n| n >= occurrence.index) {
+                    continue;
+                }
+                due.push(Due {
+                    firing: Firing { id, text: &guard.text, action, condition: None },
+                    subject,
+                    occurrence,
+                    invoices: vec![invoice.invoice_id],
+                    blocked: standing.clone(),
+                    days_overdue,
+                });
+            }
+        }
+    }
+    let _ = customer;
+}
+
+/// Statements, for customers with an overdue balance on the statement's day, on their calendar
+/// days.
+fn due_statements<'a>(
+    context: &Context<'_>,
+    customer: &Customer,
+    rules: &[&'a Rule],
+    customer_block: Option<Skip>,
+    due: &mut Vec<Due<'a>>,
+) {
+    let today = context.calendar.today(context.now);
+    let contact = customer.contact.contact_id;
+    for rule in rules.iter().filter(|r| r.trigger.is_calendar()) {
+        let Some(occurrence) = latest_calendar_occurrence(&rule.trigger, today) else { continue };
+        if !customer.open.iter().any(|i| i.due_date < occurrence.date) {
+            continue;
+        }
+        if context.state.handled_up_to(contact, &rule.id).is_some_and(|n| n >= occurrence.index) {
+            continue;
+        }
+        due.push(Due {
+            firing: Firing { id: &rule.id, text: &rule.text, action: &rule.action, condition: None },
+            subject: Subject::Account(contact),
+            occurrence,
+            invoices: customer.open.iter().map(|i| i.invoice_id).collect(),
+            blocked: customer_block.clone(),
+            days_overdue: 0,
+        });
+    }
+}
+
+/// The last instant an occurrence may still be acted on: the close of sending on the last day of
+/// its catch-up window (its own day when there is no catch-up).
+fn deadline(context: &Context<'_>, date: Date) -> Timestamp {
+    let last_day = match context.plan.settings.catch_up {
+        Some(period) => context.calendar.after(date, period),
+        None => date,
+    };
+    context.calendar.closes(last_day)
+}
+
+fn is_email(action: &Action) -> bool {
+    matches!(action, Action::Email { .. })
+}
+
+fn key(context: &Context<'_>, due: &Due<'_>) -> ActionKey {
+    ActionKey {
+        tenant: context.books.organisation.tenant_id,
+        subject: due.subject,
+        rule: due.firing.id.to_string(),
+        occurrence: due.occurrence.index,
+    }
+}
+
+fn decision(context: &Context<'_>, customer: &Customer, due: &Due<'_>, outcome: Outcome) -> Decision {
+    Decision {
+        key: key(context, due),
+        contact_id: customer.contact.contact_id,
+        invoices: due.invoices.clone(),
+        rule_id: due.firing.id.to_string(),
+        rule_text: due.firing.text.to_string(),
+        action: due.firing.action.clone(),
+        occurrence_date: due.occurrence.date,
+        outcome,
+    }
+}
+
+/// Turns the customer's due occurrences into decisions: timing, guards, addresses, superseding,
+/// the frequency cap and consolidation.
+fn resolve(
+    context: &Context<'_>,
+    judge: &Judge<'_>,
+    customer: &Customer,
+    rules: &[&Rule],
+    due: Vec<Due<'_>>,
+    evaluation: &mut Evaluation,
+) {
+    if due.is_empty() {
+        return;
+    }
+    let now = context.now;
+    let has_address = !customer.recipients().is_empty();
+    let escalating = due.iter().any(|d| matches!(d.firing.action, Action::Escalate { .. }) && d.blocked.is_none());
+    let escalated = context.state.escalated.contains(&customer.contact.contact_id) || escalating;
+    let invoice_of = |id: Uuid| customer.open.iter().find(|i| i.invoice_id == id);
+    let mut emails: Vec<Due<'_>> = Vec::new();
+    for item in due {
+        let promised = match item.subject {
+            Subject::Invoice(id) => {
+                context.state.promises.contains_key(&id)
+                    || invoice_of(id).is_some_and(|i| i.expected_payment_date.is_some())
+            }
+            Subject::Account(_) => false,
+        };
+        let skip = if now > deadline(context, item.occurrence.date) {
+            Some(Skip::Missed { deadline: deadline(context, item.occurrence.date) })
+        } else if let Some(blocked) = item.blocked.clone() {
+            Some(blocked)
+        } else if let (Some(condition), Subject::Invoice(id)) = (item.firing.condition, item.subject)
+            && !invoice_of(id).is_some_and(|invoice| judge.invoice(condition, invoice, promised))
+        {
+            Some(Skip::ConditionNotMet)
+        } else if is_email(item.firing.action) && escalated {
+            Some(Skip::Escalated)
+        } else if is_email(item.firing.action) && !has_address {
+            Some(Skip::NoAddress)
+        } else {
+            None
+        };
+        match skip {
+            Some(Skip::NoAddress) => {
+                evaluation.decisions.push(decision(context, customer, &item, Outcome::Skipped(Skip::NoAddress)));
+                // Someone calls instead, when the strategy has callers.
+                if let Some(assignee) = rules.iter().find_map(|r| match &r.action {
+                    Action::CallTask { assignee } => Some(assignee.clone()),
+                    _ => None,
+                }) {
+                    let mut call = decision(context, customer, &item, Outcome::Act);
+                    call.key.rule = format!("{}/call-instead", item.firing.id);
+                    call.rule_id = call.key.rule.clone();
+                    call.action = Action::CallTask { assignee };
+                    evaluation.decisions.push(call);
+                }
+            }
+            Some(skip) => evaluation.decisions.push(decision(context, customer, &item, Outcome::Skipped(skip))),
+            None if is_email(item.firing.action) => emails.push(item),
+            // Tasks and stops need no sending window.
+            None => evaluation.decisions.push(decision(context, customer, &item, Outcome::Act)),
+        }
+    }
+    resolve_emails(context, customer, emails, evaluation);
+}
+
+fn resolve_emails(context: &Context<'_>, customer: &Customer, emails: Vec<Due<'_>>, evaluation: &mut Evaluation) {
+    if emails.is_empty() {
+        return;
+    }
+    // Per invoice, only the latest reminder goes; the earlier ones are superseded by it.
+    let mut latest: HashMap<Subject, usize> = HashMap::new();
+    for (index, item) in emails.iter().enumerate() {
+        if let Subject::Invoice(_) = item.subject {
+            let best = latest.entry(item.subject).or_insert(index);
+            let current = &emails[*best];
+            if (item.occurrence.date, item.firing.id) > (current.occurrence.date, current.firing.id) {
+                *best = index;
+            }
+        }
+    }
+    let mut going: Vec<Due<'_>> = Vec::new();
+    let mut superseded: Vec<(usize, ActionKey)> = Vec::new();
+    for (index, item) in emails.iter().enumerate() {
+        match latest.get(&item.subject) {
+            Some(&best) if best != index => superseded.push((index, key(context, &emails[best]))),
+            _ => {}
+        }
+    }
+    let superseded_at: HashMap<usize, ActionKey> = superseded.into_iter().collect();
+    for (index, item) in emails.into_iter().enumerate() {
+        match superseded_at.get(&index) {
+            Some(by) => evaluation.decisions.push(decision(
+                context,
+                customer,
+                &item,
+                Outcome::Superseded { by: by.to_string() },
+            )),
+            None => going.push(item),
+        }
+    }
+    // Timing: the sending window, then the frequency cap.
+    let now = context.now;
+    if !context.calendar.may_send_at(now) {
+        match context.calendar.next_sending_moment(now) {
+            Some(next) => {
+                for item in going {
+                    evaluation.waiting.push(waiting(context, customer, &item, Wait::Window { next }));
+                }
+            }
+            None => {
+                for item in going {
+                    evaluation.decisions.push(decision(context, customer, &item, Outcome::Skipped(Skip::NoSendingDay)));
+                }
+            }
+        }
+        return;
+    }
+    if let Some(until) = capped_until(context, customer) {
+        for item in going {
+            evaluation.waiting.push(waiting(context, customer, &item, Wait::FrequencyCap { until }));
+        }
+        return;
+    }
+    // The most overdue first: it is the one that goes (alone under a cap, or carrying the others).
+    going.sort_by(|a, b| b.days_overdue.cmp(&a.days_overdue).then(a.firing.id.cmp(b.firing.id)));
+    let statements: Vec<Due<'_>> =
+        going.iter().filter(|d| matches!(d.subject, Subject::Account(_))).map(clone_due).collect();
+    let invoices: Vec<Due<'_>> = going.into_iter().filter(|d| matches!(d.subject, Subject::Invoice(_))).collect();
+    let capped = context.plan.settings.frequency_cap.is_some();
+    let mut sent_one = false;
+    if context.plan.settings.consolidate && invoices.len() > 1 {
+        let lead = &invoices[0];
+        let lead_key = key(context, lead);
+        let mut combined = decision(context, customer, lead, Outcome::Act);
+        combined.invoices = invoices.iter().flat_map(|d| d.invoices.clone()).collect();
+        evaluation.decisions.push(combined);
+        for item in &invoices[1..] {
+            evaluation.decisions.push(decision(
+                context,
+                customer,
+                item,
+                Outcome::Combined { into: lead_key.to_string() },
+            ));
+        }
+        sent_one = true;
+    } else {
+        for item in invoices {
+            if capped && sent_one {
+                let until = cap_after(context, now);
+                evaluation.waiting.push(waiting(context, customer, &item, Wait::FrequencyCap { until }));
+                continue;
+            }
+            evaluation.decisions.push(decision(context, customer, &item, Outcome::Act));
+            sent_one = true;
+        }
+    }
+    for item in statements {
+        if capped && sent_one {
+            let until = cap_after(context, now);
+            evaluation.waiting.push(waiting(context, customer, &item, Wait::FrequencyCap { until }));
+            continue;
+        }
+        evaluation.decisions.push(decision(context, customer, &item, Outcome::Act));
+        sent_one = true;
+    }
+}
+
+fn clone_due<'a>(due: &Due<'a>) -> Due<'a> {
+    Due {
+        firing: Firing {
+            id: due.firing.id,
+            text: due.firing.text,
+            action: due.firing.action,
+            condition: due.firing.condition,
+        },
+        subject: due.subject,
+        occurrence: due.occurrence,
+        invoices: due.invoices.clone(),
+        blocked: due.blocked.clone(),
+        days_overdue: due.days_overdue,
+    }
+}
+
+fn waiting(context: &Context<'_>, customer: &Customer, due: &Due<'_>, wait: Wait) -> Waiting {
+    Waiting {
+        key: key(context, due),
+        contact_id: customer.contact.contact_id,
+        rule_id: due.firing.id.to_string(),
+        occurrence_date: due.occurrence.date,
+        wait,
+    }
+}
+
+/// The first moment the cap allows another email after one sent at `sent`: the opening of
+/// sending on the day the cap's period ends.
+fn cap_after(context: &Context<'_>, sent: Timestamp) -> Timestamp {
+    match context.plan.settings.frequency_cap {
+        Some(cap) => {
+            let day = context.calendar.after(context.calendar.today(sent), cap);
+            context.calendar.next_sending_moment(context.calendar.opens(day)).unwrap_or(sent)
+        }
+        None => sent,
+    }
+}
+
+/// Until when the cap holds this customer's emails back, if it does now.
+fn capped_until(context: &Context<'_>, customer: &Customer) -> Option<Timestamp> {
+    context.plan.settings.frequency_cap?;
+    let last = *context.state.last_emailed.get(&customer.contact.contact_id)?;
+    let until = cap_after(context, last);
+    (context.now < until).then_some(until)
+}

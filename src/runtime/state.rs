@@ -1,0 +1,66 @@
+//! What CollectIQ itself remembers, beside Xero's data: occurrences already handled, invoices
+//! whose chasing was stopped, promises, disputes and pauses entered by hand, open escalations,
+//! and when each customer was last emailed.
+
+use std::collections::{HashMap, HashSet};
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use uuid::Uuid;
+
+use super::decision::{Decision, Outcome};
+use crate::plan::Action;
+
+#[derive(Clone, Debug, Default)]
+pub struct RuntimeState {
+    /// For each invoice or customer, each rule's last handled occurrence (every earlier one is
+    /// handled too: a rule never goes back).
+    pub handled: HashMap<Uuid, Vec<(String, i64)>>,
+    /// Invoices a "stop chasing" rule has stopped.
+    pub stopped: HashSet<Uuid>,
+    /// Promises to pay entered by hand, by invoice (Xero's ExpectedPaymentDate counts too).
+    pub promises: HashMap<Uuid, Date>,
+    pub disputes: HashSet<Uuid>,
+    /// Customers paused by hand, until (and including) a day.
+    pub pauses: HashMap<Uuid, Date>,
+    /// Customers with an open escalation task.
+    pub escalated: HashSet<Uuid>,
+    /// When each customer was last sent an automatic email.
+    pub last_emailed: HashMap<Uuid, Timestamp>,
+}
+
+impl RuntimeState {
+    /// The last occurrence of a rule handled for an invoice or customer.
+    pub fn handled_up_to(&self, subject: Uuid, rule: &str) -> Option<i64> {
+        self.handled.get(&subject).and_then(|rules| rules.iter().find(|(id, _)| id == rule).map(|(_, n)| *n))
+    }
+
+    pub fn record_handled(&mut self, subject: Uuid, rule: &str, occurrence: i64) {
+        let rules = self.handled.entry(subject).or_default();
+        match rules.iter_mut().find(|(id, _)| id == rule) {
+            Some((_, n)) => *n = (*n).max(occurrence),
+            None => rules.push((rule.to_string(), occurrence)),
+        }
+    }
+}
+
+impl RuntimeState {
+    /// Takes a decision into account, as storing it does: its occurrence is handled, and what it
+    /// did (an email, an escalation, a stop) shapes later decisions.
+    pub fn remember(&mut self, decision: &Decision, at: Timestamp) {
+        self.record_handled(decision.key.subject.id(), &decision.key.rule, decision.key.occurrence);
+        if decision.outcome != Outcome::Act {
+            return;
+        }
+        match &decision.action {
+            Action::Email { .. } => {
+                self.last_emailed.insert(decision.contact_id, at);
+            }
+            Action::Escalate { .. } => {
+                self.escalated.insert(decision.contact_id);
+            }
+            Action::StopChasing => self.stopped.extend(decision.invoices.iter().copied()),
+            Action::CallTask { .. } => {}
+        }
+    }
+}
