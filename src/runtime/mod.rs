@@ -6,7 +6,9 @@ pub mod books;
 pub mod calendar;
 pub mod conditions;
 pub mod decision;
+pub mod email;
 pub mod evaluate;
+pub mod mailer;
 pub mod occurrences;
 pub mod state;
 

@@ -157,4 +157,85 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX webhook_events_waiting ON webhook_events (processed_at, tenant_id);
     "#,
+    // 2: the runtime: decided actions (the outbox), tasks, history notes to write, and what
+    // people entered by hand (promises, disputes, pauses).
+    r#"
+    CREATE TABLE actions (
+        id              INTEGER PRIMARY KEY,
+        key             TEXT NOT NULL UNIQUE,
+        tenant_id       TEXT NOT NULL,
+        subject_kind    TEXT NOT NULL,
+        subject_id      TEXT NOT NULL,
+        rule_id         TEXT NOT NULL,
+        occurrence      INTEGER NOT NULL,
+        occurrence_date TEXT NOT NULL,
+        contact_id      TEXT NOT NULL,
+        invoices        TEXT NOT NULL,
+        action_kind     TEXT NOT NULL,
+        action          TEXT NOT NULL,
+        rule_text       TEXT NOT NULL,
+        outcome         TEXT NOT NULL,
+        reason          TEXT,
+        status          TEXT NOT NULL,
+        email           TEXT,
+        strategy        TEXT NOT NULL,
+        plan_version    INTEGER NOT NULL,
+        decided_at      TEXT NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
+        done_at         TEXT,
+        last_error      TEXT
+    );
+    CREATE INDEX actions_by_subject ON actions (tenant_id, subject_id, rule_id);
+    CREATE INDEX actions_waiting ON actions (status, next_attempt_at);
+    CREATE INDEX actions_by_contact ON actions (tenant_id, contact_id);
+    CREATE TABLE tasks (
+        id          INTEGER PRIMARY KEY,
+        action_key  TEXT NOT NULL UNIQUE,
+        tenant_id   TEXT NOT NULL,
+        contact_id  TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        assignee    TEXT NOT NULL,
+        invoices    TEXT NOT NULL,
+        summary     TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        status      TEXT NOT NULL DEFAULT 'open',
+        done_at     TEXT
+    );
+    CREATE TABLE notes (
+        id              INTEGER PRIMARY KEY,
+        action_key      TEXT NOT NULL,
+        tenant_id       TEXT NOT NULL,
+        subject_kind    TEXT NOT NULL,
+        subject_id      TEXT NOT NULL,
+        details         TEXT NOT NULL,
+        status          TEXT NOT NULL DEFAULT 'pending',
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
+        last_error      TEXT,
+        done_at         TEXT,
+        UNIQUE (action_key, subject_kind, subject_id)
+    );
+    CREATE TABLE promises (
+        tenant_id   TEXT NOT NULL,
+        invoice_id  TEXT NOT NULL,
+        promised_on TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, invoice_id)
+    );
+    CREATE TABLE disputes (
+        tenant_id   TEXT NOT NULL,
+        invoice_id  TEXT NOT NULL,
+        opened_at   TEXT NOT NULL,
+        resolved_at TEXT,
+        PRIMARY KEY (tenant_id, invoice_id)
+    );
+    CREATE TABLE pauses (
+        tenant_id   TEXT NOT NULL,
+        contact_id  TEXT NOT NULL,
+        until       TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, contact_id)
+    );
+    "#,
 ];

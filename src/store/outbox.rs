@@ -1,0 +1,428 @@
+//! The outbox: every decided action, stored with its idempotency key in the transaction that
+//! decides it, with the tasks and history notes it brings; and delivery's progress through it.
+//! An action's key is unique, so an occurrence can be decided only once, whatever runs at once.
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rusqlite::{OptionalExtension, Row, params};
+use uuid::Uuid;
+
+use super::codec::{format_time, id, instant, optional_instant};
+use super::{Doing, Result, Store};
+use crate::runtime::decision::{Decision, Outcome, Subject};
+use crate::runtime::state::RuntimeState;
+
+/// Where an action stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Recorded without anything to deliver (skipped, superseded, combined).
+    Recorded,
+    /// To deliver.
+    Pending,
+    /// Being delivered (if a run stops here, the next one delivers it again).
+    Sending,
+    Done,
+    /// Not delivered, for good (a permanent refusal), or dropped before sending (paid since).
+    Failed,
+    Dropped,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Recorded => "recorded",
+            Status::Pending => "pending",
+            Status::Sending => "sending",
+            Status::Done => "done",
+            Status::Failed => "failed",
+            Status::Dropped => "dropped",
+        }
+    }
+
+    fn parse(text: &str) -> Status {
+        match text {
+            "pending" => Status::Pending,
+            "sending" => Status::Sending,
+            "done" => Status::Done,
+            "failed" => Status::Failed,
+            "dropped" => Status::Dropped,
+            _ => Status::Recorded,
+        }
+    }
+}
+
+/// A task an action creates: a call, or an escalation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewTask {
+    pub kind: &'static str,
+    pub assignee: String,
+    pub summary: String,
+}
+
+/// A history note to write to Xero for an action.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewNote {
+    /// `invoice` or `contact`.
+    pub subject_kind: &'static str,
+    pub subject_id: Uuid,
+    pub details: String,
+}
+
+/// A decision as the outbox records it.
+#[derive(Clone, Debug)]
+pub struct NewAction<'a> {
+    pub decision: &'a Decision,
+    pub status: Status,
+    pub task: Option<NewTask>,
+    pub notes: Vec<NewNote>,
+}
+
+/// Which strategy decided.
+#[derive(Clone, Debug)]
+pub struct Decider<'a> {
+    pub strategy: &'a str,
+    pub plan_version: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct StoredAction {
+    pub id: i64,
+    pub key: String,
+    pub tenant_id: Uuid,
+    pub contact_id: Uuid,
+    pub subject_kind: String,
+    pub subject_id: Uuid,
+    pub rule_id: String,
+    pub rule_text: String,
+    pub occurrence: i64,
+    pub occurrence_date: String,
+    pub invoices: Vec<Uuid>,
+    /// The plan's action, as JSON.
+    pub action: serde_json::Value,
+    pub outcome: String,
+    pub reason: Option<String>,
+    pub status: Status,
+    /// The email as rendered for sending, once it has been.
+    pub email: Option<String>,
+    pub strategy: String,
+    pub decided_at: Timestamp,
+    pub attempts: u32,
+    pub done_at: Option<Timestamp>,
+    pub last_error: Option<String>,
+}
+
+fn action_from(row: &Row<'_>) -> rusqlite::Result<StoredAction> {
+    let invoices: String = row.get("invoices")?;
+    let action: String = row.get("action")?;
+    let status: String = row.get("status")?;
+    Ok(StoredAction {
+        id: row.get("id")?,
+        key: row.get("key")?,
+        tenant_id: id(row, "tenant_id")?,
+        contact_id: id(row, "contact_id")?,
+        subject_kind: row.get("subject_kind")?,
+        subject_id: id(row, "subject_id")?,
+        rule_id: row.get("rule_id")?,
+        rule_text: row.get("rule_text")?,
+        occurrence: row.get("occurrence")?,
+        occurrence_date: row.get("occurrence_date")?,
+        invoices: serde_json::from_str(&invoices).unwrap_or_default(),
+        action: serde_json::from_str(&action).unwrap_or(serde_json::Value::Null),
+        outcome: row.get("outcome")?,
+        reason: row.get("reason")?,
+        status: Status::parse(&status),
+        email: row.get("email")?,
+        strategy: row.get("strategy")?,
+        decided_at: instant(row, "decided_at")?,
+        attempts: row.get("attempts")?,
+        done_at: optional_instant(row, "done_at")?,
+        last_error: row.get("last_error")?,
+    })
+}
+
+/// The kind of a plan action, as stored for queries.
+pub fn action_kind(action: &crate::plan::Action) -> &'static str {
+    match action {
+        crate::plan::Action::Email { .. } => "email",
+        crate::plan::Action::CallTask { .. } => "call_task",
+        crate::plan::Action::Escalate { .. } => "escalate",
+        crate::plan::Action::StopChasing => "stop_chasing",
+    }
+}
+
+fn outcome_parts(outcome: &Outcome) -> (&'static str, Option<String>) {
+    match outcome {
+        Outcome::Act => ("act", None),
+        Outcome::Skipped(skip) => ("skipped", Some(skip.to_string())),
+        Outcome::Superseded { by } => ("superseded", Some(format!("superseded by {by}"))),
+        Outcome::Combined { into } => ("combined", Some(format!("sent within {into}"))),
+    }
+}
+
+impl Store {
+    /// Records decisions, their tasks and notes, in one transaction. A decision whose key is
+    /// already recorded (another run decided it) is left as it was. Gives the keys newly recorded.
+    pub fn record_decisions(
+        &mut self,
+        actions: &[NewAction<'_>],
+        decider: &Decider<'_>,
+        now: Timestamp,
+    ) -> Result<Vec<String>> {
+        let tx = self.conn_mut().transaction().doing("start recording decisions")?;
+        let mut recorded = Vec::new();
+        for new in actions {
+            let decision = new.decision;
+            let key = decision.key.to_string();
+            let (subject_kind, subject_id) = match decision.key.subject {
+                Subject::Invoice(id) => ("invoice", id),
+                Subject::Account(id) => ("account", id),
+            };
+            let (outcome, reason) = outcome_parts(&decision.outcome);
+            let inserted = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO actions (key, tenant_id, subject_kind, subject_id, rule_id, occurrence,
+                         occurrence_date, contact_id, invoices, action_kind, action, rule_text, outcome, reason, status,
+                         strategy, plan_version, decided_at, next_attempt_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        key,
+                        decision.key.tenant.to_string(),
+                        subject_kind,
+                        subject_id.to_string(),
+                        decision.key.rule,
+                        decision.key.occurrence,
+                        decision.occurrence_date.to_string(),
+                        decision.contact_id.to_string(),
+                        serde_json::to_string(&decision.invoices).unwrap_or_default(),
+                        action_kind(&decision.action),
+                        serde_json::to_string(&decision.action).unwrap_or_default(),
+                        decision.rule_text,
+                        outcome,
+                        reason,
+                        new.status.as_str(),
+                        decider.strategy,
+                        decider.plan_version,
+                        format_time(now)
+                    ])
+                })
+                .doing("record a decision")?;
+            if inserted == 0 {
+                continue;
+            }
+            if let Some(task) = &new.task {
+                tx.execute(
+                    "INSERT OR IGNORE INTO tasks (action_key, tenant_id, contact_id, kind, assignee, invoices, summary, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    params![
+                        key,
+                        decision.key.tenant.to_string(),
+                        decision.contact_id.to_string(),
+                        task.kind,
+                        task.assignee,
+                        serde_json::to_string(&decision.invoices).unwrap_or_default(),
+                        task.summary,
+                        format_time(now)
+                    ],
+                )
+                .doing("create a task")?;
+            }
+            for note in &new.notes {
+                tx.execute(
+                    "INSERT OR IGNORE INTO notes (action_key, tenant_id, subject_kind, subject_id, details, next_attempt_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        key,
+                        decision.key.tenant.to_string(),
+                        note.subject_kind,
+                        note.subject_id.to_string(),
+                        note.details,
+                        format_time(now)
+                    ],
+                )
+                .doing("queue a history note")?;
+            }
+            recorded.push(key);
+        }
+        tx.commit().doing("record decisions")?;
+        Ok(recorded)
+    }
+
+    /// What CollectIQ remembers for an organisation, for evaluation.
+    pub fn runtime_state(&self, tenant: Uuid) -> Result<RuntimeState> {
+        let tenant_text = tenant.to_string();
+        let mut state = RuntimeState::default();
+        {
+            let mut statement = self
+                .conn()
+                .prepare(
+                    "SELECT subject_id, rule_id, MAX(occurrence) FROM actions WHERE tenant_id = ?1
+                     GROUP BY subject_id, rule_id",
+                )
+                .doing("read handled occurrences")?;
+            let rows = statement
+                .query_map([&tenant_text], |row| {
+                    Ok((id(row, "subject_id")?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?))
+                })
+                .doing("read handled occurrences")?;
+            for row in rows {
+                let (subject, rule, occurrence) = row.doing("read handled occurrences")?;
+                state.handled.entry(subject).or_default().push((rule, occurrence));
+            }
+        }
+        let mut stops = self
+            .conn()
+            .prepare("SELECT invoices FROM actions WHERE tenant_id = ?1 AND outcome = 'act' AND action_kind = 'stop_chasing'")
+            .doing("read stopped invoices")?;
+        for invoices in stops.query_map([&tenant_text], |row| row.get::<_, String>(0)).doing("read stopped invoices")? {
+            let invoices: Vec<Uuid> =
+                serde_json::from_str(&invoices.doing("read stopped invoices")?).unwrap_or_default();
+            state.stopped.extend(invoices);
+        }
+        let mut emailed = self
+            .conn()
+            .prepare(
+                "SELECT contact_id, MAX(decided_at) FROM actions WHERE tenant_id = ?1 AND outcome = 'act'
+                   AND action_kind = 'email' AND status NOT IN ('dropped', 'failed') GROUP BY contact_id",
+            )
+            .doing("read when customers were emailed")?;
+        let rows = emailed
+            .query_map([&tenant_text], |row| Ok((id(row, "contact_id")?, row.get::<_, String>(1)?)))
+            .doing("read when customers were emailed")?;
+        for row in rows {
+            let (contact, at) = row.doing("read when customers were emailed")?;
+            if let Some(at) = super::parse_time(&at) {
+                state.last_emailed.insert(contact, at);
+            }
+        }
+        let pairs = |sql: &str| -> Result<Vec<(Uuid, Option<String>)>> {
+            let mut statement = self.conn().prepare(sql).doing("read entries made by hand")?;
+            let rows = statement
+                .query_map([&tenant_text], |row| Ok((id(row, "subject")?, row.get::<_, Option<String>>(1)?)))
+                .doing("read entries made by hand")?;
+            rows.collect::<rusqlite::Result<_>>().doing("read entries made by hand")
+        };
+        for (invoice, on) in pairs("SELECT invoice_id AS subject, promised_on FROM promises WHERE tenant_id = ?1")? {
+            if let Some(on) = on.and_then(|d| d.parse::<Date>().ok()) {
+                state.promises.insert(invoice, on);
+            }
+        }
+        for (invoice, _) in
+            pairs("SELECT invoice_id AS subject, NULL FROM disputes WHERE tenant_id = ?1 AND resolved_at IS NULL")?
+        {
+            state.disputes.insert(invoice);
+        }
+        for (contact, until) in pairs("SELECT contact_id AS subject, until FROM pauses WHERE tenant_id = ?1")? {
+            if let Some(until) = until.and_then(|d| d.parse::<Date>().ok()) {
+                state.pauses.insert(contact, until);
+            }
+        }
+        for (contact, _) in pairs(
+            "SELECT contact_id AS subject, NULL FROM tasks WHERE tenant_id = ?1 AND kind = 'escalation' AND status = 'open'",
+        )? {
+            state.escalated.insert(contact);
+        }
+        Ok(state)
+    }
+
+    /// Actions to deliver now (pending and due, or interrupted mid-delivery), oldest first.
+    pub fn deliverable(&self, now: Timestamp, limit: usize) -> Result<Vec<StoredAction>> {
+        let mut statement = self
+            .conn()
+            .prepare(
+                "SELECT * FROM actions WHERE status = 'sending'
+                    OR (status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?1))
+                 ORDER BY id LIMIT ?2",
+            )
+            .doing("read actions to deliver")?;
+        let rows = statement
+            .query_map(params![format_time(now), limit as i64], action_from)
+            .doing("read actions to deliver")?;
+        rows.collect::<rusqlite::Result<_>>().doing("read actions to deliver")
+    }
+
+    /// Marks an action as being delivered. False when another run got to it first.
+    pub fn claim(&mut self, action: i64) -> Result<bool> {
+        let changed = self
+            .conn()
+            .execute(
+                "UPDATE actions SET status = 'sending', attempts = attempts + 1 WHERE id = ?1 AND status IN ('pending', 'sending')",
+                [action],
+            )
+            .doing("claim an action")?;
+        Ok(changed == 1)
+    }
+
+    /// Keeps the email as it will be sent, so that a retry sends the very same message.
+    pub fn set_email(&mut self, action: i64, email: &str) -> Result<()> {
+        self.conn()
+            .execute("UPDATE actions SET email = ?1 WHERE id = ?2 AND email IS NULL", params![email, action])
+            .doing("keep a rendered email")?;
+        Ok(())
+    }
+
+    pub fn finish(&mut self, action: i64, status: Status, error: Option<&str>, now: Timestamp) -> Result<()> {
+        self.conn()
+            .execute(
+                "UPDATE actions SET status = ?1, done_at = ?2, last_error = COALESCE(?3, last_error) WHERE id = ?4",
+                params![status.as_str(), format_time(now), error, action],
+            )
+            .doing("finish an action")?;
+        Ok(())
+    }
+
+    /// Puts an action back to be tried again later.
+    pub fn retry_later(&mut self, action: i64, error: &str, at: Timestamp) -> Result<()> {
+        self.conn()
+            .execute(
+                "UPDATE actions SET status = 'pending', last_error = ?1, next_attempt_at = ?2 WHERE id = ?3",
+                params![error, format_time(at), action],
+            )
+            .doing("put an action back")?;
+        Ok(())
+    }
+
+    pub fn action(&self, key: &str) -> Result<Option<StoredAction>> {
+        self.conn()
+            .query_row("SELECT * FROM actions WHERE key = ?1", [key], action_from)
+            .optional()
+            .doing("read an action")
+    }
+
+    /// Every action about these subjects (invoices or customers), oldest first.
+    pub fn actions_about(&self, tenant: Uuid, subjects: &[Uuid]) -> Result<Vec<StoredAction>> {
+        let mut found = Vec::new();
+        let mut statement = self
+            .conn()
+            .prepare("SELECT * FROM actions WHERE tenant_id = ?1 AND (subject_id = ?2 OR invoices LIKE ?3) ORDER BY id")
+            .doing("read actions")?;
+        for subject in subjects {
+            let rows = statement
+                .query_map(params![tenant.to_string(), subject.to_string(), format!("%{subject}%")], action_from)
+                .doing("read actions")?;
+            for row in rows {
+                let action = row.doing("read actions")?;
+                if !found.iter().any(|a: &StoredAction| a.id == action.id) {
+                    found.push(action);
+                }
+            }
+        }
+        found.sort_by_key(|a| a.id);
+        Ok(found)
+    }
+
+    /// How many actions of each outcome and status an organisation has, for summaries.
+    pub fn action_counts(&self, tenant: Uuid) -> Result<HashMap<(String, String), u64>> {
+        let mut statement = self
+            .conn()
+            .prepare("SELECT outcome, status, COUNT(*) FROM actions WHERE tenant_id = ?1 GROUP BY outcome, status")
+            .doing("count actions")?;
+        let rows = statement
+            .query_map([tenant.to_string()], |row| Ok(((row.get(0)?, row.get(1)?), row.get::<_, i64>(2)? as u64)))
+            .doing("count actions")?;
+        rows.collect::<rusqlite::Result<_>>().doing("count actions")
+    }
+}
