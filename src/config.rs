@@ -20,6 +20,16 @@
 //!
 //! [webhooks]
 //! listen = "127.0.0.1:8787"
+//!
+//! [email]
+//! from = "ar@acme.example"         # when a strategy names no sender
+//! name = "Acme Accounts"
+//! smtp_url = "smtp://127.0.0.1:2525"
+//! # capture = "outbox"             # keep emails as .eml files instead of sending them
+//!
+//! [runtime]
+//! strategies = ["strategies/acme.strategy"]
+//! freshness_minutes = 15
 //! ```
 
 use std::fmt;
@@ -43,6 +53,28 @@ pub struct Config {
     pub database: PathBuf,
     pub xero: XeroConfig,
     pub webhooks: WebhookConfig,
+    pub email: EmailConfig,
+    pub runtime: RuntimeConfig,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct EmailConfig {
+    /// The sender when a strategy names none.
+    pub from: Option<String>,
+    pub name: Option<String>,
+    pub smtp_url: Option<String>,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<Secret>,
+    /// Write emails to this folder instead of sending them.
+    pub capture: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RuntimeConfig {
+    /// The strategies `run` applies when none is given.
+    pub strategies: Vec<PathBuf>,
+    /// How recent a sync must be for an email to go without checking its invoices again.
+    pub freshness: jiff::SignedDuration,
 }
 
 #[derive(Clone, Debug)]
@@ -164,6 +196,28 @@ struct FileConfig {
     xero: FileXero,
     #[serde(default)]
     webhooks: FileWebhooks,
+    #[serde(default)]
+    email: FileEmail,
+    #[serde(default)]
+    runtime: FileRuntime,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileEmail {
+    from: Option<String>,
+    name: Option<String>,
+    smtp_url: Option<String>,
+    smtp_username: Option<String>,
+    capture: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileRuntime {
+    #[serde(default)]
+    strategies: Vec<PathBuf>,
+    freshness_minutes: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -187,6 +241,8 @@ struct FileWebhooks {
 /// Secrets someone might put in the file by mistake, and where they belong instead.
 const SECRETS: &[(&str, &str, &str)] = &[
     ("xero", "client_secret", "COLLECTIQ_XERO_CLIENT_SECRET"),
+    ("email", "smtp_password", "COLLECTIQ_SMTP_PASSWORD"),
+    ("email", "password", "COLLECTIQ_SMTP_PASSWORD"),
     ("webhooks", "key", "COLLECTIQ_WEBHOOK_KEY"),
     ("webhooks", "webhook_key", "COLLECTIQ_WEBHOOK_KEY"),
 ];
@@ -217,7 +273,26 @@ impl Config {
             .parse()
             .map_err(|_| ConfigError::BadAddress { name: "the webhook listen address".into(), value: listen_text })?;
         let key = secret(env, "COLLECTIQ_WEBHOOK_KEY")?;
-        Ok(Config { database, xero, webhooks: WebhookConfig { listen, key } })
+        let email = EmailConfig {
+            from: env("COLLECTIQ_EMAIL_FROM").or(file.email.from),
+            name: file.email.name,
+            smtp_url: env("COLLECTIQ_SMTP_URL").or(file.email.smtp_url),
+            smtp_username: env("COLLECTIQ_SMTP_USERNAME").or(file.email.smtp_username),
+            smtp_password: secret(env, "COLLECTIQ_SMTP_PASSWORD")?,
+            capture: env("COLLECTIQ_EMAIL_CAPTURE").map(PathBuf::from).or(file.email.capture),
+        };
+        let strategies = match env("COLLECTIQ_STRATEGY") {
+            Some(path) => vec![PathBuf::from(path)],
+            None => file.runtime.strategies,
+        };
+        let freshness = jiff::SignedDuration::from_mins(i64::from(file.runtime.freshness_minutes.unwrap_or(15)));
+        Ok(Config {
+            database,
+            xero,
+            webhooks: WebhookConfig { listen, key },
+            email,
+            runtime: RuntimeConfig { strategies, freshness },
+        })
     }
 }
 

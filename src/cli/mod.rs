@@ -9,6 +9,7 @@ mod diff;
 mod fmt;
 mod output;
 mod progress;
+mod runtime;
 mod sandbox;
 mod webhooks;
 mod xero;
@@ -80,6 +81,41 @@ enum Command {
     Sync(xero::SyncArgs),
     /// Aged receivables: current, 1-30, 31-60, 61-90 and 90+ days past due.
     Aging(aging::AgingArgs),
+    /// One pass: sync, decide what is due under the strategy, record it, send, write notes.
+    Run(runtime::RunArgs),
+    /// Why an invoice gets what, and when.
+    Explain(runtime::ExplainArgs),
+    /// Call tasks and escalations: list, done, reopen.
+    Tasks {
+        #[command(subcommand)]
+        command: Option<runtime::TasksCommand>,
+    },
+    /// Record that a customer promised to pay an invoice on a day.
+    Promise {
+        #[arg(value_name = "INVOICE")]
+        invoice: String,
+        #[arg(long, value_name = "DATE")]
+        on: Option<jiff::civil::Date>,
+        /// Forget the promise.
+        #[arg(long, conflicts_with = "on")]
+        clear: bool,
+    },
+    /// Record that an invoice is disputed (or, with --resolve, that it no longer is).
+    Dispute {
+        #[arg(value_name = "INVOICE")]
+        invoice: String,
+        #[arg(long)]
+        resolve: bool,
+    },
+    /// Pause all chasing of a customer until a day (inclusive).
+    Pause {
+        #[arg(value_name = "CONTACT")]
+        contact: String,
+        #[arg(long, value_name = "DATE")]
+        until: Option<jiff::civil::Date>,
+        #[arg(long, conflicts_with = "until")]
+        clear: bool,
+    },
     /// Xero webhooks.
     #[command(subcommand)]
     Webhooks(webhooks::WebhooksCommand),
@@ -139,6 +175,12 @@ pub fn main() -> ExitCode {
         Command::Sync(args) => xero::run_sync(&cli.global, args),
         Command::Aging(args) => aging::run(&cli.global, args),
         Command::Webhooks(command) => webhooks::run(&cli.global, command),
+        Command::Run(args) => runtime::run_command(&cli.global, args),
+        Command::Explain(args) => runtime::explain_command(&cli.global, args),
+        Command::Tasks { command } => runtime::tasks_command(&cli.global, command),
+        Command::Promise { invoice, on, clear } => runtime::promise_command(&cli.global, &invoice, on, clear),
+        Command::Dispute { invoice, resolve } => runtime::dispute_command(&cli.global, &invoice, resolve),
+        Command::Pause { contact, until, clear } => runtime::pause_command(&cli.global, &contact, until, clear),
         Command::Diff { files, git, format } => diff::run(&files, git.as_deref(), format),
         Command::Fmt { files, check, stdout } => fmt::run(&files, fmt::Mode::from_flags(check, stdout)),
     };

@@ -6,10 +6,14 @@ pub mod books;
 pub mod calendar;
 pub mod conditions;
 pub mod decision;
+pub mod deliver;
 pub mod email;
 pub mod evaluate;
+pub mod explain;
 pub mod mailer;
 pub mod occurrences;
+pub mod prepare;
+pub mod run;
 pub mod state;
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod events;
 pub mod outbox;
 pub mod receivables;
 mod schema;
+pub mod tasks;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

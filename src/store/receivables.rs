@@ -395,6 +395,39 @@ impl Store {
         )
     }
 
+    /// Invoices with this number or id, in any organisation.
+    pub fn find_invoices(&self, number_or_id: &str) -> Result<Vec<Invoice>> {
+        query(
+            self.conn(),
+            "SELECT * FROM invoices WHERE invoice_id = lower(?1) OR upper(number) = upper(?1) ORDER BY tenant_id",
+            [number_or_id.trim()],
+            invoice_from,
+            "find an invoice",
+        )
+    }
+
+    /// Contacts with this id, or whose name is or contains this text, in any organisation.
+    pub fn find_contacts(&self, name_or_id: &str) -> Result<Vec<Contact>> {
+        let text = name_or_id.trim();
+        let exact = query(
+            self.conn(),
+            "SELECT * FROM contacts WHERE contact_id = lower(?1) OR lower(name) = lower(?1) ORDER BY tenant_id, name",
+            [text],
+            contact_from,
+            "find a contact",
+        )?;
+        if !exact.is_empty() {
+            return Ok(exact);
+        }
+        query(
+            self.conn(),
+            "SELECT * FROM contacts WHERE instr(lower(name), lower(?1)) > 0 ORDER BY tenant_id, name",
+            [text],
+            contact_from,
+            "find a contact",
+        )
+    }
+
     /// Invoices the customer still owes on.
     pub fn open_invoices(&self, tenant: Uuid) -> Result<Vec<Invoice>> {
         let all = query(

@@ -1,0 +1,439 @@
+//! Delivery: the outbox's pending actions carried out — emails (rendered once, kept, then sent;
+//! checked against a fresh sync first, and dropped if paid since), escalation emails to the person
+//! named, and the history notes written to Xero. Failures are tried again with growing waits; an
+//! action interrupted mid-delivery is delivered again by the next run, as the same message.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use jiff::{SignedDuration, Timestamp};
+use uuid::Uuid;
+
+use super::books::{Books, Customer};
+use super::email::{RenderedEmail, message_id, render};
+use super::mailer::Mailer;
+use crate::ledger::records::Invoice;
+use crate::plan::{Action, Plan};
+use crate::store::outbox::{Status, StoredAction};
+use crate::store::receivables::Records;
+use crate::store::{Store, StoreError};
+use crate::template::{CustomerView, EmailContext, InvoiceView, OrganisationView, SenderView};
+use crate::xero::client::{ApiError, Get, XeroClient};
+use crate::xero::{convert, wire};
+
+/// An action tried this many times is given up (and shown as failed).
+pub const MOST_ATTEMPTS: u32 = 8;
+
+/// The sender when a strategy names none.
+#[derive(Clone, Debug, Default)]
+pub struct DefaultSender {
+    pub address: Option<String>,
+    pub name: Option<String>,
+}
+
+pub struct Deliverer<'a> {
+    pub store: &'a Mutex<Store>,
+    pub mailer: &'a Mailer,
+    /// Xero, for freshness checks, online invoice links and history notes; none in a dry world.
+    pub client: Option<&'a XeroClient>,
+    /// The plan each organisation runs under.
+    pub plans: &'a HashMap<Uuid, Arc<Plan>>,
+    pub sender: DefaultSender,
+    pub freshness: SignedDuration,
+    pub now: Timestamp,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Delivered {
+    pub emails_sent: u64,
+    pub emails_failed: u64,
+    pub emails_retrying: u64,
+    /// Emails not sent because their invoices were paid, voided or credited since.
+    pub emails_dropped: u64,
+    pub notes_written: u64,
+    pub notes_failed: u64,
+}
+
+fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Waits between tries: 1 minute, 5, 30, then 2 hours.
+fn backoff(attempts: u32) -> SignedDuration {
+    SignedDuration::from_mins(match attempts {
+        0 | 1 => 1,
+        2 => 5,
+        3 => 30,
+        _ => 120,
+    })
+}
+
+fn later(now: Timestamp, attempts: u32) -> Timestamp {
+    now.checked_add(backoff(attempts)).unwrap_or(now)
+}
+
+impl Deliverer<'_> {
+    pub async fn deliver(&self) -> Result<Delivered, StoreError> {
+        let mut delivered = Delivered::default();
+        let mut books: HashMap<Uuid, Books> = HashMap::new();
+        let actions = lock(self.store).deliverable(self.now, 10_000)?;
+        for action in actions {
+            if !lock(self.store).claim(action.id)? {
+                continue;
+            }
+            let outcome = self.deliver_one(&action, &mut books).await;
+            self.settle(&action, outcome, &mut delivered)?;
+        }
+        self.write_notes(&mut delivered).await?;
+        Ok(delivered)
+    }
+
+    fn settle(
+        &self,
+        action: &StoredAction,
+        outcome: Result<Settled, Failure>,
+        delivered: &mut Delivered,
+    ) -> Result<(), StoreError> {
+        let mut store = lock(self.store);
+        match outcome {
+            Ok(Settled::Sent) => {
+                store.finish(action.id, Status::Done, None, self.now)?;
+                delivered.emails_sent += 1;
+            }
+            Ok(Settled::Dropped(why)) => {
+                store.finish(action.id, Status::Dropped, Some(&why), self.now)?;
+                delivered.emails_dropped += 1;
+            }
+            Err(Failure { permanent, why }) if permanent || action.attempts + 1 >= MOST_ATTEMPTS => {
+                store.finish(action.id, Status::Failed, Some(&why), self.now)?;
+                delivered.emails_failed += 1;
+            }
+            Err(Failure { why, .. }) => {
+                store.retry_later(action.id, &why, later(self.now, action.attempts + 1))?;
+                delivered.emails_retrying += 1;
+            }
+        }
+        Ok(())
+    }
+
+    async fn deliver_one(&self, action: &StoredAction, books: &mut HashMap<Uuid, Books>) -> Result<Settled, Failure> {
+        let email = match &action.email {
+            // Rendered before an interruption: the very same message goes.
+            Some(kept) => serde_json::from_str::<RenderedEmail>(kept).map_err(|e| Failure::permanent(e.to_string()))?,
+            None => {
+                let plan = self.plans.get(&action.tenant_id).ok_or_else(|| {
+                    Failure::later("no strategy applies to this organisation in this run".to_string())
+                })?;
+                let email = match self.compose(action, plan, books).await? {
+                    Composed::Email(email) => email,
+                    Composed::Drop(why) => return Ok(Settled::Dropped(why)),
+                };
+                let kept = serde_json::to_string(&email).map_err(|e| Failure::permanent(e.to_string()))?;
+                lock(self.store).set_email(action.id, &kept).map_err(|e| Failure::later(e.to_string()))?;
+                email
+            }
+        };
+        self.mailer
+            .send(&email)
+            .await
+            .map(|_| Settled::Sent)
+            .map_err(|error| Failure { permanent: error.permanent, why: error.message })
+    }
+
+    async fn compose(
+        &self,
+        action: &StoredAction,
+        plan: &Plan,
+        books: &mut HashMap<Uuid, Books>,
+    ) -> Result<Composed, Failure> {
+        let plan_action: Action =
+            serde_json::from_value(action.action.clone()).map_err(|e| Failure::permanent(e.to_string()))?;
+        if let std::collections::hash_map::Entry::Vacant(slot) = books.entry(action.tenant_id) {
+            slot.insert(Books::load(&lock(self.store), action.tenant_id).map_err(|e| Failure::later(e.to_string()))?);
+        }
+        if action.subject_kind == "invoice" {
+            self.make_fresh(action, books).await;
+        }
+        let books = &books[&action.tenant_id];
+        let customer =
+            books.customer(action.contact_id).ok_or_else(|| Failure::permanent("the customer is gone".into()))?;
+        let open: Vec<&Invoice> =
+            action.invoices.iter().filter_map(|id| customer.open.iter().find(|i| i.invoice_id == *id)).collect();
+        if action.subject_kind == "invoice" && open.is_empty() {
+            return Ok(Composed::Drop("paid, voided or credited before it was sent".into()));
+        }
+        let sender = self.sender_of(plan);
+        let address = sender.0.ok_or_else(|| {
+            Failure::permanent("no sender address: the strategy names none and [email] from is not set".into())
+        })?;
+        let (template_name, copy, to) = match &plan_action {
+            Action::Email { template, copy } => (template.clone(), copy.clone(), customer.recipients()),
+            Action::Escalate { to } => {
+                let person = plan
+                    .settings
+                    .people
+                    .get(to)
+                    .cloned()
+                    .ok_or_else(|| Failure::permanent(format!("no address for {to}")))?;
+                return Ok(Composed::Email(escalation_email(
+                    action, books, customer, &open, to, &person, &address, sender.1,
+                )));
+            }
+            _ => return Ok(Composed::Drop("nothing to send".into())),
+        };
+        if to.is_empty() {
+            return Ok(Composed::Drop("the customer has no email address any more".into()));
+        }
+        let template = plan
+            .templates
+            .get(&template_name)
+            .ok_or_else(|| Failure::permanent(format!("the plan has no template \"{template_name}\"")))?;
+        let statement = action.subject_kind == "account";
+        let listed: Vec<&Invoice> = if statement { customer.open.iter().collect() } else { open };
+        let mut views = Vec::new();
+        for invoice in &listed {
+            views.push(self.view(invoice, books.organisation.tenant_id).await);
+        }
+        let context = context(books, customer, views, statement, &address, sender.1.as_deref(), self.today(plan));
+        let (subject, text, html) = render(template, &context).map_err(|e| Failure::permanent(e.to_string()))?;
+        Ok(Composed::Email(RenderedEmail {
+            from_address: address,
+            from_name: sender.1,
+            reply_to: plan.settings.reply_to.clone(),
+            to,
+            cc: copy,
+            subject,
+            text,
+            html,
+            message_id: message_id(&action.key),
+        }))
+    }
+
+    fn today(&self, plan: &Plan) -> jiff::civil::Date {
+        let zone = plan
+            .settings
+            .time_zone
+            .as_deref()
+            .and_then(|z| jiff::tz::TimeZone::get(z).ok())
+            .unwrap_or(jiff::tz::TimeZone::UTC);
+        zone.to_datetime(self.now).date()
+    }
+
+    fn sender_of(&self, plan: &Plan) -> (Option<String>, Option<String>) {
+        match &plan.settings.sender {
+            Some(sender) => (Some(sender.address.clone()), sender.name.clone().or(self.sender.name.clone())),
+            None => (self.sender.address.clone(), self.sender.name.clone()),
+        }
+    }
+
+    /// Before an email goes, its invoices must be known unpaid by a recent sync: if the last sync
+    /// is older than the freshness limit, they are fetched again.
+    async fn make_fresh(&self, action: &StoredAction, books: &mut HashMap<Uuid, Books>) {
+        let Some(client) = self.client else { return };
+        let (last_sync, grant) = match lock(self.store).organisation(action.tenant_id) {
+            Ok(Some(org)) => (org.last_sync_at, org.grant_id),
+            _ => return,
+        };
+        let stale = last_sync.is_none_or(|at| at.checked_add(self.freshness).is_ok_and(|fresh| fresh < self.now));
+        let Some(grant) = grant.filter(|_| stale) else { return };
+        let fetched = crate::xero::sync::fetch_by_ids::<wire::Envelope<wire::Invoices>>(
+            client,
+            action.tenant_id,
+            grant,
+            "Invoices",
+            action.invoices.clone(),
+        )
+        .await;
+        let Ok(answers) = fetched else { return };
+        let invoices: Vec<Invoice> = answers
+            .iter()
+            .flat_map(|a| a.items.items.iter())
+            .filter_map(|i| convert::invoice(action.tenant_id, i).ok())
+            .collect();
+        let _ = lock(self.store).save_records(action.tenant_id, &Records::Invoices(invoices.clone()));
+        if let Some(books) = books.get_mut(&action.tenant_id) {
+            for fresh in invoices {
+                for customer in &mut books.customers {
+                    customer.open.retain(|i| i.invoice_id != fresh.invoice_id);
+                    if customer.contact.contact_id == fresh.contact_id && fresh.is_open() {
+                        customer.open.push(fresh.clone());
+                    }
+                }
+            }
+        }
+    }
+
+    async fn view(&self, invoice: &Invoice, tenant: Uuid) -> InvoiceView {
+        InvoiceView {
+            number: invoice.number.clone(),
+            reference: invoice.reference.clone().unwrap_or_default(),
+            date: invoice.date,
+            due_date: invoice.due_date,
+            days_overdue: (jiff::tz::TimeZone::UTC.to_datetime(self.now).date() - invoice.due_date).get_days() as i64,
+            currency: invoice.currency.clone(),
+            total: invoice.total,
+            amount_paid: invoice.amount_paid + invoice.amount_credited,
+            amount_due: invoice.amount_due,
+            url: self.online_link(invoice, tenant).await.unwrap_or_default(),
+        }
+    }
+
+    async fn online_link(&self, invoice: &Invoice, tenant: Uuid) -> Option<String> {
+        let client = self.client?;
+        let grant = lock(self.store).organisation(tenant).ok()??.grant_id?;
+        let path = format!("Invoices/{}/OnlineInvoice", invoice.invoice_id);
+        let answer: wire::Envelope<wire::OnlineInvoices> = client.get(tenant, grant, &Get::new(path)).await.ok()?;
+        answer.items.items.into_iter().next()?.online_invoice_url
+    }
+
+    /// Writes waiting history notes to Xero.
+    async fn write_notes(&self, delivered: &mut Delivered) -> Result<(), StoreError> {
+        let Some(client) = self.client else { return Ok(()) };
+        let notes = lock(self.store).pending_notes(self.now, 5_000)?;
+        let mut grants: HashMap<Uuid, Option<i64>> = HashMap::new();
+        for note in notes {
+            let grant = match grants.get(&note.tenant_id) {
+                Some(grant) => *grant,
+                None => {
+                    let grant = lock(self.store).organisation(note.tenant_id)?.and_then(|o| o.grant_id);
+                    grants.insert(note.tenant_id, grant);
+                    grant
+                }
+            };
+            let Some(grant) = grant else { continue };
+            let path = match note.subject_kind.as_str() {
+                "invoice" => format!("Invoices/{}/History", note.subject_id),
+                _ => format!("Contacts/{}/History", note.subject_id),
+            };
+            let body = serde_json::json!({ "HistoryRecords": [{ "Details": note.details }] });
+            let written: Result<wire::Envelope<wire::HistoryRecords>, ApiError> =
+                client.put(note.tenant_id, grant, &path, &body).await;
+            let mut store = lock(self.store);
+            match written {
+                Ok(_) => {
+                    store.note_written(note.id, self.now)?;
+                    delivered.notes_written += 1;
+                }
+                Err(error) => {
+                    let retry = (note.attempts + 1 < crate::store::tasks::MOST_NOTE_ATTEMPTS)
+                        .then(|| later(self.now, note.attempts + 1));
+                    store.note_failed(note.id, &error.to_string(), retry)?;
+                    delivered.notes_failed += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+enum Settled {
+    Sent,
+    Dropped(String),
+}
+
+enum Composed {
+    Email(RenderedEmail),
+    Drop(String),
+}
+
+struct Failure {
+    permanent: bool,
+    why: String,
+}
+
+impl Failure {
+    fn permanent(why: String) -> Failure {
+        Failure { permanent: true, why }
+    }
+
+    fn later(why: String) -> Failure {
+        Failure { permanent: false, why }
+    }
+}
+
+/// The variables of LANGUAGE.md §9 for an email to `customer` about `views`.
+pub fn context(
+    books: &Books,
+    customer: &Customer,
+    views: Vec<InvoiceView>,
+    statement: bool,
+    sender_address: &str,
+    sender_name: Option<&str>,
+    today: jiff::civil::Date,
+) -> EmailContext {
+    let (mut overdue, mut outstanding) = (rust_decimal::Decimal::ZERO, rust_decimal::Decimal::ZERO);
+    for invoice in &customer.open {
+        let owed = invoice.amount_due_in_base();
+        outstanding += owed;
+        if invoice.due_date < today {
+            overdue += owed;
+        }
+    }
+    let first_name = customer
+        .contact
+        .first_name
+        .clone()
+        .or_else(|| customer.contact.persons.iter().find_map(|p| p.first_name.clone()))
+        .unwrap_or_default();
+    EmailContext {
+        customer: CustomerView {
+            name: customer.contact.name.clone(),
+            first_name,
+            email: customer.recipients().into_iter().next().unwrap_or_default(),
+        },
+        invoice: if statement { None } else { views.first().cloned() },
+        invoices: views,
+        total_overdue: overdue,
+        total_outstanding: outstanding,
+        total_currency: books.organisation.base_currency.clone(),
+        organisation: OrganisationView { name: books.organisation.name.clone() },
+        sender: SenderView {
+            name: sender_name.unwrap_or(&books.organisation.name).to_string(),
+            email: sender_address.to_string(),
+        },
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn escalation_email(
+    action: &StoredAction,
+    books: &Books,
+    customer: &Customer,
+    open: &[&Invoice],
+    person: &str,
+    address: &str,
+    from: &str,
+    from_name: Option<String>,
+) -> RenderedEmail {
+    let lines: Vec<String> = open
+        .iter()
+        .map(|i| {
+            format!(
+                "  {}  due {}  {} {}",
+                i.number,
+                i.due_date,
+                i.currency,
+                crate::ledger::money::group_thousands(i.amount_due)
+            )
+        })
+        .collect();
+    RenderedEmail {
+        from_address: from.to_string(),
+        from_name,
+        reply_to: None,
+        to: vec![address.to_string()],
+        cc: Vec::new(),
+        subject: super::email::header_text(&format!(
+            "Escalation: {} ({})",
+            customer.contact.name, books.organisation.name
+        )),
+        text: format!(
+            "Hello {person},\n\nCollectIQ has escalated {} to you ({}).\n\n{}\n\nAutomatic emails to this customer are paused until the task is marked done:\n  collectiq tasks done <id>\n",
+            customer.contact.name,
+            action.rule_text,
+            lines.join("\n")
+        ),
+        html: None,
+        message_id: message_id(&action.key),
+    }
+}

@@ -1,0 +1,165 @@
+//! `collectiq explain INVOICE`: why an invoice gets what, and when — its segment and why, each
+//! rule with its next occurrence or why it will not fire, the guards in force, and what was done.
+
+use jiff::Timestamp;
+
+use super::books::{Books, Customer};
+use super::calendar::Calendar;
+use super::conditions::Judge;
+use super::occurrences::{latest_invoice_occurrence, next_calendar_occurrence, next_invoice_occurrence};
+use super::state::RuntimeState;
+use crate::ledger::money::group_thousands;
+use crate::ledger::records::Invoice;
+use crate::plan::{GuardKind, Plan, Rule};
+use crate::store::outbox::StoredAction;
+
+/// The explanation, as lines for people.
+pub fn explain(
+    plan: &Plan,
+    calendar: &Calendar,
+    books: &Books,
+    state: &RuntimeState,
+    invoice: &Invoice,
+    actions: &[StoredAction],
+    now: Timestamp,
+) -> Vec<String> {
+    let today = calendar.today(now);
+    let judge = Judge { today, calendar, base_currency: &books.organisation.base_currency };
+    let mut lines = Vec::new();
+    let days = (today - invoice.due_date).get_days();
+    let timing = match days {
+        d if d > 0 => format!("{d} days overdue"),
+        0 => "due today".to_string(),
+        d => format!("due in {} days", -d),
+    };
+    let customer = books.customer(invoice.contact_id);
+    lines.push(format!(
+        "{} — {} · {} {} owed of {} · due {} ({timing}) · {}",
+        invoice.number,
+        customer.map_or("(unknown customer)", |c| c.contact.name.as_str()),
+        invoice.currency,
+        group_thousands(invoice.amount_due),
+        group_thousands(invoice.total),
+        invoice.due_date,
+        invoice.status
+    ));
+    lines.push(format!("Strategy \"{}\", days counted in {}", plan.strategy, calendar.zone_name()));
+    if !invoice.is_open() {
+        lines.push("Not chased: it is not an approved invoice with something still due.".into());
+    }
+    let Some(customer) = customer else {
+        return lines;
+    };
+    let segment = plan.segments.iter().position(|s| s.condition.as_ref().is_none_or(|c| judge.customer(c, customer)));
+    match segment {
+        Some(index) => {
+            let chosen = &plan.segments[index];
+            lines.push(format!("Segment \"{}\": {}", chosen.name, chosen.text));
+            for earlier in &plan.segments[..index] {
+                lines.push(format!("  not \"{}\": {}", earlier.name, earlier.text));
+            }
+        }
+        None if plan.segments.is_empty() => lines.push("No segments: every customer's rules apply.".into()),
+        None => lines.push("No segment matches this customer: only the rules for every customer apply.".into()),
+    }
+    let audience = segment.map(|i| &plan.segments[i].audience);
+    guards(plan, audience, state, customer, invoice, &judge, &mut lines);
+    lines.push("Rules:".into());
+    let rules = audience.into_iter().flat_map(|a| a.rules.iter()).chain(plan.every_customer.rules.iter());
+    for rule in rules {
+        lines.push(format!("  {}", rule.text));
+        lines.push(format!("    {}", rule_status(rule, calendar, state, customer, invoice, &judge, today)));
+    }
+    lines.push("Done so far:".into());
+    if actions.is_empty() {
+        lines.push("  nothing yet".into());
+    }
+    for action in actions {
+        let what = match (action.outcome.as_str(), action.status.as_str()) {
+            ("act", status) => format!("{} ({status})", action.rule_text),
+            (_, _) => format!("{} — {}", action.rule_text, action.reason.clone().unwrap_or_default()),
+        };
+        lines.push(format!("  {} {what}", action.decided_at.strftime("%Y-%m-%d %H:%M")));
+    }
+    lines
+}
+
+fn guards(
+    plan: &Plan,
+    audience: Option<&crate::plan::Audience>,
+    state: &RuntimeState,
+    customer: &Customer,
+    invoice: &Invoice,
+    judge: &Judge<'_>,
+    lines: &mut Vec<String>,
+) {
+    let all = audience.into_iter().flat_map(|a| a.guards.iter()).chain(plan.every_customer.guards.iter());
+    let mut any = false;
+    for guard in all {
+        any = true;
+        let holds = match &guard.kind {
+            GuardKind::DoNotContact { condition } => judge.customer(condition, customer),
+            GuardKind::StopDisputed => state.disputes.contains(&invoice.invoice_id),
+            GuardKind::PauseOnPromise { .. } | GuardKind::BrokenPromise { .. } => {
+                state.promises.contains_key(&invoice.invoice_id) || invoice.expected_payment_date.is_some()
+            }
+            GuardKind::MinimumAmount { amount } => judge.below(amount, invoice),
+        };
+        lines.push(format!("Guard: {} — {}", guard.text, if holds { "applies now" } else { "does not apply" }));
+    }
+    if let Some(until) = state.pauses.get(&customer.contact.contact_id) {
+        lines.push(format!("Paused by hand until {until}"));
+    }
+    if let Some(promised) = state.promises.get(&invoice.invoice_id).or(invoice.expected_payment_date.as_ref()) {
+        lines.push(format!("Promised to pay on {promised}"));
+    }
+    if state.escalated.contains(&customer.contact.contact_id) {
+        lines.push("Escalated: automatic emails wait until the escalation task is done".into());
+    }
+    if !any {
+        lines.push("No guards.".into());
+    }
+}
+
+fn rule_status(
+    rule: &Rule,
+    calendar: &Calendar,
+    state: &RuntimeState,
+    customer: &Customer,
+    invoice: &Invoice,
+    judge: &Judge<'_>,
+    today: jiff::civil::Date,
+) -> String {
+    if rule.trigger.is_calendar() {
+        let next = next_calendar_occurrence(&rule.trigger, today).map(|o| o.date.to_string()).unwrap_or_default();
+        return format!("a statement rule for the whole account; next on {next} if the customer is then overdue");
+    }
+    if state.stopped.contains(&invoice.invoice_id) {
+        return "won't fire: chasing this invoice was stopped".into();
+    }
+    if let Some(condition) = &rule.condition
+        && !judge.invoice(
+            condition,
+            invoice,
+            state.promises.contains_key(&invoice.invoice_id) || invoice.expected_payment_date.is_some(),
+        )
+    {
+        return "won't fire as things stand: its condition does not hold for this invoice".into();
+    }
+    let handled = state.handled_up_to(invoice.invoice_id, &rule.id);
+    let latest = latest_invoice_occurrence(&rule.trigger, invoice, calendar, today);
+    let next = next_invoice_occurrence(&rule.trigger, invoice, calendar, today);
+    let _ = customer;
+    match (latest, handled, next) {
+        (Some(latest), Some(done), _) if done >= latest.index && next.is_none() => {
+            format!("done (last occurrence on {})", latest.date)
+        }
+        (_, _, Some(next)) => match handled {
+            Some(_) => format!("handled so far; next on {}", next.date),
+            None => format!("next on {}", next.date),
+        },
+        (Some(latest), None, None) => format!("due since {}: the next run decides it", latest.date),
+        (Some(latest), Some(_), None) => format!("due since {}: the next run decides it", latest.date),
+        (None, _, None) => "won't fire: its day has passed or never comes for this invoice".into(),
+    }
+}

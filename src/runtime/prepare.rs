@@ -1,0 +1,112 @@
+//! What recording a decision brings with it: the task a call or an escalation creates, and the
+//! history notes (at most 250 characters, naming the rule and the plan) that go to Xero for every
+//! email, call and escalation, on the invoices and on the contact — unless the strategy says
+//! "Don't log to Xero".
+
+use uuid::Uuid;
+
+use super::books::{Books, Customer};
+use super::decision::{Decision, Outcome};
+use crate::ledger::money::group_thousands;
+use crate::plan::{Action, Plan};
+use crate::store::outbox::{NewAction, NewNote, NewTask, Status};
+
+/// Xero takes longer notes; 250 characters is what is safe everywhere.
+pub const LONGEST_NOTE: usize = 250;
+
+/// Cuts a note to the longest Xero safely takes, on a character boundary.
+pub fn note_text(text: &str) -> String {
+    if text.chars().count() <= LONGEST_NOTE {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(LONGEST_NOTE - 1).collect();
+    format!("{}…", cut.trim_end())
+}
+
+fn numbers(customer: Option<&Customer>, invoices: &[Uuid]) -> String {
+    let numbers: Vec<&str> = invoices
+        .iter()
+        .filter_map(|id| customer.and_then(|c| c.open.iter().find(|i| i.invoice_id == *id)))
+        .map(|i| i.number.as_str())
+        .collect();
+    match numbers.len() {
+        0 => "the account".to_string(),
+        1..=4 => numbers.join(", "),
+        n => format!("{} and {} more", numbers[..3].join(", "), n - 3),
+    }
+}
+
+fn owed(customer: Option<&Customer>, invoices: &[Uuid], base: &str) -> String {
+    let total = invoices
+        .iter()
+        .filter_map(|id| customer.and_then(|c| c.open.iter().find(|i| i.invoice_id == *id)))
+        .fold(rust_decimal::Decimal::ZERO, |sum, invoice| sum + invoice.amount_due_in_base());
+    format!("{base} {}", group_thousands(total))
+}
+
+/// The decisions to record, each with its status, task and notes.
+pub fn prepare<'d>(plan: &Plan, books: &Books, decisions: &'d [Decision]) -> Vec<NewAction<'d>> {
+    decisions.iter().map(|decision| prepare_one(plan, books, decision)).collect()
+}
+
+fn prepare_one<'d>(plan: &Plan, books: &Books, decision: &'d Decision) -> NewAction<'d> {
+    if decision.outcome != Outcome::Act {
+        return NewAction { decision, status: Status::Recorded, task: None, notes: Vec::new() };
+    }
+    let customer = books.customer(decision.contact_id);
+    let name = customer.map_or("the customer", |c| c.contact.name.as_str());
+    let about = numbers(customer, &decision.invoices);
+    let signature = format!("rule {}, strategy \"{}\" plan v{}", decision.rule_id, plan.strategy, plan.plan_version);
+    let (status, task, what) = match &decision.action {
+        Action::Email { template, .. } => {
+            let to = customer.map(|c| c.recipients().join(", ")).unwrap_or_default();
+            (Status::Pending, None, Some(format!("CollectIQ emailed \"{template}\" to {to} about {about}")))
+        }
+        Action::CallTask { assignee } => {
+            let summary = format!(
+                "Call {name} about {about} ({} due)",
+                owed(customer, &decision.invoices, &books.organisation.base_currency)
+            );
+            let task = NewTask { kind: "call", assignee: assignee.clone(), summary };
+            (Status::Done, Some(task), Some(format!("CollectIQ asked {assignee} to call about {about}")))
+        }
+        Action::Escalate { to } => {
+            let summary = format!(
+                "Escalated: {name} owes {} on {about}; automatic emails are paused until this task is done",
+                owed(customer, &decision.invoices, &books.organisation.base_currency)
+            );
+            let task = NewTask { kind: "escalation", assignee: to.clone(), summary };
+            // The person is emailed when their address is known; that is delivered like any email.
+            let status = if plan.settings.people.contains_key(to) { Status::Pending } else { Status::Done };
+            (status, Some(task), Some(format!("CollectIQ escalated {about} to {to}")))
+        }
+        Action::StopChasing => (Status::Done, None, None),
+    };
+    let mut notes = Vec::new();
+    if plan.settings.write_back
+        && let Some(what) = what
+    {
+        let details = note_text(&format!("{what} ({signature})."));
+        for invoice in &decision.invoices {
+            notes.push(NewNote { subject_kind: "invoice", subject_id: *invoice, details: details.clone() });
+        }
+        notes.push(NewNote { subject_kind: "contact", subject_id: decision.contact_id, details });
+    }
+    NewAction { decision, status, task, notes }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_are_kept_short() {
+        let long = "x".repeat(400);
+        let note = note_text(&long);
+        assert_eq!(note.chars().count(), LONGEST_NOTE);
+        assert!(note.ends_with('…'));
+        assert_eq!(note_text("short"), "short");
+        let accents = "é".repeat(300);
+        assert_eq!(note_text(&accents).chars().count(), LONGEST_NOTE);
+    }
+}

@@ -1,0 +1,248 @@
+//! `collectiq run`: one pass — sync, evaluate every organisation under its strategy, record the
+//! decisions, deliver, write notes — or, with `--dry-run`, the decisions alone, with nothing
+//! changed anywhere. One run at a time per database: a lock file beside it, held by the
+//! operating system for as long as the run's process lives (so a killed run leaves no stale lock).
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use jiff::Timestamp;
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::books::Books;
+use super::calendar::Calendar;
+use super::decision::{Evaluation, Outcome};
+use super::deliver::{DefaultSender, Delivered, Deliverer};
+use super::evaluate::{Context, evaluate};
+use super::mailer::Mailer;
+use super::prepare::prepare;
+use crate::config::Config;
+use crate::plan::Plan;
+use crate::store::Store;
+use crate::store::connections::OrganisationRecord;
+use crate::store::outbox::Decider;
+use crate::xero::session::Session;
+use crate::xero::sync::{Progress, SyncOptions, Syncer};
+
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    pub organisation: Option<String>,
+    /// Strategies to apply; the configured ones when empty.
+    pub strategies: Vec<PathBuf>,
+    pub dry_run: bool,
+    /// The instant to run as (back-dated or scripted runs); now when absent.
+    pub at: Option<Timestamp>,
+    /// Sync before evaluating (on by default; tests and the simulator may skip it).
+    pub sync: bool,
+}
+
+/// What a run did for one organisation.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct OrgRun {
+    pub organisation: String,
+    pub tenant_id: Uuid,
+    pub strategy: Option<String>,
+    pub acted: u64,
+    pub skipped: u64,
+    pub superseded: u64,
+    pub combined: u64,
+    pub waiting: u64,
+    /// What the decisions were, in words (for --dry-run, and the summary).
+    pub lines: Vec<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RunReport {
+    pub at: String,
+    pub dry_run: bool,
+    pub organisations: Vec<OrgRun>,
+    pub delivered: Delivered,
+    pub sync_errors: Vec<String>,
+}
+
+/// Holds the run lock for as long as it lives.
+pub struct RunLock {
+    _file: File,
+}
+
+/// Takes the database's run lock, or says another run holds it.
+pub fn lock(database: &Path) -> Result<RunLock, String> {
+    let mut path = database.as_os_str().to_owned();
+    path.push(".run.lock");
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|error| format!("cannot open the run lock {}: {error}", PathBuf::from(&path).display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(RunLock { _file: file }),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            Err("another `collectiq run` is working on this database; try again when it has finished".into())
+        }
+        Err(std::fs::TryLockError::Error(error)) => Err(format!("cannot take the run lock: {error}")),
+    }
+}
+
+/// A compiled strategy and where it came from.
+pub struct Strategy {
+    pub path: PathBuf,
+    pub plan: Arc<Plan>,
+}
+
+/// Compiles the strategies to apply, or says which does not compile and why.
+pub fn load_strategies(paths: &[PathBuf]) -> Result<Vec<Strategy>, String> {
+    if paths.is_empty() {
+        return Err(
+            "no strategy to run: give --strategy PATH, or list them under [runtime] strategies in collectiq.toml"
+                .into(),
+        );
+    }
+    paths
+        .iter()
+        .map(|path| match crate::plan::compile_path(path) {
+            Ok(compiled) => Ok(Strategy { path: path.clone(), plan: Arc::new(compiled.plan) }),
+            Err(error) => {
+                Err(format!("{} does not compile; run `collectiq check {}`: {error}", path.display(), path.display()))
+            }
+        })
+        .collect()
+}
+
+/// The strategy an organisation runs under: the first that names it, else the first that names
+/// no organisation.
+pub fn strategy_for<'s>(strategies: &'s [Strategy], organisation: &str) -> Option<&'s Strategy> {
+    strategies
+        .iter()
+        .find(|s| s.plan.organisations.iter().any(|name| name.eq_ignore_ascii_case(organisation)))
+        .or_else(|| strategies.iter().find(|s| s.plan.organisations.is_empty()))
+}
+
+pub fn mailer(config: &Config) -> Result<Mailer, String> {
+    if let Some(folder) = &config.email.capture {
+        return Mailer::folder(folder);
+    }
+    match &config.email.smtp_url {
+        Some(url) => Mailer::smtp(url, config.email.smtp_username.clone(), config.email.smtp_password.clone()),
+        None => Err("no way to send email: set COLLECTIQ_SMTP_URL (or [email] smtp_url), or [email] capture to keep emails in a folder".into()),
+    }
+}
+
+fn lock_store(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// One pass over the chosen organisations.
+pub async fn run(
+    config: &Config,
+    session: &Session,
+    organisations: Vec<OrganisationRecord>,
+    options: &RunOptions,
+    progress: Arc<dyn Progress>,
+) -> Result<RunReport, String> {
+    let now = options.at.unwrap_or_else(Timestamp::now);
+    let strategies =
+        load_strategies(if options.strategies.is_empty() { &config.runtime.strategies } else { &options.strategies })?;
+    let mut report = RunReport { at: now.to_string(), dry_run: options.dry_run, ..RunReport::default() };
+    if options.sync && !options.dry_run {
+        let syncer = Syncer::new(session.client.clone(), session.store.clone(), progress);
+        for synced in syncer.sync(&organisations, SyncOptions { full: false }).await {
+            if let Some(error) = synced.error {
+                report.sync_errors.push(format!("{}: {error}", synced.name));
+            }
+        }
+    }
+    let mut plans: HashMap<Uuid, Arc<Plan>> = HashMap::new();
+    for org in &organisations {
+        let tenant = org.organisation.tenant_id;
+        let mut line = OrgRun { organisation: org.organisation.name.clone(), tenant_id: tenant, ..OrgRun::default() };
+        let Some(strategy) = strategy_for(&strategies, &org.organisation.name) else {
+            line.error = Some("no strategy applies to this organisation".into());
+            report.organisations.push(line);
+            continue;
+        };
+        line.strategy = Some(strategy.path.display().to_string());
+        plans.insert(tenant, strategy.plan.clone());
+        if let Err(error) = decide(session, org, &strategy.plan, now, options.dry_run, &mut line) {
+            line.error = Some(error);
+        }
+        report.organisations.push(line);
+    }
+    if !options.dry_run {
+        let mailer = mailer(config)?;
+        let deliverer = Deliverer {
+            store: &session.store,
+            mailer: &mailer,
+            client: Some(&session.client),
+            plans: &plans,
+            sender: DefaultSender { address: config.email.from.clone(), name: config.email.name.clone() },
+            freshness: config.runtime.freshness,
+            now,
+        };
+        report.delivered = deliverer.deliver().await.map_err(|e| e.to_string())?;
+    }
+    Ok(report)
+}
+
+/// Evaluates one organisation and records what it decided (unless dry).
+fn decide(
+    session: &Session,
+    org: &OrganisationRecord,
+    plan: &Plan,
+    now: Timestamp,
+    dry_run: bool,
+    line: &mut OrgRun,
+) -> Result<(), String> {
+    let tenant = org.organisation.tenant_id;
+    let calendar = Calendar::new(&plan.settings, org.organisation.zone.as_deref()).map_err(|e| e.to_string())?;
+    let (books, state) = {
+        let store = lock_store(&session.store);
+        (
+            Books::load(&store, tenant).map_err(|e| e.to_string())?,
+            store.runtime_state(tenant).map_err(|e| e.to_string())?,
+        )
+    };
+    let evaluation = evaluate(&Context { plan, calendar: &calendar, books: &books, state: &state, now });
+    summarise(&books, &evaluation, line);
+    if dry_run {
+        return Ok(());
+    }
+    let actions = prepare(plan, &books, &evaluation.decisions);
+    let decider = Decider { strategy: &plan.strategy, plan_version: plan.plan_version };
+    lock_store(&session.store).record_decisions(&actions, &decider, now).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+fn summarise(books: &Books, evaluation: &Evaluation, line: &mut OrgRun) {
+    let number = |id: &Uuid| {
+        books
+            .customers
+            .iter()
+            .flat_map(|c| c.open.iter())
+            .find(|i| i.invoice_id == *id)
+            .map(|i| i.number.clone())
+            .unwrap_or_default()
+    };
+    for decision in &evaluation.decisions {
+        match &decision.outcome {
+            Outcome::Act => line.acted += 1,
+            Outcome::Skipped(_) => line.skipped += 1,
+            Outcome::Superseded { .. } => line.superseded += 1,
+            Outcome::Combined { .. } => line.combined += 1,
+        }
+        let customer = books.customer(decision.contact_id).map(|c| c.contact.name.clone()).unwrap_or_default();
+        let invoices: Vec<String> = decision.invoices.iter().map(number).collect();
+        let outcome = match &decision.outcome {
+            Outcome::Act => "do".to_string(),
+            Outcome::Skipped(skip) => format!("skip ({skip})"),
+            Outcome::Superseded { .. } => "superseded".to_string(),
+            Outcome::Combined { .. } => "combined into another email".to_string(),
+        };
+        line.lines.push(format!("{outcome}: {} — {customer} {}", decision.rule_text, invoices.join(", ")));
+    }
+    line.waiting = evaluation.waiting.len() as u64;
+}
