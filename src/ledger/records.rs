@@ -151,3 +151,32 @@ pub struct Allocation {
     pub amount: Decimal,
     pub date: Option<Date>,
 }
+
+/// What an invoice tells of its customer's history (billing, lateness, currencies), whether or
+/// not it is still open: all that is read of a closed invoice.
+#[derive(Clone, Copy, Debug)]
+pub struct Billed<'a> {
+    pub contact_id: Uuid,
+    pub status: &'a str,
+    pub date: Date,
+    pub due_date: Date,
+    pub total: Decimal,
+    pub currency_rate: Decimal,
+    pub currency: &'a str,
+    pub fully_paid_on: Option<Date>,
+}
+
+impl<'a> Billed<'a> {
+    pub fn of(invoice: &'a Invoice) -> Billed<'a> {
+        Billed {
+            contact_id: invoice.contact_id,
+            status: &invoice.status,
+            date: invoice.date,
+            due_date: invoice.due_date,
+            total: invoice.total,
+            currency_rate: invoice.currency_rate,
+            currency: &invoice.currency,
+            fully_paid_on: invoice.fully_paid_on,
+        }
+    }
+}

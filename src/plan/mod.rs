@@ -7,6 +7,7 @@ mod compile;
 mod convert;
 mod describe;
 pub mod diff;
+mod fingerprint;
 pub mod ids;
 mod load;
 pub mod report;

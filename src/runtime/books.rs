@@ -8,7 +8,8 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::ledger::records::{Contact, Invoice, Organisation};
+use crate::ledger::records::{Billed, Contact, Invoice, Organisation};
+use crate::store::receivables::LedgerEntry;
 use crate::store::{Store, StoreError};
 
 #[derive(Clone, Debug)]
@@ -62,6 +63,74 @@ impl Customer {
     }
 }
 
+/// Books built one invoice at a time, so that a ledger of millions need never be held whole:
+/// open invoices are kept, closed ones leave only their mark on the history.
+#[derive(Default)]
+pub struct Ledger {
+    by_contact: HashMap<Uuid, (Vec<Invoice>, History)>,
+}
+
+impl Ledger {
+    /// Records an invoice's part in its customer's history.
+    pub fn history(&mut self, invoice: Billed<'_>) {
+        let (_, history) = self.by_contact.entry(invoice.contact_id).or_default();
+        record(history, invoice);
+    }
+
+    /// Adds any invoice: kept if open, and counted in the history either way.
+    pub fn add(&mut self, invoice: Invoice) {
+        let (open, history) = self.by_contact.entry(invoice.contact_id).or_default();
+        record(history, Billed::of(&invoice));
+        if invoice.is_open() {
+            open.push(invoice);
+        }
+    }
+
+    pub fn into_books(
+        mut self,
+        organisation: Organisation,
+        contacts: Vec<Contact>,
+        groups: &HashMap<Uuid, Vec<String>>,
+    ) -> Books {
+        let customers = contacts
+            .into_iter()
+            .map(|contact| {
+                let (mut open, history) = self.by_contact.remove(&contact.contact_id).unwrap_or_default();
+                open.sort_by(|a, b| a.due_date.cmp(&b.due_date).then_with(|| a.number.cmp(&b.number)));
+                Customer {
+                    groups: groups.get(&contact.contact_id).cloned().unwrap_or_default(),
+                    open,
+                    history,
+                    contact,
+                }
+            })
+            .collect();
+        Books { organisation, customers }
+    }
+}
+
+fn record(history: &mut History, invoice: Billed<'_>) {
+    if matches!(invoice.status, "AUTHORISED" | "PAID") {
+        history.first_invoice = Some(history.first_invoice.map_or(invoice.date, |d| d.min(invoice.date)));
+        // Xero's convention: an amount in the base currency is the amount divided by the rate.
+        let mut total = if invoice.currency_rate == Decimal::ONE {
+            invoice.total
+        } else {
+            invoice.total.checked_div(invoice.currency_rate).unwrap_or(invoice.total)
+        };
+        total.rescale(2);
+        history.billed.push((invoice.date, total));
+        if !history.currencies.contains(invoice.currency) {
+            history.currencies.insert(invoice.currency.to_string());
+        }
+    }
+    if invoice.status == "PAID"
+        && let Some(paid) = invoice.fully_paid_on
+    {
+        history.days_late.push((paid - invoice.due_date).get_days() as i64);
+    }
+}
+
 /// Builds the books from records (the store's, or any other source such as a simulation).
 pub fn assemble(
     organisation: Organisation,
@@ -69,35 +138,11 @@ pub fn assemble(
     groups: &HashMap<Uuid, Vec<String>>,
     invoices: Vec<Invoice>,
 ) -> Books {
-    let mut by_contact: HashMap<Uuid, (Vec<Invoice>, History)> = HashMap::new();
+    let mut ledger = Ledger::default();
     for invoice in invoices {
-        let (open, history) = by_contact.entry(invoice.contact_id).or_default();
-        let billed = matches!(invoice.status.as_str(), "AUTHORISED" | "PAID");
-        if billed {
-            history.first_invoice = Some(history.first_invoice.map_or(invoice.date, |d| d.min(invoice.date)));
-            let mut total = invoice.total.checked_div(invoice.currency_rate).unwrap_or(invoice.total);
-            total.rescale(2);
-            history.billed.push((invoice.date, total));
-            history.currencies.insert(invoice.currency.clone());
-        }
-        if invoice.status == "PAID"
-            && let Some(paid) = invoice.fully_paid_on
-        {
-            history.days_late.push((paid - invoice.due_date).get_days() as i64);
-        }
-        if invoice.is_open() {
-            open.push(invoice);
-        }
+        ledger.add(invoice);
     }
-    let customers = contacts
-        .into_iter()
-        .map(|contact| {
-            let (mut open, history) = by_contact.remove(&contact.contact_id).unwrap_or_default();
-            open.sort_by(|a, b| a.due_date.cmp(&b.due_date).then_with(|| a.number.cmp(&b.number)));
-            Customer { groups: groups.get(&contact.contact_id).cloned().unwrap_or_default(), open, history, contact }
-        })
-        .collect();
-    Books { organisation, customers }
+    ledger.into_books(organisation, contacts, groups)
 }
 
 impl Books {
@@ -115,7 +160,12 @@ impl Books {
                 groups.entry(contact).or_default().push(name.clone());
             }
         }
-        Ok(assemble(organisation, store.contacts(tenant)?, &groups, store.invoices(tenant)?))
+        let mut ledger = Ledger::default();
+        store.read_ledger(tenant, |entry| match entry {
+            LedgerEntry::Open(invoice) => ledger.add(invoice),
+            LedgerEntry::Closed(closed) => ledger.history(closed),
+        })?;
+        Ok(ledger.into_books(organisation, store.contacts(tenant)?, &groups))
     }
 
     pub fn customer(&self, contact: Uuid) -> Option<&Customer> {

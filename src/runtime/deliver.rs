@@ -10,6 +10,7 @@ use jiff::{SignedDuration, Timestamp};
 use uuid::Uuid;
 
 use super::books::{Books, Customer};
+use super::calendar::Calendar;
 use super::email::{RenderedEmail, message_id, render};
 use super::mailer::Mailer;
 use crate::ledger::records::Invoice;
@@ -190,11 +191,12 @@ impl Deliverer<'_> {
             .ok_or_else(|| Failure::permanent(format!("the plan has no template \"{template_name}\"")))?;
         let statement = action.subject_kind == "account";
         let listed: Vec<&Invoice> = if statement { customer.open.iter().collect() } else { open };
+        let today = self.today(plan, books);
         let mut views = Vec::new();
         for invoice in &listed {
-            views.push(self.view(invoice, books.organisation.tenant_id).await);
+            views.push(self.view(invoice, books.organisation.tenant_id, today).await);
         }
-        let context = context(books, customer, views, statement, &address, sender.1.as_deref(), self.today(plan));
+        let context = context(books, customer, views, statement, &address, sender.1.as_deref(), today);
         let (subject, text, html) = render(template, &context).map_err(|e| Failure::permanent(e.to_string()))?;
         Ok(Composed::Email(RenderedEmail {
             from_address: address,
@@ -209,14 +211,12 @@ impl Deliverer<'_> {
         }))
     }
 
-    fn today(&self, plan: &Plan) -> jiff::civil::Date {
-        let zone = plan
-            .settings
-            .time_zone
-            .as_deref()
-            .and_then(|z| jiff::tz::TimeZone::get(z).ok())
-            .unwrap_or(jiff::tz::TimeZone::UTC);
-        zone.to_datetime(self.now).date()
+    /// Today where the strategy counts its days: its own time zone, else the organisation's.
+    fn today(&self, plan: &Plan, books: &Books) -> jiff::civil::Date {
+        match Calendar::new(&plan.settings, books.organisation.zone.as_deref()) {
+            Ok(calendar) => calendar.today(self.now),
+            Err(_) => jiff::tz::TimeZone::UTC.to_datetime(self.now).date(),
+        }
     }
 
     fn sender_of(&self, plan: &Plan) -> (Option<String>, Option<String>) {
@@ -234,7 +234,9 @@ impl Deliverer<'_> {
             Ok(Some(org)) => (org.last_sync_at, org.grant_id),
             _ => return,
         };
-        let stale = last_sync.is_none_or(|at| at.checked_add(self.freshness).is_ok_and(|fresh| fresh < self.now));
+        // Freshness is about real time since the sync, whatever instant the run decides as of.
+        let stale =
+            last_sync.is_none_or(|at| at.checked_add(self.freshness).is_ok_and(|fresh| fresh <= Timestamp::now()));
         let Some(grant) = grant.filter(|_| stale) else { return };
         let fetched = crate::xero::sync::fetch_by_ids::<wire::Envelope<wire::Invoices>>(
             client,
@@ -263,13 +265,13 @@ impl Deliverer<'_> {
         }
     }
 
-    async fn view(&self, invoice: &Invoice, tenant: Uuid) -> InvoiceView {
+    async fn view(&self, invoice: &Invoice, tenant: Uuid, today: jiff::civil::Date) -> InvoiceView {
         InvoiceView {
             number: invoice.number.clone(),
             reference: invoice.reference.clone().unwrap_or_default(),
             date: invoice.date,
             due_date: invoice.due_date,
-            days_overdue: (jiff::tz::TimeZone::UTC.to_datetime(self.now).date() - invoice.due_date).get_days() as i64,
+            days_overdue: (today - invoice.due_date).get_days() as i64,
             currency: invoice.currency.clone(),
             total: invoice.total,
             amount_paid: invoice.amount_paid + invoice.amount_credited,

@@ -47,11 +47,37 @@ struct Due<'a> {
     days_overdue: i64,
 }
 
+/// Customers are independent of one another, so large books are shared out among the cores; the
+/// result is the same, in the same order, as one pass over them.
 pub fn evaluate(context: &Context<'_>) -> Evaluation {
+    const WORTH_SHARING: usize = 2_000;
+    let customers = &context.books.customers;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores == 1 || customers.len() < WORTH_SHARING {
+        return evaluate_customers(context, customers);
+    }
+    let share = customers.len().div_ceil(cores);
+    let parts: Vec<Evaluation> = std::thread::scope(|scope| {
+        let workers: Vec<_> =
+            customers.chunks(share).map(|chunk| scope.spawn(move || evaluate_customers(context, chunk))).collect();
+        workers
+            .into_iter()
+            .map(|worker| worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    });
+    let mut evaluation = Evaluation::default();
+    for part in parts {
+        evaluation.decisions.extend(part.decisions);
+        evaluation.waiting.extend(part.waiting);
+    }
+    evaluation
+}
+
+fn evaluate_customers(context: &Context<'_>, customers: &[Customer]) -> Evaluation {
     let today = context.calendar.today(context.now);
     let judge = Judge { today, calendar: context.calendar, base_currency: &context.books.organisation.base_currency };
     let mut evaluation = Evaluation::default();
-    for customer in &context.books.customers {
+    for customer in customers {
         evaluate_customer(context, &judge, customer, &mut evaluation);
     }
     evaluation

@@ -14,13 +14,23 @@ use crate::store::outbox::{NewAction, NewNote, NewTask, Status};
 /// Xero takes longer notes; 250 characters is what is safe everywhere.
 pub const LONGEST_NOTE: usize = 250;
 
-/// Cuts a note to the longest Xero safely takes, on a character boundary.
-pub fn note_text(text: &str) -> String {
-    if text.chars().count() <= LONGEST_NOTE {
+/// Cuts text to at most `most` characters, on a character boundary, marking the cut.
+fn shortened(text: &str, most: usize) -> String {
+    if text.chars().count() <= most {
         return text.to_string();
     }
-    let cut: String = text.chars().take(LONGEST_NOTE - 1).collect();
+    let cut: String = text.chars().take(most.saturating_sub(1)).collect();
     format!("{}…", cut.trim_end())
+}
+
+/// A note of at most 250 characters that always ends by naming the rule and the plan (the
+/// strategy, the plan format's version and the plan's fingerprint): what was done is shortened to
+/// make room, never the signature.
+pub fn note_text(what: &str, rule: &str, plan: &Plan, fingerprint: &str) -> String {
+    let signature =
+        format!(" (rule {rule}; \"{}\" plan v{} #{}).", shortened(&plan.strategy, 40), plan.plan_version, fingerprint);
+    let room = LONGEST_NOTE.saturating_sub(signature.chars().count());
+    format!("{}{signature}", shortened(what, room))
 }
 
 fn numbers(customer: Option<&Customer>, invoices: &[Uuid]) -> String {
@@ -46,17 +56,17 @@ fn owed(customer: Option<&Customer>, invoices: &[Uuid], base: &str) -> String {
 
 /// The decisions to record, each with its status, task and notes.
 pub fn prepare<'d>(plan: &Plan, books: &Books, decisions: &'d [Decision]) -> Vec<NewAction<'d>> {
-    decisions.iter().map(|decision| prepare_one(plan, books, decision)).collect()
+    let fingerprint = plan.fingerprint();
+    decisions.iter().map(|decision| prepare_one(plan, &fingerprint, books, decision)).collect()
 }
 
-fn prepare_one<'d>(plan: &Plan, books: &Books, decision: &'d Decision) -> NewAction<'d> {
+fn prepare_one<'d>(plan: &Plan, fingerprint: &str, books: &Books, decision: &'d Decision) -> NewAction<'d> {
     if decision.outcome != Outcome::Act {
         return NewAction { decision, status: Status::Recorded, task: None, notes: Vec::new() };
     }
     let customer = books.customer(decision.contact_id);
     let name = customer.map_or("the customer", |c| c.contact.name.as_str());
     let about = numbers(customer, &decision.invoices);
-    let signature = format!("rule {}, strategy \"{}\" plan v{}", decision.rule_id, plan.strategy, plan.plan_version);
     let (status, task, what) = match &decision.action {
         Action::Email { template, .. } => {
             let to = customer.map(|c| c.recipients().join(", ")).unwrap_or_default();
@@ -86,7 +96,7 @@ fn prepare_one<'d>(plan: &Plan, books: &Books, decision: &'d Decision) -> NewAct
     if plan.settings.write_back
         && let Some(what) = what
     {
-        let details = note_text(&format!("{what} ({signature})."));
+        let details = note_text(&what, &decision.rule_id, plan, fingerprint);
         for invoice in &decision.invoices {
             notes.push(NewNote { subject_kind: "invoice", subject_id: *invoice, details: details.clone() });
         }
@@ -98,15 +108,25 @@ fn prepare_one<'d>(plan: &Plan, books: &Books, decision: &'d Decision) -> NewAct
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::files::InMemory;
+
+    fn plan(name: &str) -> Plan {
+        let text =
+            format!("Strategy \"{name}\".\n\nFor every customer:\n  1 day after the due date, send the \"r\" email.\n");
+        let files = InMemory::default().with("templates/r.email", "Subject: Hi\n\nHello\n");
+        crate::plan::compile_bytes("s.strategy", text.into_bytes(), &files).unwrap().plan
+    }
 
     #[test]
-    fn notes_are_kept_short() {
-        let long = "x".repeat(400);
-        let note = note_text(&long);
-        assert_eq!(note.chars().count(), LONGEST_NOTE);
-        assert!(note.ends_with('…'));
-        assert_eq!(note_text("short"), "short");
-        let accents = "é".repeat(300);
-        assert_eq!(note_text(&accents).chars().count(), LONGEST_NOTE);
+    fn notes_are_kept_short_and_always_name_the_rule_and_plan() {
+        let plan = plan(&"A very long strategy name ".repeat(5));
+        for what in ["short".to_string(), "x".repeat(400), "é".repeat(300)] {
+            let note = note_text(&what, "every/1d-after-due/email-r", &plan, "0123456789ab");
+            assert!(note.chars().count() <= LONGEST_NOTE, "{note}");
+            assert!(note.ends_with("(rule every/1d-after-due/email-r; \"A very long strategy name A very long s…\" plan v1 #0123456789ab)."), "{note}");
+        }
+        let short = note_text("CollectIQ emailed", "r", &plan, "f");
+        assert!(short.starts_with("CollectIQ emailed (rule r;"), "{short}");
+        assert!(note_text(&"x".repeat(400), "r", &plan, "f").contains("x…"));
     }
 }

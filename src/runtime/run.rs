@@ -212,7 +212,8 @@ fn decide(
         return Ok(());
     }
     let actions = prepare(plan, &books, &evaluation.decisions);
-    let decider = Decider { strategy: &plan.strategy, plan_version: plan.plan_version };
+    let fingerprint = plan.fingerprint();
+    let decider = Decider { strategy: &plan.strategy, plan_version: plan.plan_version, plan_fingerprint: &fingerprint };
     lock_store(&session.store).record_decisions(&actions, &decider, now).map_err(|e| e.to_string())?;
     Ok(())
 }

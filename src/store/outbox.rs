@@ -84,6 +84,8 @@ pub struct NewAction<'a> {
 pub struct Decider<'a> {
     pub strategy: &'a str,
     pub plan_version: u32,
+    /// [`crate::plan::Plan::fingerprint`]: which revision of the strategy decided.
+    pub plan_fingerprint: &'a str,
 }
 
 #[derive(Clone, Debug)]
@@ -184,8 +186,8 @@ impl Store {
                 .prepare_cached(
                     "INSERT OR IGNORE INTO actions (key, tenant_id, subject_kind, subject_id, rule_id, occurrence,
                          occurrence_date, contact_id, invoices, action_kind, action, rule_text, outcome, reason, status,
-                         strategy, plan_version, decided_at, next_attempt_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)",
+                         strategy, plan_version, decided_at, next_attempt_at, plan_fingerprint)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19)",
                 )
                 .and_then(|mut s| {
                     s.execute(params![
@@ -206,7 +208,8 @@ impl Store {
                         new.status.as_str(),
                         decider.strategy,
                         decider.plan_version,
-                        format_time(now)
+                        format_time(now),
+                        decider.plan_fingerprint
                     ])
                 })
                 .doing("record a decision")?;
@@ -364,13 +367,24 @@ impl Store {
         Ok(())
     }
 
+    /// Settles an action. The history notes of one that was never delivered are cancelled with it:
+    /// Xero must not be told of an email that did not go.
     pub fn finish(&mut self, action: i64, status: Status, error: Option<&str>, now: Timestamp) -> Result<()> {
-        self.conn()
-            .execute(
-                "UPDATE actions SET status = ?1, done_at = ?2, last_error = COALESCE(?3, last_error) WHERE id = ?4",
-                params![status.as_str(), format_time(now), error, action],
+        let tx = self.conn_mut().transaction().doing("start finishing an action")?;
+        tx.execute(
+            "UPDATE actions SET status = ?1, done_at = ?2, last_error = COALESCE(?3, last_error) WHERE id = ?4",
+            params![status.as_str(), format_time(now), error, action],
+        )
+        .doing("finish an action")?;
+        if matches!(status, Status::Dropped | Status::Failed) {
+            tx.execute(
+                "UPDATE notes SET status = 'cancelled'
+                 WHERE status = 'pending' AND action_key = (SELECT key FROM actions WHERE id = ?1)",
+                [action],
             )
-            .doing("finish an action")?;
+            .doing("cancel the notes of an undelivered action")?;
+        }
+        tx.commit().doing("finish an action")?;
         Ok(())
     }
 

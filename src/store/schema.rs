@@ -238,4 +238,8 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (tenant_id, contact_id)
     );
     "#,
+    // 3: which exact plan decided each action (the plan version says only its format).
+    r#"
+    ALTER TABLE actions ADD COLUMN plan_fingerprint TEXT;
+    "#,
 ];

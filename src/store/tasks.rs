@@ -91,8 +91,11 @@ impl Store {
         let mut statement = self
             .conn()
             .prepare(
-                "SELECT * FROM notes WHERE status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?1)
-                 ORDER BY id LIMIT ?2",
+                // Only once the action itself is done: the note says what happened, not what may.
+                "SELECT notes.* FROM notes JOIN actions ON actions.key = notes.action_key
+                 WHERE notes.status = 'pending' AND actions.status = 'done'
+                   AND (notes.next_attempt_at IS NULL OR notes.next_attempt_at <= ?1)
+                 ORDER BY notes.id LIMIT ?2",
             )
             .doing("read notes to write")?;
         let rows = statement

@@ -1,0 +1,224 @@
+//! `collectiq run` end to end: what reaches the SMTP server and Xero, and what does not.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::Stdio;
+
+use collectiq::sandbox::world::InvoiceKind;
+use jiff::{Timestamp, ToSpan};
+use serde_json::Value;
+
+use crate::EVERY_OVERDUE_INVOICE;
+use crate::support::*;
+
+fn instants(first: &str, days: i64) -> Vec<String> {
+    let first: Timestamp = first.parse().unwrap();
+    (0..days).map(|day| first.checked_add((24 * day).hours()).unwrap().to_string()).collect()
+}
+
+fn delivered(report: &Value, field: &str) -> u64 {
+    report["delivered"][field].as_u64().unwrap()
+}
+
+fn assert_each_once(world: &World) -> BTreeMap<String, usize> {
+    let counts = world.smtp.counts();
+    let twice: Vec<_> = counts.iter().filter(|(_, n)| **n != 1).collect();
+    assert!(twice.is_empty(), "received more than once: {twice:?}");
+    let sent: BTreeSet<String> = world.sent_message_ids().into_iter().collect();
+    let received: BTreeSet<String> = counts.keys().cloned().collect();
+    assert_eq!(sent, received, "the outbox's sent emails are exactly what the SMTP server received");
+    counts
+}
+
+#[test]
+fn a_week_of_runs_sends_each_email_once_and_logs_it_to_xero() {
+    let world = World::start("week", sandbox_config(61, 2, 30, 300));
+    let strategy = examples().join("wholesale.strategy");
+    let mut sent = 0;
+    // Wednesday to Tuesday in Auckland, each morning; the sandbox's customers pay as days pass.
+    for at in instants("2026-11-24T21:00:00Z", 7) {
+        let report = world.run(&strategy, &at, &[]);
+        assert!(report["sync_errors"].as_array().unwrap().is_empty(), "{report}");
+        sent += delivered(&report, "emails_sent");
+        assert_eq!(delivered(&report, "emails_failed"), 0, "{report}");
+        assert_each_once(&world);
+        world.admin("/sandbox/advance?days=1");
+    }
+    assert!(sent > 5, "a week of a wholesale strategy sends emails ({sent})");
+    assert_eq!(world.smtp.received().len() as u64, sent);
+
+    // Running the last morning again decides nothing new and sends nothing.
+    let again = world.run(&strategy, &instants("2026-11-24T21:00:00Z", 7)[6], &[]);
+    assert_eq!(delivered(&again, "emails_sent"), 0, "{again}");
+    assert_eq!(world.smtp.received().len() as u64, sent);
+
+    // Every message went to the customer's addresses, from the strategy's sender, with the
+    // Message-ID the outbox recorded.
+    let db = world.db();
+    for message in world.smtp.received() {
+        let email: String = db
+            .query_row("SELECT email FROM actions WHERE email LIKE ?1", [format!("%{}%", message.message_id)], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        let email: Value = serde_json::from_str(&email).unwrap();
+        let to: BTreeSet<String> = email["to"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().into()).collect();
+        let cc: BTreeSet<String> = email["cc"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().into()).collect();
+        let envelope: BTreeSet<String> = message.recipients.iter().cloned().collect();
+        assert_eq!(envelope, to.union(&cc).cloned().collect(), "{}", message.raw);
+        assert!(message.headers["from"][0].contains("accounts@harbourwholesale.example"), "{}", message.raw);
+    }
+
+    // Every email, call and escalation done is written to Xero: on each invoice and on the contact.
+    let notes = world.notes_in_xero();
+    assert_eq!(notes.len() as u64, world.count("SELECT COUNT(*) FROM notes WHERE status = 'done'"));
+    assert_eq!(0, world.count("SELECT COUNT(*) FROM notes WHERE status = 'pending'"));
+    assert!(!notes.is_empty());
+    for (_, text) in &notes {
+        assert!(text.chars().count() <= 250, "{text}");
+        assert!(text.contains("plan v") && text.contains("rule "), "{text}");
+    }
+    let emailed = world.count(
+        "SELECT COUNT(*) FROM notes JOIN actions ON actions.key = notes.action_key
+         WHERE actions.action_kind IN ('email', 'statement') AND notes.subject_kind = 'contact'",
+    );
+    assert_eq!(emailed, sent, "one contact note for each email sent");
+    // Only history notes were written; nothing else in Xero was touched.
+    let stats = world.sandbox_stats();
+    assert!(stats["refused_writes"].as_array().unwrap().is_empty(), "{stats}");
+    for (call, _) in stats["calls"].as_object().unwrap() {
+        assert!(call.starts_with("GET ") || call.contains("History"), "{call}");
+    }
+}
+
+#[test]
+fn a_dry_run_changes_nothing_anywhere() {
+    let world = World::start("dry", sandbox_config(62, 1, 30, 300));
+    let strategy = strategy_file(&world.folder, "every.strategy", EVERY_OVERDUE_INVOICE);
+    let sync = world.collectiq(&["sync"]);
+    assert!(sync.status.success(), "{}", text(&sync));
+    let calls_before = world.sandbox_stats()["calls"].clone();
+    let synced_at = world.count("SELECT COUNT(*) FROM organisations WHERE last_sync_at IS NOT NULL");
+
+    let report = world.run(&strategy, "2026-11-25T10:00:00Z", &["--dry-run"]);
+    let org = &report["organisations"][0];
+    assert!(org["acted"].as_u64().unwrap() > 0, "the dry run shows what would be done: {report}");
+    assert!(org["lines"].as_array().unwrap().iter().any(|l| l.as_str().unwrap().starts_with("do: ")));
+
+    for table in ["actions", "tasks", "notes"] {
+        assert_eq!(world.count(&format!("SELECT COUNT(*) FROM {table}")), 0, "{table}");
+    }
+    assert_eq!(world.count("SELECT COUNT(*) FROM organisations WHERE last_sync_at IS NOT NULL"), synced_at);
+    assert!(world.smtp.received().is_empty());
+    assert!(world.notes_in_xero().is_empty());
+    assert_eq!(world.sandbox_stats()["calls"], calls_before, "a dry run does not even sync");
+
+    // The same decisions, for real.
+    let real = world.run(&strategy, "2026-11-25T10:00:00Z", &[]);
+    assert_eq!(real["organisations"][0]["acted"], org["acted"]);
+    assert!(delivered(&real, "emails_sent") > 0);
+}
+
+#[test]
+fn an_invoice_paid_after_the_last_sync_is_dropped_not_chased() {
+    let world = World::start("fresh", sandbox_config(63, 1, 30, 300));
+    // Always fetch again before sending, however recent the sync.
+    world.configure("[runtime]\nfreshness_minutes = 0\n");
+    let strategy = strategy_file(&world.folder, "every.strategy", EVERY_OVERDUE_INVOICE);
+    let at = "2026-11-25T10:00:00Z";
+    let sync = world.collectiq(&["sync"]);
+    assert!(sync.status.success(), "{}", text(&sync));
+
+    let dry = world.run(&strategy, at, &["--dry-run"]);
+    let tenant = dry["organisations"][0]["tenant_id"].as_str().unwrap().to_string();
+    let reminder = dry["organisations"][0]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .find(|l| l.starts_with("do: ") && l.contains("\"friendly-reminder\""))
+        .expect("a friendly reminder is due")
+        .to_string();
+    let number = reminder.split_whitespace().last().unwrap().trim_end_matches(',');
+    assert!(number.starts_with("INV-"), "{reminder}");
+    // Paid in Xero after the sync: the store still shows it open when the run decides.
+    let paid = world.admin(&format!("/sandbox/pay?invoice={number}&tenant={tenant}"));
+    assert_eq!(paid["amount_due"], "0.00", "{paid}");
+    let invoice_id = paid["invoice_id"].as_str().unwrap().to_string();
+
+    let report = world.run(&strategy, at, &["--no-sync"]);
+    assert!(delivered(&report, "emails_dropped") >= 1, "{report}");
+    let (status, reason): (String, String) = world
+        .db()
+        .query_row(
+            "SELECT status, last_error FROM actions WHERE subject_id = ?1 AND action_kind = 'email'",
+            [&invoice_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(status, "dropped");
+    assert!(reason.contains("paid"), "{reason}");
+    assert!(world.smtp.received().iter().all(|m| !m.raw.contains(number)), "{number} was chased after it was paid");
+    // Xero is not told of an email that never went.
+    assert!(world.notes_in_xero().iter().all(|(subject, _)| subject.to_string() != invoice_id));
+    assert_each_once(&world);
+}
+
+#[test]
+fn runs_started_together_send_nothing_twice() {
+    let world = World::start("together", sandbox_config(64, 2, 60, 1000));
+    let strategy = strategy_file(&world.folder, "every.strategy", EVERY_OVERDUE_INVOICE);
+    let strategy = strategy.to_str().unwrap();
+    let args = ["run", "--strategy", strategy, "--at", "2026-11-25T10:00:00Z"];
+    let runs: Vec<_> =
+        (0..4).map(|_| world.command(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()).collect();
+    let outputs: Vec<_> = runs.into_iter().map(|run| run.wait_with_output().unwrap()).collect();
+    let succeeded = outputs.iter().filter(|o| o.status.success()).count();
+    assert!(succeeded >= 1);
+    for output in outputs.iter().filter(|o| !o.status.success()) {
+        assert!(text(output).contains("another `collectiq run` is working on this database"), "{}", text(output));
+    }
+    // Whatever the interleaving, one more run finishes the work, and every email went once.
+    let last = world.collectiq(&args);
+    assert!(last.status.success(), "{}", text(&last));
+    let counts = assert_each_once(&world);
+    assert!(counts.len() > 20, "plenty of emails were in flight ({})", counts.len());
+    assert_eq!(0, world.count("SELECT COUNT(*) FROM actions WHERE status IN ('pending', 'sending')"));
+}
+
+#[test]
+fn customers_without_an_address_get_a_call_instead() {
+    let world = World::start("no-address", sandbox_config(65, 1, 30, 300));
+    // A customer with an invoice a few weeks overdue loses every address before the first sync.
+    let name = {
+        let mut orgs = world.sandbox().state().world.lock().unwrap();
+        let org = &mut orgs[0];
+        let (from, to) = ("2026-10-15".parse().unwrap(), "2026-11-20".parse().unwrap());
+        let overdue = org
+            .invoices
+            .iter()
+            .find(|i| {
+                i.kind == InvoiceKind::Receivable
+                    && i.visible
+                    && i.state.as_xero() == "AUTHORISED"
+                    && i.due_amount() > 0
+                    && i.due >= from
+                    && i.due <= to
+            })
+            .expect("an invoice a few weeks overdue");
+        let contact = &mut org.contacts[overdue.contact as usize];
+        contact.email = None;
+        contact.persons.iter_mut().for_each(|p| p.include_in_emails = false);
+        contact.name.clone()
+    };
+    let strategy = strategy_file(&world.folder, "every.strategy", EVERY_OVERDUE_INVOICE);
+    world.run(&strategy, "2026-11-25T10:00:00Z", &[]);
+    assert!(world.smtp.received().iter().all(|m| !m.raw.contains(&name)), "{name} has no address to email");
+    let skipped =
+        world.count("SELECT COUNT(*) FROM actions WHERE outcome = 'skipped' AND reason LIKE '%no email address%'");
+    assert!(skipped > 0, "the sandbox has customers without an address");
+    let calls = world.count("SELECT COUNT(*) FROM actions WHERE key LIKE '%/call-instead/%' AND status = 'done'");
+    assert!(calls > 0);
+    assert!(world.count("SELECT COUNT(*) FROM tasks WHERE kind = 'call' AND summary LIKE 'Call %'") >= calls);
+    let tasks = world.collectiq(&["tasks"]);
+    assert!(text(&tasks).contains("call for Dana"), "{}", text(&tasks));
+}
