@@ -16,6 +16,8 @@ use crate::store::{Store, StoreError};
 pub struct Books {
     pub organisation: Organisation,
     pub customers: Vec<Customer>,
+    /// Where each customer is in `customers`, by contact id.
+    positions: HashMap<Uuid, usize>,
 }
 
 #[derive(Clone, Debug)]
@@ -92,7 +94,7 @@ impl Ledger {
         contacts: Vec<Contact>,
         groups: &HashMap<Uuid, Vec<String>>,
     ) -> Books {
-        let customers = contacts
+        let customers: Vec<Customer> = contacts
             .into_iter()
             .map(|contact| {
                 let (mut open, history) = self.by_contact.remove(&contact.contact_id).unwrap_or_default();
@@ -105,7 +107,8 @@ impl Ledger {
                 }
             })
             .collect();
-        Books { organisation, customers }
+        let positions = customers.iter().enumerate().map(|(at, c)| (c.contact.contact_id, at)).collect();
+        Books { organisation, customers, positions }
     }
 }
 
@@ -168,7 +171,11 @@ impl Books {
         Ok(ledger.into_books(organisation, store.contacts(tenant)?, &groups))
     }
 
+    pub fn customer_mut(&mut self, contact: Uuid) -> Option<&mut Customer> {
+        self.positions.get(&contact).and_then(|&at| self.customers.get_mut(at))
+    }
+
     pub fn customer(&self, contact: Uuid) -> Option<&Customer> {
-        self.customers.iter().find(|c| c.contact.contact_id == contact)
+        self.positions.get(&contact).and_then(|&at| self.customers.get(at))
     }
 }

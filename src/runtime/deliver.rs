@@ -77,8 +77,16 @@ impl Deliverer<'_> {
     pub async fn deliver(&self) -> Result<Delivered, StoreError> {
         let mut delivered = Delivered::default();
         let mut books: HashMap<Uuid, Books> = HashMap::new();
+        let mut sending_now: HashMap<Uuid, bool> = HashMap::new();
         let actions = lock(self.store).deliverable(self.now, 10_000)?;
         for action in actions {
+            // Another organisation's action (`run --org`) waits for a run that has its strategy,
+            // and a customer's email waits for the sending window, without using up an attempt.
+            let Some(plan) = self.plans.get(&action.tenant_id) else { continue };
+            let to_customer = action.action.get("kind").and_then(|k| k.as_str()) != Some("escalate");
+            if to_customer && !*sending_now.entry(action.tenant_id).or_insert_with(|| self.may_send(plan, &action)) {
+                continue;
+            }
             if !lock(self.store).claim(action.id)? {
                 continue;
             }
@@ -117,15 +125,30 @@ impl Deliverer<'_> {
         Ok(())
     }
 
+    /// Whether the strategy's sending window is open now for this organisation.
+    fn may_send(&self, plan: &Plan, action: &StoredAction) -> bool {
+        let zone = lock(self.store).organisation(action.tenant_id).ok().flatten().and_then(|o| o.organisation.zone);
+        Calendar::new(&plan.settings, zone.as_deref()).is_ok_and(|calendar| calendar.may_send_at(self.now))
+    }
+
     async fn deliver_one(&self, action: &StoredAction, books: &mut HashMap<Uuid, Books>) -> Result<Settled, Failure> {
+        let plan = self
+            .plans
+            .get(&action.tenant_id)
+            .ok_or_else(|| Failure::later("no strategy applies to this organisation in this run".to_string()))?;
+        if let std::collections::hash_map::Entry::Vacant(slot) = books.entry(action.tenant_id) {
+            slot.insert(Books::load(&lock(self.store), action.tenant_id).map_err(|e| Failure::later(e.to_string()))?);
+        }
+        // Every attempt, the first or a retry hours later, checks that the money is still owed.
+        self.make_fresh(action, books).await?;
+        if let Some(why) = no_longer_owed(action, &books[&action.tenant_id]) {
+            return Ok(Settled::Dropped(why));
+        }
         let email = match &action.email {
             // Rendered before an interruption: the very same message goes.
             Some(kept) => serde_json::from_str::<RenderedEmail>(kept).map_err(|e| Failure::permanent(e.to_string()))?,
             None => {
-                let plan = self.plans.get(&action.tenant_id).ok_or_else(|| {
-                    Failure::later("no strategy applies to this organisation in this run".to_string())
-                })?;
-                let email = match self.compose(action, plan, books).await? {
+                let email = match self.compose(action, plan, &books[&action.tenant_id]).await? {
                     Composed::Email(email) => email,
                     Composed::Drop(why) => return Ok(Settled::Dropped(why)),
                 };
@@ -141,28 +164,13 @@ impl Deliverer<'_> {
             .map_err(|error| Failure { permanent: error.permanent, why: error.message })
     }
 
-    async fn compose(
-        &self,
-        action: &StoredAction,
-        plan: &Plan,
-        books: &mut HashMap<Uuid, Books>,
-    ) -> Result<Composed, Failure> {
+    async fn compose(&self, action: &StoredAction, plan: &Plan, books: &Books) -> Result<Composed, Failure> {
         let plan_action: Action =
             serde_json::from_value(action.action.clone()).map_err(|e| Failure::permanent(e.to_string()))?;
-        if let std::collections::hash_map::Entry::Vacant(slot) = books.entry(action.tenant_id) {
-            slot.insert(Books::load(&lock(self.store), action.tenant_id).map_err(|e| Failure::later(e.to_string()))?);
-        }
-        if action.subject_kind == "invoice" {
-            self.make_fresh(action, books).await;
-        }
-        let books = &books[&action.tenant_id];
         let customer =
             books.customer(action.contact_id).ok_or_else(|| Failure::permanent("the customer is gone".into()))?;
         let open: Vec<&Invoice> =
             action.invoices.iter().filter_map(|id| customer.open.iter().find(|i| i.invoice_id == *id)).collect();
-        if action.subject_kind == "invoice" && open.is_empty() {
-            return Ok(Composed::Drop("paid, voided or credited before it was sent".into()));
-        }
         let sender = self.sender_of(plan);
         let address = sender.0.ok_or_else(|| {
             Failure::permanent("no sender address: the strategy names none and [email] from is not set".into())
@@ -227,42 +235,47 @@ impl Deliverer<'_> {
     }
 
     /// Before an email goes, its invoices must be known unpaid by a recent sync: if the last sync
-    /// is older than the freshness limit, they are fetched again.
-    async fn make_fresh(&self, action: &StoredAction, books: &mut HashMap<Uuid, Books>) {
-        let Some(client) = self.client else { return };
-        let (last_sync, grant) = match lock(self.store).organisation(action.tenant_id) {
-            Ok(Some(org)) => (org.last_sync_at, org.grant_id),
-            _ => return,
-        };
+    /// is older than the freshness limit, they are fetched again. An invoice Xero does not return
+    /// is no longer known unpaid; an answer that does not come is a reason to try later, never
+    /// to send on old data.
+    async fn make_fresh(&self, action: &StoredAction, books: &mut HashMap<Uuid, Books>) -> Result<(), Failure> {
+        let Some(client) = self.client else { return Ok(()) };
+        let organisation =
+            lock(self.store).organisation(action.tenant_id).map_err(|e| Failure::later(e.to_string()))?;
+        let Some(organisation) = organisation else { return Err(Failure::later("the organisation is gone".into())) };
         // Freshness is about real time since the sync, whatever instant the run decides as of.
-        let stale =
-            last_sync.is_none_or(|at| at.checked_add(self.freshness).is_ok_and(|fresh| fresh <= Timestamp::now()));
-        let Some(grant) = grant.filter(|_| stale) else { return };
-        let fetched = crate::xero::sync::fetch_by_ids::<wire::Envelope<wire::Invoices>>(
+        let stale = organisation
+            .last_sync_at
+            .is_none_or(|at| at.checked_add(self.freshness).is_ok_and(|fresh| fresh <= Timestamp::now()));
+        if !stale || action.invoices.is_empty() {
+            return Ok(());
+        }
+        let grant = organisation.grant_id.ok_or_else(|| Failure::later("the organisation is not connected".into()))?;
+        let answers = crate::xero::sync::fetch_by_ids::<wire::Envelope<wire::Invoices>>(
             client,
             action.tenant_id,
             grant,
             "Invoices",
             action.invoices.clone(),
         )
-        .await;
-        let Ok(answers) = fetched else { return };
-        let invoices: Vec<Invoice> = answers
-            .iter()
-            .flat_map(|a| a.items.items.iter())
-            .filter_map(|i| convert::invoice(action.tenant_id, i).ok())
-            .collect();
-        let _ = lock(self.store).save_records(action.tenant_id, &Records::Invoices(invoices.clone()));
-        if let Some(books) = books.get_mut(&action.tenant_id) {
-            for fresh in invoices {
-                for customer in &mut books.customers {
-                    customer.open.retain(|i| i.invoice_id != fresh.invoice_id);
-                    if customer.contact.contact_id == fresh.contact_id && fresh.is_open() {
-                        customer.open.push(fresh.clone());
-                    }
-                }
-            }
+        .await
+        .map_err(|error| {
+            Failure::later(format!("could not confirm with Xero that the invoices are unpaid: {error}"))
+        })?;
+        let mut fresh = Vec::new();
+        for answer in answers.iter().flat_map(|a| a.items.items.iter()) {
+            let invoice = convert::invoice(action.tenant_id, answer)
+                .map_err(|error| Failure::later(format!("Xero's answer for an invoice is unreadable: {error}")))?;
+            fresh.push(invoice);
         }
+        let _ = lock(self.store).save_records(action.tenant_id, &Records::Invoices(fresh.clone()));
+        let Some(customer) = books.get_mut(&action.tenant_id).and_then(|b| b.customer_mut(action.contact_id)) else {
+            return Ok(());
+        };
+        customer.open.retain(|invoice| !action.invoices.contains(&invoice.invoice_id));
+        customer.open.extend(fresh.into_iter().filter(|i| i.is_open() && i.contact_id == action.contact_id));
+        customer.open.sort_by(|a, b| a.due_date.cmp(&b.due_date).then_with(|| a.number.cmp(&b.number)));
+        Ok(())
     }
 
     async fn view(&self, invoice: &Invoice, tenant: Uuid, today: jiff::civil::Date) -> InvoiceView {
@@ -326,6 +339,13 @@ impl Deliverer<'_> {
         }
         Ok(())
     }
+}
+
+/// Why an email is not owed any more: none of the invoices it is about is still open.
+fn no_longer_owed(action: &StoredAction, books: &Books) -> Option<String> {
+    let customer = books.customer(action.contact_id)?;
+    let still_open = action.invoices.iter().any(|id| customer.open.iter().any(|i| i.invoice_id == *id));
+    (!still_open && !action.invoices.is_empty()).then(|| "paid, voided or credited before it was sent".to_string())
 }
 
 enum Settled {

@@ -170,6 +170,10 @@ fn due_for_invoice<'a>(
         let Some(occurrence) = latest_invoice_occurrence(&rule.trigger, invoice, context.calendar, today) else {
             continue;
         };
+        // "3 days before the due date" of an invoice raised the day before never came round.
+        if occurrence.date < invoice.date {
+            continue;
+        }
         if context.state.handled_up_to(invoice.invoice_id, &rule.id).is_some_and(|n| n >= occurrence.index) {
             continue;
         }
@@ -286,11 +290,9 @@ fn resolve(
     }
     let now = context.now;
     let has_address = !customer.recipients().is_empty();
-    let escalating = due.iter().any(|d| matches!(d.firing.action, Action::Escalate { .. }) && d.blocked.is_none());
-    let escalated = context.state.escalated.contains(&customer.contact.contact_id) || escalating;
     let invoice_of = |id: Uuid| customer.open.iter().find(|i| i.invoice_id == id);
-    let mut emails: Vec<Due<'_>> = Vec::new();
-    for item in due {
+    // Why an occurrence cannot act, whatever else fires with it: too late, a guard, its condition.
+    let cannot_act = |item: &Due<'_>| -> Option<Skip> {
         let promised = match item.subject {
             Subject::Invoice(id) => {
                 context.state.promises.contains_key(&id)
@@ -298,21 +300,34 @@ fn resolve(
             }
             Subject::Account(_) => false,
         };
-        let skip = if now > deadline(context, item.occurrence.date) {
-            Some(Skip::Missed { deadline: deadline(context, item.occurrence.date) })
+        let from = held_by_the_cap(context, customer, item)
+            .map_or(item.occurrence.date, |released| released.max(item.occurrence.date));
+        if now > deadline(context, from) {
+            Some(Skip::Missed { deadline: deadline(context, from) })
         } else if let Some(blocked) = item.blocked.clone() {
             Some(blocked)
         } else if let (Some(condition), Subject::Invoice(id)) = (item.firing.condition, item.subject)
             && !invoice_of(id).is_some_and(|invoice| judge.invoice(condition, invoice, promised))
         {
             Some(Skip::ConditionNotMet)
-        } else if is_email(item.firing.action) && escalated {
-            Some(Skip::Escalated)
-        } else if is_email(item.firing.action) && !has_address {
-            Some(Skip::NoAddress)
         } else {
             None
-        };
+        }
+    };
+    // Only an escalation that really happens now holds back the emails due with it.
+    let escalating = due.iter().any(|d| matches!(d.firing.action, Action::Escalate { .. }) && cannot_act(d).is_none());
+    let escalated = context.state.escalated.contains(&customer.contact.contact_id) || escalating;
+    let mut emails: Vec<Due<'_>> = Vec::new();
+    for item in due {
+        let skip = cannot_act(&item).or_else(|| {
+            if is_email(item.firing.action) && escalated {
+                Some(Skip::Escalated)
+            } else if is_email(item.firing.action) && !has_address {
+                Some(Skip::NoAddress)
+            } else {
+                None
+            }
+        });
         match skip {
             Some(Skip::NoAddress) => {
                 evaluation.decisions.push(decision(context, customer, &item, Outcome::Skipped(Skip::NoAddress)));
@@ -475,6 +490,18 @@ fn cap_after(context: &Context<'_>, sent: Timestamp) -> Timestamp {
         }
         None => sent,
     }
+}
+
+/// The day the frequency cap releases an email it held back when it came due. A held email waits
+/// (LANGUAGE.md §7), so its catch-up window runs from then, not from its own day.
+fn held_by_the_cap(context: &Context<'_>, customer: &Customer, item: &Due<'_>) -> Option<Date> {
+    context.plan.settings.frequency_cap?;
+    if !is_email(item.firing.action) {
+        return None;
+    }
+    let last = *context.state.last_emailed.get(&customer.contact.contact_id)?;
+    let release = cap_after(context, last);
+    (release > context.calendar.opens(item.occurrence.date)).then(|| context.calendar.today(release))
 }
 
 /// Until when the cap holds this customer's emails back, if it does now.

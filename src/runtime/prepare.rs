@@ -27,10 +27,17 @@ fn shortened(text: &str, most: usize) -> String {
 /// strategy, the plan format's version and the plan's fingerprint): what was done is shortened to
 /// make room, never the signature.
 pub fn note_text(what: &str, rule: &str, plan: &Plan, fingerprint: &str) -> String {
-    let signature =
-        format!(" (rule {rule}; \"{}\" plan v{} #{}).", shortened(&plan.strategy, 40), plan.plan_version, fingerprint);
+    let signature = format!(
+        " (rule {}; \"{}\" plan v{} #{}).",
+        shortened(rule, 90),
+        shortened(&plan.strategy, 40),
+        plan.plan_version,
+        shortened(fingerprint, 12)
+    );
     let room = LONGEST_NOTE.saturating_sub(signature.chars().count());
-    format!("{}{signature}", shortened(what, room))
+    // The signature is at most about 170 characters, so there is always room for what was done;
+    // the last cut is what guarantees the limit whatever the names.
+    shortened(&format!("{}{signature}", shortened(what, room)), LONGEST_NOTE)
 }
 
 fn numbers(customer: Option<&Customer>, invoices: &[Uuid]) -> String {
@@ -128,5 +135,9 @@ mod tests {
         let short = note_text("CollectIQ emailed", "r", &plan, "f");
         assert!(short.starts_with("CollectIQ emailed (rule r;"), "{short}");
         assert!(note_text(&"x".repeat(400), "r", &plan, "f").contains("x…"));
+        let long_rule = "segment-with-a-very-long-name/".repeat(10);
+        let note = note_text(&"y".repeat(400), &long_rule, &plan, "0123456789ab");
+        assert!(note.chars().count() <= LONGEST_NOTE, "{note}");
+        assert!(note.contains("plan v1 #0123456789ab"), "{note}");
     }
 }

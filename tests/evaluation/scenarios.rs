@@ -293,3 +293,45 @@ fn stop_chasing_ends_every_later_action_on_the_invoice() {
         ["2026-11-03 act firm-reminder INV-1", "2026-11-10 act firm-reminder INV-1", "2026-11-12 act stop INV-1"]
     );
 }
+
+#[test]
+fn an_escalation_that_does_not_happen_holds_nothing_back() {
+    let strategy = "Strategy \"t\".\nFor every customer:\n  Every 7 days from 1 to 60 days overdue, send the \"firm-reminder\" email.\n  8 days after the due date, if more than $5,000 is outstanding, escalate to \"Dana\".\n";
+    let mut world = world(strategy);
+    let customer = world.customer("Kauri Cafe", Some("ap@kauri.example"), &[]);
+    world.invoice(customer, "INV-1", "2026-11-02", "900.00");
+    let log = world.days("2026-11-03", "2026-11-10");
+    assert_eq!(
+        log,
+        [
+            "2026-11-03 act firm-reminder INV-1",
+            // Only $900 is outstanding: no escalation, so the reminder due the same day still goes.
+            "2026-11-10 skip(condition_not_met) escalate:Dana INV-1",
+            "2026-11-10 act firm-reminder INV-1",
+        ]
+    );
+}
+
+#[test]
+fn a_reminder_held_by_the_cap_waits_beyond_the_catch_up_window() {
+    let strategy = "Strategy \"t\".\nSettings:\n  Never email a customer more than once every 7 days.\n  Catch up on missed reminders for up to 1 business day.\nFor every customer:\n  1 day after the due date, send the \"friendly-reminder\" email.\n";
+    let mut world = world(strategy);
+    let customer = world.customer("Kauri Cafe", Some("ap@kauri.example"), &[]);
+    world.invoice(customer, "INV-1", "2026-11-02", "100.00");
+    world.invoice(customer, "INV-2", "2026-11-04", "100.00");
+    let log = world.days("2026-11-03", "2026-11-13");
+    // INV-2's reminder came due on the 5th while the cap held the customer until the 10th.
+    assert_eq!(log, ["2026-11-03 act friendly-reminder INV-1", "2026-11-10 act friendly-reminder INV-2"]);
+}
+
+#[test]
+fn a_before_due_reminder_never_fires_for_an_invoice_raised_after_its_day() {
+    let strategy = "Strategy \"t\".\nFor every customer:\n  3 days before the due date, send the \"upcoming\" email.\n";
+    let mut world = world(strategy);
+    let customer = world.customer("Kauri Cafe", Some("ap@kauri.example"), &[]);
+    let late = world.invoice(customer, "INV-1", "2026-11-10", "100.00");
+    world.invoice_mut(late).date = "2026-11-09".parse().unwrap();
+    world.invoice(customer, "INV-2", "2026-11-10", "100.00");
+    let log = world.days("2026-11-09", "2026-11-10");
+    assert_eq!(log, ["2026-11-09 act upcoming INV-2"], "INV-2 existed on the 7th; INV-1 did not");
+}

@@ -222,3 +222,77 @@ fn customers_without_an_address_get_a_call_instead() {
     let tasks = world.collectiq(&["tasks"]);
     assert!(text(&tasks).contains("call for Dana"), "{}", text(&tasks));
 }
+
+#[test]
+fn retries_wait_for_the_window_check_payment_again_and_leave_other_organisations_alone() {
+    let world = World::start("retries", sandbox_config(68, 2, 30, 600));
+    world.configure("[runtime]\nfreshness_minutes = 0\n");
+    let strategy = strategy_file(&world.folder, "every.strategy", EVERY_OVERDUE_INVOICE);
+    let strategy = strategy.to_str().unwrap();
+    let closed_port = format!(
+        "smtp://127.0.0.1:{}",
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    );
+    let run = |at: &str, smtp: &str, extra: &[&str]| {
+        let mut args = vec!["run", "--strategy", strategy, "--at", at, "--format", "json"];
+        args.extend_from_slice(extra);
+        let output = world.command(&args).env("COLLECTIQ_SMTP_URL", smtp).output().unwrap();
+        serde_json::from_slice::<Value>(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&output)))
+    };
+    let attempts = |tenant: &str| {
+        world.count(&format!(
+            "SELECT COALESCE(SUM(attempts), 0) FROM actions WHERE tenant_id = '{tenant}' AND action_kind = 'email'"
+        ))
+    };
+
+    // The SMTP server is down: every email is rendered, kept, and put back to try later.
+    let first = run("2026-11-25T10:00:00Z", &closed_port, &[]);
+    assert!(delivered(&first, "emails_retrying") > 2, "{first}");
+    let tenants: Vec<String> =
+        first["organisations"].as_array().unwrap().iter().map(|o| o["tenant_id"].as_str().unwrap().into()).collect();
+    let (first_org, other_org) = (&tenants[0], &tenants[1]);
+    let other_attempts = attempts(other_org);
+    assert!(other_attempts > 0);
+
+    // A run for one organisation never spends the other's attempts.
+    let name = first["organisations"][0]["organisation"].as_str().unwrap().to_string();
+    run("2026-11-25T13:00:00Z", &closed_port, &["--org", &name, "--no-sync"]);
+    assert!(attempts(first_org) > 0);
+    assert_eq!(attempts(other_org), other_attempts, "the other organisation's emails were not touched");
+
+    // At night, outside the sending window, nothing is tried, whatever the backoff allows.
+    let before = world.count("SELECT COALESCE(SUM(attempts), 0) FROM actions");
+    let night = run("2026-11-25T23:00:00Z", &world.smtp.url(), &["--no-sync"]);
+    assert_eq!(delivered(&night, "emails_sent"), 0, "{night}");
+    assert_eq!(world.count("SELECT COALESCE(SUM(attempts), 0) FROM actions"), before);
+    assert!(world.smtp.received().is_empty());
+
+    // One customer pays overnight. Its email, already rendered and kept, is checked again and dropped.
+    let kept: (String, String) = world
+        .db()
+        .query_row(
+            "SELECT tenant_id, invoices FROM actions WHERE status = 'pending' AND action_kind = 'email'
+             AND subject_kind = 'invoice' AND email IS NOT NULL LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let invoice: String = serde_json::from_str::<Vec<String>>(&kept.1).unwrap()[0].clone();
+    world.admin(&format!("/sandbox/pay?invoice={invoice}&tenant={}", kept.0));
+    let morning = run("2026-11-26T09:00:00Z", &world.smtp.url(), &["--no-sync"]);
+    assert!(delivered(&morning, "emails_dropped") >= 1, "{morning}");
+    let status: String = world
+        .db()
+        .query_row(
+            "SELECT status FROM actions WHERE invoices LIKE ?1 AND action_kind = 'email'",
+            [format!("%{invoice}%")],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(status, "dropped");
+    assert_eq!(
+        0,
+        world.count("SELECT COUNT(*) FROM actions WHERE status IN ('pending', 'sending') AND action_kind = 'email'")
+    );
+    assert_each_once(&world);
+}
