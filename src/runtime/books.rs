@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::ledger::records::{Billed, Contact, Invoice, Organisation};
-use crate::store::receivables::LedgerEntry;
+use crate::store::ledger::LedgerEntry;
 use crate::store::{Store, StoreError};
 
 #[derive(Clone, Debug)]
@@ -88,6 +88,21 @@ impl Ledger {
         }
     }
 
+    /// Takes in what another reader of the same ledger found.
+    pub fn merge(&mut self, other: Ledger) {
+        for (contact, (open, history)) in other.by_contact {
+            let (mine, my_history) = self.by_contact.entry(contact).or_default();
+            mine.extend(open);
+            my_history.first_invoice = match (my_history.first_invoice, history.first_invoice) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            my_history.billed.extend(history.billed);
+            my_history.days_late.extend(history.days_late);
+            my_history.currencies.extend(history.currencies);
+        }
+    }
+
     pub fn into_books(
         mut self,
         organisation: Organisation,
@@ -163,11 +178,15 @@ impl Books {
                 groups.entry(contact).or_default().push(name.clone());
             }
         }
-        let mut ledger = Ledger::default();
-        store.read_ledger(tenant, |entry| match entry {
+        let parts = store.read_ledger(tenant, Ledger::default, |ledger, entry| match entry {
             LedgerEntry::Open(invoice) => ledger.add(invoice),
             LedgerEntry::Closed(closed) => ledger.history(closed),
         })?;
+        let mut parts = parts.into_iter();
+        let mut ledger = parts.next().unwrap_or_default();
+        for part in parts {
+            ledger.merge(part);
+        }
         Ok(ledger.into_books(organisation, store.contacts(tenant)?, &groups))
     }
 
@@ -177,5 +196,100 @@ impl Books {
 
     pub fn customer(&self, contact: Uuid) -> Option<&Customer> {
         self.positions.get(&contact).and_then(|&at| self.customers.get(at))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invoice(n: u128, status: &str, due: &str, currency: &str) -> Invoice {
+        let day = |d: i64| "2026-01-01".parse::<Date>().unwrap().checked_add(jiff::ToSpan::days(d)).unwrap();
+        Invoice {
+            tenant_id: Uuid::from_u128(1),
+            invoice_id: Uuid::from_u128(n),
+            number: format!("INV-{n:03}"),
+            reference: None,
+            contact_id: Uuid::from_u128(100 + n % 3),
+            status: status.into(),
+            date: day((n % 50) as i64),
+            due_date: day((n % 50) as i64 + 20),
+            currency: currency.into(),
+            currency_rate: if currency == "NZD" { Decimal::ONE } else { "0.9".parse().unwrap() },
+            total: "100.00".parse().unwrap(),
+            amount_due: due.parse().unwrap(),
+            amount_paid: Decimal::ZERO,
+            amount_credited: Decimal::ZERO,
+            expected_payment_date: None,
+            fully_paid_on: (status == "PAID").then(|| day((n % 50) as i64 + (n % 9) as i64 + 15)),
+            repeating_invoice_id: None,
+            updated: jiff::Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    fn contact(n: u128) -> Contact {
+        Contact {
+            tenant_id: Uuid::from_u128(1),
+            contact_id: Uuid::from_u128(n),
+            name: format!("Customer {n}"),
+            first_name: None,
+            last_name: None,
+            email: None,
+            status: "ACTIVE".into(),
+            currency: None,
+            persons: Vec::new(),
+            updated: jiff::Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    fn organisation() -> Organisation {
+        Organisation {
+            tenant_id: Uuid::from_u128(1),
+            name: "Org".into(),
+            base_currency: "NZD".into(),
+            timezone: None,
+            zone: None,
+            short_code: None,
+            reminders_enabled: None,
+        }
+    }
+
+    /// A customer's books with the order of history lists set aside (they are sums and sets).
+    fn shown(customer: &Customer) -> String {
+        let mut billed = customer.history.billed.clone();
+        billed.sort();
+        let mut late = customer.history.days_late.clone();
+        late.sort();
+        let open: Vec<&str> = customer.open.iter().map(|i| i.number.as_str()).collect();
+        format!("{open:?} {:?} {billed:?} {late:?} {:?}", customer.history.first_invoice, customer.history.currencies)
+    }
+
+    #[test]
+    fn ledgers_read_in_parts_and_merged_make_the_same_books() {
+        let invoices: Vec<Invoice> = (0..300)
+            .map(|n| match n % 4 {
+                0 => invoice(n, "PAID", "0.00", "NZD"),
+                1 => invoice(n, "AUTHORISED", "100.00", "AUD"),
+                2 => invoice(n, "VOIDED", "0.00", "NZD"),
+                _ => invoice(n, "AUTHORISED", "40.00", "NZD"),
+            })
+            .collect();
+        let contacts = || (100..103).map(contact).collect::<Vec<_>>();
+        let whole = assemble(organisation(), contacts(), &HashMap::new(), invoices.clone());
+        let mut parts = [Ledger::default(), Ledger::default(), Ledger::default()];
+        for (n, invoice) in invoices.into_iter().enumerate() {
+            let part = &mut parts[(n * 7) % 3];
+            if invoice.is_open() { part.add(invoice) } else { part.history(Billed::of(&invoice)) }
+        }
+        let [mut merged, second, third] = parts;
+        merged.merge(second);
+        merged.merge(third);
+        let merged = merged.into_books(organisation(), contacts(), &HashMap::new());
+        assert_eq!(whole.customers.len(), 3);
+        for (a, b) in whole.customers.iter().zip(&merged.customers) {
+            assert_eq!(shown(a), shown(b));
+            assert!(!a.open.is_empty() && !a.history.days_late.is_empty());
+        }
+        assert_eq!(merged.customer(Uuid::from_u128(101)).unwrap().contact.name, "Customer 101");
     }
 }

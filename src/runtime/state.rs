@@ -3,6 +3,7 @@
 //! and when each customer was last emailed.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -15,7 +16,7 @@ use crate::plan::Action;
 pub struct RuntimeState {
     /// For each invoice or customer, each rule's last handled occurrence (every earlier one is
     /// handled too: a rule never goes back).
-    pub handled: HashMap<Uuid, Vec<(String, i64)>>,
+    pub handled: HashMap<Uuid, Vec<(Arc<str>, i64)>>,
     /// Invoices a "stop chasing" rule has stopped.
     pub stopped: HashSet<Uuid>,
     /// Promises to pay entered by hand, by invoice (Xero's ExpectedPaymentDate counts too).
@@ -32,14 +33,14 @@ pub struct RuntimeState {
 impl RuntimeState {
     /// The last occurrence of a rule handled for an invoice or customer.
     pub fn handled_up_to(&self, subject: Uuid, rule: &str) -> Option<i64> {
-        self.handled.get(&subject).and_then(|rules| rules.iter().find(|(id, _)| id == rule).map(|(_, n)| *n))
+        self.handled.get(&subject).and_then(|rules| rules.iter().find(|(id, _)| &**id == rule).map(|(_, n)| *n))
     }
 
     pub fn record_handled(&mut self, subject: Uuid, rule: &str, occurrence: i64) {
         let rules = self.handled.entry(subject).or_default();
-        match rules.iter_mut().find(|(id, _)| id == rule) {
+        match rules.iter_mut().find(|(id, _)| &**id == rule) {
             Some((_, n)) => *n = (*n).max(occurrence),
-            None => rules.push((rule.to_string(), occurrence)),
+            None => rules.push((Arc::from(rule), occurrence)),
         }
     }
 }

@@ -6,6 +6,7 @@ mod codec;
 pub mod connections;
 pub mod cursors;
 pub mod events;
+pub mod ledger;
 pub mod outbox;
 pub mod receivables;
 mod schema;

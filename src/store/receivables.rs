@@ -6,8 +6,7 @@ use uuid::Uuid;
 
 use super::codec::{amount, day, format_time, id, instant, optional_day, optional_id};
 use super::{Doing, Result, Store};
-use crate::ledger::records::{Allocation, Billed, Contact, ContactGroup, Credit, CreditKind, Invoice, Payment, Person};
-use rust_decimal::Decimal;
+use crate::ledger::records::{Allocation, Contact, ContactGroup, Credit, CreditKind, Invoice, Payment, Person};
 
 /// One page of records from Xero, of one entity.
 #[derive(Clone, Debug)]
@@ -334,20 +333,14 @@ pub(crate) fn remove_unmarked(tx: &Transaction<'_>, tenant: Uuid, entity: &str, 
     Ok(removed)
 }
 
-/// One invoice of a ledger as [`Store::read_ledger`] gives it.
-pub enum LedgerEntry<'a> {
-    Open(Invoice),
-    /// Paid, voided, draft or otherwise closed: only what it tells of the customer's history.
-    Closed(Billed<'a>),
-}
-
 /// The columns [`invoice_from`] reads, in the order it reads them (by position: the runtime reads
 /// a million rows at a time, and finding a column by name costs more than reading it).
-const INVOICE_COLUMNS: &str = "tenant_id, invoice_id, number, reference, contact_id, status, date, due_date, currency,
+pub(super) const INVOICE_COLUMNS: &str =
+    "tenant_id, invoice_id, number, reference, contact_id, status, date, due_date, currency,
      currency_rate, total, amount_due, amount_paid, amount_credited, expected_payment_date, fully_paid_on,
      repeating_invoice_id, updated";
 
-fn invoice_from(row: &Row<'_>) -> rusqlite::Result<Invoice> {
+pub(super) fn invoice_from(row: &Row<'_>) -> rusqlite::Result<Invoice> {
     Ok(Invoice {
         tenant_id: id(row, 0)?,
         invoice_id: id(row, 1)?,
@@ -407,39 +400,6 @@ impl Store {
             invoice_from,
             "read invoices",
         )
-    }
-
-    /// Reads an organisation's whole ledger in one pass, in no particular order: each open
-    /// invoice whole, and of every other only what it tells of its customer's history. This is
-    /// the runtime's read of a million invoices, so it sorts nothing, scans the table rather than
-    /// seeking each row through an index, and decodes no more of a closed invoice than it needs.
-    pub fn read_ledger(&self, tenant: Uuid, mut take: impl FnMut(LedgerEntry<'_>)) -> Result<()> {
-        let what = "read the ledger";
-        let sql = format!("SELECT {INVOICE_COLUMNS} FROM invoices NOT INDEXED WHERE tenant_id = ?1");
-        let mut statement = self.conn().prepare_cached(&sql).doing(what)?;
-        let mut rows = statement.query([tenant.to_string()]).doing(what)?;
-        while let Some(row) = rows.next().doing(what)? {
-            let status = row.get_ref(5).and_then(|v| Ok(v.as_str()?)).doing(what)?;
-            let amount_due = amount(row, 11).doing(what)?;
-            if status == "AUTHORISED" && amount_due > Decimal::ZERO {
-                take(LedgerEntry::Open(invoice_from(row).doing(what)?));
-                continue;
-            }
-            let read = || -> rusqlite::Result<Billed<'_>> {
-                Ok(Billed {
-                    contact_id: id(row, 4)?,
-                    status,
-                    date: day(row, 6)?,
-                    due_date: day(row, 7)?,
-                    total: amount(row, 10)?,
-                    currency_rate: amount(row, 9)?,
-                    currency: row.get_ref(8)?.as_str()?,
-                    fully_paid_on: optional_day(row, 15)?,
-                })
-            };
-            take(LedgerEntry::Closed(read().doing(what)?));
-        }
-        Ok(())
     }
 
     /// Invoices with this number or id, in any organisation.

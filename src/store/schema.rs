@@ -238,8 +238,12 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (tenant_id, contact_id)
     );
     "#,
-    // 3: which exact plan decided each action (the plan version says only its format).
+    // 3: which exact plan decided each action (the plan version says only its format); indexes
+    // that let a run read what it already handled without visiting a million rows.
     r#"
     ALTER TABLE actions ADD COLUMN plan_fingerprint TEXT;
+    DROP INDEX actions_by_subject;
+    CREATE INDEX actions_by_subject ON actions (tenant_id, subject_id, rule_id, occurrence);
+    CREATE INDEX actions_acted ON actions (tenant_id, action_kind, contact_id) WHERE outcome = 'act';
     "#,
 ];
