@@ -17,7 +17,7 @@ pub struct Books {
     pub organisation: Organisation,
     pub customers: Vec<Customer>,
     /// Where each customer is in `customers`, by contact id.
-    positions: HashMap<Uuid, usize>,
+    positions: foldhash::HashMap<Uuid, usize>,
 }
 
 #[derive(Clone, Debug)]
@@ -66,40 +66,45 @@ impl Customer {
 }
 
 /// Books built one invoice at a time, so that a ledger of millions need never be held whole:
-/// open invoices are kept, closed ones leave only their mark on the history.
+/// open invoices are kept, closed ones leave only their mark on the history. Open invoices are
+/// gathered in arrival order and handed to their customers once, at the end: each is moved as
+/// few times as can be.
 #[derive(Default)]
 pub struct Ledger {
-    by_contact: HashMap<Uuid, (Vec<Invoice>, History)>,
+    open: Vec<Vec<Invoice>>,
+    // A fast hash: every invoice of the ledger passes through this map.
+    histories: foldhash::HashMap<Uuid, History>,
 }
 
 impl Ledger {
     /// Records an invoice's part in its customer's history.
     pub fn history(&mut self, invoice: Billed<'_>) {
-        let (_, history) = self.by_contact.entry(invoice.contact_id).or_default();
-        record(history, invoice);
+        record(self.histories.entry(invoice.contact_id).or_default(), invoice);
     }
 
     /// Adds any invoice: kept if open, and counted in the history either way.
     pub fn add(&mut self, invoice: Invoice) {
-        let (open, history) = self.by_contact.entry(invoice.contact_id).or_default();
-        record(history, Billed::of(&invoice));
+        self.history(Billed::of(&invoice));
         if invoice.is_open() {
-            open.push(invoice);
+            if self.open.is_empty() {
+                self.open.push(Vec::new());
+            }
+            self.open[0].push(invoice);
         }
     }
 
     /// Takes in what another reader of the same ledger found.
     pub fn merge(&mut self, other: Ledger) {
-        for (contact, (open, history)) in other.by_contact {
-            let (mine, my_history) = self.by_contact.entry(contact).or_default();
-            mine.extend(open);
-            my_history.first_invoice = match (my_history.first_invoice, history.first_invoice) {
+        self.open.extend(other.open);
+        for (contact, history) in other.histories {
+            let mine = self.histories.entry(contact).or_default();
+            mine.first_invoice = match (mine.first_invoice, history.first_invoice) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
-            my_history.billed.extend(history.billed);
-            my_history.days_late.extend(history.days_late);
-            my_history.currencies.extend(history.currencies);
+            mine.billed.extend(history.billed);
+            mine.days_late.extend(history.days_late);
+            mine.currencies.extend(history.currencies);
         }
     }
 
@@ -109,20 +114,33 @@ impl Ledger {
         contacts: Vec<Contact>,
         groups: &HashMap<Uuid, Vec<String>>,
     ) -> Books {
+        let positions: foldhash::HashMap<Uuid, usize> =
+            contacts.iter().enumerate().map(|(at, c)| (c.contact_id, at)).collect();
+        let mut counts = vec![0usize; contacts.len()];
+        for invoice in self.open.iter().flatten() {
+            if let Some(&at) = positions.get(&invoice.contact_id) {
+                counts[at] += 1;
+            }
+        }
+        let mut open: Vec<Vec<Invoice>> = counts.into_iter().map(Vec::with_capacity).collect();
+        for invoice in self.open.into_iter().flatten() {
+            if let Some(&at) = positions.get(&invoice.contact_id) {
+                open[at].push(invoice);
+            }
+        }
         let customers: Vec<Customer> = contacts
             .into_iter()
-            .map(|contact| {
-                let (mut open, history) = self.by_contact.remove(&contact.contact_id).unwrap_or_default();
+            .zip(open)
+            .map(|(contact, mut open)| {
                 open.sort_by(|a, b| a.due_date.cmp(&b.due_date).then_with(|| a.number.cmp(&b.number)));
                 Customer {
                     groups: groups.get(&contact.contact_id).cloned().unwrap_or_default(),
                     open,
-                    history,
+                    history: self.histories.remove(&contact.contact_id).unwrap_or_default(),
                     contact,
                 }
             })
             .collect();
-        let positions = customers.iter().enumerate().map(|(at, c)| (c.contact.contact_id, at)).collect();
         Books { organisation, customers, positions }
     }
 }

@@ -14,9 +14,11 @@ use crate::plan::Action;
 
 #[derive(Clone, Debug, Default)]
 pub struct RuntimeState {
-    /// For each invoice or customer, each rule's last handled occurrence (every earlier one is
-    /// handled too: a rule never goes back).
-    pub handled: HashMap<Uuid, Vec<(Arc<str>, i64)>>,
+    /// For each invoice or customer and rule, the last handled occurrence (every earlier one is
+    /// handled too: a rule never goes back). Rules are numbered in `rules`: a ledger has a million
+    /// invoices but a strategy only a few dozen rules, so one flat map with small keys holds it.
+    handled: foldhash::HashMap<(Uuid, u32), i64>,
+    rules: foldhash::HashMap<Arc<str>, u32>,
     /// Invoices a "stop chasing" rule has stopped.
     pub stopped: HashSet<Uuid>,
     /// Promises to pay entered by hand, by invoice (Xero's ExpectedPaymentDate counts too).
@@ -33,15 +35,18 @@ pub struct RuntimeState {
 impl RuntimeState {
     /// The last occurrence of a rule handled for an invoice or customer.
     pub fn handled_up_to(&self, subject: Uuid, rule: &str) -> Option<i64> {
-        self.handled.get(&subject).and_then(|rules| rules.iter().find(|(id, _)| &**id == rule).map(|(_, n)| *n))
+        let rule = *self.rules.get(rule)?;
+        self.handled.get(&(subject, rule)).copied()
     }
 
     pub fn record_handled(&mut self, subject: Uuid, rule: &str, occurrence: i64) {
-        let rules = self.handled.entry(subject).or_default();
-        match rules.iter_mut().find(|(id, _)| &**id == rule) {
-            Some((_, n)) => *n = (*n).max(occurrence),
-            None => rules.push((Arc::from(rule), occurrence)),
-        }
+        let next = self.rules.len() as u32;
+        let rule = match self.rules.get(rule) {
+            Some(&number) => number,
+            None => *self.rules.entry(Arc::from(rule)).or_insert(next),
+        };
+        let last = self.handled.entry((subject, rule)).or_insert(occurrence);
+        *last = (*last).max(occurrence);
     }
 }
 

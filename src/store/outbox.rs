@@ -3,7 +3,6 @@
 //! An action's key is unique, so an occurrence can be decided only once, whatever runs at once.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -267,19 +266,12 @@ impl Store {
                      GROUP BY subject_id, rule_id",
                 )
                 .doing("read handled occurrences")?;
-            // A strategy has a few dozen rules and a ledger a million invoices: each rule id is
-            // kept once, however many invoices name it.
-            let mut rule_ids: HashMap<String, Arc<str>> = HashMap::new();
             let mut rows = statement.query([&tenant_text]).doing("read handled occurrences")?;
             while let Some(row) = rows.next().doing("read handled occurrences")? {
                 let subject = id(row, 0).doing("read handled occurrences")?;
                 let rule = row.get_ref(1).and_then(|v| Ok(v.as_str()?)).doing("read handled occurrences")?;
                 let occurrence: i64 = row.get(2).doing("read handled occurrences")?;
-                let rule = match rule_ids.get(rule) {
-                    Some(shared) => shared.clone(),
-                    None => rule_ids.entry(rule.to_string()).or_insert_with(|| Arc::from(rule)).clone(),
-                };
-                state.handled.entry(subject).or_default().push((rule, occurrence));
+                state.record_handled(subject, rule, occurrence);
             }
         }
         let mut stops = self
