@@ -119,6 +119,20 @@ impl SmtpServer {
         messages
     }
 
+    /// Waits until the server has written nothing new for a while (at most a few seconds).
+    pub fn settle(&self) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut last = self.received().len();
+        loop {
+            std::thread::sleep(Duration::from_millis(150));
+            let now = self.received().len();
+            if now == last || Instant::now() > deadline {
+                return;
+            }
+            last = now;
+        }
+    }
+
     /// How many times each Message-ID arrived.
     pub fn counts(&self) -> BTreeMap<String, usize> {
         let mut counts = BTreeMap::new();
