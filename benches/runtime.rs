@@ -147,8 +147,7 @@ fn wholesale() -> Plan {
 /// Decides as `collectiq run` does for one organisation: loads the books and what was already
 /// done from SQLite, then evaluates every customer and invoice under the plan.
 fn decide(store: &Store, plan: &Plan, now: Timestamp) -> usize {
-    let books = Books::load(store, TENANT).unwrap();
-    let state = store.runtime_state(TENANT).unwrap();
+    let (books, state) = Books::load_with_state(store, TENANT).unwrap();
     let calendar = Calendar::new(&plan.settings, books.organisation.zone.as_deref()).unwrap();
     let evaluation = evaluate(&Context { plan, calendar: &calendar, books: &books, state: &state, now });
     evaluation.decisions.len()

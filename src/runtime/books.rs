@@ -8,6 +8,8 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+use super::occurrences::day_number;
+use super::state::RuntimeState;
 use crate::ledger::records::{Billed, Contact, Invoice, Organisation};
 use crate::store::ledger::LedgerEntry;
 use crate::store::{Store, StoreError};
@@ -163,7 +165,7 @@ fn record(history: &mut History, invoice: Billed<'_>) {
     if invoice.status == "PAID"
         && let Some(paid) = invoice.fully_paid_on
     {
-        history.days_late.push((paid - invoice.due_date).get_days() as i64);
+        history.days_late.push(day_number(paid) - day_number(invoice.due_date));
     }
 }
 
@@ -206,6 +208,20 @@ impl Books {
             ledger.merge(part);
         }
         Ok(ledger.into_books(organisation, store.contacts(tenant)?, &groups))
+    }
+
+    /// An organisation's books and what CollectIQ remembers for it: what a run decides from.
+    /// The two are read side by side, on two connections, when the store is a file.
+    pub fn load_with_state(store: &Store, tenant: Uuid) -> Result<(Books, RuntimeState), StoreError> {
+        let Some(reader) = store.reader()? else {
+            return Ok((Books::load(store, tenant)?, store.runtime_state(tenant)?));
+        };
+        std::thread::scope(|scope| {
+            let state = scope.spawn(move || reader.runtime_state(tenant));
+            let books = Books::load(store, tenant);
+            let state = state.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            Ok((books?, state?))
+        })
     }
 
     pub fn customer_mut(&mut self, contact: Uuid) -> Option<&mut Customer> {

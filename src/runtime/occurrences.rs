@@ -17,8 +17,16 @@ pub struct Occurrence {
 }
 
 /// A calendar day as a number, for numbering calendar occurrences.
+/// Days since 1970-01-01, by the proleptic Gregorian calendar. Worked out directly (Howard
+/// Hinnant's `days_from_civil`) because the runtime counts days for every invoice of a ledger.
 pub fn day_number(date: Date) -> i64 {
-    (date - Date::constant(1970, 1, 1)).get_days() as i64
+    let (year, month, day) = (i64::from(date.year()), i64::from(date.month()), i64::from(date.day()));
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = if year >= 0 { year } else { year - 399 } / 400;
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
 }
 
 fn day_from_number(number: i64) -> Option<Date> {
@@ -163,6 +171,20 @@ pub fn calendar_day(index: i64) -> Option<Date> {
 mod tests {
     use super::*;
     use crate::plan::{Period, PeriodUnit};
+
+    #[test]
+    fn day_numbers_agree_with_the_calendar() {
+        let epoch = Date::constant(1970, 1, 1);
+        for date in ["1970-01-01", "1969-12-31", "2000-02-29", "2026-11-25", "2100-03-01", "0001-01-01", "9999-12-31"] {
+            let date: Date = date.parse().unwrap();
+            assert_eq!(day_number(date), (date - epoch).get_days() as i64, "{date}");
+        }
+        let mut date = Date::constant(2023, 12, 25);
+        for _ in 0..1_000 {
+            assert_eq!(day_number(date.tomorrow().unwrap()), day_number(date) + 1, "{date}");
+            date = date.tomorrow().unwrap();
+        }
+    }
 
     fn days(count: u32) -> Period {
         Period { count, unit: PeriodUnit::Days }

@@ -199,13 +199,7 @@ fn decide(
 ) -> Result<(), String> {
     let tenant = org.organisation.tenant_id;
     let calendar = Calendar::new(&plan.settings, org.organisation.zone.as_deref()).map_err(|e| e.to_string())?;
-    let (books, state) = {
-        let store = lock_store(&session.store);
-        (
-            Books::load(&store, tenant).map_err(|e| e.to_string())?,
-            store.runtime_state(tenant).map_err(|e| e.to_string())?,
-        )
-    };
+    let (books, state) = Books::load_with_state(&lock_store(&session.store), tenant).map_err(|e| e.to_string())?;
     let evaluation = evaluate(&Context { plan, calendar: &calendar, books: &books, state: &state, now });
     summarise(&books, &evaluation, line);
     if dry_run {

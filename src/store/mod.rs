@@ -72,6 +72,16 @@ impl Store {
         Ok(store)
     }
 
+    /// A second, read-only connection to the same database, for reading beside this one on
+    /// another thread; none for a store in memory.
+    pub fn reader(&self) -> Result<Option<Store>> {
+        let Some(path) = &self.path else { return Ok(None) };
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).doing(&format!("open {}", path.display()))?;
+        conn.busy_timeout(Duration::from_secs(30)).doing("set the busy timeout")?;
+        Ok(Some(Store { conn, path: Some(path.clone()) }))
+    }
+
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }
