@@ -95,8 +95,8 @@ pub fn latest_invoice_occurrence(
                 return None;
             }
             let step = i64::from(every.count);
-            let index = (end - start).get_days() as i64 / step;
-            start.checked_add((index * step).days()).ok().map(|date| Occurrence { index, date })
+            let index = (day_number(end) - day_number(start)) / step;
+            day_from_number(day_number(start) + index * step).map(|date| Occurrence { index, date })
         }
         _ => invoice_occurrences(trigger, invoice, calendar, today).pop(),
     }
