@@ -77,6 +77,11 @@ pub enum Skip {
     ConditionNotMet,
     /// The strategy's calendar has no day to send on.
     NoSendingDay,
+    /// Occurrences of a repeating rule that passed unhandled (an outage, a first run): only the
+    /// latest goes, and this records the ones before it.
+    Overtaken {
+        count: i64,
+    },
 }
 
 impl fmt::Display for Skip {
@@ -92,6 +97,12 @@ impl fmt::Display for Skip {
             Skip::BelowMinimum => f.write_str("less is outstanding than the minimum worth chasing"),
             Skip::ConditionNotMet => f.write_str("the rule's condition did not hold"),
             Skip::NoSendingDay => f.write_str("the strategy's calendar has no day to send on"),
+            Skip::Overtaken { count: 1 } => {
+                f.write_str("missed while CollectIQ was not running; a later one goes instead")
+            }
+            Skip::Overtaken { count } => {
+                write!(f, "{count} occurrences missed while CollectIQ was not running; only the latest goes")
+            }
         }
     }
 }

@@ -13,7 +13,9 @@ use super::books::{Books, Customer};
 use super::calendar::Calendar;
 use super::conditions::Judge;
 use super::decision::{ActionKey, Decision, Evaluation, Outcome, Skip, Subject, Wait, Waiting};
-use super::occurrences::{Occurrence, day_number, latest_calendar_occurrence, latest_invoice_occurrence};
+use super::occurrences::{
+    Occurrence, day_number, invoice_occurrences, latest_calendar_occurrence, latest_invoice_occurrence,
+};
 use super::state::RuntimeState;
 use crate::ledger::records::Invoice;
 use crate::plan::{Action, Guard, GuardKind, InvoiceCondition, Plan, Rule, Segment};
@@ -174,8 +176,30 @@ fn due_for_invoice<'a>(
         if occurrence.date < invoice.date {
             continue;
         }
-        if context.state.handled_up_to(invoice.invoice_id, &rule.id).is_some_and(|n| n >= occurrence.index) {
+        let handled = context.state.handled_up_to(invoice.invoice_id, &rule.id);
+        if handled.is_some_and(|n| n >= occurrence.index) {
             continue;
+        }
+        // Earlier occurrences of a repeating rule that passed unhandled are recorded, as one.
+        let first_unhandled = handled.map_or(0, |n| n + 1);
+        if occurrence.index > first_unhandled
+            && let Some(before) = invoice_occurrences(&rule.trigger, invoice, context.calendar, occurrence.date)
+                .into_iter()
+                .find(|o| o.index == occurrence.index - 1)
+        {
+            due.push(Due {
+                firing: Firing {
+                    id: &rule.id,
+                    text: &rule.text,
+                    action: &rule.action,
+                    condition: rule.condition.as_ref(),
+                },
+                subject,
+                occurrence: before,
+                invoices: vec![invoice.invoice_id],
+                blocked: Some(Skip::Overtaken { count: occurrence.index - first_unhandled }),
+                days_overdue,
+            });
         }
         due.push(Due {
             firing: Firing { id: &rule.id, text: &rule.text, action: &rule.action, condition: rule.condition.as_ref() },
@@ -293,6 +317,9 @@ fn resolve(
     let invoice_of = |id: Uuid| customer.open.iter().find(|i| i.invoice_id == id);
     // Why an occurrence cannot act, whatever else fires with it: too late, a guard, its condition.
     let cannot_act = |item: &Due<'_>| -> Option<Skip> {
+        if let Some(overtaken @ Skip::Overtaken { .. }) = &item.blocked {
+            return Some(overtaken.clone());
+        }
         let promised = match item.subject {
             Subject::Invoice(id) => {
                 context.state.promises.contains_key(&id)

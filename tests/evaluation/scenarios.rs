@@ -1,6 +1,8 @@
 //! One test per behaviour the runtime owes a collections manager (LANGUAGE.md §5–7). Days run at
 //! 10:00 UTC; 2026-11-02 is a Monday.
 
+use collectiq::runtime::decision::Outcome;
+
 use crate::harness::*;
 
 const ONE_REMINDER: &str =
@@ -152,8 +154,16 @@ fn after_an_outage_only_the_latest_missed_reminder_goes() {
     let customer = world.customer("Kauri Cafe", Some("ap@kauri.example"), &[]);
     world.invoice(customer, "INV-1", "2026-11-02", "100.00");
     let first = world.run("2026-11-06T10:00:00Z");
-    assert_eq!(first.decisions.len(), 1, "one email, not a burst of four");
-    assert_eq!(first.decisions[0].key.occurrence, 3);
+    let acted: Vec<_> = first.acting().collect();
+    assert_eq!(acted.len(), 1, "one email, not a burst of four");
+    assert_eq!(acted[0].key.occurrence, 3);
+    // The three before it are recorded, as one, never silently dropped.
+    let overtaken: Vec<_> = first.decisions.iter().filter(|d| d.outcome != Outcome::Act).collect();
+    assert_eq!(overtaken.len(), 1);
+    assert_eq!(summary(&world, overtaken[0]), "skip(overtaken) firm-reminder INV-1");
+    assert_eq!(overtaken[0].key.occurrence, 2);
+    let Outcome::Skipped(skip) = &overtaken[0].outcome else { unreachable!() };
+    assert_eq!(skip.to_string(), "3 occurrences missed while CollectIQ was not running; only the latest goes");
     assert!(world.run("2026-11-06T11:00:00Z").decisions.is_empty());
 }
 
