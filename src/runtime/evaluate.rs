@@ -345,6 +345,7 @@ fn resolve(
     let escalating = due.iter().any(|d| matches!(d.firing.action, Action::Escalate { .. }) && cannot_act(d).is_none());
     let escalated = context.state.escalated.contains(&customer.contact.contact_id) || escalating;
     let mut emails: Vec<Due<'_>> = Vec::new();
+    let mut unreachable_by_email: Vec<Due<'_>> = Vec::new();
     for item in due {
         let skip = cannot_act(&item).or_else(|| {
             if is_email(item.firing.action) && escalated {
@@ -358,17 +359,7 @@ fn resolve(
         match skip {
             Some(Skip::NoAddress) => {
                 evaluation.decisions.push(decision(context, customer, &item, Outcome::Skipped(Skip::NoAddress)));
-                // Someone calls instead, when the strategy has callers.
-                if let Some(assignee) = rules.iter().find_map(|r| match &r.action {
-                    Action::CallTask { assignee } => Some(assignee.clone()),
-                    _ => None,
-                }) {
-                    let mut call = decision(context, customer, &item, Outcome::Act);
-                    call.key.rule = format!("{}/call-instead", item.firing.id);
-                    call.rule_id = call.key.rule.clone();
-                    call.action = Action::CallTask { assignee };
-                    evaluation.decisions.push(call);
-                }
+                unreachable_by_email.push(item);
             }
             Some(skip) => evaluation.decisions.push(decision(context, customer, &item, Outcome::Skipped(skip))),
             None if is_email(item.firing.action) => emails.push(item),
@@ -376,7 +367,39 @@ fn resolve(
             None => evaluation.decisions.push(decision(context, customer, &item, Outcome::Act)),
         }
     }
+    call_instead(context, customer, rules, &unreachable_by_email, evaluation);
     resolve_emails(context, customer, emails, evaluation);
+}
+
+/// One call a day for a customer CollectIQ could not email, about every invoice it could not
+/// email them about, when the strategy has someone who makes calls.
+fn call_instead(
+    context: &Context<'_>,
+    customer: &Customer,
+    rules: &[&Rule],
+    unreachable: &[Due<'_>],
+    evaluation: &mut Evaluation,
+) {
+    let Some(first) = unreachable.first() else { return };
+    let Some(assignee) = rules.iter().find_map(|r| match &r.action {
+        Action::CallTask { assignee } => Some(assignee.clone()),
+        _ => None,
+    }) else {
+        return;
+    };
+    let today = context.calendar.today(context.now);
+    let mut call = decision(context, customer, first, Outcome::Act);
+    call.key.subject = Subject::Account(customer.contact.contact_id);
+    call.key.rule = "call-instead".into();
+    call.key.occurrence = day_number(today);
+    call.rule_id = call.key.rule.clone();
+    call.rule_text = "No email address: call instead".into();
+    call.action = Action::CallTask { assignee };
+    call.occurrence_date = today;
+    call.invoices = unreachable.iter().flat_map(|d| d.invoices.iter().copied()).collect();
+    call.invoices.sort();
+    call.invoices.dedup();
+    evaluation.decisions.push(call);
 }
 
 fn resolve_emails(context: &Context<'_>, customer: &Customer, emails: Vec<Due<'_>>, evaluation: &mut Evaluation) {

@@ -248,8 +248,20 @@ fn a_customer_without_an_address_is_called_instead() {
     );
     let customer = world.customer("Kauri Cafe", None, &[]);
     world.invoice(customer, "INV-1", "2026-11-02", "100.00");
-    let log = world.days("2026-11-03", "2026-11-03");
-    assert_eq!(log, ["2026-11-03 skip(no_address) friendly-reminder INV-1", "2026-11-03 act call:Sam INV-1"]);
+    world.invoice(customer, "INV-2", "2026-11-02", "50.00");
+    world.invoice(customer, "INV-3", "2026-11-03", "75.00");
+    let log = world.days("2026-11-03", "2026-11-04");
+    // One call a day about every invoice that could not be emailed, not one call per email.
+    assert_eq!(
+        log,
+        [
+            "2026-11-03 skip(no_address) friendly-reminder INV-1",
+            "2026-11-03 skip(no_address) friendly-reminder INV-2",
+            "2026-11-03 act call:Sam INV-1+INV-2",
+            "2026-11-04 skip(no_address) friendly-reminder INV-3",
+            "2026-11-04 act call:Sam INV-3",
+        ]
+    );
 }
 
 #[test]
