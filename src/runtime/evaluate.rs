@@ -99,10 +99,11 @@ fn evaluate_customer(context: &Context<'_>, judge: &Judge<'_>, customer: &Custom
         segment.into_iter().flat_map(|s| s.audience.rules.iter()).chain(plan.every_customer.rules.iter()).collect();
     let guards: Vec<&Guard> =
         segment.into_iter().flat_map(|s| s.audience.guards.iter()).chain(plan.every_customer.guards.iter()).collect();
+    let numbers: Vec<Option<u32>> = rules.iter().map(|rule| context.state.rule_number(&rule.id)).collect();
     let customer_block = customer_block(context, judge, customer, &guards, judge.today);
     let mut due = Vec::new();
     for invoice in &customer.open {
-        due_for_invoice(context, judge, customer, invoice, &rules, &guards, customer_block.clone(), &mut due);
+        due_for_invoice(context, judge, customer, invoice, &rules, &numbers, &guards, customer_block.clone(), &mut due);
     }
     due_statements(context, customer, &rules, customer_block, &mut due);
     resolve(context, judge, customer, &rules, due, evaluation);
@@ -141,6 +142,7 @@ fn due_for_invoice<'a>(
     customer: &Customer,
     invoice: &Invoice,
     rules: &[&'a Rule],
+    numbers: &[Option<u32>],
     guards: &[&'a Guard],
     customer_block: Option<Skip>,
     due: &mut Vec<Due<'a>>,
@@ -168,7 +170,7 @@ fn due_for_invoice<'a>(
     });
     let days_overdue = (today - invoice.due_date).get_days() as i64;
     let subject = Subject::Invoice(invoice.invoice_id);
-    for rule in rules.iter().filter(|r| !r.trigger.is_calendar()) {
+    for (rule, &number) in rules.iter().zip(numbers).filter(|(r, _)| !r.trigger.is_calendar()) {
         let Some(occurrence) = latest_invoice_occurrence(&rule.trigger, invoice, context.calendar, today) else {
             continue;
         };
@@ -176,7 +178,7 @@ fn due_for_invoice<'a>(
         if occurrence.date < invoice.date {
             continue;
         }
-        let handled = context.state.handled_up_to(invoice.invoice_id, &rule.id);
+        let handled = context.state.handled_by_number(invoice.invoice_id, number);
         if handled.is_some_and(|n| n >= occurrence.index) {
             continue;
         }

@@ -35,8 +35,17 @@ pub struct RuntimeState {
 impl RuntimeState {
     /// The last occurrence of a rule handled for an invoice or customer.
     pub fn handled_up_to(&self, subject: Uuid, rule: &str) -> Option<i64> {
-        let rule = *self.rules.get(rule)?;
-        self.handled.get(&(subject, rule)).copied()
+        self.handled_by_number(subject, self.rule_number(rule))
+    }
+
+    /// The number a rule is remembered by (none if nothing of it is remembered): looked up once
+    /// per rule rather than once per invoice.
+    pub fn rule_number(&self, rule: &str) -> Option<u32> {
+        self.rules.get(rule).copied()
+    }
+
+    pub fn handled_by_number(&self, subject: Uuid, rule: Option<u32>) -> Option<i64> {
+        self.handled.get(&(subject, rule?)).copied()
     }
 
     pub fn record_handled(&mut self, subject: Uuid, rule: &str, occurrence: i64) {
