@@ -366,7 +366,8 @@ impl Store {
     }
 
     /// Settles an action. The history notes of one that was never delivered are cancelled with it:
-    /// Xero must not be told of an email that did not go.
+    /// Xero must not be told of an email that did not go. An escalation dropped because its
+    /// invoices were paid first closes its task, so that it no longer holds emails back.
     pub fn finish(&mut self, action: i64, status: Status, error: Option<&str>, now: Timestamp) -> Result<()> {
         let tx = self.conn_mut().transaction().doing("start finishing an action")?;
         tx.execute(
@@ -381,6 +382,14 @@ impl Store {
                 [action],
             )
             .doing("cancel the notes of an undelivered action")?;
+        }
+        if status == Status::Dropped {
+            tx.execute(
+                "UPDATE tasks SET status = 'done', done_at = ?2
+                 WHERE status = 'open' AND action_key = (SELECT key FROM actions WHERE id = ?1)",
+                params![action, format_time(now)],
+            )
+            .doing("close the task of a dropped action")?;
         }
         tx.commit().doing("finish an action")?;
         Ok(())
@@ -436,5 +445,82 @@ impl Store {
             .query_map([tenant.to_string()], |row| Ok(((row.get(0)?, row.get(1)?), row.get::<_, i64>(2)? as u64)))
             .doing("count actions")?;
         rows.collect::<rusqlite::Result<_>>().doing("count actions")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Action;
+    use crate::runtime::decision::ActionKey;
+
+    fn decision(rule: &str, action: Action) -> Decision {
+        Decision {
+            key: ActionKey {
+                tenant: Uuid::from_u128(1),
+                subject: Subject::Invoice(Uuid::from_u128(10)),
+                rule: rule.into(),
+                occurrence: 0,
+            },
+            contact_id: Uuid::from_u128(20),
+            invoices: vec![Uuid::from_u128(10)],
+            rule_id: rule.into(),
+            rule_text: format!("the {rule} rule"),
+            action,
+            occurrence_date: "2026-11-25".parse().unwrap(),
+            outcome: Outcome::Act,
+        }
+    }
+
+    fn note(kind: &'static str, id: u128) -> NewNote {
+        NewNote { subject_kind: kind, subject_id: Uuid::from_u128(id), details: "CollectIQ did something".into() }
+    }
+
+    const DECIDER: Decider<'static> = Decider { strategy: "S", plan_version: 1, plan_fingerprint: "abc" };
+
+    fn now() -> Timestamp {
+        "2026-11-25T10:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn a_decision_is_recorded_once_however_many_runs_make_it() {
+        let mut store = Store::open_in_memory().unwrap();
+        let email = decision("r1", Action::Email { template: "t".into(), copy: Vec::new() });
+        let new = NewAction { decision: &email, status: Status::Pending, task: None, notes: vec![note("invoice", 10)] };
+        assert_eq!(store.record_decisions(std::slice::from_ref(&new), &DECIDER, now()).unwrap().len(), 1);
+        assert!(store.record_decisions(&[new], &DECIDER, now()).unwrap().is_empty());
+        assert_eq!(store.deliverable(now(), 10).unwrap().len(), 1);
+        let state = store.runtime_state(Uuid::from_u128(1)).unwrap();
+        assert_eq!(state.handled_up_to(Uuid::from_u128(10), "r1"), Some(0));
+        assert!(state.last_emailed.contains_key(&Uuid::from_u128(20)));
+    }
+
+    #[test]
+    fn notes_wait_for_their_action_and_go_with_it_when_it_is_dropped() {
+        let mut store = Store::open_in_memory().unwrap();
+        let email = decision("r1", Action::Email { template: "t".into(), copy: Vec::new() });
+        let new = NewAction { decision: &email, status: Status::Pending, task: None, notes: vec![note("invoice", 10)] };
+        store.record_decisions(&[new], &DECIDER, now()).unwrap();
+        assert!(store.pending_notes(now(), 10).unwrap().is_empty(), "not before the email has gone");
+        let action = store.deliverable(now(), 10).unwrap().remove(0);
+        assert!(store.claim(action.id).unwrap());
+        store.finish(action.id, Status::Dropped, Some("paid"), now()).unwrap();
+        assert!(store.pending_notes(now(), 10).unwrap().is_empty());
+        assert!(store.deliverable(now(), 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_escalation_dropped_because_it_was_paid_closes_its_task() {
+        let mut store = Store::open_in_memory().unwrap();
+        let escalation = decision("r2", Action::Escalate { to: "Dana".into() });
+        let task = NewTask { kind: "escalation", assignee: "Dana".into(), summary: "Escalated".into() };
+        let new = NewAction { decision: &escalation, status: Status::Pending, task: Some(task), notes: Vec::new() };
+        store.record_decisions(&[new], &DECIDER, now()).unwrap();
+        assert!(store.runtime_state(Uuid::from_u128(1)).unwrap().escalated.contains(&Uuid::from_u128(20)));
+        let action = store.deliverable(now(), 10).unwrap().remove(0);
+        store.claim(action.id).unwrap();
+        store.finish(action.id, Status::Dropped, Some("paid"), now()).unwrap();
+        assert!(store.tasks(false).unwrap().is_empty(), "no open task is left behind");
+        assert!(!store.runtime_state(Uuid::from_u128(1)).unwrap().escalated.contains(&Uuid::from_u128(20)));
     }
 }
