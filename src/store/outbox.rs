@@ -345,7 +345,10 @@ impl Store {
         rows.collect::<rusqlite::Result<_>>().doing("read actions to deliver")
     }
 
-    /// Marks an action as being delivered. False when another run got to it first.
+    /// Marks an action as being delivered, counting the attempt. False when it is no longer to be
+    /// delivered (done, dropped or failed since it was read). An action left `sending` by a run
+    /// that died is claimed again: only one run works on a database at a time (the run lock), so
+    /// `sending` can only mean "interrupted".
     pub fn claim(&mut self, action: i64) -> Result<bool> {
         let changed = self
             .conn()
