@@ -183,23 +183,7 @@ fn name_rules(segments: &mut [Segment], every_customer: &mut Audience) {
 }
 
 fn settings(strategy: &Strategy, files: &dyn StrategyFiles) -> Result<Settings, CompileError> {
-    let mut settings = Settings {
-        sender: None,
-        reply_to: None,
-        sending_window: SendingWindow {
-            days: SendingDays::BusinessDays,
-            start: ClockTime { hour: 9, minute: 0 },
-            end: ClockTime { hour: 17, minute: 0 },
-        },
-        time_zone: None,
-        holidays: Vec::new(),
-        frequency_cap: None,
-        minimum_amount: None,
-        consolidate: false,
-        catch_up: Some(Period { count: 2, unit: PeriodUnit::BusinessDays }),
-        write_back: true,
-        people: BTreeMap::new(),
-    };
+    let mut settings = Settings::default();
     for setting in strategy.settings() {
         apply(&mut settings, &setting.kind, files)?;
     }

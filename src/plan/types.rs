@@ -58,6 +58,29 @@ pub struct Settings {
     pub people: BTreeMap<String, String>,
 }
 
+/// What a strategy without settings gets (LANGUAGE.md §3).
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            sender: None,
+            reply_to: None,
+            sending_window: SendingWindow {
+                days: SendingDays::BusinessDays,
+                start: ClockTime { hour: 9, minute: 0 },
+                end: ClockTime { hour: 17, minute: 0 },
+            },
+            time_zone: None,
+            holidays: Vec::new(),
+            frequency_cap: None,
+            minimum_amount: None,
+            consolidate: false,
+            catch_up: Some(Period { count: 2, unit: PeriodUnit::BusinessDays }),
+            write_back: true,
+            people: BTreeMap::new(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Sender {

@@ -151,26 +151,13 @@ impl Calendar {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::ClockTime;
 
     fn settings(days: SendingDays, zone: Option<&str>, holidays: Vec<Holiday>) -> Settings {
-        Settings {
-            sender: None,
-            reply_to: None,
-            sending_window: SendingWindow {
-                days,
-                start: ClockTime { hour: 9, minute: 0 },
-                end: ClockTime { hour: 17, minute: 0 },
-            },
-            time_zone: zone.map(str::to_string),
-            holidays,
-            frequency_cap: None,
-            minimum_amount: None,
-            consolidate: false,
-            catch_up: None,
-            write_back: true,
-            people: Default::default(),
-        }
+        let mut settings = crate::runtime::testing::settings();
+        settings.sending_window.days = days;
+        settings.time_zone = zone.map(str::to_string);
+        settings.holidays = holidays;
+        settings
     }
 
     fn date(text: &str) -> Date {

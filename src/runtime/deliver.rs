@@ -74,9 +74,10 @@ fn later(now: Timestamp, attempts: u32) -> Timestamp {
 }
 
 impl Deliverer<'_> {
-    pub async fn deliver(&self) -> Result<Delivered, StoreError> {
+    /// Delivers what is due. `books` are organisations' books already read (by the run that
+    /// just decided); the others are read when first needed.
+    pub async fn deliver(&self, mut books: HashMap<Uuid, Books>) -> Result<Delivered, StoreError> {
         let mut delivered = Delivered::default();
-        let mut books: HashMap<Uuid, Books> = HashMap::new();
         let mut sending_now: HashMap<Uuid, bool> = HashMap::new();
         let actions = lock(self.store).deliverable(self.now, 10_000)?;
         for action in actions {

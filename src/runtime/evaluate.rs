@@ -464,38 +464,27 @@ fn resolve_emails(context: &Context<'_>, customer: &Customer, emails: Vec<Due<'_
     }
     // The most overdue first: it is the one that goes (alone under a cap, or carrying the others).
     going.sort_by(|a, b| b.days_overdue.cmp(&a.days_overdue).then(a.firing.id.cmp(b.firing.id)));
-    let statements: Vec<Due<'_>> =
-        going.iter().filter(|d| matches!(d.subject, Subject::Account(_))).map(clone_due).collect();
-    let invoices: Vec<Due<'_>> = going.into_iter().filter(|d| matches!(d.subject, Subject::Invoice(_))).collect();
+    let (statements, invoices): (Vec<Due<'_>>, Vec<Due<'_>>) =
+        going.into_iter().partition(|d| matches!(d.subject, Subject::Account(_)));
     let capped = context.plan.settings.frequency_cap.is_some();
     let mut sent_one = false;
-    if context.plan.settings.consolidate && invoices.len() > 1 {
+    // Combined, the invoices' reminders go as one; otherwise each goes on its own, as statements do.
+    let one_by_one: Vec<Due<'_>> = if context.plan.settings.consolidate && invoices.len() > 1 {
         let lead = &invoices[0];
         let lead_key = key(context, lead);
         let mut combined = decision(context, customer, lead, Outcome::Act);
         combined.invoices = invoices.iter().flat_map(|d| d.invoices.clone()).collect();
         evaluation.decisions.push(combined);
         for item in &invoices[1..] {
-            evaluation.decisions.push(decision(
-                context,
-                customer,
-                item,
-                Outcome::Combined { into: lead_key.to_string() },
-            ));
+            let into = lead_key.to_string();
+            evaluation.decisions.push(decision(context, customer, item, Outcome::Combined { into }));
         }
         sent_one = true;
+        statements
     } else {
-        for item in invoices {
-            if capped && sent_one {
-                let until = cap_after(context, now);
-                evaluation.waiting.push(waiting(context, customer, &item, Wait::FrequencyCap { until }));
-                continue;
-            }
-            evaluation.decisions.push(decision(context, customer, &item, Outcome::Act));
-            sent_one = true;
-        }
-    }
-    for item in statements {
+        invoices.into_iter().chain(statements).collect()
+    };
+    for item in one_by_one {
         if capped && sent_one {
             let until = cap_after(context, now);
             evaluation.waiting.push(waiting(context, customer, &item, Wait::FrequencyCap { until }));
@@ -503,22 +492,6 @@ fn resolve_emails(context: &Context<'_>, customer: &Customer, emails: Vec<Due<'_
         }
         evaluation.decisions.push(decision(context, customer, &item, Outcome::Act));
         sent_one = true;
-    }
-}
-
-fn clone_due<'a>(due: &Due<'a>) -> Due<'a> {
-    Due {
-        firing: Firing {
-            id: due.firing.id,
-            text: due.firing.text,
-            action: due.firing.action,
-            condition: due.firing.condition,
-        },
-        subject: due.subject,
-        occurrence: due.occurrence,
-        invoices: due.invoices.clone(),
-        blocked: due.blocked.clone(),
-        days_overdue: due.days_overdue,
     }
 }
 

@@ -18,26 +18,10 @@ pub mod state;
 
 #[cfg(test)]
 pub(crate) mod testing {
-    use crate::plan::{ClockTime, SendingDays, SendingWindow, Settings};
+    use crate::plan::Settings;
 
-    /// Business days 9am–5pm UTC, nothing else set.
+    /// The language's defaults (business days 9am–5pm, in UTC) without catch-up.
     pub fn settings() -> Settings {
-        Settings {
-            sender: None,
-            reply_to: None,
-            sending_window: SendingWindow {
-                days: SendingDays::BusinessDays,
-                start: ClockTime { hour: 9, minute: 0 },
-                end: ClockTime { hour: 17, minute: 0 },
-            },
-            time_zone: None,
-            holidays: Vec::new(),
-            frequency_cap: None,
-            minimum_amount: None,
-            consolidate: false,
-            catch_up: None,
-            write_back: true,
-            people: Default::default(),
-        }
+        Settings { catch_up: None, ..Settings::default() }
     }
 }

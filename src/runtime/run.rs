@@ -157,6 +157,8 @@ pub async fn run(
         }
     }
     let mut plans: HashMap<Uuid, Arc<Plan>> = HashMap::new();
+    // The books each decision was made from, handed on to delivery rather than read again.
+    let mut books: HashMap<Uuid, Books> = HashMap::new();
     for org in &organisations {
         let tenant = org.organisation.tenant_id;
         let mut line = OrgRun { organisation: org.organisation.name.clone(), tenant_id: tenant, ..OrgRun::default() };
@@ -167,8 +169,11 @@ pub async fn run(
         };
         line.strategy = Some(strategy.path.display().to_string());
         plans.insert(tenant, strategy.plan.clone());
-        if let Err(error) = decide(session, org, &strategy.plan, now, options.dry_run, &mut line) {
-            line.error = Some(error);
+        match decide(session, org, &strategy.plan, now, options.dry_run, &mut line) {
+            Ok(decided) => {
+                books.insert(tenant, decided);
+            }
+            Err(error) => line.error = Some(error),
         }
         report.organisations.push(line);
     }
@@ -183,12 +188,13 @@ pub async fn run(
             freshness: config.runtime.freshness,
             now,
         };
-        report.delivered = deliverer.deliver().await.map_err(|e| e.to_string())?;
+        report.delivered = deliverer.deliver(books).await.map_err(|e| e.to_string())?;
     }
     Ok(report)
 }
 
-/// Evaluates one organisation and records what it decided (unless dry).
+/// Evaluates one organisation and records what it decided (unless dry); gives the books it
+/// decided from.
 fn decide(
     session: &Session,
     org: &OrganisationRecord,
@@ -196,20 +202,20 @@ fn decide(
     now: Timestamp,
     dry_run: bool,
     line: &mut OrgRun,
-) -> Result<(), String> {
+) -> Result<Books, String> {
     let tenant = org.organisation.tenant_id;
     let calendar = Calendar::new(&plan.settings, org.organisation.zone.as_deref()).map_err(|e| e.to_string())?;
     let (books, state) = Books::load_with_state(&lock_store(&session.store), tenant).map_err(|e| e.to_string())?;
     let evaluation = evaluate(&Context { plan, calendar: &calendar, books: &books, state: &state, now });
     summarise(&books, &evaluation, line);
     if dry_run {
-        return Ok(());
+        return Ok(books);
     }
     let actions = prepare(plan, &books, &evaluation.decisions);
     let fingerprint = plan.fingerprint();
     let decider = Decider { strategy: &plan.strategy, plan_version: plan.plan_version, plan_fingerprint: &fingerprint };
     lock_store(&session.store).record_decisions(&actions, &decider, now).map_err(|e| e.to_string())?;
-    Ok(())
+    Ok(books)
 }
 
 fn summarise(books: &Books, evaluation: &Evaluation, line: &mut OrgRun) {

@@ -182,6 +182,38 @@ pub struct CreditFields<'a> {
     pub updated: Option<wire::XeroDateTime>,
 }
 
+/// A credit note, an overpayment or a prepayment as Xero sends it: the three differ only in the
+/// name of their id.
+pub trait CreditRecord {
+    fn fields(&self) -> CreditFields<'_>;
+}
+
+macro_rules! credit_record {
+    ($wire:ty, $id:ident) => {
+        impl CreditRecord for $wire {
+            fn fields(&self) -> CreditFields<'_> {
+                CreditFields {
+                    id: self.$id.as_deref(),
+                    kind: self.kind.as_ref(),
+                    number: self.number.as_ref(),
+                    contact: self.contact.as_ref(),
+                    date: self.date,
+                    status: self.status.as_ref(),
+                    currency: self.currency_code.as_ref(),
+                    total: self.total,
+                    remaining: self.remaining_credit,
+                    allocations: self.allocations.as_ref(),
+                    updated: self.updated_date_utc,
+                }
+            }
+        }
+    };
+}
+
+credit_record!(wire::CreditNote, credit_note_id);
+credit_record!(wire::Overpayment, overpayment_id);
+credit_record!(wire::Prepayment, prepayment_id);
+
 pub fn credit(tenant: Uuid, kind: CreditKind, fields: CreditFields<'_>) -> Result<Credit, Skipped> {
     let reader = Reader {
         kind: match kind {

@@ -16,7 +16,7 @@ use tokio::sync::Notify;
 use uuid::Uuid;
 
 use super::client::{ApiError, Get, XeroClient};
-use super::convert;
+use super::convert::{self, CreditRecord};
 use super::signature::verify;
 use super::sync::fetch_by_ids;
 use super::wire::{self, Envelope, WebhookPayload};
@@ -168,20 +168,7 @@ async fn refresh(
                 Err(error) => return Err(error),
             };
         for note in &answer.items.items {
-            let fields = convert::CreditFields {
-                id: note.credit_note_id.as_deref(),
-                kind: note.kind.as_ref(),
-                number: note.number.as_ref(),
-                contact: note.contact.as_ref(),
-                date: note.date,
-                status: note.status.as_ref(),
-                currency: note.currency_code.as_ref(),
-                total: note.total,
-                remaining: note.remaining_credit,
-                allocations: note.allocations.as_ref(),
-                updated: note.updated_date_utc,
-            };
-            credits.extend(convert::credit(tenant, CreditKind::CreditNote, fields).ok());
+            credits.extend(convert::credit(tenant, CreditKind::CreditNote, note.fields()).ok());
         }
     }
     let counts = (invoices.len(), contacts.len());

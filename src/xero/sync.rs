@@ -20,7 +20,7 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use super::client::{ApiError, Get, XeroClient};
-use super::convert::{self, CreditFields, Skipped};
+use super::convert::{self, CreditRecord, Skipped};
 use super::wire::{self, Envelope, Pagination};
 use crate::ledger::records::CreditKind;
 use crate::store::connections::OrganisationRecord;
@@ -514,51 +514,15 @@ async fn fetch_credits(
     match kind {
         CreditKind::CreditNote => {
             let answer: Envelope<wire::CreditNotes> = client.get(tenant, grant, &get).await?;
-            Ok(credits(&answer, &answer.items.items, tenant, kind, |c| CreditFields {
-                id: c.credit_note_id.as_deref(),
-                kind: c.kind.as_ref(),
-                number: c.number.as_ref(),
-                contact: c.contact.as_ref(),
-                date: c.date,
-                status: c.status.as_ref(),
-                currency: c.currency_code.as_ref(),
-                total: c.total,
-                remaining: c.remaining_credit,
-                allocations: c.allocations.as_ref(),
-                updated: c.updated_date_utc,
-            }))
+            Ok(credits(&answer, &answer.items.items, tenant, kind))
         }
         CreditKind::Overpayment => {
             let answer: Envelope<wire::Overpayments> = client.get(tenant, grant, &get).await?;
-            Ok(credits(&answer, &answer.items.items, tenant, kind, |c| CreditFields {
-                id: c.overpayment_id.as_deref(),
-                kind: c.kind.as_ref(),
-                number: c.number.as_ref(),
-                contact: c.contact.as_ref(),
-                date: c.date,
-                status: c.status.as_ref(),
-                currency: c.currency_code.as_ref(),
-                total: c.total,
-                remaining: c.remaining_credit,
-                allocations: c.allocations.as_ref(),
-                updated: c.updated_date_utc,
-            }))
+            Ok(credits(&answer, &answer.items.items, tenant, kind))
         }
         CreditKind::Prepayment => {
             let answer: Envelope<wire::Prepayments> = client.get(tenant, grant, &get).await?;
-            Ok(credits(&answer, &answer.items.items, tenant, kind, |c| CreditFields {
-                id: c.prepayment_id.as_deref(),
-                kind: c.kind.as_ref(),
-                number: c.number.as_ref(),
-                contact: c.contact.as_ref(),
-                date: c.date,
-                status: c.status.as_ref(),
-                currency: c.currency_code.as_ref(),
-                total: c.total,
-                remaining: c.remaining_credit,
-                allocations: c.allocations.as_ref(),
-                updated: c.updated_date_utc,
-            }))
+            Ok(credits(&answer, &answer.items.items, tenant, kind))
         }
     }
 }
@@ -585,17 +549,11 @@ fn fetched<T>(
 /// Xero's credit types that are a customer's, not a supplier's.
 const SALES_CREDIT: [&str; 3] = ["ACCRECCREDIT", "RECEIVE-OVERPAYMENT", "RECEIVE-PREPAYMENT"];
 
-fn credits<T, W>(
-    answer: &Envelope<T>,
-    items: &[W],
-    tenant: Uuid,
-    kind: CreditKind,
-    fields: impl Fn(&W) -> CreditFields<'_>,
-) -> Fetched {
+fn credits<T, W: CreditRecord>(answer: &Envelope<T>, items: &[W], tenant: Uuid, kind: CreditKind) -> Fetched {
     let sales: Vec<&W> =
-        items.iter().filter(|c| fields(c).kind.is_none_or(|k| SALES_CREDIT.contains(&k.as_str()))).collect();
+        items.iter().filter(|c| c.fields().kind.is_none_or(|k| SALES_CREDIT.contains(&k.as_str()))).collect();
     let ignored = items.len() - sales.len();
-    let (kept, skipped) = convert::all(&sales, |c| convert::credit(tenant, kind, fields(c)));
+    let (kept, skipped) = convert::all(&sales, |c| convert::credit(tenant, kind, c.fields()));
     let label = match kind {
         CreditKind::CreditNote => "credit note",
         CreditKind::Overpayment => "overpayment",

@@ -6,7 +6,7 @@ use collectiq::ledger::records::CreditKind;
 use collectiq::sandbox::Sandbox;
 use collectiq::sandbox::world::{CreditKind as WorldCredit, render};
 use collectiq::store::Store;
-use collectiq::xero::convert::{self, CreditFields};
+use collectiq::xero::convert::{self, CreditRecord};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -108,62 +108,12 @@ pub fn from_sandbox(sandbox: &Sandbox, tenant: Uuid) -> Snapshot {
     let mut credits = Vec::new();
     for c in (0..org.credits.len() as u32).filter(|&c| org.credits[c as usize].visible) {
         let record = match org.credits[c as usize].kind {
-            WorldCredit::CreditNote => {
-                let w = render::credit(org, c);
-                convert::credit(
-                    tenant,
-                    CreditKind::CreditNote,
-                    fields(
-                        w.credit_note_id.as_deref(),
-                        &w.number,
-                        &w.contact,
-                        w.date,
-                        &w.status,
-                        &w.currency_code,
-                        w.total,
-                        w.remaining_credit,
-                        &w.allocations,
-                        w.updated_date_utc,
-                    ),
-                )
-            }
+            WorldCredit::CreditNote => convert::credit(tenant, CreditKind::CreditNote, render::credit(org, c).fields()),
             WorldCredit::Overpayment => {
-                let w = render::overpayment(org, c);
-                convert::credit(
-                    tenant,
-                    CreditKind::Overpayment,
-                    fields(
-                        w.overpayment_id.as_deref(),
-                        &w.number,
-                        &w.contact,
-                        w.date,
-                        &w.status,
-                        &w.currency_code,
-                        w.total,
-                        w.remaining_credit,
-                        &w.allocations,
-                        w.updated_date_utc,
-                    ),
-                )
+                convert::credit(tenant, CreditKind::Overpayment, render::overpayment(org, c).fields())
             }
             WorldCredit::Prepayment => {
-                let w = render::prepayment(org, c);
-                convert::credit(
-                    tenant,
-                    CreditKind::Prepayment,
-                    fields(
-                        w.prepayment_id.as_deref(),
-                        &w.number,
-                        &w.contact,
-                        w.date,
-                        &w.status,
-                        &w.currency_code,
-                        w.total,
-                        w.remaining_credit,
-                        &w.allocations,
-                        w.updated_date_utc,
-                    ),
-                )
+                convert::credit(tenant, CreditKind::Prepayment, render::prepayment(org, c).fields())
             }
         };
         credits.push(record.unwrap());
@@ -188,33 +138,6 @@ pub fn from_sandbox(sandbox: &Sandbox, tenant: Uuid) -> Snapshot {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn fields<'a>(
-    id: Option<&'a str>,
-    number: &'a Option<String>,
-    contact: &'a Option<collectiq::xero::wire::Contact>,
-    date: Option<collectiq::xero::wire::XeroDateTime>,
-    status: &'a Option<String>,
-    currency: &'a Option<String>,
-    total: Option<rust_decimal::Decimal>,
-    remaining: Option<rust_decimal::Decimal>,
-    allocations: &'a Option<Vec<collectiq::xero::wire::Allocation>>,
-    updated: Option<collectiq::xero::wire::XeroDateTime>,
-) -> CreditFields<'a> {
-    CreditFields {
-        id,
-        kind: None,
-        number: number.as_ref(),
-        contact: contact.as_ref(),
-        date,
-        status: status.as_ref(),
-        currency: currency.as_ref(),
-        total,
-        remaining,
-        allocations: allocations.as_ref(),
-        updated,
-    }
-}
-
 /// Asserts two snapshots are equal, naming the first record that is not.
 pub fn assert_same(label: &str, got: &Snapshot, want: &Snapshot) {
     for (what, got, want, key) in [
