@@ -26,6 +26,8 @@ use uuid::Uuid;
 
 fn main() {
     divan::main();
+    // A million-invoice store is gigabytes: never leave one behind.
+    let _ = std::fs::remove_dir_all(scratch());
 }
 
 /// 1,000,000 when benchmarking; far fewer when `cargo test` runs the benchmark once to see that
@@ -37,8 +39,12 @@ fn open_invoices() -> usize {
 const TENANT: Uuid = Uuid::from_u128(0xC0FFEE);
 const INVOICES_PER_CUSTOMER: usize = 20;
 
+fn scratch() -> PathBuf {
+    std::env::temp_dir().join(format!("collectiq-bench-runtime-{}", std::process::id()))
+}
+
 fn folder() -> PathBuf {
-    let folder = std::env::temp_dir().join(format!("collectiq-bench-runtime-{}", std::process::id()));
+    let folder = scratch();
     let _ = std::fs::remove_dir_all(&folder);
     std::fs::create_dir_all(&folder).unwrap();
     folder

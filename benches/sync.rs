@@ -28,6 +28,14 @@ fn invoices() -> usize {
 fn main() {
     divan::main();
     report_calls();
+    // Leave no stores behind: each run makes several.
+    let ours = format!("-{}", std::process::id());
+    for entry in std::fs::read_dir(std::env::temp_dir()).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("collectiq-bench-") && name.ends_with(&ours) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 fn runtime() -> tokio::runtime::Runtime {

@@ -19,6 +19,7 @@ pub mod plan;
 pub mod runtime;
 pub mod sandbox;
 pub mod secret;
+pub mod simulate;
 pub mod source;
 pub mod store;
 pub mod suggest;

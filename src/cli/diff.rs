@@ -20,7 +20,20 @@ pub enum DiffFormat {
     Json,
 }
 
-pub fn run(files: &[std::path::PathBuf], git: Option<&str>, format: DiffFormat) -> Outcome {
+/// What `--impact` needs: where the data is, how far to look, how many invoices to list.
+pub struct ImpactArgs<'a> {
+    pub global: &'a super::context::Global,
+    pub data: &'a super::simulate::DataArgs,
+    pub days: u32,
+    pub top: usize,
+}
+
+pub fn run(
+    files: &[std::path::PathBuf],
+    git: Option<&str>,
+    format: DiffFormat,
+    impact: Option<ImpactArgs<'_>>,
+) -> Outcome {
     let sides = match (git, files) {
         (Some(revision), [file]) => load_at_revision(file, revision).and_then(|old| Ok((old, load(file)?))),
         (None, [old, new]) => load(old).and_then(|old| Ok((old, load(new)?))),
@@ -35,6 +48,26 @@ pub fn run(files: &[std::path::PathBuf], git: Option<&str>, format: DiffFormat) 
         }
     };
     let changes = diff(&old, &new);
+    let impact = match impact.map(|args| {
+        let loaded = args.data.load(args.global, &new)?;
+        args.data.impact(&old, &new, &loaded, args.days, args.top)
+    }) {
+        None => None,
+        Some(Ok(impact)) => Some(impact),
+        Some(Err(message)) => {
+            eprintln!("error: {message}");
+            return Outcome::Failed;
+        }
+    };
+    let differs = !changes.is_empty() || impact.as_ref().is_some_and(|i| !i.is_empty());
+    if format == DiffFormat::Json {
+        let json = match &impact {
+            Some(impact) => serde_json::json!({ "changes": changes, "impact": impact }),
+            None => serde_json::to_value(&changes).unwrap_or_default(),
+        };
+        println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+        return if differs { Outcome::Problems } else { Outcome::Clean };
+    }
     match format {
         DiffFormat::Text => {
             let palette = if std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
@@ -45,9 +78,12 @@ pub fn run(files: &[std::path::PathBuf], git: Option<&str>, format: DiffFormat) 
             print!("{}", report::text(&changes, palette));
         }
         DiffFormat::Markdown => print!("{}", report::markdown(&changes)),
-        DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&changes).unwrap_or_default()),
+        DiffFormat::Json => {}
     }
-    if changes.is_empty() { Outcome::Clean } else { Outcome::Problems }
+    if let Some(impact) = &impact {
+        print!("\n{}", impact.markdown());
+    }
+    if differs { Outcome::Problems } else { Outcome::Clean }
 }
 
 fn is_plan(path: &Path) -> bool {

@@ -11,6 +11,7 @@ mod output;
 mod progress;
 mod runtime;
 mod sandbox;
+mod simulate;
 mod webhooks;
 mod xero;
 
@@ -62,7 +63,21 @@ enum Command {
         git: Option<String>,
         #[arg(long, value_enum, default_value_t = diff::DiffFormat::Text)]
         format: diff::DiffFormat,
+        /// Also simulate both over real data and report what would change for customers.
+        #[arg(long)]
+        impact: bool,
+        /// With --impact: how many days to look ahead.
+        #[arg(long, default_value_t = 30, value_name = "N", requires = "impact")]
+        days: u32,
+        /// With --impact: how many invoices whose next action changes to list.
+        #[arg(long, default_value_t = 20, value_name = "N", requires = "impact")]
+        top: usize,
+        #[command(flatten)]
+        data: simulate::DataArgs,
     },
+    /// Dry run: what a strategy would do, day by day and why, over synced data, a saved Xero
+    /// export or the sandbox, with nothing sent and nothing stored.
+    Simulate(simulate::SimulateArgs),
     /// Print the JSON Schema of plans.
     Schema,
     /// Serve generated Xero organisations on loopback (the API, OAuth and webhooks), until
@@ -181,7 +196,11 @@ pub fn main() -> ExitCode {
         Command::Promise { invoice, on, clear } => runtime::promise_command(&cli.global, &invoice, on, clear),
         Command::Dispute { invoice, resolve } => runtime::dispute_command(&cli.global, &invoice, resolve),
         Command::Pause { contact, until, clear } => runtime::pause_command(&cli.global, &contact, until, clear),
-        Command::Diff { files, git, format } => diff::run(&files, git.as_deref(), format),
+        Command::Diff { files, git, format, impact, days, top, data } => {
+            let impact = impact.then_some(diff::ImpactArgs { global: &cli.global, data: &data, days, top });
+            diff::run(&files, git.as_deref(), format, impact)
+        }
+        Command::Simulate(args) => simulate::run(&cli.global, args),
         Command::Fmt { files, check, stdout } => fmt::run(&files, fmt::Mode::from_flags(check, stdout)),
     };
     outcome.into()

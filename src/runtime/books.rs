@@ -78,6 +78,9 @@ pub struct Ledger {
     histories: foldhash::HashMap<Uuid, History>,
 }
 
+/// How many open invoices a chunk of a [`Ledger`] holds.
+const OPEN_CHUNK: usize = 4096;
+
 impl Ledger {
     /// Records an invoice's part in its customer's history.
     pub fn history(&mut self, invoice: Billed<'_>) {
@@ -88,10 +91,16 @@ impl Ledger {
     pub fn add(&mut self, invoice: Invoice) {
         self.history(Billed::of(&invoice));
         if invoice.is_open() {
-            if self.open.is_empty() {
-                self.open.push(Vec::new());
+            // Fixed-size chunks rather than one growing vector: a million invoices are never
+            // copied to a larger buffer on the way in.
+            match self.open.last_mut() {
+                Some(chunk) if chunk.len() < chunk.capacity() => chunk.push(invoice),
+                _ => self.open.push({
+                    let mut chunk = Vec::with_capacity(OPEN_CHUNK);
+                    chunk.push(invoice);
+                    chunk
+                }),
             }
-            self.open[0].push(invoice);
         }
     }
 
@@ -226,6 +235,11 @@ impl Books {
 
     pub fn customer_mut(&mut self, contact: Uuid) -> Option<&mut Customer> {
         self.positions.get(&contact).and_then(|&at| self.customers.get_mut(at))
+    }
+
+    /// Where a customer is in `customers`.
+    pub fn position(&self, contact: Uuid) -> Option<usize> {
+        self.positions.get(&contact).copied()
     }
 
     pub fn customer(&self, contact: Uuid) -> Option<&Customer> {

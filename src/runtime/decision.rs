@@ -152,6 +152,8 @@ pub struct Waiting {
     pub contact_id: Uuid,
     pub rule_id: String,
     pub occurrence_date: Date,
+    /// After this it is missed: its catch-up window has closed.
+    pub expires: Timestamp,
     pub wait: Wait,
 }
 

@@ -85,16 +85,57 @@ fn evaluate_customers(context: &Context<'_>, customers: &[Customer]) -> Evaluati
     evaluation
 }
 
-fn segment_of<'p>(plan: &'p Plan, judge: &Judge<'_>, customer: &Customer) -> Option<&'p Segment> {
+/// The first segment whose condition the customer meets on the judge's day, if any.
+pub fn segment_of<'p>(plan: &'p Plan, judge: &Judge<'_>, customer: &Customer) -> Option<&'p Segment> {
     plan.segments.iter().find(|segment| segment.condition.as_ref().is_none_or(|c| judge.customer(c, customer)))
+}
+
+/// What to look at when deciding for one customer: everything (a run), or only what can have
+/// come due (the simulator, which knows when each occurrence falls).
+pub struct Focus<'f> {
+    /// Whether an open invoice (by its place in the customer's open invoices) is looked at.
+    pub invoice: &'f dyn Fn(usize) -> bool,
+    pub statements: bool,
+}
+
+/// One customer's decisions at `context.now`, in the segment given, looking only at what `focus`
+/// picks. It decides exactly what [`evaluate`] decides for the customer as long as every invoice
+/// with an occurrence due, waiting or newly in reach (a change of segment) is picked.
+pub fn evaluate_customer_in(
+    context: &Context<'_>,
+    customer: &Customer,
+    segment: Option<&Segment>,
+    focus: &Focus<'_>,
+) -> Evaluation {
+    let judge = Judge {
+        today: context.calendar.today(context.now),
+        calendar: context.calendar,
+        base_currency: &context.books.organisation.base_currency,
+    };
+    let mut evaluation = Evaluation::default();
+    if !customer.open.is_empty() {
+        decide_for_customer(context, &judge, customer, segment, focus, &mut evaluation);
+    }
+    evaluation
 }
 
 fn evaluate_customer(context: &Context<'_>, judge: &Judge<'_>, customer: &Customer, evaluation: &mut Evaluation) {
     if customer.open.is_empty() {
         return;
     }
+    let segment = segment_of(context.plan, judge, customer);
+    decide_for_customer(context, judge, customer, segment, &Focus { invoice: &|_| true, statements: true }, evaluation);
+}
+
+fn decide_for_customer(
+    context: &Context<'_>,
+    judge: &Judge<'_>,
+    customer: &Customer,
+    segment: Option<&Segment>,
+    focus: &Focus<'_>,
+    evaluation: &mut Evaluation,
+) {
     let plan = context.plan;
-    let segment = segment_of(plan, judge, customer);
     let rules: Vec<&Rule> =
         segment.into_iter().flat_map(|s| s.audience.rules.iter()).chain(plan.every_customer.rules.iter()).collect();
     let guards: Vec<&Guard> =
@@ -102,10 +143,12 @@ fn evaluate_customer(context: &Context<'_>, judge: &Judge<'_>, customer: &Custom
     let numbers: Vec<Option<u32>> = rules.iter().map(|rule| context.state.rule_number(&rule.id)).collect();
     let customer_block = customer_block(context, judge, customer, &guards, judge.today);
     let mut due = Vec::new();
-    for invoice in &customer.open {
+    for (_, invoice) in customer.open.iter().enumerate().filter(|(at, _)| (focus.invoice)(*at)) {
         due_for_invoice(context, judge, customer, invoice, &rules, &numbers, &guards, customer_block.clone(), &mut due);
     }
-    due_statements(context, customer, &rules, customer_block, &mut due);
+    if focus.statements {
+        due_statements(context, customer, &rules, customer_block, &mut due);
+    }
     resolve(context, judge, customer, &rules, due, evaluation);
 }
 
@@ -275,6 +318,14 @@ fn deadline(context: &Context<'_>, date: Date) -> Timestamp {
     context.calendar.closes(last_day)
 }
 
+/// The last instant an occurrence may be acted on, counting its catch-up window from the day the
+/// frequency cap releases it when the cap holds it back.
+fn expiry(context: &Context<'_>, customer: &Customer, item: &Due<'_>) -> Timestamp {
+    let from = held_by_the_cap(context, customer, item)
+        .map_or(item.occurrence.date, |released| released.max(item.occurrence.date));
+    deadline(context, from)
+}
+
 fn is_email(action: &Action) -> bool {
     matches!(action, Action::Email { .. })
 }
@@ -329,10 +380,9 @@ fn resolve(
             }
             Subject::Account(_) => false,
         };
-        let from = held_by_the_cap(context, customer, item)
-            .map_or(item.occurrence.date, |released| released.max(item.occurrence.date));
-        if now > deadline(context, from) {
-            Some(Skip::Missed { deadline: deadline(context, from) })
+        let deadline = expiry(context, customer, item);
+        if now > deadline {
+            Some(Skip::Missed { deadline })
         } else if let Some(blocked) = item.blocked.clone() {
             Some(blocked)
         } else if let (Some(condition), Subject::Invoice(id)) = (item.firing.condition, item.subject)
@@ -501,6 +551,7 @@ fn waiting(context: &Context<'_>, customer: &Customer, due: &Due<'_>, wait: Wait
         contact_id: customer.contact.contact_id,
         rule_id: due.firing.id.to_string(),
         occurrence_date: due.occurrence.date,
+        expires: expiry(context, customer, due),
         wait,
     }
 }

@@ -1,0 +1,205 @@
+//! `collectiq simulate`: what a strategy would do, day by day, over synced data, a saved Xero
+//! export or the sandbox's organisation; and the data side of `collectiq diff --impact`.
+
+use std::path::{Path, PathBuf};
+
+use clap::ValueEnum;
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+use super::Outcome;
+use super::context::{Global, choose, config};
+use crate::plan::{Plan, compile_path};
+use crate::runtime::books::Books;
+use crate::runtime::calendar::Calendar;
+use crate::runtime::state::RuntimeState;
+use crate::simulate::data::Export;
+use crate::simulate::{Payments, Report, Scenario, html, simulate, text};
+use crate::store::Store;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PaymentsArg {
+    None,
+    History,
+    Random,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SimulateFormat {
+    Text,
+    Json,
+    Html,
+}
+
+/// Where the books come from: the store (the default, or --db), the sandbox, or an export.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DataArgs {
+    /// Simulate over the sandbox's generated organisation instead of the store.
+    #[arg(long, conflicts_with = "data")]
+    sandbox: bool,
+    /// The seed of the sandbox's organisation and of random payments.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    seed: u64,
+    /// How many invoices the sandbox's organisation has.
+    #[arg(long, default_value_t = 1_000, value_name = "N", requires = "sandbox")]
+    invoices: usize,
+    /// A folder of Xero API responses (Organisation.json, Contacts.json, ContactGroups.json,
+    /// Invoices.json, Payments.json, CreditNotes.json) to simulate over instead of the store.
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// With the store: the organisation (name or tenant id), when several are connected.
+    #[arg(long, value_name = "ORG")]
+    org: Option<String>,
+    /// The first day (the strategy's today by default).
+    #[arg(long, value_name = "DATE")]
+    from: Option<Date>,
+    /// How customers pay meanwhile.
+    #[arg(long, value_enum, default_value_t = PaymentsArg::None)]
+    payments: PaymentsArg,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SimulateArgs {
+    #[arg(value_name = "STRATEGY")]
+    strategy: PathBuf,
+    #[command(flatten)]
+    data: DataArgs,
+    /// How many days to simulate.
+    #[arg(long, default_value_t = 30, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=3660))]
+    days: u32,
+    #[arg(long, value_enum, default_value_t = SimulateFormat::Text)]
+    format: SimulateFormat,
+    /// Write the report to this file instead of standard output.
+    #[arg(short, long, value_name = "OUT")]
+    out: Option<PathBuf>,
+}
+
+/// One organisation's books and what CollectIQ remembers of it.
+pub struct Loaded {
+    pub books: Books,
+    pub state: RuntimeState,
+}
+
+impl DataArgs {
+    fn payments(&self) -> Payments {
+        match self.payments {
+            PaymentsArg::None => Payments::None,
+            PaymentsArg::History => Payments::History,
+            PaymentsArg::Random => Payments::Random { seed: self.seed },
+        }
+    }
+
+    /// The books to simulate over, for a plan (which names the organisations it applies to).
+    pub fn load(&self, global: &Global, plan: &Plan) -> Result<Loaded, String> {
+        if global.db.is_some() && (self.sandbox || self.data.is_some()) {
+            return Err("give one source of data: --db, --sandbox or --data".into());
+        }
+        let fresh = |books: Books| Loaded { books, state: RuntimeState::default() };
+        if self.sandbox {
+            let today = self.from.unwrap_or_else(|| crate::sandbox::world::generate::utc_date(Timestamp::now()));
+            let export = Export::sandbox(self.seed, self.invoices, today);
+            return export.books(Path::new("sandbox")).map(fresh).map_err(|e| e.to_string());
+        }
+        if let Some(folder) = &self.data {
+            let export = Export::read(folder).map_err(|e| e.to_string())?;
+            return export.books(folder).map(fresh).map_err(|e| e.to_string());
+        }
+        let config = config(global)?;
+        if !config.database.exists() {
+            return Err(format!(
+                "there is no store at {}; sync first, or simulate with --sandbox or --data DIR",
+                config.database.display()
+            ));
+        }
+        let store = Store::open(&config.database).map_err(|e| e.to_string())?;
+        let all = store.organisations().map_err(|e| e.to_string())?;
+        let named: Vec<_> = if plan.organisations.is_empty() || self.org.is_some() {
+            all
+        } else {
+            all.into_iter()
+                .filter(|o| plan.organisations.iter().any(|n| n.eq_ignore_ascii_case(&o.organisation.name)))
+                .collect()
+        };
+        let chosen = choose(named, self.org.as_deref())?;
+        let [org] = chosen.as_slice() else {
+            let names: Vec<&str> = chosen.iter().map(|o| o.organisation.name.as_str()).collect();
+            return Err(format!("the strategy applies to {}; choose one with --org", names.join(", ")));
+        };
+        let (books, state) = Books::load_with_state(&store, org.organisation.tenant_id).map_err(|e| e.to_string())?;
+        Ok(Loaded { books, state })
+    }
+
+    /// Simulates `plan` over the loaded books.
+    pub fn report(&self, plan: &Plan, loaded: &Loaded, days: u32) -> Result<Report, String> {
+        let calendar =
+            Calendar::new(&plan.settings, loaded.books.organisation.zone.as_deref()).map_err(|e| e.to_string())?;
+        let from = self.from.unwrap_or_else(|| calendar.today(Timestamp::now()));
+        let scenario =
+            Scenario::new(plan, &calendar, loaded.books.clone(), loaded.state.clone(), from, days, self.payments());
+        Ok(simulate(&scenario))
+    }
+
+    /// Both plans simulated over the same books, and what changes between them.
+    pub fn impact(
+        &self,
+        old: &Plan,
+        new: &Plan,
+        loaded: &Loaded,
+        days: u32,
+        top: usize,
+    ) -> Result<crate::simulate::impact::Impact, String> {
+        let zone = loaded.books.organisation.zone.as_deref();
+        let old_calendar = Calendar::new(&old.settings, zone).map_err(|e| e.to_string())?;
+        let new_calendar = Calendar::new(&new.settings, zone).map_err(|e| e.to_string())?;
+        let from = self.from.unwrap_or_else(|| new_calendar.today(Timestamp::now()));
+        let scenario = |plan, calendar| {
+            Scenario::new(plan, calendar, loaded.books.clone(), loaded.state.clone(), from, days, self.payments())
+        };
+        let (before, after) = (scenario(old, &old_calendar), scenario(new, &new_calendar));
+        let (old_report, new_report) = (simulate(&before), simulate(&after));
+        Ok(crate::simulate::impact::impact(&before, &old_report, &after, &new_report, top))
+    }
+}
+
+pub fn run(global: &Global, args: SimulateArgs) -> Outcome {
+    let result = compile_path(&args.strategy)
+        .map_err(|error| {
+            format!(
+                "{} does not compile; run `collectiq check {}`: {error}",
+                args.strategy.display(),
+                args.strategy.display()
+            )
+        })
+        .and_then(|compiled| {
+            let loaded = args.data.load(global, &compiled.plan)?;
+            args.data.report(&compiled.plan, &loaded, args.days)
+        });
+    let report = match result {
+        Ok(report) => report,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Outcome::Failed;
+        }
+    };
+    let rendered = match args.format {
+        SimulateFormat::Text => text::render(&report),
+        SimulateFormat::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
+        SimulateFormat::Html => html::render(&report),
+    };
+    match &args.out {
+        Some(path) => match super::output::write_atomically(path, &rendered) {
+            Ok(()) => {
+                eprintln!("wrote {} ({} actions)", path.display(), report.totals.actions);
+                Outcome::Clean
+            }
+            Err(error) => {
+                eprintln!("error: cannot write {}: {error}", path.display());
+                Outcome::Failed
+            }
+        },
+        None => {
+            print!("{rendered}");
+            Outcome::Clean
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! The dry-run simulator: what a plan would do, day by day, over an organisation's books, with
+//! payments coming in as the scenario says. It runs the runtime's own evaluation on a virtual
+//! clock and touches nothing: no store, no email, no Xero.
+
+pub mod aging;
+pub mod data;
+pub mod engine;
+pub mod html;
+pub mod impact;
+
+pub mod report;
+pub mod scenario;
+pub mod text;
+
+pub use report::{Happening, Report, SimulatedAction};
+pub use scenario::{Payments, Scenario};
+
+/// Simulates the scenario and reports what happened.
+pub fn simulate(scenario: &Scenario<'_>) -> Report {
+    Report::build(scenario, engine::simulate(scenario))
+}

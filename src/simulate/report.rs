@@ -1,0 +1,175 @@
+//! What a simulation shows: each day's actions with their reasons, totals per rule, kind and
+//! segment, and the outstanding balance by age over time. Serialised, it is the JSON contract of
+//! `collectiq simulate --format json`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::aging::{AgingDay, aging_over_time};
+use super::scenario::Scenario;
+use crate::plan::Action;
+use crate::runtime::decision::{Decision, Outcome, Subject};
+
+/// One decision of a simulation: the day and moment of the run that took it, the customer (by
+/// place in the scenario's books) and the segment they were in.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Happening {
+    pub date: Date,
+    pub at: Timestamp,
+    pub customer: usize,
+    pub segment: Option<usize>,
+    pub decision: Decision,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    pub strategy: String,
+    pub organisation: String,
+    pub from: Date,
+    pub days: u32,
+    pub actions: Vec<SimulatedAction>,
+    pub totals: Totals,
+    pub aging: Vec<AgingDay>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SimulatedAction {
+    pub at: Timestamp,
+    pub date: Date,
+    /// email, statement, call, escalation, stop, skipped or superseded.
+    pub kind: &'static str,
+    pub rule: String,
+    pub segment: Option<String>,
+    pub contact_id: Uuid,
+    pub contact_name: String,
+    pub template: Option<String>,
+    pub invoice_numbers: Vec<String>,
+    /// What the invoices concerned owe, in the base currency, when the action is decided.
+    pub amount: Decimal,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Totals {
+    pub actions: usize,
+    pub by_kind: BTreeMap<&'static str, usize>,
+    pub by_rule: BTreeMap<String, usize>,
+    pub by_segment: BTreeMap<String, usize>,
+}
+
+/// Segments are named in reports; customers in none are in the strategy's "no segment".
+pub const NO_SEGMENT: &str = "(no segment)";
+
+impl SimulatedAction {
+    /// Whether this is something done to or for a customer, rather than a record of why not.
+    pub fn acts(&self) -> bool {
+        !matches!(self.kind, "skipped" | "superseded")
+    }
+
+    /// email, call or escalation: what reviewers count. Statements are emails too.
+    pub fn channel(&self) -> &'static str {
+        match self.kind {
+            "email" | "statement" => "email",
+            other => other,
+        }
+    }
+}
+
+fn kind(decision: &Decision) -> Option<&'static str> {
+    Some(match (&decision.outcome, &decision.action) {
+        (Outcome::Combined { .. }, _) => return None,
+        (Outcome::Skipped(_), _) => "skipped",
+        (Outcome::Superseded { .. }, _) => "superseded",
+        (Outcome::Act, Action::Email { .. }) if matches!(decision.key.subject, Subject::Account(_)) => "statement",
+        (Outcome::Act, Action::Email { .. }) => "email",
+        (Outcome::Act, Action::CallTask { .. }) => "call",
+        (Outcome::Act, Action::Escalate { .. }) => "escalation",
+        (Outcome::Act, Action::StopChasing) => "stop",
+    })
+}
+
+fn reason(decision: &Decision) -> String {
+    match &decision.outcome {
+        Outcome::Act if decision.invoices.len() > 1 && matches!(decision.key.subject, Subject::Invoice(_)) => {
+            format!("{} (one email for {} invoices)", decision.rule_text, decision.invoices.len())
+        }
+        Outcome::Act => decision.rule_text.clone(),
+        Outcome::Skipped(skip) => format!("{}: {skip}", decision.rule_text),
+        Outcome::Superseded { by } => {
+            let rule = by.split('/').nth(3).unwrap_or(by);
+            format!("{}: superseded by a later reminder for the same invoice (rule {rule})", decision.rule_text)
+        }
+        Outcome::Combined { into } => format!("{}: sent with {into}", decision.rule_text),
+    }
+}
+
+impl Report {
+    /// Builds the report from a simulation's decisions, in any order: actions are listed by time,
+    /// and by customer within a run, each customer's in the order they were decided.
+    pub fn build(scenario: &Scenario<'_>, mut happenings: Vec<Happening>) -> Report {
+        happenings.sort_by_key(|h| (h.date, h.customer));
+        let invoices: HashMap<Uuid, (&str, Decimal)> = scenario
+            .books
+            .customers
+            .iter()
+            .flat_map(|c| c.open.iter())
+            .map(|i| (i.invoice_id, (i.number.as_str(), i.amount_due_in_base())))
+            .collect();
+        let mut totals = Totals::default();
+        let mut actions = Vec::with_capacity(happenings.len());
+        for happening in happenings {
+            let Some(kind) = kind(&happening.decision) else { continue };
+            let customer = &scenario.books.customers[happening.customer];
+            let segment = happening.segment.map(|s| scenario.plan.segments[s].name.clone());
+            let decision = happening.decision;
+            let found: Vec<&(&str, Decimal)> = decision.invoices.iter().filter_map(|id| invoices.get(id)).collect();
+            let amount = found.iter().fold(Decimal::ZERO, |sum, (_, due)| sum + due);
+            let action = SimulatedAction {
+                at: happening.at,
+                date: happening.date,
+                kind,
+                reason: reason(&decision),
+                template: match &decision.action {
+                    Action::Email { template, .. } => Some(template.clone()),
+                    _ => None,
+                },
+                rule: decision.rule_id,
+                segment,
+                contact_id: customer.contact.contact_id,
+                contact_name: customer.contact.name.clone(),
+                invoice_numbers: found.iter().map(|(number, _)| number.to_string()).collect(),
+                amount,
+            };
+            totals.count(&action);
+            actions.push(action);
+        }
+        Report {
+            strategy: scenario.plan.strategy.clone(),
+            organisation: scenario.books.organisation.name.clone(),
+            from: scenario.from,
+            days: scenario.days,
+            actions,
+            totals,
+            aging: aging_over_time(scenario),
+        }
+    }
+
+    /// The actions decided on one day.
+    pub fn on(&self, date: Date) -> impl Iterator<Item = &SimulatedAction> {
+        self.actions.iter().filter(move |a| a.date == date)
+    }
+}
+
+impl Totals {
+    fn count(&mut self, action: &SimulatedAction) {
+        self.actions += 1;
+        *self.by_kind.entry(action.kind).or_default() += 1;
+        *self.by_rule.entry(action.rule.clone()).or_default() += 1;
+        *self.by_segment.entry(action.segment.clone().unwrap_or_else(|| NO_SEGMENT.into())).or_default() += 1;
+    }
+}

@@ -1,0 +1,71 @@
+//! The simulation as a collections manager reads it in a terminal: day by day, what goes to whom
+//! and why, then the totals and how the balance ages.
+
+use std::fmt::Write;
+
+use super::report::Report;
+use crate::ledger::aging::Bucket;
+use crate::ledger::money::group_thousands as format_amount;
+
+/// Days between two lines of the aging table.
+const AGING_STEP: usize = 30;
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Simulation of \"{}\" for {} from {}, {} days\n",
+        report.strategy, report.organisation, report.from, report.days
+    );
+    let mut current = None;
+    for action in &report.actions {
+        if current != Some(action.date) {
+            let _ = writeln!(out, "{}", action.date);
+            current = Some(action.date);
+        }
+        let what = action.template.as_deref().map_or(String::new(), |t| format!(" \"{t}\""));
+        let invoices = action.invoice_numbers.join(", ");
+        let segment = action.segment.as_deref().map_or(String::new(), |s| format!(" [{s}]"));
+        let _ = writeln!(
+            out,
+            "  {:<11}{what} to {}{segment}: {invoices} ({}) — {}",
+            action.kind,
+            action.contact_name,
+            format_amount(action.amount),
+            action.reason
+        );
+    }
+    if report.actions.is_empty() {
+        let _ = writeln!(out, "  Nothing happens in these days.");
+    }
+    let totals = &report.totals;
+    let _ = writeln!(out, "\nTotals: {} actions", totals.actions);
+    for (heading, counts) in [("by kind", kind_counts(report)), ("by rule", pairs(&totals.by_rule))] {
+        let _ = writeln!(out, "  {heading}: {}", counts.join(", "));
+    }
+    let _ = writeln!(out, "  by segment: {}", pairs(&totals.by_segment).join(", "));
+    let _ = writeln!(out, "\nOutstanding by age (base currency)");
+    let _ = write!(out, "  {:<12}", "date");
+    for bucket in Bucket::ALL {
+        let _ = write!(out, "{:>14}", bucket.label());
+    }
+    let _ = writeln!(out, "{:>14}", "total");
+    let last = report.aging.len().saturating_sub(1);
+    for (n, day) in report.aging.iter().enumerate().filter(|(n, _)| n % AGING_STEP == 0 || *n == last) {
+        let _ = write!(out, "  {:<12}", day.date.to_string());
+        for bucket in Bucket::ALL {
+            let _ = write!(out, "{:>14}", format_amount(day.buckets.get(bucket)));
+        }
+        let _ = writeln!(out, "{:>14}", format_amount(day.total));
+        let _ = n;
+    }
+    out
+}
+
+fn kind_counts(report: &Report) -> Vec<String> {
+    report.totals.by_kind.iter().map(|(kind, n)| format!("{n} {kind}")).collect()
+}
+
+fn pairs<K: std::fmt::Display>(counts: &std::collections::BTreeMap<K, usize>) -> Vec<String> {
+    counts.iter().map(|(key, n)| format!("{key} {n}")).collect()
+}

@@ -1,0 +1,32 @@
+//! The reference the simulator is checked against: step through every day, evaluate every
+//! customer with the runtime's `evaluate`, remember what was decided. Slow and obviously right.
+
+use collectiq::runtime::conditions::Judge;
+use collectiq::runtime::evaluate::{Context, evaluate, segment_of};
+use collectiq::simulate::Scenario;
+use collectiq::simulate::report::Happening;
+use collectiq::simulate::scenario::settle;
+
+pub fn simulate_naively(scenario: &Scenario<'_>) -> Vec<Happening> {
+    let mut books = scenario.books.clone();
+    let mut state = scenario.state.clone();
+    let mut happenings = Vec::new();
+    for date in scenario.dates() {
+        for customer in &mut books.customers {
+            settle(customer, date, &scenario.paid_on);
+        }
+        let now = scenario.run_at(date);
+        let context = Context { plan: scenario.plan, calendar: scenario.calendar, books: &books, state: &state, now };
+        let evaluation = evaluate(&context);
+        let judge =
+            Judge { today: date, calendar: scenario.calendar, base_currency: &books.organisation.base_currency };
+        for decision in evaluation.decisions {
+            let customer = books.position(decision.contact_id).expect("decisions are about known customers");
+            let segment = segment_of(scenario.plan, &judge, &books.customers[customer])
+                .and_then(|s| scenario.plan.segments.iter().position(|c| std::ptr::eq(c, s)));
+            state.remember(&decision, now);
+            happenings.push(Happening { date, at: now, customer, segment, decision });
+        }
+    }
+    happenings
+}
