@@ -1,9 +1,10 @@
 //! The simulation itself: the runtime's evaluation, run once a day (when sending opens) on a
 //! virtual clock, with nothing sent and nothing stored. Rather than evaluate every customer on
-//! every day, it keeps for each customer a timeline of the days on which something can happen to
-//! them (an occurrence of any rule of any segment, a wait running out, a day their segment may
+//! every day, it keeps for each customer the days on which something can happen to them (an
+//! occurrence of one of their segment's rules, a wait running out, a day their segment may
 //! change) and evaluates only then, and only the invoices concerned. Customers are independent,
-//! so they are shared out among the cores. The result is the same as stepping through every day.
+//! so they are shared out among the cores. The result is the same as stepping through every day
+//! (the tests hold it to that).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -13,29 +14,44 @@ use jiff::civil::Date;
 
 use super::report::Happening;
 use super::scenario::{Scenario, settle};
-use crate::plan::{CustomerCondition, GuardKind, Period, PeriodUnit, Plan, Segment, Trigger};
+use crate::plan::{Balance, CustomerCondition, GuardKind, Period, Plan, Rule, Segment, Trigger};
 use crate::runtime::books::Customer;
+use crate::runtime::calendar::Calendar;
 use crate::runtime::conditions::Judge;
 use crate::runtime::decision::{Subject, Wait};
 use crate::runtime::evaluate::{Context, Focus, evaluate_customer_in, segment_of};
 use crate::runtime::occurrences::{calendar_falls_on, day_number, invoice_occurrences};
 use crate::runtime::state::RuntimeState;
 
-/// What a day on a customer's timeline asks for, beside an invoice (by its place among the
-/// customer's open invoices at the start).
-const EVERYTHING: u32 = u32::MAX;
-const STATEMENTS: u32 = u32::MAX - 1;
-/// A day the customer's segment may change.
-const SEGMENT: u32 = u32::MAX - 2;
+/// Beside an invoice (by its place among the customer's open invoices at the start), what a day
+/// can ask to be looked at.
+const STATEMENTS: u32 = u32::MAX;
+
+/// The rules a customer in one segment (or in none) is under, and the days statements fall on.
+struct Audience<'p> {
+    invoice_triggers: Vec<&'p Trigger>,
+    statement_days: Vec<i64>,
+}
 
 /// What the plan says about when things can happen, worked out once.
 struct PlanFacts<'p> {
-    invoice_triggers: Vec<&'p Trigger>,
-    statement_days: Vec<i64>,
+    /// By segment, then last for customers in none.
+    audiences: Vec<Audience<'p>>,
     broken_promises: bool,
+    /// Whether segments depend on which invoices are overdue (so change on days after due dates).
+    overdue_counts: bool,
+    /// Whether segments depend on what is paid (so change the day after a payment).
+    payments_count: bool,
     /// Periods of "billed in the last …" conditions, and ages of "first invoiced … ago" ones.
     billing_windows: Vec<Period>,
     customer_ages: Vec<Period>,
+}
+
+impl PlanFacts<'_> {
+    fn audience(&self, plan: &Plan, segment: Option<&Segment>) -> &Audience<'_> {
+        let index = segment_index(plan, segment).unwrap_or(self.audiences.len() - 1);
+        &self.audiences[index]
+    }
 }
 
 /// Every decision the plan takes over the scenario's days, in no particular order.
@@ -67,58 +83,114 @@ pub fn simulate(scenario: &Scenario<'_>) -> Vec<Happening> {
     })
 }
 
+fn audience<'p>(scenario: &Scenario<'p>, rules: Vec<&'p Rule>) -> Audience<'p> {
+    let (calendar_rules, invoice_rules): (Vec<&Rule>, Vec<&Rule>) =
+        rules.into_iter().partition(|r| r.trigger.is_calendar());
+    Audience {
+        invoice_triggers: invoice_rules.iter().map(|r| &r.trigger).collect(),
+        statement_days: scenario
+            .dates()
+            .filter(|date| calendar_rules.iter().any(|r| calendar_falls_on(&r.trigger, *date)))
+            .map(day_number)
+            .collect(),
+    }
+}
+
 fn facts<'p>(scenario: &Scenario<'p>) -> PlanFacts<'p> {
     let plan: &'p Plan = scenario.plan;
-    let rules = plan.segments.iter().flat_map(|s| s.audience.rules.iter()).chain(plan.every_customer.rules.iter());
-    let (calendar_rules, invoice_rules): (Vec<_>, Vec<_>) = rules.partition(|r| r.trigger.is_calendar());
+    let everyone = || plan.every_customer.rules.iter();
+    let mut audiences: Vec<Audience<'p>> =
+        plan.segments.iter().map(|s| audience(scenario, s.audience.rules.iter().chain(everyone()).collect())).collect();
+    audiences.push(audience(scenario, everyone().collect()));
     let guards =
         || plan.segments.iter().flat_map(|s| s.audience.guards.iter()).chain(plan.every_customer.guards.iter());
     let mut conditions: Vec<&CustomerCondition> = plan.segments.iter().filter_map(|s| s.condition.as_ref()).collect();
-    conditions.extend(guards().filter_map(|g| match &g.kind {
-        GuardKind::DoNotContact { condition } => Some(condition),
-        _ => None,
-    }));
-    let (mut billing_windows, mut customer_ages) = (Vec::new(), Vec::new());
+    let mut facts = PlanFacts {
+        audiences,
+        broken_promises: guards().any(|g| matches!(g.kind, GuardKind::BrokenPromise { .. })),
+        overdue_counts: false,
+        payments_count: false,
+        billing_windows: Vec::new(),
+        customer_ages: Vec::new(),
+    };
     while let Some(condition) = conditions.pop() {
         match condition {
             CustomerCondition::All(all) | CustomerCondition::Any(all) => conditions.extend(all.iter()),
             CustomerCondition::Not(inner) => conditions.push(inner),
-            CustomerCondition::Billed { period, .. } => billing_windows.push(*period),
-            CustomerCondition::FirstInvoice { age, .. } => customer_ages.push(*age),
+            CustomerCondition::Billed { period, .. } => facts.billing_windows.push(*period),
+            CustomerCondition::FirstInvoice { age, .. } => facts.customer_ages.push(*age),
+            CustomerCondition::Balance { measure, .. } => {
+                facts.payments_count = true;
+                facts.overdue_counts |= *measure == Balance::Overdue;
+            }
+            CustomerCondition::OverdueInvoices { .. } => {
+                facts.payments_count = true;
+                facts.overdue_counts = true;
+            }
+            CustomerCondition::PaysLate { .. } => facts.payments_count = true,
             _ => {}
         }
     }
-    let statement_days = scenario
-        .dates()
-        .filter(|date| calendar_rules.iter().any(|r| calendar_falls_on(&r.trigger, *date)))
-        .map(day_number)
-        .collect();
-    PlanFacts {
-        invoice_triggers: invoice_rules.iter().map(|r| &r.trigger).collect(),
-        statement_days,
-        broken_promises: guards().any(|g| matches!(g.kind, GuardKind::BrokenPromise { .. })),
-        billing_windows,
-        customer_ages,
-    }
+    facts
 }
 
-/// The days around the one on which a period counted from `date` runs out: exactly that day for
-/// days, a few either side for months and business days, whose lengths vary.
-fn around(scenario: &Scenario<'_>, date: Date, period: Period) -> std::ops::RangeInclusive<i64> {
-    let end = day_number(scenario.calendar.after(date, period));
-    match period.unit {
-        PeriodUnit::Days => end - 1..=end + 1,
-        PeriodUnit::Months | PeriodUnit::BusinessDays => end - 3..=end + 10,
+/// The first day on which `period` before it is no earlier than `date`: when something dated
+/// `date` drops out of a window of that length (and an age of that length is reached).
+fn window_closes(calendar: &Calendar, date: Date, period: Period) -> i64 {
+    let mut day = calendar.after(date, period).checked_sub(10.days()).unwrap_or(date);
+    for _ in 0..400 {
+        if calendar.before(day, period) >= date {
+            break;
+        }
+        day = day.checked_add(1.day()).unwrap_or(day);
     }
+    day_number(day)
 }
 
-/// The days something can happen to a customer, as known at the start.
-fn timeline(scenario: &Scenario<'_>, facts: &PlanFacts<'_>, customer: &Customer) -> BinaryHeap<Reverse<(i64, u32)>> {
+/// The days on which the customer's segment may change, as known at the start.
+fn segment_checks(scenario: &Scenario<'_>, facts: &PlanFacts<'_>, customer: &Customer) -> Vec<i64> {
+    let mut days = Vec::new();
+    for invoice in &customer.open {
+        if facts.overdue_counts {
+            days.push(day_number(invoice.due_date) + 1);
+        }
+        if let (true, Some(paid)) = (facts.payments_count, scenario.paid_on.get(&invoice.invoice_id)) {
+            days.push(day_number(*paid) + 1);
+        }
+    }
+    for window in &facts.billing_windows {
+        days.extend(
+            customer.history.billed.iter().map(|(billed, _)| window_closes(scenario.calendar, *billed, *window)),
+        );
+    }
+    if let Some(first_invoice) = customer.history.first_invoice {
+        for age in &facts.customer_ages {
+            let closes = window_closes(scenario.calendar, first_invoice, *age);
+            days.extend([closes, closes + 1]);
+        }
+    }
     let (first, last) = (day_number(scenario.from), day_number(scenario.last()));
-    let mut days = vec![(first, EVERYTHING)];
-    for (place, invoice) in customer.open.iter().enumerate() {
-        let place = place as u32;
-        for trigger in &facts.invoice_triggers {
+    days.retain(|day| *day > first && *day <= last);
+    days.sort_unstable();
+    days.dedup();
+    days.reverse();
+    days
+}
+
+/// The days after `after` on which something of the audience's can fall due for the customer,
+/// latest first (so that the next is at the end).
+fn events(
+    scenario: &Scenario<'_>,
+    facts: &PlanFacts<'_>,
+    audience: &Audience<'_>,
+    customer: &Customer,
+    places: &[u32],
+    after: i64,
+) -> Vec<(i64, u32)> {
+    let last = day_number(scenario.last());
+    let mut days = Vec::new();
+    for (invoice, &place) in customer.open.iter().zip(places) {
+        for trigger in &audience.invoice_triggers {
             for occurrence in invoice_occurrences(trigger, invoice, scenario.calendar, scenario.last()) {
                 days.push((day_number(occurrence.date), place));
             }
@@ -127,29 +199,19 @@ fn timeline(scenario: &Scenario<'_>, facts: &PlanFacts<'_>, customer: &Customer)
         if let (true, Some(promised)) = (facts.broken_promises, promise) {
             days.push((day_number(promised) + 1, place));
         }
-        days.push((day_number(invoice.due_date) + 1, SEGMENT));
-        if let Some(paid) = scenario.paid_on.get(&invoice.invoice_id) {
-            days.push((day_number(*paid) + 1, SEGMENT));
-        }
     }
-    for window in &facts.billing_windows {
-        for (billed, _) in &customer.history.billed {
-            days.extend(around(scenario, *billed, *window).map(|day| (day, SEGMENT)));
-        }
-    }
-    if let Some(first_invoice) = customer.history.first_invoice {
-        for age in &facts.customer_ages {
-            days.extend(around(scenario, first_invoice, *age).map(|day| (day, SEGMENT)));
-        }
-    }
-    days.extend(facts.statement_days.iter().map(|day| (*day, STATEMENTS)));
-    days.retain(|(day, _)| (first..=last).contains(day));
-    days.sort_unstable();
+    days.extend(audience.statement_days.iter().map(|day| (*day, STATEMENTS)));
+    days.retain(|(day, _)| *day > after && *day <= last);
+    days.sort_unstable_by(|a, b| b.cmp(a));
     days.dedup();
-    days.into_iter().map(Reverse).collect()
+    days
 }
 
-/// What one day of a customer's timeline asks to be looked at.
+fn segment_index(plan: &Plan, segment: Option<&Segment>) -> Option<usize> {
+    segment.and_then(|s| plan.segments.iter().position(|candidate| std::ptr::eq(candidate, s)))
+}
+
+/// What one day asks to be looked at.
 #[derive(Default)]
 struct DayWork {
     everything: bool,
@@ -158,26 +220,43 @@ struct DayWork {
     invoices: Vec<u32>,
 }
 
-fn take_day(timeline: &mut BinaryHeap<Reverse<(i64, u32)>>) -> Option<(i64, DayWork)> {
-    let Reverse((day, _)) = *timeline.peek()?;
-    let mut work = DayWork::default();
-    while let Some(&Reverse((next, what))) = timeline.peek() {
-        if next != day {
-            break;
-        }
-        timeline.pop();
-        match what {
-            EVERYTHING => work.everything = true,
-            STATEMENTS => work.statements = true,
-            SEGMENT => work.segment = true,
-            place => work.invoices.push(place),
+impl DayWork {
+    fn add(&mut self, what: u32) {
+        if what == STATEMENTS {
+            self.statements = true;
+        } else {
+            self.invoices.push(what);
         }
     }
-    Some((day, work))
 }
 
-fn segment_index(plan: &Plan, segment: Option<&Segment>) -> Option<usize> {
-    segment.and_then(|s| plan.segments.iter().position(|candidate| std::ptr::eq(candidate, s)))
+/// A customer's coming days: segment checks and the occurrences of their segment's rules, both
+/// known ahead (latest first), and waits, known as they begin.
+struct Timeline {
+    checks: Vec<i64>,
+    events: Vec<(i64, u32)>,
+    waits: BinaryHeap<Reverse<(i64, u32)>>,
+}
+
+impl Timeline {
+    fn next_day(&mut self) -> Option<(i64, DayWork)> {
+        let day = [self.checks.last().copied(), self.events.last().map(|e| e.0), self.waits.peek().map(|w| w.0.0)]
+            .into_iter()
+            .flatten()
+            .min()?;
+        let mut work = DayWork::default();
+        while self.checks.last() == Some(&day) {
+            self.checks.pop();
+            work.segment = true;
+        }
+        while self.events.last().is_some_and(|e| e.0 == day) {
+            work.add(self.events.pop().map_or(0, |e| e.1));
+        }
+        while self.waits.peek().is_some_and(|w| w.0.0 == day) {
+            work.add(self.waits.pop().map_or(0, |w| w.0.1));
+        }
+        Some((day, work))
+    }
 }
 
 fn simulate_customer(
@@ -195,16 +274,18 @@ fn simulate_customer(
     let mut customer = original.clone();
     // Where each of the customer's open invoices was at the start, as payments take some out.
     let mut places: Vec<u32> = (0..customer.open.len() as u32).collect();
-    let mut timeline = timeline(scenario, facts, original);
     let first = day_number(scenario.from);
     let last = day_number(scenario.last());
+    let mut timeline =
+        Timeline { checks: segment_checks(scenario, facts, original), events: Vec::new(), waits: BinaryHeap::new() };
     let mut segment: Option<Option<&Segment>> = None;
     // What came due but waits (for the window or the cap): looked at again whenever the
     // customer is, since what happens to them meanwhile (an escalation, an email) can settle it.
     let mut waiting_invoices: Vec<u32> = Vec::new();
     let mut statements_waiting = false;
-    while let Some((day, mut work)) = take_day(&mut timeline) {
-        if day > last || customer.open.is_empty() {
+    let mut today = Some((first, DayWork { everything: true, ..DayWork::default() }));
+    while let Some((day, mut work)) = today.take().or_else(|| timeline.next_day()) {
+        if day > last {
             break;
         }
         let Ok(date) = scenario.from.checked_add((day - first).days()) else { break };
@@ -214,11 +295,15 @@ fn simulate_customer(
         if customer.open.is_empty() {
             break;
         }
-        if work.everything || work.segment || segment.is_none() {
+        if work.everything || work.segment {
             let judge = Judge { today: date, calendar, base_currency: &scenario.books.organisation.base_currency };
             let now_in = segment_of(plan, &judge, &customer);
-            // A customer who moves comes under new rules, some of whose occurrences may be due.
-            work.everything |= segment.is_some_and(|before| segment_index(plan, before) != segment_index(plan, now_in));
+            let moved = segment.is_none_or(|before| segment_index(plan, before) != segment_index(plan, now_in));
+            if moved {
+                // New rules, some of whose occurrences may already be due, and new days ahead.
+                work.everything = true;
+                timeline.events = events(scenario, facts, facts.audience(plan, now_in), &customer, &places, day);
+            }
             segment = Some(now_in);
         }
         if !work.everything && !work.statements && work.invoices.is_empty() {
@@ -255,7 +340,7 @@ fn simulate_customer(
             } else {
                 waiting_invoices.push(what);
             }
-            timeline.push(Reverse((when, what)));
+            timeline.waits.push(Reverse((when, what)));
         }
         let segment = segment_index(plan, in_segment);
         for decision in evaluation.decisions {

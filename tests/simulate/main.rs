@@ -67,3 +67,144 @@ fn event_driven_and_day_by_day_decide_exactly_the_same() {
     }
     assert!(compared > 1_000, "only {compared} actions compared");
 }
+
+fn wholesale() -> Plan {
+    plan(&Path::new(env!("CARGO_MANIFEST_DIR")).join("strategies/wholesale.strategy"))
+}
+
+fn report_over_sandbox(days: u32) -> Report {
+    let plan = wholesale();
+    let from: Date = "2026-11-25".parse().unwrap();
+    let books = Export::sandbox(4, 600, from).books(Path::new("sandbox")).unwrap();
+    let calendar = Calendar::new(&plan.settings, books.organisation.zone.as_deref()).unwrap();
+    let scenario =
+        Scenario::new(&plan, &calendar, books, RuntimeState::default(), from, days, Payments::Random { seed: 2 });
+    collectiq::simulate::simulate(&scenario)
+}
+
+#[test]
+fn the_json_report_keeps_its_contract() {
+    let report = report_over_sandbox(60);
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["from"], "2026-11-25");
+    assert_eq!(json["days"], 60);
+    let actions = json["actions"].as_array().unwrap();
+    assert!(actions.len() > 20);
+    let kinds = ["email", "statement", "call", "escalation", "stop", "skipped", "superseded"];
+    let mut previous = String::new();
+    for action in actions {
+        for field in [
+            "at",
+            "date",
+            "kind",
+            "rule",
+            "segment",
+            "contact_id",
+            "contact_name",
+            "template",
+            "invoice_numbers",
+            "reason",
+        ] {
+            assert!(action.get(field).is_some(), "{field} missing from {action}");
+        }
+        let at = action["at"].as_str().unwrap();
+        assert!(at.parse::<jiff::Timestamp>().is_ok(), "{at} is RFC 3339");
+        assert!(at.to_string() >= previous, "actions are sorted by time");
+        previous = at.to_string();
+        assert!(kinds.contains(&action["kind"].as_str().unwrap()), "{}", action["kind"]);
+        assert!(!action["reason"].as_str().unwrap().is_empty());
+    }
+    assert!(actions.iter().any(|a| a["kind"] == "email" && a["template"].is_string()));
+    assert_eq!(json["totals"]["actions"], actions.len());
+    let aging = json["aging"].as_array().unwrap();
+    assert_eq!(aging.len(), 60, "one aging line per day");
+    for bucket in ["current", "1-30", "31-60", "61-90", "90+", "total"] {
+        assert!(aging[0].get(bucket).is_some(), "{bucket} in aging");
+    }
+    // With customers paying, less is owed at the end than at the start.
+    let total = |day: &serde_json::Value| day["total"].as_str().unwrap().parse::<f64>().unwrap();
+    assert!(total(&aging[59]) < total(&aging[0]));
+}
+
+#[test]
+fn a_saved_xero_export_simulates_as_its_own_numbers_say() {
+    let folder = std::env::temp_dir().join(format!("collectiq-sim-export-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let write = |name: &str, json: serde_json::Value| std::fs::write(folder.join(name), json.to_string()).unwrap();
+    write(
+        "Organisation.json",
+        serde_json::json!({"Organisations": [{"OrganisationID": "6a7b5e0c-0000-4000-8000-000000000001", "Name": "Kauri Supplies",
+            "BaseCurrency": "NZD", "Timezone": "NEWZEALANDSTANDARDTIME"}]}),
+    );
+    write(
+        "Contacts.json",
+        serde_json::json!({"Contacts": [{"ContactID": "6a7b5e0c-0000-4000-8000-0000000000c1", "Name": "Tui Cafe",
+            "EmailAddress": "accounts@tui.example", "ContactStatus": "ACTIVE"}]}),
+    );
+    write(
+        "Invoices.json",
+        serde_json::json!({"Invoices": [
+            {"Type": "ACCREC", "InvoiceID": "6a7b5e0c-0000-4000-8000-0000000000a1", "InvoiceNumber": "INV-0042",
+             "Contact": {"ContactID": "6a7b5e0c-0000-4000-8000-0000000000c1", "Name": "Tui Cafe"},
+             "Status": "AUTHORISED", "Date": "2026-11-01T00:00:00", "DueDate": "2026-11-20T00:00:00",
+             "CurrencyCode": "NZD", "Total": 1150.00, "AmountDue": 1150.00, "AmountPaid": 0, "AmountCredited": 0},
+            {"Type": "ACCPAY", "InvoiceID": "6a7b5e0c-0000-4000-8000-0000000000a2", "InvoiceNumber": "BILL-1",
+             "Contact": {"ContactID": "6a7b5e0c-0000-4000-8000-0000000000c2", "Name": "A supplier"},
+             "Status": "AUTHORISED", "Date": "2026-11-01T00:00:00", "DueDate": "2026-11-10T00:00:00",
+             "CurrencyCode": "NZD", "Total": 99.00, "AmountDue": 99.00}
+        ]}),
+    );
+    let books = Export::read(&folder).unwrap().books(&folder).unwrap();
+    assert_eq!(books.organisation.name, "Kauri Supplies");
+    assert_eq!(books.organisation.zone.as_deref(), Some("Pacific/Auckland"));
+    let open: Vec<&str> = books.customers.iter().flat_map(|c| c.open.iter().map(|i| i.number.as_str())).collect();
+    assert_eq!(open, ["INV-0042"], "a supplier's bill is never chased");
+    let plan = wholesale();
+    let calendar = Calendar::new(&plan.settings, books.organisation.zone.as_deref()).unwrap();
+    let from: Date = "2026-11-21".parse().unwrap();
+    let scenario = Scenario::new(&plan, &calendar, books, RuntimeState::default(), from, 30, Payments::None);
+    let report = collectiq::simulate::simulate(&scenario);
+    let emails: Vec<(String, &str)> =
+        report.actions.iter().filter(|a| a.kind == "email").map(|a| (a.date.to_string(), a.rule.as_str())).collect();
+    assert!(!emails.is_empty(), "the overdue invoice is chased: {:?}", report.actions);
+    assert!(report.actions.iter().all(|a| a.invoice_numbers == ["INV-0042"] && a.contact_name == "Tui Cafe"));
+    // A broken file names itself and what is wrong.
+    std::fs::write(folder.join("Contacts.json"), "{\"Contacts\": [ not json").unwrap();
+    let error = Export::read(&folder).err().unwrap().to_string();
+    assert!(error.contains("Contacts.json") && error.contains("not a Xero"), "{error}");
+    std::fs::remove_file(folder.join("Invoices.json")).unwrap();
+    std::fs::write(folder.join("Contacts.json"), "{\"Contacts\": []}").unwrap();
+    let error = Export::read(&folder).err().unwrap().to_string();
+    assert!(error.contains("Invoices.json"), "{error}");
+    let _ = std::fs::remove_dir_all(&folder);
+}
+
+#[test]
+fn the_html_report_renders_offline_in_a_real_browser() {
+    let report = report_over_sandbox(90);
+    let page = collectiq::simulate::html::render(&report);
+    assert!(
+        !page.contains("http://")
+            || page.matches("http://").all(|_| page.contains("xmlns=\"http://www.w3.org/2000/svg\""))
+    );
+    assert!(!page.contains("<script") && !page.contains("src=") && !page.contains("<link"), "self-contained");
+    assert_eq!(page.matches("<svg").count(), 2, "two charts");
+    let folder = std::env::temp_dir().join(format!("collectiq-sim-html-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let html = folder.join("report.html");
+    let png = folder.join("report.png");
+    std::fs::write(&html, &page).unwrap();
+    let chromium = std::env::var("COLLECTIQ_TEST_CHROMIUM").unwrap_or_else(|_| "chromium".into());
+    let output = std::process::Command::new(&chromium)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1100,1400"])
+        .arg(format!("--screenshot={}", png.display()))
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start {chromium} (.ci/run installs Debian's chromium): {e}"));
+    assert!(png.exists(), "no screenshot: {}", String::from_utf8_lossy(&output.stderr));
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    // A blank page compresses to almost nothing; charts and a table do not.
+    assert!(bytes.len() > 40_000, "the screenshot is nearly empty ({} bytes)", bytes.len());
+    let _ = std::fs::remove_dir_all(&folder);
+}
