@@ -6,9 +6,11 @@
 //! one [`diagnostics::Diagnostic`] type.
 
 pub mod ast;
+pub mod autopilot;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod diagnostics;
 pub mod files;
 pub mod format;

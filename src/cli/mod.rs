@@ -2,9 +2,11 @@
 //! the input (an error in a strategy, a file `fmt --check` would change), 2 a usage or I/O error.
 
 mod aging;
+mod autopilot;
 mod check;
 mod compile;
 mod context;
+mod demo;
 mod diff;
 mod fmt;
 mod output;
@@ -75,6 +77,13 @@ enum Command {
         #[command(flatten)]
         data: simulate::DataArgs,
     },
+    /// The whole flow with nothing to set up: a sandbox organisation, connect, sync, check,
+    /// simulate and run the example strategy, emails written to ./demo-out/.
+    Demo {
+        /// Where to put everything the demo makes.
+        #[arg(long, default_value = "demo-out", value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Dry run: what a strategy would do, day by day and why, over synced data, a saved Xero
     /// export or the sandbox, with nothing sent and nothing stored.
     Simulate(simulate::SimulateArgs),
@@ -131,6 +140,8 @@ enum Command {
         #[arg(long, conflicts_with = "until")]
         clear: bool,
     },
+    /// Run unattended: webhooks, scheduled syncs and runs, GET /healthz, until SIGTERM or Ctrl-C.
+    Autopilot(autopilot::AutopilotArgs),
     /// Xero webhooks.
     #[command(subcommand)]
     Webhooks(webhooks::WebhooksCommand),
@@ -201,6 +212,8 @@ pub fn main() -> ExitCode {
             diff::run(&files, git.as_deref(), format, impact)
         }
         Command::Simulate(args) => simulate::run(&cli.global, args),
+        Command::Autopilot(args) => autopilot::run(&cli.global, args),
+        Command::Demo { out } => demo::run(&out),
         Command::Fmt { files, check, stdout } => fmt::run(&files, fmt::Mode::from_flags(check, stdout)),
     };
     outcome.into()

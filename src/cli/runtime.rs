@@ -51,6 +51,7 @@ pub fn run_command(global: &Global, args: RunArgs) -> Outcome {
             dry_run: args.dry_run,
             at: args.at,
             sync: !args.no_sync,
+            stop: None,
         };
         let progress: Arc<dyn crate::xero::sync::Progress> = Arc::from(super::progress::for_stderr());
         runtime()?.block_on(run(&config, &session, chosen, &options, progress))

@@ -9,7 +9,6 @@ use serde::Serialize;
 
 use super::Outcome;
 use super::context::{Global, choose, config, runtime, session};
-use crate::store::connections::GrantStatus;
 use crate::xero::connect::{ConnectOptions, connect};
 use crate::xero::sync::{SyncOptions, Syncer};
 
@@ -118,14 +117,7 @@ fn org_lines(store: &crate::store::Store) -> crate::store::Result<Vec<OrgLine>> 
     let mut lines = Vec::new();
     for org in store.organisations()? {
         let counts = store.counts(org.organisation.tenant_id)?;
-        let token = match org.grant_id.map(|g| store.grant(g)).transpose()?.flatten() {
-            None => "not connected".to_string(),
-            Some(grant) => match grant.status {
-                GrantStatus::NeedsReconnect(reason) => format!("needs reconnecting: {reason}"),
-                GrantStatus::Active if grant.access_expires_at > now => "connected".to_string(),
-                GrantStatus::Active => "connected (the access token will be refreshed on next use)".to_string(),
-            },
-        };
+        let token = store.token_health(&org, now)?;
         let when = |at: Option<Timestamp>| at.map(|t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string());
         lines.push(OrgLine {
             name: org.organisation.name.clone(),

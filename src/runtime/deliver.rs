@@ -42,6 +42,9 @@ pub struct Deliverer<'a> {
     pub sender: DefaultSender,
     pub freshness: SignedDuration,
     pub now: Timestamp,
+    /// Set when the process is asked to stop: the email being sent is finished, the rest wait
+    /// in the outbox for the next run.
+    pub stop: Option<&'a std::sync::atomic::AtomicBool>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -81,6 +84,9 @@ impl Deliverer<'_> {
         let mut sending_now: HashMap<Uuid, bool> = HashMap::new();
         let actions = lock(self.store).deliverable(self.now, 10_000)?;
         for action in actions {
+            if self.stop.is_some_and(|stop| stop.load(std::sync::atomic::Ordering::SeqCst)) {
+                break;
+            }
             // Another organisation's action (`run --org`) waits for a run that has its strategy,
             // and a customer's email waits for the sending window, without using up an attempt.
             let Some(plan) = self.plans.get(&action.tenant_id) else { continue };

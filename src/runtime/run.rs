@@ -37,6 +37,8 @@ pub struct RunOptions {
     pub at: Option<Timestamp>,
     /// Sync before evaluating (on by default; tests and the simulator may skip it).
     pub sync: bool,
+    /// Set to stop delivering after the email in hand (autopilot's graceful shutdown).
+    pub stop: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// What a run did for one organisation.
@@ -187,6 +189,7 @@ pub async fn run(
             sender: DefaultSender { address: config.email.from.clone(), name: config.email.name.clone() },
             freshness: config.runtime.freshness,
             now,
+            stop: options.stop.as_deref(),
         };
         report.delivered = deliverer.deliver(books).await.map_err(|e| e.to_string())?;
     }

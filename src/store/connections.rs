@@ -338,6 +338,20 @@ impl Store {
     }
 }
 
+impl Store {
+    /// An organisation's connection in words: connected, to be refreshed, or to be reconnected.
+    pub fn token_health(&self, org: &OrganisationRecord, now: Timestamp) -> Result<String> {
+        Ok(match org.grant_id.map(|g| self.grant(g)).transpose()?.flatten() {
+            None => "not connected".to_string(),
+            Some(grant) => match grant.status {
+                GrantStatus::NeedsReconnect(reason) => format!("needs reconnecting: {reason}"),
+                GrantStatus::Active if grant.access_expires_at > now => "connected".to_string(),
+                GrantStatus::Active => "connected (the access token will be refreshed on next use)".to_string(),
+            },
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -345,6 +345,46 @@ impl Store {
         rows.collect::<rusqlite::Result<_>>().doing("read actions to deliver")
     }
 
+    /// How many of the organisation's actions wait to be delivered.
+    pub fn queue_depth(&self, tenant: Uuid) -> Result<u64> {
+        self.conn()
+            .query_row(
+                "SELECT count(*) FROM actions WHERE tenant_id = ?1 AND status IN ('pending', 'sending')",
+                [tenant.to_string()],
+                |row| row.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .doing("count actions to deliver")
+    }
+
+    /// Drops the organisation's emails waiting to be delivered whose invoices are all settled
+    /// now (paid, voided or credited since they were decided, as a webhook or a sync has just
+    /// told), cancelling their notes as delivery would. Gives their keys.
+    pub fn drop_settled(&mut self, tenant: Uuid, now: Timestamp) -> Result<Vec<String>> {
+        const WHAT: &str = "drop emails about settled invoices";
+        let settled: Vec<(i64, String)> = {
+            let mut statement = self
+                .conn()
+                .prepare(
+                    "SELECT a.id, a.key FROM actions a
+                      WHERE a.tenant_id = ?1 AND a.status = 'pending' AND a.action_kind = 'email'
+                        AND NOT EXISTS (
+                            SELECT 1 FROM json_each(a.invoices) j
+                              JOIN invoices i ON i.tenant_id = a.tenant_id AND i.invoice_id = j.value
+                             WHERE i.status = 'AUTHORISED' AND CAST(i.amount_due AS REAL) > 0)",
+                )
+                .doing(WHAT)?;
+            let rows = statement.query_map([tenant.to_string()], |row| Ok((row.get(0)?, row.get(1)?))).doing(WHAT)?;
+            rows.collect::<rusqlite::Result<_>>().doing(WHAT)?
+        };
+        let mut dropped = Vec::with_capacity(settled.len());
+        for (id, key) in settled {
+            self.finish(id, Status::Dropped, Some("its invoices were settled before it was sent"), now)?;
+            dropped.push(key);
+        }
+        Ok(dropped)
+    }
+
     /// Marks an action as being delivered, counting the attempt. False when it is no longer to be
     /// delivered (done, dropped or failed since it was read). An action left `sending` by a run
     /// that died is claimed again: only one run works on a database at a time (the run lock), so

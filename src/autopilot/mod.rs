@@ -1,0 +1,265 @@
+//! `collectiq autopilot`: CollectIQ running unattended. One process, holding the database's run
+//! lock for as long as it lives, that
+//! - receives Xero's webhooks and fetches what they say changed, dropping any email still waiting
+//!   to go about an invoice that has just been paid;
+//! - syncs every organisation incrementally on a schedule, and in full once a day;
+//! - runs the strategies on a schedule, for each organisation while its sending window is open;
+//! - answers `GET /healthz`;
+//! - on SIGTERM or Ctrl-C, stops taking work, finishes the email it is sending, and exits: what
+//!   was not sent waits in the outbox for the next start.
+
+pub mod health;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use tokio::sync::{Notify, watch};
+use tracing::{error, info, warn};
+
+use self::health::{HealthState, LastRun, Runs};
+use crate::config::Config;
+use crate::runtime::calendar::Calendar;
+use crate::runtime::run::{RunOptions, load_strategies, lock, run, strategy_for};
+use crate::store::Store;
+use crate::store::connections::OrganisationRecord;
+use crate::xero::receiver::{Receiver, router, work_off};
+use crate::xero::session::Session;
+use crate::xero::sync::{Quiet, SyncOptions, Syncer};
+
+#[derive(Clone, Debug)]
+pub struct Schedule {
+    /// How often to sync incrementally.
+    pub sync_every: SignedDuration,
+    /// How often to read everything again, to catch what incremental syncs cannot see.
+    pub reconcile_every: SignedDuration,
+    /// How often to run the strategies (while sending windows are open).
+    pub run_every: SignedDuration,
+}
+
+impl Default for Schedule {
+    fn default() -> Schedule {
+        Schedule {
+            sync_every: SignedDuration::from_mins(10),
+            reconcile_every: SignedDuration::from_hours(24),
+            run_every: SignedDuration::from_mins(15),
+        }
+    }
+}
+
+fn lock_store(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Runs until `shutdown` completes, then stops gracefully. Prints the address it listens on.
+pub async fn autopilot(
+    config: Config,
+    listen: SocketAddr,
+    schedule: Schedule,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), String> {
+    let _lock = lock(&config.database)?;
+    let strategies = load_strategies(&config.runtime.strategies)?;
+    drop(strategies);
+    let session = Arc::new(Session::open(&config).map_err(|e| e.to_string())?);
+    let listener =
+        tokio::net::TcpListener::bind(listen).await.map_err(|error| format!("cannot listen on {listen}: {error}"))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    let (stop_sender, stopped) = watch::channel(false);
+    let stop = Arc::new(AtomicBool::new(false));
+    let runs = Arc::new(Mutex::new(Runs::default()));
+    let arrived = Arc::new(Notify::new());
+    let health =
+        Arc::new(HealthState { store: session.store.clone(), runs: runs.clone(), started_at: Timestamp::now() });
+    let mut app = axum::Router::new().route("/healthz", axum::routing::get(health::healthz)).with_state(health);
+    match config.webhooks.key.clone() {
+        Some(key) => {
+            let receiver = Arc::new(Receiver { key, store: session.store.clone(), arrived: arrived.clone() });
+            app = app.merge(router(receiver));
+        }
+        None => {
+            warn!("no webhook key is configured (COLLECTIQ_WEBHOOK_KEY): webhooks are off, syncs alone keep data fresh")
+        }
+    }
+    info!(%address, "autopilot listening: GET /healthz, POST /webhooks/xero");
+    println!("http://{address}");
+    let webhooks = tokio::spawn(webhook_worker(session.clone(), arrived, stopped.clone()));
+    let scheduler =
+        tokio::spawn(scheduler(config.clone(), session.clone(), schedule, runs, stop.clone(), stopped.clone()));
+    let mut server_stopped = stopped.clone();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let _ = server_stopped.wait_for(|stopped| *stopped).await;
+    });
+    let server = tokio::spawn(async move { server.await });
+    shutdown.await;
+    info!("stopping: finishing the email in hand; the rest wait in the outbox");
+    stop.store(true, Ordering::SeqCst);
+    let _ = stop_sender.send(true);
+    let (scheduled, worked, served) = tokio::join!(scheduler, webhooks, server);
+    for outcome in [scheduled.map_err(|e| e.to_string()), worked.map_err(|e| e.to_string())] {
+        if let Err(error) = outcome {
+            error!(%error, "a task ended badly");
+        }
+    }
+    if let Ok(Err(error)) = served {
+        error!(%error, "the HTTP server ended badly");
+    }
+    info!("stopped");
+    Ok(())
+}
+
+/// Fetches what webhooks announce, then drops emails waiting to go about invoices now settled.
+async fn webhook_worker(session: Arc<Session>, arrived: Arc<Notify>, mut stopped: watch::Receiver<bool>) {
+    loop {
+        match work_off(&session.client, &session.store).await {
+            Ok(worked) if worked.events > 0 => {
+                info!(
+                    events = worked.events,
+                    invoices = worked.invoices,
+                    contacts = worked.contacts,
+                    failed = worked.failed,
+                    "webhooks worked off"
+                );
+                if worked.invoices > 0 {
+                    drop_settled(&session.store);
+                }
+            }
+            Ok(_) => {}
+            Err(error) => error!(%error, "webhooks"),
+        }
+        tokio::select! {
+            _ = arrived.notified() => {}
+            _ = tokio::time::sleep(Duration::from_secs(30)) => {}
+            _ = stopped.wait_for(|stopped| *stopped) => return,
+        }
+    }
+}
+
+fn drop_settled(store: &Mutex<Store>) {
+    let mut store = lock_store(store);
+    let organisations = match store.organisations() {
+        Ok(organisations) => organisations,
+        Err(error) => return error!(%error, "read organisations"),
+    };
+    for org in organisations {
+        match store.drop_settled(org.organisation.tenant_id, Timestamp::now()) {
+            Ok(dropped) if !dropped.is_empty() => {
+                info!(organisation = %org.organisation.name, dropped = dropped.len(), "emails about invoices paid since dropped");
+            }
+            Ok(_) => {}
+            Err(error) => error!(%error, "drop emails about settled invoices"),
+        }
+    }
+}
+
+/// Syncs, reconciles and runs, each when its time comes, one thing at a time.
+async fn scheduler(
+    config: Config,
+    session: Arc<Session>,
+    schedule: Schedule,
+    runs: Arc<Mutex<Runs>>,
+    stop: Arc<AtomicBool>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let started = Timestamp::now();
+    let (mut next_sync, mut next_run) = (started, started);
+    let mut next_reconcile = reconcile_due(&session, schedule.reconcile_every, started);
+    let syncer = Syncer::new(session.client.clone(), session.store.clone(), Arc::new(Quiet));
+    loop {
+        let now = Timestamp::now();
+        if now >= next_reconcile || now >= next_sync {
+            let full = now >= next_reconcile;
+            sync(&syncer, &session, full).await;
+            drop_settled(&session.store);
+            next_sync = now + schedule.sync_every;
+            if full {
+                next_reconcile = now + schedule.reconcile_every;
+            }
+        }
+        if *stopped.borrow() {
+            return;
+        }
+        if now >= next_run {
+            run_open_windows(&config, &session, &runs, &stop).await;
+            next_run = now + schedule.run_every;
+        }
+        let wake = next_sync.min(next_run).min(next_reconcile);
+        let wait = Timestamp::now().duration_until(wake).max(SignedDuration::from_millis(50));
+        tokio::select! {
+            _ = tokio::time::sleep(wait.unsigned_abs()) => {}
+            _ = stopped.wait_for(|stopped| *stopped) => return,
+        }
+    }
+}
+
+/// When the daily full sync is next due: now if the last was more than a day ago (or never).
+fn reconcile_due(session: &Session, every: SignedDuration, now: Timestamp) -> Timestamp {
+    let organisations = lock_store(&session.store).organisations().unwrap_or_default();
+    organisations.iter().map(|o| o.last_full_sync_at.map_or(now, |at| at + every)).min().unwrap_or(now + every)
+}
+
+async fn sync(syncer: &Syncer, session: &Session, full: bool) {
+    let organisations = match lock_store(&session.store).organisations() {
+        Ok(organisations) => organisations,
+        Err(error) => return error!(%error, "read organisations"),
+    };
+    for report in syncer.sync(&organisations, SyncOptions { full }).await {
+        match report.error {
+            Some(error) => warn!(organisation = %report.name, full, %error, "sync failed; the next one will try again"),
+            None => info!(organisation = %report.name, full, calls = report.calls, "synced"),
+        }
+    }
+}
+
+/// Runs each organisation whose strategy's sending window is open now.
+async fn run_open_windows(config: &Config, session: &Session, runs: &Mutex<Runs>, stop: &Arc<AtomicBool>) {
+    let strategies = match load_strategies(&config.runtime.strategies) {
+        Ok(strategies) => strategies,
+        Err(error) => return error!(%error, "load strategies"),
+    };
+    let organisations = lock_store(&session.store).organisations().unwrap_or_default();
+    let now = Timestamp::now();
+    let open: Vec<OrganisationRecord> = organisations
+        .into_iter()
+        .filter(|org| {
+            strategy_for(&strategies, &org.organisation.name).is_some_and(|s| {
+                Calendar::new(&s.plan.settings, org.organisation.zone.as_deref()).is_ok_and(|c| c.may_send_at(now))
+            })
+        })
+        .collect();
+    if open.is_empty() {
+        return;
+    }
+    let options = RunOptions { sync: false, stop: Some(stop.clone()), ..RunOptions::default() };
+    let result = run(config, session, open.clone(), &options, Arc::new(Quiet)).await;
+    let mut runs = runs.lock().unwrap_or_else(|p| p.into_inner());
+    match result {
+        Ok(report) => {
+            for org in &report.organisations {
+                info!(organisation = %org.organisation, acted = org.acted, skipped = org.skipped, waiting = org.waiting, error = org.error.as_deref().unwrap_or(""), "ran");
+                runs.last.insert(
+                    org.tenant_id,
+                    LastRun { at: now, emails_sent: report.delivered.emails_sent, error: org.error.clone() },
+                );
+            }
+            info!(
+                sent = report.delivered.emails_sent,
+                retrying = report.delivered.emails_retrying,
+                dropped = report.delivered.emails_dropped,
+                "delivered"
+            );
+        }
+        Err(error) => {
+            error!(%error, "run failed");
+            for org in &open {
+                runs.last.insert(
+                    org.organisation.tenant_id,
+                    LastRun { at: now, emails_sent: 0, error: Some(error.clone()) },
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,255 @@
+//! `collectiq demo`: the whole flow with nothing to set up. The embedded sandbox stands in for a
+//! Xero organisation (Harbour Wholesale Ltd); CollectIQ connects to it as it would to Xero
+//! (OAuth, headless), syncs, checks and simulates the wholesale example strategy, then runs it:
+//! emails are written to the demo folder as `.eml` files instead of being sent, and history notes
+//! go to the sandbox. Everything it makes is in the demo folder, to look at afterwards.
+
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+use crate::config::{Config, Overrides};
+use crate::plan::compile_path;
+use crate::runtime::books::Books;
+use crate::runtime::calendar::Calendar;
+use crate::runtime::run::{RunOptions, run};
+use crate::sandbox::world::generate::Size;
+use crate::sandbox::{Sandbox, SandboxConfig};
+use crate::simulate::{Payments, Scenario, html, simulate};
+use crate::store::Store;
+use crate::xero::connect::{ConnectOptions, connect};
+use crate::xero::session::Session;
+use crate::xero::sync::{Quiet, SyncOptions, Syncer};
+
+/// The example strategy and everything it reads, built into the binary.
+const EXAMPLE: [(&str, &str); 6] = [
+    ("wholesale.strategy", include_str!("../strategies/wholesale.strategy")),
+    ("nz-holidays.txt", include_str!("../strategies/nz-holidays.txt")),
+    ("templates/wholesale-due-today.email", include_str!("../strategies/templates/wholesale-due-today.email")),
+    ("templates/wholesale-overdue.email", include_str!("../strategies/templates/wholesale-overdue.email")),
+    ("templates/wholesale-overdue-firm.email", include_str!("../strategies/templates/wholesale-overdue-firm.email")),
+    ("templates/wholesale-statement.email", include_str!("../strategies/templates/wholesale-statement.email")),
+];
+
+const SIMULATED_DAYS: u32 = 30;
+
+/// What the demo did, for its closing words (and its test).
+#[derive(Debug, Default)]
+pub struct Demo {
+    pub folder: PathBuf,
+    pub organisation: String,
+    pub invoices: u64,
+    pub open_invoices: u64,
+    pub contacts: u64,
+    pub rules: usize,
+    pub segments: usize,
+    pub warnings: usize,
+    pub simulated: SimulatedSummary,
+    pub ran_at: Option<Timestamp>,
+    pub acted: u64,
+    pub skipped: u64,
+    pub emails: Vec<PathBuf>,
+    pub notes: usize,
+    pub tasks: u64,
+    pub sent: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct SimulatedSummary {
+    pub emails: usize,
+    pub calls: usize,
+    pub escalations: usize,
+}
+
+fn fail(doing: &str) -> impl Fn(String) -> String + '_ {
+    move |why| format!("{doing}: {why}")
+}
+
+/// Clears what an earlier demo left in `folder` (and only that), then writes the example.
+fn prepare(folder: &Path) -> Result<PathBuf, String> {
+    std::fs::create_dir_all(folder.join("strategy/templates"))
+        .map_err(|e| fail("make the demo folder")(e.to_string()))?;
+    for entry in std::fs::read_dir(folder).map_err(|e| e.to_string())?.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".eml") || name.starts_with("collectiq.db") || name == "simulation.html" {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+    for (name, text) in EXAMPLE {
+        std::fs::write(folder.join("strategy").join(name), text)
+            .map_err(|e| fail("write the example")(e.to_string()))?;
+    }
+    // An empty configuration of its own, so that a collectiq.toml where the demo runs is not used.
+    std::fs::write(folder.join("collectiq.toml"), "# The demo's own configuration: everything comes from the demo.\n")
+        .map_err(|e| e.to_string())?;
+    Ok(folder.join("strategy/wholesale.strategy"))
+}
+
+fn demo_config(folder: &Path, sandbox: &str, strategy: &Path) -> Result<Config, String> {
+    let values = [
+        ("COLLECTIQ_XERO_URL", sandbox.to_string()),
+        ("COLLECTIQ_EMAIL_CAPTURE", folder.display().to_string()),
+        ("COLLECTIQ_STRATEGY", strategy.display().to_string()),
+        ("COLLECTIQ_EMAIL_FROM", "accounts@harbourwholesale.example".to_string()),
+    ];
+    let env = |name: &str| values.iter().find(|(key, _)| *key == name).map(|(_, value)| value.clone());
+    let overrides =
+        Overrides { config_file: Some(folder.join("collectiq.toml")), database: Some(folder.join("collectiq.db")) };
+    Config::load_with(&overrides, &env).map_err(|e| e.to_string())
+}
+
+/// Runs the demo in `folder`, narrating each step through `say`.
+pub async fn demo(folder: &Path, say: &dyn Fn(&str)) -> Result<Demo, String> {
+    let strategy = prepare(folder)?;
+    let mut demo = Demo { folder: folder.to_path_buf(), ..Demo::default() };
+    say("Starting the sandbox: a Xero-compatible organisation on this machine.");
+    let size = Size { organisations: 1, contacts: 60, invoices: 1_500 };
+    let sandbox = Sandbox::start(SandboxConfig { size, ..SandboxConfig::default() }, ([127, 0, 0, 1], 0).into())
+        .await
+        .map_err(|e| fail("start the sandbox")(e.to_string()))?;
+    let result = steps(folder, &strategy, sandbox.url(), &sandbox, &mut demo, say).await;
+    sandbox.stop().await;
+    result.map(|()| demo)
+}
+
+async fn steps(
+    folder: &Path,
+    strategy: &Path,
+    url: &str,
+    sandbox: &Sandbox,
+    demo: &mut Demo,
+    say: &dyn Fn(&str),
+) -> Result<(), String> {
+    let config = demo_config(folder, url, strategy)?;
+    say("Connecting to it as to Xero (OAuth 2 with PKCE, approved at once by the sandbox).");
+    {
+        let store = Mutex::new(Store::open(&config.database).map_err(|e| e.to_string())?);
+        let options = ConnectOptions { headless: true, port: 0, open_browser: false, timeout: Duration::from_secs(60) };
+        connect(&config.xero, &store, &options).await.map_err(|e| fail("connect")(e.to_string()))?;
+    }
+    let session = Session::open(&config).map_err(|e| e.to_string())?;
+    say("Syncing contacts, groups, invoices, payments and credits.");
+    let organisations = session.store.lock().map_err(|e| e.to_string())?.organisations().map_err(|e| e.to_string())?;
+    let syncer = Syncer::new(session.client.clone(), session.store.clone(), Arc::new(Quiet));
+    for report in syncer.sync(&organisations, SyncOptions { full: true }).await {
+        if let Some(error) = report.error {
+            return Err(format!("sync {}: {error}", report.name));
+        }
+    }
+    let org = organisations.first().ok_or("the sandbox has no organisation")?.clone();
+    let tenant = org.organisation.tenant_id;
+    demo.organisation = org.organisation.name.clone();
+    {
+        let store = session.store.lock().map_err(|e| e.to_string())?;
+        let counts = store.counts(tenant).map_err(|e| e.to_string())?;
+        (demo.invoices, demo.open_invoices, demo.contacts) = (counts.invoices, counts.open_invoices, counts.contacts);
+    }
+    say("Checking the example strategy.");
+    let compiled = compile_path(strategy).map_err(|e| fail("check the strategy")(e.to_string()))?;
+    let plan = compiled.plan;
+    demo.warnings = compiled.warnings.len();
+    demo.segments = plan.segments.len();
+    demo.rules = plan.segments.iter().map(|s| s.audience.rules.len()).sum::<usize>() + plan.every_customer.rules.len();
+    let calendar = Calendar::new(&plan.settings, org.organisation.zone.as_deref()).map_err(|e| e.to_string())?;
+    let now = Timestamp::now();
+    // Run when the strategy may send (now, or the next time its window opens), so there is
+    // something to see whatever the hour.
+    let at = calendar.next_sending_moment(now).unwrap_or(now);
+    say(&format!("Simulating the next {SIMULATED_DAYS} days, customers paying as their history says."));
+    {
+        let store = session.store.lock().map_err(|e| e.to_string())?;
+        let (books, state) = Books::load_with_state(&store, tenant).map_err(|e| e.to_string())?;
+        let scenario =
+            Scenario::new(&plan, &calendar, books, state, calendar.today(at), SIMULATED_DAYS, Payments::History);
+        let report = simulate(&scenario);
+        for action in &report.actions {
+            match action.channel() {
+                "email" => demo.simulated.emails += 1,
+                "call" => demo.simulated.calls += 1,
+                "escalation" => demo.simulated.escalations += 1,
+                _ => {}
+            }
+        }
+        std::fs::write(folder.join("simulation.html"), html::render(&report)).map_err(|e| e.to_string())?;
+    }
+    say("Running it: deciding what is due, writing the emails, logging each to Xero.");
+    let options = RunOptions { sync: false, at: Some(at), ..RunOptions::default() };
+    let report = run(&config, &session, vec![org], &options, Arc::new(Quiet)).await?;
+    demo.ran_at = Some(at);
+    for line in &report.organisations {
+        demo.acted += line.acted;
+        demo.skipped += line.skipped;
+        if let Some(error) = &line.error {
+            return Err(format!("run: {error}"));
+        }
+    }
+    demo.notes = report.delivered.notes_written as usize;
+    demo.sent = report.delivered.emails_sent;
+    demo.tasks = session.store.lock().map_err(|e| e.to_string())?.tasks(false).map_err(|e| e.to_string())?.len() as u64;
+    demo.emails = std::fs::read_dir(folder)
+        .map_err(|e| e.to_string())?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .collect();
+    demo.emails.sort();
+    let _ = sandbox;
+    Ok(())
+}
+
+impl Demo {
+    /// The closing words: what happened, where to look, and how to go on with real Xero.
+    pub fn summary(&self) -> String {
+        let mut out = String::new();
+        let folder = self.folder.display();
+        let _ = writeln!(out, "\nWhat happened");
+        let _ = writeln!(
+            out,
+            "  {} in the sandbox: {} contacts, {} invoices ({} open), synced into {folder}/collectiq.db.",
+            self.organisation, self.contacts, self.invoices, self.open_invoices
+        );
+        let _ = writeln!(
+            out,
+            "  The strategy ({folder}/strategy/wholesale.strategy): {} segments, {} rules, {} warnings.",
+            self.segments, self.rules, self.warnings
+        );
+        let _ = writeln!(
+            out,
+            "  Simulated {SIMULATED_DAYS} days: {} emails, {} call tasks, {} escalations (see {folder}/simulation.html).",
+            self.simulated.emails, self.simulated.calls, self.simulated.escalations
+        );
+        let when = self.ran_at.map_or("now".into(), |at| at.strftime("%Y-%m-%d %H:%M UTC").to_string());
+        let _ = writeln!(
+            out,
+            "  Ran as of {when}: {} actions taken, {} recorded as skipped; {} emails written, {} history notes logged to the sandbox, {} call tasks open.",
+            self.acted,
+            self.skipped,
+            self.emails.len(),
+            self.notes,
+            self.tasks
+        );
+        let _ = writeln!(out, "\nWhere to look");
+        if let Some(first) = self.emails.first() {
+            let _ = writeln!(out, "  {}  (one of the emails, as it would have been sent)", first.display());
+        }
+        let _ = writeln!(out, "  {folder}/simulation.html  (the simulation, day by day, with charts)");
+        let _ = writeln!(out, "  collectiq --db {folder}/collectiq.db tasks   (the call tasks and escalations)");
+        let _ = writeln!(out, "\nWith your own Xero organisation");
+        let _ =
+            writeln!(out, "  1. Create a Xero app (auth code with PKCE) with redirect http://localhost:8765/callback;");
+        let _ = writeln!(out, "     export COLLECTIQ_XERO_CLIENT_ID=<its client id>.");
+        let _ = writeln!(out, "  2. collectiq connect --port 8765 && collectiq sync");
+        let _ = writeln!(
+            out,
+            "  3. Write a strategy (start from {folder}/strategy), then: collectiq check, collectiq simulate."
+        );
+        let _ = writeln!(
+            out,
+            "  4. collectiq run --dry-run, then collectiq run (or collectiq autopilot) with COLLECTIQ_SMTP_URL set."
+        );
+        out
+    }
+}
