@@ -175,7 +175,7 @@ fn parse(raw: String) -> Received {
 
 /// The sandbox with its own tokio runtime, so tests can run the binary synchronously beside it.
 pub struct World {
-    runtime: tokio::runtime::Runtime,
+    pub runtime: tokio::runtime::Runtime,
     pub sandbox: Option<Sandbox>,
     pub folder: PathBuf,
     pub database: PathBuf,
