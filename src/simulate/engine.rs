@@ -207,6 +207,18 @@ fn events(
     days
 }
 
+/// The first day, from `after` on, on which one of the customer's open invoices is paid.
+fn payments_after(scenario: &Scenario<'_>, customer: &Customer, after: i64) -> i64 {
+    customer
+        .open
+        .iter()
+        .filter_map(|invoice| scenario.paid_on.get(&invoice.invoice_id))
+        .map(|paid| day_number(*paid))
+        .filter(|paid| *paid >= after)
+        .min()
+        .unwrap_or(i64::MAX)
+}
+
 fn segment_index(plan: &Plan, segment: Option<&Segment>) -> Option<usize> {
     segment.and_then(|s| plan.segments.iter().position(|candidate| std::ptr::eq(candidate, s)))
 }
@@ -283,14 +295,19 @@ fn simulate_customer(
     // customer is, since what happens to them meanwhile (an escalation, an email) can settle it.
     let mut waiting_invoices: Vec<u32> = Vec::new();
     let mut statements_waiting = false;
+    // The first day a payment takes an invoice out: settling waits until then.
+    let mut next_payment = payments_after(scenario, &customer, i64::MIN);
     let mut today = Some((first, DayWork { everything: true, ..DayWork::default() }));
     while let Some((day, mut work)) = today.take().or_else(|| timeline.next_day()) {
         if day > last {
             break;
         }
         let Ok(date) = scenario.from.checked_add((day - first).days()) else { break };
-        for gone in settle(&mut customer, date, &scenario.paid_on) {
-            places.remove(gone);
+        if next_payment < day {
+            for gone in settle(&mut customer, date, &scenario.paid_on) {
+                places.remove(gone);
+            }
+            next_payment = payments_after(scenario, &customer, day - 1);
         }
         if customer.open.is_empty() {
             break;

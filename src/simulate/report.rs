@@ -2,7 +2,7 @@
 //! segment, and the outstanding balance by age over time. Serialised, it is the JSON contract of
 //! `collectiq simulate --format json`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -111,9 +111,15 @@ fn reason(decision: &Decision) -> String {
 impl Report {
     /// Builds the report from a simulation's decisions, in any order: actions are listed by time,
     /// and by customer within a run, each customer's in the order they were decided.
-    pub fn build(scenario: &Scenario<'_>, mut happenings: Vec<Happening>) -> Report {
-        happenings.sort_by_key(|h| (h.date, h.customer));
-        let invoices: HashMap<Uuid, (&str, Decimal)> = scenario
+    pub fn build(scenario: &Scenario<'_>, happenings: Vec<Happening>) -> Report {
+        // Sorted by reference: a happening is large, and there can be hundreds of thousands.
+        let mut order: Vec<(Date, usize, usize)> =
+            happenings.iter().enumerate().map(|(n, h)| (h.date, h.customer, n)).collect();
+        order.sort_unstable();
+        let count = happenings.len();
+        let mut slots: Vec<Option<Happening>> = happenings.into_iter().map(Some).collect();
+        let happenings = order.into_iter().filter_map(|(_, _, n)| slots[n].take());
+        let invoices: foldhash::HashMap<Uuid, (&str, Decimal)> = scenario
             .books
             .customers
             .iter()
@@ -121,7 +127,7 @@ impl Report {
             .map(|i| (i.invoice_id, (i.number.as_str(), i.amount_due_in_base())))
             .collect();
         let mut totals = Totals::default();
-        let mut actions = Vec::with_capacity(happenings.len());
+        let mut actions = Vec::with_capacity(count);
         for happening in happenings {
             let Some(kind) = kind(&happening.decision) else { continue };
             let customer = &scenario.books.customers[happening.customer];

@@ -1,8 +1,6 @@
 //! What a simulation runs over: a plan, one organisation's books and what CollectIQ already
 //! remembers for it, a span of days, and when (if ever) each open invoice gets paid.
 
-use std::collections::HashMap;
-
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
 use uuid::Uuid;
@@ -35,7 +33,7 @@ pub struct Scenario<'a> {
     pub from: Date,
     pub days: u32,
     /// The day each invoice is paid, after that day's run; unpaid invoices are absent.
-    pub paid_on: HashMap<Uuid, Date>,
+    pub paid_on: foldhash::HashMap<Uuid, Date>,
 }
 
 impl<'a> Scenario<'a> {
@@ -70,7 +68,7 @@ impl<'a> Scenario<'a> {
 /// Takes out of a customer's open invoices those paid before `today` (each invoice is paid after
 /// its day's run), counting each payment in the customer's history as a real one would. Returns
 /// the places, in the open invoices, of those taken out, last first.
-pub fn settle(customer: &mut Customer, today: Date, paid_on: &HashMap<Uuid, Date>) -> Vec<usize> {
+pub fn settle(customer: &mut Customer, today: Date, paid_on: &foldhash::HashMap<Uuid, Date>) -> Vec<usize> {
     let mut gone = Vec::new();
     for at in (0..customer.open.len()).rev() {
         let invoice = &customer.open[at];
@@ -85,8 +83,8 @@ pub fn settle(customer: &mut Customer, today: Date, paid_on: &HashMap<Uuid, Date
     gone
 }
 
-fn payment_days(books: &Books, from: Date, payments: Payments) -> HashMap<Uuid, Date> {
-    let mut paid_on = HashMap::new();
+fn payment_days(books: &Books, from: Date, payments: Payments) -> foldhash::HashMap<Uuid, Date> {
+    let mut paid_on = foldhash::HashMap::default();
     for customer in &books.customers {
         for invoice in &customer.open {
             let day = match payments {
