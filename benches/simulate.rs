@@ -40,7 +40,7 @@ const DAYS: u32 = 365;
 /// four months and the next one, and as many again already paid (the history lateness is judged
 /// on); a third of the customers are in contact groups.
 fn books(from: Date) -> Books {
-    let sandbox = Export::sandbox(1, 1_000, from).books(Path::new("sandbox")).unwrap();
+    let sandbox = Export::sandbox(1, 1_000, from).books(Path::new("sandbox")).unwrap().books;
     let open = invoices();
     let customers = open / 20;
     let tenant = sandbox.organisation.tenant_id;

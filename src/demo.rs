@@ -68,10 +68,23 @@ fn fail(doing: &str) -> impl Fn(String) -> String + '_ {
     move |why| format!("{doing}: {why}")
 }
 
-/// Clears what an earlier demo left in `folder` (and only that), then writes the example.
+/// Marks a folder as the demo's own, so that a second demo may clear it.
+const MARKER: &str = ".collectiq-demo";
+
+/// Clears what an earlier demo left in `folder` (and only that), then writes the example. A
+/// folder with anything else in it and no demo's mark is refused: it could hold a real store.
 fn prepare(folder: &Path) -> Result<PathBuf, String> {
+    let ours = folder.join(MARKER).exists();
+    let empty = std::fs::read_dir(folder).map_or(true, |mut entries| entries.next().is_none());
+    if !ours && !empty {
+        return Err(format!(
+            "{} already holds other files; give the demo an empty folder (--out DIR)",
+            folder.display()
+        ));
+    }
     std::fs::create_dir_all(folder.join("strategy/templates"))
         .map_err(|e| fail("make the demo folder")(e.to_string()))?;
+    std::fs::write(folder.join(MARKER), "made by `collectiq demo`, which may clear it\n").map_err(|e| e.to_string())?;
     for entry in std::fs::read_dir(folder).map_err(|e| e.to_string())?.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.ends_with(".eml") || name.starts_with("collectiq.db") || name == "simulation.html" {

@@ -23,7 +23,8 @@ pub struct Runs {
 #[derive(Clone, Debug, Serialize)]
 pub struct LastRun {
     pub at: Timestamp,
-    pub emails_sent: u64,
+    /// Actions it decided to take (emails, calls, escalations, stops) for this organisation.
+    pub acted: u64,
     pub error: Option<String>,
 }
 

@@ -114,7 +114,12 @@ pub async fn autopilot(
 /// Fetches what webhooks announce, then drops emails waiting to go about invoices now settled.
 async fn webhook_worker(session: Arc<Session>, arrived: Arc<Notify>, mut stopped: watch::Receiver<bool>) {
     loop {
-        match work_off(&session.client, &session.store).await {
+        let worked = tokio::select! {
+            worked = work_off(&session.client, &session.store) => worked,
+            // What is half fetched is fetched again: events stay until done.
+            _ = stopped.wait_for(|stopped| *stopped) => return,
+        };
+        match worked {
             Ok(worked) if worked.events > 0 => {
                 info!(
                     events = worked.events,
@@ -172,7 +177,11 @@ async fn scheduler(
         let now = Timestamp::now();
         if now >= next_reconcile || now >= next_sync {
             let full = now >= next_reconcile;
-            sync(&syncer, &session, full).await;
+            tokio::select! {
+                _ = sync(&syncer, &session, full) => {}
+                // A sync stopped part way resumes where it was, next time.
+                _ = stopped.wait_for(|stopped| *stopped) => return,
+            }
             drop_settled(&session.store);
             next_sync = now + schedule.sync_every;
             if full {
@@ -197,7 +206,13 @@ async fn scheduler(
 
 /// When the daily full sync is next due: now if the last was more than a day ago (or never).
 fn reconcile_due(session: &Session, every: SignedDuration, now: Timestamp) -> Timestamp {
-    let organisations = lock_store(&session.store).organisations().unwrap_or_default();
+    let organisations = match lock_store(&session.store).organisations() {
+        Ok(organisations) => organisations,
+        Err(error) => {
+            error!(%error, "read organisations; reconciling now");
+            return now;
+        }
+    };
     organisations.iter().map(|o| o.last_full_sync_at.map_or(now, |at| at + every)).min().unwrap_or(now + every)
 }
 
@@ -220,16 +235,27 @@ async fn run_open_windows(config: &Config, session: &Session, runs: &Mutex<Runs>
         Ok(strategies) => strategies,
         Err(error) => return error!(%error, "load strategies"),
     };
-    let organisations = lock_store(&session.store).organisations().unwrap_or_default();
+    let organisations = match lock_store(&session.store).organisations() {
+        Ok(organisations) => organisations,
+        Err(error) => return error!(%error, "read organisations"),
+    };
     let now = Timestamp::now();
-    let open: Vec<OrganisationRecord> = organisations
-        .into_iter()
-        .filter(|org| {
-            strategy_for(&strategies, &org.organisation.name).is_some_and(|s| {
-                Calendar::new(&s.plan.settings, org.organisation.zone.as_deref()).is_ok_and(|c| c.may_send_at(now))
-            })
-        })
-        .collect();
+    let mut open: Vec<OrganisationRecord> = Vec::new();
+    for org in organisations {
+        let tenant = org.organisation.tenant_id;
+        let calendar = strategy_for(&strategies, &org.organisation.name)
+            .ok_or_else(|| "no strategy applies to this organisation".to_string())
+            .and_then(|s| Calendar::new(&s.plan.settings, org.organisation.zone.as_deref()).map_err(|e| e.to_string()));
+        match calendar {
+            Ok(calendar) if calendar.may_send_at(now) => open.push(org),
+            Ok(_) => {}
+            Err(error) => {
+                warn!(organisation = %org.organisation.name, %error, "not run");
+                let last = LastRun { at: now, acted: 0, error: Some(error) };
+                runs.lock().unwrap_or_else(|p| p.into_inner()).last.insert(tenant, last);
+            }
+        }
+    }
     if open.is_empty() {
         return;
     }
@@ -240,10 +266,7 @@ async fn run_open_windows(config: &Config, session: &Session, runs: &Mutex<Runs>
         Ok(report) => {
             for org in &report.organisations {
                 info!(organisation = %org.organisation, acted = org.acted, skipped = org.skipped, waiting = org.waiting, error = org.error.as_deref().unwrap_or(""), "ran");
-                runs.last.insert(
-                    org.tenant_id,
-                    LastRun { at: now, emails_sent: report.delivered.emails_sent, error: org.error.clone() },
-                );
+                runs.last.insert(org.tenant_id, LastRun { at: now, acted: org.acted, error: org.error.clone() });
             }
             info!(
                 sent = report.delivered.emails_sent,
@@ -255,10 +278,7 @@ async fn run_open_windows(config: &Config, session: &Session, runs: &Mutex<Runs>
         Err(error) => {
             error!(%error, "run failed");
             for org in &open {
-                runs.last.insert(
-                    org.organisation.tenant_id,
-                    LastRun { at: now, emails_sent: 0, error: Some(error.clone()) },
-                );
+                runs.last.insert(org.organisation.tenant_id, LastRun { at: now, acted: 0, error: Some(error.clone()) });
             }
         }
     }

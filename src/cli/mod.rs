@@ -69,7 +69,8 @@ enum Command {
         #[arg(long)]
         impact: bool,
         /// With --impact: how many days to look ahead.
-        #[arg(long, default_value_t = 30, value_name = "N", requires = "impact")]
+        #[arg(long, default_value_t = 30, value_name = "N", requires = "impact",
+              value_parser = clap::value_parser!(u32).range(1..=3660))]
         days: u32,
         /// With --impact: how many invoices whose next action changes to list.
         #[arg(long, default_value_t = 20, value_name = "N", requires = "impact")]

@@ -94,7 +94,13 @@ impl DataArgs {
         if global.db.is_some() && (self.sandbox || self.data.is_some()) {
             return Err("give one source of data: --db, --sandbox or --data".into());
         }
-        let fresh = |books: Books| Loaded { books, state: RuntimeState::default() };
+        // What could not be read is left out, as a sync leaves it out, and said.
+        let fresh = |read: crate::simulate::data::Loaded| {
+            for what in &read.left_out {
+                eprintln!("warning: left out: {what}");
+            }
+            Loaded { books: read.books, state: RuntimeState::default() }
+        };
         if self.sandbox {
             let today = self.from.unwrap_or_else(|| crate::sandbox::world::generate::utc_date(Timestamp::now()));
             let export = Export::sandbox(self.seed, self.invoices, today);

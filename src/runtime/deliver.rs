@@ -100,7 +100,10 @@ impl Deliverer<'_> {
             let outcome = self.deliver_one(&action, &mut books).await;
             self.settle(&action, outcome, &mut delivered)?;
         }
-        self.write_notes(&mut delivered).await?;
+        // Asked to stop, the notes wait for the next start: they can take many calls.
+        if !self.stop.is_some_and(|stop| stop.load(std::sync::atomic::Ordering::SeqCst)) {
+            self.write_notes(&mut delivered).await?;
+        }
         Ok(delivered)
     }
 

@@ -33,6 +33,12 @@ impl fmt::Display for DataError {
 
 impl std::error::Error for DataError {}
 
+/// Books read from responses, and what could not be read (each in words, with its file).
+pub struct Loaded {
+    pub books: Books,
+    pub left_out: Vec<String>,
+}
+
 /// Xero's responses for one organisation, as the API returns them.
 #[derive(Default)]
 pub struct Export {
@@ -113,26 +119,21 @@ impl Export {
         }
     }
 
-    /// The books the runtime would read after syncing these responses.
-    pub fn books(&self, source: &Path) -> Result<Books, DataError> {
+    /// The books the runtime would read after syncing these responses, and the records left out.
+    pub fn books(&self, source: &Path) -> Result<Loaded, DataError> {
         let tenant = self
             .organisation
             .as_ref()
             .and_then(|o| o.organisation_id.as_deref())
             .and_then(|id| Uuid::parse_str(id).ok())
             .unwrap_or(Uuid::nil());
-        let problem = |file: &str, problem: String| DataError { file: source.join(file), problem };
-        let mut invoices = Vec::new();
-        for invoice in self.invoices.iter().filter(|i| i.kind.as_deref() != Some("ACCPAY")) {
-            invoices
-                .push(convert::invoice(tenant, invoice).map_err(|skip| problem("Invoices.json", skip.to_string()))?);
-        }
+        // As a sync does: a record that cannot be read is left out and said, not the whole file.
+        let sales: Vec<&wire::Invoice> = self.invoices.iter().filter(|i| i.kind.as_deref() != Some("ACCPAY")).collect();
+        let (mut invoices, skipped) = convert::all(&sales, |invoice| convert::invoice(tenant, invoice));
+        let mut left_out: Vec<String> = skipped.iter().map(|skip| format!("Invoices.json: {skip}")).collect();
         fill_paid_days(&mut invoices, &self.payments);
-        let mut contacts: Vec<Contact> = Vec::new();
-        for contact in &self.contacts {
-            contacts
-                .push(convert::contact(tenant, contact).map_err(|skip| problem("Contacts.json", skip.to_string()))?);
-        }
+        let (mut contacts, skipped) = convert::all(&self.contacts, |contact| convert::contact(tenant, contact));
+        left_out.extend(skipped.iter().map(|skip| format!("Contacts.json: {skip}")));
         add_missing_contacts(tenant, &mut contacts, &self.invoices);
         let mut groups: HashMap<Uuid, Vec<String>> = HashMap::new();
         for group in self.groups.iter().filter(|g| g.status.as_deref() != Some("DELETED")) {
@@ -155,7 +156,7 @@ impl Export {
                 reminders_enabled: None,
             },
         };
-        Ok(assemble(organisation, contacts, &groups, invoices))
+        Ok(Loaded { books: assemble(organisation, contacts, &groups, invoices), left_out })
     }
 }
 

@@ -104,7 +104,13 @@ fn facts<'p>(scenario: &Scenario<'p>) -> PlanFacts<'p> {
     audiences.push(audience(scenario, everyone().collect()));
     let guards =
         || plan.segments.iter().flat_map(|s| s.audience.guards.iter()).chain(plan.every_customer.guards.iter());
+    // Segments, and "don't contact" guards (which can settle an email while it waits), change
+    // with the same things.
     let mut conditions: Vec<&CustomerCondition> = plan.segments.iter().filter_map(|s| s.condition.as_ref()).collect();
+    conditions.extend(guards().filter_map(|g| match &g.kind {
+        GuardKind::DoNotContact { condition } => Some(condition),
+        _ => None,
+    }));
     let mut facts = PlanFacts {
         audiences,
         broken_promises: guards().any(|g| matches!(g.kind, GuardKind::BrokenPromise { .. })),
@@ -134,12 +140,14 @@ fn facts<'p>(scenario: &Scenario<'p>) -> PlanFacts<'p> {
     facts
 }
 
-/// The first day on which `period` before it is no earlier than `date`: when something dated
-/// `date` drops out of a window of that length (and an age of that length is reached).
-fn window_closes(calendar: &Calendar, date: Date, period: Period) -> i64 {
+/// The first day on which `period` before it is no earlier than `date` (or, `past`, later than
+/// it): when something dated `date` drops out of a window of that length, and when an age of that
+/// length is reached (or passed). With months and business days the two can be days apart.
+fn period_reaches(calendar: &Calendar, date: Date, period: Period, past: bool) -> i64 {
     let mut day = calendar.after(date, period).checked_sub(10.days()).unwrap_or(date);
     for _ in 0..400 {
-        if calendar.before(day, period) >= date {
+        let before = calendar.before(day, period);
+        if before > date || (!past && before == date) {
             break;
         }
         day = day.checked_add(1.day()).unwrap_or(day);
@@ -147,7 +155,7 @@ fn window_closes(calendar: &Calendar, date: Date, period: Period) -> i64 {
     day_number(day)
 }
 
-/// The days on which the customer's segment may change, as known at the start.
+/// The days on which the customer's segment (or a guard) may change, as known at the start.
 fn segment_checks(scenario: &Scenario<'_>, facts: &PlanFacts<'_>, customer: &Customer) -> Vec<i64> {
     let mut days = Vec::new();
     for invoice in &customer.open {
@@ -159,14 +167,15 @@ fn segment_checks(scenario: &Scenario<'_>, facts: &PlanFacts<'_>, customer: &Cus
         }
     }
     for window in &facts.billing_windows {
-        days.extend(
-            customer.history.billed.iter().map(|(billed, _)| window_closes(scenario.calendar, *billed, *window)),
-        );
+        for (billed, _) in &customer.history.billed {
+            // In the window from its own day (an invoice dated ahead), out of it when it has passed.
+            days.extend([day_number(*billed), period_reaches(scenario.calendar, *billed, *window, false)]);
+        }
     }
     if let Some(first_invoice) = customer.history.first_invoice {
         for age in &facts.customer_ages {
-            let closes = window_closes(scenario.calendar, first_invoice, *age);
-            days.extend([closes, closes + 1]);
+            days.push(period_reaches(scenario.calendar, first_invoice, *age, false));
+            days.push(period_reaches(scenario.calendar, first_invoice, *age, true));
         }
     }
     let (first, last) = (day_number(scenario.from), day_number(scenario.last()));
@@ -323,7 +332,8 @@ fn simulate_customer(
             }
             segment = Some(now_in);
         }
-        if !work.everything && !work.statements && work.invoices.is_empty() {
+        let waits = !waiting_invoices.is_empty() || statements_waiting;
+        if !work.everything && !work.statements && work.invoices.is_empty() && !(work.segment && waits) {
             continue;
         }
         let now = scenario.run_at(date);

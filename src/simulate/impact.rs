@@ -121,11 +121,11 @@ fn segment_changes(old: &Scenario<'_>, new: &Scenario<'_>) -> Vec<SegmentChange>
         .collect()
 }
 
-fn first_actions(report: &Report) -> HashMap<&str, NextAction> {
+fn first_actions(report: &Report) -> HashMap<Uuid, NextAction> {
     let mut first = HashMap::new();
     for action in report.actions.iter().filter(|a| a.acts()) {
-        for number in &action.invoice_numbers {
-            first.entry(number.as_str()).or_insert_with(|| NextAction {
+        for id in &action.invoice_ids {
+            first.entry(*id).or_insert_with(|| NextAction {
                 date: action.date,
                 kind: action.kind,
                 rule: action.rule.clone(),
@@ -143,7 +143,7 @@ fn next_action_changes(old: &Scenario<'_>, old_report: &Report, new_report: &Rep
         .iter()
         .flat_map(|c| c.open.iter().map(move |i| (c, i)))
         .filter_map(|(customer, invoice)| {
-            let (old, new) = (before.get(invoice.number.as_str()), after.get(invoice.number.as_str()));
+            let (old, new) = (before.get(&invoice.invoice_id), after.get(&invoice.invoice_id));
             (old != new).then(|| NextActionChange {
                 invoice_number: invoice.number.clone(),
                 contact_name: customer.contact.name.clone(),

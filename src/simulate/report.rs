@@ -49,6 +49,9 @@ pub struct SimulatedAction {
     pub contact_name: String,
     pub template: Option<String>,
     pub invoice_numbers: Vec<String>,
+    /// The same invoices by id (numbers can repeat, or be missing, in Xero).
+    #[serde(skip)]
+    pub invoice_ids: Vec<Uuid>,
     /// What the invoices concerned owe, in the base currency, when the action is decided.
     pub amount: Decimal,
     pub reason: String,
@@ -133,7 +136,8 @@ impl Report {
             let customer = &scenario.books.customers[happening.customer];
             let segment = happening.segment.map(|s| scenario.plan.segments[s].name.clone());
             let decision = happening.decision;
-            let found: Vec<&(&str, Decimal)> = decision.invoices.iter().filter_map(|id| invoices.get(id)).collect();
+            let known: Vec<Uuid> = decision.invoices.iter().copied().filter(|id| invoices.contains_key(id)).collect();
+            let found: Vec<&(&str, Decimal)> = known.iter().filter_map(|id| invoices.get(id)).collect();
             let amount = found.iter().fold(Decimal::ZERO, |sum, (_, due)| sum + due);
             let action = SimulatedAction {
                 at: happening.at,
@@ -149,6 +153,7 @@ impl Report {
                 contact_id: customer.contact.contact_id,
                 contact_name: customer.contact.name.clone(),
                 invoice_numbers: found.iter().map(|(number, _)| number.to_string()).collect(),
+                invoice_ids: known,
                 amount,
             };
             totals.count(&action);

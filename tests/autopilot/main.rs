@@ -117,6 +117,14 @@ fn the_demo_runs_end_to_end_with_nothing_set_up() {
         assert!(out.join("simulation.html").exists() && out.join("strategy/wholesale.strategy").exists());
         assert!(!shown.contains(" 0 history notes"), "notes go to the sandbox: {shown}");
     }
+    // A folder that is not the demo's own is never cleared: it could hold a real store.
+    let other = folder.join("real");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(other.join("collectiq.db"), "a real store").unwrap();
+    let refused = Command::new(env!("CARGO_BIN_EXE_collectiq")).args(["demo", "--out"]).arg(&other).output().unwrap();
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(text(&refused).contains("already holds other files"), "{}", text(&refused));
+    assert_eq!(std::fs::read_to_string(other.join("collectiq.db")).unwrap(), "a real store");
 }
 
 #[test]
