@@ -333,7 +333,8 @@ fn simulate_customer(
             segment = Some(now_in);
         }
         let waits = !waiting_invoices.is_empty() || statements_waiting;
-        if !work.everything && !work.statements && work.invoices.is_empty() && !(work.segment && waits) {
+        let something = work.everything || work.statements || !work.invoices.is_empty() || (work.segment && waits);
+        if !something {
             continue;
         }
         let now = scenario.run_at(date);
