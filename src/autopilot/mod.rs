@@ -72,8 +72,11 @@ pub async fn autopilot(
     let stop = Arc::new(AtomicBool::new(false));
     let runs = Arc::new(Mutex::new(Runs::default()));
     let arrived = Arc::new(Notify::new());
-    let health =
-        Arc::new(HealthState { store: session.store.clone(), runs: runs.clone(), started_at: Timestamp::now() });
+    // Health checks read on a connection of their own, so that a run holding the store (loading
+    // a large ledger, say) never keeps a health check waiting.
+    let reader = lock_store(&session.store).reader().map_err(|e| e.to_string())?;
+    let health_store = reader.map_or_else(|| session.store.clone(), |reader| Arc::new(Mutex::new(reader)));
+    let health = Arc::new(HealthState { store: health_store, runs: runs.clone(), started_at: Timestamp::now() });
     let mut app = axum::Router::new().route("/healthz", axum::routing::get(health::healthz)).with_state(health);
     match config.webhooks.key.clone() {
         Some(key) => {
