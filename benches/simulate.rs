@@ -94,13 +94,54 @@ fn books(from: Date) -> Books {
 }
 
 fn with_scenario(run: impl Fn(&Scenario<'_>) -> usize, bencher: Bencher) {
+    with_days(DAYS, run, bencher);
+}
+
+/// What a store remembers after CollectIQ's run of the day before `from`: the occurrences it
+/// handled (most of them the catch-up of a first run, recorded as skipped).
+fn yesterdays_state(plan: &collectiq::plan::Plan, calendar: &Calendar, books: &Books, from: Date) -> RuntimeState {
+    let yesterday = from.checked_sub(1.day()).unwrap();
+    let first = Scenario::new(plan, calendar, books.clone(), RuntimeState::default(), yesterday, 1, Payments::None);
+    let mut state = RuntimeState::default();
+    for happening in engine::simulate(&first) {
+        state.remember(&happening.decision, happening.at);
+    }
+    state
+}
+
+/// As `with_days`, over a store where CollectIQ ran yesterday (as `simulate` over synced data
+/// usually is).
+fn with_history(run: impl Fn(&Scenario<'_>) -> usize, bencher: Bencher) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("strategies/wholesale.strategy");
+    let plan = compile_path(&path).unwrap().plan;
+    let from: Date = "2026-11-25".parse().unwrap();
+    let books = books(from);
+    let calendar = Calendar::new(&plan.settings, books.organisation.zone.as_deref()).unwrap();
+    let state = yesterdays_state(&plan, &calendar, &books, from);
+    let scenario = Scenario::new(&plan, &calendar, books, state, from, DAYS, Payments::Random { seed: 5 });
+    bencher.bench_local(|| assert!(run(&scenario) > 0));
+}
+
+/// Over a store where CollectIQ ran yesterday: event-driven.
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn after_a_run_event_driven_decisions_only(bencher: Bencher) {
+    with_history(|scenario| engine::simulate(scenario).len(), bencher);
+}
+
+/// Over a store where CollectIQ ran yesterday: stepping through every day.
+#[divan::bench(sample_count = 1, sample_size = 1)]
+fn after_a_run_day_by_day_decisions_only(bencher: Bencher) {
+    with_history(|scenario| naive::simulate_naively(scenario).len(), bencher);
+}
+
+fn with_days(days: u32, run: impl Fn(&Scenario<'_>) -> usize, bencher: Bencher) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("strategies/wholesale.strategy");
     let plan = compile_path(&path).unwrap().plan;
     let from: Date = "2026-11-25".parse().unwrap();
     let books = books(from);
     let calendar = Calendar::new(&plan.settings, books.organisation.zone.as_deref()).unwrap();
     let scenario =
-        Scenario::new(&plan, &calendar, books, RuntimeState::default(), from, DAYS, Payments::Random { seed: 5 });
+        Scenario::new(&plan, &calendar, books, RuntimeState::default(), from, days, Payments::Random { seed: 5 });
     bencher.bench_local(|| assert!(run(&scenario) > 0));
 }
 
@@ -126,4 +167,16 @@ fn event_driven_decisions_only(bencher: Bencher) {
 #[divan::bench(sample_count = 1, sample_size = 1)]
 fn day_by_day_decisions_only(bencher: Bencher) {
     with_scenario(|scenario| naive::simulate_naively(scenario).len(), bencher);
+}
+
+/// The first day alone: what is already due when a simulation starts, the same work both ways.
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn first_day_decisions_only(bencher: Bencher) {
+    with_days(1, |scenario| engine::simulate(scenario).len(), bencher);
+}
+
+/// The first day alone, stepping: one evaluation of everything.
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn first_day_day_by_day(bencher: Bencher) {
+    with_days(1, |scenario| naive::simulate_naively(scenario).len(), bencher);
 }
