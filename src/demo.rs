@@ -123,19 +123,12 @@ pub async fn demo(folder: &Path, say: &dyn Fn(&str)) -> Result<Demo, String> {
     let sandbox = Sandbox::start(SandboxConfig { size, ..SandboxConfig::default() }, ([127, 0, 0, 1], 0).into())
         .await
         .map_err(|e| fail("start the sandbox")(e.to_string()))?;
-    let result = steps(folder, &strategy, sandbox.url(), &sandbox, &mut demo, say).await;
+    let result = steps(folder, &strategy, sandbox.url(), &mut demo, say).await;
     sandbox.stop().await;
     result.map(|()| demo)
 }
 
-async fn steps(
-    folder: &Path,
-    strategy: &Path,
-    url: &str,
-    sandbox: &Sandbox,
-    demo: &mut Demo,
-    say: &dyn Fn(&str),
-) -> Result<(), String> {
+async fn steps(folder: &Path, strategy: &Path, url: &str, demo: &mut Demo, say: &dyn Fn(&str)) -> Result<(), String> {
     let config = demo_config(folder, url, strategy)?;
     say("Connecting to it as to Xero (OAuth 2 with PKCE, approved at once by the sandbox).");
     {
@@ -209,7 +202,6 @@ async fn steps(
         .filter(|p| p.extension().is_some_and(|x| x == "eml"))
         .collect();
     demo.emails.sort();
-    let _ = sandbox;
     Ok(())
 }
 

@@ -62,8 +62,8 @@ pub async fn autopilot(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), String> {
     let _lock = lock(&config.database)?;
-    let strategies = load_strategies(&config.runtime.strategies)?;
-    drop(strategies);
+    // Strategies that do not compile stop it at once, rather than at its first run.
+    load_strategies(&config.runtime.strategies)?;
     let session = Arc::new(Session::open(&config).map_err(|e| e.to_string())?);
     let listener =
         tokio::net::TcpListener::bind(listen).await.map_err(|error| format!("cannot listen on {listen}: {error}"))?;
