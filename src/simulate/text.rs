@@ -9,6 +9,14 @@ use crate::ledger::money::group_thousands as format_amount;
 
 /// Days between two lines of the aging table.
 const AGING_STEP: usize = 30;
+/// Records of skipped and superseded occurrences shown a day.
+const SKIPS_SHOWN: usize = 5;
+
+fn finish_day(out: &mut String, unsaid: usize) {
+    if unsaid > 0 {
+        let _ = writeln!(out, "  … and {unsaid} more skipped or superseded (--format json or html lists them all)");
+    }
+}
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
@@ -18,10 +26,22 @@ pub fn render(report: &Report) -> String {
         report.strategy, report.organisation, report.from, report.days
     );
     let mut current = None;
+    let mut unsaid = 0;
+    let mut said_skips = 0;
     for action in &report.actions {
         if current != Some(action.date) {
+            finish_day(&mut out, unsaid);
             let _ = writeln!(out, "{}", action.date);
-            current = Some(action.date);
+            (current, unsaid, said_skips) = (Some(action.date), 0, 0);
+        }
+        // A day's records of what did not happen (a first day's catch-up can hold hundreds) are
+        // shown up to a few; the JSON and HTML reports list them all.
+        if !action.acts() {
+            said_skips += 1;
+            if said_skips > SKIPS_SHOWN {
+                unsaid += 1;
+                continue;
+            }
         }
         let what = action.template.as_deref().map_or(String::new(), |t| format!(" \"{t}\""));
         let invoices = action.invoice_numbers.join(", ");
@@ -35,6 +55,7 @@ pub fn render(report: &Report) -> String {
             action.reason
         );
     }
+    finish_day(&mut out, unsaid);
     if report.actions.is_empty() {
         let _ = writeln!(out, "  Nothing happens in these days.");
     }
