@@ -100,7 +100,7 @@ pub struct Strategy {
 pub fn load_strategies(paths: &[PathBuf]) -> Result<Vec<Strategy>, String> {
     if paths.is_empty() {
         return Err(
-            "no strategy to run: give --strategy PATH, or list them under [runtime] strategies in collectiq.toml"
+            "no strategy to run: give --strategy PATH, set COLLECTIQ_STRATEGY, or list them under [runtime] strategies in collectiq.toml"
                 .into(),
         );
     }
