@@ -49,11 +49,21 @@ impl RuntimeState {
     }
 
     pub fn record_handled(&mut self, subject: Uuid, rule: &str, occurrence: i64) {
+        let number = self.number_rule(rule);
+        self.record_handled_by_number(subject, number, occurrence);
+    }
+
+    /// The number a rule is remembered by, given it one if it has none yet.
+    pub fn number_rule(&mut self, rule: &str) -> u32 {
         let next = self.rules.len() as u32;
-        let rule = match self.rules.get(rule) {
+        match self.rules.get(rule) {
             Some(&number) => number,
             None => *self.rules.entry(Arc::from(rule)).or_insert(next),
-        };
+        }
+    }
+
+    /// As `record_handled`, with the rule's number (from `number_rule`).
+    pub fn record_handled_by_number(&mut self, subject: Uuid, rule: u32, occurrence: i64) {
         let last = self.handled.entry((subject, rule)).or_insert(occurrence);
         *last = (*last).max(occurrence);
     }

@@ -10,7 +10,7 @@ use rusqlite::{OptionalExtension, Row, params};
 use uuid::Uuid;
 
 use super::codec::{format_time, id, instant, optional_instant};
-use super::{Doing, Result, Store};
+use super::{Doing, Result, Store, StoreError};
 use crate::runtime::decision::{Decision, Outcome, Subject};
 use crate::runtime::state::RuntimeState;
 
@@ -174,6 +174,7 @@ impl Store {
     ) -> Result<Vec<String>> {
         let tx = self.conn_mut().transaction().doing("start recording decisions")?;
         let mut recorded = Vec::new();
+        let mut rule_numbers: HashMap<(Uuid, &str), i64> = HashMap::new();
         for new in actions {
             let decision = new.decision;
             let key = decision.key.to_string();
@@ -216,6 +217,23 @@ impl Store {
             if inserted == 0 {
                 continue;
             }
+            let tenant_text = decision.key.tenant.to_string();
+            let number = match rule_numbers.get(&(decision.key.tenant, decision.key.rule.as_str())) {
+                Some(&number) => number,
+                None => {
+                    let number = handled_rule_number(&tx, &tenant_text, &decision.key.rule)?;
+                    rule_numbers.insert((decision.key.tenant, decision.key.rule.as_str()), number);
+                    number
+                }
+            };
+            tx.prepare_cached(
+                "INSERT INTO handled (tenant_id, subject, rule, occurrence) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (tenant_id, subject, rule) DO UPDATE SET occurrence = max(occurrence, excluded.occurrence)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![tenant_text, subject_id.as_bytes().as_slice(), number, decision.key.occurrence])
+            })
+            .doing("remember a handled occurrence")?;
             if let Some(task) = &new.task {
                 tx.execute(
                     "INSERT OR IGNORE INTO tasks (action_key, tenant_id, contact_id, kind, assignee, invoices, summary, created_at)
@@ -259,19 +277,32 @@ impl Store {
         let tenant_text = tenant.to_string();
         let mut state = RuntimeState::default();
         {
+            const WHAT: &str = "read handled occurrences";
+            let mut numbers: HashMap<i64, u32> = HashMap::new();
+            let mut rules =
+                self.conn().prepare("SELECT number, rule_id FROM handled_rules WHERE tenant_id = ?1").doing(WHAT)?;
+            for rule in
+                rules.query_map([&tenant_text], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))).doing(WHAT)?
+            {
+                let (number, rule) = rule.doing(WHAT)?;
+                numbers.insert(number, state.number_rule(&rule));
+            }
             let mut statement = self
                 .conn()
-                .prepare(
-                    "SELECT subject_id, rule_id, MAX(occurrence) FROM actions WHERE tenant_id = ?1
-                     GROUP BY subject_id, rule_id",
-                )
-                .doing("read handled occurrences")?;
-            let mut rows = statement.query([&tenant_text]).doing("read handled occurrences")?;
-            while let Some(row) = rows.next().doing("read handled occurrences")? {
-                let subject = id(row, 0).doing("read handled occurrences")?;
-                let rule = row.get_ref(1).and_then(|v| Ok(v.as_str()?)).doing("read handled occurrences")?;
-                let occurrence: i64 = row.get(2).doing("read handled occurrences")?;
-                state.record_handled(subject, rule, occurrence);
+                .prepare("SELECT subject, rule, occurrence FROM handled WHERE tenant_id = ?1")
+                .doing(WHAT)?;
+            let mut rows = statement.query([&tenant_text]).doing(WHAT)?;
+            while let Some(row) = rows.next().doing(WHAT)? {
+                let subject = row.get_ref(0).and_then(|v| Ok(v.as_blob()?)).doing(WHAT)?;
+                let subject = Uuid::from_slice(subject).map_err(|_| StoreError {
+                    doing: WHAT.into(),
+                    reason: format!("a handled subject is {} bytes, not an id's 16", subject.len()),
+                })?;
+                let rule: i64 = row.get(1).doing(WHAT)?;
+                let occurrence: i64 = row.get(2).doing(WHAT)?;
+                if let Some(&number) = numbers.get(&rule) {
+                    state.record_handled_by_number(subject, number, occurrence);
+                }
             }
         }
         let mut stops = self
@@ -491,6 +522,30 @@ impl Store {
     }
 }
 
+/// The number a rule's handled occurrences are kept under, numbering it if it is new.
+fn handled_rule_number(tx: &rusqlite::Transaction<'_>, tenant: &str, rule: &str) -> Result<i64> {
+    const WHAT: &str = "number a rule";
+    let known: Option<i64> = tx
+        .query_row(
+            "SELECT number FROM handled_rules WHERE tenant_id = ?1 AND rule_id = ?2",
+            params![tenant, rule],
+            |r| r.get(0),
+        )
+        .optional()
+        .doing(WHAT)?;
+    if let Some(number) = known {
+        return Ok(number);
+    }
+    tx.query_row(
+        "INSERT INTO handled_rules (tenant_id, rule_id, number)
+         SELECT ?1, ?2, COALESCE(MAX(number), 0) + 1 FROM handled_rules WHERE tenant_id = ?1
+         RETURNING number",
+        params![tenant, rule],
+        |r| r.get(0),
+    )
+    .doing(WHAT)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -536,6 +591,58 @@ mod tests {
         let state = store.runtime_state(Uuid::from_u128(1)).unwrap();
         assert_eq!(state.handled_up_to(Uuid::from_u128(10), "r1"), Some(0));
         assert!(state.last_emailed.contains_key(&Uuid::from_u128(20)));
+    }
+
+    /// (subject, rule, latest occurrence) as the outbox itself says: what `handled` must agree with.
+    fn from_the_outbox(store: &Store) -> Vec<(String, String, i64)> {
+        let mut statement = store
+            .conn()
+            .prepare(
+                "SELECT subject_id, rule_id, MAX(occurrence) FROM actions GROUP BY subject_id, rule_id ORDER BY 1, 2",
+            )
+            .unwrap();
+        statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(|r| r.unwrap()).collect()
+    }
+
+    fn from_the_state(store: &Store, subjects: &[Uuid], rules: &[&str]) -> Vec<(String, String, i64)> {
+        let state = store.runtime_state(Uuid::from_u128(1)).unwrap();
+        let mut found = Vec::new();
+        for subject in subjects {
+            for rule in rules {
+                if let Some(occurrence) = state.handled_up_to(*subject, rule) {
+                    found.push((subject.to_string(), rule.to_string(), occurrence));
+                }
+            }
+        }
+        found.sort();
+        found
+    }
+
+    #[test]
+    fn handled_occurrences_agree_with_the_outbox_and_the_migration_rebuilds_them() {
+        let mut store = Store::open_in_memory().unwrap();
+        let subjects: Vec<Uuid> = (10..14u128).map(Uuid::from_u128).collect();
+        let rules = ["r1", "r2", "every-7d"];
+        let mut decisions = Vec::new();
+        // Occurrences out of order, repeated, for several subjects and rules.
+        for (n, occurrence) in [3i64, 1, 4, 1, 5, 0, 2, 6, 5, 3, 5, 8, 1, 9, 0, 7].iter().enumerate() {
+            let mut d = decision(rules[n % 3], Action::StopChasing);
+            d.key.subject = Subject::Invoice(subjects[n % 4]);
+            d.key.occurrence = *occurrence;
+            decisions.push(d);
+        }
+        for d in &decisions {
+            let new = NewAction { decision: d, status: Status::Recorded, task: None, notes: Vec::new() };
+            store.record_decisions(&[new], &DECIDER, now()).unwrap();
+        }
+        let expected = from_the_outbox(&store);
+        assert_eq!(expected.len(), 12, "four subject and rule pairs decided twice, lower occurrence last");
+        assert_eq!(from_the_state(&store, &subjects, &rules), expected);
+        // A database from before the table existed gets it from its outbox.
+        store.conn().execute_batch("DELETE FROM handled; DELETE FROM handled_rules;").unwrap();
+        let rebuild = super::super::schema::MIGRATIONS[3].split("WITHOUT ROWID;").last().unwrap();
+        store.conn().execute_batch(rebuild).unwrap();
+        assert_eq!(from_the_state(&store, &subjects, &rules), expected);
     }
 
     #[test]

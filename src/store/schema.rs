@@ -246,4 +246,29 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX actions_by_subject ON actions (tenant_id, subject_id, rule_id, occurrence);
     CREATE INDEX actions_acted ON actions (tenant_id, action_kind, contact_id) WHERE outcome = 'act';
     "#,
+    // 4: the last handled occurrence of each rule for each invoice or customer, kept compact
+    // beside the outbox (ids as 16 bytes, rules by number) so that a run reads it quickly; the
+    // outbox stays the record of what was decided.
+    r#"
+    CREATE TABLE handled_rules (
+        tenant_id TEXT NOT NULL,
+        rule_id   TEXT NOT NULL,
+        number    INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, rule_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE handled (
+        tenant_id  TEXT NOT NULL,
+        subject    BLOB NOT NULL,
+        rule       INTEGER NOT NULL,
+        occurrence INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, subject, rule)
+    ) WITHOUT ROWID;
+    INSERT INTO handled_rules (tenant_id, rule_id, number)
+        SELECT tenant_id, rule_id, row_number() OVER (PARTITION BY tenant_id ORDER BY rule_id)
+          FROM (SELECT DISTINCT tenant_id, rule_id FROM actions);
+    INSERT INTO handled (tenant_id, subject, rule, occurrence)
+        SELECT a.tenant_id, unhex(replace(a.subject_id, '-', '')), r.number, MAX(a.occurrence)
+          FROM actions a JOIN handled_rules r ON r.tenant_id = a.tenant_id AND r.rule_id = a.rule_id
+         GROUP BY a.tenant_id, a.subject_id, r.number;
+    "#,
 ];
