@@ -18,6 +18,7 @@ use crate::runtime::calendar::Calendar;
 use crate::runtime::run::{RunOptions, run};
 use crate::sandbox::world::generate::Size;
 use crate::sandbox::{Sandbox, SandboxConfig};
+use crate::simulate::impact::Counts;
 use crate::simulate::{Payments, Scenario, html, simulate};
 use crate::store::Store;
 use crate::xero::connect::{ConnectOptions, connect};
@@ -47,7 +48,8 @@ pub struct Demo {
     pub rules: usize,
     pub segments: usize,
     pub warnings: usize,
-    pub simulated: SimulatedSummary,
+    /// What the simulation would send and assign.
+    pub simulated: Counts,
     pub ran_at: Option<Timestamp>,
     pub acted: u64,
     pub skipped: u64,
@@ -55,17 +57,6 @@ pub struct Demo {
     pub notes: usize,
     pub tasks: u64,
     pub sent: u64,
-}
-
-#[derive(Debug, Default)]
-pub struct SimulatedSummary {
-    pub emails: usize,
-    pub calls: usize,
-    pub escalations: usize,
-}
-
-fn fail(doing: &str) -> impl Fn(String) -> String + '_ {
-    move |why| format!("{doing}: {why}")
 }
 
 /// Marks a folder as the demo's own, so that a second demo may clear it.
@@ -82,8 +73,7 @@ fn prepare(folder: &Path) -> Result<PathBuf, String> {
             folder.display()
         ));
     }
-    std::fs::create_dir_all(folder.join("strategy/templates"))
-        .map_err(|e| fail("make the demo folder")(e.to_string()))?;
+    std::fs::create_dir_all(folder.join("strategy/templates")).map_err(|e| format!("make the demo folder: {e}"))?;
     std::fs::write(folder.join(MARKER), "made by `collectiq demo`, which may clear it\n").map_err(|e| e.to_string())?;
     for entry in std::fs::read_dir(folder).map_err(|e| e.to_string())?.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -92,8 +82,7 @@ fn prepare(folder: &Path) -> Result<PathBuf, String> {
         }
     }
     for (name, text) in EXAMPLE {
-        std::fs::write(folder.join("strategy").join(name), text)
-            .map_err(|e| fail("write the example")(e.to_string()))?;
+        std::fs::write(folder.join("strategy").join(name), text).map_err(|e| format!("write the example: {e}"))?;
     }
     // An empty configuration of its own, so that a collectiq.toml where the demo runs is not used.
     std::fs::write(folder.join("collectiq.toml"), "# The demo's own configuration: everything comes from the demo.\n")
@@ -122,7 +111,7 @@ pub async fn demo(folder: &Path, say: &dyn Fn(&str)) -> Result<Demo, String> {
     let size = Size { organisations: 1, contacts: 60, invoices: 1_500 };
     let sandbox = Sandbox::start(SandboxConfig { size, ..SandboxConfig::default() }, ([127, 0, 0, 1], 0).into())
         .await
-        .map_err(|e| fail("start the sandbox")(e.to_string()))?;
+        .map_err(|e| format!("start the sandbox: {e}"))?;
     let result = steps(folder, &strategy, sandbox.url(), &mut demo, say).await;
     sandbox.stop().await;
     result.map(|()| demo)
@@ -134,7 +123,7 @@ async fn steps(folder: &Path, strategy: &Path, url: &str, demo: &mut Demo, say: 
     {
         let store = Mutex::new(Store::open(&config.database).map_err(|e| e.to_string())?);
         let options = ConnectOptions { headless: true, port: 0, open_browser: false, timeout: Duration::from_secs(60) };
-        connect(&config.xero, &store, &options).await.map_err(|e| fail("connect")(e.to_string()))?;
+        connect(&config.xero, &store, &options).await.map_err(|e| format!("connect: {e}"))?;
     }
     let session = Session::open(&config).map_err(|e| e.to_string())?;
     say("Syncing contacts, groups, invoices, payments and credits.");
@@ -154,7 +143,7 @@ async fn steps(folder: &Path, strategy: &Path, url: &str, demo: &mut Demo, say: 
         (demo.invoices, demo.open_invoices, demo.contacts) = (counts.invoices, counts.open_invoices, counts.contacts);
     }
     say("Checking the example strategy.");
-    let compiled = compile_path(strategy).map_err(|e| fail("check the strategy")(e.to_string()))?;
+    let compiled = compile_path(strategy).map_err(|e| format!("check the strategy: {e}"))?;
     let plan = compiled.plan;
     demo.warnings = compiled.warnings.len();
     demo.segments = plan.segments.len();
@@ -172,12 +161,7 @@ async fn steps(folder: &Path, strategy: &Path, url: &str, demo: &mut Demo, say: 
             Scenario::new(&plan, &calendar, books, state, calendar.today(at), SIMULATED_DAYS, Payments::History);
         let report = simulate(&scenario);
         for action in &report.actions {
-            match action.channel() {
-                "email" => demo.simulated.emails += 1,
-                "call" => demo.simulated.calls += 1,
-                "escalation" => demo.simulated.escalations += 1,
-                _ => {}
-            }
+            demo.simulated.count(action);
         }
         std::fs::write(folder.join("simulation.html"), html::render(&report)).map_err(|e| e.to_string())?;
     }

@@ -12,7 +12,13 @@ use jiff::Timestamp;
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::lock;
 use crate::store::Store;
+use crate::store::connections::TokenHealth;
+
+fn in_words<S: serde::Serializer>(token: &TokenHealth, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(token)
+}
 
 /// What the autopilot knows of its own runs, beside what the store holds.
 #[derive(Default)]
@@ -45,17 +51,14 @@ pub struct OrganisationHealth {
     pub last_sync_error: Option<String>,
     pub last_run: Option<LastRun>,
     pub queue_depth: u64,
-    pub token: String,
+    #[serde(serialize_with = "in_words")]
+    pub token: TokenHealth,
 }
 
 pub struct HealthState {
     pub store: Arc<Mutex<Store>>,
     pub runs: Arc<Mutex<Runs>>,
     pub started_at: Timestamp,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 pub fn health(state: &HealthState) -> Result<Health, String> {
@@ -77,10 +80,7 @@ pub fn health(state: &HealthState) -> Result<Health, String> {
         });
     }
     let degraded = organisations.iter().any(|o| {
-        o.last_sync_error.is_some()
-            || o.last_run.as_ref().is_some_and(|r| r.error.is_some())
-            || o.token.starts_with("needs")
-            || o.token == "not connected"
+        o.last_sync_error.is_some() || o.last_run.as_ref().is_some_and(|r| r.error.is_some()) || !o.token.usable()
     });
     Ok(Health { status: if degraded { "degraded" } else { "ok" }, started_at: state.started_at, organisations })
 }

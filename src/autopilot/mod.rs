@@ -23,7 +23,7 @@ use tracing::{error, info, warn};
 use self::health::{HealthState, LastRun, Runs};
 use crate::config::Config;
 use crate::runtime::calendar::Calendar;
-use crate::runtime::run::{RunOptions, load_strategies, lock, run, strategy_for};
+use crate::runtime::run::{RunOptions, load_strategies, lock as run_lock, run, strategy_for};
 use crate::store::Store;
 use crate::store::connections::OrganisationRecord;
 use crate::xero::receiver::{Receiver, router, work_off};
@@ -50,8 +50,17 @@ impl Default for Schedule {
     }
 }
 
-fn lock_store(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
-    store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+/// A lock that another task's panic does not spoil: the store's own transactions keep it whole.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The connected organisations; none, said in the log, when the store cannot be read.
+fn organisations(store: &Mutex<Store>) -> Vec<OrganisationRecord> {
+    lock(store).organisations().unwrap_or_else(|error| {
+        error!(%error, "read organisations");
+        Vec::new()
+    })
 }
 
 /// Runs until `shutdown` completes, then stops gracefully. Prints the address it listens on.
@@ -61,7 +70,7 @@ pub async fn autopilot(
     schedule: Schedule,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), String> {
-    let _lock = lock(&config.database)?;
+    let _lock = run_lock(&config.database)?;
     // Strategies that do not compile stop it at once, rather than at its first run.
     load_strategies(&config.runtime.strategies)?;
     let session = Arc::new(Session::open(&config).map_err(|e| e.to_string())?);
@@ -74,7 +83,7 @@ pub async fn autopilot(
     let arrived = Arc::new(Notify::new());
     // Health checks read on a connection of their own, so that a run holding the store (loading
     // a large ledger, say) never keeps a health check waiting.
-    let reader = lock_store(&session.store).reader().map_err(|e| e.to_string())?;
+    let reader = lock(&session.store).reader().map_err(|e| e.to_string())?;
     let health_store = reader.map_or_else(|| session.store.clone(), |reader| Arc::new(Mutex::new(reader)));
     let health = Arc::new(HealthState { store: health_store, runs: runs.clone(), started_at: Timestamp::now() });
     let mut app = axum::Router::new().route("/healthz", axum::routing::get(health::healthz)).with_state(health);
@@ -147,13 +156,8 @@ async fn webhook_worker(session: Arc<Session>, arrived: Arc<Notify>, mut stopped
 }
 
 fn drop_settled(store: &Mutex<Store>) {
-    let mut store = lock_store(store);
-    let organisations = match store.organisations() {
-        Ok(organisations) => organisations,
-        Err(error) => return error!(%error, "read organisations"),
-    };
-    for org in organisations {
-        match store.drop_settled(org.organisation.tenant_id, Timestamp::now()) {
+    for org in organisations(store) {
+        match lock(store).drop_settled(org.organisation.tenant_id, Timestamp::now()) {
             Ok(dropped) if !dropped.is_empty() => {
                 info!(organisation = %org.organisation.name, dropped = dropped.len(), "emails about invoices paid since dropped");
             }
@@ -209,7 +213,7 @@ async fn scheduler(
 
 /// When the daily full sync is next due: now if the last was more than a day ago (or never).
 fn reconcile_due(session: &Session, every: SignedDuration, now: Timestamp) -> Timestamp {
-    let organisations = match lock_store(&session.store).organisations() {
+    let organisations = match lock(&session.store).organisations() {
         Ok(organisations) => organisations,
         Err(error) => {
             error!(%error, "read organisations; reconciling now");
@@ -220,10 +224,7 @@ fn reconcile_due(session: &Session, every: SignedDuration, now: Timestamp) -> Ti
 }
 
 async fn sync(syncer: &Syncer, session: &Session, full: bool) {
-    let organisations = match lock_store(&session.store).organisations() {
-        Ok(organisations) => organisations,
-        Err(error) => return error!(%error, "read organisations"),
-    };
+    let organisations = organisations(&session.store);
     for report in syncer.sync(&organisations, SyncOptions { full }).await {
         match report.error {
             Some(error) => warn!(organisation = %report.name, full, %error, "sync failed; the next one will try again"),
@@ -238,10 +239,7 @@ async fn run_open_windows(config: &Config, session: &Session, runs: &Mutex<Runs>
         Ok(strategies) => strategies,
         Err(error) => return error!(%error, "load strategies"),
     };
-    let organisations = match lock_store(&session.store).organisations() {
-        Ok(organisations) => organisations,
-        Err(error) => return error!(%error, "read organisations"),
-    };
+    let organisations = organisations(&session.store);
     let now = Timestamp::now();
     let mut open: Vec<OrganisationRecord> = Vec::new();
     for org in organisations {
@@ -255,7 +253,7 @@ async fn run_open_windows(config: &Config, session: &Session, runs: &Mutex<Runs>
             Err(error) => {
                 warn!(organisation = %org.organisation.name, %error, "not run");
                 let last = LastRun { at: now, acted: 0, error: Some(error) };
-                runs.lock().unwrap_or_else(|p| p.into_inner()).last.insert(tenant, last);
+                lock(runs).last.insert(tenant, last);
             }
         }
     }
@@ -264,7 +262,7 @@ async fn run_open_windows(config: &Config, session: &Session, runs: &Mutex<Runs>
     }
     let options = RunOptions { sync: false, stop: Some(stop.clone()), ..RunOptions::default() };
     let result = run(config, session, open.clone(), &options, Arc::new(Quiet)).await;
-    let mut runs = runs.lock().unwrap_or_else(|p| p.into_inner());
+    let mut runs = lock(runs);
     match result {
         Ok(report) => {
             for org in &report.organisations {

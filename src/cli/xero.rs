@@ -117,7 +117,7 @@ fn org_lines(store: &crate::store::Store) -> crate::store::Result<Vec<OrgLine>> 
     let mut lines = Vec::new();
     for org in store.organisations()? {
         let counts = store.counts(org.organisation.tenant_id)?;
-        let token = store.token_health(&org, now)?;
+        let token = store.token_health(&org, now)?.to_string();
         let when = |at: Option<Timestamp>| at.map(|t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string());
         lines.push(OrgLine {
             name: org.organisation.name.clone(),

@@ -84,7 +84,7 @@ impl Deliverer<'_> {
         let mut sending_now: HashMap<Uuid, bool> = HashMap::new();
         let actions = lock(self.store).deliverable(self.now, 10_000)?;
         for action in actions {
-            if self.stop.is_some_and(|stop| stop.load(std::sync::atomic::Ordering::SeqCst)) {
+            if self.stopping() {
                 break;
             }
             // Another organisation's action (`run --org`) waits for a run that has its strategy,
@@ -101,10 +101,15 @@ impl Deliverer<'_> {
             self.settle(&action, outcome, &mut delivered)?;
         }
         // Asked to stop, the notes wait for the next start: they can take many calls.
-        if !self.stop.is_some_and(|stop| stop.load(std::sync::atomic::Ordering::SeqCst)) {
+        if !self.stopping() {
             self.write_notes(&mut delivered).await?;
         }
         Ok(delivered)
+    }
+
+    /// Whether the process has been asked to stop.
+    fn stopping(&self) -> bool {
+        self.stop.is_some_and(|stop| stop.load(std::sync::atomic::Ordering::SeqCst))
     }
 
     fn settle(

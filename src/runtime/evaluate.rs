@@ -77,12 +77,17 @@ pub fn evaluate(context: &Context<'_>) -> Evaluation {
 
 fn evaluate_customers(context: &Context<'_>, customers: &[Customer]) -> Evaluation {
     let today = context.calendar.today(context.now);
-    let judge = Judge { today, calendar: context.calendar, base_currency: &context.books.organisation.base_currency };
+    let judge = judge_on(context, today);
     let mut evaluation = Evaluation::default();
     for customer in customers {
         evaluate_customer(context, &judge, customer, &mut evaluation);
     }
     evaluation
+}
+
+/// What conditions are judged by on a day, in the context's calendar and base currency.
+fn judge_on<'c>(context: &'c Context<'_>, today: Date) -> Judge<'c> {
+    Judge { today, calendar: context.calendar, base_currency: &context.books.organisation.base_currency }
 }
 
 /// The first segment whose condition the customer meets on the judge's day, if any.
@@ -107,11 +112,7 @@ pub fn evaluate_customer_in(
     segment: Option<&Segment>,
     focus: &Focus<'_>,
 ) -> Evaluation {
-    let judge = Judge {
-        today: context.calendar.today(context.now),
-        calendar: context.calendar,
-        base_currency: &context.books.organisation.base_currency,
-    };
+    let judge = judge_on(context, context.calendar.today(context.now));
     let mut evaluation = Evaluation::default();
     if !customer.open.is_empty() {
         decide_for_customer(context, &judge, customer, segment, focus, &mut evaluation);

@@ -47,14 +47,9 @@ pub struct Export {
     pub groups: Vec<wire::ContactGroup>,
     pub invoices: Vec<wire::Invoice>,
     pub payments: Vec<wire::Payment>,
-    pub credit_notes: usize,
 }
 
-fn read_list<T>(folder: &Path, name: &str, required: bool) -> Result<Vec<T::Item>, DataError>
-where
-    T: List + Into<Vec<T::Item>>,
-    Envelope<T>: for<'de> serde::Deserialize<'de>,
-{
+fn read_list<T: List>(folder: &Path, name: &str, required: bool) -> Result<Vec<T::Item>, DataError> {
     let file = folder.join(name);
     let text = match std::fs::read_to_string(&file) {
         Ok(text) => text,
@@ -68,20 +63,8 @@ where
     if let Some(first) = envelope.unreadable.first() {
         return Err(DataError { file, problem: first.clone() });
     }
-    Ok(envelope.items.into())
+    Ok(envelope.items.into_items())
 }
-
-macro_rules! into_items {
-    ($($list:ident),*) => {
-        $(impl From<wire::$list> for Vec<<wire::$list as List>::Item> {
-            fn from(list: wire::$list) -> Self {
-                list.items
-            }
-        })*
-    };
-}
-
-into_items!(Organisations, Contacts, ContactGroups, Invoices, Payments, CreditNotes);
 
 impl Export {
     /// Reads a folder of saved responses. `Invoices.json` must be there; the rest are optional.
@@ -89,13 +72,15 @@ impl Export {
         if !folder.is_dir() {
             return Err(DataError { file: folder.into(), problem: "it is not a folder".into() });
         }
+        // Credit notes are already in the invoices (AmountCredited, AmountDue): the file is read
+        // only so that a broken one is said rather than ignored.
+        read_list::<wire::CreditNotes>(folder, "CreditNotes.json", false)?;
         Ok(Export {
             organisation: read_list::<wire::Organisations>(folder, "Organisation.json", false)?.into_iter().next(),
             contacts: read_list::<wire::Contacts>(folder, "Contacts.json", false)?,
             groups: read_list::<wire::ContactGroups>(folder, "ContactGroups.json", false)?,
             invoices: read_list::<wire::Invoices>(folder, "Invoices.json", true)?,
             payments: read_list::<wire::Payments>(folder, "Payments.json", false)?,
-            credit_notes: read_list::<wire::CreditNotes>(folder, "CreditNotes.json", false)?.len(),
         })
     }
 
@@ -115,7 +100,6 @@ impl Export {
                 .filter(|&i| org.payments[i as usize].visible)
                 .map(|i| render::payment(&org, i))
                 .collect(),
-            credit_notes: 0,
         }
     }
 

@@ -28,7 +28,7 @@ use crate::runtime::state::RuntimeState;
 const STATEMENTS: u32 = u32::MAX;
 
 /// The rules a customer in one segment (or in none) is under, and the days statements fall on.
-struct Audience<'p> {
+struct Timetable<'p> {
     invoice_triggers: Vec<&'p Trigger>,
     statement_days: Vec<i64>,
 }
@@ -36,7 +36,7 @@ struct Audience<'p> {
 /// What the plan says about when things can happen, worked out once.
 struct PlanFacts<'p> {
     /// By segment, then last for customers in none.
-    audiences: Vec<Audience<'p>>,
+    timetables: Vec<Timetable<'p>>,
     broken_promises: bool,
     /// Whether segments depend on which invoices are overdue (so change on days after due dates).
     overdue_counts: bool,
@@ -48,9 +48,9 @@ struct PlanFacts<'p> {
 }
 
 impl PlanFacts<'_> {
-    fn audience(&self, plan: &Plan, segment: Option<&Segment>) -> &Audience<'_> {
-        let index = segment_index(plan, segment).unwrap_or(self.audiences.len() - 1);
-        &self.audiences[index]
+    fn timetable(&self, plan: &Plan, segment: Option<&Segment>) -> &Timetable<'_> {
+        let index = segment_index(plan, segment).unwrap_or(self.timetables.len() - 1);
+        &self.timetables[index]
     }
 }
 
@@ -83,10 +83,10 @@ pub fn simulate(scenario: &Scenario<'_>) -> Vec<Happening> {
     })
 }
 
-fn audience<'p>(scenario: &Scenario<'p>, rules: Vec<&'p Rule>) -> Audience<'p> {
+fn timetable<'p>(scenario: &Scenario<'p>, rules: Vec<&'p Rule>) -> Timetable<'p> {
     let (calendar_rules, invoice_rules): (Vec<&Rule>, Vec<&Rule>) =
         rules.into_iter().partition(|r| r.trigger.is_calendar());
-    Audience {
+    Timetable {
         invoice_triggers: invoice_rules.iter().map(|r| &r.trigger).collect(),
         statement_days: scenario
             .dates()
@@ -99,9 +99,12 @@ fn audience<'p>(scenario: &Scenario<'p>, rules: Vec<&'p Rule>) -> Audience<'p> {
 fn facts<'p>(scenario: &Scenario<'p>) -> PlanFacts<'p> {
     let plan: &'p Plan = scenario.plan;
     let everyone = || plan.every_customer.rules.iter();
-    let mut audiences: Vec<Audience<'p>> =
-        plan.segments.iter().map(|s| audience(scenario, s.audience.rules.iter().chain(everyone()).collect())).collect();
-    audiences.push(audience(scenario, everyone().collect()));
+    let mut timetables: Vec<Timetable<'p>> = plan
+        .segments
+        .iter()
+        .map(|s| timetable(scenario, s.audience.rules.iter().chain(everyone()).collect()))
+        .collect();
+    timetables.push(timetable(scenario, everyone().collect()));
     let guards =
         || plan.segments.iter().flat_map(|s| s.audience.guards.iter()).chain(plan.every_customer.guards.iter());
     // Segments, and "don't contact" guards (which can settle an email while it waits), change
@@ -112,7 +115,7 @@ fn facts<'p>(scenario: &Scenario<'p>) -> PlanFacts<'p> {
         _ => None,
     }));
     let mut facts = PlanFacts {
-        audiences,
+        timetables,
         broken_promises: guards().any(|g| matches!(g.kind, GuardKind::BrokenPromise { .. })),
         overdue_counts: false,
         payments_count: false,
@@ -186,12 +189,12 @@ fn segment_checks(scenario: &Scenario<'_>, facts: &PlanFacts<'_>, customer: &Cus
     days
 }
 
-/// The days after `after` on which something of the audience's can fall due for the customer,
+/// The days after `after` on which something of the timetable's can fall due for the customer,
 /// latest first (so that the next is at the end).
 fn events(
     scenario: &Scenario<'_>,
     facts: &PlanFacts<'_>,
-    audience: &Audience<'_>,
+    timetable: &Timetable<'_>,
     customer: &Customer,
     places: &[u32],
     after: i64,
@@ -199,7 +202,7 @@ fn events(
     let last = day_number(scenario.last());
     let mut days = Vec::new();
     for (invoice, &place) in customer.open.iter().zip(places) {
-        for trigger in &audience.invoice_triggers {
+        for trigger in &timetable.invoice_triggers {
             for occurrence in invoice_occurrences(trigger, invoice, scenario.calendar, scenario.last()) {
                 days.push((day_number(occurrence.date), place));
             }
@@ -209,7 +212,7 @@ fn events(
             days.push((day_number(promised) + 1, place));
         }
     }
-    days.extend(audience.statement_days.iter().map(|day| (*day, STATEMENTS)));
+    days.extend(timetable.statement_days.iter().map(|day| (*day, STATEMENTS)));
     days.retain(|(day, _)| *day > after && *day <= last);
     days.sort_unstable_by(|a, b| b.cmp(a));
     days.dedup();
@@ -328,7 +331,7 @@ fn simulate_customer(
             if moved {
                 // New rules, some of whose occurrences may already be due, and new days ahead.
                 work.everything = true;
-                timeline.events = events(scenario, facts, facts.audience(plan, now_in), &customer, &places, day);
+                timeline.events = events(scenario, facts, facts.timetable(plan, now_in), &customer, &places, day);
             }
             segment = Some(now_in);
         }

@@ -70,7 +70,8 @@ pub struct Impact {
 }
 
 impl Counts {
-    fn count(&mut self, action: &SimulatedAction) {
+    /// Counts an action on its channel (statements are emails; skips count nowhere).
+    pub fn count(&mut self, action: &SimulatedAction) {
         match action.channel() {
             "email" => self.emails += 1,
             "call" => self.calls += 1,

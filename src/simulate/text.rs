@@ -72,7 +72,8 @@ pub fn render(report: &Report) -> String {
     }
     let _ = writeln!(out, "{:>14}", "total");
     let last = report.aging.len().saturating_sub(1);
-    for (_, day) in report.aging.iter().enumerate().filter(|(n, _)| n % AGING_STEP == 0 || *n == last) {
+    let shown = report.aging.iter().enumerate().filter(|(n, _)| n % AGING_STEP == 0 || *n == last).map(|(_, day)| day);
+    for day in shown {
         let _ = write!(out, "  {:<12}", day.date.to_string());
         for bucket in Bucket::ALL {
             let _ = write!(out, "{:>14}", format_amount(day.buckets.get(bucket)));

@@ -338,15 +338,43 @@ impl Store {
     }
 }
 
+/// Whether CollectIQ can reach an organisation in Xero; said in words by `Display`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TokenHealth {
+    NotConnected,
+    NeedsReconnect(String),
+    Connected,
+    /// Connected; the access token has expired and is refreshed on next use.
+    ToRefresh,
+}
+
+impl TokenHealth {
+    /// Whether calls to Xero can be made without someone reconnecting.
+    pub fn usable(&self) -> bool {
+        matches!(self, TokenHealth::Connected | TokenHealth::ToRefresh)
+    }
+}
+
+impl std::fmt::Display for TokenHealth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TokenHealth::NotConnected => f.write_str("not connected"),
+            TokenHealth::NeedsReconnect(reason) => write!(f, "needs reconnecting: {reason}"),
+            TokenHealth::Connected => f.write_str("connected"),
+            TokenHealth::ToRefresh => f.write_str("connected (the access token will be refreshed on next use)"),
+        }
+    }
+}
+
 impl Store {
-    /// An organisation's connection in words: connected, to be refreshed, or to be reconnected.
-    pub fn token_health(&self, org: &OrganisationRecord, now: Timestamp) -> Result<String> {
+    /// The state of an organisation's connection to Xero.
+    pub fn token_health(&self, org: &OrganisationRecord, now: Timestamp) -> Result<TokenHealth> {
         Ok(match org.grant_id.map(|g| self.grant(g)).transpose()?.flatten() {
-            None => "not connected".to_string(),
+            None => TokenHealth::NotConnected,
             Some(grant) => match grant.status {
-                GrantStatus::NeedsReconnect(reason) => format!("needs reconnecting: {reason}"),
-                GrantStatus::Active if grant.access_expires_at > now => "connected".to_string(),
-                GrantStatus::Active => "connected (the access token will be refreshed on next use)".to_string(),
+                GrantStatus::NeedsReconnect(reason) => TokenHealth::NeedsReconnect(reason),
+                GrantStatus::Active if grant.access_expires_at > now => TokenHealth::Connected,
+                GrantStatus::Active => TokenHealth::ToRefresh,
             },
         })
     }

@@ -49,6 +49,7 @@ pub trait List: Sized {
     const KEY: &'static str;
     type Item: for<'de> Deserialize<'de>;
     fn from_items(items: Vec<Self::Item>) -> Self;
+    fn into_items(self) -> Vec<Self::Item>;
 }
 
 impl<'de, T: List> Deserialize<'de> for Envelope<T> {
@@ -122,6 +123,10 @@ macro_rules! list {
 
             fn from_items(items: Vec<$item>) -> Self {
                 $name { items }
+            }
+
+            fn into_items(self) -> Vec<$item> {
+                self.items
             }
         }
     };
