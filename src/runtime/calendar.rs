@@ -1,21 +1,41 @@
 //! Days as a strategy counts them: in its time zone, with its holidays, business days and sending
 //! window. Everything the runtime decides about "when" goes through here.
 
-use std::collections::HashSet;
+use std::sync::{Arc, OnceLock};
 
 use jiff::civil::{Date, Time, Weekday};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 
+use super::occurrences::add_days;
 use crate::plan::{Holiday, Period, PeriodUnit, SendingDays, SendingWindow, Settings};
 
 #[derive(Clone, Debug)]
 pub struct Calendar {
     zone: TimeZone,
     zone_name: String,
-    holidays: HashSet<Date>,
-    yearly: HashSet<(i8, i8)>,
+    /// Sorted: looked up for every day a business-day count steps over, so by binary search
+    /// rather than by hashing.
+    holidays: Vec<Date>,
+    yearly: Vec<(i8, i8)>,
     window: SendingWindow,
+    /// Each year's days, worked out the first time one of them is asked about. Deadlines,
+    /// sending times and business-day counts are asked for every rule occurrence, and a time zone
+    /// lookup or a holiday search each time was most of what deciding cost.
+    years: Arc<[OnceLock<YearDays>]>,
+}
+
+/// The years whose days are kept worked out; others are worked out each time.
+const FIRST_KEPT_YEAR: i16 = 1970;
+const KEPT_YEARS: usize = 230;
+
+/// One year of a calendar: for each day (by ordinal, from 0), when sending opens and closes, and
+/// whether it is a business day.
+#[derive(Debug)]
+struct YearDays {
+    opens: Vec<Timestamp>,
+    closes: Vec<Timestamp>,
+    business: Vec<bool>,
 }
 
 /// Why a calendar could not be set up.
@@ -35,19 +55,51 @@ impl Calendar {
     pub fn new(settings: &Settings, organisation_zone: Option<&str>) -> Result<Calendar, UnknownZone> {
         let name = settings.time_zone.as_deref().or(organisation_zone).unwrap_or("UTC");
         let zone = TimeZone::get(name).map_err(|_| UnknownZone(name.to_string()))?;
-        let mut holidays = HashSet::new();
-        let mut yearly = HashSet::new();
+        let mut holidays = Vec::new();
+        let mut yearly = Vec::new();
         for holiday in &settings.holidays {
             match *holiday {
-                Holiday::Date(date) => {
-                    holidays.insert(date);
-                }
-                Holiday::EveryYear { month, day } => {
-                    yearly.insert((month as i8, day as i8));
-                }
+                Holiday::Date(date) => holidays.push(date),
+                Holiday::EveryYear { month, day } => yearly.push((month as i8, day as i8)),
             }
         }
-        Ok(Calendar { zone, zone_name: name.to_string(), holidays, yearly, window: settings.sending_window.clone() })
+        holidays.sort_unstable();
+        holidays.dedup();
+        yearly.sort_unstable();
+        yearly.dedup();
+        let years = (0..KEPT_YEARS).map(|_| OnceLock::new()).collect();
+        Ok(Calendar {
+            zone,
+            zone_name: name.to_string(),
+            holidays,
+            yearly,
+            window: settings.sending_window.clone(),
+            years,
+        })
+    }
+
+    /// The worked-out days of `date`'s year, if it is one that is kept.
+    fn year_of(&self, date: Date) -> Option<(&YearDays, usize)> {
+        let index = usize::try_from(date.year() - FIRST_KEPT_YEAR).ok()?;
+        let year = self.years.get(index)?.get_or_init(|| self.work_out_year(date.first_of_year()));
+        Some((year, usize::try_from(date.day_of_year() - 1).ok()?))
+    }
+
+    fn work_out_year(&self, first: Date) -> YearDays {
+        let days = first.days_in_year() as usize;
+        let mut year = YearDays {
+            opens: Vec::with_capacity(days),
+            closes: Vec::with_capacity(days),
+            business: Vec::with_capacity(days),
+        };
+        let mut day = first;
+        for _ in 0..days {
+            year.opens.push(self.instant(day, self.window.start));
+            year.closes.push(self.instant(day, self.window.end));
+            year.business.push(self.work_out_business_day(day));
+            day = day.tomorrow().unwrap_or(day);
+        }
+        year
     }
 
     pub fn zone_name(&self) -> &str {
@@ -60,10 +112,17 @@ impl Calendar {
     }
 
     pub fn is_holiday(&self, date: Date) -> bool {
-        self.holidays.contains(&date) || self.yearly.contains(&(date.month(), date.day()))
+        self.holidays.binary_search(&date).is_ok() || self.yearly.binary_search(&(date.month(), date.day())).is_ok()
     }
 
     pub fn is_business_day(&self, date: Date) -> bool {
+        match self.year_of(date) {
+            Some((year, day)) => year.business[day],
+            None => self.work_out_business_day(date),
+        }
+    }
+
+    fn work_out_business_day(&self, date: Date) -> bool {
         !matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday) && !self.is_holiday(date)
     }
 
@@ -81,14 +140,13 @@ impl Calendar {
         let count = i64::from(period.count);
         let signed = if forwards { count } else { -count };
         match period.unit {
-            PeriodUnit::Days => date.checked_add(signed.days()).unwrap_or(date),
+            PeriodUnit::Days => add_days(date, signed).unwrap_or(date),
             PeriodUnit::Months => date.checked_add(signed.months()).unwrap_or(date),
             PeriodUnit::BusinessDays => {
-                let step = if forwards { 1.day() } else { -1.day() };
                 let mut day = date;
                 let mut left = count;
                 while left > 0 {
-                    match day.checked_add(step) {
+                    match if forwards { day.tomorrow() } else { day.yesterday() } {
                         Ok(next) => day = next,
                         Err(_) => break,
                     }
@@ -117,12 +175,18 @@ impl Calendar {
 
     /// When sending opens on a day (whether or not it is a sending day).
     pub fn opens(&self, date: Date) -> Timestamp {
-        self.instant(date, self.window.start)
+        match self.year_of(date) {
+            Some((year, day)) => year.opens[day],
+            None => self.instant(date, self.window.start),
+        }
     }
 
     /// When sending closes on a day.
     pub fn closes(&self, date: Date) -> Timestamp {
-        self.instant(date, self.window.end)
+        match self.year_of(date) {
+            Some((year, day)) => year.closes[day],
+            None => self.instant(date, self.window.end),
+        }
     }
 
     /// Whether an email may go out at this instant.

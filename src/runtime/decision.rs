@@ -29,15 +29,15 @@ impl Subject {
 
 /// (organisation, invoice or customer, rule, occurrence): an occurrence is acted on at most once,
 /// ever.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct ActionKey {
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ActionKey<'p> {
     pub tenant: Uuid,
     pub subject: Subject,
-    pub rule: String,
+    pub rule: &'p str,
     pub occurrence: i64,
 }
 
-impl fmt::Display for ActionKey {
+impl fmt::Display for ActionKey<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (kind, id) = match self.subject {
             Subject::Invoice(id) => ("invoice", id),
@@ -50,7 +50,7 @@ impl fmt::Display for ActionKey {
 /// Why an occurrence is recorded without being acted on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
-pub enum Skip {
+pub enum Skip<'p> {
     /// It fell due longer ago than the catch-up window allows.
     Missed {
         deadline: Timestamp,
@@ -59,7 +59,7 @@ pub enum Skip {
     NoAddress,
     /// A "don't contact" guard covers the customer.
     DoNotContact {
-        guard: String,
+        guard: &'p str,
     },
     Disputed,
     /// Paused by hand until this day.
@@ -84,7 +84,7 @@ pub enum Skip {
     },
 }
 
-impl fmt::Display for Skip {
+impl fmt::Display for Skip<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Skip::Missed { deadline } => write!(f, "missed: its catch-up window closed at {deadline}"),
@@ -109,31 +109,33 @@ impl fmt::Display for Skip {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum Outcome {
+pub enum Outcome<'p> {
     /// Do it now.
     Act,
-    Skipped(Skip),
+    Skipped(Skip<'p>),
     /// A later reminder for the same invoice came due first.
     Superseded {
-        by: String,
+        by: ActionKey<'p>,
     },
     /// Sent as part of one email with the customer's other reminders.
     Combined {
-        into: String,
+        into: ActionKey<'p>,
     },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Decision {
-    pub key: ActionKey,
+pub struct Decision<'p> {
+    /// Its rule's id is `key.rule`.
+    pub key: ActionKey<'p>,
     pub contact_id: Uuid,
     /// The invoice, the invoices of a combined email, or the open invoices of a statement.
     pub invoices: Vec<Uuid>,
-    pub rule_id: String,
-    pub rule_text: String,
-    pub action: Action,
+    /// The rule and its action are the plan's, borrowed: a simulation takes hundreds of thousands
+    /// of decisions, and copying them into each was most of its cost.
+    pub rule_text: &'p str,
+    pub action: &'p Action,
     pub occurrence_date: Date,
-    pub outcome: Outcome,
+    pub outcome: Outcome<'p>,
 }
 
 /// Why a due occurrence is not acted on yet; it is looked at again next time.
@@ -147,10 +149,9 @@ pub enum Wait {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Waiting {
-    pub key: ActionKey,
+pub struct Waiting<'p> {
+    pub key: ActionKey<'p>,
     pub contact_id: Uuid,
-    pub rule_id: String,
     pub occurrence_date: Date,
     /// After this it is missed: its catch-up window has closed.
     pub expires: Timestamp,
@@ -158,13 +159,13 @@ pub struct Waiting {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Evaluation {
-    pub decisions: Vec<Decision>,
-    pub waiting: Vec<Waiting>,
+pub struct Evaluation<'p> {
+    pub decisions: Vec<Decision<'p>>,
+    pub waiting: Vec<Waiting<'p>>,
 }
 
-impl Evaluation {
-    pub fn acting(&self) -> impl Iterator<Item = &Decision> {
+impl<'p> Evaluation<'p> {
+    pub fn acting(&self) -> impl Iterator<Item = &Decision<'p>> {
         self.decisions.iter().filter(|d| d.outcome == Outcome::Act)
     }
 }

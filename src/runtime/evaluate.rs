@@ -20,9 +20,10 @@ use super::state::RuntimeState;
 use crate::ledger::records::Invoice;
 use crate::plan::{Action, Guard, GuardKind, InvoiceCondition, Plan, Rule, Segment};
 
-/// Everything evaluation looks at, for one organisation at one instant.
-pub struct Context<'a> {
-    pub plan: &'a Plan,
+/// Everything evaluation looks at, for one organisation at one instant. Decisions borrow from the
+/// plan (`'p`) only, so what is remembered can change between evaluations.
+pub struct Context<'p, 'a> {
+    pub plan: &'p Plan,
     pub calendar: &'a Calendar,
     pub books: &'a Books,
     pub state: &'a RuntimeState,
@@ -44,14 +45,14 @@ struct Due<'a> {
     occurrence: Occurrence,
     invoices: Vec<Uuid>,
     /// Why it may not be acted on, from the guards, whatever the timing.
-    blocked: Option<Skip>,
+    blocked: Option<Skip<'a>>,
     /// For ordering reminders of one invoice: the later stage wins.
     days_overdue: i64,
 }
 
 /// Customers are independent of one another, so large books are shared out among the cores; the
 /// result is the same, in the same order, as one pass over them.
-pub fn evaluate(context: &Context<'_>) -> Evaluation {
+pub fn evaluate<'p>(context: &Context<'p, '_>) -> Evaluation<'p> {
     const WORTH_SHARING: usize = 2_000;
     let customers = &context.books.customers;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -59,7 +60,7 @@ pub fn evaluate(context: &Context<'_>) -> Evaluation {
         return evaluate_customers(context, customers);
     }
     let share = customers.len().div_ceil(cores);
-    let parts: Vec<Evaluation> = std::thread::scope(|scope| {
+    let parts: Vec<Evaluation<'p>> = std::thread::scope(|scope| {
         let workers: Vec<_> =
             customers.chunks(share).map(|chunk| scope.spawn(move || evaluate_customers(context, chunk))).collect();
         workers
@@ -75,7 +76,7 @@ pub fn evaluate(context: &Context<'_>) -> Evaluation {
     evaluation
 }
 
-fn evaluate_customers(context: &Context<'_>, customers: &[Customer]) -> Evaluation {
+fn evaluate_customers<'p>(context: &Context<'p, '_>, customers: &[Customer]) -> Evaluation<'p> {
     let today = context.calendar.today(context.now);
     let judge = judge_on(context, today);
     let mut evaluation = Evaluation::default();
@@ -86,7 +87,7 @@ fn evaluate_customers(context: &Context<'_>, customers: &[Customer]) -> Evaluati
 }
 
 /// What conditions are judged by on a day, in the context's calendar and base currency.
-fn judge_on<'c>(context: &'c Context<'_>, today: Date) -> Judge<'c> {
+fn judge_on<'c>(context: &'c Context<'_, '_>, today: Date) -> Judge<'c> {
     Judge { today, calendar: context.calendar, base_currency: &context.books.organisation.base_currency }
 }
 
@@ -106,12 +107,12 @@ pub struct Focus<'f> {
 /// One customer's decisions at `context.now`, in the segment given, looking only at what `focus`
 /// picks. It decides exactly what [`evaluate`] decides for the customer as long as every invoice
 /// with an occurrence due, waiting or newly in reach (a change of segment) is picked.
-pub fn evaluate_customer_in(
-    context: &Context<'_>,
+pub fn evaluate_customer_in<'p>(
+    context: &Context<'p, '_>,
     customer: &Customer,
-    segment: Option<&Segment>,
+    segment: Option<&'p Segment>,
     focus: &Focus<'_>,
-) -> Evaluation {
+) -> Evaluation<'p> {
     let judge = judge_on(context, context.calendar.today(context.now));
     let mut evaluation = Evaluation::default();
     if !customer.open.is_empty() {
@@ -120,7 +121,12 @@ pub fn evaluate_customer_in(
     evaluation
 }
 
-fn evaluate_customer(context: &Context<'_>, judge: &Judge<'_>, customer: &Customer, evaluation: &mut Evaluation) {
+fn evaluate_customer<'p>(
+    context: &Context<'p, '_>,
+    judge: &Judge<'_>,
+    customer: &Customer,
+    evaluation: &mut Evaluation<'p>,
+) {
     if customer.open.is_empty() {
         return;
     }
@@ -128,18 +134,18 @@ fn evaluate_customer(context: &Context<'_>, judge: &Judge<'_>, customer: &Custom
     decide_for_customer(context, judge, customer, segment, &Focus { invoice: &|_| true, statements: true }, evaluation);
 }
 
-fn decide_for_customer(
-    context: &Context<'_>,
+fn decide_for_customer<'p>(
+    context: &Context<'p, '_>,
     judge: &Judge<'_>,
     customer: &Customer,
-    segment: Option<&Segment>,
+    segment: Option<&'p Segment>,
     focus: &Focus<'_>,
-    evaluation: &mut Evaluation,
+    evaluation: &mut Evaluation<'p>,
 ) {
     let plan = context.plan;
-    let rules: Vec<&Rule> =
+    let rules: Vec<&'p Rule> =
         segment.into_iter().flat_map(|s| s.audience.rules.iter()).chain(plan.every_customer.rules.iter()).collect();
-    let guards: Vec<&Guard> =
+    let guards: Vec<&'p Guard> =
         segment.into_iter().flat_map(|s| s.audience.guards.iter()).chain(plan.every_customer.guards.iter()).collect();
     let numbers: Vec<Option<u32>> = rules.iter().map(|rule| context.state.rule_number(&rule.id)).collect();
     let customer_block = customer_block(context, judge, customer, &guards, judge.today);
@@ -154,18 +160,18 @@ fn decide_for_customer(
 }
 
 /// A guard or pause that stops everything for this customer today.
-fn customer_block(
-    context: &Context<'_>,
+fn customer_block<'p>(
+    context: &Context<'_, '_>,
     judge: &Judge<'_>,
     customer: &Customer,
-    guards: &[&Guard],
+    guards: &[&'p Guard],
     today: Date,
-) -> Option<Skip> {
+) -> Option<Skip<'p>> {
     for guard in guards {
         if let GuardKind::DoNotContact { condition } = &guard.kind
             && judge.customer(condition, customer)
         {
-            return Some(Skip::DoNotContact { guard: guard.text.clone() });
+            return Some(Skip::DoNotContact { guard: &guard.text });
         }
     }
     match context.state.pauses.get(&customer.contact.contact_id) {
@@ -175,20 +181,20 @@ fn customer_block(
 }
 
 /// The promise to pay on an invoice: one entered by hand, else Xero's ExpectedPaymentDate.
-fn promise_of(context: &Context<'_>, invoice: &Invoice) -> Option<Date> {
+fn promise_of(context: &Context<'_, '_>, invoice: &Invoice) -> Option<Date> {
     context.state.promises.get(&invoice.invoice_id).copied().or(invoice.expected_payment_date)
 }
 
 #[allow(clippy::too_many_arguments)]
 fn due_for_invoice<'a>(
-    context: &Context<'_>,
+    context: &Context<'_, '_>,
     judge: &Judge<'_>,
     customer: &Customer,
     invoice: &Invoice,
     rules: &[&'a Rule],
     numbers: &[Option<u32>],
     guards: &[&'a Guard],
-    customer_block: Option<Skip>,
+    customer_block: Option<Skip<'a>>,
     due: &mut Vec<Due<'a>>,
 ) {
     if context.state.stopped.contains(&invoice.invoice_id) {
@@ -282,10 +288,10 @@ fn due_for_invoice<'a>(
 /// Statements, for customers with an overdue balance on the statement's day, on their calendar
 /// days.
 fn due_statements<'a>(
-    context: &Context<'_>,
+    context: &Context<'_, '_>,
     customer: &Customer,
     rules: &[&'a Rule],
-    customer_block: Option<Skip>,
+    customer_block: Option<Skip<'a>>,
     due: &mut Vec<Due<'a>>,
 ) {
     let today = context.calendar.today(context.now);
@@ -311,7 +317,7 @@ fn due_statements<'a>(
 
 /// The last instant an occurrence may still be acted on: the close of sending on the last day of
 /// its catch-up window (its own day when there is no catch-up).
-fn deadline(context: &Context<'_>, date: Date) -> Timestamp {
+fn deadline(context: &Context<'_, '_>, date: Date) -> Timestamp {
     let last_day = match context.plan.settings.catch_up {
         Some(period) => context.calendar.after(date, period),
         None => date,
@@ -321,7 +327,7 @@ fn deadline(context: &Context<'_>, date: Date) -> Timestamp {
 
 /// The last instant an occurrence may be acted on, counting its catch-up window from the day the
 /// frequency cap releases it when the cap holds it back.
-fn expiry(context: &Context<'_>, customer: &Customer, item: &Due<'_>) -> Timestamp {
+fn expiry(context: &Context<'_, '_>, customer: &Customer, item: &Due<'_>) -> Timestamp {
     let from = held_by_the_cap(context, customer, item)
         .map_or(item.occurrence.date, |released| released.max(item.occurrence.date));
     deadline(context, from)
@@ -331,23 +337,22 @@ fn is_email(action: &Action) -> bool {
     matches!(action, Action::Email { .. })
 }
 
-fn key(context: &Context<'_>, due: &Due<'_>) -> ActionKey {
+fn key<'p>(context: &Context<'_, '_>, due: &Due<'p>) -> ActionKey<'p> {
     ActionKey {
         tenant: context.books.organisation.tenant_id,
         subject: due.subject,
-        rule: due.firing.id.to_string(),
+        rule: due.firing.id,
         occurrence: due.occurrence.index,
     }
 }
 
-fn decision(context: &Context<'_>, customer: &Customer, due: &Due<'_>, outcome: Outcome) -> Decision {
+fn decision<'p>(context: &Context<'_, '_>, customer: &Customer, due: &Due<'p>, outcome: Outcome<'p>) -> Decision<'p> {
     Decision {
         key: key(context, due),
         contact_id: customer.contact.contact_id,
         invoices: due.invoices.clone(),
-        rule_id: due.firing.id.to_string(),
-        rule_text: due.firing.text.to_string(),
-        action: due.firing.action.clone(),
+        rule_text: due.firing.text,
+        action: due.firing.action,
         occurrence_date: due.occurrence.date,
         outcome,
     }
@@ -355,13 +360,13 @@ fn decision(context: &Context<'_>, customer: &Customer, due: &Due<'_>, outcome: 
 
 /// Turns the customer's due occurrences into decisions: timing, guards, addresses, superseding,
 /// the frequency cap and consolidation.
-fn resolve(
-    context: &Context<'_>,
+fn resolve<'p>(
+    context: &Context<'p, '_>,
     judge: &Judge<'_>,
     customer: &Customer,
-    rules: &[&Rule],
-    due: Vec<Due<'_>>,
-    evaluation: &mut Evaluation,
+    rules: &[&'p Rule],
+    due: Vec<Due<'p>>,
+    evaluation: &mut Evaluation<'p>,
 ) {
     if due.is_empty() {
         return;
@@ -370,7 +375,7 @@ fn resolve(
     let has_address = !customer.recipients().is_empty();
     let invoice_of = |id: Uuid| customer.open.iter().find(|i| i.invoice_id == id);
     // Why an occurrence cannot act, whatever else fires with it: too late, a guard, its condition.
-    let cannot_act = |item: &Due<'_>| -> Option<Skip> {
+    let cannot_act = |item: &Due<'p>| -> Option<Skip<'p>> {
         if let Some(overtaken @ Skip::Overtaken { .. }) = &item.blocked {
             return Some(overtaken.clone());
         }
@@ -397,8 +402,8 @@ fn resolve(
     // Only an escalation that really happens now holds back the emails due with it.
     let escalating = due.iter().any(|d| matches!(d.firing.action, Action::Escalate { .. }) && cannot_act(d).is_none());
     let escalated = context.state.escalated.contains(&customer.contact.contact_id) || escalating;
-    let mut emails: Vec<Due<'_>> = Vec::new();
-    let mut unreachable_by_email: Vec<Due<'_>> = Vec::new();
+    let mut emails: Vec<Due<'p>> = Vec::new();
+    let mut unreachable_by_email: Vec<Due<'p>> = Vec::new();
     for item in due {
         let skip = cannot_act(&item).or_else(|| {
             if is_email(item.firing.action) && escalated {
@@ -426,28 +431,24 @@ fn resolve(
 
 /// One call a day for a customer CollectIQ could not email, about every invoice it could not
 /// email them about, when the strategy has someone who makes calls.
-fn call_instead(
-    context: &Context<'_>,
+fn call_instead<'p>(
+    context: &Context<'_, '_>,
     customer: &Customer,
-    rules: &[&Rule],
-    unreachable: &[Due<'_>],
-    evaluation: &mut Evaluation,
+    rules: &[&'p Rule],
+    unreachable: &[Due<'p>],
+    evaluation: &mut Evaluation<'p>,
 ) {
     let Some(first) = unreachable.first() else { return };
-    let Some(assignee) = rules.iter().find_map(|r| match &r.action {
-        Action::CallTask { assignee } => Some(assignee.clone()),
-        _ => None,
-    }) else {
+    let Some(call_task) = rules.iter().map(|r| &r.action).find(|a| matches!(a, Action::CallTask { .. })) else {
         return;
     };
     let today = context.calendar.today(context.now);
     let mut call = decision(context, customer, first, Outcome::Act);
     call.key.subject = Subject::Account(customer.contact.contact_id);
-    call.key.rule = "call-instead".into();
+    call.key.rule = "call-instead";
     call.key.occurrence = day_number(today);
-    call.rule_id = call.key.rule.clone();
-    call.rule_text = "No email address: call instead".into();
-    call.action = Action::CallTask { assignee };
+    call.rule_text = "No email address: call instead";
+    call.action = call_task;
     call.occurrence_date = today;
     call.invoices = unreachable.iter().flat_map(|d| d.invoices.iter().copied()).collect();
     call.invoices.sort();
@@ -455,7 +456,12 @@ fn call_instead(
     evaluation.decisions.push(call);
 }
 
-fn resolve_emails(context: &Context<'_>, customer: &Customer, emails: Vec<Due<'_>>, evaluation: &mut Evaluation) {
+fn resolve_emails<'p>(
+    context: &Context<'_, '_>,
+    customer: &Customer,
+    emails: Vec<Due<'p>>,
+    evaluation: &mut Evaluation<'p>,
+) {
     if emails.is_empty() {
         return;
     }
@@ -470,23 +476,18 @@ fn resolve_emails(context: &Context<'_>, customer: &Customer, emails: Vec<Due<'_
             }
         }
     }
-    let mut going: Vec<Due<'_>> = Vec::new();
-    let mut superseded: Vec<(usize, ActionKey)> = Vec::new();
+    let mut going: Vec<Due<'p>> = Vec::new();
+    let mut superseded: Vec<(usize, ActionKey<'p>)> = Vec::new();
     for (index, item) in emails.iter().enumerate() {
         match latest.get(&item.subject) {
             Some(&best) if best != index => superseded.push((index, key(context, &emails[best]))),
             _ => {}
         }
     }
-    let superseded_at: HashMap<usize, ActionKey> = superseded.into_iter().collect();
+    let superseded_at: HashMap<usize, ActionKey<'p>> = superseded.into_iter().collect();
     for (index, item) in emails.into_iter().enumerate() {
         match superseded_at.get(&index) {
-            Some(by) => evaluation.decisions.push(decision(
-                context,
-                customer,
-                &item,
-                Outcome::Superseded { by: by.to_string() },
-            )),
+            Some(by) => evaluation.decisions.push(decision(context, customer, &item, Outcome::Superseded { by: *by })),
             None => going.push(item),
         }
     }
@@ -515,19 +516,19 @@ fn resolve_emails(context: &Context<'_>, customer: &Customer, emails: Vec<Due<'_
     }
     // The most overdue first: it is the one that goes (alone under a cap, or carrying the others).
     going.sort_by(|a, b| b.days_overdue.cmp(&a.days_overdue).then(a.firing.id.cmp(b.firing.id)));
-    let (statements, invoices): (Vec<Due<'_>>, Vec<Due<'_>>) =
+    let (statements, invoices): (Vec<Due<'p>>, Vec<Due<'p>>) =
         going.into_iter().partition(|d| matches!(d.subject, Subject::Account(_)));
     let capped = context.plan.settings.frequency_cap.is_some();
     let mut sent_one = false;
     // Combined, the invoices' reminders go as one; otherwise each goes on its own, as statements do.
-    let one_by_one: Vec<Due<'_>> = if context.plan.settings.consolidate && invoices.len() > 1 {
+    let one_by_one: Vec<Due<'p>> = if context.plan.settings.consolidate && invoices.len() > 1 {
         let lead = &invoices[0];
         let lead_key = key(context, lead);
         let mut combined = decision(context, customer, lead, Outcome::Act);
         combined.invoices = invoices.iter().flat_map(|d| d.invoices.clone()).collect();
         evaluation.decisions.push(combined);
         for item in &invoices[1..] {
-            let into = lead_key.to_string();
+            let into = lead_key;
             evaluation.decisions.push(decision(context, customer, item, Outcome::Combined { into }));
         }
         sent_one = true;
@@ -546,11 +547,10 @@ fn resolve_emails(context: &Context<'_>, customer: &Customer, emails: Vec<Due<'_
     }
 }
 
-fn waiting(context: &Context<'_>, customer: &Customer, due: &Due<'_>, wait: Wait) -> Waiting {
+fn waiting<'p>(context: &Context<'_, '_>, customer: &Customer, due: &Due<'p>, wait: Wait) -> Waiting<'p> {
     Waiting {
         key: key(context, due),
         contact_id: customer.contact.contact_id,
-        rule_id: due.firing.id.to_string(),
         occurrence_date: due.occurrence.date,
         expires: expiry(context, customer, due),
         wait,
@@ -559,7 +559,7 @@ fn waiting(context: &Context<'_>, customer: &Customer, due: &Due<'_>, wait: Wait
 
 /// The first moment the cap allows another email after one sent at `sent`: the opening of
 /// sending on the day the cap's period ends.
-fn cap_after(context: &Context<'_>, sent: Timestamp) -> Timestamp {
+fn cap_after(context: &Context<'_, '_>, sent: Timestamp) -> Timestamp {
     match context.plan.settings.frequency_cap {
         Some(cap) => {
             let day = context.calendar.after(context.calendar.today(sent), cap);
@@ -571,7 +571,7 @@ fn cap_after(context: &Context<'_>, sent: Timestamp) -> Timestamp {
 
 /// The day the frequency cap releases an email it held back when it came due. A held email waits
 /// (LANGUAGE.md §7), so its catch-up window runs from then, not from its own day.
-fn held_by_the_cap(context: &Context<'_>, customer: &Customer, item: &Due<'_>) -> Option<Date> {
+fn held_by_the_cap(context: &Context<'_, '_>, customer: &Customer, item: &Due<'_>) -> Option<Date> {
     context.plan.settings.frequency_cap?;
     if !is_email(item.firing.action) {
         return None;
@@ -582,7 +582,7 @@ fn held_by_the_cap(context: &Context<'_>, customer: &Customer, item: &Due<'_>) -
 }
 
 /// Until when the cap holds this customer's emails back, if it does now.
-fn capped_until(context: &Context<'_>, customer: &Customer) -> Option<Timestamp> {
+fn capped_until(context: &Context<'_, '_>, customer: &Customer) -> Option<Timestamp> {
     context.plan.settings.frequency_cap?;
     let last = *context.state.last_emailed.get(&customer.contact.contact_id)?;
     let until = cap_after(context, last);

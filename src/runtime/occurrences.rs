@@ -29,8 +29,24 @@ pub fn day_number(date: Date) -> i64 {
     era * 146_097 + day_of_era - 719_468
 }
 
-fn day_from_number(number: i64) -> Option<Date> {
-    Date::constant(1970, 1, 1).checked_add(number.days()).ok()
+/// The day a number stands for (see [`day_number`]): Hinnant's `civil_from_days`, for the same
+/// reason.
+pub fn day_from_number(number: i64) -> Option<Date> {
+    let shifted = number.checked_add(719_468)?;
+    let era = if shifted >= 0 { shifted } else { shifted - 146_096 } / 146_097;
+    let day_of_era = shifted - era * 146_097;
+    let year_of_era = (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = if month_from_march < 10 { month_from_march + 3 } else { month_from_march - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    Date::new(i16::try_from(year).ok()?, month as i8, day as i8).ok()
+}
+
+/// `date` moved by a number of days (none if that leaves the calendar).
+pub fn add_days(date: Date, days: i64) -> Option<Date> {
+    day_from_number(day_number(date).checked_add(days)?)
 }
 
 /// The occurrences of an invoice trigger, in order, up to `last` (inclusive).
@@ -59,7 +75,7 @@ fn repeating(start: Date, end: Date, every: crate::plan::Period, calendar: &Cale
         let step = i64::from(every.count);
         let count = (end - start).get_days() as i64 / step;
         return (0..=count)
-            .filter_map(|k| start.checked_add((k * step).days()).ok().map(|date| Occurrence { index: k, date }))
+            .filter_map(|k| add_days(start, k * step).map(|date| Occurrence { index: k, date }))
             .collect();
     }
     let mut occurrences = Vec::new();
@@ -184,6 +200,20 @@ mod tests {
             assert_eq!(day_number(date.tomorrow().unwrap()), day_number(date) + 1, "{date}");
             date = date.tomorrow().unwrap();
         }
+    }
+
+    #[test]
+    fn numbers_give_their_days_back() {
+        let mut date = Date::constant(1899, 12, 25);
+        for _ in 0..100_000 {
+            assert_eq!(day_from_number(day_number(date)), Some(date), "{date}");
+            date = date.checked_add(3.days()).unwrap();
+        }
+        for date in [Date::MIN, Date::MAX, Date::constant(0, 2, 29), Date::constant(-1, 12, 31)] {
+            assert_eq!(day_from_number(day_number(date)), Some(date), "{date}");
+        }
+        assert_eq!(day_from_number(day_number(Date::MAX) + 1), None);
+        assert_eq!(add_days(Date::constant(2026, 11, 25), -30), Some(Date::constant(2026, 10, 26)));
     }
 
     fn days(count: u32) -> Period {

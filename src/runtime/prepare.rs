@@ -103,7 +103,7 @@ fn prepare_one<'d>(plan: &Plan, fingerprint: &str, books: &Books, decision: &'d 
     if plan.settings.write_back
         && let Some(what) = what
     {
-        let details = note_text(&what, &decision.rule_id, plan, fingerprint);
+        let details = note_text(&what, decision.key.rule, plan, fingerprint);
         for invoice in &decision.invoices {
             notes.push(NewNote { subject_kind: "invoice", subject_id: *invoice, details: details.clone() });
         }

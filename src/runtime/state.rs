@@ -73,7 +73,7 @@ impl RuntimeState {
     /// Takes a decision into account, as storing it does: its occurrence is handled, and what it
     /// did (an email, an escalation, a stop) shapes later decisions.
     pub fn remember(&mut self, decision: &Decision, at: Timestamp) {
-        self.record_handled(decision.key.subject.id(), &decision.key.rule, decision.key.occurrence);
+        self.record_handled(decision.key.subject.id(), decision.key.rule, decision.key.occurrence);
         if decision.outcome != Outcome::Act {
             return;
         }
@@ -86,6 +86,20 @@ impl RuntimeState {
             }
             Action::StopChasing => self.stopped.extend(decision.invoices.iter().copied()),
             Action::CallTask { .. } => {}
+        }
+    }
+
+    /// Lets go of what a decision made remembered: its occurrence, and what it did to its
+    /// customer and invoices. A simulation does this when done with a customer, since no other
+    /// customer's decisions look at it; what it keeps stays one customer's size, and in cache.
+    pub fn forget(&mut self, decision: &Decision) {
+        if let Some(number) = self.rule_number(decision.key.rule) {
+            self.handled.remove(&(decision.key.subject.id(), number));
+        }
+        self.last_emailed.remove(&decision.contact_id);
+        self.escalated.remove(&decision.contact_id);
+        for invoice in &decision.invoices {
+            self.stopped.remove(invoice);
         }
     }
 }

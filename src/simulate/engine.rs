@@ -6,6 +6,7 @@
 //! so they are shared out among the cores. The result is the same as stepping through every day
 //! (the tests hold it to that).
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -13,14 +14,14 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 
 use super::report::Happening;
-use super::scenario::{Scenario, settle};
+use super::scenario::{Scenario, settle_by};
 use crate::plan::{Balance, CustomerCondition, GuardKind, Period, Plan, Rule, Segment, Trigger};
 use crate::runtime::books::Customer;
 use crate::runtime::calendar::Calendar;
 use crate::runtime::conditions::Judge;
 use crate::runtime::decision::{Subject, Wait};
 use crate::runtime::evaluate::{Context, Focus, evaluate_customer_in, segment_of};
-use crate::runtime::occurrences::{calendar_falls_on, day_number, invoice_occurrences};
+use crate::runtime::occurrences::{calendar_falls_on, day_from_number, day_number, invoice_occurrences};
 use crate::runtime::state::RuntimeState;
 
 /// Beside an invoice (by its place among the customer's open invoices at the start), what a day
@@ -55,7 +56,7 @@ impl PlanFacts<'_> {
 }
 
 /// Every decision the plan takes over the scenario's days, in no particular order.
-pub fn simulate(scenario: &Scenario<'_>) -> Vec<Happening> {
+pub fn simulate<'p>(scenario: &Scenario<'p>) -> Vec<Happening<'p>> {
     let facts = facts(scenario);
     let customers = scenario.books.customers.len();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -64,14 +65,18 @@ pub fn simulate(scenario: &Scenario<'_>) -> Vec<Happening> {
         let mut state = scenario.state.clone();
         let mut happenings = Vec::new();
         for place in places {
+            let start = happenings.len();
             simulate_customer(scenario, &facts, place, &mut state, &mut happenings);
+            for happening in &happenings[start..] {
+                state.forget(&happening.decision);
+            }
         }
         happenings
     };
     if cores == 1 || customers < 64 {
         return run(0..customers);
     }
-    std::thread::scope(|scope| {
+    let parts: Vec<Vec<Happening<'p>>> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..customers)
             .step_by(share)
             .map(|start| {
@@ -79,8 +84,14 @@ pub fn simulate(scenario: &Scenario<'_>) -> Vec<Happening> {
                 scope.spawn(move || run(start..(start + share).min(customers)))
             })
             .collect();
-        workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
-    })
+        workers.into_iter().map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    });
+    // Sized once: there can be hundreds of thousands, and growing by doubling copies them again.
+    let mut all = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    for part in parts {
+        all.extend(part);
+    }
+    all
 }
 
 fn timetable<'p>(scenario: &Scenario<'p>, rules: Vec<&'p Rule>) -> Timetable<'p> {
@@ -159,14 +170,15 @@ fn period_reaches(calendar: &Calendar, date: Date, period: Period, past: bool) -
 }
 
 /// The days on which the customer's segment (or a guard) may change, as known at the start.
-fn segment_checks(scenario: &Scenario<'_>, facts: &PlanFacts<'_>, customer: &Customer) -> Vec<i64> {
+fn segment_checks(scenario: &Scenario<'_>, facts: &PlanFacts<'_>, place: usize) -> Vec<i64> {
+    let customer = &scenario.books.customers[place];
     let mut days = Vec::new();
-    for invoice in &customer.open {
+    for (invoice, paid) in customer.open.iter().zip(&scenario.paid_by_place[place]) {
         if facts.overdue_counts {
             days.push(day_number(invoice.due_date) + 1);
         }
-        if let (true, Some(paid)) = (facts.payments_count, scenario.paid_on.get(&invoice.invoice_id)) {
-            days.push(day_number(*paid) + 1);
+        if let (true, Some(paid)) = (facts.payments_count, paid) {
+            days.push(paid + 1);
         }
     }
     for window in &facts.billing_windows {
@@ -219,16 +231,10 @@ fn events(
     days
 }
 
-/// The first day, from `after` on, on which one of the customer's open invoices is paid.
-fn payments_after(scenario: &Scenario<'_>, customer: &Customer, after: i64) -> i64 {
-    customer
-        .open
-        .iter()
-        .filter_map(|invoice| scenario.paid_on.get(&invoice.invoice_id))
-        .map(|paid| day_number(*paid))
-        .filter(|paid| *paid >= after)
-        .min()
-        .unwrap_or(i64::MAX)
+/// The first day, from `after` on, on which one of the customer's open invoices (by their places
+/// at the start) is paid.
+fn payments_after(paid: &[Option<i64>], places: &[u32], after: i64) -> i64 {
+    places.iter().filter_map(|place| paid[*place as usize]).filter(|paid| *paid >= after).min().unwrap_or(i64::MAX)
 }
 
 fn segment_index(plan: &Plan, segment: Option<&Segment>) -> Option<usize> {
@@ -283,43 +289,47 @@ impl Timeline {
     }
 }
 
-fn simulate_customer(
-    scenario: &Scenario<'_>,
-    facts: &PlanFacts<'_>,
+fn simulate_customer<'p>(
+    scenario: &Scenario<'p>,
+    facts: &PlanFacts<'p>,
     place: usize,
     state: &mut RuntimeState,
-    happenings: &mut Vec<Happening>,
+    happenings: &mut Vec<Happening<'p>>,
 ) {
     let original = &scenario.books.customers[place];
     if original.open.is_empty() {
         return;
     }
     let (plan, calendar) = (scenario.plan, scenario.calendar);
-    let mut customer = original.clone();
+    // Borrowed until a payment changes it: most days nothing does.
+    let mut customer = Cow::Borrowed(original);
     // Where each of the customer's open invoices was at the start, as payments take some out.
     let mut places: Vec<u32> = (0..customer.open.len() as u32).collect();
     let first = day_number(scenario.from);
     let last = day_number(scenario.last());
     let mut timeline =
-        Timeline { checks: segment_checks(scenario, facts, original), events: Vec::new(), waits: BinaryHeap::new() };
+        Timeline { checks: segment_checks(scenario, facts, place), events: Vec::new(), waits: BinaryHeap::new() };
     let mut segment: Option<Option<&Segment>> = None;
     // What came due but waits (for the window or the cap): looked at again whenever the
     // customer is, since what happens to them meanwhile (an escalation, an email) can settle it.
     let mut waiting_invoices: Vec<u32> = Vec::new();
     let mut statements_waiting = false;
+    // The day each open invoice (by its place at the start) is paid.
+    let paid = &scenario.paid_by_place[place];
     // The first day a payment takes an invoice out: settling waits until then.
-    let mut next_payment = payments_after(scenario, &customer, i64::MIN);
+    let mut next_payment = payments_after(paid, &places, i64::MIN);
     let mut today = Some((first, DayWork { everything: true, ..DayWork::default() }));
     while let Some((day, mut work)) = today.take().or_else(|| timeline.next_day()) {
         if day > last {
             break;
         }
-        let Ok(date) = scenario.from.checked_add((day - first).days()) else { break };
+        let Some(date) = day_from_number(day) else { break };
         if next_payment < day {
-            for gone in settle(&mut customer, date, &scenario.paid_on) {
+            let gone = settle_by(customer.to_mut(), day, |at, _| paid[places[at] as usize]);
+            for gone in gone {
                 places.remove(gone);
             }
-            next_payment = payments_after(scenario, &customer, day - 1);
+            next_payment = payments_after(paid, &places, day - 1);
         }
         if customer.open.is_empty() {
             break;

@@ -18,12 +18,12 @@ use crate::runtime::decision::{Decision, Outcome, Subject};
 /// One decision of a simulation: the day and moment of the run that took it, the customer (by
 /// place in the scenario's books) and the segment they were in.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Happening {
+pub struct Happening<'p> {
     pub date: Date,
     pub at: Timestamp,
     pub customer: usize,
     pub segment: Option<usize>,
-    pub decision: Decision,
+    pub decision: Decision<'p>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -101,11 +101,10 @@ fn reason(decision: &Decision) -> String {
         Outcome::Act if decision.invoices.len() > 1 && matches!(decision.key.subject, Subject::Invoice(_)) => {
             format!("{} (one email for {} invoices)", decision.rule_text, decision.invoices.len())
         }
-        Outcome::Act => decision.rule_text.clone(),
+        Outcome::Act => decision.rule_text.to_string(),
         Outcome::Skipped(skip) => format!("{}: {skip}", decision.rule_text),
         Outcome::Superseded { by } => {
-            let rule = by.split('/').nth(3).unwrap_or(by);
-            format!("{}: superseded by a later reminder for the same invoice (rule {rule})", decision.rule_text)
+            format!("{}: superseded by a later reminder for the same invoice (rule {})", decision.rule_text, by.rule)
         }
         Outcome::Combined { into } => format!("{}: sent with {into}", decision.rule_text),
     }
@@ -148,7 +147,7 @@ impl Report {
                     Action::Email { template, .. } => Some(template.clone()),
                     _ => None,
                 },
-                rule: decision.rule_id,
+                rule: decision.key.rule.to_string(),
                 segment,
                 contact_id: customer.contact.contact_id,
                 contact_name: customer.contact.name.clone(),

@@ -5,6 +5,7 @@ use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
 use uuid::Uuid;
 
+use crate::ledger::records::Invoice;
 use crate::plan::Plan;
 use crate::runtime::books::{Books, Customer};
 use crate::runtime::calendar::Calendar;
@@ -34,6 +35,10 @@ pub struct Scenario<'a> {
     pub days: u32,
     /// The day each invoice is paid, after that day's run; unpaid invoices are absent.
     pub paid_on: foldhash::HashMap<Uuid, Date>,
+    /// The same, by customer and place among their open invoices at the start, as day numbers:
+    /// the event-driven simulation reads a customer's at once rather than look each up in a map
+    /// of every invoice.
+    pub paid_by_place: Vec<Vec<Option<i64>>>,
 }
 
 impl<'a> Scenario<'a> {
@@ -47,7 +52,12 @@ impl<'a> Scenario<'a> {
         payments: Payments,
     ) -> Scenario<'a> {
         let paid_on = payment_days(&books, from, payments);
-        Scenario { plan, calendar, books, state, from, days, paid_on }
+        let paid_by_place = books
+            .customers
+            .iter()
+            .map(|c| c.open.iter().map(|i| paid_on.get(&i.invoice_id).map(|day| day_number(*day))).collect())
+            .collect();
+        Scenario { plan, calendar, books, state, from, days, paid_on, paid_by_place }
     }
 
     /// The simulated days, first to last.
@@ -69,13 +79,19 @@ impl<'a> Scenario<'a> {
 /// its day's run), counting each payment in the customer's history as a real one would. Returns
 /// the places, in the open invoices, of those taken out, last first.
 pub fn settle(customer: &mut Customer, today: Date, paid_on: &foldhash::HashMap<Uuid, Date>) -> Vec<usize> {
+    let today = day_number(today);
+    settle_by(customer, today, |_, invoice| paid_on.get(&invoice.invoice_id).map(|paid| day_number(*paid)))
+}
+
+/// As [`settle`], with the day (by number) each open invoice, by its place, is paid.
+pub fn settle_by(customer: &mut Customer, today: i64, paid_on: impl Fn(usize, &Invoice) -> Option<i64>) -> Vec<usize> {
     let mut gone = Vec::new();
     for at in (0..customer.open.len()).rev() {
         let invoice = &customer.open[at];
-        if let Some(&paid) = paid_on.get(&invoice.invoice_id)
+        if let Some(paid) = paid_on(at, invoice)
             && paid < today
         {
-            customer.history.days_late.push(day_number(paid) - day_number(invoice.due_date));
+            customer.history.days_late.push(paid - day_number(invoice.due_date));
             customer.open.remove(at);
             gone.push(at);
         }

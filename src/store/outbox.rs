@@ -73,7 +73,7 @@ pub struct NewNote {
 /// A decision as the outbox records it.
 #[derive(Clone, Debug)]
 pub struct NewAction<'a> {
-    pub decision: &'a Decision,
+    pub decision: &'a Decision<'a>,
     pub status: Status,
     pub task: Option<NewTask>,
     pub notes: Vec<NewNote>,
@@ -201,7 +201,7 @@ impl Store {
                         decision.occurrence_date.to_string(),
                         decision.contact_id.to_string(),
                         serde_json::to_string(&decision.invoices).unwrap_or_default(),
-                        action_kind(&decision.action),
+                        action_kind(decision.action),
                         serde_json::to_string(&decision.action).unwrap_or_default(),
                         decision.rule_text,
                         outcome,
@@ -218,11 +218,11 @@ impl Store {
                 continue;
             }
             let tenant_text = decision.key.tenant.to_string();
-            let number = match rule_numbers.get(&(decision.key.tenant, decision.key.rule.as_str())) {
+            let number = match rule_numbers.get(&(decision.key.tenant, decision.key.rule)) {
                 Some(&number) => number,
                 None => {
-                    let number = handled_rule_number(&tx, &tenant_text, &decision.key.rule)?;
-                    rule_numbers.insert((decision.key.tenant, decision.key.rule.as_str()), number);
+                    let number = handled_rule_number(&tx, &tenant_text, decision.key.rule)?;
+                    rule_numbers.insert((decision.key.tenant, decision.key.rule), number);
                     number
                 }
             };
@@ -552,18 +552,17 @@ mod tests {
     use crate::plan::Action;
     use crate::runtime::decision::ActionKey;
 
-    fn decision(rule: &str, action: Action) -> Decision {
+    fn decision<'a>(rule: &'a str, action: &'a Action) -> Decision<'a> {
         Decision {
             key: ActionKey {
                 tenant: Uuid::from_u128(1),
                 subject: Subject::Invoice(Uuid::from_u128(10)),
-                rule: rule.into(),
+                rule,
                 occurrence: 0,
             },
             contact_id: Uuid::from_u128(20),
             invoices: vec![Uuid::from_u128(10)],
-            rule_id: rule.into(),
-            rule_text: format!("the {rule} rule"),
+            rule_text: "the rule",
             action,
             occurrence_date: "2026-11-25".parse().unwrap(),
             outcome: Outcome::Act,
@@ -583,7 +582,8 @@ mod tests {
     #[test]
     fn a_decision_is_recorded_once_however_many_runs_make_it() {
         let mut store = Store::open_in_memory().unwrap();
-        let email = decision("r1", Action::Email { template: "t".into(), copy: Vec::new() });
+        let template = Action::Email { template: "t".into(), copy: Vec::new() };
+        let email = decision("r1", &template);
         let new = NewAction { decision: &email, status: Status::Pending, task: None, notes: vec![note("invoice", 10)] };
         assert_eq!(store.record_decisions(std::slice::from_ref(&new), &DECIDER, now()).unwrap().len(), 1);
         assert!(store.record_decisions(&[new], &DECIDER, now()).unwrap().is_empty());
@@ -626,7 +626,7 @@ mod tests {
         let mut decisions = Vec::new();
         // Occurrences out of order, repeated, for several subjects and rules.
         for (n, occurrence) in [3i64, 1, 4, 1, 5, 0, 2, 6, 5, 3, 5, 8, 1, 9, 0, 7].iter().enumerate() {
-            let mut d = decision(rules[n % 3], Action::StopChasing);
+            let mut d = decision(rules[n % 3], &Action::StopChasing);
             d.key.subject = Subject::Invoice(subjects[n % 4]);
             d.key.occurrence = *occurrence;
             decisions.push(d);
@@ -648,7 +648,8 @@ mod tests {
     #[test]
     fn notes_wait_for_their_action_and_go_with_it_when_it_is_dropped() {
         let mut store = Store::open_in_memory().unwrap();
-        let email = decision("r1", Action::Email { template: "t".into(), copy: Vec::new() });
+        let template = Action::Email { template: "t".into(), copy: Vec::new() };
+        let email = decision("r1", &template);
         let new = NewAction { decision: &email, status: Status::Pending, task: None, notes: vec![note("invoice", 10)] };
         store.record_decisions(&[new], &DECIDER, now()).unwrap();
         assert!(store.pending_notes(now(), 10).unwrap().is_empty(), "not before the email has gone");
@@ -662,7 +663,8 @@ mod tests {
     #[test]
     fn an_escalation_dropped_because_it_was_paid_closes_its_task() {
         let mut store = Store::open_in_memory().unwrap();
-        let escalation = decision("r2", Action::Escalate { to: "Dana".into() });
+        let escalate = Action::Escalate { to: "Dana".into() };
+        let escalation = decision("r2", &escalate);
         let task = NewTask { kind: "escalation", assignee: "Dana".into(), summary: "Escalated".into() };
         let new = NewAction { decision: &escalation, status: Status::Pending, task: Some(task), notes: Vec::new() };
         store.record_decisions(&[new], &DECIDER, now()).unwrap();

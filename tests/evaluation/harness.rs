@@ -28,7 +28,8 @@ pub const TEMPLATES: &[&str] = &[
 ];
 
 pub struct World {
-    pub plan: Plan,
+    /// Leaked, so that decisions (which borrow from the plan) outlive the `&mut` of a run.
+    pub plan: &'static Plan,
     pub organisation: Organisation,
     pub contacts: Vec<Contact>,
     pub groups: HashMap<Uuid, Vec<String>>,
@@ -50,7 +51,7 @@ pub fn world(strategy: &str) -> World {
     let compiled = compile_bytes("test.strategy", strategy.as_bytes().to_vec(), &files)
         .unwrap_or_else(|error| panic!("the strategy does not compile: {error:?}"));
     World {
-        plan: compiled.plan,
+        plan: Box::leak(Box::new(compiled.plan)),
         organisation: Organisation {
             tenant_id: Uuid::from_u128(1),
             name: "Harbour Wholesale".into(),
@@ -168,12 +169,12 @@ impl World {
     }
 
     /// Evaluates at an instant and remembers the decisions, as a run would.
-    pub fn run(&mut self, at: &str) -> Evaluation {
+    pub fn run(&mut self, at: &str) -> Evaluation<'static> {
         let now: Timestamp = at.parse().unwrap();
         let calendar = Calendar::new(&self.plan.settings, self.organisation.zone.as_deref()).unwrap();
         let books = self.books();
         let evaluation =
-            evaluate(&Context { plan: &self.plan, calendar: &calendar, books: &books, state: &self.state, now });
+            evaluate(&Context { plan: self.plan, calendar: &calendar, books: &books, state: &self.state, now });
         for decision in &evaluation.decisions {
             self.state.remember(decision, now);
         }

@@ -7,7 +7,7 @@ use collectiq::simulate::Scenario;
 use collectiq::simulate::report::Happening;
 use collectiq::simulate::scenario::settle;
 
-pub fn simulate_naively(scenario: &Scenario<'_>) -> Vec<Happening> {
+pub fn simulate_naively<'p>(scenario: &Scenario<'p>) -> Vec<Happening<'p>> {
     let mut books = scenario.books.clone();
     let mut state = scenario.state.clone();
     let mut happenings = Vec::new();
