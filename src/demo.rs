@@ -157,9 +157,9 @@ async fn steps(folder: &Path, strategy: &Path, url: &str, demo: &mut Demo, say: 
     {
         let store = session.store.lock().map_err(|e| e.to_string())?;
         let (books, state) = Books::load_with_state(&store, tenant).map_err(|e| e.to_string())?;
-        let scenario =
+        let mut scenario =
             Scenario::new(&plan, &calendar, books, state, calendar.today(at), SIMULATED_DAYS, Payments::History);
-        let report = simulate(&scenario);
+        let report = simulate(&mut scenario);
         for action in &report.actions {
             demo.simulated.count(action);
         }

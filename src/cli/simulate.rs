@@ -140,9 +140,9 @@ impl DataArgs {
         let calendar =
             Calendar::new(&plan.settings, loaded.books.organisation.zone.as_deref()).map_err(|e| e.to_string())?;
         let from = self.from.unwrap_or_else(|| calendar.today(Timestamp::now()));
-        let scenario =
+        let mut scenario =
             Scenario::new(plan, &calendar, loaded.books.clone(), loaded.state.clone(), from, days, self.payments());
-        Ok(simulate(&scenario))
+        Ok(simulate(&mut scenario))
     }
 
     /// Both plans simulated over the same books, and what changes between them.
@@ -161,8 +161,8 @@ impl DataArgs {
         let scenario = |plan, calendar| {
             Scenario::new(plan, calendar, loaded.books.clone(), loaded.state.clone(), from, days, self.payments())
         };
-        let (before, after) = (scenario(old, &old_calendar), scenario(new, &new_calendar));
-        let (old_report, new_report) = (simulate(&before), simulate(&after));
+        let (mut before, mut after) = (scenario(old, &old_calendar), scenario(new, &new_calendar));
+        let (old_report, new_report) = (simulate(&mut before), simulate(&mut after));
         Ok(crate::simulate::impact::impact(&before, &old_report, &after, &new_report, top))
     }
 }

@@ -86,6 +86,9 @@ impl Invoice {
     pub fn amount_due_in_base(&self) -> Decimal {
         let mut amount = if self.currency_rate.is_zero() {
             self.amount_due
+        } else if self.currency_rate == Decimal::ONE {
+            // Most invoices are in the base currency: no division (it is slow) for those.
+            self.amount_due.round_dp(2)
         } else {
             (self.amount_due / self.currency_rate).round_dp(2)
         };

@@ -54,16 +54,29 @@ impl Customer {
     /// be included in emails, each once.
     pub fn recipients(&self) -> Vec<String> {
         let mut recipients: Vec<String> = Vec::new();
-        let persons = self.contact.persons.iter().filter(|p| p.include_in_emails).filter_map(|p| p.email.clone());
-        for address in self.contact.email.clone().into_iter().chain(persons) {
-            let address = address.trim().to_string();
-            if crate::ledger::is_email_address(&address)
-                && !recipients.iter().any(|known| known.eq_ignore_ascii_case(&address))
-            {
-                recipients.push(address);
+        for address in self.addresses() {
+            if !recipients.iter().any(|known| known.eq_ignore_ascii_case(address)) {
+                recipients.push(address.to_string());
             }
         }
         recipients
+    }
+
+    /// Whether the customer can be emailed at all; asked for every decision, so without
+    /// gathering the addresses.
+    pub fn has_recipient(&self) -> bool {
+        self.addresses().next().is_some()
+    }
+
+    fn addresses(&self) -> impl Iterator<Item = &str> {
+        let persons = self.contact.persons.iter().filter(|p| p.include_in_emails).filter_map(|p| p.email.as_deref());
+        self.contact
+            .email
+            .as_deref()
+            .into_iter()
+            .chain(persons)
+            .map(str::trim)
+            .filter(|address| crate::ledger::is_email_address(address))
     }
 }
 

@@ -7,7 +7,7 @@ use jiff::civil::{Date, Time, Weekday};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 
-use super::occurrences::add_days;
+use super::occurrences::{add_days, day_from_number, day_number};
 use crate::plan::{Holiday, Period, PeriodUnit, SendingDays, SendingWindow, Settings};
 
 #[derive(Clone, Debug)]
@@ -28,14 +28,27 @@ pub struct Calendar {
 /// The years whose days are kept worked out; others are worked out each time.
 const FIRST_KEPT_YEAR: i16 = 1970;
 const KEPT_YEARS: usize = 230;
+const SECONDS_A_DAY: i64 = 86_400;
+const SECONDS_AN_AVERAGE_YEAR: i64 = 31_556_952;
 
 /// One year of a calendar: for each day (by ordinal, from 0), when sending opens and closes, and
-/// whether it is a business day.
+/// whether it is a business day; and the time zone's offsets over the year as UTC counts it.
 #[derive(Debug)]
 struct YearDays {
     opens: Vec<Timestamp>,
     closes: Vec<Timestamp>,
     business: Vec<bool>,
+    /// The year in UTC, from its first second to the first of the next (Unix seconds).
+    utc: std::ops::Range<i64>,
+    /// The offset (in seconds) at the year's start, then each change within it, by when.
+    offset: i32,
+    changes: Vec<(i64, i32)>,
+}
+
+impl YearDays {
+    fn offset_at(&self, second: i64) -> i32 {
+        self.changes.iter().take_while(|(at, _)| *at <= second).last().map_or(self.offset, |(_, offset)| *offset)
+    }
 }
 
 /// Why a calendar could not be set up.
@@ -87,10 +100,22 @@ impl Calendar {
 
     fn work_out_year(&self, first: Date) -> YearDays {
         let days = first.days_in_year() as usize;
+        let start = day_number(first) * SECONDS_A_DAY;
+        let utc = start..start + days as i64 * SECONDS_A_DAY;
+        let start = Timestamp::from_second(start).unwrap_or(Timestamp::UNIX_EPOCH);
+        let changes = self
+            .zone
+            .following(start)
+            .map(|change| (change.timestamp().as_second(), change.offset().seconds()))
+            .take_while(|(at, _)| *at < utc.end)
+            .collect();
         let mut year = YearDays {
             opens: Vec::with_capacity(days),
             closes: Vec::with_capacity(days),
             business: Vec::with_capacity(days),
+            utc,
+            offset: self.zone.to_offset(start).seconds(),
+            changes,
         };
         let mut day = first;
         for _ in 0..days {
@@ -108,7 +133,26 @@ impl Calendar {
 
     /// The day it is at `now`, where the strategy counts days.
     pub fn today(&self, now: Timestamp) -> Date {
-        self.zone.to_datetime(now).date()
+        self.kept_today(now).unwrap_or_else(|| self.zone.to_datetime(now).date())
+    }
+
+    /// As `today`, from the offsets worked out for the year (UTC's) `now` falls in.
+    fn kept_today(&self, now: Timestamp) -> Option<Date> {
+        let second = now.as_second();
+        // Whole seconds from here on: a fraction before 1970 would count the wrong way.
+        if second < 0 {
+            return None;
+        }
+        let guess = (second / SECONDS_AN_AVERAGE_YEAR) as usize;
+        for index in [guess, guess.saturating_sub(1), guess + 1] {
+            let first = Date::new(FIRST_KEPT_YEAR.checked_add(i16::try_from(index).ok()?)?, 1, 1).ok()?;
+            let (year, _) = self.year_of(first)?;
+            if year.utc.contains(&second) {
+                let local = second + i64::from(year.offset_at(second));
+                return day_from_number(local.div_euclid(SECONDS_A_DAY));
+            }
+        }
+        None
     }
 
     pub fn is_holiday(&self, date: Date) -> bool {
@@ -261,6 +305,35 @@ mod tests {
         let friday_evening = at("2026-11-27T04:30:00Z");
         assert_eq!(calendar.next_sending_moment(friday_evening), Some(at("2026-11-29T20:00:00Z")));
         assert_eq!(calendar.today(at("2026-11-24T20:30:00Z")), date("2026-11-25"));
+    }
+
+    #[test]
+    fn the_kept_days_are_the_time_zone_s_own() {
+        let zones = ["Pacific/Auckland", "America/Sao_Paulo", "Australia/Lord_Howe", "Pacific/Chatham", "UTC"];
+        for name in zones {
+            let calendar = Calendar::new(&settings(SendingDays::BusinessDays, Some(name), vec![]), None).unwrap();
+            let zone = TimeZone::get(name).unwrap();
+            let mut instants: Vec<Timestamp> =
+                (0..4_000).map(|n| Timestamp::from_second(n * 1_000_003 + n % 7).unwrap()).collect();
+            // Either side of every change of offset in a stretch of years, to the second.
+            let changes =
+                zone.following(at("2000-01-01T00:00:00Z")).take_while(|c| c.timestamp() < at("2040-01-01T00:00:00Z"));
+            for change in changes {
+                let second = change.timestamp().as_second();
+                instants.extend((second - 2..=second + 1).map(|s| Timestamp::from_second(s).unwrap()));
+            }
+            for instant in instants {
+                assert_eq!(calendar.today(instant), zone.to_datetime(instant).date(), "{name} at {instant}");
+            }
+            for day in (0..20_000).step_by(97) {
+                let date = Date::constant(1975, 1, 1).checked_add(day.days()).unwrap();
+                let start = Time::new(9, 0, 0, 0).unwrap();
+                assert_eq!(
+                    calendar.opens(date),
+                    zone.to_ambiguous_timestamp(date.to_datetime(start)).compatible().unwrap()
+                );
+            }
+        }
     }
 
     #[test]

@@ -52,7 +52,12 @@ impl Judge<'_> {
     /// An invoice's amount in the money's terms, or `None` when they cannot be compared.
     fn invoice_amount(&self, money: &Money, invoice: &Invoice, amount: Decimal) -> Option<Decimal> {
         if self.is_base(money) {
-            let mut base = amount.checked_div(invoice.currency_rate).unwrap_or(amount);
+            // Most invoices are in the base currency: no division (it is slow) for those.
+            let mut base = if invoice.currency_rate == Decimal::ONE {
+                amount
+            } else {
+                amount.checked_div(invoice.currency_rate).unwrap_or(amount)
+            };
             base.rescale(2);
             return Some(base);
         }

@@ -7,6 +7,7 @@ use std::fmt;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Serialize;
+use smallvec::SmallVec;
 use uuid::Uuid;
 
 use crate::plan::Action;
@@ -123,13 +124,16 @@ pub enum Outcome<'p> {
     },
 }
 
+/// A decision's invoices: most decisions are about one, kept without an allocation.
+pub type Invoices = SmallVec<[Uuid; 1]>;
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Decision<'p> {
     /// Its rule's id is `key.rule`.
     pub key: ActionKey<'p>,
     pub contact_id: Uuid,
     /// The invoice, the invoices of a combined email, or the open invoices of a statement.
-    pub invoices: Vec<Uuid>,
+    pub invoices: Invoices,
     /// The rule and its action are the plan's, borrowed: a simulation takes hundreds of thousands
     /// of decisions, and copying them into each was most of its cost.
     pub rule_text: &'p str,

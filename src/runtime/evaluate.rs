@@ -7,12 +7,13 @@ use std::collections::HashMap;
 
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
+use smallvec::{SmallVec, smallvec};
 use uuid::Uuid;
 
 use super::books::{Books, Customer};
 use super::calendar::Calendar;
 use super::conditions::Judge;
-use super::decision::{ActionKey, Decision, Evaluation, Outcome, Skip, Subject, Wait, Waiting};
+use super::decision::{ActionKey, Decision, Evaluation, Invoices, Outcome, Skip, Subject, Wait, Waiting};
 use super::occurrences::{
     Occurrence, day_number, invoice_occurrences, latest_calendar_occurrence, latest_invoice_occurrence,
 };
@@ -43,7 +44,7 @@ struct Due<'a> {
     firing: Firing<'a>,
     subject: Subject,
     occurrence: Occurrence,
-    invoices: Vec<Uuid>,
+    invoices: Invoices,
     /// Why it may not be acted on, from the guards, whatever the timing.
     blocked: Option<Skip<'a>>,
     /// For ordering reminders of one invoice: the later stage wins.
@@ -143,11 +144,12 @@ fn decide_for_customer<'p>(
     evaluation: &mut Evaluation<'p>,
 ) {
     let plan = context.plan;
-    let rules: Vec<&'p Rule> =
+    // On the stack: the simulator decides for one customer hundreds of thousands of times.
+    let rules: SmallVec<[&'p Rule; 16]> =
         segment.into_iter().flat_map(|s| s.audience.rules.iter()).chain(plan.every_customer.rules.iter()).collect();
-    let guards: Vec<&'p Guard> =
+    let guards: SmallVec<[&'p Guard; 8]> =
         segment.into_iter().flat_map(|s| s.audience.guards.iter()).chain(plan.every_customer.guards.iter()).collect();
-    let numbers: Vec<Option<u32>> = rules.iter().map(|rule| context.state.rule_number(&rule.id)).collect();
+    let numbers: SmallVec<[Option<u32>; 16]> = rules.iter().map(|rule| context.state.rule_number(&rule.id)).collect();
     let customer_block = customer_block(context, judge, customer, &guards, judge.today);
     let mut due = Vec::new();
     for (_, invoice) in customer.open.iter().enumerate().filter(|(at, _)| (focus.invoice)(*at)) {
@@ -248,7 +250,7 @@ fn due_for_invoice<'a>(
                 },
                 subject,
                 occurrence: before,
-                invoices: vec![invoice.invoice_id],
+                invoices: smallvec![invoice.invoice_id],
                 blocked: Some(Skip::Overtaken { count: occurrence.index - first_unhandled }),
                 days_overdue,
             });
@@ -257,7 +259,7 @@ fn due_for_invoice<'a>(
             firing: Firing { id: &rule.id, text: &rule.text, action: &rule.action, condition: rule.condition.as_ref() },
             subject,
             occurrence,
-            invoices: vec![invoice.invoice_id],
+            invoices: smallvec![invoice.invoice_id],
             blocked: standing.clone().or(paused_by_promise.clone()),
             days_overdue,
         });
@@ -275,7 +277,7 @@ fn due_for_invoice<'a>(
                     firing: Firing { id, text: &guard.text, action, condition: None },
                     subject,
                     occurrence,
-                    invoices: vec![invoice.invoice_id],
+                    invoices: smallvec![invoice.invoice_id],
                     blocked: standing.clone(),
                     days_overdue,
                 });
@@ -372,7 +374,7 @@ fn resolve<'p>(
         return;
     }
     let now = context.now;
-    let has_address = !customer.recipients().is_empty();
+    let has_address = customer.has_recipient();
     let invoice_of = |id: Uuid| customer.open.iter().find(|i| i.invoice_id == id);
     // Why an occurrence cannot act, whatever else fires with it: too late, a guard, its condition.
     let cannot_act = |item: &Due<'p>| -> Option<Skip<'p>> {

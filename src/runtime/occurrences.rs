@@ -4,6 +4,7 @@
 
 use jiff::ToSpan;
 use jiff::civil::{Date, Weekday as CivilWeekday};
+use smallvec::{SmallVec, smallvec};
 
 use super::calendar::Calendar;
 use crate::ledger::records::Invoice;
@@ -49,9 +50,12 @@ pub fn add_days(date: Date, days: i64) -> Option<Date> {
     day_from_number(day_number(date).checked_add(days)?)
 }
 
+/// An invoice trigger's occurrences: mostly one, or a few, kept without an allocation.
+pub type Occurrences = SmallVec<[Occurrence; 4]>;
+
 /// The occurrences of an invoice trigger, in order, up to `last` (inclusive).
-pub fn invoice_occurrences(trigger: &Trigger, invoice: &Invoice, calendar: &Calendar, last: Date) -> Vec<Occurrence> {
-    let one = |date: Date| if date <= last { vec![Occurrence { index: 0, date }] } else { Vec::new() };
+pub fn invoice_occurrences(trigger: &Trigger, invoice: &Invoice, calendar: &Calendar, last: Date) -> Occurrences {
+    let one = |date: Date| if date <= last { smallvec![Occurrence { index: 0, date }] } else { Occurrences::new() };
     match trigger {
         Trigger::BeforeDue { offset } => one(calendar.before(invoice.due_date, *offset)),
         Trigger::OnDue => one(invoice.due_date),
@@ -62,13 +66,49 @@ pub fn invoice_occurrences(trigger: &Trigger, invoice: &Invoice, calendar: &Cale
             let end = until.map(|until| calendar.after(invoice.due_date, until)).map_or(last, |end| end.min(last));
             repeating(start, end, *every, calendar)
         }
-        Trigger::Weekly { .. } | Trigger::Monthly { .. } => Vec::new(),
+        Trigger::Weekly { .. } | Trigger::Monthly { .. } => Occurrences::new(),
     }
 }
 
-fn repeating(start: Date, end: Date, every: crate::plan::Period, calendar: &Calendar) -> Vec<Occurrence> {
+/// The days (as numbers) after `after`, up to `last`, on which an invoice trigger's occurrences
+/// fall, handed to `day`. The same days as [`invoice_occurrences`] gives; the simulator asks this
+/// for every open invoice whenever a customer's rules change, so repetitions by days are counted
+/// out rather than listed.
+pub fn invoice_occurrence_days(
+    trigger: &Trigger,
+    invoice: &Invoice,
+    calendar: &Calendar,
+    after: i64,
+    last: Date,
+    mut day: impl FnMut(i64),
+) {
+    match trigger {
+        Trigger::Repeating { every, from, until } if every.unit == PeriodUnit::Days && every.count > 0 => {
+            let start = day_number(calendar.after(invoice.due_date, *from));
+            let end = until.map(|until| calendar.after(invoice.due_date, until)).map_or(last, |end| end.min(last));
+            let step = i64::from(every.count);
+            // The first repetition after `after`: a whole number of steps from the start.
+            let skipped = if after < start { 0 } else { (after - start) / step + 1 };
+            let mut next = start + skipped * step;
+            while next <= day_number(end) {
+                day(next);
+                next += step;
+            }
+        }
+        _ => {
+            for occurrence in invoice_occurrences(trigger, invoice, calendar, last) {
+                let number = day_number(occurrence.date);
+                if number > after {
+                    day(number);
+                }
+            }
+        }
+    }
+}
+
+fn repeating(start: Date, end: Date, every: crate::plan::Period, calendar: &Calendar) -> Occurrences {
     if start > end || every.count == 0 {
-        return Vec::new();
+        return Occurrences::new();
     }
     if every.unit == PeriodUnit::Days {
         // Straight arithmetic: an invoice a year overdue need not be stepped through.
@@ -78,7 +118,7 @@ fn repeating(start: Date, end: Date, every: crate::plan::Period, calendar: &Cale
             .filter_map(|k| add_days(start, k * step).map(|date| Occurrence { index: k, date }))
             .collect();
     }
-    let mut occurrences = Vec::new();
+    let mut occurrences = Occurrences::new();
     let mut date = start;
     while date <= end {
         occurrences.push(Occurrence { index: occurrences.len() as i64, date });
@@ -199,6 +239,28 @@ mod tests {
         for _ in 0..1_000 {
             assert_eq!(day_number(date.tomorrow().unwrap()), day_number(date) + 1, "{date}");
             date = date.tomorrow().unwrap();
+        }
+    }
+
+    #[test]
+    fn occurrence_days_are_the_occurrences_after_a_day() {
+        let calendar = calendar();
+        let invoice = invoice("2026-10-01");
+        let last: Date = "2027-03-01".parse().unwrap();
+        let triggers = [
+            Trigger::Repeating { every: days(7), from: days(5), until: None },
+            Trigger::Repeating { every: days(14), from: days(19), until: Some(days(61)) },
+            Trigger::Repeating { every: Period { count: 1, unit: PeriodUnit::Months }, from: days(0), until: None },
+            Trigger::Overdue { offset: days(10) },
+        ];
+        for trigger in &triggers {
+            let all = invoice_occurrences(trigger, &invoice, &calendar, last);
+            for after in [i64::MIN, day_number(invoice.due_date), day_number(invoice.due_date) + 12, 20_600, 99_999] {
+                let mut counted = Vec::new();
+                invoice_occurrence_days(trigger, &invoice, &calendar, after, last, |day| counted.push(day));
+                let listed: Vec<i64> = all.iter().map(|o| day_number(o.date)).filter(|day| *day > after).collect();
+                assert_eq!(counted, listed, "{trigger:?} after {after}");
+            }
         }
     }
 

@@ -2,7 +2,6 @@
 //! whose chasing was stopped, promises, disputes and pauses entered by hand, open escalations,
 //! and when each customer was last emailed.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -12,6 +11,7 @@ use uuid::Uuid;
 use super::decision::{Decision, Outcome};
 use crate::plan::Action;
 
+/// Its maps hash with foldhash: evaluation looks every invoice up in several of them.
 #[derive(Clone, Debug, Default)]
 pub struct RuntimeState {
     /// For each invoice or customer and rule, the last handled occurrence (every earlier one is
@@ -20,16 +20,16 @@ pub struct RuntimeState {
     handled: foldhash::HashMap<(Uuid, u32), i64>,
     rules: foldhash::HashMap<Arc<str>, u32>,
     /// Invoices a "stop chasing" rule has stopped.
-    pub stopped: HashSet<Uuid>,
+    pub stopped: foldhash::HashSet<Uuid>,
     /// Promises to pay entered by hand, by invoice (Xero's ExpectedPaymentDate counts too).
-    pub promises: HashMap<Uuid, Date>,
-    pub disputes: HashSet<Uuid>,
+    pub promises: foldhash::HashMap<Uuid, Date>,
+    pub disputes: foldhash::HashSet<Uuid>,
     /// Customers paused by hand, until (and including) a day.
-    pub pauses: HashMap<Uuid, Date>,
+    pub pauses: foldhash::HashMap<Uuid, Date>,
     /// Customers with an open escalation task.
-    pub escalated: HashSet<Uuid>,
+    pub escalated: foldhash::HashSet<Uuid>,
     /// When each customer was last sent an automatic email.
-    pub last_emailed: HashMap<Uuid, Timestamp>,
+    pub last_emailed: foldhash::HashMap<Uuid, Timestamp>,
 }
 
 impl RuntimeState {

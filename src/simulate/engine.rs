@@ -6,7 +6,6 @@
 //! so they are shared out among the cores. The result is the same as stepping through every day
 //! (the tests hold it to that).
 
-use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -15,13 +14,14 @@ use jiff::civil::Date;
 
 use super::report::Happening;
 use super::scenario::{Scenario, settle_by};
+use crate::ledger::records::Invoice;
 use crate::plan::{Balance, CustomerCondition, GuardKind, Period, Plan, Rule, Segment, Trigger};
 use crate::runtime::books::Customer;
 use crate::runtime::calendar::Calendar;
 use crate::runtime::conditions::Judge;
 use crate::runtime::decision::{Subject, Wait};
 use crate::runtime::evaluate::{Context, Focus, evaluate_customer_in, segment_of};
-use crate::runtime::occurrences::{calendar_falls_on, day_from_number, day_number, invoice_occurrences};
+use crate::runtime::occurrences::{calendar_falls_on, day_from_number, day_number, invoice_occurrence_days};
 use crate::runtime::state::RuntimeState;
 
 /// Beside an invoice (by its place among the customer's open invoices at the start), what a day
@@ -55,43 +55,86 @@ impl PlanFacts<'_> {
     }
 }
 
-/// Every decision the plan takes over the scenario's days, in no particular order.
-pub fn simulate<'p>(scenario: &Scenario<'p>) -> Vec<Happening<'p>> {
+/// A simulation's decisions as each core took them, in no particular order. There can be
+/// hundreds of thousands, so they are not copied into one list.
+#[derive(Debug, Default)]
+pub struct Happenings<'p> {
+    parts: Vec<Vec<Happening<'p>>>,
+}
+
+impl<'p> Happenings<'p> {
+    pub fn len(&self) -> usize {
+        self.parts.iter().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.parts.iter().all(Vec::is_empty)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Happening<'p>> {
+        self.parts.iter().flatten()
+    }
+}
+
+impl<'p> IntoIterator for Happenings<'p> {
+    type Item = Happening<'p>;
+    type IntoIter = std::iter::Flatten<std::vec::IntoIter<Vec<Happening<'p>>>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.parts.into_iter().flatten()
+    }
+}
+
+/// How many happenings a part holds, about.
+const PART: usize = 4_096;
+
+/// Every decision the plan takes over the scenario's days. The scenario's customers are taken
+/// out of its books while they are simulated (payments change them) and each is put back as it
+/// was: copying every customer's books would cost more than the rest of the simulation.
+pub fn simulate<'p>(scenario: &mut Scenario<'p>) -> Happenings<'p> {
+    let mut customers = std::mem::take(&mut scenario.books.customers);
+    let happenings = simulate_customers(scenario, &mut customers);
+    scenario.books.customers = customers;
+    happenings
+}
+
+fn simulate_customers<'p>(scenario: &Scenario<'p>, customers: &mut [Customer]) -> Happenings<'p> {
     let facts = facts(scenario);
-    let customers = scenario.books.customers.len();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let share = customers.div_ceil(cores).max(1);
-    let run = |places: std::ops::Range<usize>| {
+    let share = customers.len().div_ceil(cores).max(1);
+    let run = |first: usize, customers: &mut [Customer]| {
         let mut state = scenario.state.clone();
-        let mut happenings = Vec::new();
-        for place in places {
+        let mut parts = Vec::new();
+        let mut happenings = Vec::with_capacity(PART);
+        for (place, customer) in (first..).zip(customers) {
             let start = happenings.len();
-            simulate_customer(scenario, &facts, place, &mut state, &mut happenings);
+            simulate_customer(scenario, &facts, place, customer, &mut state, &mut happenings);
             for happening in &happenings[start..] {
                 state.forget(&happening.decision);
             }
+            // Kept in parts of a bounded size: a list that grows by doubling copies itself.
+            if happenings.len() >= PART {
+                parts.push(std::mem::replace(&mut happenings, Vec::with_capacity(PART)));
+            }
         }
-        happenings
+        parts.push(happenings);
+        parts
     };
-    if cores == 1 || customers < 64 {
-        return run(0..customers);
+    if cores == 1 || customers.len() < 64 {
+        return Happenings { parts: run(0, customers) };
     }
-    let parts: Vec<Vec<Happening<'p>>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..customers)
-            .step_by(share)
-            .map(|start| {
+    let parts = std::thread::scope(|scope| {
+        let workers: Vec<_> = customers
+            .chunks_mut(share)
+            .enumerate()
+            .map(|(n, chunk)| {
                 let run = &run;
-                scope.spawn(move || run(start..(start + share).min(customers)))
+                scope.spawn(move || run(n * share, chunk))
             })
             .collect();
-        workers.into_iter().map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+        workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
     });
-    // Sized once: there can be hundreds of thousands, and growing by doubling copies them again.
-    let mut all = Vec::with_capacity(parts.iter().map(Vec::len).sum());
-    for part in parts {
-        all.extend(part);
-    }
-    all
+    Happenings { parts }
 }
 
 fn timetable<'p>(scenario: &Scenario<'p>, rules: Vec<&'p Rule>) -> Timetable<'p> {
@@ -170,8 +213,7 @@ fn period_reaches(calendar: &Calendar, date: Date, period: Period, past: bool) -
 }
 
 /// The days on which the customer's segment (or a guard) may change, as known at the start.
-fn segment_checks(scenario: &Scenario<'_>, facts: &PlanFacts<'_>, place: usize) -> Vec<i64> {
-    let customer = &scenario.books.customers[place];
+fn segment_checks(scenario: &Scenario<'_>, facts: &PlanFacts<'_>, customer: &Customer, place: usize) -> Vec<i64> {
     let mut days = Vec::new();
     for (invoice, paid) in customer.open.iter().zip(&scenario.paid_by_place[place]) {
         if facts.overdue_counts {
@@ -215,9 +257,9 @@ fn events(
     let mut days = Vec::new();
     for (invoice, &place) in customer.open.iter().zip(places) {
         for trigger in &timetable.invoice_triggers {
-            for occurrence in invoice_occurrences(trigger, invoice, scenario.calendar, scenario.last()) {
-                days.push((day_number(occurrence.date), place));
-            }
+            invoice_occurrence_days(trigger, invoice, scenario.calendar, after, scenario.last(), |day| {
+                days.push((day, place));
+            });
         }
         let promise = scenario.state.promises.get(&invoice.invoice_id).copied().or(invoice.expected_payment_date);
         if let (true, Some(promised)) = (facts.broken_promises, promise) {
@@ -289,26 +331,49 @@ impl Timeline {
     }
 }
 
+/// Simulates one customer (at `place` in the books), whose books are changed by payments as it
+/// goes and put back as they were at the end.
 fn simulate_customer<'p>(
     scenario: &Scenario<'p>,
     facts: &PlanFacts<'p>,
     place: usize,
+    customer: &mut Customer,
     state: &mut RuntimeState,
     happenings: &mut Vec<Happening<'p>>,
 ) {
-    let original = &scenario.books.customers[place];
-    if original.open.is_empty() {
+    if customer.open.is_empty() {
         return;
     }
-    let (plan, calendar) = (scenario.plan, scenario.calendar);
-    // Borrowed until a payment changes it: most days nothing does.
-    let mut customer = Cow::Borrowed(original);
-    // Where each of the customer's open invoices was at the start, as payments take some out.
+    let payments_known = customer.history.days_late.len();
+    let mut paid_invoices = Vec::new();
     let mut places: Vec<u32> = (0..customer.open.len() as u32).collect();
+    simulate_days(scenario, facts, place, customer, &mut places, &mut paid_invoices, state, happenings);
+    customer.history.days_late.truncate(payments_known);
+    let mut open: Vec<(u32, Invoice)> = places.into_iter().zip(customer.open.drain(..)).chain(paid_invoices).collect();
+    open.sort_unstable_by_key(|(place, _)| *place);
+    customer.open.extend(open.into_iter().map(|(_, invoice)| invoice));
+}
+
+#[allow(clippy::too_many_arguments)]
+fn simulate_days<'p>(
+    scenario: &Scenario<'p>,
+    facts: &PlanFacts<'p>,
+    place: usize,
+    customer: &mut Customer,
+    // Where each of the customer's open invoices was at the start, as payments take some out.
+    places: &mut Vec<u32>,
+    paid_invoices: &mut Vec<(u32, Invoice)>,
+    state: &mut RuntimeState,
+    happenings: &mut Vec<Happening<'p>>,
+) {
+    let (plan, calendar) = (scenario.plan, scenario.calendar);
     let first = day_number(scenario.from);
     let last = day_number(scenario.last());
-    let mut timeline =
-        Timeline { checks: segment_checks(scenario, facts, place), events: Vec::new(), waits: BinaryHeap::new() };
+    let mut timeline = Timeline {
+        checks: segment_checks(scenario, facts, customer, place),
+        events: Vec::new(),
+        waits: BinaryHeap::new(),
+    };
     let mut segment: Option<Option<&Segment>> = None;
     // What came due but waits (for the window or the cap): looked at again whenever the
     // customer is, since what happens to them meanwhile (an escalation, an email) can settle it.
@@ -317,7 +382,7 @@ fn simulate_customer<'p>(
     // The day each open invoice (by its place at the start) is paid.
     let paid = &scenario.paid_by_place[place];
     // The first day a payment takes an invoice out: settling waits until then.
-    let mut next_payment = payments_after(paid, &places, i64::MIN);
+    let mut next_payment = payments_after(paid, places, i64::MIN);
     let mut today = Some((first, DayWork { everything: true, ..DayWork::default() }));
     while let Some((day, mut work)) = today.take().or_else(|| timeline.next_day()) {
         if day > last {
@@ -325,23 +390,22 @@ fn simulate_customer<'p>(
         }
         let Some(date) = day_from_number(day) else { break };
         if next_payment < day {
-            let gone = settle_by(customer.to_mut(), day, |at, _| paid[places[at] as usize]);
-            for gone in gone {
-                places.remove(gone);
+            for (at, invoice) in settle_by(customer, day, |at, _| paid[places[at] as usize]) {
+                paid_invoices.push((places.remove(at), invoice));
             }
-            next_payment = payments_after(paid, &places, day - 1);
+            next_payment = payments_after(paid, places, day - 1);
         }
         if customer.open.is_empty() {
             break;
         }
         if work.everything || work.segment {
             let judge = Judge { today: date, calendar, base_currency: &scenario.books.organisation.base_currency };
-            let now_in = segment_of(plan, &judge, &customer);
+            let now_in = segment_of(plan, &judge, customer);
             let moved = segment.is_none_or(|before| segment_index(plan, before) != segment_index(plan, now_in));
             if moved {
                 // New rules, some of whose occurrences may already be due, and new days ahead.
                 work.everything = true;
-                timeline.events = events(scenario, facts, facts.timetable(plan, now_in), &customer, &places, day);
+                timeline.events = events(scenario, facts, facts.timetable(plan, now_in), customer, places, day);
             }
             segment = Some(now_in);
         }
@@ -356,7 +420,7 @@ fn simulate_customer<'p>(
         let focus = Focus { invoice: &wanted, statements: work.everything || work.statements || statements_waiting };
         let context = Context { plan, calendar, books: &scenario.books, state: &*state, now };
         let in_segment = segment.flatten();
-        let evaluation = evaluate_customer_in(&context, &customer, in_segment, &focus);
+        let evaluation = evaluate_customer_in(&context, customer, in_segment, &focus);
         statements_waiting = false;
         for waiting in &evaluation.waiting {
             let released = match waiting.wait {

@@ -16,6 +16,7 @@ pub use report::{Happening, Report, SimulatedAction};
 pub use scenario::{Payments, Scenario};
 
 /// Simulates the scenario and reports what happened.
-pub fn simulate(scenario: &Scenario<'_>) -> Report {
-    Report::build(scenario, engine::simulate(scenario))
+pub fn simulate(scenario: &mut Scenario<'_>) -> Report {
+    let happenings = engine::simulate(scenario);
+    Report::build(scenario, happenings)
 }

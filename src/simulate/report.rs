@@ -113,13 +113,13 @@ fn reason(decision: &Decision) -> String {
 impl Report {
     /// Builds the report from a simulation's decisions, in any order: actions are listed by time,
     /// and by customer within a run, each customer's in the order they were decided.
-    pub fn build(scenario: &Scenario<'_>, happenings: Vec<Happening>) -> Report {
+    pub fn build<'p>(scenario: &Scenario<'p>, happenings: impl IntoIterator<Item = Happening<'p>>) -> Report {
         // Sorted by reference: a happening is large, and there can be hundreds of thousands.
-        let mut order: Vec<(Date, usize, usize)> =
-            happenings.iter().enumerate().map(|(n, h)| (h.date, h.customer, n)).collect();
-        order.sort_unstable();
-        let count = happenings.len();
         let mut slots: Vec<Option<Happening>> = happenings.into_iter().map(Some).collect();
+        let mut order: Vec<(Date, usize, usize)> =
+            slots.iter().flatten().enumerate().map(|(n, h)| (h.date, h.customer, n)).collect();
+        order.sort_unstable();
+        let count = slots.len();
         let happenings = order.into_iter().filter_map(|(_, _, n)| slots[n].take());
         let invoices: foldhash::HashMap<Uuid, (&str, Decimal)> = scenario
             .books

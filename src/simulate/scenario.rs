@@ -80,11 +80,17 @@ impl<'a> Scenario<'a> {
 /// the places, in the open invoices, of those taken out, last first.
 pub fn settle(customer: &mut Customer, today: Date, paid_on: &foldhash::HashMap<Uuid, Date>) -> Vec<usize> {
     let today = day_number(today);
-    settle_by(customer, today, |_, invoice| paid_on.get(&invoice.invoice_id).map(|paid| day_number(*paid)))
+    let gone = settle_by(customer, today, |_, invoice| paid_on.get(&invoice.invoice_id).map(|paid| day_number(*paid)));
+    gone.into_iter().map(|(at, _)| at).collect()
 }
 
-/// As [`settle`], with the day (by number) each open invoice, by its place, is paid.
-pub fn settle_by(customer: &mut Customer, today: i64, paid_on: impl Fn(usize, &Invoice) -> Option<i64>) -> Vec<usize> {
+/// As [`settle`], with the day (by number) each open invoice, by its place, is paid; gives back
+/// the invoices taken out, with their places.
+pub fn settle_by(
+    customer: &mut Customer,
+    today: i64,
+    paid_on: impl Fn(usize, &Invoice) -> Option<i64>,
+) -> Vec<(usize, Invoice)> {
     let mut gone = Vec::new();
     for at in (0..customer.open.len()).rev() {
         let invoice = &customer.open[at];
@@ -92,8 +98,7 @@ pub fn settle_by(customer: &mut Customer, today: i64, paid_on: impl Fn(usize, &I
             && paid < today
         {
             customer.history.days_late.push(paid - day_number(invoice.due_date));
-            customer.open.remove(at);
-            gone.push(at);
+            gone.push((at, customer.open.remove(at)));
         }
     }
     gone

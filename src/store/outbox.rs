@@ -561,7 +561,7 @@ mod tests {
                 occurrence: 0,
             },
             contact_id: Uuid::from_u128(20),
-            invoices: vec![Uuid::from_u128(10)],
+            invoices: smallvec::smallvec![Uuid::from_u128(10)],
             rule_text: "the rule",
             action,
             occurrence_date: "2026-11-25".parse().unwrap(),

@@ -46,8 +46,11 @@ fn both_over(
     let mut books = Export::sandbox(seed, invoices, from).books(Path::new("sandbox")).unwrap().books;
     adjust(&mut books);
     let calendar = Calendar::new(&plan.settings, books.organisation.zone.as_deref()).unwrap();
-    let scenario = Scenario::new(plan, &calendar, books, RuntimeState::default(), from, days, payments);
-    let fast = Report::build(&scenario, engine::simulate(&scenario));
+    let mut scenario = Scenario::new(plan, &calendar, books, RuntimeState::default(), from, days, payments);
+    let before = format!("{:?}", scenario.books.customers);
+    let happenings = engine::simulate(&mut scenario);
+    assert_eq!(format!("{:?}", scenario.books.customers), before, "the simulation put the books back as they were");
+    let fast = Report::build(&scenario, happenings);
     let slow = Report::build(&scenario, naive::simulate_naively(&scenario));
     (fast, slow)
 }
@@ -91,9 +94,9 @@ fn report_over_sandbox(days: u32) -> Report {
     let from: Date = "2026-11-25".parse().unwrap();
     let books = Export::sandbox(4, 600, from).books(Path::new("sandbox")).unwrap().books;
     let calendar = Calendar::new(&plan.settings, books.organisation.zone.as_deref()).unwrap();
-    let scenario =
+    let mut scenario =
         Scenario::new(&plan, &calendar, books, RuntimeState::default(), from, days, Payments::Random { seed: 2 });
-    collectiq::simulate::simulate(&scenario)
+    collectiq::simulate::simulate(&mut scenario)
 }
 
 #[test]
@@ -181,8 +184,8 @@ fn a_saved_xero_export_simulates_as_its_own_numbers_say() {
     let plan = wholesale();
     let calendar = Calendar::new(&plan.settings, books.organisation.zone.as_deref()).unwrap();
     let from: Date = "2026-11-21".parse().unwrap();
-    let scenario = Scenario::new(&plan, &calendar, books, RuntimeState::default(), from, 30, Payments::None);
-    let report = collectiq::simulate::simulate(&scenario);
+    let mut scenario = Scenario::new(&plan, &calendar, books, RuntimeState::default(), from, 30, Payments::None);
+    let report = collectiq::simulate::simulate(&mut scenario);
     let emails: Vec<(String, &str)> =
         report.actions.iter().filter(|a| a.kind == "email").map(|a| (a.date.to_string(), a.rule.as_str())).collect();
     assert!(!emails.is_empty(), "the overdue invoice is chased: {:?}", report.actions);
