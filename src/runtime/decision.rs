@@ -108,6 +108,8 @@ impl fmt::Display for Skip<'_> {
     }
 }
 
+/// The keys of the other decisions are boxed: a simulation keeps hundreds of thousands of
+/// outcomes, and most have none.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome<'p> {
@@ -116,11 +118,11 @@ pub enum Outcome<'p> {
     Skipped(Skip<'p>),
     /// A later reminder for the same invoice came due first.
     Superseded {
-        by: ActionKey<'p>,
+        by: Box<ActionKey<'p>>,
     },
     /// Sent as part of one email with the customer's other reminders.
     Combined {
-        into: ActionKey<'p>,
+        into: Box<ActionKey<'p>>,
     },
 }
 

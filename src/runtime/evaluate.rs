@@ -3,8 +3,6 @@
 //! which wait — exactly as LANGUAGE.md §7 says. No I/O: the runtime and the simulator both call
 //! this, the one with the store's data, the other with a simulated ledger on a virtual clock.
 
-use std::collections::HashMap;
-
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
 use smallvec::{SmallVec, smallvec};
@@ -467,29 +465,36 @@ fn resolve_emails<'p>(
     if emails.is_empty() {
         return;
     }
-    // Per invoice, only the latest reminder goes; the earlier ones are superseded by it.
-    let mut latest: HashMap<Subject, usize> = HashMap::new();
+    // Per invoice, only the latest reminder goes; the earlier ones are superseded by it. A
+    // customer has a handful due at once, so a list searched through does better than a map.
+    let mut latest: SmallVec<[(Subject, usize); 8]> = SmallVec::new();
     for (index, item) in emails.iter().enumerate() {
         if let Subject::Invoice(_) = item.subject {
-            let best = latest.entry(item.subject).or_insert(index);
-            let current = &emails[*best];
-            if (item.occurrence.date, item.firing.id) > (current.occurrence.date, current.firing.id) {
-                *best = index;
+            match latest.iter_mut().find(|(subject, _)| *subject == item.subject) {
+                Some((_, best)) => {
+                    let current = &emails[*best];
+                    if (item.occurrence.date, item.firing.id) > (current.occurrence.date, current.firing.id) {
+                        *best = index;
+                    }
+                }
+                None => latest.push((item.subject, index)),
             }
         }
     }
+    let superseded_by: Vec<Option<ActionKey<'p>>> = emails
+        .iter()
+        .enumerate()
+        .map(|(index, item)| match latest.iter().find(|(subject, _)| *subject == item.subject) {
+            Some(&(_, best)) if best != index => Some(key(context, &emails[best])),
+            _ => None,
+        })
+        .collect();
     let mut going: Vec<Due<'p>> = Vec::new();
-    let mut superseded: Vec<(usize, ActionKey<'p>)> = Vec::new();
-    for (index, item) in emails.iter().enumerate() {
-        match latest.get(&item.subject) {
-            Some(&best) if best != index => superseded.push((index, key(context, &emails[best]))),
-            _ => {}
-        }
-    }
-    let superseded_at: HashMap<usize, ActionKey<'p>> = superseded.into_iter().collect();
-    for (index, item) in emails.into_iter().enumerate() {
-        match superseded_at.get(&index) {
-            Some(by) => evaluation.decisions.push(decision(context, customer, &item, Outcome::Superseded { by: *by })),
+    for (item, by) in emails.into_iter().zip(superseded_by) {
+        match by {
+            Some(by) => {
+                evaluation.decisions.push(decision(context, customer, &item, Outcome::Superseded { by: Box::new(by) }))
+            }
             None => going.push(item),
         }
     }
@@ -531,7 +536,7 @@ fn resolve_emails<'p>(
         evaluation.decisions.push(combined);
         for item in &invoices[1..] {
             let into = lead_key;
-            evaluation.decisions.push(decision(context, customer, item, Outcome::Combined { into }));
+            evaluation.decisions.push(decision(context, customer, item, Outcome::Combined { into: Box::new(into) }));
         }
         sent_one = true;
         statements
