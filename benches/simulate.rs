@@ -104,7 +104,7 @@ fn yesterdays_state(plan: &collectiq::plan::Plan, calendar: &Calendar, books: &B
     let mut first = Scenario::new(plan, calendar, books.clone(), RuntimeState::default(), yesterday, 1, Payments::None);
     let mut state = RuntimeState::default();
     for happening in engine::simulate(&mut first) {
-        state.remember(&happening.decision, happening.at);
+        state.remember(&happening.decision, first.run_at(happening.date));
     }
     state
 }

@@ -447,10 +447,10 @@ fn simulate_days<'p>(
             }
             timeline.waits.push(Reverse((when, what)));
         }
-        let segment = segment_index(plan, in_segment);
+        let segment = segment_index(plan, in_segment).map(|s| s as u32);
         for decision in evaluation.decisions {
             state.remember(&decision, now);
-            happenings.push(Happening { date, at: now, customer: place, segment, decision });
+            happenings.push(Happening { date, customer: place as u32, segment, decision });
         }
     }
 }

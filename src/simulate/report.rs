@@ -15,14 +15,14 @@ use super::scenario::Scenario;
 use crate::plan::Action;
 use crate::runtime::decision::{Decision, Outcome, Subject};
 
-/// One decision of a simulation: the day and moment of the run that took it, the customer (by
-/// place in the scenario's books) and the segment they were in.
+/// One decision of a simulation: the day of the run that took it (the run is when sending opens:
+/// `Scenario::run_at`), the customer (by place in the scenario's books) and the segment they were
+/// in (by place in the plan). Kept small: a simulation takes hundreds of thousands.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Happening<'p> {
     pub date: Date,
-    pub at: Timestamp,
-    pub customer: usize,
-    pub segment: Option<usize>,
+    pub customer: u32,
+    pub segment: Option<u32>,
     pub decision: Decision<'p>,
 }
 
@@ -116,7 +116,7 @@ impl Report {
     pub fn build<'p>(scenario: &Scenario<'p>, happenings: impl IntoIterator<Item = Happening<'p>>) -> Report {
         // Sorted by reference: a happening is large, and there can be hundreds of thousands.
         let mut slots: Vec<Option<Happening>> = happenings.into_iter().map(Some).collect();
-        let mut order: Vec<(Date, usize, usize)> =
+        let mut order: Vec<(Date, u32, usize)> =
             slots.iter().flatten().enumerate().map(|(n, h)| (h.date, h.customer, n)).collect();
         order.sort_unstable();
         let count = slots.len();
@@ -132,14 +132,14 @@ impl Report {
         let mut actions = Vec::with_capacity(count);
         for happening in happenings {
             let Some(kind) = kind(&happening.decision) else { continue };
-            let customer = &scenario.books.customers[happening.customer];
-            let segment = happening.segment.map(|s| scenario.plan.segments[s].name.clone());
+            let customer = &scenario.books.customers[happening.customer as usize];
+            let segment = happening.segment.map(|s| scenario.plan.segments[s as usize].name.clone());
             let decision = happening.decision;
             let known: Vec<Uuid> = decision.invoices.iter().copied().filter(|id| invoices.contains_key(id)).collect();
             let found: Vec<&(&str, Decimal)> = known.iter().filter_map(|id| invoices.get(id)).collect();
             let amount = found.iter().fold(Decimal::ZERO, |sum, (_, due)| sum + due);
             let action = SimulatedAction {
-                at: happening.at,
+                at: scenario.run_at(happening.date),
                 date: happening.date,
                 kind,
                 reason: reason(&decision),

@@ -23,9 +23,10 @@ pub fn simulate_naively<'p>(scenario: &Scenario<'p>) -> Vec<Happening<'p>> {
         for decision in evaluation.decisions {
             let customer = books.position(decision.contact_id).expect("decisions are about known customers");
             let segment = segment_of(scenario.plan, &judge, &books.customers[customer])
-                .and_then(|s| scenario.plan.segments.iter().position(|c| std::ptr::eq(c, s)));
+                .and_then(|s| scenario.plan.segments.iter().position(|c| std::ptr::eq(c, s)))
+                .map(|s| s as u32);
             state.remember(&decision, now);
-            happenings.push(Happening { date, at: now, customer, segment, decision });
+            happenings.push(Happening { date, customer: customer as u32, segment, decision });
         }
     }
     happenings
