@@ -89,6 +89,28 @@ impl RuntimeState {
         }
     }
 
+    /// Whether nothing is remembered at all (rules may be numbered).
+    pub fn is_empty(&self) -> bool {
+        self.handled.is_empty()
+            && self.stopped.is_empty()
+            && self.promises.is_empty()
+            && self.disputes.is_empty()
+            && self.pauses.is_empty()
+            && self.escalated.is_empty()
+            && self.last_emailed.is_empty()
+    }
+
+    /// Lets go of everything remembered, keeping the rules' numbers (and the room the maps took).
+    pub fn clear(&mut self) {
+        self.handled.clear();
+        self.stopped.clear();
+        self.promises.clear();
+        self.disputes.clear();
+        self.pauses.clear();
+        self.escalated.clear();
+        self.last_emailed.clear();
+    }
+
     /// Lets go of what a decision made remembered: its occurrence, and what it did to its
     /// customer and invoices. A simulation does this when done with a customer, since no other
     /// customer's decisions look at it; what it keeps stays one customer's size, and in cache.

@@ -102,6 +102,9 @@ fn simulate_customers<'p>(scenario: &Scenario<'p>, customers: &mut [Customer]) -
     let facts = facts(scenario);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let share = customers.len().div_ceil(cores).max(1);
+    // Starting from nothing remembered, what a customer's simulation remembers can simply be
+    // cleared when it is done; otherwise each of its decisions is forgotten in turn.
+    let from_nothing = scenario.state.is_empty();
     let run = |first: usize, customers: &mut [Customer]| {
         let mut state = scenario.state.clone();
         let mut parts = Vec::new();
@@ -109,8 +112,12 @@ fn simulate_customers<'p>(scenario: &Scenario<'p>, customers: &mut [Customer]) -
         for (place, customer) in (first..).zip(customers) {
             let start = happenings.len();
             simulate_customer(scenario, &facts, place, customer, &mut state, &mut happenings);
-            for happening in &happenings[start..] {
-                state.forget(&happening.decision);
+            if from_nothing {
+                state.clear();
+            } else {
+                for happening in &happenings[start..] {
+                    state.forget(&happening.decision);
+                }
             }
             // Kept in parts of a bounded size: a list that grows by doubling copies itself.
             if happenings.len() >= PART {

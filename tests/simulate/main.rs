@@ -85,6 +85,28 @@ fn event_driven_and_day_by_day_decide_exactly_the_same() {
     assert!(compared > 1_000, "only {compared} actions compared");
 }
 
+/// Over what runs before remembered (as over a synced store where CollectIQ has been running):
+/// the simulation starts from it, and each core lets go of a customer's part once done with them.
+#[test]
+fn event_driven_and_day_by_day_agree_over_what_runs_before_remembered() {
+    let plan = wholesale();
+    let (start, from): (Date, Date) = ("2026-10-26".parse().unwrap(), "2026-11-25".parse().unwrap());
+    let books = Export::sandbox(5, 400, from).books(Path::new("sandbox")).unwrap().books;
+    let calendar = Calendar::new(&plan.settings, books.organisation.zone.as_deref()).unwrap();
+    let mut before = Scenario::new(&plan, &calendar, books.clone(), RuntimeState::default(), start, 30, Payments::None);
+    let mut state = RuntimeState::default();
+    for happening in engine::simulate(&mut before) {
+        state.remember(&happening.decision, before.run_at(happening.date));
+    }
+    assert!(!state.is_empty(), "the month before remembered something");
+    let mut scenario = Scenario::new(&plan, &calendar, books, state, from, 90, Payments::Random { seed: 9 });
+    let happenings = engine::simulate(&mut scenario);
+    let fast = Report::build(&scenario, happenings);
+    let slow = Report::build(&scenario, naive::simulate_naively(&scenario));
+    assert!(!fast.actions.is_empty());
+    assert!(fast == slow, "{}", first_difference(&fast, &slow));
+}
+
 fn wholesale() -> Plan {
     plan(&Path::new(env!("CARGO_MANIFEST_DIR")).join("strategies/wholesale.strategy"))
 }
