@@ -11,6 +11,7 @@ use std::collections::BinaryHeap;
 
 use jiff::ToSpan;
 use jiff::civil::Date;
+use uuid::Uuid;
 
 use super::report::Happening;
 use super::scenario::{Scenario, settle_by};
@@ -280,12 +281,6 @@ fn events(
     days
 }
 
-/// The first day, from `after` on, on which one of the customer's open invoices (by their places
-/// at the start) is paid.
-fn payments_after(paid: &[Option<i64>], places: &[u32], after: i64) -> i64 {
-    places.iter().filter_map(|place| paid[*place as usize]).filter(|paid| *paid >= after).min().unwrap_or(i64::MAX)
-}
-
 fn segment_index(plan: &Plan, segment: Option<&Segment>) -> Option<usize> {
     segment.and_then(|s| plan.segments.iter().position(|candidate| std::ptr::eq(candidate, s)))
 }
@@ -338,8 +333,56 @@ impl Timeline {
     }
 }
 
-/// Simulates one customer (at `place` in the books), whose books are changed by payments as it
-/// goes and put back as they were at the end.
+/// A customer's books while they are simulated: payments take invoices out (remembering where
+/// each was), and when done with (dropped) the books are put back as they were.
+struct CustomerBooks<'c> {
+    customer: &'c mut Customer,
+    /// Where each open invoice was at the start.
+    places: Vec<u32>,
+    /// The day each invoice, by its place at the start, is paid.
+    paid: &'c [Option<i64>],
+    taken_out: Vec<(u32, Invoice)>,
+    payments_known: usize,
+}
+
+impl<'c> CustomerBooks<'c> {
+    fn new(customer: &'c mut Customer, paid: &'c [Option<i64>]) -> CustomerBooks<'c> {
+        let places = (0..customer.open.len() as u32).collect();
+        let payments_known = customer.history.days_late.len();
+        CustomerBooks { customer, places, paid, taken_out: Vec::new(), payments_known }
+    }
+
+    /// The first day, from `after` on, on which one of the open invoices is paid.
+    fn next_payment(&self, after: i64) -> i64 {
+        let paid = self.places.iter().filter_map(|place| self.paid[*place as usize]);
+        paid.filter(|day| *day >= after).min().unwrap_or(i64::MAX)
+    }
+
+    /// Takes out the invoices paid before `day`, as the day-by-day reference does.
+    fn settle(&mut self, day: i64) {
+        let (places, paid) = (&self.places, self.paid);
+        for (at, invoice) in settle_by(self.customer, day, |at, _| paid[places[at] as usize]) {
+            self.taken_out.push((self.places.remove(at), invoice));
+        }
+    }
+
+    /// The place at the start of an open invoice.
+    fn place_of(&self, invoice: Uuid) -> Option<u32> {
+        self.customer.open.iter().position(|i| i.invoice_id == invoice).map(|at| self.places[at])
+    }
+}
+
+impl Drop for CustomerBooks<'_> {
+    fn drop(&mut self) {
+        self.customer.history.days_late.truncate(self.payments_known);
+        let open = self.customer.open.drain(..);
+        let mut all: Vec<(u32, Invoice)> = self.places.drain(..).zip(open).chain(self.taken_out.drain(..)).collect();
+        all.sort_unstable_by_key(|(place, _)| *place);
+        self.customer.open.extend(all.into_iter().map(|(_, invoice)| invoice));
+    }
+}
+
+/// Simulates one customer (at `place` in the books) over the scenario's days.
 fn simulate_customer<'p>(
     scenario: &Scenario<'p>,
     facts: &PlanFacts<'p>,
@@ -351,28 +394,6 @@ fn simulate_customer<'p>(
     if customer.open.is_empty() {
         return;
     }
-    let payments_known = customer.history.days_late.len();
-    let mut paid_invoices = Vec::new();
-    let mut places: Vec<u32> = (0..customer.open.len() as u32).collect();
-    simulate_days(scenario, facts, place, customer, &mut places, &mut paid_invoices, state, happenings);
-    customer.history.days_late.truncate(payments_known);
-    let mut open: Vec<(u32, Invoice)> = places.into_iter().zip(customer.open.drain(..)).chain(paid_invoices).collect();
-    open.sort_unstable_by_key(|(place, _)| *place);
-    customer.open.extend(open.into_iter().map(|(_, invoice)| invoice));
-}
-
-#[allow(clippy::too_many_arguments)]
-fn simulate_days<'p>(
-    scenario: &Scenario<'p>,
-    facts: &PlanFacts<'p>,
-    place: usize,
-    customer: &mut Customer,
-    // Where each of the customer's open invoices was at the start, as payments take some out.
-    places: &mut Vec<u32>,
-    paid_invoices: &mut Vec<(u32, Invoice)>,
-    state: &mut RuntimeState,
-    happenings: &mut Vec<Happening<'p>>,
-) {
     let (plan, calendar) = (scenario.plan, scenario.calendar);
     let first = day_number(scenario.from);
     let last = day_number(scenario.last());
@@ -381,15 +402,14 @@ fn simulate_days<'p>(
         events: Vec::new(),
         waits: BinaryHeap::new(),
     };
+    let mut books = CustomerBooks::new(customer, &scenario.paid_by_place[place]);
     let mut segment: Option<Option<&Segment>> = None;
     // What came due but waits (for the window or the cap): looked at again whenever the
     // customer is, since what happens to them meanwhile (an escalation, an email) can settle it.
     let mut waiting_invoices: Vec<u32> = Vec::new();
     let mut statements_waiting = false;
-    // The day each open invoice (by its place at the start) is paid.
-    let paid = &scenario.paid_by_place[place];
     // The first day a payment takes an invoice out: settling waits until then.
-    let mut next_payment = payments_after(paid, places, i64::MIN);
+    let mut next_payment = books.next_payment(i64::MIN);
     let mut today = Some((first, DayWork { everything: true, ..DayWork::default() }));
     while let Some((day, mut work)) = today.take().or_else(|| timeline.next_day()) {
         if day > last {
@@ -397,22 +417,21 @@ fn simulate_days<'p>(
         }
         let Some(date) = day_from_number(day) else { break };
         if next_payment < day {
-            for (at, invoice) in settle_by(customer, day, |at, _| paid[places[at] as usize]) {
-                paid_invoices.push((places.remove(at), invoice));
-            }
-            next_payment = payments_after(paid, places, day - 1);
+            books.settle(day);
+            next_payment = books.next_payment(day - 1);
         }
-        if customer.open.is_empty() {
+        if books.customer.open.is_empty() {
             break;
         }
         if work.everything || work.segment {
             let judge = Judge { today: date, calendar, base_currency: &scenario.books.organisation.base_currency };
-            let now_in = segment_of(plan, &judge, customer);
+            let now_in = segment_of(plan, &judge, books.customer);
             let moved = segment.is_none_or(|before| segment_index(plan, before) != segment_index(plan, now_in));
             if moved {
                 // New rules, some of whose occurrences may already be due, and new days ahead.
                 work.everything = true;
-                timeline.events = events(scenario, facts, facts.timetable(plan, now_in), customer, places, day);
+                let timetable = facts.timetable(plan, now_in);
+                timeline.events = events(scenario, facts, timetable, books.customer, &books.places, day);
             }
             segment = Some(now_in);
         }
@@ -423,11 +442,11 @@ fn simulate_days<'p>(
         }
         let now = scenario.run_at(date);
         work.invoices.append(&mut waiting_invoices);
-        let wanted = |at: usize| work.everything || work.invoices.contains(&places[at]);
+        let wanted = |at: usize| work.everything || work.invoices.contains(&books.places[at]);
         let focus = Focus { invoice: &wanted, statements: work.everything || work.statements || statements_waiting };
         let context = Context { plan, calendar, books: &scenario.books, state: &*state, now };
         let in_segment = segment.flatten();
-        let evaluation = evaluate_customer_in(&context, customer, in_segment, &focus);
+        let evaluation = evaluate_customer_in(&context, books.customer, in_segment, &focus);
         statements_waiting = false;
         for waiting in &evaluation.waiting {
             let released = match waiting.wait {
@@ -442,8 +461,8 @@ fn simulate_days<'p>(
             let when = day_number(calendar.today(released)).min(expired).max(day + 1);
             let what = match waiting.key.subject {
                 Subject::Account(_) => STATEMENTS,
-                Subject::Invoice(id) => match customer.open.iter().position(|i| i.invoice_id == id) {
-                    Some(at) => places[at],
+                Subject::Invoice(id) => match books.place_of(id) {
+                    Some(place) => place,
                     None => continue,
                 },
             };
