@@ -10,19 +10,32 @@ use jiff::{Timestamp, ToSpan};
 use super::occurrences::{add_days, day_from_number, day_number};
 use crate::plan::{Holiday, Period, PeriodUnit, SendingDays, SendingWindow, Settings};
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Calendar {
     zone: TimeZone,
     zone_name: String,
-    /// Sorted: looked up for every day a business-day count steps over, so by binary search
-    /// rather than by hashing.
+    /// Sorted, for a binary search when a year's business days are worked out.
     holidays: Vec<Date>,
     yearly: Vec<(i8, i8)>,
     window: SendingWindow,
     /// Each year's days, worked out the first time one of them is asked about. Deadlines,
     /// sending times and business-day counts are asked for every rule occurrence, and a time zone
     /// lookup or a holiday search each time was most of what deciding cost.
-    years: Arc<[OnceLock<YearDays>]>,
+    days: Arc<[OnceLock<YearDays>]>,
+    /// Each year's offsets from UTC, apart: finding today needs only these, which are quick to
+    /// work out, so a calendar made to ask it once stays cheap.
+    offsets: Arc<[OnceLock<YearOffsets>]>,
+}
+
+impl std::fmt::Debug for Calendar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Calendar")
+            .field("zone", &self.zone_name)
+            .field("holidays", &self.holidays)
+            .field("yearly", &self.yearly)
+            .field("window", &self.window)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The years whose days are kept worked out; others are worked out each time.
@@ -31,21 +44,24 @@ const KEPT_YEARS: usize = 230;
 const SECONDS_A_DAY: i64 = 86_400;
 const SECONDS_AN_AVERAGE_YEAR: i64 = 31_556_952;
 
-/// One year of a calendar: for each day (by ordinal, from 0), when sending opens and closes, and
-/// whether it is a business day; and the time zone's offsets over the year as UTC counts it.
-#[derive(Debug)]
+/// One year of a calendar, for each day (by ordinal, from 0): when sending opens and closes, and
+/// whether it is a business day.
 struct YearDays {
     opens: Vec<Timestamp>,
     closes: Vec<Timestamp>,
     business: Vec<bool>,
-    /// The year in UTC, from its first second to the first of the next (Unix seconds).
+}
+
+/// The time zone's offsets from UTC over one year as UTC counts it.
+struct YearOffsets {
+    /// From the year's first second to the first of the next (Unix seconds).
     utc: std::ops::Range<i64>,
     /// The offset (in seconds) at the year's start, then each change within it, by when.
     offset: i32,
     changes: Vec<(i64, i32)>,
 }
 
-impl YearDays {
+impl YearOffsets {
     fn offset_at(&self, second: i64) -> i32 {
         self.changes.iter().take_while(|(at, _)| *at <= second).last().map_or(self.offset, |(_, offset)| *offset)
     }
@@ -80,42 +96,34 @@ impl Calendar {
         holidays.dedup();
         yearly.sort_unstable();
         yearly.dedup();
-        let years = (0..KEPT_YEARS).map(|_| OnceLock::new()).collect();
         Ok(Calendar {
             zone,
             zone_name: name.to_string(),
             holidays,
             yearly,
             window: settings.sending_window.clone(),
-            years,
+            days: (0..KEPT_YEARS).map(|_| OnceLock::new()).collect(),
+            offsets: (0..KEPT_YEARS).map(|_| OnceLock::new()).collect(),
         })
     }
 
-    /// The worked-out days of `date`'s year, if it is one that is kept.
+    /// Where a year's worked-out parts are kept, if it is one that is kept.
+    fn kept(year: i16) -> Option<usize> {
+        usize::try_from(year - FIRST_KEPT_YEAR).ok().filter(|index| *index < KEPT_YEARS)
+    }
+
+    /// The worked-out days of `date`'s year, and the day's place in it.
     fn year_of(&self, date: Date) -> Option<(&YearDays, usize)> {
-        let index = usize::try_from(date.year() - FIRST_KEPT_YEAR).ok()?;
-        let year = self.years.get(index)?.get_or_init(|| self.work_out_year(date.first_of_year()));
+        let year = self.days[Calendar::kept(date.year())?].get_or_init(|| self.work_out_days(date.first_of_year()));
         Some((year, usize::try_from(date.day_of_year() - 1).ok()?))
     }
 
-    fn work_out_year(&self, first: Date) -> YearDays {
+    fn work_out_days(&self, first: Date) -> YearDays {
         let days = first.days_in_year() as usize;
-        let start = day_number(first) * SECONDS_A_DAY;
-        let utc = start..start + days as i64 * SECONDS_A_DAY;
-        let start = Timestamp::from_second(start).unwrap_or(Timestamp::UNIX_EPOCH);
-        let changes = self
-            .zone
-            .following(start)
-            .map(|change| (change.timestamp().as_second(), change.offset().seconds()))
-            .take_while(|(at, _)| *at < utc.end)
-            .collect();
         let mut year = YearDays {
             opens: Vec::with_capacity(days),
             closes: Vec::with_capacity(days),
             business: Vec::with_capacity(days),
-            utc,
-            offset: self.zone.to_offset(start).seconds(),
-            changes,
         };
         let mut day = first;
         for _ in 0..days {
@@ -125,6 +133,19 @@ impl Calendar {
             day = day.tomorrow().unwrap_or(day);
         }
         year
+    }
+
+    fn work_out_offsets(&self, first: Date) -> YearOffsets {
+        let start = day_number(first) * SECONDS_A_DAY;
+        let utc = start..start + i64::from(first.days_in_year()) * SECONDS_A_DAY;
+        let start = Timestamp::from_second(start).unwrap_or(Timestamp::UNIX_EPOCH);
+        let changes = self
+            .zone
+            .following(start)
+            .map(|change| (change.timestamp().as_second(), change.offset().seconds()))
+            .take_while(|(at, _)| *at < utc.end)
+            .collect();
+        YearOffsets { utc, offset: self.zone.to_offset(start).seconds(), changes }
     }
 
     pub fn zone_name(&self) -> &str {
@@ -138,15 +159,15 @@ impl Calendar {
 
     /// As `today`, from the offsets worked out for the year (UTC's) `now` falls in.
     fn kept_today(&self, now: Timestamp) -> Option<Date> {
-        let second = now.as_second();
-        // Whole seconds from here on: a fraction before 1970 would count the wrong way.
-        if second < 0 {
+        // Whole seconds from here on, which before 1970 would round the wrong way.
+        if now < Timestamp::UNIX_EPOCH {
             return None;
         }
+        let second = now.as_second();
         let guess = (second / SECONDS_AN_AVERAGE_YEAR) as usize;
         for index in [guess, guess.saturating_sub(1), guess + 1] {
             let first = Date::new(FIRST_KEPT_YEAR.checked_add(i16::try_from(index).ok()?)?, 1, 1).ok()?;
-            let (year, _) = self.year_of(first)?;
+            let year = self.offsets[Calendar::kept(first.year())?].get_or_init(|| self.work_out_offsets(first));
             if year.utc.contains(&second) {
                 let local = second + i64::from(year.offset_at(second));
                 return day_from_number(local.div_euclid(SECONDS_A_DAY));
@@ -315,6 +336,8 @@ mod tests {
             let zone = TimeZone::get(name).unwrap();
             let mut instants: Vec<Timestamp> =
                 (0..4_000).map(|n| Timestamp::from_second(n * 1_000_003 + n % 7).unwrap()).collect();
+            // Just before 1970, where whole seconds round towards it.
+            instants.extend([Timestamp::new(0, -500_000_000).unwrap(), Timestamp::new(-1, 0).unwrap()]);
             // Either side of every change of offset in a stretch of years, to the second.
             let changes =
                 zone.following(at("2000-01-01T00:00:00Z")).take_while(|c| c.timestamp() < at("2040-01-01T00:00:00Z"));

@@ -111,10 +111,12 @@ impl RuntimeState {
         self.last_emailed.clear();
     }
 
-    /// Lets go of what a decision made remembered: its occurrence, and what it did to its
-    /// customer and invoices. A simulation does this when done with a customer, since no other
-    /// customer's decisions look at it; what it keeps stays one customer's size, and in cache.
-    pub fn forget(&mut self, decision: &Decision) {
+    /// For a simulation done with a customer: lets go of everything remembered about the
+    /// decision's subject and rule, its customer's last email and escalation, and its invoices'
+    /// stops, whether this decision or an earlier one put them there. No other customer's
+    /// decisions look at them, and what the simulation keeps stays one customer's size, in cache.
+    /// Not an undo of `remember`.
+    pub(crate) fn forget(&mut self, decision: &Decision) {
         if let Some(number) = self.rule_number(decision.key.rule) {
             self.handled.remove(&(decision.key.subject.id(), number));
         }

@@ -94,30 +94,42 @@ const PART: usize = 4_096;
 /// was: copying every customer's books would cost more than the rest of the simulation.
 pub fn simulate<'p>(scenario: &mut Scenario<'p>) -> Happenings<'p> {
     let mut customers = std::mem::take(&mut scenario.books.customers);
-    let happenings = simulate_customers(scenario, &mut customers);
+    let simulated =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| simulate_customers(scenario, &mut customers)));
     scenario.books.customers = customers;
-    happenings
+    simulated.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
+
+/// How many customers a core takes at a time: small enough that the cores finish together
+/// (customers differ, and a core of a shared machine can be held up), large enough that taking
+/// them costs nothing.
+const BLOCK: usize = 32;
 
 fn simulate_customers<'p>(scenario: &Scenario<'p>, customers: &mut [Customer]) -> Happenings<'p> {
     let facts = facts(scenario);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let share = customers.len().div_ceil(cores).max(1);
     // Starting from nothing remembered, what a customer's simulation remembers can simply be
     // cleared when it is done; otherwise each of its decisions is forgotten in turn.
     let from_nothing = scenario.state.is_empty();
-    let run = |first: usize, customers: &mut [Customer]| {
+    let alone = cores == 1 || customers.len() < 64;
+    let blocks = std::sync::Mutex::new(customers.chunks_mut(BLOCK).enumerate());
+    let run = || {
         let mut state = scenario.state.clone();
         let mut parts = Vec::new();
         let mut happenings = Vec::with_capacity(PART);
-        for (place, customer) in (first..).zip(customers) {
-            let start = happenings.len();
-            simulate_customer(scenario, &facts, place, customer, &mut state, &mut happenings);
-            if from_nothing {
-                state.clear();
-            } else {
-                for happening in &happenings[start..] {
-                    state.forget(&happening.decision);
+        loop {
+            // Taken in a statement of its own, so that the lock is let go before the block is run.
+            let next = blocks.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).next();
+            let Some((block, customers)) = next else { break };
+            for (place, customer) in (block * BLOCK..).zip(customers) {
+                let start = happenings.len();
+                simulate_customer(scenario, &facts, place, customer, &mut state, &mut happenings);
+                if from_nothing {
+                    state.clear();
+                } else {
+                    for happening in &happenings[start..] {
+                        state.forget(&happening.decision);
+                    }
                 }
             }
             // Kept in parts of a bounded size: a list that grows by doubling copies itself.
@@ -128,18 +140,11 @@ fn simulate_customers<'p>(scenario: &Scenario<'p>, customers: &mut [Customer]) -
         parts.push(happenings);
         parts
     };
-    if cores == 1 || customers.len() < 64 {
-        return Happenings { parts: run(0, customers) };
+    if alone {
+        return Happenings { parts: run() };
     }
     let parts = std::thread::scope(|scope| {
-        let workers: Vec<_> = customers
-            .chunks_mut(share)
-            .enumerate()
-            .map(|(n, chunk)| {
-                let run = &run;
-                scope.spawn(move || run(n * share, chunk))
-            })
-            .collect();
+        let workers: Vec<_> = (0..cores).map(|_| scope.spawn(run)).collect();
         workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
     });
     Happenings { parts }

@@ -37,7 +37,7 @@ pub struct Scenario<'a> {
     pub paid_on: foldhash::HashMap<Uuid, Date>,
     /// The same, by customer and place among their open invoices at the start, as day numbers:
     /// the event-driven simulation reads a customer's at once rather than look each up in a map
-    /// of every invoice.
+    /// of every invoice. Worked out by `new` from `books` and `paid_on`: change neither after.
     pub paid_by_place: Vec<Vec<Option<i64>>>,
 }
 
