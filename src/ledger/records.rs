@@ -76,6 +76,15 @@ pub struct Invoice {
     pub updated: Timestamp,
 }
 
+/// An amount in an organisation's base currency, to the cent, by Xero's convention: the amount
+/// divided by the invoice's rate (most invoices are in the base currency, rate one, and the
+/// division is slow).
+pub fn in_base_currency(amount: Decimal, rate: Decimal) -> Decimal {
+    let mut base = if rate == Decimal::ONE { amount } else { amount.checked_div(rate).unwrap_or(amount) };
+    base.rescale(2);
+    base
+}
+
 impl Invoice {
     /// Whether the customer owes on it now: approved and not yet settled.
     pub fn is_open(&self) -> bool {

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::occurrences::day_number;
 use super::state::RuntimeState;
-use crate::ledger::records::{Billed, Contact, Invoice, Organisation};
+use crate::ledger::records::{Billed, Contact, Invoice, Organisation, in_base_currency};
 use crate::store::ledger::LedgerEntry;
 use crate::store::{Store, StoreError};
 
@@ -172,14 +172,7 @@ impl Ledger {
 fn record(history: &mut History, invoice: Billed<'_>) {
     if matches!(invoice.status, "AUTHORISED" | "PAID") {
         history.first_invoice = Some(history.first_invoice.map_or(invoice.date, |d| d.min(invoice.date)));
-        // Xero's convention: an amount in the base currency is the amount divided by the rate.
-        let mut total = if invoice.currency_rate == Decimal::ONE {
-            invoice.total
-        } else {
-            invoice.total.checked_div(invoice.currency_rate).unwrap_or(invoice.total)
-        };
-        total.rescale(2);
-        history.billed.push((invoice.date, total));
+        history.billed.push((invoice.date, in_base_currency(invoice.total, invoice.currency_rate)));
         if !history.currencies.contains(invoice.currency) {
             history.currencies.insert(invoice.currency.to_string());
         }

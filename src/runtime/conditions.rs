@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use super::books::Customer;
 use super::calendar::Calendar;
 use crate::ledger::money::{Currency, Money};
-use crate::ledger::records::Invoice;
+use crate::ledger::records::{Invoice, in_base_currency};
 use crate::plan::{Balance, CustomerCondition, InvoiceCondition, Period, PeriodUnit, TextMatch};
 
 /// What conditions are judged against: the day, the calendar and the base currency.
@@ -52,14 +52,7 @@ impl Judge<'_> {
     /// An invoice's amount in the money's terms, or `None` when they cannot be compared.
     fn invoice_amount(&self, money: &Money, invoice: &Invoice, amount: Decimal) -> Option<Decimal> {
         if self.is_base(money) {
-            // Most invoices are in the base currency: no division (it is slow) for those.
-            let mut base = if invoice.currency_rate == Decimal::ONE {
-                amount
-            } else {
-                amount.checked_div(invoice.currency_rate).unwrap_or(amount)
-            };
-            base.rescale(2);
-            return Some(base);
+            return Some(in_base_currency(amount, invoice.currency_rate));
         }
         match money.currency {
             Currency::Code(code) if code.as_str().eq_ignore_ascii_case(&invoice.currency) => Some(amount),

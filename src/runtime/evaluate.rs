@@ -535,8 +535,12 @@ fn resolve_emails<'p>(
         combined.invoices = invoices.iter().flat_map(|d| d.invoices.clone()).collect();
         evaluation.decisions.push(combined);
         for item in &invoices[1..] {
-            let into = lead_key;
-            evaluation.decisions.push(decision(context, customer, item, Outcome::Combined { into: Box::new(into) }));
+            evaluation.decisions.push(decision(
+                context,
+                customer,
+                item,
+                Outcome::Combined { into: Box::new(lead_key) },
+            ));
         }
         sent_one = true;
         statements

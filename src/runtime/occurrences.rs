@@ -8,7 +8,7 @@ use smallvec::{SmallVec, smallvec};
 
 use super::calendar::Calendar;
 use crate::ledger::records::Invoice;
-use crate::plan::{DayOfMonth, PeriodUnit, Trigger, Weekday};
+use crate::plan::{DayOfMonth, Period, PeriodUnit, Trigger, Weekday};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Occurrence {
@@ -62,8 +62,7 @@ pub fn invoice_occurrences(trigger: &Trigger, invoice: &Invoice, calendar: &Cale
         Trigger::Overdue { offset } => one(calendar.after(invoice.due_date, *offset)),
         Trigger::AfterIssue { offset } => one(calendar.after(invoice.date, *offset)),
         Trigger::Repeating { every, from, until } => {
-            let start = calendar.after(invoice.due_date, *from);
-            let end = until.map(|until| calendar.after(invoice.due_date, until)).map_or(last, |end| end.min(last));
+            let (start, end) = repeating_bounds(invoice, *from, *until, calendar, last);
             repeating(start, end, *every, calendar)
         }
         Trigger::Weekly { .. } | Trigger::Monthly { .. } => Occurrences::new(),
@@ -84,8 +83,8 @@ pub fn invoice_occurrence_days(
 ) {
     match trigger {
         Trigger::Repeating { every, from, until } if every.unit == PeriodUnit::Days && every.count > 0 => {
-            let start = day_number(calendar.after(invoice.due_date, *from));
-            let end = until.map(|until| calendar.after(invoice.due_date, until)).map_or(last, |end| end.min(last));
+            let (start, end) = repeating_bounds(invoice, *from, *until, calendar, last);
+            let start = day_number(start);
             let step = i64::from(every.count);
             // The first repetition after `after`: a whole number of steps from the start.
             let skipped = if after < start { 0 } else { (after - start) / step + 1 };
@@ -104,6 +103,19 @@ pub fn invoice_occurrence_days(
             }
         }
     }
+}
+
+/// The first and last days a repeating trigger can fall on for an invoice, up to `last`.
+fn repeating_bounds(
+    invoice: &Invoice,
+    from: Period,
+    until: Option<Period>,
+    calendar: &Calendar,
+    last: Date,
+) -> (Date, Date) {
+    let start = calendar.after(invoice.due_date, from);
+    let end = until.map(|until| calendar.after(invoice.due_date, until)).map_or(last, |end| end.min(last));
+    (start, end)
 }
 
 fn repeating(start: Date, end: Date, every: crate::plan::Period, calendar: &Calendar) -> Occurrences {
@@ -145,8 +157,7 @@ pub fn latest_invoice_occurrence(
         Trigger::Overdue { offset } => one(calendar.after(invoice.due_date, *offset)),
         Trigger::AfterIssue { offset } => one(calendar.after(invoice.date, *offset)),
         Trigger::Repeating { every, from, until } if every.unit == PeriodUnit::Days && every.count > 0 => {
-            let start = calendar.after(invoice.due_date, *from);
-            let end = until.map(|until| calendar.after(invoice.due_date, until)).map_or(today, |end| end.min(today));
+            let (start, end) = repeating_bounds(invoice, *from, *until, calendar, today);
             if start > end {
                 return None;
             }

@@ -14,7 +14,7 @@ use jiff::civil::Date;
 use uuid::Uuid;
 
 use super::report::Happening;
-use super::scenario::{Scenario, settle_by};
+use super::scenario::{Scenario, settle};
 use crate::ledger::records::Invoice;
 use crate::plan::{Balance, CustomerCondition, GuardKind, Period, Plan, Rule, Segment, Trigger};
 use crate::runtime::books::Customer;
@@ -70,10 +70,6 @@ impl<'p> Happenings<'p> {
 
     pub fn is_empty(&self) -> bool {
         self.parts.iter().all(Vec::is_empty)
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &Happening<'p>> {
-        self.parts.iter().flatten()
     }
 }
 
@@ -366,7 +362,7 @@ impl<'c> CustomerBooks<'c> {
     /// Takes out the invoices paid before `day`, as the day-by-day reference does.
     fn settle(&mut self, day: i64) {
         let (places, paid) = (&self.places, self.paid);
-        for (at, invoice) in settle_by(self.customer, day, |at, _| paid[places[at] as usize]) {
+        for (at, invoice) in settle(self.customer, day, |at, _| paid[places[at] as usize]) {
             self.taken_out.push((self.places.remove(at), invoice));
         }
     }

@@ -76,17 +76,10 @@ impl<'a> Scenario<'a> {
 }
 
 /// Takes out of a customer's open invoices those paid before `today` (each invoice is paid after
-/// its day's run), counting each payment in the customer's history as a real one would. Returns
-/// the places, in the open invoices, of those taken out, last first.
-pub fn settle(customer: &mut Customer, today: Date, paid_on: &foldhash::HashMap<Uuid, Date>) -> Vec<usize> {
-    let today = day_number(today);
-    let gone = settle_by(customer, today, |_, invoice| paid_on.get(&invoice.invoice_id).map(|paid| day_number(*paid)));
-    gone.into_iter().map(|(at, _)| at).collect()
-}
-
-/// As [`settle`], with the day (by number) each open invoice, by its place, is paid; gives back
-/// the invoices taken out, with their places.
-pub fn settle_by(
+/// its day's run), counting each payment in the customer's history as a real one would. `paid_on`
+/// gives the day (by number) an open invoice, by its place, is paid. Gives back the invoices taken
+/// out, with their places, last first.
+pub fn settle(
     customer: &mut Customer,
     today: i64,
     paid_on: impl Fn(usize, &Invoice) -> Option<i64>,

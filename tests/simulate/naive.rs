@@ -1,8 +1,10 @@
 //! The reference the simulator is checked against: step through every day, evaluate every
 //! customer with the runtime's `evaluate`, remember what was decided. Slow and obviously right.
 
+use collectiq::ledger::records::Invoice;
 use collectiq::runtime::conditions::Judge;
 use collectiq::runtime::evaluate::{Context, evaluate, segment_of};
+use collectiq::runtime::occurrences::day_number;
 use collectiq::simulate::Scenario;
 use collectiq::simulate::report::Happening;
 use collectiq::simulate::scenario::settle;
@@ -13,7 +15,8 @@ pub fn simulate_naively<'p>(scenario: &Scenario<'p>) -> Vec<Happening<'p>> {
     let mut happenings = Vec::new();
     for date in scenario.dates() {
         for customer in &mut books.customers {
-            settle(customer, date, &scenario.paid_on);
+            let paid_on = |_, invoice: &Invoice| scenario.paid_on.get(&invoice.invoice_id).map(|day| day_number(*day));
+            settle(customer, day_number(date), paid_on);
         }
         let now = scenario.run_at(date);
         let context = Context { plan: scenario.plan, calendar: scenario.calendar, books: &books, state: &state, now };
