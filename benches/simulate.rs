@@ -90,7 +90,7 @@ fn books(from: Date) -> Books {
         }
     };
     let invoices: Vec<Invoice> = (0..open * 2).map(invoice).collect();
-    assemble(sandbox.organisation, contacts, &groups, invoices)
+    assemble(sandbox.organisation.clone(), contacts, &groups, invoices)
 }
 
 fn with_scenario(run: impl Fn(&mut Scenario<'_>) -> usize, bencher: Bencher) {

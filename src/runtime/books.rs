@@ -80,125 +80,170 @@ impl Customer {
     }
 }
 
-/// Books built one invoice at a time, so that a ledger of millions need never be held whole:
-/// open invoices are kept, closed ones leave only their mark on the history. Open invoices are
-/// gathered in arrival order and handed to their customers once, at the end: each is moved as
-/// few times as can be.
+/// Below this many customers, the books are freed where they are dropped.
+const WORTH_FREEING_APART: usize = 10_000;
+
+/// A large organisation's books are freed on every core: a million invoices are millions of
+/// small allocations, and the run that read them waits for them to go.
+impl Drop for Books {
+    fn drop(&mut self) {
+        let mut customers = std::mem::take(&mut self.customers);
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if customers.len() < WORTH_FREEING_APART || cores < 2 {
+            return;
+        }
+        let share = customers.len().div_ceil(cores);
+        std::thread::scope(|scope| {
+            while customers.len() > share {
+                let tail = customers.split_off(customers.len() - share);
+                scope.spawn(move || drop(tail));
+            }
+            drop(customers);
+        });
+    }
+}
+
+/// One customer's invoices as a reader of the ledger gathers them: the open ones kept, every one
+/// counted in the history.
+pub struct Account {
+    pub contact_id: Uuid,
+    pub open: Vec<Invoice>,
+    pub history: History,
+}
+
+/// What one reader of the ledger gathers: the accounts of the customers it has read, which come
+/// to it one customer's invoices after another.
 #[derive(Default)]
-pub struct Ledger {
-    open: Vec<Vec<Invoice>>,
-    // A fast hash: every invoice of the ledger passes through this map.
-    histories: foldhash::HashMap<Uuid, History>,
+pub struct Accounts {
+    done: Vec<Account>,
+    current: Option<Account>,
+    /// The current customer's open invoices, copied to a vector of their exact number at the end.
+    open: Vec<Invoice>,
 }
 
-/// How many open invoices a chunk of a [`Ledger`] holds.
-const OPEN_CHUNK: usize = 4096;
-
-impl Ledger {
-    /// Records an invoice's part in its customer's history.
-    pub fn history(&mut self, invoice: Billed<'_>) {
-        record(self.histories.entry(invoice.contact_id).or_default(), invoice);
-    }
-
-    /// Adds any invoice: kept if open, and counted in the history either way.
-    pub fn add(&mut self, invoice: Invoice) {
-        self.history(Billed::of(&invoice));
-        if invoice.is_open() {
-            // Fixed-size chunks rather than one growing vector: a million invoices are never
-            // copied to a larger buffer on the way in.
-            match self.open.last_mut() {
-                Some(chunk) if chunk.len() < chunk.capacity() => chunk.push(invoice),
-                _ => self.open.push({
-                    let mut chunk = Vec::with_capacity(OPEN_CHUNK);
-                    chunk.push(invoice);
-                    chunk
-                }),
+impl Accounts {
+    pub fn take(&mut self, entry: LedgerEntry<'_>) {
+        let contact_id = entry.contact_id();
+        if self.current.as_ref().is_none_or(|account| account.contact_id != contact_id) {
+            self.finish_current();
+            self.current = Some(Account { contact_id, open: Vec::new(), history: History::default() });
+        }
+        let Some(account) = self.current.as_mut() else { return };
+        match entry {
+            LedgerEntry::Open(invoice) => {
+                account.history.record(Billed::of(&invoice));
+                self.open.push(invoice);
             }
+            LedgerEntry::Closed(billed) => account.history.record(billed),
         }
     }
 
-    /// Takes in what another reader of the same ledger found.
-    pub fn merge(&mut self, other: Ledger) {
-        self.open.extend(other.open);
-        for (contact, history) in other.histories {
-            let mine = self.histories.entry(contact).or_default();
-            mine.first_invoice = match (mine.first_invoice, history.first_invoice) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-            mine.billed.extend(history.billed);
-            mine.days_late.extend(history.days_late);
-            mine.currencies.extend(history.currencies);
+    fn finish_current(&mut self) {
+        if let Some(mut account) = self.current.take() {
+            account.open = self.open.drain(..).collect();
+            self.done.push(account);
         }
     }
 
-    pub fn into_books(
-        mut self,
-        organisation: Organisation,
-        contacts: Vec<Contact>,
-        groups: &HashMap<Uuid, Vec<String>>,
-    ) -> Books {
-        let positions: foldhash::HashMap<Uuid, usize> =
-            contacts.iter().enumerate().map(|(at, c)| (c.contact_id, at)).collect();
-        let mut counts = vec![0usize; contacts.len()];
-        for invoice in self.open.iter().flatten() {
-            if let Some(&at) = positions.get(&invoice.contact_id) {
-                counts[at] += 1;
-            }
-        }
-        let mut open: Vec<Vec<Invoice>> = counts.into_iter().map(Vec::with_capacity).collect();
-        for invoice in self.open.into_iter().flatten() {
-            if let Some(&at) = positions.get(&invoice.contact_id) {
-                open[at].push(invoice);
-            }
-        }
-        let customers: Vec<Customer> = contacts
-            .into_iter()
-            .zip(open)
-            .map(|(contact, mut open)| {
-                open.sort_by(|a, b| a.due_date.cmp(&b.due_date).then_with(|| a.number.cmp(&b.number)));
-                Customer {
-                    groups: groups.get(&contact.contact_id).cloned().unwrap_or_default(),
-                    open,
-                    history: self.histories.remove(&contact.contact_id).unwrap_or_default(),
-                    contact,
-                }
-            })
-            .collect();
-        Books { organisation, customers, positions }
+    pub fn finish(mut self) -> Vec<Account> {
+        self.finish_current();
+        self.done
     }
 }
 
-fn record(history: &mut History, invoice: Billed<'_>) {
-    if matches!(invoice.status, "AUTHORISED" | "PAID") {
-        history.first_invoice = Some(history.first_invoice.map_or(invoice.date, |d| d.min(invoice.date)));
-        history.billed.push((invoice.date, in_base_currency(invoice.total, invoice.currency_rate)));
-        if !history.currencies.contains(invoice.currency) {
-            history.currencies.insert(invoice.currency.to_string());
+/// The order a customer's open invoices are considered in: oldest due first.
+fn in_due_order(open: &mut [Invoice]) {
+    open.sort_by(|a, b| a.due_date.cmp(&b.due_date).then_with(|| a.number.cmp(&b.number)));
+}
+
+impl History {
+    /// Counts an invoice in the history.
+    pub fn record(&mut self, invoice: Billed<'_>) {
+        if matches!(invoice.status, "AUTHORISED" | "PAID") {
+            self.first_invoice = Some(self.first_invoice.map_or(invoice.date, |d| d.min(invoice.date)));
+            self.billed.push((invoice.date, in_base_currency(invoice.total, invoice.currency_rate)));
+            if !self.currencies.contains(invoice.currency) {
+                self.currencies.insert(invoice.currency.to_string());
+            }
+        }
+        if invoice.status == "PAID"
+            && let Some(paid) = invoice.fully_paid_on
+        {
+            self.days_late.push(day_number(paid) - day_number(invoice.due_date));
         }
     }
-    if invoice.status == "PAID"
-        && let Some(paid) = invoice.fully_paid_on
-    {
-        history.days_late.push(day_number(paid) - day_number(invoice.due_date));
+
+    /// Takes in what another part of the same customer's ledger told.
+    fn absorb(&mut self, other: History) {
+        fn join<T>(mine: &mut Vec<T>, theirs: Vec<T>) {
+            if mine.is_empty() { *mine = theirs } else { mine.extend(theirs) }
+        }
+        self.first_invoice = match (self.first_invoice, other.first_invoice) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        join(&mut self.billed, other.billed);
+        join(&mut self.days_late, other.days_late);
+        self.currencies.extend(other.currencies);
     }
 }
 
-/// Builds the books from records (the store's, or any other source such as a simulation).
+/// Builds the books from records (the store's, or any other source such as a simulation), in
+/// any order. Invoices of contacts not among `contacts` are left out.
 pub fn assemble(
     organisation: Organisation,
     contacts: Vec<Contact>,
     groups: &HashMap<Uuid, Vec<String>>,
     invoices: Vec<Invoice>,
 ) -> Books {
-    let mut ledger = Ledger::default();
+    let mut books = Books::without_invoices(organisation, contacts, groups);
     for invoice in invoices {
-        ledger.add(invoice);
+        if let Some(customer) = books.customer_mut(invoice.contact_id) {
+            customer.history.record(Billed::of(&invoice));
+            if invoice.is_open() {
+                customer.open.push(invoice);
+            }
+        }
     }
-    ledger.into_books(organisation, contacts, groups)
+    for customer in &mut books.customers {
+        in_due_order(&mut customer.open);
+    }
+    books
 }
 
 impl Books {
+    /// The organisation's customers, in the order given, with nothing billed yet.
+    fn without_invoices(
+        organisation: Organisation,
+        contacts: Vec<Contact>,
+        groups: &HashMap<Uuid, Vec<String>>,
+    ) -> Books {
+        let positions = contacts.iter().enumerate().map(|(at, c)| (c.contact_id, at)).collect();
+        let customers = contacts
+            .into_iter()
+            .map(|contact| Customer {
+                groups: groups.get(&contact.contact_id).cloned().unwrap_or_default(),
+                open: Vec::new(),
+                history: History::default(),
+                contact,
+            })
+            .collect();
+        Books { organisation, customers, positions }
+    }
+
+    /// Gives a customer what a reader of the ledger gathered for them (nothing, for a contact the
+    /// books do not know).
+    fn settle_account(&mut self, account: Account) {
+        let Some(customer) = self.customer_mut(account.contact_id) else { return };
+        if customer.open.is_empty() {
+            customer.open = account.open;
+        } else {
+            customer.open.extend(account.open);
+        }
+        in_due_order(&mut customer.open);
+        customer.history.absorb(account.history);
+    }
+
     /// One organisation's books as the store holds them.
     pub fn load(store: &Store, tenant: Uuid) -> Result<Books, StoreError> {
         let organisation = store.organisation(tenant)?.map(|record| record.organisation).ok_or_else(|| StoreError {
@@ -213,16 +258,12 @@ impl Books {
                 groups.entry(contact).or_default().push(name.clone());
             }
         }
-        let parts = store.read_ledger(tenant, Ledger::default, |ledger, entry| match entry {
-            LedgerEntry::Open(invoice) => ledger.add(invoice),
-            LedgerEntry::Closed(closed) => ledger.history(closed),
-        })?;
-        let mut parts = parts.into_iter();
-        let mut ledger = parts.next().unwrap_or_default();
-        for part in parts {
-            ledger.merge(part);
+        let mut books = Books::without_invoices(organisation, store.contacts(tenant)?, &groups);
+        let parts = store.read_ledger(tenant, Accounts::default, |accounts, entry| accounts.take(entry))?;
+        for account in parts.into_iter().flat_map(Accounts::finish) {
+            books.settle_account(account);
         }
-        Ok(ledger.into_books(organisation, store.contacts(tenant)?, &groups))
+        Ok(books)
     }
 
     /// An organisation's books and what CollectIQ remembers for it: what a run decides from.
@@ -319,8 +360,8 @@ mod tests {
     }
 
     #[test]
-    fn ledgers_read_in_parts_and_merged_make_the_same_books() {
-        let invoices: Vec<Invoice> = (0..300)
+    fn ledgers_read_customer_by_customer_in_parts_make_the_same_books() {
+        let mut invoices: Vec<Invoice> = (0..300)
             .map(|n| match n % 4 {
                 0 => invoice(n, "PAID", "0.00", "NZD"),
                 1 => invoice(n, "AUTHORISED", "100.00", "AUD"),
@@ -328,22 +369,34 @@ mod tests {
                 _ => invoice(n, "AUTHORISED", "40.00", "NZD"),
             })
             .collect();
+        let mut stranger = invoice(300, "AUTHORISED", "10.00", "NZD");
+        stranger.contact_id = Uuid::from_u128(999);
+        invoices.push(stranger);
         let contacts = || (100..103).map(contact).collect::<Vec<_>>();
         let whole = assemble(organisation(), contacts(), &HashMap::new(), invoices.clone());
-        let mut parts = [Ledger::default(), Ledger::default(), Ledger::default()];
-        for (n, invoice) in invoices.into_iter().enumerate() {
-            let part = &mut parts[(n * 7) % 3];
-            if invoice.is_open() { part.add(invoice) } else { part.history(Billed::of(&invoice)) }
+        // As the store hands them over: customer by customer. The cut between the two parts falls
+        // inside customer 101's invoices, which the books must then put together.
+        invoices.sort_by_key(|invoice| invoice.contact_id);
+        let cut = invoices.iter().position(|i| i.contact_id == Uuid::from_u128(101)).unwrap() + 10;
+        let mut read = Books::without_invoices(organisation(), contacts(), &HashMap::new());
+        for part in invoices.chunks(cut) {
+            let mut accounts = Accounts::default();
+            for invoice in part {
+                let entry = if invoice.is_open() {
+                    LedgerEntry::Open(invoice.clone())
+                } else {
+                    LedgerEntry::Closed(Billed::of(invoice))
+                };
+                accounts.take(entry);
+            }
+            accounts.finish().into_iter().for_each(|account| read.settle_account(account));
         }
-        let [mut merged, second, third] = parts;
-        merged.merge(second);
-        merged.merge(third);
-        let merged = merged.into_books(organisation(), contacts(), &HashMap::new());
         assert_eq!(whole.customers.len(), 3);
-        for (a, b) in whole.customers.iter().zip(&merged.customers) {
+        for (a, b) in whole.customers.iter().zip(&read.customers) {
             assert_eq!(shown(a), shown(b));
             assert!(!a.open.is_empty() && !a.history.days_late.is_empty());
         }
-        assert_eq!(merged.customer(Uuid::from_u128(101)).unwrap().contact.name, "Customer 101");
+        assert_eq!(read.customer(Uuid::from_u128(101)).unwrap().contact.name, "Customer 101");
+        assert!(read.customer(Uuid::from_u128(999)).is_none(), "no customer for an unknown contact");
     }
 }

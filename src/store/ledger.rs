@@ -1,7 +1,8 @@
 //! Reading an organisation's whole ledger, as the runtime does on every run: a million invoices
-//! or more, so it sorts nothing, scans the table rather than seeking each row through an index,
-//! decodes no more of a closed invoice than the customer's history needs, and shares the work
-//! among the cores, each reading its own slice of the table on its own connection.
+//! or more. The table keeps each customer's invoices together (migration 5), so one ordered scan
+//! hands them over customer by customer and nothing has to be gathered afterwards. It decodes no
+//! more of a closed invoice than the customer's history needs, and shares the work among the
+//! cores, each reading its own range of customers on its own connection.
 
 use rusqlite::{Connection, OpenFlags, Row};
 use rust_decimal::Decimal;
@@ -19,10 +20,20 @@ pub enum LedgerEntry<'a> {
     Closed(Billed<'a>),
 }
 
+impl LedgerEntry<'_> {
+    /// The customer the invoice is to.
+    pub fn contact_id(&self) -> Uuid {
+        match self {
+            LedgerEntry::Open(invoice) => invoice.contact_id,
+            LedgerEntry::Closed(billed) => billed.contact_id,
+        }
+    }
+}
+
 const WHAT: &str = "read the ledger";
 
-/// Below this many invoices, one connection reads faster than several start.
-const WORTH_SHARING: i64 = 50_000;
+/// Below this many customers, one connection reads faster than several start.
+const WORTH_SHARING: i64 = 1_000;
 
 fn entry<'r>(row: &'r Row<'_>) -> rusqlite::Result<LedgerEntry<'r>> {
     let status = row.get_ref(5)?.as_str()?;
@@ -41,18 +52,29 @@ fn entry<'r>(row: &'r Row<'_>) -> rusqlite::Result<LedgerEntry<'r>> {
     }))
 }
 
-/// Reads the invoices with rowids in `from..=to` (all of them when `None`).
-fn read_slice<T>(
+/// A range of customers by contact id: from the first (inclusive, or from the start) to the
+/// second (exclusive, or to the end).
+type Customers = (Option<String>, Option<String>);
+
+/// The query for a range of customers, ending where the range ends (when it does).
+fn customers_query(bounded: bool) -> String {
+    format!(
+        "SELECT {INVOICE_COLUMNS} FROM invoices WHERE tenant_id = ?1 AND contact_id >= ?2 {} ORDER BY contact_id",
+        if bounded { "AND contact_id < ?3" } else { "AND ?3 IS NULL" }
+    )
+}
+
+/// Reads the invoices of one range of customers, customer by customer in order of contact id:
+/// the table's own order, so SQLite walks it without sorting.
+fn read_customers<T>(
     conn: &Connection,
     tenant: Uuid,
-    rows: Option<(i64, i64)>,
+    (from, to): &Customers,
     into: &mut T,
     take: &impl Fn(&mut T, LedgerEntry<'_>),
 ) -> Result<()> {
-    let (from, to) = rows.unwrap_or((i64::MIN, i64::MAX));
-    let sql =
-        format!("SELECT {INVOICE_COLUMNS} FROM invoices NOT INDEXED WHERE tenant_id = ?1 AND rowid BETWEEN ?2 AND ?3");
-    let mut statement = conn.prepare_cached(&sql).doing(WHAT)?;
+    let mut statement = conn.prepare_cached(&customers_query(to.is_some())).doing(WHAT)?;
+    let from = from.as_deref().unwrap_or("");
     let mut rows = statement.query(rusqlite::params![tenant.to_string(), from, to]).doing(WHAT)?;
     while let Some(row) = rows.next().doing(WHAT)? {
         take(into, entry(row).doing(WHAT)?);
@@ -61,10 +83,11 @@ fn read_slice<T>(
 }
 
 impl Store {
-    /// Reads an organisation's whole ledger, in no particular order, into one `T` per part (as
-    /// many parts as cores, for a large file-backed store; otherwise one). Each part starts as
-    /// `start()` and takes its entries through `take`. If anything else writes to the database
-    /// while the parts are read, so that they might not agree, it is read again in one part.
+    /// Reads an organisation's whole ledger into one `T` per part (as many parts as cores, for a
+    /// large file-backed store; otherwise one). Each part is a range of customers and starts as
+    /// `start()`; it takes its entries through `take`, one customer's invoices after another, in
+    /// order of contact id. If anything else writes to the database while the parts are read, so
+    /// that they might not agree, it is read again in one part.
     pub fn read_ledger<T: Send>(
         &self,
         tenant: Uuid,
@@ -73,35 +96,28 @@ impl Store {
     ) -> Result<Vec<T>> {
         let read_whole = || -> Result<Vec<T>> {
             let mut whole = start();
-            read_slice(self.conn(), tenant, None, &mut whole, &take)?;
+            read_customers(self.conn(), tenant, &(None, None), &mut whole, &take)?;
             Ok(vec![whole])
         };
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as i64;
         let (Some(path), true) = (self.path(), cores > 1) else { return read_whole() };
-        let (first, last): (Option<i64>, Option<i64>) = self
-            .conn()
-            .query_row("SELECT MIN(rowid), MAX(rowid) FROM invoices", [], |r| Ok((r.get(0)?, r.get(1)?)))
-            .doing(WHAT)?;
-        let (Some(first), Some(last)) = (first, last) else { return read_whole() };
-        if last - first < WORTH_SHARING {
-            return read_whole();
-        }
         let version = || -> Result<i64> { self.conn().query_row("PRAGMA data_version", [], |r| r.get(0)).doing(WHAT) };
         let before = version()?;
-        let share = (last - first) / cores + 1;
-        let slices: Vec<(i64, i64)> =
-            (0..cores).map(|part| (first + part * share, (first + (part + 1) * share - 1).min(last))).collect();
+        let ranges = self.customer_ranges(tenant, cores)?;
+        if ranges.len() < 2 {
+            return read_whole();
+        }
         let parts: Vec<Result<T>> = std::thread::scope(|scope| {
-            let workers: Vec<_> = slices
+            let workers: Vec<_> = ranges
                 .iter()
-                .map(|&slice| {
+                .map(|range| {
                     let (start, take) = (&start, &take);
                     scope.spawn(move || -> Result<T> {
                         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
                         let conn = Connection::open_with_flags(path, flags).doing(WHAT)?;
                         conn.busy_timeout(std::time::Duration::from_secs(30)).doing(WHAT)?;
                         let mut part = start();
-                        read_slice(&conn, tenant, Some(slice), &mut part, take)?;
+                        read_customers(&conn, tenant, range, &mut part, take)?;
                         Ok(part)
                     })
                 })
@@ -114,12 +130,41 @@ impl Store {
         }
         Ok(parts)
     }
+
+    /// The organisation's customers cut into `parts` ranges of about as many contacts each (one
+    /// range when there are too few to be worth sharing). Invoices of contacts the store does not
+    /// know still fall in some range.
+    fn customer_ranges(&self, tenant: Uuid, parts: i64) -> Result<Vec<Customers>> {
+        let tenant = tenant.to_string();
+        let contacts: i64 = self
+            .conn()
+            .query_row("SELECT COUNT(*) FROM contacts WHERE tenant_id = ?1", [&tenant], |r| r.get(0))
+            .doing(WHAT)?;
+        if contacts < WORTH_SHARING {
+            return Ok(vec![(None, None)]);
+        }
+        let mut statement = self
+            .conn()
+            .prepare("SELECT contact_id FROM contacts WHERE tenant_id = ?1 ORDER BY contact_id LIMIT 1 OFFSET ?2")
+            .doing(WHAT)?;
+        let mut bounds = vec![None];
+        for part in 1..parts {
+            let bound: String =
+                statement.query_row(rusqlite::params![tenant, contacts * part / parts], |r| r.get(0)).doing(WHAT)?;
+            bounds.push(Some(bound));
+        }
+        bounds.push(None);
+        Ok(bounds.windows(2).map(|pair| (pair[0].clone(), pair[1].clone())).collect())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ledger::records::Contact;
     use crate::store::receivables::Records;
+
+    const CUSTOMERS: u128 = 2_000;
 
     fn invoice(n: u128, status: &str, due: &str) -> Invoice {
         Invoice {
@@ -127,7 +172,7 @@ mod tests {
             invoice_id: Uuid::from_u128(n),
             number: format!("INV-{n}"),
             reference: None,
-            contact_id: Uuid::from_u128(1_000 + n % 7),
+            contact_id: Uuid::from_u128(1_000_000 + n % CUSTOMERS),
             status: status.into(),
             date: "2026-10-01".parse().unwrap(),
             due_date: "2026-10-31".parse().unwrap(),
@@ -144,35 +189,43 @@ mod tests {
         }
     }
 
-    /// (open invoice ids, closed invoice ids) in every part together.
-    fn read(store: &Store, tenant: u128) -> (Vec<u128>, Vec<u128>, usize) {
-        let parts = store
-            .read_ledger(
-                Uuid::from_u128(tenant),
-                || (Vec::new(), Vec::new()),
-                |(open, closed): &mut (Vec<u128>, Vec<u128>), entry| match entry {
-                    LedgerEntry::Open(invoice) => open.push(invoice.invoice_id.as_u128()),
-                    LedgerEntry::Closed(billed) => closed.push(billed.contact_id.as_u128()),
-                },
-            )
-            .unwrap();
-        let count = parts.len();
-        let (mut open, mut closed): (Vec<u128>, Vec<u128>) =
-            parts.into_iter().fold((Vec::new(), Vec::new()), |(mut o, mut c), (po, pc)| {
-                o.extend(po);
-                c.extend(pc);
-                (o, c)
-            });
-        open.sort();
-        closed.sort();
-        (open, closed, count)
+    fn contact(n: u128) -> Contact {
+        Contact {
+            tenant_id: Uuid::from_u128(1),
+            contact_id: Uuid::from_u128(1_000_000 + n),
+            name: format!("Customer {n}"),
+            first_name: None,
+            last_name: None,
+            email: None,
+            status: "ACTIVE".into(),
+            currency: None,
+            persons: Vec::new(),
+            updated: "2026-10-01T00:00:00Z".parse().unwrap(),
+        }
+    }
+
+    /// Each part's entries as (contact, invoice id if open).
+    fn read_parts(store: &Store, tenant: u128) -> Vec<Vec<(Uuid, Option<u128>)>> {
+        store
+            .read_ledger(Uuid::from_u128(tenant), Vec::new, |part: &mut Vec<(Uuid, Option<u128>)>, entry| {
+                let open = match &entry {
+                    LedgerEntry::Open(invoice) => Some(invoice.invoice_id.as_u128()),
+                    LedgerEntry::Closed(_) => None,
+                };
+                part.push((entry.contact_id(), open));
+            })
+            .unwrap()
     }
 
     #[test]
-    fn every_invoice_is_read_once_whatever_the_parts() {
+    fn every_invoice_is_read_once_customer_by_customer_whatever_the_parts() {
         let folder = std::env::temp_dir().join(format!("collectiq-ledger-{}", std::process::id()));
         std::fs::create_dir_all(&folder).unwrap();
         let mut store = Store::open(&folder.join("ledger.db")).unwrap();
+        // Some invoices are to contacts the store does not know: they are read all the same.
+        store
+            .save_records(Uuid::from_u128(1), &Records::Contacts((0..CUSTOMERS - 100).map(contact).collect()))
+            .unwrap();
         let invoices: Vec<Invoice> = (0..120_000u128)
             .map(|n| match n % 3 {
                 0 => invoice(n, "PAID", "0.00"),
@@ -182,13 +235,49 @@ mod tests {
             .collect();
         store.save_records(Uuid::from_u128(1), &Records::Invoices(invoices)).unwrap();
         store.save_records(Uuid::from_u128(2), &Records::Invoices(vec![invoice(7, "AUTHORISED", "5.00")])).unwrap();
-        let (open, closed, parts) = read(&store, 1);
-        assert_eq!(open, (0..120_000u128).filter(|n| n % 3 == 1).collect::<Vec<_>>());
-        assert_eq!(closed.len(), 80_000);
+        let parts = read_parts(&store, 1);
         if std::thread::available_parallelism().map_or(1, |n| n.get()) > 1 {
-            assert!(parts > 1, "a large ledger is shared out");
+            assert!(parts.len() > 1, "a large ledger is shared out");
         }
-        assert_eq!(read(&store, 2).0, vec![7], "organisations never mix");
+        let entries: Vec<(Uuid, Option<u128>)> = parts.concat();
+        let customers: Vec<Uuid> = entries.iter().map(|(contact, _)| *contact).collect();
+        assert!(customers.windows(2).all(|pair| pair[0] <= pair[1]), "customer by customer, in order, across parts");
+        let mut open: Vec<u128> = entries.iter().filter_map(|(_, open)| *open).collect();
+        open.sort();
+        assert_eq!(open, (0..120_000u128).filter(|n| n % 3 == 1).collect::<Vec<_>>());
+        assert_eq!(entries.len() - open.len(), 80_000);
+        let second = read_parts(&store, 2).concat();
+        assert_eq!(second, vec![(Uuid::from_u128(1_000_007), Some(7))], "organisations never mix");
         let _ = std::fs::remove_dir_all(&folder);
+    }
+
+    #[test]
+    fn an_invoice_moved_to_another_customer_is_read_under_that_customer_only() {
+        let mut store = Store::open_in_memory().unwrap();
+        let tenant = Uuid::from_u128(1);
+        let mut moved = invoice(5, "AUTHORISED", "100.00");
+        store.save_records(tenant, &Records::Invoices(vec![moved.clone()])).unwrap();
+        moved.contact_id = Uuid::from_u128(42);
+        moved.updated = "2026-10-02T00:00:00Z".parse().unwrap();
+        store.save_records(tenant, &Records::Invoices(vec![moved])).unwrap();
+        assert_eq!(read_parts(&store, 1).concat(), vec![(Uuid::from_u128(42), Some(5))]);
+        assert_eq!(store.invoices(tenant).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn the_ledger_is_read_in_the_tables_own_order() {
+        let store = Store::open_in_memory().unwrap();
+        for bounded in [true, false] {
+            let plan: Vec<String> = store
+                .conn()
+                .prepare(&format!("EXPLAIN QUERY PLAN {}", customers_query(bounded)))
+                .unwrap()
+                .query_map(["t", "a", "b"], |row| row.get::<_, String>(3))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            assert_eq!(plan.len(), 1, "{plan:?}");
+            assert!(plan[0].starts_with("SEARCH invoices USING PRIMARY KEY"), "{plan:?}");
+        }
     }
 }

@@ -204,6 +204,38 @@ mod tests {
     }
 
     #[test]
+    fn invoices_stored_before_they_were_kept_by_customer_are_kept_whole() {
+        let dir = std::env::temp_dir().join(format!("collectiq-store-v4-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for migration in &schema::MIGRATIONS[..4] {
+                conn.execute_batch(migration).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 4).unwrap();
+            conn.execute(
+                "INSERT INTO invoices VALUES ('00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-000000000002',
+                 'INV-1', 'PO 7', '00000000-0000-0000-0000-000000000003', 'AUTHORISED', '2026-10-01', '2026-10-31',
+                 'NZD', '1', '115.00', '15.00', '100.00', '0', NULL, NULL, NULL, '2026-10-02T00:00:00.000Z', 3)",
+                [],
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let invoices = store.invoices(uuid::Uuid::from_u128(1)).unwrap();
+        assert_eq!(invoices.len(), 1);
+        let invoice = &invoices[0];
+        assert_eq!((invoice.number.as_str(), invoice.reference.as_deref()), ("INV-1", Some("PO 7")));
+        assert_eq!((invoice.contact_id, invoice.amount_due.to_string()), (uuid::Uuid::from_u128(3), "15.00".into()));
+        let pass: i64 = store.conn().query_row("SELECT pass FROM invoices", [], |r| r.get(0)).unwrap();
+        assert_eq!(pass, 3, "the sync pass that saw it is kept");
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn a_newer_schema_is_refused() {
         let dir = std::env::temp_dir().join(format!("collectiq-store-newer-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);

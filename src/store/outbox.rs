@@ -278,15 +278,18 @@ impl Store {
         let mut state = RuntimeState::default();
         {
             const WHAT: &str = "read handled occurrences";
-            let mut numbers: HashMap<i64, u32> = HashMap::new();
+            // Looked up once per handled row, among a few dozen rules: a sorted list does it
+            // without hashing.
+            let mut numbers: Vec<(i64, u32)> = Vec::new();
             let mut rules =
                 self.conn().prepare("SELECT number, rule_id FROM handled_rules WHERE tenant_id = ?1").doing(WHAT)?;
             for rule in
                 rules.query_map([&tenant_text], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))).doing(WHAT)?
             {
                 let (number, rule) = rule.doing(WHAT)?;
-                numbers.insert(number, state.number_rule(&rule));
+                numbers.push((number, state.number_rule(&rule)));
             }
+            numbers.sort_unstable();
             let mut statement = self
                 .conn()
                 .prepare("SELECT subject, rule, occurrence FROM handled WHERE tenant_id = ?1")
@@ -300,7 +303,8 @@ impl Store {
                 })?;
                 let rule: i64 = row.get(1).doing(WHAT)?;
                 let occurrence: i64 = row.get(2).doing(WHAT)?;
-                if let Some(&number) = numbers.get(&rule) {
+                if let Ok(at) = numbers.binary_search_by_key(&rule, |&(stored, _)| stored) {
+                    let number = numbers[at].1;
                     state.record_handled_by_number(subject, number, occurrence);
                 }
             }
