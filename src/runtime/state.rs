@@ -9,6 +9,7 @@ use jiff::civil::Date;
 use uuid::Uuid;
 
 use super::decision::{Decision, Outcome};
+use super::handled::Handled;
 use crate::plan::Action;
 
 /// Its maps hash with foldhash: evaluation looks every invoice up in several of them.
@@ -17,7 +18,7 @@ pub struct RuntimeState {
     /// For each invoice or customer and rule, the last handled occurrence (every earlier one is
     /// handled too: a rule never goes back). Rules are numbered in `rules`: a ledger has a million
     /// invoices but a strategy only a few dozen rules, so one flat map with small keys holds it.
-    handled: foldhash::HashMap<(Uuid, u32), i64>,
+    handled: Handled,
     rules: foldhash::HashMap<Arc<str>, u32>,
     /// Invoices a "stop chasing" rule has stopped.
     pub stopped: foldhash::HashSet<Uuid>,
@@ -45,7 +46,7 @@ impl RuntimeState {
     }
 
     pub fn handled_by_number(&self, subject: Uuid, rule: Option<u32>) -> Option<i64> {
-        self.handled.get(&(subject, rule?)).copied()
+        self.handled.get(subject, rule?)
     }
 
     pub fn record_handled(&mut self, subject: Uuid, rule: &str, occurrence: i64) {
@@ -64,8 +65,13 @@ impl RuntimeState {
 
     /// As `record_handled`, with the rule's number (from `number_rule`).
     pub fn record_handled_by_number(&mut self, subject: Uuid, rule: u32, occurrence: i64) {
-        let last = self.handled.entry((subject, rule)).or_insert(occurrence);
-        *last = (*last).max(occurrence);
+        self.handled.record(subject, rule, occurrence);
+    }
+
+    /// Takes what the store remembers as handled (each subject and rule by number, with its last
+    /// occurrence), all at once, in place of anything handled before.
+    pub fn set_remembered_handled(&mut self, remembered: Vec<((Uuid, u32), i64)>) {
+        self.handled = Handled::remembered(remembered);
     }
 }
 
@@ -111,14 +117,14 @@ impl RuntimeState {
         self.last_emailed.clear();
     }
 
-    /// For a simulation done with a customer: lets go of everything remembered about the
-    /// decision's subject and rule, its customer's last email and escalation, and its invoices'
-    /// stops, whether this decision or an earlier one put them there. No other customer's
-    /// decisions look at them, and what the simulation keeps stays one customer's size, in cache.
-    /// Not an undo of `remember`.
+    /// For a simulation done with a customer: lets go of what was handled for the decision's
+    /// subject and rule since the store was read (the store's own table stays as it is), its
+    /// customer's last email and escalation, and its invoices' stops, whether this decision or an
+    /// earlier one put them there. No other customer's decisions look at them, and what the
+    /// simulation keeps stays one customer's size, in cache. Not an undo of `remember`.
     pub(crate) fn forget(&mut self, decision: &Decision) {
         if let Some(number) = self.rule_number(decision.key.rule) {
-            self.handled.remove(&(decision.key.subject.id(), number));
+            self.handled.forget(decision.key.subject.id(), number);
         }
         self.last_emailed.remove(&decision.contact_id);
         self.escalated.remove(&decision.contact_id);

@@ -278,22 +278,24 @@ impl Store {
         let mut state = RuntimeState::default();
         {
             const WHAT: &str = "read handled occurrences";
-            // Looked up once per handled row, among a few dozen rules: a sorted list does it
-            // without hashing.
+            // Looked up once per row, among a few dozen rules: a sorted list does it without
+            // hashing.
             let mut numbers: Vec<(i64, u32)> = Vec::new();
-            let mut rules =
-                self.conn().prepare("SELECT number, rule_id FROM handled_rules WHERE tenant_id = ?1").doing(WHAT)?;
+            let mut rules = self
+                .conn()
+                .prepare("SELECT number, rule_id FROM handled_rules WHERE tenant_id = ?1 ORDER BY number")
+                .doing(WHAT)?;
             for rule in
                 rules.query_map([&tenant_text], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))).doing(WHAT)?
             {
                 let (number, rule) = rule.doing(WHAT)?;
                 numbers.push((number, state.number_rule(&rule)));
             }
-            numbers.sort_unstable();
             let mut statement = self
                 .conn()
                 .prepare("SELECT subject, rule, occurrence FROM handled WHERE tenant_id = ?1")
                 .doing(WHAT)?;
+            let mut handled = Vec::new();
             let mut rows = statement.query([&tenant_text]).doing(WHAT)?;
             while let Some(row) = rows.next().doing(WHAT)? {
                 let subject = row.get_ref(0).and_then(|v| Ok(v.as_blob()?)).doing(WHAT)?;
@@ -304,10 +306,10 @@ impl Store {
                 let rule: i64 = row.get(1).doing(WHAT)?;
                 let occurrence: i64 = row.get(2).doing(WHAT)?;
                 if let Ok(at) = numbers.binary_search_by_key(&rule, |&(stored, _)| stored) {
-                    let number = numbers[at].1;
-                    state.record_handled_by_number(subject, number, occurrence);
+                    handled.push(((subject, numbers[at].1), occurrence));
                 }
             }
+            state.set_remembered_handled(handled);
         }
         let mut stops = self
             .conn()
