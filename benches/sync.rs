@@ -143,7 +143,7 @@ fn store_pages_of_1000_invoices(bencher: Bencher) {
     bencher.counter(ItemsCount::new(1_000usize)).bench_local(|| {
         let page: Vec<Invoice> = (next..next + 1_000).map(|n| invoice(n, fastrand::u128(..))).collect();
         next += 1_000;
-        store.lock().unwrap().write_page(tenant, "invoices", &Records::Invoices(page), &pass, 2, None).unwrap();
+        store.lock().unwrap().write_pages(tenant, "invoices", &[Records::Invoices(page)], &pass, 2, None).unwrap();
     });
 }
 

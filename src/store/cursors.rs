@@ -79,22 +79,26 @@ impl Store {
         Ok(Pass { since, started: None, next_page: 1, full, number })
     }
 
-    /// Writes one page, marked with its pass, and moves the cursor past it, in one transaction.
-    pub fn write_page(
+    /// Writes pages of one pass, marked with it, and moves the cursor past them, in one
+    /// transaction. The cursor stays where it is if another pass has begun since (a write that
+    /// finished after the sync that started it was given up).
+    pub fn write_pages(
         &mut self,
         tenant: Uuid,
         entity: &str,
-        records: &Records,
+        pages: &[Records],
         pass: &Pass,
         next_page: u32,
         started: Option<Timestamp>,
     ) -> Result<()> {
         let tx = self.conn_mut().transaction().doing("start writing a page")?;
-        write(&tx, tenant, records, Some(pass.number))?;
+        for records in pages {
+            write(&tx, tenant, records, Some(pass.number))?;
+        }
         tx.execute(
             "UPDATE sync_cursors SET next_page = ?1, pass_started = COALESCE(pass_started, ?2)
-             WHERE tenant_id = ?3 AND entity = ?4",
-            params![next_page, started.map(format_time), tenant.to_string(), entity],
+             WHERE tenant_id = ?3 AND entity = ?4 AND pass_number = ?5",
+            params![next_page, started.map(format_time), tenant.to_string(), entity, pass.number],
         )
         .doing("move the sync cursor")?;
         tx.commit().doing("write a page")
@@ -163,7 +167,7 @@ mod tests {
         store.save_records(tenant, &Records::Invoices(vec![invoice(1), invoice(2), invoice(3)])).unwrap();
         let pass = store.begin_pass(tenant, "invoices", None, true).unwrap();
         let started: Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
-        store.write_page(tenant, "invoices", &Records::Invoices(vec![invoice(1)]), &pass, 2, Some(started)).unwrap();
+        store.write_pages(tenant, "invoices", &[Records::Invoices(vec![invoice(1)])], &pass, 2, Some(started)).unwrap();
         // A crash here: the cursor says where to go on.
         let cursor = store.cursor(tenant, "invoices").unwrap();
         let resumed = cursor.pass.unwrap();
@@ -173,7 +177,7 @@ mod tests {
         );
         // A webhook's record, written mid-pass, keeps the mark it had.
         store.save_records(tenant, &Records::Invoices(vec![invoice(1)])).unwrap();
-        store.write_page(tenant, "invoices", &Records::Invoices(vec![invoice(3)]), &resumed, 3, None).unwrap();
+        store.write_pages(tenant, "invoices", &[Records::Invoices(vec![invoice(3)])], &resumed, 3, None).unwrap();
         assert_eq!(store.seen_in_pass(tenant, "invoices", &resumed).unwrap(), 2);
         assert_eq!(store.finish_pass(tenant, "invoices", &resumed, Some(started)).unwrap(), 1);
         let left: Vec<u128> = store.invoices(tenant).unwrap().iter().map(|i| i.invoice_id.as_u128()).collect();
@@ -181,5 +185,17 @@ mod tests {
         assert_eq!(store.cursor(tenant, "invoices").unwrap(), Cursor { modified_since: Some(started), pass: None });
         let next = store.begin_pass(tenant, "invoices", Some(started), false).unwrap();
         assert_eq!(next.number, pass.number + 1, "every pass has a number of its own");
+    }
+
+    #[test]
+    fn pages_of_a_pass_given_up_do_not_move_the_cursor_of_the_next() {
+        let mut store = Store::open_in_memory().unwrap();
+        let tenant = Uuid::from_u128(1);
+        let given_up = store.begin_pass(tenant, "invoices", None, true).unwrap();
+        let next = store.begin_pass(tenant, "invoices", None, true).unwrap();
+        store.write_pages(tenant, "invoices", &[Records::Invoices(vec![invoice(1)])], &given_up, 7, None).unwrap();
+        assert_eq!(store.cursor(tenant, "invoices").unwrap().pass.unwrap().next_page, 1, "the next pass starts at 1");
+        store.write_pages(tenant, "invoices", &[Records::Invoices(vec![invoice(2)])], &next, 2, None).unwrap();
+        assert_eq!(store.cursor(tenant, "invoices").unwrap().pass.unwrap().next_page, 2);
     }
 }

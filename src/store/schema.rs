@@ -302,6 +302,5 @@ pub const MIGRATIONS: &[&str] = &[
     DROP TABLE invoices;
     ALTER TABLE invoices_by_customer RENAME TO invoices;
     CREATE UNIQUE INDEX invoices_by_id ON invoices (tenant_id, invoice_id);
-    CREATE INDEX invoices_by_status ON invoices (tenant_id, status);
     "#,
 ];

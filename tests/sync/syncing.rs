@@ -127,7 +127,9 @@ async fn a_pass_cut_short_resumes_and_removes_nothing_it_should_not() {
         let mut store = connected.store();
         let pass = store.begin_pass(tenant, "invoices", None, true).unwrap();
         let nothing = collectiq::store::receivables::Records::Invoices(Vec::new());
-        store.write_page(tenant, "invoices", &nothing, &pass, 2, Some(jiff::Timestamp::now())).unwrap();
+        store
+            .write_pages(tenant, "invoices", std::slice::from_ref(&nothing), &pass, 2, Some(jiff::Timestamp::now()))
+            .unwrap();
     }
     let reports = connected.sync(true).await;
     let invoices = reports[0].entities.iter().find(|e| e.entity == "invoices").unwrap();
@@ -152,4 +154,51 @@ async fn supplier_payments_and_credit_are_not_kept() {
     for payment in payments {
         assert!(invoices.contains(&payment.invoice_id.unwrap()), "a payment of a bill was kept");
     }
+}
+
+/// Has every call to the sandbox fail once a sync has read some pages of invoices.
+struct BreakAfterInvoices {
+    state: std::sync::Arc<collectiq::sandbox::state::State>,
+    records: u64,
+}
+
+impl collectiq::xero::sync::Progress for BreakAfterInvoices {
+    fn page(&self, _: &str, entity: &str, fetched: u64, _: u64) {
+        if entity == "invoices" && fetched >= self.records {
+            self.state.faults.lock().unwrap().faults = "500:1".parse().unwrap();
+        }
+    }
+
+    fn done(&self, _: &str, _: &collectiq::xero::sync::OrgReport) {}
+}
+
+#[tokio::test]
+async fn pages_read_before_a_sync_fails_are_kept_and_the_next_sync_goes_on_after_them() {
+    let config = || sandbox_config(23, 1, 14_500);
+    let calm = connected("unbroken", config()).await;
+    let pages_of = |reports: &[collectiq::xero::sync::OrgReport]| {
+        reports[0].entities.iter().find(|e| e.entity == "invoices").unwrap().pages
+    };
+    let all_pages = pages_of(&calm.sync(true).await);
+    let broken = connected("broken", config()).await;
+    let tenant = broken.tenants()[0];
+    let orgs = broken.store().organisations().unwrap();
+    let progress = BreakAfterInvoices { state: broken.sandbox.state().clone(), records: 3_000 };
+    let syncer = collectiq::xero::sync::Syncer::new(
+        broken.session.client.clone(),
+        broken.session.store.clone(),
+        std::sync::Arc::new(progress),
+    );
+    let reports = syncer.sync(&orgs, collectiq::xero::sync::SyncOptions { full: true }).await;
+    assert!(reports[0].error.is_some(), "the sync failed");
+    // Fewer pages than are stored together were read: they are stored all the same.
+    let pass = broken.store().cursor(tenant, "invoices").unwrap().pass.expect("the pass is under way");
+    assert!(pass.next_page >= 4, "the pages read are stored: the pass goes on at page {}", pass.next_page);
+    let stored = broken.store().invoices(tenant).unwrap().len();
+    assert_eq!(stored, 1_000 * (pass.next_page as usize - 1), "every invoice of the pages before the cursor");
+
+    broken.sandbox.state().faults.lock().unwrap().faults = "".parse().unwrap();
+    let pages = pages_of(&broken.sync(true).await);
+    assert_eq!(pages, all_pages - (pass.next_page - 1), "the next sync read only the pages after them");
+    assert_same("after a broken sync", &from_store(&broken.store(), tenant), &from_store(&calm.store(), tenant));
 }
