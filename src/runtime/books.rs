@@ -96,7 +96,8 @@ impl Drop for Books {
         std::thread::scope(|scope| {
             while customers.len() > share {
                 let tail = customers.split_off(customers.len() - share);
-                scope.spawn(move || drop(tail));
+                // Without a thread (none to be had), the tail goes here, as it would have anyway.
+                let _ = std::thread::Builder::new().spawn_scoped(scope, move || drop(tail));
             }
             drop(customers);
         });
@@ -105,50 +106,55 @@ impl Drop for Books {
 
 /// One customer's invoices as a reader of the ledger gathers them: the open ones kept, every one
 /// counted in the history.
-pub struct Account {
-    pub contact_id: Uuid,
-    pub open: Vec<Invoice>,
-    pub history: History,
+struct Gathered {
+    contact_id: Uuid,
+    open: Vec<Invoice>,
+    history: History,
 }
 
-/// What one reader of the ledger gathers: the accounts of the customers it has read, which come
-/// to it one customer's invoices after another.
+/// What one reader of the ledger gathers, customer after customer, as the store hands each
+/// customer's invoices over together.
 #[derive(Default)]
-pub struct Accounts {
-    done: Vec<Account>,
-    current: Option<Account>,
-    /// The current customer's open invoices. The vector goes to the customer as it is, and the
-    /// next customer's starts with room for as many: no invoice is copied to a larger buffer as
-    /// long as customers are alike.
+struct Gathering {
+    done: Vec<Gathered>,
+    current: Option<Gathered>,
+    /// The current customer's open invoices.
     open: Vec<Invoice>,
 }
 
-impl Accounts {
-    pub fn take(&mut self, entry: LedgerEntry<'_>) {
+impl Gathering {
+    fn take(&mut self, entry: LedgerEntry<'_>) {
         let contact_id = entry.contact_id();
-        if self.current.as_ref().is_none_or(|account| account.contact_id != contact_id) {
+        if self.current.as_ref().is_none_or(|current| current.contact_id != contact_id) {
             self.finish_current();
-            self.current = Some(Account { contact_id, open: Vec::new(), history: History::default() });
+            self.current = Some(Gathered { contact_id, open: Vec::new(), history: History::default() });
         }
-        let Some(account) = self.current.as_mut() else { return };
+        let Some(current) = self.current.as_mut() else { return };
         match entry {
             LedgerEntry::Open(invoice) => {
-                account.history.record(Billed::of(&invoice));
+                current.history.record(Billed::of(&invoice));
                 self.open.push(invoice);
             }
-            LedgerEntry::Closed(billed) => account.history.record(billed),
+            LedgerEntry::Closed(billed) => current.history.record(billed),
         }
     }
 
     fn finish_current(&mut self) {
-        if let Some(mut account) = self.current.take() {
-            let room = self.open.len().max(4);
-            account.open = std::mem::replace(&mut self.open, Vec::with_capacity(room));
-            self.done.push(account);
+        let Some(mut current) = self.current.take() else { return };
+        if !self.open.is_empty() {
+            // The vector goes to the customer as it is, and the next customer's starts with room
+            // for as many, so that no invoice is copied to a larger buffer as long as customers
+            // are alike. One left with far more room than it holds is cut down to size.
+            let room = self.open.len();
+            current.open = std::mem::replace(&mut self.open, Vec::with_capacity(room));
+            if current.open.capacity() > 2 * room {
+                current.open.shrink_to_fit();
+            }
         }
+        self.done.push(current);
     }
 
-    pub fn finish(mut self) -> Vec<Account> {
+    fn finish(mut self) -> Vec<Gathered> {
         self.finish_current();
         self.done
     }
@@ -236,15 +242,15 @@ impl Books {
 
     /// Gives a customer what a reader of the ledger gathered for them (nothing, for a contact the
     /// books do not know).
-    fn settle_account(&mut self, account: Account) {
-        let Some(customer) = self.customer_mut(account.contact_id) else { return };
+    fn settle(&mut self, gathered: Gathered) {
+        let Some(customer) = self.customer_mut(gathered.contact_id) else { return };
         if customer.open.is_empty() {
-            customer.open = account.open;
+            customer.open = gathered.open;
         } else {
-            customer.open.extend(account.open);
+            customer.open.extend(gathered.open);
         }
         in_due_order(&mut customer.open);
-        customer.history.absorb(account.history);
+        customer.history.absorb(gathered.history);
     }
 
     /// One organisation's books as the store holds them.
@@ -262,9 +268,9 @@ impl Books {
             }
         }
         let mut books = Books::without_invoices(organisation, store.contacts(tenant)?, &groups);
-        let parts = store.read_ledger(tenant, Accounts::default, |accounts, entry| accounts.take(entry))?;
-        for account in parts.into_iter().flat_map(Accounts::finish) {
-            books.settle_account(account);
+        let parts = store.read_ledger(tenant, Gathering::default, |gathering, entry| gathering.take(entry))?;
+        for gathered in parts.into_iter().flat_map(Gathering::finish) {
+            books.settle(gathered);
         }
         Ok(books)
     }
@@ -383,16 +389,16 @@ mod tests {
         let cut = invoices.iter().position(|i| i.contact_id == Uuid::from_u128(101)).unwrap() + 10;
         let mut read = Books::without_invoices(organisation(), contacts(), &HashMap::new());
         for part in invoices.chunks(cut) {
-            let mut accounts = Accounts::default();
+            let mut gathering = Gathering::default();
             for invoice in part {
                 let entry = if invoice.is_open() {
                     LedgerEntry::Open(invoice.clone())
                 } else {
                     LedgerEntry::Closed(Billed::of(invoice))
                 };
-                accounts.take(entry);
+                gathering.take(entry);
             }
-            accounts.finish().into_iter().for_each(|account| read.settle_account(account));
+            gathering.finish().into_iter().for_each(|gathered| read.settle(gathered));
         }
         assert_eq!(whole.customers.len(), 3);
         for (a, b) in whole.customers.iter().zip(&read.customers) {

@@ -10,7 +10,7 @@ pub mod deliver;
 pub mod email;
 pub mod evaluate;
 pub mod explain;
-pub mod handled;
+mod handled;
 pub mod mailer;
 pub mod occurrences;
 pub mod prepare;

@@ -17,7 +17,7 @@ use crate::plan::Action;
 pub struct RuntimeState {
     /// For each invoice or customer and rule, the last handled occurrence (every earlier one is
     /// handled too: a rule never goes back). Rules are numbered in `rules`: a ledger has a million
-    /// invoices but a strategy only a few dozen rules, so one flat map with small keys holds it.
+    /// invoices but a strategy only a few dozen rules, so the keys stay small.
     handled: Handled,
     rules: foldhash::HashMap<Arc<str>, u32>,
     /// Invoices a "stop chasing" rule has stopped.

@@ -29,9 +29,9 @@ pub struct Day(pub Date);
 pub struct Amount(pub Decimal);
 pub struct Instant(pub Timestamp);
 
-/// A text value's bytes, not yet checked to be UTF-8: ids, dates and amounts are read a million
-/// at a time, and their quick readers take ASCII only, so checking first would be done twice.
-fn ascii<'a>(value: ValueRef<'a>) -> FromSqlResult<&'a [u8]> {
+/// A text value's bytes, not checked to be UTF-8: ids, dates and amounts are read a million at a
+/// time, and their quick readers accept ASCII only, so a check first would be a second look.
+fn unchecked_text<'a>(value: ValueRef<'a>) -> FromSqlResult<&'a [u8]> {
     match value {
         ValueRef::Text(bytes) => Ok(bytes),
         _ => Err(FromSqlError::InvalidType),
@@ -40,14 +40,14 @@ fn ascii<'a>(value: ValueRef<'a>) -> FromSqlResult<&'a [u8]> {
 
 impl FromSql for Id {
     fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        let bytes = ascii(value)?;
+        let bytes = unchecked_text(value)?;
         Uuid::try_parse_ascii(bytes).map(Id).map_err(|_| invalid("an id", &String::from_utf8_lossy(bytes)))
     }
 }
 
 impl FromSql for Day {
     fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        if let Some(day) = plain_date(ascii(value)?) {
+        if let Some(day) = plain_date(unchecked_text(value)?) {
             return Ok(Day(day));
         }
         let text = text(value)?;
@@ -88,7 +88,7 @@ fn plain_time(text: &str) -> Option<Timestamp> {
 
 impl FromSql for Amount {
     fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        if let Some(amount) = plain_amount(ascii(value)?) {
+        if let Some(amount) = plain_amount(unchecked_text(value)?) {
             return Ok(Amount(amount));
         }
         let text = text(value)?;

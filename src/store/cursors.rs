@@ -1,17 +1,17 @@
 //! Sync cursors, one per organisation and entity. A cursor holds the `If-Modified-Since`
 //! watermark of the last complete pass and, while a pass is under way, how far it has come:
-//! each page is written in one transaction with the cursor moved past it, so a pass cut short
+//! pages are written in one transaction with the cursor moved past them, so a pass cut short
 //! resumes where it stopped. Every record a pass writes carries the pass's number, so that after
 //! a full pass the records Xero no longer lists are the ones without it, and a page that
 //! shifted under an incremental pass shows as fewer records marked than Xero counted.
 
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 use uuid::Uuid;
 
 use super::codec::{format_time, optional_instant};
 use super::receivables::{Records, marked, remove_unmarked, write};
-use super::{Doing, Result, Store};
+use super::{Doing, Result, Store, StoreError};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Cursor {
@@ -80,8 +80,7 @@ impl Store {
     }
 
     /// Writes pages of one pass, marked with it, and moves the cursor past them, in one
-    /// transaction. The cursor stays where it is if another pass has begun since (a write that
-    /// finished after the sync that started it was given up).
+    /// transaction; nothing, if another pass has begun since (see [`ensure_current`]).
     pub fn write_pages(
         &mut self,
         tenant: Uuid,
@@ -92,13 +91,14 @@ impl Store {
         started: Option<Timestamp>,
     ) -> Result<()> {
         let tx = self.conn_mut().transaction().doing("start writing a page")?;
+        ensure_current(&tx, tenant, entity, pass)?;
         for records in pages {
             write(&tx, tenant, records, Some(pass.number))?;
         }
         tx.execute(
             "UPDATE sync_cursors SET next_page = ?1, pass_started = COALESCE(pass_started, ?2)
-             WHERE tenant_id = ?3 AND entity = ?4 AND pass_number = ?5",
-            params![next_page, started.map(format_time), tenant.to_string(), entity, pass.number],
+             WHERE tenant_id = ?3 AND entity = ?4",
+            params![next_page, started.map(format_time), tenant.to_string(), entity],
         )
         .doing("move the sync cursor")?;
         tx.commit().doing("write a page")
@@ -110,7 +110,8 @@ impl Store {
     }
 
     /// Ends the pass: the watermark moves to `watermark`, and after a full pass the records it did
-    /// not see are removed. Gives how many were removed.
+    /// not see are removed. Gives how many were removed. Nothing changes if another pass has
+    /// begun since (see [`ensure_current`]).
     pub fn finish_pass(
         &mut self,
         tenant: Uuid,
@@ -119,6 +120,7 @@ impl Store {
         watermark: Option<Timestamp>,
     ) -> Result<usize> {
         let tx = self.conn_mut().transaction().doing("start finishing a sync pass")?;
+        ensure_current(&tx, tenant, entity, pass)?;
         let removed = if pass.full { remove_unmarked(&tx, tenant, entity, pass.number)? } else { 0 };
         tx.execute(
             "UPDATE sync_cursors SET modified_since = COALESCE(?1, modified_since), pass_since = NULL,
@@ -130,6 +132,27 @@ impl Store {
         tx.commit().doing("finish a sync pass")?;
         Ok(removed)
     }
+}
+
+/// Refuses to go on with a pass another has replaced: a sync given up while it stored its pages
+/// (another process, or one stopped mid-write) must not move the new pass's cursor, mark records
+/// as its own, or remove what the new pass has not reached yet.
+fn ensure_current(tx: &Transaction<'_>, tenant: Uuid, entity: &str, pass: &Pass) -> Result<()> {
+    let current: Option<i64> = tx
+        .query_row(
+            "SELECT pass_number FROM sync_cursors WHERE tenant_id = ?1 AND entity = ?2",
+            params![tenant.to_string(), entity],
+            |row| row.get(0),
+        )
+        .optional()
+        .doing("read a sync cursor")?;
+    if current == Some(pass.number) {
+        return Ok(());
+    }
+    Err(StoreError {
+        doing: format!("store a page of {entity}"),
+        reason: "another sync began a new pass of them meanwhile; this one stops and leaves it to that".into(),
+    })
 }
 
 #[cfg(test)]
@@ -193,9 +216,16 @@ mod tests {
         let tenant = Uuid::from_u128(1);
         let given_up = store.begin_pass(tenant, "invoices", None, true).unwrap();
         let next = store.begin_pass(tenant, "invoices", None, true).unwrap();
-        store.write_pages(tenant, "invoices", &[Records::Invoices(vec![invoice(1)])], &given_up, 7, None).unwrap();
+        let error = store
+            .write_pages(tenant, "invoices", &[Records::Invoices(vec![invoice(1)])], &given_up, 7, None)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("another sync began a new pass"), "{error}");
         assert_eq!(store.cursor(tenant, "invoices").unwrap().pass.unwrap().next_page, 1, "the next pass starts at 1");
+        assert!(store.invoices(tenant).unwrap().is_empty(), "nothing of the old pass is written");
         store.write_pages(tenant, "invoices", &[Records::Invoices(vec![invoice(2)])], &next, 2, None).unwrap();
+        assert!(store.finish_pass(tenant, "invoices", &given_up, None).is_err(), "nor does it finish the new pass");
         assert_eq!(store.cursor(tenant, "invoices").unwrap().pass.unwrap().next_page, 2);
+        assert_eq!(store.finish_pass(tenant, "invoices", &next, None).unwrap(), 0);
     }
 }

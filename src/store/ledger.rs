@@ -4,7 +4,7 @@
 //! more of a closed invoice than the customer's history needs, and shares the work among the
 //! cores, each reading its own range of customers on its own connection.
 
-use rusqlite::{Connection, OpenFlags, Row};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -60,6 +60,7 @@ type Customers = (Option<String>, Option<String>);
 fn customers_query(bounded: bool) -> String {
     format!(
         "SELECT {INVOICE_COLUMNS} FROM invoices WHERE tenant_id = ?1 AND contact_id >= ?2 {} ORDER BY contact_id",
+        // Both forms take the same three parameters, so that one call binds either.
         if bounded { "AND contact_id < ?3" } else { "AND ?3 IS NULL" }
     )
 }
@@ -147,13 +148,18 @@ impl Store {
             .conn()
             .prepare("SELECT contact_id FROM contacts WHERE tenant_id = ?1 ORDER BY contact_id LIMIT 1 OFFSET ?2")
             .doing(WHAT)?;
-        let mut bounds = vec![None];
+        // Contacts removed meanwhile may leave fewer bounds; what was read is then read again
+        // whole anyway (`PRAGMA data_version` moves).
+        let mut inner: Vec<String> = Vec::new();
         for part in 1..parts {
-            let bound: String =
-                statement.query_row(rusqlite::params![tenant, contacts * part / parts], |r| r.get(0)).doing(WHAT)?;
-            bounds.push(Some(bound));
+            let offset = contacts * part / parts;
+            let bound = statement.query_row(rusqlite::params![tenant, offset], |r| r.get(0)).optional().doing(WHAT)?;
+            inner.extend(bound);
         }
-        bounds.push(None);
+        inner.sort();
+        inner.dedup();
+        let bounds: Vec<Option<String>> =
+            std::iter::once(None).chain(inner.into_iter().map(Some)).chain(std::iter::once(None)).collect();
         Ok(bounds.windows(2).map(|pair| (pair[0].clone(), pair[1].clone())).collect())
     }
 }

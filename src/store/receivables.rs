@@ -1,4 +1,4 @@
-//! Receivables in the store: written a page at a time (each page one transaction, with its
+//! Receivables in the store: written a few pages at a time (in one transaction, with their
 //! cursor), read back as ledger records. Every query names its organisation.
 
 use rusqlite::{Connection, Row, Transaction, params};

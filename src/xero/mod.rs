@@ -11,4 +11,5 @@ pub mod signature;
 pub mod sync;
 pub mod timezones;
 pub mod tokens;
+mod unstored;
 pub mod wire;

@@ -5,8 +5,9 @@
 //!
 //! An incremental pass asks only for what changed since the last pass began (`If-Modified-Since`,
 //! Xero's clock); a full pass (`--full`) reads everything and removes what Xero no longer lists,
-//! catching the changes that do not move `UpdatedDateUTC`. Each page is one transaction with
-//! its cursor, so a pass cut short resumes at the page after the last one stored. Pages come in
+//! catching the changes that do not move `UpdatedDateUTC`. Pages are stored a few at a time, each
+//! time in one transaction with the cursor, so a pass cut short resumes at the page after the last
+//! one stored. Pages come in
 //! `UpdatedDateUTC` order; if a record changes mid-pass, later records shift back a place and
 //! one could be missed, which shows as fewer records seen than Xero counted: the pass is read
 //! again (twice at most), and a pass that never comes out whole neither moves its watermark nor
@@ -21,6 +22,7 @@ use uuid::Uuid;
 
 use super::client::{ApiError, Get, XeroClient};
 use super::convert::{self, CreditRecord, Skipped};
+use super::unstored::Unstored;
 use super::wire::{self, Envelope, Pagination};
 use crate::ledger::records::CreditKind;
 use crate::store::connections::OrganisationRecord;
@@ -406,14 +408,18 @@ impl Syncer {
     ) -> Result<PassRun, Failure> {
         let (mut started, mut page, mut counted, mut not_kept) = (pass.started, pass.next_page, 0u64, 0u64);
         let mut next = Prefetch::start(&self.client, target, entity, page, pass.since);
-        let mut unstored = Unstored::new(&self.store, target, entity, pass);
+        let mut unstored = Unstored::new(&self.store, target.tenant, entity.name(), pass);
         loop {
             let fetched = match next.finish().await {
                 Ok(fetched) => fetched,
                 Err(error) => {
-                    // What was read is kept: the sync resumes after it.
-                    unstored.store(started).await?;
-                    unstored.stored().await?;
+                    // What was read is kept, so that the next sync resumes after it; the failed
+                    // call is what this sync reports (a store that fails too fails the next).
+                    if let Err(also) = unstored.store_all(started).await {
+                        report
+                            .warnings
+                            .push(format!("the {} read before the failure were not stored: {also}", entity.name()));
+                    }
                     return Err(error.into());
                 }
             };
@@ -434,7 +440,9 @@ impl Syncer {
                 allocated.extend(credits.iter().flat_map(|c| c.allocations.iter().map(|a| a.invoice_id)));
             }
             unstored.add(fetched.records, page + 1);
-            if !full_page || unstored.records >= RECORDS_PER_WRITE {
+            if !full_page {
+                unstored.store_all(started).await?;
+            } else if unstored.is_full() {
                 unstored.store(started).await?;
             }
             report.skipped.extend(fetched.skipped);
@@ -442,77 +450,10 @@ impl Syncer {
             result.pages += 1;
             self.progress.page(&target.name, entity.name(), result.fetched, counted);
             if !full_page {
-                unstored.stored().await?;
                 return Ok(PassRun { counted, started, not_kept });
             }
             page += 1;
         }
-    }
-}
-
-/// How many records a sync gathers before it stores them, with its cursor, in one transaction.
-/// Xero's ids are random, so each page of a thousand lands all over the store's tables, and every
-/// transaction writes each page of the database it touched: ten of Xero's pages at a time write
-/// much less than ten transactions do (measured in `benches/sync.rs`). An interrupted sync reads
-/// again at most what it had not stored.
-const RECORDS_PER_WRITE: usize = 10 * PAGE_SIZE as usize;
-
-/// Pages read but not yet stored, and the page that comes after them; and the pages being
-/// stored, on a thread of their own, while the next are fetched.
-struct Unstored {
-    store: Arc<Mutex<Store>>,
-    tenant: Uuid,
-    entity: Entity,
-    pass: Pass,
-    pages: Vec<Records>,
-    records: usize,
-    next_page: u32,
-    storing: Option<tokio::task::JoinHandle<Result<(), StoreError>>>,
-}
-
-impl Unstored {
-    fn new(store: &Arc<Mutex<Store>>, target: &Target, entity: Entity, pass: &Pass) -> Unstored {
-        Unstored {
-            store: store.clone(),
-            tenant: target.tenant,
-            entity,
-            pass: pass.clone(),
-            pages: Vec::new(),
-            records: 0,
-            next_page: pass.next_page,
-            storing: None,
-        }
-    }
-
-    fn add(&mut self, records: Records, next_page: u32) {
-        self.records += records.len();
-        self.pages.push(records);
-        self.next_page = next_page;
-    }
-
-    /// Starts storing what was read (once what was being stored is stored: the cursor only
-    /// moves forward).
-    async fn store(&mut self, started: Option<Timestamp>) -> Result<(), StoreError> {
-        self.stored().await?;
-        if self.pages.is_empty() {
-            return Ok(());
-        }
-        let (store, tenant, entity, pass, next_page) =
-            (self.store.clone(), self.tenant, self.entity.name(), self.pass.clone(), self.next_page);
-        let pages = std::mem::take(&mut self.pages);
-        self.records = 0;
-        self.storing = Some(tokio::task::spawn_blocking(move || {
-            lock(&store).write_pages(tenant, entity, &pages, &pass, next_page, started)
-        }));
-        Ok(())
-    }
-
-    /// Waits until everything handed over for storing is stored.
-    async fn stored(&mut self) -> Result<(), StoreError> {
-        let Some(storing) = self.storing.take() else { return Ok(()) };
-        storing.await.unwrap_or_else(|error| {
-            Err(StoreError { doing: "store a page".into(), reason: format!("the writer stopped: {error}") })
-        })
     }
 }
 
