@@ -150,7 +150,9 @@ fn decide_for_customer<'p>(
     let numbers: SmallVec<[Option<u32>; 16]> = rules.iter().map(|rule| context.state.rule_number(&rule.id)).collect();
     let customer_block = customer_block(context, judge, customer, &guards, judge.today);
     let mut due = Vec::new();
-    for (_, invoice) in customer.open.iter().enumerate().filter(|(at, _)| (focus.invoice)(*at)) {
+    let in_focus = || customer.open.iter().enumerate().filter(|(at, _)| (focus.invoice)(*at));
+    context.state.warm_handled(in_focus().map(|(_, invoice)| invoice.invoice_id));
+    for (_, invoice) in in_focus() {
         due_for_invoice(context, judge, customer, invoice, &rules, &numbers, &guards, customer_block.clone(), &mut due);
     }
     if focus.statements {

@@ -45,6 +45,11 @@ impl RuntimeState {
         self.rules.get(rule).copied()
     }
 
+    /// Readies what is handled for these subjects, about to be looked up one after another.
+    pub fn warm_handled(&self, subjects: impl Iterator<Item = Uuid>) {
+        self.handled.warm(subjects);
+    }
+
     pub fn handled_by_number(&self, subject: Uuid, rule: Option<u32>) -> Option<i64> {
         self.handled.get(subject, rule?)
     }
