@@ -80,8 +80,8 @@ fn invoice(n: usize, customers: usize) -> Invoice {
     Invoice {
         tenant_id: TENANT,
         invoice_id: Uuid::from_u128(n as u128 + 1),
-        number: format!("INV-{n:07}"),
-        reference: Some(format!("PO {n}")),
+        number: format!("INV-{n:07}").into(),
+        reference: Some(format!("PO {n}").into()),
         contact_id: contact(n % customers).contact_id,
         status: if paid { "PAID" } else { "AUTHORISED" }.into(),
         date: due.checked_sub(20.days()).unwrap(),

@@ -71,7 +71,7 @@ fn books(from: Date) -> Books {
         Invoice {
             tenant_id: tenant,
             invoice_id: Uuid::from_u128(n as u128 + 1),
-            number: format!("INV-{n:07}"),
+            number: format!("INV-{n:07}").into(),
             reference: None,
             contact_id: contacts[n % customers].contact_id,
             status: if paid { "PAID" } else { "AUTHORISED" }.into(),

@@ -112,7 +112,7 @@ fn invoice(n: u128, id: u128) -> Invoice {
     Invoice {
         tenant_id: uuid::Uuid::from_u128(1),
         invoice_id: uuid::Uuid::from_u128(id),
-        number: format!("INV-{n:06}"),
+        number: format!("INV-{n:06}").into(),
         reference: Some("PO 4471".into()),
         contact_id: uuid::Uuid::from_u128(n % 2_000),
         status: "AUTHORISED".into(),

@@ -148,13 +148,13 @@ pub fn age(
         if with_invoices {
             lines.push(InvoiceAging {
                 invoice_id: invoice.invoice_id,
-                number: invoice.number.clone(),
+                number: invoice.number.to_string(),
                 contact_id: invoice.contact_id,
                 customer: customer_name(invoice.contact_id),
                 due_date: invoice.due_date,
                 days_past_due: days.max(0),
                 bucket: bucket.label(),
-                currency: invoice.currency.clone(),
+                currency: invoice.currency.to_string(),
                 amount_due: invoice.amount_due,
                 amount_due_base: amount,
             });
@@ -195,7 +195,7 @@ mod tests {
         Invoice {
             tenant_id: Uuid::nil(),
             invoice_id: Uuid::from_u128(fastrand::u128(..)),
-            number: format!("INV-{due}"),
+            number: format!("INV-{due}").into(),
             reference: None,
             contact_id: Uuid::from_u128(contact),
             status: status.into(),

@@ -312,7 +312,7 @@ mod tests {
         Invoice {
             tenant_id: Uuid::from_u128(1),
             invoice_id: Uuid::from_u128(n),
-            number: format!("INV-{n:03}"),
+            number: format!("INV-{n:03}").into(),
             reference: None,
             contact_id: Uuid::from_u128(100 + n % 3),
             status: status.into(),

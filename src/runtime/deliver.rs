@@ -295,12 +295,12 @@ impl Deliverer<'_> {
 
     async fn view(&self, invoice: &Invoice, tenant: Uuid, today: jiff::civil::Date) -> InvoiceView {
         InvoiceView {
-            number: invoice.number.clone(),
-            reference: invoice.reference.clone().unwrap_or_default(),
+            number: invoice.number.to_string(),
+            reference: invoice.reference.as_deref().unwrap_or_default().to_string(),
             date: invoice.date,
             due_date: invoice.due_date,
             days_overdue: (today - invoice.due_date).get_days() as i64,
-            currency: invoice.currency.clone(),
+            currency: invoice.currency.to_string(),
             total: invoice.total,
             amount_paid: invoice.amount_paid + invoice.amount_credited,
             amount_due: invoice.amount_due,

@@ -225,7 +225,7 @@ fn summarise(books: &Books, evaluation: &Evaluation, line: &mut OrgRun) {
     for decision in &evaluation.decisions {
         let open = books.customer(decision.contact_id).map(|c| c.open.as_slice()).unwrap_or_default();
         let number =
-            |id: &Uuid| open.iter().find(|i| i.invoice_id == *id).map(|i| i.number.clone()).unwrap_or_default();
+            |id: &Uuid| open.iter().find(|i| i.invoice_id == *id).map(|i| i.number.to_string()).unwrap_or_default();
         match &decision.outcome {
             Outcome::Act => line.acted += 1,
             Outcome::Skipped(_) => line.skipped += 1,

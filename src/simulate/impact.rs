@@ -146,7 +146,7 @@ fn next_action_changes(old: &Scenario<'_>, old_report: &Report, new_report: &Rep
         .filter_map(|(customer, invoice)| {
             let (old, new) = (before.get(&invoice.invoice_id), after.get(&invoice.invoice_id));
             (old != new).then(|| NextActionChange {
-                invoice_number: invoice.number.clone(),
+                invoice_number: invoice.number.to_string(),
                 contact_name: customer.contact.name.clone(),
                 amount: invoice.amount_due_in_base(),
                 old: old.cloned(),

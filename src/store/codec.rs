@@ -1,6 +1,7 @@
 //! How values are written to and read from SQLite: ids and dates as text, money as exact
 //! decimal text, instants as RFC 3339 UTC with milliseconds (so that text order is time order).
 
+use compact_str::CompactString;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
@@ -28,6 +29,7 @@ pub struct Id(pub Uuid);
 pub struct Day(pub Date);
 pub struct Amount(pub Decimal);
 pub struct Instant(pub Timestamp);
+pub struct ShortText(pub CompactString);
 
 /// A text value's bytes, not checked to be UTF-8: ids, dates and amounts are read a million at a
 /// time, and their quick readers accept ASCII only, so a check first would be a second look.
@@ -120,6 +122,12 @@ fn plain_amount(text: &[u8]) -> Option<Decimal> {
     Some(Decimal::new(if negative { -mantissa } else { mantissa }, fraction.len() as u32))
 }
 
+impl FromSql for ShortText {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        text(value).map(|text| ShortText(text.into()))
+    }
+}
+
 impl FromSql for Instant {
     fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
         let text = text(value)?;
@@ -145,6 +153,15 @@ pub fn optional_day<I: RowIndex>(row: &Row<'_>, column: I) -> rusqlite::Result<O
 
 pub fn amount<I: RowIndex>(row: &Row<'_>, column: I) -> rusqlite::Result<Decimal> {
     row.get::<_, Amount>(column).map(|v| v.0)
+}
+
+/// A text kept inline when short (see [`crate::ledger::records::Invoice`]).
+pub fn short_text<I: RowIndex>(row: &Row<'_>, column: I) -> rusqlite::Result<CompactString> {
+    row.get::<_, ShortText>(column).map(|v| v.0)
+}
+
+pub fn optional_short_text<I: RowIndex>(row: &Row<'_>, column: I) -> rusqlite::Result<Option<CompactString>> {
+    row.get::<_, Option<ShortText>>(column).map(|v| v.map(|v| v.0))
 }
 
 pub fn instant<I: RowIndex>(row: &Row<'_>, column: I) -> rusqlite::Result<Timestamp> {

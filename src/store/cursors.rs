@@ -164,7 +164,7 @@ mod tests {
         Invoice {
             tenant_id: Uuid::from_u128(1),
             invoice_id: Uuid::from_u128(id),
-            number: format!("INV-{id}"),
+            number: format!("INV-{id}").into(),
             reference: None,
             contact_id: Uuid::from_u128(7),
             status: "AUTHORISED".into(),

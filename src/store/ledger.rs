@@ -176,7 +176,7 @@ mod tests {
         Invoice {
             tenant_id: Uuid::from_u128(1),
             invoice_id: Uuid::from_u128(n),
-            number: format!("INV-{n}"),
+            number: format!("INV-{n}").into(),
             reference: None,
             contact_id: Uuid::from_u128(1_000_000 + n % CUSTOMERS),
             status: status.into(),

@@ -4,7 +4,7 @@
 use rusqlite::{Connection, Row, Transaction, params};
 use uuid::Uuid;
 
-use super::codec::{amount, day, format_time, id, instant, optional_day, optional_id};
+use super::codec::{amount, day, format_time, id, instant, optional_day, optional_id, optional_short_text, short_text};
 use super::{Doing, Result, Store};
 use crate::ledger::records::{Allocation, Contact, ContactGroup, Credit, CreditKind, Invoice, Payment, Person};
 
@@ -178,13 +178,13 @@ fn write_invoice(tx: &Transaction<'_>, tenant: &str, invoice: &Invoice, pass: Op
             s.execute(params![
                 tenant,
                 invoice.invoice_id.to_string(),
-                invoice.number,
-                invoice.reference,
+                invoice.number.as_str(),
+                invoice.reference.as_deref(),
                 invoice.contact_id.to_string(),
-                invoice.status,
+                invoice.status.as_str(),
                 invoice.date.to_string(),
                 invoice.due_date.to_string(),
-                invoice.currency,
+                invoice.currency.as_str(),
                 invoice.currency_rate.to_string(),
                 invoice.total.to_string(),
                 invoice.amount_due.to_string(),
@@ -348,13 +348,13 @@ pub(super) fn invoice_from(row: &Row<'_>) -> rusqlite::Result<Invoice> {
     Ok(Invoice {
         tenant_id: id(row, 0)?,
         invoice_id: id(row, 1)?,
-        number: row.get(2)?,
-        reference: row.get(3)?,
+        number: short_text(row, 2)?,
+        reference: optional_short_text(row, 3)?,
         contact_id: id(row, 4)?,
-        status: row.get(5)?,
+        status: short_text(row, 5)?,
         date: day(row, 6)?,
         due_date: day(row, 7)?,
-        currency: row.get(8)?,
+        currency: short_text(row, 8)?,
         currency_rate: amount(row, 9)?,
         total: amount(row, 10)?,
         amount_due: amount(row, 11)?,
@@ -671,7 +671,7 @@ mod tests {
         Invoice {
             tenant_id: Uuid::from_u128(tenant),
             invoice_id: Uuid::from_u128(id),
-            number: format!("INV-{id:04}"),
+            number: format!("INV-{id:04}").into(),
             reference: Some("PO 1".into()),
             contact_id: Uuid::from_u128(99),
             status: status.into(),

@@ -81,7 +81,7 @@ pub fn summary(world: &World, decision: &Decision) -> String {
         .invoices
         .iter()
         .filter_map(|id| world.invoices.iter().find(|i| i.invoice_id == *id))
-        .map(|i| i.number.clone())
+        .map(|i| i.number.to_string())
         .collect();
     let outcome = match &decision.outcome {
         Outcome::Act => "act".to_string(),

@@ -77,7 +77,7 @@ pub fn assert_balances_match_world(store: &Store, sandbox: &Sandbox, tenant: Uui
         .invoices(tenant)
         .unwrap()
         .into_iter()
-        .map(|i| (i.invoice_id.to_string(), i.status, i.amount_due))
+        .map(|i| (i.invoice_id.to_string(), i.status.to_string(), i.amount_due))
         .collect();
     stored.sort();
     assert_eq!(stored.len(), expected.len(), "as many sales invoices as the sandbox has");
