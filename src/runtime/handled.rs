@@ -34,16 +34,16 @@ struct Table {
 /// How many entries a group holds on average, at most.
 const PER_GROUP: usize = 4;
 
-/// The group of a key with `bits` bits of group number: by subject alone.
-fn group(key: &Key, bits: u32) -> usize {
-    if bits == 0 { 0 } else { (foldhash::fast::FixedState::default().hash_one(key.0) >> (64 - bits)) as usize }
+/// The group of a subject's keys, with `bits` bits of group number.
+fn group(subject: Uuid, bits: u32) -> usize {
+    if bits == 0 { 0 } else { (foldhash::fast::FixedState::default().hash_one(subject) >> (64 - bits)) as usize }
 }
 
 impl Table {
     /// Groups the entries (at most `u32::MAX` of them).
     fn new(remembered: Vec<(Key, i64)>) -> Table {
         let bits = remembered.len().div_ceil(PER_GROUP).next_power_of_two().trailing_zeros();
-        let groups: Vec<u32> = remembered.iter().map(|(key, _)| group(key, bits) as u32).collect();
+        let groups: Vec<u32> = remembered.iter().map(|((subject, _), _)| group(*subject, bits) as u32).collect();
         let mut starts = vec![0u32; (1 << bits) + 1];
         for &g in &groups {
             starts[g as usize + 1] += 1;
@@ -63,7 +63,7 @@ impl Table {
     /// The latest occurrence kept for a key (the store keeps each key once, but a table is
     /// whatever it was given).
     fn get(&self, key: &Key) -> Option<i64> {
-        let g = group(key, self.bits);
+        let g = group(key.0, self.bits);
         let (&from, &to) = (self.starts.get(g)?, self.starts.get(g + 1)?);
         self.entries[from as usize..to as usize]
             .iter()
@@ -96,7 +96,7 @@ impl Handled {
         }
         let mut touched = 0u32;
         for subject in subjects {
-            let g = group(&(subject, 0), table.bits);
+            let g = group(subject, table.bits);
             let from = table.starts[g];
             touched ^= from;
             if let Some(((_, rule), _)) = table.entries.get(from as usize) {

@@ -54,7 +54,7 @@ fn entry<'r>(row: &'r Row<'_>) -> rusqlite::Result<LedgerEntry<'r>> {
 
 /// A range of customers by contact id: from the first (inclusive, or from the start) to the
 /// second (exclusive, or to the end).
-type Customers = (Option<String>, Option<String>);
+type CustomerRange = (Option<String>, Option<String>);
 
 /// The query for a range of customers, ending where the range ends (when it does).
 fn customers_query(bounded: bool) -> String {
@@ -70,7 +70,7 @@ fn customers_query(bounded: bool) -> String {
 fn read_customers<T>(
     conn: &Connection,
     tenant: Uuid,
-    (from, to): &Customers,
+    (from, to): &CustomerRange,
     into: &mut T,
     take: &impl Fn(&mut T, LedgerEntry<'_>),
 ) -> Result<()> {
@@ -135,7 +135,7 @@ impl Store {
     /// The organisation's customers cut into `parts` ranges of about as many contacts each (one
     /// range when there are too few to be worth sharing). Invoices of contacts the store does not
     /// know still fall in some range.
-    fn customer_ranges(&self, tenant: Uuid, parts: i64) -> Result<Vec<Customers>> {
+    fn customer_ranges(&self, tenant: Uuid, parts: i64) -> Result<Vec<CustomerRange>> {
         let tenant = tenant.to_string();
         let contacts: i64 = self
             .conn()

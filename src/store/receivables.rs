@@ -47,11 +47,7 @@ pub(crate) fn write(tx: &Transaction<'_>, tenant: Uuid, records: &Records, pass:
     let tenant = tenant.to_string();
     match records {
         Records::Contacts(items) => items.iter().try_for_each(|c| write_contact(tx, &tenant, c, pass)),
-        Records::Invoices(items) => {
-            let mut items: Vec<&Invoice> = items.iter().collect();
-            items.sort_by_key(|i| i.contact_id);
-            items.into_iter().try_for_each(|i| write_invoice(tx, &tenant, i, pass))
-        }
+        Records::Invoices(items) => items.iter().try_for_each(|i| write_invoice(tx, &tenant, i, pass)),
         Records::Payments(items) => items.iter().try_for_each(|p| write_payment(tx, &tenant, p, pass)),
         Records::Credits(_, items) => items.iter().try_for_each(|c| write_credit(tx, &tenant, c, pass)),
     }
