@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod diagnostics;
+pub mod failpoint;
 pub mod files;
 pub mod format;
 pub mod ledger;

@@ -272,7 +272,7 @@ async fn run_open_windows(config: &Config, session: &Session, runs: &Mutex<Runs>
             info!(
                 sent = report.delivered.emails_sent,
                 retrying = report.delivered.emails_retrying,
-                dropped = report.delivered.emails_dropped,
+                cancelled = report.delivered.emails_cancelled,
                 "delivered"
             );
         }

@@ -86,9 +86,21 @@ pub fn run_command(global: &Global, args: RunArgs) -> Outcome {
         } else {
             let d = &report.delivered;
             println!(
-                "Emails: {} sent, {} dropped (paid since), {} to retry, {} failed. History notes: {} written, {} failed.",
-                d.emails_sent, d.emails_dropped, d.emails_retrying, d.emails_failed, d.notes_written, d.notes_failed
+                "Emails: {} sent, {} cancelled (paid since, or their rule left the strategy), {} to retry, {} failed. History notes: {} written, {} found already in Xero, {} failed.",
+                d.emails_sent,
+                d.emails_cancelled,
+                d.emails_retrying,
+                d.emails_failed,
+                d.notes_written,
+                d.notes_found_in_xero,
+                d.notes_failed
             );
+            if d.emails_resumed_after_handing > 0 {
+                println!(
+                    "{} email(s) left with the mail server by a run that died were sent again, under their own Message-ID.",
+                    d.emails_resumed_after_handing
+                );
+            }
         }
     }
     let failed = report.organisations.iter().any(|o| o.error.is_some()) || report.delivered.emails_failed > 0;

@@ -1,36 +1,34 @@
-//! Delivery: the outbox's pending actions carried out — emails (rendered once, kept, then sent;
-//! checked against a fresh sync first, and dropped if paid since), escalation emails to the person
-//! named, and the history notes written to Xero. Failures are tried again with growing waits; an
-//! action interrupted mid-delivery is delivered again by the next run, as the same message.
+//! Delivery: the outbox's waiting actions carried out — emails (composed when they were decided
+//! and sent exactly as kept; checked against fresh data first, and cancelled if paid since or if
+//! their rule has left the strategy), escalation emails to the person named — while the history
+//! notes of what is done drain to Xero beside them. Every step is a move of the outbox's state
+//! machine that only the claiming process can make; failures are tried again with growing
+//! waits; work a dead process held is taken over, as the same message with the same Message-ID.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use uuid::Uuid;
 
-use super::books::{Books, Customer};
+use super::books::Books;
+use super::compose::{ComposeError, Composed, Composer, DefaultSender, EmailAbout};
 use super::calendar::Calendar;
-use super::email::{RenderedEmail, message_id, render};
+use super::email::{RenderedEmail, message_id};
 use super::mailer::Mailer;
-use crate::ledger::records::Invoice;
+use crate::failpoint;
 use crate::plan::{Action, Plan};
-use crate::store::outbox::{Status, StoredAction};
+use crate::store::outbox::{Claim, Status, StoredAction};
 use crate::store::receivables::Records;
+use crate::store::tasks::{NoteClaim, PendingNote};
 use crate::store::{Store, StoreError};
-use crate::template::{CustomerView, EmailContext, InvoiceView, OrganisationView, SenderView};
 use crate::xero::client::{ApiError, Get, XeroClient};
 use crate::xero::{convert, wire};
 
 /// An action tried this many times is given up (and shown as failed).
 pub const MOST_ATTEMPTS: u32 = 8;
-
-/// The sender when a strategy names none.
-#[derive(Clone, Debug, Default)]
-pub struct DefaultSender {
-    pub address: Option<String>,
-    pub name: Option<String>,
-}
 
 pub struct Deliverer<'a> {
     pub store: &'a Mutex<Store>,
@@ -41,21 +39,57 @@ pub struct Deliverer<'a> {
     pub plans: &'a HashMap<Uuid, Arc<Plan>>,
     pub sender: DefaultSender,
     pub freshness: SignedDuration,
+    /// The run's instant: what is due, the freshness of data and every retry are reckoned from it.
     pub now: Timestamp,
     /// Set when the process is asked to stop: the email being sent is finished, the rest wait
     /// in the outbox for the next run.
-    pub stop: Option<&'a std::sync::atomic::AtomicBool>,
+    pub stop: Option<&'a AtomicBool>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Delivered {
     pub emails_sent: u64,
     pub emails_failed: u64,
     pub emails_retrying: u64,
-    /// Emails not sent because their invoices were paid, voided or credited since.
-    pub emails_dropped: u64,
+    /// Emails not sent: their invoices were paid, voided or credited since, or their rule has
+    /// left the strategy.
+    pub emails_cancelled: u64,
+    /// Emails taken over from a process that died after handing them to the mail server: sent
+    /// again under their own Message-ID (the server may have had them already).
+    pub emails_resumed_after_handing: u64,
     pub notes_written: u64,
+    /// Notes whose earlier write had no certain answer, found in Xero's History and not written
+    /// again.
+    pub notes_found_in_xero: u64,
     pub notes_failed: u64,
+    /// How long emails stayed between being complete on the wire and recorded as sent.
+    pub sent_window: Option<Window>,
+}
+
+/// Milliseconds from an email's final dot on the wire to its "sent" commit.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Window {
+    pub emails: usize,
+    pub median_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+impl Window {
+    fn of(mut samples: Vec<Duration>) -> Option<Window> {
+        if samples.is_empty() {
+            return None;
+        }
+        samples.sort();
+        let ms = |d: Duration| (d.as_secs_f64() * 1000.0 * 100.0).round() / 100.0;
+        let at = |q: f64| samples[((samples.len() as f64 * q).ceil() as usize).clamp(1, samples.len()) - 1];
+        Some(Window {
+            emails: samples.len(),
+            median_ms: ms(at(0.5)),
+            p99_ms: ms(at(0.99)),
+            max_ms: ms(samples[samples.len() - 1]),
+        })
+    }
 }
 
 fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
@@ -76,13 +110,58 @@ fn later(now: Timestamp, attempts: u32) -> Timestamp {
     now.checked_add(backoff(attempts)).unwrap_or(now)
 }
 
+/// What this delivery pass is: who it is, and whose claims it may take over.
+struct Pass<'a> {
+    worker: &'a str,
+    gone: Vec<String>,
+    emails_done: AtomicBool,
+}
+
 impl Deliverer<'_> {
-    /// Delivers what is due. `books` are organisations' books already read (by the run that
-    /// just decided); the others are read when first needed.
-    pub async fn deliver(&self, mut books: HashMap<Uuid, Books>) -> Result<Delivered, StoreError> {
+    /// Delivers what is due, writing history notes as their actions are done. `books` are
+    /// organisations' books already read (by the run that just decided); the others are read
+    /// when first needed.
+    pub async fn deliver(&self, books: HashMap<Uuid, Books>) -> Result<Delivered, StoreError> {
+        let (worker, gone) = {
+            let store = lock(self.store);
+            let worker = store.register_worker(Timestamp::now())?;
+            store.forget_gone_workers(Timestamp::now())?;
+            (worker, store.gone_workers(Timestamp::now())?)
+        };
+        let pass = Pass { worker: &worker.id, gone, emails_done: AtomicBool::new(false) };
         let mut delivered = Delivered::default();
+        let mut notes = Delivered::default();
+        let (emails, written) = tokio::join!(
+            async {
+                let result = self.deliver_emails(&pass, books, &mut delivered).await;
+                pass.emails_done.store(true, Ordering::SeqCst);
+                result
+            },
+            self.drain_notes(&pass, &mut notes)
+        );
+        emails?;
+        written?;
+        delivered.notes_written = notes.notes_written;
+        delivered.notes_found_in_xero = notes.notes_found_in_xero;
+        delivered.notes_failed = notes.notes_failed;
+        self.mailer.close().await;
+        Ok(delivered)
+    }
+
+    /// Whether the process has been asked to stop.
+    fn stopping(&self) -> bool {
+        self.stop.is_some_and(|stop| stop.load(Ordering::SeqCst))
+    }
+
+    async fn deliver_emails(
+        &self,
+        pass: &Pass<'_>,
+        mut books: HashMap<Uuid, Books>,
+        delivered: &mut Delivered,
+    ) -> Result<(), StoreError> {
         let mut sending_now: HashMap<Uuid, bool> = HashMap::new();
-        let actions = lock(self.store).deliverable(self.now, 10_000)?;
+        let mut windows = Vec::new();
+        let actions = lock(self.store).deliverable(self.now, &pass.gone, 10_000)?;
         for action in actions {
             if self.stopping() {
                 break;
@@ -90,54 +169,62 @@ impl Deliverer<'_> {
             // Another organisation's action (`run --org`) waits for a run that has its strategy,
             // and a customer's email waits for the sending window, without using up an attempt.
             let Some(plan) = self.plans.get(&action.tenant_id) else { continue };
-            let to_customer = action.action.get("kind").and_then(|k| k.as_str()) != Some("escalate");
+            let to_customer = action.action_kind() != Some("escalate");
             if to_customer && !*sending_now.entry(action.tenant_id).or_insert_with(|| self.may_send(plan, &action)) {
                 continue;
             }
-            if !lock(self.store).claim(action.id)? {
-                continue;
+            match lock(self.store).claim(action.id, pass.worker, &pass.gone, self.now)? {
+                Claim::NotYours => continue,
+                Claim::Fresh => {}
+                Claim::ResumedAfterHanding => delivered.emails_resumed_after_handing += 1,
             }
-            let outcome = self.deliver_one(&action, &mut books).await;
-            self.settle(&action, outcome, &mut delivered)?;
+            failpoint::pass("deliver:claimed");
+            let outcome = self.deliver_one(pass, &action, plan, &mut books).await;
+            if let Some(window) = self.settle(pass, &action, outcome, delivered)? {
+                windows.push(window);
+            }
         }
-        // Asked to stop, the notes wait for the next start: they can take many calls.
-        if !self.stopping() {
-            self.write_notes(&mut delivered).await?;
-        }
-        Ok(delivered)
+        delivered.sent_window = Window::of(windows);
+        Ok(())
     }
 
-    /// Whether the process has been asked to stop.
-    fn stopping(&self) -> bool {
-        self.stop.is_some_and(|stop| stop.load(std::sync::atomic::Ordering::SeqCst))
-    }
-
+    /// Records how an attempt ended. Gives, for an email sent over SMTP, how long it waited
+    /// between being complete on the wire and being recorded.
     fn settle(
         &self,
+        pass: &Pass<'_>,
         action: &StoredAction,
         outcome: Result<Settled, Failure>,
         delivered: &mut Delivered,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Option<Duration>, StoreError> {
         let mut store = lock(self.store);
-        match outcome {
+        let me = pass.worker;
+        let kept = match outcome {
             Ok(Settled::Sent) => {
-                store.finish(action.id, Status::Done, None, self.now)?;
+                failpoint::pass("deliver:accepted");
+                let kept = store.settle(action.id, me, Status::Sent, None, self.now)?;
+                let window = self.mailer.last_written().map(|written| written.elapsed());
+                failpoint::pass("deliver:sent");
                 delivered.emails_sent += 1;
+                return Ok(window.filter(|_| kept));
             }
-            Ok(Settled::Dropped(why)) => {
-                store.finish(action.id, Status::Dropped, Some(&why), self.now)?;
-                delivered.emails_dropped += 1;
+            Ok(Settled::Cancelled(why)) => {
+                delivered.emails_cancelled += 1;
+                store.settle(action.id, me, Status::Cancelled, Some(&why), self.now)?
             }
             Err(Failure { permanent, why }) if permanent || action.attempts + 1 >= MOST_ATTEMPTS => {
-                store.finish(action.id, Status::Failed, Some(&why), self.now)?;
                 delivered.emails_failed += 1;
+                store.settle(action.id, me, Status::Failed, Some(&why), self.now)?
             }
             Err(Failure { why, .. }) => {
-                store.retry_later(action.id, &why, later(self.now, action.attempts + 1))?;
                 delivered.emails_retrying += 1;
+                store.retry_later(action.id, me, &why, later(self.now, action.attempts + 1))?
             }
+        };
+        if !kept {
+            tracing::warn!(action = action.id, "another process took this action over while it was being delivered");
         }
-        Ok(())
+        Ok(None)
     }
 
     /// Whether the strategy's sending window is open now for this organisation.
@@ -146,32 +233,37 @@ impl Deliverer<'_> {
         Calendar::new(&plan.settings, zone.as_deref()).is_ok_and(|calendar| calendar.may_send_at(self.now))
     }
 
-    async fn deliver_one(&self, action: &StoredAction, books: &mut HashMap<Uuid, Books>) -> Result<Settled, Failure> {
-        let plan = self
-            .plans
-            .get(&action.tenant_id)
-            .ok_or_else(|| Failure::later("no strategy applies to this organisation in this run".to_string()))?;
+    async fn deliver_one(
+        &self,
+        pass: &Pass<'_>,
+        action: &StoredAction,
+        plan: &Plan,
+        books: &mut HashMap<Uuid, Books>,
+    ) -> Result<Settled, Failure> {
+        if let Some(why) = rule_gone(action, plan) {
+            return Ok(Settled::Cancelled(why));
+        }
         if let std::collections::hash_map::Entry::Vacant(slot) = books.entry(action.tenant_id) {
             slot.insert(Books::load(&lock(self.store), action.tenant_id).map_err(|e| Failure::later(e.to_string()))?);
         }
         // Every attempt, the first or a retry hours later, checks that the money is still owed.
         self.make_fresh(action, books).await?;
         if let Some(why) = no_longer_owed(action, &books[&action.tenant_id]) {
-            return Ok(Settled::Dropped(why));
+            return Ok(Settled::Cancelled(why));
         }
         let email = match &action.email {
-            // Rendered before an interruption: the very same message goes.
-            Some(kept) => serde_json::from_str::<RenderedEmail>(kept).map_err(|e| Failure::permanent(e.to_string()))?,
-            None => {
-                let email = match self.compose(action, plan, &books[&action.tenant_id]).await? {
-                    Composed::Email(email) => email,
-                    Composed::Drop(why) => return Ok(Settled::Dropped(why)),
-                };
-                let kept = serde_json::to_string(&email).map_err(|e| Failure::permanent(e.to_string()))?;
-                lock(self.store).set_email(action.id, &kept).map_err(|e| Failure::later(e.to_string()))?;
-                email
-            }
+            // Composed when it was decided (or at an earlier attempt): the very same message goes.
+            Some(kept) => serde_json::from_str::<RenderedEmail>(kept)
+                .map_err(|e| Failure::permanent(format!("the email kept for this action is unreadable: {e}")))?,
+            None => match self.compose_now(action, plan, &books[&action.tenant_id]).await? {
+                Some(email) => email,
+                None => return Ok(Settled::Cancelled("nothing to send any more".into())),
+            },
         };
+        if !lock(self.store).hand(action.id, pass.worker, self.now).map_err(|e| Failure::later(e.to_string()))? {
+            return Err(Failure::later("another process took this action over".into()));
+        }
+        failpoint::pass("deliver:handed");
         self.mailer
             .send(&email)
             .await
@@ -179,89 +271,49 @@ impl Deliverer<'_> {
             .map_err(|error| Failure { permanent: error.permanent, why: error.message })
     }
 
-    async fn compose(&self, action: &StoredAction, plan: &Plan, books: &Books) -> Result<Composed, Failure> {
+    /// Composes, with the plan in force, an email decided before emails were composed when
+    /// decided, and keeps it, so that every later attempt sends the same message. Its
+    /// Message-ID is the one it was given when decided, else the one its key gives.
+    async fn compose_now(
+        &self,
+        action: &StoredAction,
+        plan: &Plan,
+        books: &Books,
+    ) -> Result<Option<RenderedEmail>, Failure> {
         let plan_action: Action =
             serde_json::from_value(action.action.clone()).map_err(|e| Failure::permanent(e.to_string()))?;
-        let customer =
-            books.customer(action.contact_id).ok_or_else(|| Failure::permanent("the customer is gone".into()))?;
-        let open: Vec<&Invoice> =
-            action.invoices.iter().filter_map(|id| customer.open.iter().find(|i| i.invoice_id == *id)).collect();
-        let sender = self.sender_of(plan);
-        let address = sender.0.ok_or_else(|| {
-            Failure::permanent("no sender address: the strategy names none and [email] from is not set".into())
-        })?;
-        let (template_name, copy, to) = match &plan_action {
-            Action::Email { template, copy } => (template.clone(), copy.clone(), customer.recipients()),
-            Action::Escalate { to } => {
-                let person = plan
-                    .settings
-                    .people
-                    .get(to)
-                    .cloned()
-                    .ok_or_else(|| Failure::permanent(format!("no address for {to}")))?;
-                return Ok(Composed::Email(escalation_email(
-                    action, books, customer, &open, to, &person, &address, sender.1,
-                )));
-            }
-            _ => return Ok(Composed::Drop("nothing to send".into())),
+        let composer = Composer { sender: &self.sender, client: self.client, store: self.store, now: self.now };
+        let about = EmailAbout {
+            key: &action.key,
+            action: &plan_action,
+            contact_id: action.contact_id,
+            invoices: &action.invoices,
+            statement: action.subject_kind == "account",
+            rule_text: &action.rule_text,
         };
-        if to.is_empty() {
-            return Ok(Composed::Drop("the customer has no email address any more".into()));
-        }
-        let template = plan
-            .templates
-            .get(&template_name)
-            .ok_or_else(|| Failure::permanent(format!("the plan has no template \"{template_name}\"")))?;
-        let statement = action.subject_kind == "account";
-        let listed: Vec<&Invoice> = if statement { customer.open.iter().collect() } else { open };
-        let today = self.today(plan, books);
-        let mut views = Vec::new();
-        for invoice in &listed {
-            views.push(self.view(invoice, books.organisation.tenant_id, today).await);
-        }
-        let context = context(books, customer, views, statement, &address, sender.1.as_deref(), today);
-        let (subject, text, html) = render(template, &context).map_err(|e| Failure::permanent(e.to_string()))?;
-        Ok(Composed::Email(RenderedEmail {
-            from_address: address,
-            from_name: sender.1,
-            reply_to: plan.settings.reply_to.clone(),
-            to,
-            cc: copy,
-            subject,
-            text,
-            html,
-            message_id: message_id(&action.key),
-        }))
-    }
-
-    /// Today where the strategy counts its days: its own time zone, else the organisation's.
-    fn today(&self, plan: &Plan, books: &Books) -> jiff::civil::Date {
-        match Calendar::new(&plan.settings, books.organisation.zone.as_deref()) {
-            Ok(calendar) => calendar.today(self.now),
-            Err(_) => jiff::tz::TimeZone::UTC.to_datetime(self.now).date(),
-        }
-    }
-
-    fn sender_of(&self, plan: &Plan) -> (Option<String>, Option<String>) {
-        match &plan.settings.sender {
-            Some(sender) => (Some(sender.address.clone()), sender.name.clone().or(self.sender.name.clone())),
-            None => (self.sender.address.clone(), self.sender.name.clone()),
-        }
+        let mut email = match composer.compose(plan, books, about).await {
+            Ok(Composed::Email(email)) => *email,
+            Ok(Composed::Nothing(_)) => return Ok(None),
+            Err(ComposeError { permanent, why }) => return Err(Failure { permanent, why }),
+        };
+        email.message_id = action.message_id.clone().unwrap_or_else(|| message_id(&action.key));
+        let kept = serde_json::to_string(&email).map_err(|e| Failure::permanent(e.to_string()))?;
+        lock(self.store).set_email(action.id, &email.message_id, &kept).map_err(|e| Failure::later(e.to_string()))?;
+        Ok(Some(email))
     }
 
     /// Before an email goes, its invoices must be known unpaid by a recent sync: if the last sync
-    /// is older than the freshness limit, they are fetched again. An invoice Xero does not return
-    /// is no longer known unpaid; an answer that does not come is a reason to try later, never
-    /// to send on old data.
+    /// is older than the freshness limit at the run's instant, they are fetched again. An
+    /// invoice Xero does not return is no longer known unpaid; an answer that does not come is a
+    /// reason to try later, never to send on old data.
     async fn make_fresh(&self, action: &StoredAction, books: &mut HashMap<Uuid, Books>) -> Result<(), Failure> {
         let Some(client) = self.client else { return Ok(()) };
         let organisation =
             lock(self.store).organisation(action.tenant_id).map_err(|e| Failure::later(e.to_string()))?;
         let Some(organisation) = organisation else { return Err(Failure::later("the organisation is gone".into())) };
-        // Freshness is about real time since the sync, whatever instant the run decides as of.
         let stale = organisation
             .last_sync_at
-            .is_none_or(|at| at.checked_add(self.freshness).is_ok_and(|fresh| fresh <= Timestamp::now()));
+            .is_none_or(|at| at.checked_add(self.freshness).is_ok_and(|fresh| fresh <= self.now));
         if !stale || action.invoices.is_empty() {
             return Ok(());
         }
@@ -293,67 +345,112 @@ impl Deliverer<'_> {
         Ok(())
     }
 
-    async fn view(&self, invoice: &Invoice, tenant: Uuid, today: jiff::civil::Date) -> InvoiceView {
-        InvoiceView {
-            number: invoice.number.to_string(),
-            reference: invoice.reference.as_deref().unwrap_or_default().to_string(),
-            date: invoice.date,
-            due_date: invoice.due_date,
-            days_overdue: (today - invoice.due_date).get_days() as i64,
-            currency: invoice.currency.to_string(),
-            total: invoice.total,
-            amount_paid: invoice.amount_paid + invoice.amount_credited,
-            amount_due: invoice.amount_due,
-            url: self.online_link(invoice, tenant).await.unwrap_or_default(),
+    /// Writes history notes as their actions are done, until the emails are delivered and the
+    /// queue is empty (or the process is asked to stop: notes wait for the next start).
+    async fn drain_notes(&self, pass: &Pass<'_>, delivered: &mut Delivered) -> Result<(), StoreError> {
+        let Some(client) = self.client else { return Ok(()) };
+        let mut grants: HashMap<Uuid, Option<i64>> = HashMap::new();
+        loop {
+            if self.stopping() {
+                return Ok(());
+            }
+            // Read whether the emails are done before looking: a note whose email was sent just
+            // before is then certainly seen.
+            let emails_done = pass.emails_done.load(Ordering::SeqCst);
+            let notes = lock(self.store).pending_notes(self.now, &pass.gone, 100)?;
+            if notes.is_empty() {
+                if emails_done {
+                    return Ok(());
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            }
+            for note in notes {
+                if self.stopping() {
+                    return Ok(());
+                }
+                let grant = match grants.get(&note.tenant_id) {
+                    Some(grant) => *grant,
+                    None => {
+                        let grant = lock(self.store).organisation(note.tenant_id)?.and_then(|o| o.grant_id);
+                        grants.insert(note.tenant_id, grant);
+                        grant
+                    }
+                };
+                let Some(grant) = grant else { continue };
+                self.write_note(pass, client, grant, &note, delivered).await?;
+            }
         }
     }
 
-    async fn online_link(&self, invoice: &Invoice, tenant: Uuid) -> Option<String> {
-        let client = self.client?;
-        let grant = lock(self.store).organisation(tenant).ok()??.grant_id?;
-        let path = format!("Invoices/{}/OnlineInvoice", invoice.invoice_id);
-        let answer: wire::Envelope<wire::OnlineInvoices> = client.get(tenant, grant, &Get::new(path)).await.ok()?;
-        answer.items.items.into_iter().next()?.online_invoice_url
-    }
-
-    /// Writes waiting history notes to Xero.
-    async fn write_notes(&self, delivered: &mut Delivered) -> Result<(), StoreError> {
-        let Some(client) = self.client else { return Ok(()) };
-        let notes = lock(self.store).pending_notes(self.now, 5_000)?;
-        let mut grants: HashMap<Uuid, Option<i64>> = HashMap::new();
-        for note in notes {
-            let grant = match grants.get(&note.tenant_id) {
-                Some(grant) => *grant,
-                None => {
-                    let grant = lock(self.store).organisation(note.tenant_id)?.and_then(|o| o.grant_id);
-                    grants.insert(note.tenant_id, grant);
-                    grant
+    /// Writes one note: claimed, then looked for in the record's History if an earlier write may
+    /// have reached Xero, then written.
+    async fn write_note(
+        &self,
+        pass: &Pass<'_>,
+        client: &XeroClient,
+        grant: i64,
+        note: &PendingNote,
+        delivered: &mut Delivered,
+    ) -> Result<(), StoreError> {
+        let claim = lock(self.store).claim_note(note.id, pass.worker, &pass.gone, self.now)?;
+        if claim == NoteClaim::NotYours {
+            return Ok(());
+        }
+        failpoint::pass("notes:claimed");
+        let path = match note.subject_kind.as_str() {
+            "invoice" => format!("Invoices/{}/History", note.subject_id),
+            _ => format!("Contacts/{}/History", note.subject_id),
+        };
+        let retry = (note.attempts + 1 < crate::store::tasks::MOST_NOTE_ATTEMPTS).then(|| later(self.now, note.attempts + 1));
+        if claim == NoteClaim::LookFirst {
+            let history: Result<wire::Envelope<wire::HistoryRecords>, ApiError> =
+                client.get(note.tenant_id, grant, &Get::new(path.clone())).await;
+            match history {
+                Ok(history) if already_there(&history.items.items, note) => {
+                    lock(self.store).note_written(note.id, pass.worker, self.now)?;
+                    delivered.notes_found_in_xero += 1;
+                    return Ok(());
                 }
-            };
-            let Some(grant) = grant else { continue };
-            let path = match note.subject_kind.as_str() {
-                "invoice" => format!("Invoices/{}/History", note.subject_id),
-                _ => format!("Contacts/{}/History", note.subject_id),
-            };
-            let body = serde_json::json!({ "HistoryRecords": [{ "Details": note.details }] });
-            let written: Result<wire::Envelope<wire::HistoryRecords>, ApiError> =
-                client.put(note.tenant_id, grant, &path, &body).await;
-            let mut store = lock(self.store);
-            match written {
-                Ok(_) => {
-                    store.note_written(note.id, self.now)?;
-                    delivered.notes_written += 1;
-                }
+                Ok(_) => {}
                 Err(error) => {
-                    let retry = (note.attempts + 1 < crate::store::tasks::MOST_NOTE_ATTEMPTS)
-                        .then(|| later(self.now, note.attempts + 1));
-                    store.note_failed(note.id, &error.to_string(), retry)?;
+                    let why = format!("could not read the History to see whether the note is there: {error}");
+                    lock(self.store).note_failed(note.id, pass.worker, &why, retry, true)?;
                     delivered.notes_failed += 1;
+                    return Ok(());
                 }
+            }
+        }
+        let body = serde_json::json!({ "HistoryRecords": [{ "Details": note.details }] });
+        let written: Result<wire::Envelope<wire::HistoryRecords>, ApiError> =
+            client.put(note.tenant_id, grant, &path, &body).await;
+        match written {
+            Ok(_) => {
+                failpoint::pass("notes:answered");
+                lock(self.store).note_written(note.id, pass.worker, self.now)?;
+                failpoint::pass("notes:written");
+                delivered.notes_written += 1;
+            }
+            Err(error) => {
+                // No certain answer (a 5xx, a dropped connection, a body cut short): Xero may
+                // have stored it. The next attempt looks in the History first.
+                let maybe = matches!(error, ApiError::GaveUp { .. } | ApiError::Unexpected { .. });
+                lock(self.store).note_failed(note.id, pass.worker, &error.to_string(), retry, maybe)?;
+                delivered.notes_failed += 1;
             }
         }
         Ok(())
     }
+}
+
+/// Whether a note is among a record's History entries, by its reference.
+fn already_there(records: &[wire::HistoryRecord], note: &PendingNote) -> bool {
+    let Some(reference) = note.reference.as_deref() else {
+        // A note queued before notes carried references: its whole text identifies it.
+        return records.iter().any(|r| r.details.as_deref() == Some(note.details.as_str()));
+    };
+    let marker = format!("ref {reference}");
+    records.iter().any(|r| r.details.as_deref().is_some_and(|details| details.ends_with(&marker)))
 }
 
 /// Why an email is not owed any more: none of the invoices it is about is still open.
@@ -363,14 +460,21 @@ fn no_longer_owed(action: &StoredAction, books: &Books) -> Option<String> {
     (!still_open && !action.invoices.is_empty()).then(|| "paid, voided or credited before it was sent".to_string())
 }
 
-enum Settled {
-    Sent,
-    Dropped(String),
+/// Why an action is not to be delivered under the plan in force: its rule has left the strategy.
+/// (Rules CollectIQ adds itself, such as `call-instead`, are never emails.)
+fn rule_gone(action: &StoredAction, plan: &Plan) -> Option<String> {
+    let known = plan
+        .segments
+        .iter()
+        .flat_map(|s| s.audience.rules.iter())
+        .chain(plan.every_customer.rules.iter())
+        .any(|rule| rule.id == action.rule_id);
+    (!known).then(|| format!("its rule {} is no longer in the strategy \"{}\"", action.rule_id, plan.strategy))
 }
 
-enum Composed {
-    Email(RenderedEmail),
-    Drop(String),
+enum Settled {
+    Sent,
+    Cancelled(String),
 }
 
 struct Failure {
@@ -388,89 +492,15 @@ impl Failure {
     }
 }
 
-/// The variables of LANGUAGE.md §9 for an email to `customer` about `views`.
-pub fn context(
-    books: &Books,
-    customer: &Customer,
-    views: Vec<InvoiceView>,
-    statement: bool,
-    sender_address: &str,
-    sender_name: Option<&str>,
-    today: jiff::civil::Date,
-) -> EmailContext {
-    let (mut overdue, mut outstanding) = (rust_decimal::Decimal::ZERO, rust_decimal::Decimal::ZERO);
-    for invoice in &customer.open {
-        let owed = invoice.amount_due_in_base();
-        outstanding += owed;
-        if invoice.due_date < today {
-            overdue += owed;
-        }
-    }
-    let first_name = customer
-        .contact
-        .first_name
-        .clone()
-        .or_else(|| customer.contact.persons.iter().find_map(|p| p.first_name.clone()))
-        .unwrap_or_default();
-    EmailContext {
-        customer: CustomerView {
-            name: customer.contact.name.clone(),
-            first_name,
-            email: customer.recipients().into_iter().next().unwrap_or_default(),
-        },
-        invoice: if statement { None } else { views.first().cloned() },
-        invoices: views,
-        total_overdue: overdue,
-        total_outstanding: outstanding,
-        total_currency: books.organisation.base_currency.clone(),
-        organisation: OrganisationView { name: books.organisation.name.clone() },
-        sender: SenderView {
-            name: sender_name.unwrap_or(&books.organisation.name).to_string(),
-            email: sender_address.to_string(),
-        },
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-#[allow(clippy::too_many_arguments)]
-fn escalation_email(
-    action: &StoredAction,
-    books: &Books,
-    customer: &Customer,
-    open: &[&Invoice],
-    person: &str,
-    address: &str,
-    from: &str,
-    from_name: Option<String>,
-) -> RenderedEmail {
-    let lines: Vec<String> = open
-        .iter()
-        .map(|i| {
-            format!(
-                "  {}  due {}  {} {}",
-                i.number,
-                i.due_date,
-                i.currency,
-                crate::ledger::money::group_thousands(i.amount_due)
-            )
-        })
-        .collect();
-    RenderedEmail {
-        from_address: from.to_string(),
-        from_name,
-        reply_to: None,
-        to: vec![address.to_string()],
-        cc: Vec::new(),
-        subject: super::email::header_text(&format!(
-            "Escalation: {} ({})",
-            customer.contact.name, books.organisation.name
-        )),
-        text: format!(
-            "Hello {person},\n\nCollectIQ has escalated {} to you ({}).\n\n{}\n\nAutomatic emails to this customer are paused until the task is marked done:\n  collectiq tasks done <id>\n",
-            customer.contact.name,
-            action.rule_text,
-            lines.join("\n")
-        ),
-        html: None,
-        message_id: message_id(&action.key),
+    #[test]
+    fn the_window_reports_median_and_99th_percentile() {
+        let samples = (1..=100).map(Duration::from_millis).collect();
+        let window = Window::of(samples).unwrap();
+        assert_eq!((window.emails, window.median_ms, window.p99_ms, window.max_ms), (100, 50.0, 99.0, 100.0));
+        assert!(Window::of(Vec::new()).is_none());
     }
 }

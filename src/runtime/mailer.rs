@@ -2,19 +2,58 @@
 //! `smtp://host:587?tls=required` for STARTTLS, `smtps://host:465` for TLS; credentials from
 //! `COLLECTIQ_SMTP_USERNAME` and `COLLECTIQ_SMTP_PASSWORD`), or a folder that keeps each message
 //! as a `.eml` file named by its Message-ID (the demo's capture).
+//!
+//! The SMTP session is lettre's protocol over a socket this module opens itself, with
+//! `TCP_NODELAY` set: lettre writes a message's final `\r\n.\r\n` as a write of its own, and with
+//! Nagle's algorithm on, that small packet waits for the server's delayed acknowledgement of the
+//! body (about 40 ms on loopback). A process killed meanwhile still has it sent by the kernel: the
+//! server takes a message the outbox never hears was taken. With the delay gone the window
+//! between "the message is complete on the wire" and "recorded as sent" is the server's answer
+//! and one commit. One session is kept open for a run's emails, one message at a time.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, AsyncTokioStream, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use super::email::{RenderedEmail, message};
 use crate::secret::Secret;
 
+/// How long connecting, and each exchange with the server, may take.
+const TIMEOUT: Duration = Duration::from_secs(30);
+
 pub enum Mailer {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(Box<SmtpMailer>),
     Folder(PathBuf),
+}
+
+/// How the connection to the SMTP server is protected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Security {
+    /// Plain text (for loopback).
+    Plain,
+    /// STARTTLS, and refuse to send without it.
+    StartTls,
+    /// STARTTLS when the server offers it.
+    StartTlsIfOffered,
+    /// TLS from the first byte (`smtps://`).
+    Tls,
+}
+
+pub struct SmtpMailer {
+    host: String,
+    port: u16,
+    security: Security,
+    credentials: Option<Credentials>,
+    session: tokio::sync::Mutex<Option<AsyncSmtpConnection>>,
+    /// When the last message's final dot left, for the window it spends before being recorded.
+    written: Arc<Mutex<Option<Instant>>>,
 }
 
 /// Why a message was not sent, and whether trying again may help.
@@ -34,13 +73,34 @@ impl Mailer {
     /// An SMTP mailer for `url`. The credentials, if any, never appear in errors.
     pub fn smtp(url: &str, username: Option<String>, password: Option<Secret>) -> Result<Mailer, String> {
         crate::net::install_tls_provider();
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|error| format!("COLLECTIQ_SMTP_URL is not a usable SMTP address: {error}"))?
-            .timeout(Some(Duration::from_secs(30)));
-        if let (Some(username), Some(password)) = (username, password) {
-            builder = builder.credentials(Credentials::new(username, password.expose().to_string()));
-        }
-        Ok(Mailer::Smtp(builder.build()))
+        let unusable = |why: &str| format!("COLLECTIQ_SMTP_URL is not a usable SMTP address: {why}");
+        let parsed = url::Url::parse(url).map_err(|error| unusable(&error.to_string()))?;
+        let tls = parsed.query_pairs().find(|(name, _)| name == "tls").map(|(_, value)| value.into_owned());
+        let security = match (parsed.scheme(), tls.as_deref()) {
+            ("smtps", _) => Security::Tls,
+            ("smtp", Some("required")) => Security::StartTls,
+            ("smtp", Some("opportunistic")) => Security::StartTlsIfOffered,
+            ("smtp", None | Some("none")) => Security::Plain,
+            ("smtp", Some(other)) => {
+                return Err(unusable(&format!("tls={other} (use required, opportunistic or none)")));
+            }
+            (scheme, _) => return Err(unusable(&format!("{scheme}:// (use smtp:// or smtps://)"))),
+        };
+        let host = parsed.host_str().filter(|h| !h.is_empty()).ok_or_else(|| unusable("it names no host"))?;
+        let host = host.trim_start_matches('[').trim_end_matches(']').to_string();
+        let port = parsed.port().unwrap_or(if security == Security::Tls { 465 } else { 25 });
+        let credentials = match (username, password) {
+            (Some(username), Some(password)) => Some(Credentials::new(username, password.expose().to_string())),
+            _ => None,
+        };
+        Ok(Mailer::Smtp(Box::new(SmtpMailer {
+            host,
+            port,
+            security,
+            credentials,
+            session: tokio::sync::Mutex::new(None),
+            written: Arc::new(Mutex::new(None)),
+        })))
     }
 
     pub fn folder(path: &Path) -> Result<Mailer, String> {
@@ -51,10 +111,7 @@ impl Mailer {
     pub async fn send(&self, email: &RenderedEmail) -> Result<(), SendError> {
         let message = message(email).map_err(|error| SendError { permanent: true, message: error.to_string() })?;
         match self {
-            Mailer::Smtp(transport) => transport.send(message).await.map(|_| ()).map_err(|error| SendError {
-                permanent: error.is_permanent(),
-                message: format!("the SMTP server did not take the email: {error}"),
-            }),
+            Mailer::Smtp(smtp) => smtp.send(&message).await,
             Mailer::Folder(folder) => {
                 // Written whole under a temporary name, then renamed: a file is there complete or not at all.
                 let name: String = email.message_id.chars().filter(|c| c.is_ascii_alphanumeric()).take(32).collect();
@@ -67,6 +124,192 @@ impl Mailer {
                     },
                 )
             }
+        }
+    }
+
+    /// When the last message sent over SMTP was complete on the wire (its final dot written).
+    pub fn last_written(&self) -> Option<Instant> {
+        match self {
+            Mailer::Smtp(smtp) => *smtp.written.lock().unwrap_or_else(|p| p.into_inner()),
+            Mailer::Folder(_) => None,
+        }
+    }
+
+    /// Says goodbye to the SMTP server, if a session is open.
+    pub async fn close(&self) {
+        if let Mailer::Smtp(smtp) = self
+            && let Some(mut connection) = smtp.session.lock().await.take()
+        {
+            let _ = tokio::time::timeout(TIMEOUT, connection.quit()).await;
+        }
+    }
+}
+
+impl SmtpMailer {
+    async fn send(&self, message: &lettre::Message) -> Result<(), SendError> {
+        let mut session = self.session.lock().await;
+        let connection = match session.take() {
+            Some(connection) if !connection.has_broken() => connection,
+            _ => self.connect().await?,
+        };
+        let connection = session.insert(connection);
+        let sent = tokio::time::timeout(TIMEOUT, connection.send(message.envelope(), &message.formatted())).await;
+        match sent {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(error)) => {
+                // lettre ends a session after a refusal; a broken one is not used again.
+                if connection.has_broken() {
+                    session.take();
+                }
+                Err(SendError {
+                    permanent: error.is_permanent(),
+                    message: format!("the SMTP server did not take the email: {error}"),
+                })
+            }
+            Err(_) => {
+                session.take();
+                Err(SendError { permanent: false, message: "the SMTP server did not answer in time".into() })
+            }
+        }
+    }
+
+    async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
+        let failed =
+            |what: String| SendError { permanent: false, message: format!("cannot reach the SMTP server: {what}") };
+        let address = (self.host.as_str(), self.port);
+        let tcp = tokio::time::timeout(TIMEOUT, tokio::net::TcpStream::connect(address))
+            .await
+            .map_err(|_| failed(format!("{}:{} did not answer in time", self.host, self.port)))?
+            .map_err(|error| failed(format!("{}:{}: {error}", self.host, self.port)))?;
+        tcp.set_nodelay(true).map_err(|error| failed(format!("cannot set TCP_NODELAY: {error}")))?;
+        let watched = Watched { inner: tcp, dot_written: false, written: self.written.clone() };
+        let hello = ClientId::default();
+        let tls = || TlsParameters::new(self.host.clone()).map_err(|error| failed(format!("TLS: {error}")));
+        let stream: Box<dyn AsyncTokioStream> = match self.security {
+            Security::Tls => Box::new(implicit_tls::connect(watched, tls()?).await.map_err(failed)?),
+            _ => Box::new(watched),
+        };
+        let mut connection = tokio::time::timeout(TIMEOUT, AsyncSmtpConnection::connect_with_transport(stream, &hello))
+            .await
+            .map_err(|_| failed("no greeting in time".into()))?
+            .map_err(|error| failed(error.to_string()))?;
+        let offered = connection.can_starttls();
+        match self.security {
+            Security::StartTls if !offered => {
+                return Err(failed("the server does not offer STARTTLS, which tls=required asks for".into()));
+            }
+            Security::StartTls | Security::StartTlsIfOffered if offered => {
+                connection.starttls(tls()?, &hello).await.map_err(|error| failed(format!("STARTTLS: {error}")))?;
+            }
+            _ => {}
+        }
+        if let Some(credentials) = &self.credentials {
+            connection.auth(&[Mechanism::Plain, Mechanism::Login], credentials).await.map_err(|error| SendError {
+                permanent: error.is_permanent(),
+                message: format!("the SMTP server refused the credentials: {error}"),
+            })?;
+        }
+        Ok(connection)
+    }
+}
+
+/// The socket, watched for the moment a message's final dot has been written: a fail point for
+/// crash tests, and the start of the window that ends when the outbox records the message sent.
+#[derive(Debug)]
+struct Watched {
+    inner: tokio::net::TcpStream,
+    dot_written: bool,
+    written: Arc<Mutex<Option<Instant>>>,
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        let written = Pin::new(&mut self.inner).poll_write(cx, buf);
+        // lettre writes the end of a message on its own: `\r\n.\r\n`.
+        if matches!(written, Poll::Ready(Ok(5))) && buf == b"\r\n.\r\n" {
+            self.dot_written = true;
+        }
+        written
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let flushed = Pin::new(&mut self.inner).poll_flush(cx);
+        if matches!(flushed, Poll::Ready(Ok(()))) && std::mem::take(&mut self.dot_written) {
+            *self.written.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+            crate::failpoint::pass("smtp:data-written");
+        }
+        flushed
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+impl AsyncTokioStream for Watched {
+    fn peer_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        self.inner.peer_addr()
+    }
+}
+
+/// TLS from the first byte over our own socket: lettre's stream, upgraded before the greeting,
+/// seen through Tokio's traits (lettre's implicit TLS would open a socket we cannot set up).
+#[allow(deprecated)]
+mod implicit_tls {
+    use super::*;
+    use futures_util::io::{AsyncRead as FuturesRead, AsyncWrite as FuturesWrite};
+    use lettre::transport::smtp::client::AsyncNetworkStream;
+
+    #[derive(Debug)]
+    pub struct ImplicitTls(AsyncNetworkStream);
+
+    pub async fn connect(socket: Watched, tls: TlsParameters) -> Result<ImplicitTls, String> {
+        let mut stream = AsyncNetworkStream::use_existing_tokio1(Box::new(socket));
+        stream.upgrade_tls(tls).await.map_err(|error| format!("TLS: {error}"))?;
+        Ok(ImplicitTls(stream))
+    }
+
+    impl AsyncRead for ImplicitTls {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<std::io::Result<()>> {
+            let unfilled = buf.initialize_unfilled();
+            match Pin::new(&mut self.0).poll_read(cx, unfilled) {
+                Poll::Ready(Ok(read)) => {
+                    buf.advance(read);
+                    Poll::Ready(Ok(()))
+                }
+                Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
+                Poll::Pending => Poll::Pending,
+            }
+        }
+    }
+
+    impl AsyncWrite for ImplicitTls {
+        fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+            Pin::new(&mut self.0).poll_write(cx, buf)
+        }
+
+        fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Pin::new(&mut self.0).poll_flush(cx)
+        }
+
+        fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Pin::new(&mut self.0).poll_close(cx)
+        }
+    }
+
+    impl AsyncTokioStream for ImplicitTls {
+        fn peer_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+            self.0.peer_addr()
         }
     }
 }

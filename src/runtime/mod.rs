@@ -4,6 +4,7 @@
 
 pub mod books;
 pub mod calendar;
+pub mod compose;
 pub mod conditions;
 pub mod decision;
 pub mod deliver;

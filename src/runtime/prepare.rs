@@ -23,21 +23,41 @@ fn shortened(text: &str, most: usize) -> String {
     format!("{}…", cut.trim_end())
 }
 
-/// A note of at most 250 characters that always ends by naming the rule and the plan (the
-/// strategy, the plan format's version and the plan's fingerprint): what was done is shortened to
-/// make room, never the signature.
-pub fn note_text(what: &str, rule: &str, plan: &Plan, fingerprint: &str) -> String {
-    let signature = format!(
-        " (rule {}; \"{}\" plan v{} #{}).",
-        shortened(rule, 90),
-        shortened(&plan.strategy, 40),
-        plan.plan_version,
-        shortened(fingerprint, 12)
-    );
-    let room = LONGEST_NOTE.saturating_sub(signature.chars().count());
-    // The signature is at most about 170 characters, so there is always room for what was done;
-    // the last cut is what guarantees the limit whatever the names.
-    shortened(&format!("{}{signature}", shortened(what, room)), LONGEST_NOTE)
+/// The short reference a note ends with (`ref 3f9a2c`), derived from its action's key: stable,
+/// so that a note whose write had no certain answer is recognised in the record's History.
+pub fn note_reference(key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(key.as_bytes()).iter().take(3).map(|b| format!("{b:02x}")).collect()
+}
+
+/// A note of at most 250 characters, in the order that matters when room runs out: the
+/// invoice number(s) first, then what was done, then the reference, which always stays. The
+/// signature (the rule, the strategy and its plan) is shortened, then dropped, before what was
+/// done is cut.
+pub fn note_text(about: &str, what: &str, rule: &str, plan: &Plan, fingerprint: &str, reference: &str) -> String {
+    let about = shortened(about, 120);
+    let tail = format!(" ref {reference}");
+    let signatures = [
+        format!(" (rule {rule}; \"{}\" plan v{} #{fingerprint}).", plan.strategy, plan.plan_version),
+        format!(
+            " (rule {}; \"{}\" plan v{} #{}).",
+            shortened(rule, 60),
+            shortened(&plan.strategy, 30),
+            plan.plan_version,
+            shortened(fingerprint, 12)
+        ),
+        format!(" (plan v{} #{}).", plan.plan_version, shortened(fingerprint, 12)),
+        ".".to_string(),
+    ];
+    let head = format!("{about}: {what}");
+    for signature in &signatures {
+        let note = format!("{head}{signature}{tail}");
+        if note.chars().count() <= LONGEST_NOTE {
+            return note;
+        }
+    }
+    let room = LONGEST_NOTE.saturating_sub(about.chars().count() + 2 + 1 + tail.chars().count());
+    format!("{about}: {}.{tail}", shortened(what, room))
 }
 
 fn numbers(customer: Option<&Customer>, invoices: &[Uuid]) -> String {
@@ -47,7 +67,7 @@ fn numbers(customer: Option<&Customer>, invoices: &[Uuid]) -> String {
         .map(|i| i.number.as_str())
         .collect();
     match numbers.len() {
-        0 => "the account".to_string(),
+        0 => "Account".to_string(),
         1..=4 => numbers.join(", "),
         n => format!("{} and {} more", numbers[..3].join(", "), n - 3),
     }
@@ -69,7 +89,7 @@ pub fn prepare<'d>(plan: &Plan, books: &Books, decisions: &'d [Decision]) -> Vec
 
 fn prepare_one<'d>(plan: &Plan, fingerprint: &str, books: &Books, decision: &'d Decision) -> NewAction<'d> {
     if decision.outcome != Outcome::Act {
-        return NewAction { decision, status: Status::Recorded, task: None, notes: Vec::new() };
+        return NewAction { decision, status: Status::Recorded, task: None, notes: Vec::new(), message_id: None, email: None };
     }
     let customer = books.customer(decision.contact_id);
     let name = customer.map_or("the customer", |c| c.contact.name.as_str());
@@ -77,7 +97,7 @@ fn prepare_one<'d>(plan: &Plan, fingerprint: &str, books: &Books, decision: &'d 
     let (status, task, what) = match &decision.action {
         Action::Email { template, .. } => {
             let to = customer.map(|c| c.recipients().join(", ")).unwrap_or_default();
-            (Status::Pending, None, Some(format!("CollectIQ emailed \"{template}\" to {to} about {about}")))
+            (Status::Waiting, None, Some(format!("CollectIQ emailed \"{template}\" to {to}")))
         }
         Action::CallTask { assignee } => {
             let summary = format!(
@@ -85,7 +105,7 @@ fn prepare_one<'d>(plan: &Plan, fingerprint: &str, books: &Books, decision: &'d 
                 owed(customer, &decision.invoices, &books.organisation.base_currency)
             );
             let task = NewTask { kind: "call", assignee: assignee.clone(), summary };
-            (Status::Done, Some(task), Some(format!("CollectIQ asked {assignee} to call about {about}")))
+            (Status::Done, Some(task), Some(format!("CollectIQ asked {assignee} to call")))
         }
         Action::Escalate { to } => {
             let summary = format!(
@@ -94,8 +114,8 @@ fn prepare_one<'d>(plan: &Plan, fingerprint: &str, books: &Books, decision: &'d 
             );
             let task = NewTask { kind: "escalation", assignee: to.clone(), summary };
             // The person is emailed when their address is known; that is delivered like any email.
-            let status = if plan.settings.people.contains_key(to) { Status::Pending } else { Status::Done };
-            (status, Some(task), Some(format!("CollectIQ escalated {about} to {to}")))
+            let status = if plan.settings.people.contains_key(to) { Status::Waiting } else { Status::Done };
+            (status, Some(task), Some(format!("CollectIQ escalated to {to}")))
         }
         Action::StopChasing => (Status::Done, None, None),
     };
@@ -103,13 +123,19 @@ fn prepare_one<'d>(plan: &Plan, fingerprint: &str, books: &Books, decision: &'d 
     if plan.settings.write_back
         && let Some(what) = what
     {
-        let details = note_text(&what, decision.key.rule, plan, fingerprint);
+        let reference = note_reference(&decision.key.to_string());
+        let details = note_text(&about, &what, decision.key.rule, plan, fingerprint, &reference);
         for invoice in &decision.invoices {
-            notes.push(NewNote { subject_kind: "invoice", subject_id: *invoice, details: details.clone() });
+            notes.push(NewNote {
+                subject_kind: "invoice",
+                subject_id: *invoice,
+                details: details.clone(),
+                reference: reference.clone(),
+            });
         }
-        notes.push(NewNote { subject_kind: "contact", subject_id: decision.contact_id, details });
+        notes.push(NewNote { subject_kind: "contact", subject_id: decision.contact_id, details, reference });
     }
-    NewAction { decision, status, task, notes }
+    NewAction { decision, status, task, notes, message_id: None, email: None }
 }
 
 #[cfg(test)]
@@ -125,19 +151,31 @@ mod tests {
     }
 
     #[test]
-    fn notes_are_kept_short_and_always_name_the_rule_and_plan() {
+    fn notes_keep_the_invoice_numbers_and_reference_whatever_gives_way() {
         let plan = plan(&"A very long strategy name ".repeat(5));
-        for what in ["short".to_string(), "x".repeat(400), "é".repeat(300)] {
-            let note = note_text(&what, "every/1d-after-due/email-r", &plan, "0123456789ab");
-            assert!(note.chars().count() <= LONGEST_NOTE, "{note}");
-            assert!(note.ends_with("(rule every/1d-after-due/email-r; \"A very long strategy name A very long s…\" plan v1 #0123456789ab)."), "{note}");
-        }
-        let short = note_text("CollectIQ emailed", "r", &plan, "f");
-        assert!(short.starts_with("CollectIQ emailed (rule r;"), "{short}");
-        assert!(note_text(&"x".repeat(400), "r", &plan, "f").contains("x…"));
-        let long_rule = "segment-with-a-very-long-name/".repeat(10);
-        let note = note_text(&"y".repeat(400), &long_rule, &plan, "0123456789ab");
+        let rule = "every/1d-after-due/email-r";
+        let short = note_text("INV-0042", "CollectIQ emailed \"r\" to a@b.example", "r", &plan, "0123456789ab", "3f9a2c");
+        assert!(short.starts_with("INV-0042: CollectIQ emailed \"r\" to a@b.example (rule r;"), "{short}");
+        assert!(short.ends_with("plan v1 #0123456789ab). ref 3f9a2c"), "{short}");
+        // Two long recipients: the signature is shortened, then dropped, never the number.
+        let recipients = format!("CollectIQ emailed \"r\" to {}, {}", "a".repeat(60) + "@x.example", "b".repeat(60) + "@y.example");
+        let note = note_text("INV-0042", &recipients, rule, &plan, "0123456789ab", "3f9a2c");
         assert!(note.chars().count() <= LONGEST_NOTE, "{note}");
-        assert!(note.contains("plan v1 #0123456789ab"), "{note}");
+        assert!(note.starts_with("INV-0042: CollectIQ emailed"), "{note}");
+        assert!(note.contains(&"b".repeat(60)), "what was done stays whole while the signature can give way: {note}");
+        assert!(note.ends_with(" ref 3f9a2c"), "{note}");
+        for what in ["x".repeat(400), "é".repeat(300)] {
+            let note = note_text("INV-1, INV-2, INV-3 and 4 more", &what, &"seg/".repeat(40), &plan, "0123456789ab", "3f9a2c");
+            assert!(note.chars().count() <= LONGEST_NOTE, "{note}");
+            assert!(note.starts_with("INV-1, INV-2, INV-3 and 4 more: "), "{note}");
+            assert!(note.ends_with("…. ref 3f9a2c"), "{note}");
+        }
+    }
+
+    #[test]
+    fn a_reference_is_stable_and_short() {
+        assert_eq!(note_reference("t/invoice/i/r/0"), note_reference("t/invoice/i/r/0"));
+        assert_ne!(note_reference("t/invoice/i/r/0"), note_reference("t/invoice/i/r/1"));
+        assert_eq!(note_reference("k").len(), 6);
     }
 }

@@ -15,7 +15,9 @@ use uuid::Uuid;
 use super::books::Books;
 use super::calendar::Calendar;
 use super::decision::{Evaluation, Outcome};
-use super::deliver::{DefaultSender, Delivered, Deliverer};
+use super::compose::{Composed, Composer, DefaultSender, EmailAbout};
+use super::decision::Subject;
+use super::deliver::{Delivered, Deliverer};
 use super::evaluate::{Context, evaluate};
 use super::mailer::Mailer;
 use super::prepare::prepare;
@@ -23,7 +25,7 @@ use crate::config::Config;
 use crate::plan::Plan;
 use crate::store::Store;
 use crate::store::connections::OrganisationRecord;
-use crate::store::outbox::Decider;
+use crate::store::outbox::{Decider, NewAction, Status};
 use crate::xero::session::Session;
 use crate::xero::sync::{Progress, SyncOptions, Syncer};
 
@@ -66,26 +68,37 @@ pub struct RunReport {
     pub sync_errors: Vec<String>,
 }
 
-/// Holds the run lock for as long as it lives.
+/// Holds the run lock for the rest of the process's life.
+///
+/// The lock is a convenience (a second run is told at once that another is busy); what keeps two
+/// processes from delivering the same action is the outbox's claim, made in the database. It is
+/// taken on the database file itself, not on a path, so that every name of the file (a symbolic
+/// link, another folder) meets the same lock: `flock` on a descriptor of its own. That descriptor
+/// is never closed while the process lives: closing any descriptor of a file drops the POSIX
+/// locks the process holds on it, and SQLite's own locks are POSIX locks.
 pub struct RunLock {
-    _file: File,
+    file: std::mem::ManuallyDrop<File>,
+}
+
+impl Drop for RunLock {
+    /// Lets go of the lock but keeps the descriptor open: closing it would drop SQLite's locks on
+    /// the file too. (One descriptor per lock taken: a process takes one or two.)
+    fn drop(&mut self) {
+        let _ = self.file.unlock();
+    }
 }
 
 /// Takes the database's run lock, or says another run holds it.
 pub fn lock(database: &Path) -> Result<RunLock, String> {
-    let mut path = database.as_os_str().to_owned();
-    path.push(".run.lock");
-    let file = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|error| format!("cannot open the run lock {}: {error}", PathBuf::from(&path).display()))?;
+    crate::store::create_private(database).map_err(|error| error.to_string())?;
+    let path = crate::store::home_of(database).map_err(|error| error.to_string())?;
+    let file = File::open(&path).map_err(|error| format!("cannot open {} to lock it: {error}", path.display()))?;
     match file.try_lock() {
-        Ok(()) => Ok(RunLock { _file: file }),
-        Err(std::fs::TryLockError::WouldBlock) => {
-            Err("another `collectiq run` is working on this database; try again when it has finished".into())
-        }
+        Ok(()) => Ok(RunLock { file: std::mem::ManuallyDrop::new(file) }),
+        Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+            "another CollectIQ run (or autopilot) is working on {}; try again when it has finished",
+            path.display()
+        )),
         Err(std::fs::TryLockError::Error(error)) => Err(format!("cannot take the run lock: {error}")),
     }
 }
@@ -158,6 +171,8 @@ pub async fn run(
             }
         }
     }
+    let sender = DefaultSender { address: config.email.from.clone(), name: config.email.name.clone() };
+    let composer = Composer { sender: &sender, client: Some(&session.client), store: &session.store, now };
     let mut plans: HashMap<Uuid, Arc<Plan>> = HashMap::new();
     // The books each decision was made from, handed on to delivery rather than read again.
     let mut books: HashMap<Uuid, Books> = HashMap::new();
@@ -171,7 +186,7 @@ pub async fn run(
         };
         line.strategy = Some(strategy.path.display().to_string());
         plans.insert(tenant, strategy.plan.clone());
-        match decide(session, org, &strategy.plan, now, options.dry_run, &mut line) {
+        match decide(session, &composer, org, &strategy.plan, now, options.dry_run, &mut line).await {
             Ok(decided) => {
                 books.insert(tenant, decided);
             }
@@ -186,7 +201,7 @@ pub async fn run(
             mailer: &mailer,
             client: Some(&session.client),
             plans: &plans,
-            sender: DefaultSender { address: config.email.from.clone(), name: config.email.name.clone() },
+            sender: sender.clone(),
             freshness: config.runtime.freshness,
             now,
             stop: options.stop.as_deref(),
@@ -196,10 +211,11 @@ pub async fn run(
     Ok(report)
 }
 
-/// Evaluates one organisation and records what it decided (unless dry); gives the books it
-/// decided from.
-fn decide(
+/// Evaluates one organisation and records what it decided (unless dry), each email composed
+/// and kept with its decision; gives the books it decided from.
+async fn decide(
     session: &Session,
+    composer: &Composer<'_>,
     org: &OrganisationRecord,
     plan: &Plan,
     now: Timestamp,
@@ -214,11 +230,35 @@ fn decide(
     if dry_run {
         return Ok(books);
     }
-    let actions = prepare(plan, &books, &evaluation.decisions);
+    let mut actions = prepare(plan, &books, &evaluation.decisions);
+    compose_emails(composer, plan, &books, &mut actions).await;
     let fingerprint = plan.fingerprint();
     let decider = Decider { strategy: &plan.strategy, plan_version: plan.plan_version, plan_fingerprint: &fingerprint };
     lock_store(&session.store).record_decisions(&actions, &decider, now).map_err(|e| e.to_string())?;
     Ok(books)
+}
+
+/// Composes the emails among new actions, so that each is kept as decided: an edit of the
+/// strategy or a template before delivery changes nothing already decided. Each email's
+/// Message-ID is fixed here. One that cannot be composed now (a template that fails) is composed
+/// again at delivery, where its failure is recorded.
+async fn compose_emails(composer: &Composer<'_>, plan: &Plan, books: &Books, actions: &mut [NewAction<'_>]) {
+    for new in actions.iter_mut().filter(|new| new.status == Status::Waiting) {
+        let decision = new.decision;
+        let key = decision.key.to_string();
+        new.message_id = Some(super::email::message_id(&key));
+        let about = EmailAbout {
+            key: &key,
+            action: decision.action,
+            contact_id: decision.contact_id,
+            invoices: &decision.invoices,
+            statement: matches!(decision.key.subject, Subject::Account(_)),
+            rule_text: decision.rule_text,
+        };
+        if let Ok(Composed::Email(email)) = composer.compose(plan, books, about).await {
+            new.email = serde_json::to_string(&email).ok();
+        }
+    }
 }
 
 fn summarise(books: &Books, evaluation: &Evaluation, line: &mut OrgRun) {

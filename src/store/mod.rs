@@ -11,6 +11,7 @@ pub mod outbox;
 pub mod receivables;
 mod schema;
 pub mod tasks;
+pub mod workers;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -55,8 +56,12 @@ impl<T, E: fmt::Display> Doing<T> for std::result::Result<T, E> {
 
 impl Store {
     /// Opens the store at `path`, creating it (mode 0600) and bringing its schema up to date.
+    /// The path is resolved first, so that every way of reaching one file (a symbolic link, a
+    /// relative path) opens it by the same name: SQLite names its write-ahead log after the
+    /// path. A file with a second hard link is refused for the same reason.
     pub fn open(path: &Path) -> Result<Store> {
         create_private(path)?;
+        let path = &home_of(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).doing(&format!("open {}", path.display()))?;
         let mut store = Store { conn, path: Some(path.to_path_buf()) };
@@ -138,10 +143,34 @@ impl Store {
     }
 }
 
+/// The one name a database file is opened by: its path with every symbolic link resolved. A file
+/// with several hard links has no one name, and SQLite keeps its write-ahead log and shared
+/// memory beside the name it was given: two processes opening one file by two names would each
+/// keep their own log and could lose or corrupt what the other wrote. Such a file is refused.
+pub fn home_of(path: &Path) -> Result<PathBuf> {
+    let home = std::fs::canonicalize(path).doing(&format!("find {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let links = std::fs::metadata(&home).doing(&format!("read {}", home.display()))?.nlink();
+        if links > 1 {
+            return Err(StoreError {
+                doing: format!("open {}", home.display()),
+                reason: format!(
+                    "the file has {links} hard links; SQLite keeps its journal beside the name a database is opened by, \
+                     so two names for one file can lose data. Keep one name (remove the other links) and use \
+                     a symbolic link if another path is needed"
+                ),
+            });
+        }
+    }
+    Ok(home)
+}
+
 /// Creates the file with owner-only permissions before SQLite opens it, so that the tokens it
 /// will hold are never readable by others, even for a moment; a file that already exists is made
 /// owner-only too. SQLite's `-wal` and `-shm` files take their permissions from it.
-fn create_private(path: &Path) -> Result<()> {
+pub fn create_private(path: &Path) -> Result<()> {
     if path.exists() {
         return make_private(path);
     }

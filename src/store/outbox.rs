@@ -14,42 +14,65 @@ use super::{Doing, Result, Store, StoreError};
 use crate::runtime::decision::{Decision, Outcome, Subject};
 use crate::runtime::state::RuntimeState;
 
-/// Where an action stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Where an action stands: the outbox's state machine. Each move is one statement that succeeds
+/// for exactly one process (the one whose claim it is), so no two processes can deliver the same
+/// action, whatever paths they opened the database by.
+///
+/// ```text
+/// recorded                      (skipped, superseded, combined: nothing to deliver)
+/// done                          (a call task, a stop: nothing to deliver)
+/// waiting ─claim─▶ claimed ─hand─▶ handed ─250─▶ sent
+///    ▲                │              │
+///    └──retry later───┴──────────────┘──▶ cancelled / failed
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Recorded without anything to deliver (skipped, superseded, combined).
     Recorded,
-    /// To deliver.
-    Pending,
-    /// Being delivered (if a run stops here, the next one delivers it again).
-    Sending,
+    /// Decided, with nothing to deliver (a call task, an escalation to nobody's address, a stop).
     Done,
-    /// Not delivered, for good (a permanent refusal), or dropped before sending (paid since).
+    /// To deliver, when its next attempt is due.
+    Waiting,
+    /// A process has taken it on (and is checking, rendering, connecting).
+    Claimed,
+    /// Handed to the mail server: if the process dies now, the server may have it.
+    Handed,
+    /// The mail server took it.
+    Sent,
+    /// Not to be delivered any more (paid since, its rule gone, cancelled by hand).
+    Cancelled,
+    /// Not delivered, for good (a permanent refusal, or too many attempts).
     Failed,
-    Dropped,
 }
 
 impl Status {
+    pub const ALL: [Status; 8] = [
+        Status::Recorded,
+        Status::Done,
+        Status::Waiting,
+        Status::Claimed,
+        Status::Handed,
+        Status::Sent,
+        Status::Cancelled,
+        Status::Failed,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Recorded => "recorded",
-            Status::Pending => "pending",
-            Status::Sending => "sending",
             Status::Done => "done",
+            Status::Waiting => "waiting",
+            Status::Claimed => "claimed",
+            Status::Handed => "handed",
+            Status::Sent => "sent",
+            Status::Cancelled => "cancelled",
             Status::Failed => "failed",
-            Status::Dropped => "dropped",
         }
     }
 
-    fn parse(text: &str) -> Status {
-        match text {
-            "pending" => Status::Pending,
-            "sending" => Status::Sending,
-            "done" => Status::Done,
-            "failed" => Status::Failed,
-            "dropped" => Status::Dropped,
-            _ => Status::Recorded,
-        }
+    pub fn parse(text: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|status| status.as_str() == text)
     }
 }
 
@@ -68,6 +91,9 @@ pub struct NewNote {
     pub subject_kind: &'static str,
     pub subject_id: Uuid,
     pub details: String,
+    /// The short reference at the end of `details` (`ref 3f9a2c`) that recognises the note in
+    /// the record's History when a write's answer was lost.
+    pub reference: String,
 }
 
 /// A decision as the outbox records it.
@@ -77,6 +103,10 @@ pub struct NewAction<'a> {
     pub status: Status,
     pub task: Option<NewTask>,
     pub notes: Vec<NewNote>,
+    /// The email's Message-ID, fixed when it is decided and never worked out again.
+    pub message_id: Option<String>,
+    /// The email as rendered when it was decided (JSON): delivery sends exactly this.
+    pub email: Option<String>,
 }
 
 /// Which strategy decided.
@@ -106,13 +136,27 @@ pub struct StoredAction {
     pub outcome: String,
     pub reason: Option<String>,
     pub status: Status,
-    /// The email as rendered for sending, once it has been.
+    /// The email as rendered for sending (when it was decided, or for an action decided before
+    /// emails were kept from the start, at its first delivery attempt).
     pub email: Option<String>,
+    pub message_id: Option<String>,
     pub strategy: String,
+    pub plan_version: u32,
+    pub plan_fingerprint: Option<String>,
     pub decided_at: Timestamp,
     pub attempts: u32,
+    pub next_attempt_at: Option<Timestamp>,
+    pub claimed_by: Option<String>,
+    pub handed_at: Option<Timestamp>,
     pub done_at: Option<Timestamp>,
     pub last_error: Option<String>,
+}
+
+impl StoredAction {
+    /// The plan action's kind (`email`, `escalate`, ...).
+    pub fn action_kind(&self) -> Option<&str> {
+        self.action.get("kind").and_then(|kind| kind.as_str())
+    }
 }
 
 fn action_from(row: &Row<'_>) -> rusqlite::Result<StoredAction> {
@@ -134,11 +178,23 @@ fn action_from(row: &Row<'_>) -> rusqlite::Result<StoredAction> {
         action: serde_json::from_str(&action).unwrap_or(serde_json::Value::Null),
         outcome: row.get("outcome")?,
         reason: row.get("reason")?,
-        status: Status::parse(&status),
+        status: Status::parse(&status).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                0,
+                rusqlite::types::Type::Text,
+                format!("\"{status}\" is not a state of the outbox").into(),
+            )
+        })?,
         email: row.get("email")?,
+        message_id: row.get("message_id")?,
         strategy: row.get("strategy")?,
+        plan_version: row.get("plan_version")?,
+        plan_fingerprint: row.get("plan_fingerprint")?,
         decided_at: instant(row, "decided_at")?,
         attempts: row.get("attempts")?,
+        next_attempt_at: optional_instant(row, "next_attempt_at")?,
+        claimed_by: row.get("claimed_by")?,
+        handed_at: optional_instant(row, "handed_at")?,
         done_at: optional_instant(row, "done_at")?,
         last_error: row.get("last_error")?,
     })
@@ -187,8 +243,8 @@ impl Store {
                 .prepare_cached(
                     "INSERT OR IGNORE INTO actions (key, tenant_id, subject_kind, subject_id, rule_id, occurrence,
                          occurrence_date, contact_id, invoices, action_kind, action, rule_text, outcome, reason, status,
-                         strategy, plan_version, decided_at, next_attempt_at, plan_fingerprint)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19)",
+                         strategy, plan_version, decided_at, next_attempt_at, plan_fingerprint, message_id, email)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19, ?20, ?21)",
                 )
                 .and_then(|mut s| {
                     s.execute(params![
@@ -210,7 +266,9 @@ impl Store {
                         decider.strategy,
                         decider.plan_version,
                         format_time(now),
-                        decider.plan_fingerprint
+                        decider.plan_fingerprint,
+                        new.message_id,
+                        new.email
                     ])
                 })
                 .doing("record a decision")?;
@@ -253,15 +311,16 @@ impl Store {
             }
             for note in &new.notes {
                 tx.execute(
-                    "INSERT OR IGNORE INTO notes (action_key, tenant_id, subject_kind, subject_id, details, next_attempt_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    "INSERT OR IGNORE INTO notes (action_key, tenant_id, subject_kind, subject_id, details, next_attempt_at, reference)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                     params![
                         key,
                         decision.key.tenant.to_string(),
                         note.subject_kind,
                         note.subject_id.to_string(),
                         note.details,
-                        format_time(now)
+                        format_time(now),
+                        note.reference
                     ],
                 )
                 .doing("queue a history note")?;
@@ -324,7 +383,7 @@ impl Store {
             .conn()
             .prepare(
                 "SELECT contact_id, MAX(decided_at) FROM actions WHERE tenant_id = ?1 AND outcome = 'act'
-                   AND action_kind = 'email' AND status NOT IN ('dropped', 'failed') GROUP BY contact_id",
+                   AND action_kind = 'email' AND status NOT IN ('cancelled', 'failed') GROUP BY contact_id",
             )
             .doing("read when customers were emailed")?;
         let rows = emailed
@@ -366,18 +425,21 @@ impl Store {
         Ok(state)
     }
 
-    /// Actions to deliver now (pending and due, or interrupted mid-delivery), oldest first.
-    pub fn deliverable(&self, now: Timestamp, limit: usize) -> Result<Vec<StoredAction>> {
+    /// Actions to deliver now, oldest first: waiting ones whose attempt is due, and claims whose
+    /// process is gone (`gone`, from [`Store::gone_workers`]), which are resumed as they were.
+    pub fn deliverable(&self, now: Timestamp, gone: &[String], limit: usize) -> Result<Vec<StoredAction>> {
         let mut statement = self
             .conn()
             .prepare(
-                "SELECT * FROM actions WHERE status = 'sending'
-                    OR (status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?1))
-                 ORDER BY id LIMIT ?2",
+                "SELECT * FROM actions
+                  WHERE (status = 'waiting' AND (next_attempt_at IS NULL OR next_attempt_at <= ?1))
+                     OR (status IN ('claimed', 'handed')
+                         AND (claimed_by IS NULL OR claimed_by IN (SELECT value FROM json_each(?3))))
+                  ORDER BY id LIMIT ?2",
             )
             .doing("read actions to deliver")?;
         let rows = statement
-            .query_map(params![format_time(now), limit as i64], action_from)
+            .query_map(params![format_time(now), limit as i64, gone_list(gone)], action_from)
             .doing("read actions to deliver")?;
         rows.collect::<rusqlite::Result<_>>().doing("read actions to deliver")
     }
@@ -386,7 +448,7 @@ impl Store {
     pub fn queue_depth(&self, tenant: Uuid) -> Result<u64> {
         self.conn()
             .query_row(
-                "SELECT count(*) FROM actions WHERE tenant_id = ?1 AND status IN ('pending', 'sending')",
+                "SELECT count(*) FROM actions WHERE tenant_id = ?1 AND status IN ('waiting', 'claimed', 'handed')",
                 [tenant.to_string()],
                 |row| row.get::<_, i64>(0),
             )
@@ -394,17 +456,17 @@ impl Store {
             .doing("count actions to deliver")
     }
 
-    /// Drops the organisation's emails waiting to be delivered whose invoices are all settled
+    /// Cancels the organisation's emails waiting to be delivered whose invoices are all settled
     /// now (paid, voided or credited since they were decided, as a webhook or a sync has just
     /// told), cancelling their notes as delivery would. Gives their keys.
     pub fn drop_settled(&mut self, tenant: Uuid, now: Timestamp) -> Result<Vec<String>> {
-        const WHAT: &str = "drop emails about settled invoices";
+        const WHAT: &str = "cancel emails about settled invoices";
         let settled: Vec<(i64, String)> = {
             let mut statement = self
                 .conn()
                 .prepare(
                     "SELECT a.id, a.key FROM actions a
-                      WHERE a.tenant_id = ?1 AND a.status = 'pending' AND a.action_kind = 'email'
+                      WHERE a.tenant_id = ?1 AND a.status = 'waiting' AND a.action_kind = 'email'
                         AND NOT EXISTS (
                             SELECT 1 FROM json_each(a.invoices) j
                               JOIN invoices i ON i.tenant_id = a.tenant_id AND i.invoice_id = j.value
@@ -416,74 +478,172 @@ impl Store {
         };
         let mut dropped = Vec::with_capacity(settled.len());
         for (id, key) in settled {
-            self.finish(id, Status::Dropped, Some("its invoices were settled before it was sent"), now)?;
-            dropped.push(key);
+            if self.cancel_waiting(id, "its invoices were settled before it was sent", now)? {
+                dropped.push(key);
+            }
         }
         Ok(dropped)
     }
 
-    /// Marks an action as being delivered, counting the attempt. False when it is no longer to be
-    /// delivered (done, dropped or failed since it was read). An action left `sending` by a run
-    /// that died is claimed again: only one run works on a database at a time (the run lock), so
-    /// `sending` can only mean "interrupted".
-    pub fn claim(&mut self, action: i64) -> Result<bool> {
+    /// Takes an action on for this worker, counting the attempt: a waiting action that is due, or
+    /// one whose claim belongs to a process that is gone (`gone`). One statement, so exactly one
+    /// process gets it. Gives what the claim found.
+    pub fn claim(&mut self, action: i64, worker: &str, gone: &[String], now: Timestamp) -> Result<Claim> {
+        let claimed = self
+            .conn()
+            .query_row(
+                "UPDATE actions SET status = 'claimed', claimed_by = ?2, claimed_at = ?3, attempts = attempts + 1
+                  WHERE id = ?1
+                    AND ((status = 'waiting' AND (next_attempt_at IS NULL OR next_attempt_at <= ?3))
+                      OR (status IN ('claimed', 'handed')
+                          AND (claimed_by IS NULL OR claimed_by IN (SELECT value FROM json_each(?4)))))
+                 RETURNING handed_at",
+                params![action, worker, format_time(now), gone_list(gone)],
+                |row| row.get::<_, Option<String>>(0),
+            )
+            .optional()
+            .doing("claim an action")?;
+        Ok(match claimed {
+            None => Claim::NotYours,
+            Some(None) => Claim::Fresh,
+            Some(Some(_)) => Claim::ResumedAfterHanding,
+        })
+    }
+
+    /// Records that the email is about to go to the mail server: from here a death may leave the
+    /// server holding it. False when the claim is no longer this worker's.
+    pub fn hand(&mut self, action: i64, worker: &str, now: Timestamp) -> Result<bool> {
         let changed = self
             .conn()
             .execute(
-                "UPDATE actions SET status = 'sending', attempts = attempts + 1 WHERE id = ?1 AND status IN ('pending', 'sending')",
-                [action],
+                "UPDATE actions SET status = 'handed', handed_at = ?3
+                  WHERE id = ?1 AND claimed_by = ?2 AND status IN ('claimed', 'handed')",
+                params![action, worker, format_time(now)],
             )
-            .doing("claim an action")?;
+            .doing("record an email handed to the mail server")?;
         Ok(changed == 1)
     }
 
-    /// Keeps the email as it will be sent, so that a retry sends the very same message.
-    pub fn set_email(&mut self, action: i64, email: &str) -> Result<()> {
+    /// Keeps the email as it will be sent, for an action decided before emails were rendered when
+    /// decided: rendered once, at its first attempt, with the plan in force, then sent as kept.
+    pub fn set_email(&mut self, action: i64, message_id: &str, email: &str) -> Result<()> {
         self.conn()
-            .execute("UPDATE actions SET email = ?1 WHERE id = ?2 AND email IS NULL", params![email, action])
+            .execute(
+                "UPDATE actions SET email = ?1, message_id = COALESCE(message_id, ?2) WHERE id = ?3 AND email IS NULL",
+                params![email, message_id, action],
+            )
             .doing("keep a rendered email")?;
         Ok(())
     }
 
-    /// Settles an action. The history notes of one that was never delivered are cancelled with it:
-    /// Xero must not be told of an email that did not go. An escalation dropped because its
-    /// invoices were paid first closes its task, so that it no longer holds emails back.
-    pub fn finish(&mut self, action: i64, status: Status, error: Option<&str>, now: Timestamp) -> Result<()> {
-        let tx = self.conn_mut().transaction().doing("start finishing an action")?;
-        tx.execute(
-            "UPDATE actions SET status = ?1, done_at = ?2, last_error = COALESCE(?3, last_error) WHERE id = ?4",
-            params![status.as_str(), format_time(now), error, action],
-        )
-        .doing("finish an action")?;
-        if matches!(status, Status::Dropped | Status::Failed) {
-            tx.execute(
-                "UPDATE notes SET status = 'cancelled'
-                 WHERE status = 'pending' AND action_key = (SELECT key FROM actions WHERE id = ?1)",
-                [action],
+    /// Settles an action this worker holds: sent, done, cancelled or failed. The history notes of
+    /// one that was never delivered are cancelled with it: Xero must not be told of an email that
+    /// did not go. An escalation cancelled because its invoices were paid first closes its task,
+    /// so that it no longer holds emails back. False when the claim is no longer this worker's.
+    pub fn settle(
+        &mut self,
+        action: i64,
+        worker: &str,
+        status: Status,
+        error: Option<&str>,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let tx = self.conn_mut().transaction().doing("start settling an action")?;
+        let changed = tx
+            .execute(
+                "UPDATE actions SET status = ?1, done_at = ?2, last_error = COALESCE(?3, last_error)
+                  WHERE id = ?4 AND claimed_by = ?5 AND status IN ('claimed', 'handed')",
+                params![status.as_str(), format_time(now), error, action, worker],
             )
-            .doing("cancel the notes of an undelivered action")?;
+            .doing("settle an action")?;
+        if changed == 1 {
+            after_settling(&tx, action, status, now)?;
         }
-        if status == Status::Dropped {
-            tx.execute(
-                "UPDATE tasks SET status = 'done', done_at = ?2
-                 WHERE status = 'open' AND action_key = (SELECT key FROM actions WHERE id = ?1)",
-                params![action, format_time(now)],
-            )
-            .doing("close the task of a dropped action")?;
-        }
-        tx.commit().doing("finish an action")?;
-        Ok(())
+        tx.commit().doing("settle an action")?;
+        Ok(changed == 1)
     }
 
-    /// Puts an action back to be tried again later.
-    pub fn retry_later(&mut self, action: i64, error: &str, at: Timestamp) -> Result<()> {
-        self.conn()
+    /// Cancels an action that waits to be delivered (not one a process holds). False when it
+    /// was not waiting.
+    pub fn cancel_waiting(&mut self, action: i64, reason: &str, now: Timestamp) -> Result<bool> {
+        let tx = self.conn_mut().transaction().doing("start cancelling an action")?;
+        let changed = tx
             .execute(
-                "UPDATE actions SET status = 'pending', last_error = ?1, next_attempt_at = ?2 WHERE id = ?3",
-                params![error, format_time(at), action],
+                "UPDATE actions SET status = 'cancelled', done_at = ?1, last_error = ?2 WHERE id = ?3 AND status = 'waiting'",
+                params![format_time(now), reason, action],
+            )
+            .doing("cancel an action")?;
+        if changed == 1 {
+            after_settling(&tx, action, Status::Cancelled, now)?;
+        }
+        tx.commit().doing("cancel an action")?;
+        Ok(changed == 1)
+    }
+
+    /// Puts an action this worker holds back to wait for a later attempt.
+    pub fn retry_later(&mut self, action: i64, worker: &str, error: &str, at: Timestamp) -> Result<bool> {
+        let changed = self
+            .conn()
+            .execute(
+                "UPDATE actions SET status = 'waiting', last_error = ?1, next_attempt_at = ?2, claimed_by = NULL,
+                        handed_at = NULL
+                  WHERE id = ?3 AND claimed_by = ?4 AND status IN ('claimed', 'handed')",
+                params![error, format_time(at), action, worker],
             )
             .doing("put an action back")?;
-        Ok(())
+        Ok(changed == 1)
+    }
+
+    /// `collectiq outbox retry`: a failed or cancelled action (or a waiting one) waits again,
+    /// due now, with its attempts counted afresh; its notes are queued again. False when it is
+    /// sent, held by a live process, or has nothing to deliver.
+    pub fn retry_by_hand(&mut self, action: i64, now: Timestamp) -> Result<bool> {
+        let tx = self.conn_mut().transaction().doing("start putting an action back")?;
+        let changed = tx
+            .execute(
+                "UPDATE actions SET status = 'waiting', attempts = 0, next_attempt_at = ?1, claimed_by = NULL,
+                        handed_at = NULL, done_at = NULL
+                  WHERE id = ?2 AND status IN ('waiting', 'failed', 'cancelled')
+                    AND action_kind IN ('email', 'escalate') AND outcome = 'act'",
+                params![format_time(now), action],
+            )
+            .doing("put an action back")?;
+        if changed == 1 {
+            tx.execute(
+                "UPDATE notes SET status = 'pending', attempts = 0, next_attempt_at = ?1
+                  WHERE status = 'cancelled' AND action_key = (SELECT key FROM actions WHERE id = ?2)",
+                params![format_time(now), action],
+            )
+            .doing("queue the notes of an action again")?;
+        }
+        tx.commit().doing("put an action back")?;
+        Ok(changed == 1)
+    }
+
+    /// An action by its number in the outbox.
+    pub fn action_by_id(&self, action: i64) -> Result<Option<StoredAction>> {
+        self.conn()
+            .query_row("SELECT * FROM actions WHERE id = ?1", [action], action_from)
+            .optional()
+            .doing("read an action")
+    }
+
+    /// Actions that were or are to be delivered (not the ones merely recorded), newest first,
+    /// in one state or all.
+    pub fn outbox(&self, state: Option<Status>, limit: usize) -> Result<Vec<StoredAction>> {
+        let mut statement = self
+            .conn()
+            .prepare(
+                "SELECT * FROM actions
+                  WHERE outcome = 'act' AND action_kind IN ('email', 'escalate') AND status != 'done'
+                    AND (?1 IS NULL OR status = ?1)
+                  ORDER BY id DESC LIMIT ?2",
+            )
+            .doing("list the outbox")?;
+        let rows = statement
+            .query_map(params![state.map(Status::as_str), limit as i64], action_from)
+            .doing("list the outbox")?;
+        rows.collect::<rusqlite::Result<_>>().doing("list the outbox")
     }
 
     pub fn action(&self, key: &str) -> Result<Option<StoredAction>> {
@@ -528,6 +688,45 @@ impl Store {
     }
 }
 
+/// What a claim found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// Another process holds it, or it is no longer to be delivered.
+    NotYours,
+    /// Taken on; it had not been handed to a mail server before.
+    Fresh,
+    /// Taken over from a process that died after handing it to the mail server: the server may
+    /// already have it, and gets it again under the same Message-ID.
+    ResumedAfterHanding,
+}
+
+/// Gone workers as a JSON array, for `json_each` in a claim's condition.
+fn gone_list(gone: &[String]) -> String {
+    serde_json::to_string(gone).unwrap_or_else(|_| "[]".to_string())
+}
+
+/// What settling an action brings: the notes of an action that did not go are cancelled, and an
+/// escalation cancelled because its invoices were paid closes its task.
+fn after_settling(tx: &rusqlite::Transaction<'_>, action: i64, status: Status, now: Timestamp) -> Result<()> {
+    if matches!(status, Status::Cancelled | Status::Failed) {
+        tx.execute(
+            "UPDATE notes SET status = 'cancelled'
+             WHERE status = 'pending' AND action_key = (SELECT key FROM actions WHERE id = ?1)",
+            [action],
+        )
+        .doing("cancel the notes of an undelivered action")?;
+    }
+    if status == Status::Cancelled {
+        tx.execute(
+            "UPDATE tasks SET status = 'done', done_at = ?2
+             WHERE status = 'open' AND action_key = (SELECT key FROM actions WHERE id = ?1)",
+            params![action, format_time(now)],
+        )
+        .doing("close the task of a cancelled action")?;
+    }
+    Ok(())
+}
+
 /// The number a rule's handled occurrences are kept under, numbering it if it is new.
 fn handled_rule_number(tx: &rusqlite::Transaction<'_>, tenant: &str, rule: &str) -> Result<i64> {
     const WHAT: &str = "number a rule";
@@ -556,6 +755,7 @@ fn handled_rule_number(tx: &rusqlite::Transaction<'_>, tenant: &str, rule: &str)
 mod tests {
     use super::*;
     use crate::plan::Action;
+    use crate::store::tasks::NoteClaim;
     use crate::runtime::decision::ActionKey;
 
     fn decision<'a>(rule: &'a str, action: &'a Action) -> Decision<'a> {
@@ -576,8 +776,27 @@ mod tests {
     }
 
     fn note(kind: &'static str, id: u128) -> NewNote {
-        NewNote { subject_kind: kind, subject_id: Uuid::from_u128(id), details: "CollectIQ did something".into() }
+        NewNote {
+            subject_kind: kind,
+            subject_id: Uuid::from_u128(id),
+            details: "CollectIQ did something ref 000001".into(),
+            reference: "000001".into(),
+        }
     }
+
+    fn waiting<'a>(decision: &'a Decision<'a>, notes: Vec<NewNote>) -> NewAction<'a> {
+        NewAction {
+            decision,
+            status: Status::Waiting,
+            task: None,
+            notes,
+            message_id: Some("<m@collectiq.invalid>".into()),
+            email: None,
+        }
+    }
+
+    const ME: &str = "me";
+    const NONE_GONE: &[String] = &[];
 
     const DECIDER: Decider<'static> = Decider { strategy: "S", plan_version: 1, plan_fingerprint: "abc" };
 
@@ -590,10 +809,10 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         let template = Action::Email { template: "t".into(), copy: Vec::new() };
         let email = decision("r1", &template);
-        let new = NewAction { decision: &email, status: Status::Pending, task: None, notes: vec![note("invoice", 10)] };
+        let new = waiting(&email, vec![note("invoice", 10)]);
         assert_eq!(store.record_decisions(std::slice::from_ref(&new), &DECIDER, now()).unwrap().len(), 1);
         assert!(store.record_decisions(&[new], &DECIDER, now()).unwrap().is_empty());
-        assert_eq!(store.deliverable(now(), 10).unwrap().len(), 1);
+        assert_eq!(store.deliverable(now(), NONE_GONE, 10).unwrap().len(), 1);
         let state = store.runtime_state(Uuid::from_u128(1)).unwrap();
         assert_eq!(state.handled_up_to(Uuid::from_u128(10), "r1"), Some(0));
         assert!(state.last_emailed.contains_key(&Uuid::from_u128(20)));
@@ -638,7 +857,7 @@ mod tests {
             decisions.push(d);
         }
         for d in &decisions {
-            let new = NewAction { decision: d, status: Status::Recorded, task: None, notes: Vec::new() };
+            let new = NewAction { status: Status::Recorded, ..waiting(d, Vec::new()) };
             store.record_decisions(&[new], &DECIDER, now()).unwrap();
         }
         let expected = from_the_outbox(&store);
@@ -656,14 +875,14 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         let template = Action::Email { template: "t".into(), copy: Vec::new() };
         let email = decision("r1", &template);
-        let new = NewAction { decision: &email, status: Status::Pending, task: None, notes: vec![note("invoice", 10)] };
+        let new = waiting(&email, vec![note("invoice", 10)]);
         store.record_decisions(&[new], &DECIDER, now()).unwrap();
-        assert!(store.pending_notes(now(), 10).unwrap().is_empty(), "not before the email has gone");
-        let action = store.deliverable(now(), 10).unwrap().remove(0);
-        assert!(store.claim(action.id).unwrap());
-        store.finish(action.id, Status::Dropped, Some("paid"), now()).unwrap();
-        assert!(store.pending_notes(now(), 10).unwrap().is_empty());
-        assert!(store.deliverable(now(), 10).unwrap().is_empty());
+        assert!(store.pending_notes(now(), NONE_GONE, 10).unwrap().is_empty(), "not before the email has gone");
+        let action = store.deliverable(now(), NONE_GONE, 10).unwrap().remove(0);
+        assert_eq!(store.claim(action.id, ME, NONE_GONE, now()).unwrap(), Claim::Fresh);
+        assert!(store.settle(action.id, ME, Status::Cancelled, Some("paid"), now()).unwrap());
+        assert!(store.pending_notes(now(), NONE_GONE, 10).unwrap().is_empty());
+        assert!(store.deliverable(now(), NONE_GONE, 10).unwrap().is_empty());
     }
 
     #[test]
@@ -672,13 +891,85 @@ mod tests {
         let escalate = Action::Escalate { to: "Dana".into() };
         let escalation = decision("r2", &escalate);
         let task = NewTask { kind: "escalation", assignee: "Dana".into(), summary: "Escalated".into() };
-        let new = NewAction { decision: &escalation, status: Status::Pending, task: Some(task), notes: Vec::new() };
+        let new = NewAction { task: Some(task), ..waiting(&escalation, Vec::new()) };
         store.record_decisions(&[new], &DECIDER, now()).unwrap();
         assert!(store.runtime_state(Uuid::from_u128(1)).unwrap().escalated.contains(&Uuid::from_u128(20)));
-        let action = store.deliverable(now(), 10).unwrap().remove(0);
-        store.claim(action.id).unwrap();
-        store.finish(action.id, Status::Dropped, Some("paid"), now()).unwrap();
+        let action = store.deliverable(now(), NONE_GONE, 10).unwrap().remove(0);
+        store.claim(action.id, ME, NONE_GONE, now()).unwrap();
+        store.settle(action.id, ME, Status::Cancelled, Some("paid"), now()).unwrap();
         assert!(store.tasks(false).unwrap().is_empty(), "no open task is left behind");
         assert!(!store.runtime_state(Uuid::from_u128(1)).unwrap().escalated.contains(&Uuid::from_u128(20)));
+    }
+
+    #[test]
+    fn a_claim_is_had_by_one_worker_and_taken_over_only_from_one_that_is_gone() {
+        let mut store = Store::open_in_memory().unwrap();
+        let template = Action::Email { template: "t".into(), copy: Vec::new() };
+        let email = decision("r1", &template);
+        store.record_decisions(&[waiting(&email, vec![note("invoice", 10)])], &DECIDER, now()).unwrap();
+        let id = store.action(&email.key.to_string()).unwrap().unwrap().id;
+        assert_eq!(store.action_by_id(id).unwrap().unwrap().message_id.as_deref(), Some("<m@collectiq.invalid>"));
+        assert_eq!(store.claim(id, "a", NONE_GONE, now()).unwrap(), Claim::Fresh);
+        // Another worker finds it claimed by a live one: nothing to do, whatever it tries.
+        assert_eq!(store.claim(id, "b", NONE_GONE, now()).unwrap(), Claim::NotYours);
+        assert!(!store.hand(id, "b", now()).unwrap());
+        assert!(!store.settle(id, "b", Status::Sent, None, now()).unwrap());
+        assert!(store.deliverable(now(), NONE_GONE, 10).unwrap().is_empty());
+        assert!(store.hand(id, "a", now()).unwrap());
+        // "a" dies after handing it to the mail server: "b" takes it over and knows it may repeat.
+        let gone = vec!["a".to_string()];
+        assert_eq!(store.deliverable(now(), &gone, 10).unwrap().len(), 1);
+        assert_eq!(store.claim(id, "b", &gone, now()).unwrap(), Claim::ResumedAfterHanding);
+        assert!(!store.settle(id, "a", Status::Sent, None, now()).unwrap(), "the dead worker's word no longer counts");
+        assert!(store.hand(id, "b", now()).unwrap());
+        assert!(store.settle(id, "b", Status::Sent, None, now()).unwrap());
+        assert_eq!(store.action_by_id(id).unwrap().unwrap().status, Status::Sent);
+        assert_eq!(store.claim(id, "c", &gone, now()).unwrap(), Claim::NotYours, "sent is final");
+        // Its note is now to be written, by one worker at a time.
+        let note = store.pending_notes(now(), NONE_GONE, 10).unwrap().remove(0);
+        assert_eq!(store.claim_note(note.id, "b", NONE_GONE, now()).unwrap(), NoteClaim::Write);
+        assert_eq!(store.claim_note(note.id, "c", NONE_GONE, now()).unwrap(), NoteClaim::NotYours);
+        // "b" dies mid-write: the note may be in Xero, so "c" looks before writing.
+        let gone = vec!["b".to_string()];
+        assert_eq!(store.claim_note(note.id, "c", &gone, now()).unwrap(), NoteClaim::LookFirst);
+        store.note_written(note.id, "c", now()).unwrap();
+        assert!(store.pending_notes(now(), &gone, 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_retry_waits_for_its_time_and_a_lost_answer_is_remembered() {
+        let mut store = Store::open_in_memory().unwrap();
+        let template = Action::Email { template: "t".into(), copy: Vec::new() };
+        let email = decision("r1", &template);
+        store.record_decisions(&[waiting(&email, vec![note("invoice", 10)])], &DECIDER, now()).unwrap();
+        let id = store.deliverable(now(), NONE_GONE, 10).unwrap()[0].id;
+        store.claim(id, ME, NONE_GONE, now()).unwrap();
+        let in_a_minute = now() + jiff::SignedDuration::from_mins(1);
+        assert!(store.retry_later(id, ME, "421 try later", in_a_minute).unwrap());
+        assert!(store.deliverable(now(), NONE_GONE, 10).unwrap().is_empty());
+        assert_eq!(store.claim(id, ME, NONE_GONE, now()).unwrap(), Claim::NotYours, "not before its time");
+        assert_eq!(store.claim(id, ME, NONE_GONE, in_a_minute).unwrap(), Claim::Fresh);
+        store.settle(id, ME, Status::Sent, None, in_a_minute).unwrap();
+        let note = store.pending_notes(in_a_minute, NONE_GONE, 10).unwrap().remove(0);
+        store.claim_note(note.id, ME, NONE_GONE, in_a_minute).unwrap();
+        store.note_failed(note.id, ME, "500 from Xero", Some(in_a_minute), true).unwrap();
+        assert_eq!(store.claim_note(note.id, ME, NONE_GONE, in_a_minute).unwrap(), NoteClaim::LookFirst);
+    }
+
+    #[test]
+    fn cancelling_and_retrying_by_hand() {
+        let mut store = Store::open_in_memory().unwrap();
+        let template = Action::Email { template: "t".into(), copy: Vec::new() };
+        let email = decision("r1", &template);
+        store.record_decisions(&[waiting(&email, vec![note("invoice", 10)])], &DECIDER, now()).unwrap();
+        let id = store.deliverable(now(), NONE_GONE, 10).unwrap()[0].id;
+        assert!(store.cancel_waiting(id, "cancelled by hand", now()).unwrap());
+        assert!(!store.cancel_waiting(id, "again", now()).unwrap());
+        assert_eq!(store.outbox(Some(Status::Cancelled), 10).unwrap().len(), 1);
+        assert!(store.retry_by_hand(id, now()).unwrap());
+        let again = store.action_by_id(id).unwrap().unwrap();
+        assert_eq!((again.status, again.attempts), (Status::Waiting, 0));
+        store.claim(id, ME, NONE_GONE, now()).unwrap();
+        assert!(!store.retry_by_hand(id, now()).unwrap(), "not while a process holds it");
     }
 }

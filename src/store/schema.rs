@@ -305,4 +305,34 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE invoices_by_customer RENAME TO invoices;
     CREATE UNIQUE INDEX invoices_by_id ON invoices (tenant_id, invoice_id);
     "#,
+    // 6: exactly once under faults. An action's states are those of the outbox's state machine
+    // (waiting, claimed, handed, sent or done, cancelled, failed); a claim names the process that
+    // holds it (`workers`), so a run can tell an abandoned claim from a live one. The Message-ID
+    // and the rendered email are kept from the moment an action is decided, with the plan that
+    // decided it. Notes carry a short reference that recognises them in Xero's History, and
+    // remember a write whose answer never came (`maybe_written`).
+    r#"
+    UPDATE actions SET status = CASE status
+        WHEN 'pending' THEN 'waiting'
+        WHEN 'sending' THEN 'claimed'
+        WHEN 'dropped' THEN 'cancelled'
+        WHEN 'done' THEN CASE WHEN email IS NOT NULL THEN 'sent' ELSE 'done' END
+        ELSE status END;
+    ALTER TABLE actions ADD COLUMN message_id TEXT;
+    ALTER TABLE actions ADD COLUMN claimed_by TEXT;
+    ALTER TABLE actions ADD COLUMN claimed_at TEXT;
+    ALTER TABLE actions ADD COLUMN handed_at TEXT;
+    UPDATE actions SET message_id = json_extract(email, '$.message_id') WHERE email IS NOT NULL;
+    ALTER TABLE notes ADD COLUMN reference TEXT;
+    ALTER TABLE notes ADD COLUMN claimed_by TEXT;
+    ALTER TABLE notes ADD COLUMN maybe_written INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE workers (
+        id           TEXT PRIMARY KEY,
+        host         TEXT NOT NULL,
+        pid          INTEGER NOT NULL,
+        started      TEXT NOT NULL,
+        seen_at      TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX notes_waiting ON notes (status, next_attempt_at);
+    "#,
 ];

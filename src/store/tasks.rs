@@ -51,7 +51,37 @@ pub struct PendingNote {
     pub subject_kind: String,
     pub subject_id: Uuid,
     pub details: String,
+    /// The short reference at the end of `details`, to recognise the note in Xero's History.
+    pub reference: Option<String>,
     pub attempts: u32,
+}
+
+/// A history note as the queue shows it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct QueuedNote {
+    pub id: i64,
+    pub action_key: String,
+    pub subject_kind: String,
+    pub subject_id: String,
+    /// `pending`, `writing`, `done`, `failed` or `cancelled`.
+    pub status: String,
+    pub attempts: u32,
+    pub next_attempt_at: Option<String>,
+    pub last_error: Option<String>,
+    pub maybe_written: bool,
+    pub reference: Option<String>,
+}
+
+/// A note taken on for writing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoteClaim {
+    /// Another process has it, or it is no longer waiting.
+    NotYours,
+    /// Never tried with an uncertain outcome: write it.
+    Write,
+    /// A write may have reached Xero (its answer was lost, or the process writing it died): look
+    /// for it in the record's History before writing it again.
+    LookFirst,
 }
 
 /// A note that failed this many times is left failed (and shown), not tried for ever.
@@ -87,19 +117,24 @@ impl Store {
         Ok(changed == 1)
     }
 
-    pub fn pending_notes(&self, now: Timestamp, limit: usize) -> Result<Vec<PendingNote>> {
+    /// Notes to write now: waiting ones whose action has been carried out and whose attempt is
+    /// due, and notes a process that is gone (`gone`) was writing.
+    pub fn pending_notes(&self, now: Timestamp, gone: &[String], limit: usize) -> Result<Vec<PendingNote>> {
+        let gone = serde_json::to_string(gone).unwrap_or_else(|_| "[]".into());
         let mut statement = self
             .conn()
-            .prepare(
+            .prepare_cached(
                 // Only once the action itself is done: the note says what happened, not what may.
                 "SELECT notes.* FROM notes JOIN actions ON actions.key = notes.action_key
-                 WHERE notes.status = 'pending' AND actions.status = 'done'
-                   AND (notes.next_attempt_at IS NULL OR notes.next_attempt_at <= ?1)
+                 WHERE ((notes.status = 'pending' AND (notes.next_attempt_at IS NULL OR notes.next_attempt_at <= ?1))
+                        OR (notes.status = 'writing'
+                            AND (notes.claimed_by IS NULL OR notes.claimed_by IN (SELECT value FROM json_each(?3)))))
+                   AND actions.status IN ('sent', 'done')
                  ORDER BY notes.id LIMIT ?2",
             )
             .doing("read notes to write")?;
         let rows = statement
-            .query_map(params![format_time(now), limit as i64], |row| {
+            .query_map(params![format_time(now), limit as i64, gone], |row| {
                 Ok(PendingNote {
                     id: row.get("id")?,
                     action_key: row.get("action_key")?,
@@ -107,6 +142,7 @@ impl Store {
                     subject_kind: row.get("subject_kind")?,
                     subject_id: id(row, "subject_id")?,
                     details: row.get("details")?,
+                    reference: row.get("reference")?,
                     attempts: row.get("attempts")?,
                 })
             })
@@ -114,27 +150,91 @@ impl Store {
         rows.collect::<rusqlite::Result<_>>().doing("read notes to write")
     }
 
-    pub fn note_written(&mut self, note: i64, now: Timestamp) -> Result<()> {
+    /// Takes a note on for this worker, in one statement (exactly one process gets it). A note
+    /// taken over from a process that died while writing it may be in Xero already.
+    pub fn claim_note(&mut self, note: i64, worker: &str, gone: &[String], now: Timestamp) -> Result<NoteClaim> {
+        let gone = serde_json::to_string(gone).unwrap_or_else(|_| "[]".into());
+        let maybe = self
+            .conn()
+            .query_row(
+                "UPDATE notes SET status = 'writing', claimed_by = ?2, attempts = attempts + 1,
+                        maybe_written = CASE WHEN status = 'writing' THEN 1 ELSE maybe_written END
+                  WHERE id = ?1
+                    AND ((status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?4))
+                      OR (status = 'writing' AND (claimed_by IS NULL OR claimed_by IN (SELECT value FROM json_each(?3)))))
+                 RETURNING maybe_written",
+                params![note, worker, gone, format_time(now)],
+                |row| row.get::<_, bool>(0),
+            )
+            .optional()
+            .doing("claim a note")?;
+        Ok(match maybe {
+            None => NoteClaim::NotYours,
+            Some(false) => NoteClaim::Write,
+            Some(true) => NoteClaim::LookFirst,
+        })
+    }
+
+    /// The note is in Xero (written now, or found there).
+    pub fn note_written(&mut self, note: i64, worker: &str, now: Timestamp) -> Result<()> {
         self.conn()
-            .execute("UPDATE notes SET status = 'done', done_at = ?1 WHERE id = ?2", params![format_time(now), note])
+            .execute(
+                "UPDATE notes SET status = 'done', done_at = ?1, claimed_by = NULL WHERE id = ?2 AND claimed_by = ?3",
+                params![format_time(now), note, worker],
+            )
             .doing("mark a note written")?;
         Ok(())
     }
 
     /// A failed write: tried again at `retry_at`, or given up after too many attempts.
-    pub fn note_failed(&mut self, note: i64, error: &str, retry_at: Option<Timestamp>) -> Result<()> {
-        match retry_at {
-            Some(at) => self.conn().execute(
-                "UPDATE notes SET attempts = attempts + 1, last_error = ?1, next_attempt_at = ?2 WHERE id = ?3",
-                params![error, format_time(at), note],
-            ),
-            None => self.conn().execute(
-                "UPDATE notes SET attempts = attempts + 1, last_error = ?1, status = 'failed' WHERE id = ?2",
-                params![error, note],
-            ),
-        }
-        .doing("record a failed note")?;
+    /// `maybe_written` when Xero may have stored it all the same (the answer never came).
+    pub fn note_failed(
+        &mut self,
+        note: i64,
+        worker: &str,
+        error: &str,
+        retry_at: Option<Timestamp>,
+        maybe_written: bool,
+    ) -> Result<()> {
+        let status = if retry_at.is_some() { "pending" } else { "failed" };
+        self.conn()
+            .execute(
+                "UPDATE notes SET status = ?1, last_error = ?2, next_attempt_at = COALESCE(?3, next_attempt_at),
+                        maybe_written = max(maybe_written, ?4), claimed_by = NULL
+                  WHERE id = ?5 AND claimed_by = ?6",
+                params![status, error, retry_at.map(format_time), maybe_written, note, worker],
+            )
+            .doing("record a failed note")?;
         Ok(())
+    }
+
+    /// Notes in the queue, newest first, in one state or all (for `collectiq outbox list`).
+    pub fn notes_queue(&self, state: Option<&str>, limit: usize) -> Result<Vec<QueuedNote>> {
+        let mut statement = self
+            .conn()
+            .prepare(
+                "SELECT id, action_key, subject_kind, subject_id, status, attempts, next_attempt_at, last_error,
+                        maybe_written, reference
+                   FROM notes WHERE (?1 IS NULL OR status = ?1) ORDER BY id DESC LIMIT ?2",
+            )
+            .doing("list the notes queue")?;
+        let rows = statement
+            .query_map(params![state, limit as i64], |row| {
+                Ok(QueuedNote {
+                    id: row.get(0)?,
+                    action_key: row.get(1)?,
+                    subject_kind: row.get(2)?,
+                    subject_id: row.get(3)?,
+                    status: row.get(4)?,
+                    attempts: row.get(5)?,
+                    next_attempt_at: row.get(6)?,
+                    last_error: row.get(7)?,
+                    maybe_written: row.get(8)?,
+                    reference: row.get(9)?,
+                })
+            })
+            .doing("list the notes queue")?;
+        rows.collect::<rusqlite::Result<_>>().doing("list the notes queue")
     }
 
     pub fn note_counts(&self, tenant: Uuid) -> Result<(u64, u64, u64)> {

@@ -146,7 +146,7 @@ fn an_invoice_paid_after_the_last_sync_is_dropped_not_chased() {
     let invoice_id = paid["invoice_id"].as_str().unwrap().to_string();
 
     let report = world.run(&strategy, at, &["--no-sync"]);
-    assert!(delivered(&report, "emails_dropped") >= 1, "{report}");
+    assert!(delivered(&report, "emails_cancelled") >= 1, "{report}");
     let (status, reason): (String, String) = world
         .db()
         .query_row(
@@ -175,7 +175,7 @@ fn runs_started_together_send_nothing_twice() {
     let succeeded = outputs.iter().filter(|o| o.status.success()).count();
     assert!(succeeded >= 1);
     for output in outputs.iter().filter(|o| !o.status.success()) {
-        assert!(text(output).contains("another `collectiq run` is working on this database"), "{}", text(output));
+        assert!(text(output).contains("another CollectIQ run (or autopilot) is working on"), "{}", text(output));
     }
     // Whatever the interleaving, one more run finishes the work, and every email went once.
     let last = world.collectiq(&args);
@@ -280,7 +280,7 @@ fn retries_wait_for_the_window_check_payment_again_and_leave_other_organisations
     let invoice: String = serde_json::from_str::<Vec<String>>(&kept.1).unwrap()[0].clone();
     world.admin(&format!("/sandbox/pay?invoice={invoice}&tenant={}", kept.0));
     let morning = run("2026-11-26T09:00:00Z", &world.smtp.url(), &["--no-sync"]);
-    assert!(delivered(&morning, "emails_dropped") >= 1, "{morning}");
+    assert!(delivered(&morning, "emails_cancelled") >= 1, "{morning}");
     let status: String = world
         .db()
         .query_row(

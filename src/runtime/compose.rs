@@ -1,0 +1,247 @@
+//! Composing an email from a decision: the strategy's template rendered with the variables of
+//! LANGUAGE.md §9 (or, for an escalation, a plain note to the person named), addressed, with
+//! the Message-ID fixed by the action's key. Emails are composed when they are decided and kept
+//! as composed, so that delivery sends exactly what was decided, whatever is edited meanwhile.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use uuid::Uuid;
+
+use super::books::{Books, Customer};
+use super::calendar::Calendar;
+use super::email::{RenderedEmail, message_id, render};
+use crate::ledger::records::Invoice;
+use crate::plan::{Action, Plan};
+use crate::store::Store;
+use crate::template::{CustomerView, EmailContext, InvoiceView, OrganisationView, SenderView};
+use crate::xero::client::{Get, XeroClient};
+use crate::xero::wire;
+
+/// The sender when a strategy names none.
+#[derive(Clone, Debug, Default)]
+pub struct DefaultSender {
+    pub address: Option<String>,
+    pub name: Option<String>,
+}
+
+/// What an email is to be composed about.
+#[derive(Clone, Copy, Debug)]
+pub struct EmailAbout<'a> {
+    /// The action's idempotency key: the Message-ID is derived from it.
+    pub key: &'a str,
+    pub action: &'a Action,
+    pub contact_id: Uuid,
+    pub invoices: &'a [Uuid],
+    /// A statement lists every open invoice of the customer.
+    pub statement: bool,
+    pub rule_text: &'a str,
+}
+
+/// What composing gave.
+#[derive(Debug)]
+pub enum Composed {
+    Email(Box<RenderedEmail>),
+    /// Nothing to send, and why (no address any more, nothing of the action is an email).
+    Nothing(String),
+}
+
+/// Why an email cannot be composed; `permanent` when trying again will not help.
+#[derive(Debug, Clone)]
+pub struct ComposeError {
+    pub permanent: bool,
+    pub why: String,
+}
+
+impl ComposeError {
+    fn permanent(why: impl Into<String>) -> ComposeError {
+        ComposeError { permanent: true, why: why.into() }
+    }
+}
+
+/// What composing needs beyond the decision: the sender, and Xero for online invoice links.
+pub struct Composer<'a> {
+    pub sender: &'a DefaultSender,
+    /// Xero, for online invoice links; none in a dry world.
+    pub client: Option<&'a XeroClient>,
+    pub store: &'a std::sync::Mutex<Store>,
+    /// The run's instant: "today" in the email is the run's day.
+    pub now: Timestamp,
+}
+
+impl Composer<'_> {
+    pub async fn compose(&self, plan: &Plan, books: &Books, about: EmailAbout<'_>) -> Result<Composed, ComposeError> {
+        let customer =
+            books.customer(about.contact_id).ok_or_else(|| ComposeError::permanent("the customer is gone"))?;
+        let open: Vec<&Invoice> =
+            about.invoices.iter().filter_map(|id| customer.open.iter().find(|i| i.invoice_id == *id)).collect();
+        let (address, from_name) = self.sender_of(plan);
+        let address = address.ok_or_else(|| {
+            ComposeError::permanent("no sender address: the strategy names none and [email] from is not set")
+        })?;
+        let (template_name, copy) = match about.action {
+            Action::Email { template, copy } => (template, copy),
+            Action::Escalate { to } => {
+                let person = plan
+                    .settings
+                    .people
+                    .get(to)
+                    .ok_or_else(|| ComposeError::permanent(format!("no address for {to}")))?;
+                let email = escalation_email(about, books, customer, &open, to, person, &address, from_name);
+                return Ok(Composed::Email(Box::new(email)));
+            }
+            _ => return Ok(Composed::Nothing("nothing to send".into())),
+        };
+        let to = customer.recipients();
+        if to.is_empty() {
+            return Ok(Composed::Nothing("the customer has no email address any more".into()));
+        }
+        let template = plan
+            .templates
+            .get(template_name)
+            .ok_or_else(|| ComposeError::permanent(format!("the plan has no template \"{template_name}\"")))?;
+        let listed: Vec<&Invoice> = if about.statement { customer.open.iter().collect() } else { open };
+        let today = self.today(plan, books);
+        let mut views = Vec::new();
+        for invoice in &listed {
+            views.push(self.view(invoice, books.organisation.tenant_id, today).await);
+        }
+        let context = context(books, customer, views, about.statement, &address, from_name.as_deref(), today);
+        let (subject, text, html) = render(template, &context).map_err(|e| ComposeError::permanent(e.to_string()))?;
+        Ok(Composed::Email(Box::new(RenderedEmail {
+            from_address: address,
+            from_name,
+            reply_to: plan.settings.reply_to.clone(),
+            to,
+            cc: copy.clone(),
+            subject,
+            text,
+            html,
+            message_id: message_id(about.key),
+        })))
+    }
+
+    /// Today where the strategy counts its days: its own time zone, else the organisation's.
+    fn today(&self, plan: &Plan, books: &Books) -> Date {
+        match Calendar::new(&plan.settings, books.organisation.zone.as_deref()) {
+            Ok(calendar) => calendar.today(self.now),
+            Err(_) => jiff::tz::TimeZone::UTC.to_datetime(self.now).date(),
+        }
+    }
+
+    fn sender_of(&self, plan: &Plan) -> (Option<String>, Option<String>) {
+        match &plan.settings.sender {
+            Some(sender) => (Some(sender.address.clone()), sender.name.clone().or(self.sender.name.clone())),
+            None => (self.sender.address.clone(), self.sender.name.clone()),
+        }
+    }
+
+    async fn view(&self, invoice: &Invoice, tenant: Uuid, today: Date) -> InvoiceView {
+        InvoiceView {
+            number: invoice.number.to_string(),
+            reference: invoice.reference.as_deref().unwrap_or_default().to_string(),
+            date: invoice.date,
+            due_date: invoice.due_date,
+            days_overdue: (today - invoice.due_date).get_days() as i64,
+            currency: invoice.currency.to_string(),
+            total: invoice.total,
+            amount_paid: invoice.amount_paid + invoice.amount_credited,
+            amount_due: invoice.amount_due,
+            url: self.online_link(invoice, tenant).await.unwrap_or_default(),
+        }
+    }
+
+    async fn online_link(&self, invoice: &Invoice, tenant: Uuid) -> Option<String> {
+        let client = self.client?;
+        let grant = self.store.lock().unwrap_or_else(|p| p.into_inner()).organisation(tenant).ok()??.grant_id?;
+        let path = format!("Invoices/{}/OnlineInvoice", invoice.invoice_id);
+        let answer: wire::Envelope<wire::OnlineInvoices> = client.get(tenant, grant, &Get::new(path)).await.ok()?;
+        answer.items.items.into_iter().next()?.online_invoice_url
+    }
+}
+
+/// The variables of LANGUAGE.md §9 for an email to `customer` about `views`.
+pub fn context(
+    books: &Books,
+    customer: &Customer,
+    views: Vec<InvoiceView>,
+    statement: bool,
+    sender_address: &str,
+    sender_name: Option<&str>,
+    today: Date,
+) -> EmailContext {
+    let (mut overdue, mut outstanding) = (rust_decimal::Decimal::ZERO, rust_decimal::Decimal::ZERO);
+    for invoice in &customer.open {
+        let owed = invoice.amount_due_in_base();
+        outstanding += owed;
+        if invoice.due_date < today {
+            overdue += owed;
+        }
+    }
+    let first_name = customer
+        .contact
+        .first_name
+        .clone()
+        .or_else(|| customer.contact.persons.iter().find_map(|p| p.first_name.clone()))
+        .unwrap_or_default();
+    EmailContext {
+        customer: CustomerView {
+            name: customer.contact.name.clone(),
+            first_name,
+            email: customer.recipients().into_iter().next().unwrap_or_default(),
+        },
+        invoice: if statement { None } else { views.first().cloned() },
+        invoices: views,
+        total_overdue: overdue,
+        total_outstanding: outstanding,
+        total_currency: books.organisation.base_currency.clone(),
+        organisation: OrganisationView { name: books.organisation.name.clone() },
+        sender: SenderView {
+            name: sender_name.unwrap_or(&books.organisation.name).to_string(),
+            email: sender_address.to_string(),
+        },
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn escalation_email(
+    about: EmailAbout<'_>,
+    books: &Books,
+    customer: &Customer,
+    open: &[&Invoice],
+    person: &str,
+    address: &str,
+    from: &str,
+    from_name: Option<String>,
+) -> RenderedEmail {
+    let lines: Vec<String> = open
+        .iter()
+        .map(|i| {
+            format!(
+                "  {}  due {}  {} {}",
+                i.number,
+                i.due_date,
+                i.currency,
+                crate::ledger::money::group_thousands(i.amount_due)
+            )
+        })
+        .collect();
+    RenderedEmail {
+        from_address: from.to_string(),
+        from_name,
+        reply_to: None,
+        to: vec![address.to_string()],
+        cc: Vec::new(),
+        subject: super::email::header_text(&format!(
+            "Escalation: {} ({})",
+            customer.contact.name, books.organisation.name
+        )),
+        text: format!(
+            "Hello {person},\n\nCollectIQ has escalated {} to you ({}).\n\n{}\n\nAutomatic emails to this customer are paused until the task is marked done:\n  collectiq tasks done <id>\n",
+            customer.contact.name,
+            about.rule_text,
+            lines.join("\n")
+        ),
+        html: None,
+        message_id: message_id(about.key),
+    }
+}

@@ -1,0 +1,156 @@
+//! Who holds a claim. Every process that claims outbox work registers itself as a worker: its
+//! host, its process id and when that process started. A claim names its worker, so that a run
+//! finding work claimed can tell a live claim (leave it) from one whose process is gone (take it
+//! over). On the same host that is certain: the process is looked up by id and start time, so a
+//! reused process id is not mistaken for the dead one. A worker on another host (a later, shared
+//! database) is taken for gone once it has not been seen for [`LEASE`].
+
+use std::sync::OnceLock;
+
+use jiff::{SignedDuration, Timestamp};
+use rusqlite::params;
+
+use super::codec::format_time;
+use super::{Doing, Result, Store};
+
+/// How long a worker on another host keeps its claims without being seen.
+pub const LEASE: SignedDuration = SignedDuration::from_mins(10);
+
+/// This process, as claims name it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Worker {
+    /// `host/pid/start`: unique for the life of the process.
+    pub id: String,
+    pub host: String,
+    pub pid: u32,
+    /// When the process started, in the kernel's clock ticks since boot (Linux), else the time it
+    /// first registered.
+    pub started: String,
+}
+
+/// This process's identity, worked out once.
+pub fn this_process() -> &'static Worker {
+    static WORKER: OnceLock<Worker> = OnceLock::new();
+    WORKER.get_or_init(|| {
+        let pid = std::process::id();
+        let host = host_name();
+        let started = process_start(pid).unwrap_or_else(|| format_time(Timestamp::now()));
+        Worker { id: format!("{host}/{pid}/{started}"), host, pid, started }
+    })
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|name| name.trim().to_string())
+        .ok()
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
+/// A process's start time (field 22 of `/proc/PID/stat`), or none when there is no such process.
+fn process_start(pid: u32) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may itself hold spaces or parentheses.
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(19).map(str::to_string)
+}
+
+/// Whether the worker is still at work, as far as this process can tell.
+fn alive(host: &str, pid: u32, started: &str, seen_at: Option<Timestamp>, now: Timestamp) -> bool {
+    let me = this_process();
+    if host == me.host && std::path::Path::new("/proc/self/stat").exists() {
+        return process_start(pid).is_some_and(|start| start == started);
+    }
+    seen_at.is_some_and(|seen| seen.checked_add(LEASE).is_ok_and(|until| until > now))
+}
+
+impl Store {
+    /// Records this process as a worker (again: `seen_at` says it is still about).
+    pub fn register_worker(&self, now: Timestamp) -> Result<&'static Worker> {
+        let me = this_process();
+        self.conn()
+            .execute(
+                "INSERT INTO workers (id, host, pid, started, seen_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at",
+                params![me.id, me.host, me.pid, me.started, format_time(now)],
+            )
+            .doing("register this process as a worker")?;
+        Ok(me)
+    }
+
+    /// The workers whose process is gone. Claims they hold may be taken over. A claim naming a
+    /// worker that never registered (a database from before workers) counts as abandoned too.
+    pub fn gone_workers(&self, now: Timestamp) -> Result<Vec<String>> {
+        const WHAT: &str = "read the workers";
+        let mut statement = self.conn().prepare("SELECT id, host, pid, started, seen_at FROM workers").doing(WHAT)?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, u32>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                ))
+            })
+            .doing(WHAT)?;
+        let mut gone = Vec::new();
+        for row in rows {
+            let (id, host, pid, started, seen_at) = row.doing(WHAT)?;
+            if !alive(&host, pid, &started, super::parse_time(&seen_at), now) {
+                gone.push(id);
+            }
+        }
+        Ok(gone)
+    }
+
+    /// Forgets workers that are gone and hold nothing any more.
+    pub fn forget_gone_workers(&self, now: Timestamp) -> Result<()> {
+        for id in self.gone_workers(now)? {
+            self.conn()
+                .execute(
+                    "DELETE FROM workers WHERE id = ?1
+                       AND NOT EXISTS (SELECT 1 FROM actions WHERE claimed_by = ?1 AND status IN ('claimed', 'handed'))
+                       AND NOT EXISTS (SELECT 1 FROM notes WHERE claimed_by = ?1 AND status = 'writing')",
+                    [&id],
+                )
+                .doing("forget a worker that is gone")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn this_process_is_alive_and_a_made_up_one_is_not() {
+        let me = this_process();
+        let now = Timestamp::now();
+        assert!(alive(&me.host, me.pid, &me.started, None, now));
+        assert!(!alive(&me.host, me.pid, "1", None, now), "a reused process id is another process");
+        assert!(!alive(&me.host, u32::MAX - 7, &me.started, None, now));
+        // Another host's worker is judged by when it was last seen.
+        assert!(alive("elsewhere", 1, "1", Some(now), now));
+        assert!(!alive("elsewhere", 1, "1", Some(now - SignedDuration::from_hours(1)), now));
+    }
+
+    #[test]
+    fn a_worker_is_gone_once_its_process_is() {
+        let store = Store::open_in_memory().unwrap();
+        let now = Timestamp::now();
+        store.register_worker(now).unwrap();
+        store
+            .conn()
+            .execute(
+                "INSERT INTO workers (id, host, pid, started, seen_at) VALUES ('dead', ?1, ?2, '1', ?3)",
+                params![this_process().host, u32::MAX - 7, format_time(now)],
+            )
+            .unwrap();
+        assert_eq!(store.gone_workers(now).unwrap(), vec!["dead".to_string()]);
+        store.forget_gone_workers(now).unwrap();
+        assert!(store.gone_workers(now).unwrap().is_empty());
+    }
+}
