@@ -9,6 +9,7 @@ mod context;
 mod demo;
 mod diff;
 mod fmt;
+mod outbox;
 mod output;
 mod progress;
 mod runtime;
@@ -110,6 +111,9 @@ enum Command {
     Run(runtime::RunArgs),
     /// Why an invoice gets what, and when.
     Explain(runtime::ExplainArgs),
+    /// The outbox: what is waiting, sent, cancelled or failed, and why; the notes queue.
+    #[command(subcommand)]
+    Outbox(outbox::OutboxCommand),
     /// Call tasks and escalations: list, done, reopen.
     Tasks {
         #[command(subcommand)]
@@ -204,6 +208,7 @@ pub fn main() -> ExitCode {
         Command::Webhooks(command) => webhooks::run(&cli.global, command),
         Command::Run(args) => runtime::run_command(&cli.global, args),
         Command::Explain(args) => runtime::explain_command(&cli.global, args),
+        Command::Outbox(command) => outbox::run(&cli.global, command),
         Command::Tasks { command } => runtime::tasks_command(&cli.global, command),
         Command::Promise { invoice, on, clear } => runtime::promise_command(&cli.global, &invoice, on, clear),
         Command::Dispute { invoice, resolve } => runtime::dispute_command(&cli.global, &invoice, resolve),

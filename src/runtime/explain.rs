@@ -11,7 +11,8 @@ use super::state::RuntimeState;
 use crate::ledger::money::group_thousands;
 use crate::ledger::records::Invoice;
 use crate::plan::{GuardKind, Plan, Rule};
-use crate::store::outbox::StoredAction;
+use super::email::RenderedEmail;
+use crate::store::outbox::{Status, StoredAction};
 
 /// The explanation, as lines for people.
 pub fn explain(
@@ -80,6 +81,24 @@ pub fn explain(
             (_, _) => format!("{} — {}", action.rule_text, action.reason.clone().unwrap_or_default()),
         };
         lines.push(format!("  {} {what}", action.decided_at.strftime("%Y-%m-%d %H:%M")));
+        lines.push(format!(
+            "    decided under \"{}\" plan v{} #{}",
+            action.strategy,
+            action.plan_version,
+            action.plan_fingerprint.as_deref().unwrap_or("-")
+        ));
+        if let Some(email) = action.email.as_deref().and_then(|e| serde_json::from_str::<RenderedEmail>(e).ok()) {
+            let when = match (action.status, action.done_at) {
+                (Status::Sent, Some(at)) => format!("sent {}", at.strftime("%Y-%m-%d %H:%M")),
+                (status, _) => format!("kept to send ({})", status.as_str()),
+            };
+            lines.push(format!("    email \"{}\" to {}, {} {when}", email.subject, email.to.join(", "), email.message_id));
+        }
+        if matches!(action.status, Status::Cancelled | Status::Failed)
+            && let Some(why) = &action.last_error
+        {
+            lines.push(format!("    {}: {why}", action.status.as_str()));
+        }
     }
     lines
 }

@@ -620,6 +620,23 @@ impl Store {
         Ok(changed == 1)
     }
 
+    /// The numbers of invoices (their ids where an invoice is no longer in the store).
+    pub fn invoice_numbers(&self, tenant: Uuid, invoices: &[Uuid]) -> Result<Vec<String>> {
+        let mut statement = self
+            .conn()
+            .prepare_cached("SELECT number FROM invoices WHERE tenant_id = ?1 AND invoice_id = ?2")
+            .doing("read invoice numbers")?;
+        let mut numbers = Vec::with_capacity(invoices.len());
+        for invoice in invoices {
+            let number: Option<String> = statement
+                .query_row(params![tenant.to_string(), invoice.to_string()], |row| row.get(0))
+                .optional()
+                .doing("read invoice numbers")?;
+            numbers.push(number.unwrap_or_else(|| invoice.to_string()));
+        }
+        Ok(numbers)
+    }
+
     /// An action by its number in the outbox.
     pub fn action_by_id(&self, action: i64) -> Result<Option<StoredAction>> {
         self.conn()

@@ -136,12 +136,12 @@ fn a_payment_webhook_cancels_the_email_waiting_for_its_invoice_within_seconds() 
         Some(WebhookTarget { url: format!("http://127.0.0.1:{port}/webhooks/xero"), key: KEY.into() });
     let child = autopilot(&world, port, Some(&closed_smtp));
     // The mail server is down: the emails decided wait in the outbox to be retried.
-    let pending = "SELECT count(*) FROM actions WHERE status = 'pending' AND attempts > 0 AND subject_kind = 'invoice'";
+    let pending = "SELECT count(*) FROM actions WHERE status = 'waiting' AND attempts > 0 AND subject_kind = 'invoice'";
     wait_for("emails waiting to be retried", Duration::from_secs(60), || world.count(pending) > 0);
     let (key, invoices): (String, String) = world
         .db()
         .query_row(
-            "SELECT key, invoices FROM actions WHERE status = 'pending' AND subject_kind = 'invoice' LIMIT 1",
+            "SELECT key, invoices FROM actions WHERE status = 'waiting' AND subject_kind = 'invoice' LIMIT 1",
             [],
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
@@ -158,7 +158,7 @@ fn a_payment_webhook_cancels_the_email_waiting_for_its_invoice_within_seconds() 
             .query_row("SELECT status FROM actions WHERE key = ?1", [&key], |row| row.get::<_, String>(0))
             .unwrap()
     };
-    let took = wait_for("the paid invoice's email to be dropped", Duration::from_secs(10), || status() == "dropped");
+    let took = wait_for("the paid invoice's email to be dropped", Duration::from_secs(10), || status() == "cancelled");
     eprintln!("dropped {took:?} after the payment");
     assert!(terminate(&world, child).success(), "{}", logs(&world));
     assert_eq!(world.smtp.received().len(), 0);
@@ -171,9 +171,9 @@ fn sigterm_during_delivery_then_a_restart_delivers_every_email_exactly_once() {
     let child = autopilot(&world, port, None);
     wait_for("the first email", Duration::from_secs(60), || !world.smtp.received().is_empty());
     assert!(terminate(&world, child).success(), "a graceful stop: {}", logs(&world));
-    let waiting = "SELECT count(*) FROM actions WHERE action_kind = 'email' AND status IN ('pending', 'sending')";
+    let waiting = "SELECT count(*) FROM actions WHERE action_kind = 'email' AND status IN ('waiting', 'claimed', 'handed')";
     let left = world.count(waiting);
-    assert_eq!(world.count("SELECT count(*) FROM actions WHERE status = 'sending'"), 0, "nothing half-sent");
+    assert_eq!(world.count("SELECT count(*) FROM actions WHERE status IN ('claimed', 'handed')"), 0, "nothing half-sent");
     let restarted = autopilot(&world, port, None);
     let emptied = Instant::now();
     while world.count(waiting) > 0 && emptied.elapsed() < Duration::from_secs(120) {
@@ -182,7 +182,7 @@ fn sigterm_during_delivery_then_a_restart_delivers_every_email_exactly_once() {
     let stuck: Vec<String> = {
         let db = world.db();
         let mut statement = db
-            .prepare("SELECT status || ' ' || attempts || ' ' || ifnull(next_attempt_at, '-') || ' ' || ifnull(last_error, '-') FROM actions WHERE action_kind = 'email' AND status IN ('pending', 'sending') LIMIT 5")
+            .prepare("SELECT status || ' ' || attempts || ' ' || ifnull(next_attempt_at, '-') || ' ' || ifnull(last_error, '-') FROM actions WHERE action_kind = 'email' AND status IN ('waiting', 'claimed', 'handed') LIMIT 5")
             .unwrap();
         statement.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect()
     };

@@ -74,8 +74,14 @@ fn a_week_of_runs_sends_each_email_once_and_logs_it_to_xero() {
     assert_eq!(0, world.count("SELECT COUNT(*) FROM notes WHERE status = 'pending'"));
     assert!(!notes.is_empty());
     for (_, text) in &notes {
+        // The invoice numbers first, what was done, and always the reference; the signature
+        // (rule, strategy, plan) when there is room, which on this ledger there always is.
         assert!(text.chars().count() <= 250, "{text}");
-        assert!(text.contains("plan v") && text.contains("rule "), "{text}");
+        assert!(text.starts_with("INV-") || text.starts_with("Account: "), "{text}");
+        assert!(text.contains(": CollectIQ "), "{text}");
+        let reference = text.rsplit_once(" ref ").map(|(_, r)| r).unwrap_or_default();
+        assert!(reference.len() == 6 && reference.chars().all(|c| c.is_ascii_hexdigit()), "{text}");
+        assert!(text.contains("plan v"), "{text}");
     }
     let emailed = world.count(
         "SELECT COUNT(*) FROM notes JOIN actions ON actions.key = notes.action_key
@@ -145,6 +151,8 @@ fn an_invoice_paid_after_the_last_sync_is_dropped_not_chased() {
     assert_eq!(paid["amount_due"], "0.00", "{paid}");
     let invoice_id = paid["invoice_id"].as_str().unwrap().to_string();
 
+    // Synced an hour before the run: with freshness_minutes = 0, that is stale at the run's instant.
+    synced_at(&world, "2026-11-25T09:00:00Z");
     let report = world.run(&strategy, at, &["--no-sync"]);
     assert!(delivered(&report, "emails_cancelled") >= 1, "{report}");
     let (status, reason): (String, String) = world
@@ -155,7 +163,7 @@ fn an_invoice_paid_after_the_last_sync_is_dropped_not_chased() {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
-    assert_eq!(status, "dropped");
+    assert_eq!(status, "cancelled");
     assert!(reason.contains("paid"), "{reason}");
     assert!(world.smtp.received().iter().all(|m| !m.raw.contains(number)), "{number} was chased after it was paid");
     // Xero is not told of an email that never went.
@@ -182,7 +190,7 @@ fn runs_started_together_send_nothing_twice() {
     assert!(last.status.success(), "{}", text(&last));
     let counts = assert_each_once(&world);
     assert!(counts.len() > 20, "plenty of emails were in flight ({})", counts.len());
-    assert_eq!(0, world.count("SELECT COUNT(*) FROM actions WHERE status IN ('pending', 'sending')"));
+    assert_eq!(0, world.count("SELECT COUNT(*) FROM actions WHERE status IN ('waiting', 'claimed', 'handed')"));
 }
 
 #[test]
@@ -271,7 +279,7 @@ fn retries_wait_for_the_window_check_payment_again_and_leave_other_organisations
     let kept: (String, String) = world
         .db()
         .query_row(
-            "SELECT tenant_id, invoices FROM actions WHERE status = 'pending' AND action_kind = 'email'
+            "SELECT tenant_id, invoices FROM actions WHERE status = 'waiting' AND action_kind = 'email'
              AND subject_kind = 'invoice' AND email IS NOT NULL LIMIT 1",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -279,6 +287,7 @@ fn retries_wait_for_the_window_check_payment_again_and_leave_other_organisations
         .unwrap();
     let invoice: String = serde_json::from_str::<Vec<String>>(&kept.1).unwrap()[0].clone();
     world.admin(&format!("/sandbox/pay?invoice={invoice}&tenant={}", kept.0));
+    synced_at(&world, "2026-11-25T23:00:00Z");
     let morning = run("2026-11-26T09:00:00Z", &world.smtp.url(), &["--no-sync"]);
     assert!(delivered(&morning, "emails_cancelled") >= 1, "{morning}");
     let status: String = world
@@ -289,10 +298,10 @@ fn retries_wait_for_the_window_check_payment_again_and_leave_other_organisations
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(status, "dropped");
+    assert_eq!(status, "cancelled");
     assert_eq!(
         0,
-        world.count("SELECT COUNT(*) FROM actions WHERE status IN ('pending', 'sending') AND action_kind = 'email'")
+        world.count("SELECT COUNT(*) FROM actions WHERE status IN ('waiting', 'claimed', 'handed') AND action_kind = 'email'")
     );
     assert_each_once(&world);
 }

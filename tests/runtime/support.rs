@@ -173,6 +173,16 @@ fn parse(raw: String) -> Received {
     Received { message_id: one("message-id"), subject: one("subject"), recipients, headers, raw }
 }
 
+/// Pretends every organisation was last synced at `at`: the run's instant decides whether data
+/// is fresh, and these tests run as of days in the sandbox's past.
+pub fn synced_at(world: &World, at: &str) {
+    let at: jiff::Timestamp = at.parse().unwrap();
+    world
+        .db()
+        .execute("UPDATE organisations SET last_sync_at = ?1", [at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()])
+        .unwrap();
+}
+
 /// The sandbox with its own tokio runtime, so tests can run the binary synchronously beside it.
 pub struct World {
     pub runtime: tokio::runtime::Runtime,
@@ -271,7 +281,7 @@ impl World {
     pub fn sent_message_ids(&self) -> Vec<String> {
         let db = self.db();
         let mut statement =
-            db.prepare("SELECT email FROM actions WHERE status = 'done' AND email IS NOT NULL").unwrap();
+            db.prepare("SELECT email FROM actions WHERE status = 'sent' AND email IS NOT NULL").unwrap();
         let rows = statement.query_map([], |row| row.get::<_, String>(0)).unwrap();
         rows.map(|email| {
             serde_json::from_str::<Value>(&email.unwrap()).unwrap()["message_id"].as_str().unwrap().to_string()
