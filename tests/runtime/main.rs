@@ -6,6 +6,7 @@
 mod crash;
 mod delivery;
 mod emails;
+mod faults;
 mod support;
 
 /// Chases every overdue invoice, with a catch-up long enough that a fresh database has plenty to

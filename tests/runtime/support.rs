@@ -2,7 +2,7 @@
 //! SMTP server (aiosmtpd) keeping what it receives, a fresh database, and the `collectiq` binary.
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -171,6 +171,17 @@ fn parse(raw: String) -> Received {
     let one = |name: &str| headers.get(name).and_then(|v| v.first()).cloned().unwrap_or_default();
     let recipients = one("x-rcptto").split(',').map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).collect();
     Received { message_id: one("message-id"), subject: one("subject"), recipients, headers, raw }
+}
+
+/// Every email arrived exactly once, and the outbox says exactly those were sent; the counts.
+pub fn assert_each_once(world: &World) -> BTreeMap<String, usize> {
+    let counts = world.smtp.counts();
+    let twice: Vec<_> = counts.iter().filter(|(_, n)| **n != 1).collect();
+    assert!(twice.is_empty(), "received more than once: {twice:?}");
+    let sent: BTreeSet<String> = world.sent_message_ids().into_iter().collect();
+    let received: BTreeSet<String> = counts.keys().cloned().collect();
+    assert_eq!(sent, received, "the outbox's sent emails are exactly what the SMTP server received");
+    counts
 }
 
 /// Pretends every organisation was last synced at `at`: the run's instant decides whether data

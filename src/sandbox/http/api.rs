@@ -187,7 +187,9 @@ pub async fn handle(
     let remaining = permit.remaining;
     let early = match fault {
         Some(Fault::TooManyRequests) => Some(respond::too_many_requests("minute", 1)),
-        Some(Fault::ServerError) => Some(respond::server_error()),
+        // A 500 on a write comes after the write is stored, as from a gateway that gave up
+        // waiting: the hardest case for a client, which cannot tell whether it took.
+        Some(Fault::ServerError) if method == Method::GET => Some(respond::server_error()),
         Some(Fault::Slow) => {
             let delay = lock(&state.faults).faults.slow_delay;
             tokio::time::sleep(delay).await;
@@ -201,6 +203,7 @@ pub async fn handle(
     state.count_call(format!("{method} {}", route.name()));
     super::admin::deliver_changes(&state, state.catch_up()).await;
     let response = match answer(&state, tenant, &route, &method, &params, &headers, &body) {
+        Ok(_) if fault == Some(Fault::ServerError) => respond::server_error(),
         Ok(bytes) => respond::spoiled(bytes, fault),
         Err(response) => response,
     };
