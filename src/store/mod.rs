@@ -65,7 +65,7 @@ impl Store {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).doing(&format!("open {}", path.display()))?;
         let mut store = Store { conn, path: Some(path.to_path_buf()) };
-        store.prepare()?;
+        store.prepare().map_err(|error| damaged(path, error))?;
         Ok(store)
     }
 
@@ -141,6 +141,23 @@ impl Store {
     pub(crate) fn conn_mut(&mut self) -> &mut Connection {
         &mut self.conn
     }
+}
+
+/// Names the file, and what to do, when a database cannot be read: not a database at all (a
+/// truncated or foreign file), or damaged.
+fn damaged(path: &Path, error: StoreError) -> StoreError {
+    let unreadable = ["file is not a database", "malformed", "corrupt", "disk image"];
+    if unreadable.iter().any(|sign| error.reason.contains(sign)) {
+        return StoreError {
+            doing: format!("open {}", path.display()),
+            reason: format!(
+                "it is not a CollectIQ database, or it is damaged ({}). Nothing was changed. Restore it from a \
+                 backup, or point COLLECTIQ_DB (or [store] database) at another file and connect again",
+                error.reason
+            ),
+        };
+    }
+    error
 }
 
 /// The one name a database file is opened by: its path with every symbolic link resolved. A file
@@ -261,6 +278,32 @@ mod tests {
         let pass: i64 = store.conn().query_row("SELECT pass FROM invoices", [], |r| r.get(0)).unwrap();
         assert_eq!(pass, 3, "the sync pass that saw it is kept");
         drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_database_is_refused_by_name_and_left_as_it_was() {
+        let dir = std::env::temp_dir().join(format!("collectiq-store-junk-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.db");
+        // A foreign file, and a real database cut short.
+        std::fs::write(&path, b"PK\x03\x04 not a database at all".repeat(400)).unwrap();
+        let before = std::fs::read(&path).unwrap();
+        let error = Store::open(&path).err().unwrap().to_string();
+        assert!(error.contains("c.db") && error.contains("not a CollectIQ database"), "{error}");
+        assert_eq!(std::fs::read(&path).unwrap(), before, "nothing was written to it");
+        std::fs::remove_file(&path).unwrap();
+        drop(Store::open(&path).unwrap());
+        let whole = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &whole[..whole.len() / 3]).unwrap();
+        let _ = std::fs::remove_file(dir.join("c.db-wal"));
+        let _ = std::fs::remove_file(dir.join("c.db-shm"));
+        match Store::open(&path) {
+            Err(error) => assert!(error.to_string().contains("c.db"), "{error}"),
+            // SQLite may read a database cut after its schema; then every table is there.
+            Ok(store) => assert!(store.organisations().is_ok()),
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

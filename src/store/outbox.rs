@@ -989,4 +989,50 @@ mod tests {
         store.claim(id, ME, NONE_GONE, now()).unwrap();
         assert!(!store.retry_by_hand(id, now()).unwrap(), "not while a process holds it");
     }
+
+    #[test]
+    fn two_processes_racing_for_the_same_actions_never_both_get_one() {
+        // Two connections to one file, as two processes would have, with no run lock between
+        // them: the claim alone decides.
+        let dir = std::env::temp_dir().join(format!("collectiq-claims-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("c.db");
+        let template = Action::Email { template: "t".into(), copy: Vec::new() };
+        {
+            let mut store = Store::open(&path).unwrap();
+            let decisions: Vec<Decision> = (0..200)
+                .map(|n| {
+                    let mut d = decision("r1", &template);
+                    d.key.subject = Subject::Invoice(Uuid::from_u128(1000 + n));
+                    d
+                })
+                .collect();
+            let new: Vec<NewAction> = decisions.iter().map(|d| waiting(d, Vec::new())).collect();
+            store.record_decisions(&new, &DECIDER, now()).unwrap();
+        }
+        let racers: Vec<_> = ["a", "b", "c"]
+            .into_iter()
+            .map(|worker| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    let mut store = Store::open(&path).unwrap();
+                    let mut mine = Vec::new();
+                    for action in store.deliverable(now(), NONE_GONE, 1000).unwrap() {
+                        if store.claim(action.id, worker, NONE_GONE, now()).unwrap() == Claim::Fresh {
+                            assert!(store.hand(action.id, worker, now()).unwrap());
+                            assert!(store.settle(action.id, worker, Status::Sent, None, now()).unwrap());
+                            mine.push(action.id);
+                        }
+                    }
+                    mine
+                })
+            })
+            .collect();
+        let mut claimed: Vec<i64> = racers.into_iter().flat_map(|racer| racer.join().unwrap()).collect();
+        let total = claimed.len();
+        claimed.sort();
+        claimed.dedup();
+        assert_eq!((total, claimed.len()), (200, 200), "every action delivered by exactly one worker");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
