@@ -147,3 +147,72 @@ fn killing_runs_at_random_moments_neither_loses_nor_duplicates() {
     assert_eq!(notes, calm_notes);
     assert_eq!(calm.smtp.counts().keys().collect::<Vec<_>>(), counts.keys().collect::<Vec<_>>());
 }
+
+/// Kills that land while emails are being delivered: each may resend at most the one message in
+/// flight on its SMTP session, under its own Message-ID. Prints the share of kills that resend
+/// (the figure docs/runtime.md reports; `COLLECTIQ_KILL_INVOICES=12000` and `--release` for the
+/// measured organisation) and asserts only what must hold whatever the timing.
+#[test]
+fn kills_during_delivery_resend_at_most_the_message_in_flight() {
+    let invoices = std::env::var("COLLECTIQ_KILL_INVOICES").ok().and_then(|n| n.parse().ok()).unwrap_or(1000);
+    let kills_wanted = std::env::var("COLLECTIQ_KILLS").ok().and_then(|n| n.parse().ok()).unwrap_or(30);
+    let mut rng = fastrand::Rng::with_seed(20261206);
+    let world = World::start("kills", sandbox_config(67, 1, invoices / 16, invoices));
+    let strategy = strategy_file(&world.folder, "every.strategy", EVERY_OVERDUE_INVOICE);
+    let strategy = strategy.to_str().unwrap().to_string();
+    let at = "2026-11-25T10:00:00Z";
+    // Decide everything, and stop before the first email: what follows is delivery alone.
+    let decided = world
+        .command(&["run", "--strategy", &strategy, "--at", at])
+        .env("COLLECTIQ_FAIL_AT", "deliver:claimed")
+        .output()
+        .unwrap();
+    assert_eq!(decided.status.code(), Some(crate::FAIL_POINT_EXIT), "{}", text(&decided));
+    let due = world.count("SELECT COUNT(*) FROM actions WHERE status IN ('waiting', 'claimed') AND action_kind IN ('email', 'escalate')");
+    let (mut kills, mut resending_kills) = (0, 0);
+    let mut expected: BTreeMap<String, usize> = BTreeMap::new();
+    while kills < kills_wanted {
+        let received = world.smtp.received().len();
+        let mut child = world
+            .command(&["run", "--strategy", &strategy, "--at", at, "--no-sync"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Once this run is delivering, kill it at a random moment.
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while world.smtp.received().len() == received && std::time::Instant::now() < deadline {
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        std::thread::sleep(Duration::from_millis(rng.u64(0..60)));
+        if child.try_wait().unwrap().is_some() {
+            break; // everything was delivered
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        kills += 1;
+        world.smtp.settle();
+        let caught = caught_in_the_window(&world);
+        assert!(caught.len() <= 1, "one SMTP session has at most one message in flight: {caught:?}");
+        if !caught.is_empty() {
+            resending_kills += 1;
+        }
+        for (id, times) in caught {
+            expected.insert(id, times + 1);
+        }
+    }
+    run_to_completion(&world, &strategy, at);
+    world.smtp.settle();
+    eprintln!(
+        "{kills} kills during delivery of {due} emails; {resending_kills} resent the message in flight ({:.0}%)",
+        100.0 * resending_kills as f64 / kills.max(1) as f64
+    );
+    let counts = world.smtp.counts();
+    assert_eq!(counts.len() as u64, due, "every email arrived");
+    for (id, times) in &counts {
+        assert_eq!(*times, expected.get(id).copied().unwrap_or(1), "{id}");
+    }
+}

@@ -9,6 +9,9 @@ mod emails;
 mod faults;
 mod support;
 
+/// The exit status of a process ended at a fail point (`COLLECTIQ_FAIL_AT`).
+pub const FAIL_POINT_EXIT: i32 = collectiq::failpoint::EXIT_STATUS;
+
 /// Chases every overdue invoice, with a catch-up long enough that a fresh database has plenty to
 /// send, and no escalation to hold emails back: what the crash and concurrency tests need to have
 /// many emails in flight.
