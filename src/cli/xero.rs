@@ -41,13 +41,21 @@ pub fn run_connect(global: &Global, args: ConnectArgs) -> Outcome {
         open_browser: !args.no_browser,
         timeout: Duration::from_secs(300),
     };
+    let key_existed = config.key_file.as_deref().is_some_and(std::path::Path::exists);
     let outcome = runtime().and_then(|runtime| {
         let store = crate::store::Store::open(&config.database).map_err(|e| e.to_string())?;
         let store = std::sync::Mutex::new(store);
-        runtime.block_on(connect(&config.xero, &store, &options)).map_err(|e| e.to_string())
+        runtime.block_on(connect(&config, &store, &options)).map_err(|e| e.to_string())
     });
     match outcome {
         Ok(organisations) => {
+            if let Some(key) = config.key_file.as_deref().filter(|_| !key_existed) {
+                println!(
+                    "Made {}, the key that seals the Xero tokens: back it up apart from the database (losing it \
+                     means connecting again).",
+                    key.display()
+                );
+            }
             println!(
                 "Connected {} organisation{}:",
                 organisations.len(),

@@ -12,6 +12,7 @@ fn collectiq(url: &str, db: &std::path::Path, args: &[&str]) -> Output {
         .env("COLLECTIQ_XERO_URL", url)
         .env("COLLECTIQ_DB", db)
         .env("COLLECTIQ_CONFIG", "/dev/null")
+        .env("COLLECTIQ_KEY_FILE", key_file_for(db))
         .env("NO_COLOR", "1")
         .output()
         .unwrap()

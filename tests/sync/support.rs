@@ -36,9 +36,16 @@ pub fn scratch(name: &str) -> PathBuf {
     folder
 }
 
+/// The key file of a test's store: in its own folder, never in $HOME.
+pub fn key_file_for(database: &std::path::Path) -> PathBuf {
+    database.with_file_name("token.key")
+}
+
 pub fn config_for(url: &str, database: PathBuf) -> Config {
+    let key_file = key_file_for(&database);
     let env = |name: &str| match name {
         "COLLECTIQ_XERO_URL" => Some(url.to_string()),
+        "COLLECTIQ_KEY_FILE" => Some(key_file.display().to_string()),
         _ => None,
     };
     let overrides = Overrides { config_file: Some(PathBuf::from("/dev/null")), database: Some(database) };
@@ -123,7 +130,7 @@ pub async fn connected(name: &str, sandbox: SandboxConfig) -> Connected {
     let config = config_for(sandbox.url(), folder.join("collectiq.db"));
     let store = Arc::new(Mutex::new(Store::open(&config.database).unwrap()));
     let options = ConnectOptions { headless: true, port: 0, open_browser: false, timeout: Duration::from_secs(20) };
-    let organisations = connect(&config.xero, &store, &options).await.unwrap();
+    let organisations = connect(&config, &store, &options).await.unwrap();
     assert!(!organisations.is_empty());
     let session = Session::with_store(&config, store, quick_retries()).unwrap();
     Connected { sandbox, config, session, folder }
