@@ -93,7 +93,12 @@ struct OrgLine {
 
 pub fn run_orgs(global: &Global, args: OrgsArgs) -> Outcome {
     let lines = config(global)
-        .and_then(|config| crate::store::Store::open(&config.database).map_err(|e| e.to_string()))
+        .and_then(|config| {
+            let mut store = crate::store::Store::open(&config.database).map_err(|e| e.to_string())?;
+            // A key that cannot be had is shown as each organisation's token health, not an error.
+            store.unlock(config.key_file.as_deref()).map_err(|e| e.to_string())?;
+            Ok(store)
+        })
         .and_then(|store| org_lines(&store).map_err(|e| e.to_string()));
     let lines = match lines {
         Ok(lines) => lines,

@@ -77,7 +77,8 @@ pub enum KeyError {
 }
 
 /// What every message about lost tokens ends with.
-pub(crate) const RECONNECT: &str = "a lost key means connecting each organisation again: run `collectiq connect`";
+pub(crate) const RECONNECT: &str =
+    "run `collectiq connect` again (a lost key means connecting each organisation again)";
 
 impl fmt::Display for KeyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -99,8 +100,7 @@ impl fmt::Display for KeyError {
             KeyError::Malformed { path } => write!(
                 f,
                 "the key file {path} does not hold a CollectIQ key (it is damaged or was replaced); restore it from a \
-                 backup, or move it aside and run `collectiq connect` again (a lost key means connecting each \
-                 organisation again)"
+                 backup, or move it aside and {RECONNECT}"
             ),
             KeyError::Uncreatable { path, reason } => {
                 write!(f, "cannot create the key file {path}: {reason}; set COLLECTIQ_KEY_FILE to a file you can write")

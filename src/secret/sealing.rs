@@ -23,7 +23,8 @@ pub const KEY_VERSION: u8 = 1;
 const NONCE: usize = 24;
 const TAG: usize = 16;
 
-/// Why a stored value could not be opened. None of them says anything about the secret.
+/// Why a stored value could not be opened (said as what the value was). None of them says
+/// anything about the secret.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SealError {
     /// Plain text, not a sealed value.
@@ -39,14 +40,12 @@ pub enum SealError {
 impl fmt::Display for SealError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SealError::NotSealed => f.write_str("it is stored unsealed"),
-            SealError::Damaged => f.write_str("it is damaged"),
+            SealError::NotSealed => f.write_str("stored unsealed"),
+            SealError::Damaged => f.write_str("damaged"),
             SealError::UnknownKey(version) => {
-                write!(f, "it was sealed with key version {version}, which this CollectIQ does not know")
+                write!(f, "sealed with key version {version}, which this CollectIQ does not know")
             }
-            SealError::Refused => {
-                f.write_str("this key does not open it: it is another key, or the database was damaged or altered")
-            }
+            SealError::Refused => f.write_str("sealed with another key, or damaged or altered since"),
         }
     }
 }

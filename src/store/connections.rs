@@ -484,6 +484,37 @@ mod tests {
     }
 
     #[test]
+    fn tokens_are_stored_sealed_and_another_key_shows_in_token_health() {
+        let mut store = store();
+        let now = at("2026-11-25T12:00:00Z");
+        let org = Connected { tenant_id: Uuid::from_u128(1), name: "Harbour".into(), connection_id: None };
+        let grant =
+            store.add_grant("c", &tokens("access-1", "refresh-1", "2026-11-25T12:30:00Z"), &[org], now).unwrap();
+        let (access, refresh): (String, String) = store
+            .conn()
+            .query_row("SELECT access_token, refresh_token FROM grants WHERE id = ?1", [grant], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert!(access.starts_with("ciq1:") && refresh.starts_with("ciq1:"), "{access} {refresh}");
+        assert!(!access.contains("access-1") && !refresh.contains("refresh-1"));
+        store.save_tokens(grant, &tokens("access-2", "refresh-2", "2026-11-25T13:00:00Z"), now).unwrap();
+        let saved = store.grant(grant).unwrap().unwrap();
+        assert_eq!((saved.access_token.expose(), saved.refresh_token.unwrap().expose()), ("access-2", "refresh-2"));
+        let record = store.organisations().unwrap().remove(0);
+        assert_eq!(store.token_health(&record, now).unwrap(), TokenHealth::Connected);
+
+        store.use_key(crate::secret::key_file::TokenKey::ephemeral(std::path::Path::new("/other/token.key"))).unwrap();
+        let health = store.token_health(&record, now).unwrap();
+        assert!(!health.usable());
+        let said = health.to_string();
+        assert!(said.contains("/other/token.key") && said.contains("collectiq connect"), "{said}");
+        assert!(store.grant(grant).is_err(), "never the plain text, never a panic");
+        let hold = SignedDuration::from_secs(30);
+        assert!(store.take_refresh_lease(grant, "p", now, at("2026-11-25T14:00:00Z"), hold).is_err());
+    }
+
+    #[test]
     fn reconnecting_moves_organisations_to_the_new_grant_and_forgets_the_old() {
         let mut store = store();
         let now = at("2026-11-25T12:00:00Z");

@@ -68,8 +68,8 @@ impl fmt::Display for LockedTokens {
             LockedTokens::Key(error) => error.fmt(f),
             LockedTokens::Unopened { path, why } => write!(
                 f,
-                "the Xero tokens in the database cannot be decrypted with the key file {path} ({why}); restore \
-                 the right key file from a backup, or {RECONNECT}"
+                "the Xero tokens in the database cannot be decrypted with the key file {path}: a token there was \
+                 {why}; restore the right key file from a backup, or {RECONNECT}"
             ),
         }
     }

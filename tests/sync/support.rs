@@ -1,7 +1,8 @@
 //! A sandbox, a store in a fresh folder, and a session connected to the one from the other.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -37,8 +38,29 @@ pub fn scratch(name: &str) -> PathBuf {
 }
 
 /// The key file of a test's store: in its own folder, never in $HOME.
-pub fn key_file_for(database: &std::path::Path) -> PathBuf {
+pub fn key_file_for(database: &Path) -> PathBuf {
     database.with_file_name("token.key")
+}
+
+/// `collectiq` as an operator runs it, on this sandbox and store, with the store's key file.
+pub fn collectiq(url: &str, db: &Path, args: &[&str]) -> Output {
+    collectiq_with_key(url, db, &key_file_for(db), args)
+}
+
+pub fn collectiq_with_key(url: &str, db: &Path, key_file: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_collectiq"))
+        .args(args)
+        .env("COLLECTIQ_XERO_URL", url)
+        .env("COLLECTIQ_DB", db)
+        .env("COLLECTIQ_CONFIG", "/dev/null")
+        .env("COLLECTIQ_KEY_FILE", key_file)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+pub fn text(output: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
 }
 
 pub fn config_for(url: &str, database: PathBuf) -> Config {
