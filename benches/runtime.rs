@@ -101,7 +101,9 @@ fn invoice(n: usize, customers: usize) -> Invoice {
 
 /// A store holding `open` open invoices (and half as many paid ones) for one organisation.
 fn store_with(open: usize) -> Store {
-    let mut store = Store::open(&folder().join("collectiq.db")).unwrap();
+    let folder = folder();
+    let mut store = Store::open(&folder.join("collectiq.db")).unwrap();
+    store.unlock_or_create(Some(&folder.join("token.key"))).unwrap();
     let tokens = Tokens {
         access_token: Secret::new("bench"),
         expires_at: Timestamp::now(),

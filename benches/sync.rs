@@ -63,8 +63,10 @@ async fn sandbox() -> Sandbox {
 }
 
 fn config(url: &str, database: PathBuf) -> Config {
-    let overrides = Overrides { config_file: Some(PathBuf::from("/dev/null")), database: Some(database) };
+    let overrides = Overrides { config_file: Some(PathBuf::from("/dev/null")), database: Some(database.clone()) };
     let mut config = Config::load_with(&overrides, &|_| None).unwrap();
+    // The key that seals the tokens stays beside the bench's store, out of $HOME.
+    config.key_file = Some(database.with_file_name("token.key"));
     config.xero.hosts = XeroHosts::single(url);
     config.xero.client_id = Some(collectiq::config::SANDBOX_CLIENT_ID.into());
     config.xero.limits = ClientLimits { per_minute: 1_000_000, per_day: 1_000_000, concurrent: 5 };
@@ -76,7 +78,7 @@ async fn connected(url: &str, name: &str) -> Session {
     let config = config(url, folder(name).join("collectiq.db"));
     let store = Arc::new(Mutex::new(Store::open(&config.database).unwrap()));
     let options = ConnectOptions { headless: true, port: 0, open_browser: false, timeout: Duration::from_secs(30) };
-    connect(&config.xero, &store, &options).await.unwrap();
+    connect(&config, &store, &options).await.unwrap();
     Session::with_store(&config, store, RetryPolicy::default()).unwrap()
 }
 

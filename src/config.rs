@@ -4,6 +4,7 @@
 //!
 //! ```toml
 //! database = "collectiq.db"
+//! key_file = "/srv/collectiq/keys/token.key"   # seals the Xero tokens; ~/.config/collectiq/token.key by default
 //!
 //! [xero]
 //! client_id = "…"
@@ -38,6 +39,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::secret::key_file::default_path;
 use crate::secret::{Secret, SecretFileError, read_secret_file};
 
 pub const DEFAULT_FILE: &str = "collectiq.toml";
@@ -51,6 +53,9 @@ pub const SANDBOX_CLIENT_ID: &str = "collectiq-sandbox";
 #[derive(Clone, Debug)]
 pub struct Config {
     pub database: PathBuf,
+    /// The key that seals the OAuth tokens in the database (`COLLECTIQ_KEY_FILE`, `key_file`, or
+    /// `token.key` in the configuration folder); none when there is nowhere to put it.
+    pub key_file: Option<PathBuf>,
     pub xero: XeroConfig,
     pub webhooks: WebhookConfig,
     pub email: EmailConfig,
@@ -192,6 +197,7 @@ impl std::error::Error for ConfigError {}
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     database: Option<PathBuf>,
+    key_file: Option<PathBuf>,
     #[serde(default)]
     xero: FileXero,
     #[serde(default)]
@@ -267,6 +273,7 @@ impl Config {
             .or_else(|| env("COLLECTIQ_DB").map(PathBuf::from))
             .or(file.database)
             .unwrap_or_else(|| PathBuf::from(DEFAULT_DATABASE));
+        let key_file = env("COLLECTIQ_KEY_FILE").map(PathBuf::from).or(file.key_file).or_else(|| default_path(env));
         let xero = xero_config(file.xero, env)?;
         let listen_text = env("COLLECTIQ_WEBHOOK_LISTEN").or(file.webhooks.listen).unwrap_or("127.0.0.1:8787".into());
         let listen = listen_text
@@ -288,6 +295,7 @@ impl Config {
         let freshness = jiff::SignedDuration::from_mins(i64::from(file.runtime.freshness_minutes.unwrap_or(15)));
         Ok(Config {
             database,
+            key_file,
             xero,
             webhooks: WebhookConfig { listen, key },
             email,
@@ -393,6 +401,17 @@ mod tests {
         assert_eq!(config.xero.hosts.authorize_url(), "https://login.xero.com/identity/connect/authorize");
         assert_eq!(config.xero.client_id, None);
         assert_eq!(config.xero.limits, ClientLimits::default());
+        assert_eq!(config.key_file, None, "nowhere to put it without HOME");
+    }
+
+    #[test]
+    fn the_key_file_is_in_the_configuration_folder_unless_told() {
+        let home = load(&[("HOME", "/home/ar")], Some("")).unwrap();
+        assert_eq!(home.key_file, Some(PathBuf::from("/home/ar/.config/collectiq/token.key")));
+        let file = load(&[("HOME", "/home/ar")], Some("key_file = \"/srv/keys/token.key\"\n")).unwrap();
+        assert_eq!(file.key_file, Some(PathBuf::from("/srv/keys/token.key")));
+        let env = load(&[("HOME", "/home/ar"), ("COLLECTIQ_KEY_FILE", "/run/key")], Some("key_file = \"/srv/k\"\n"));
+        assert_eq!(env.unwrap().key_file, Some(PathBuf::from("/run/key")));
     }
 
     #[test]

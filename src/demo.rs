@@ -96,6 +96,8 @@ fn demo_config(folder: &Path, sandbox: &str, strategy: &Path) -> Result<Config, 
         ("COLLECTIQ_EMAIL_CAPTURE", folder.display().to_string()),
         ("COLLECTIQ_STRATEGY", strategy.display().to_string()),
         ("COLLECTIQ_EMAIL_FROM", "accounts@harbourwholesale.example".to_string()),
+        // The sandbox's tokens are worth nothing: their key stays with the rest of the demo.
+        ("COLLECTIQ_KEY_FILE", folder.join("token.key").display().to_string()),
     ];
     let env = |name: &str| values.iter().find(|(key, _)| *key == name).map(|(_, value)| value.clone());
     let overrides =
@@ -123,7 +125,7 @@ async fn steps(folder: &Path, strategy: &Path, url: &str, demo: &mut Demo, say: 
     {
         let store = Mutex::new(Store::open(&config.database).map_err(|e| e.to_string())?);
         let options = ConnectOptions { headless: true, port: 0, open_browser: false, timeout: Duration::from_secs(60) };
-        connect(&config.xero, &store, &options).await.map_err(|e| format!("connect: {e}"))?;
+        connect(&config, &store, &options).await.map_err(|e| format!("connect: {e}"))?;
     }
     let session = Session::open(&config).map_err(|e| e.to_string())?;
     say("Syncing contacts, groups, invoices, payments and credits.");

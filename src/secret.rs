@@ -1,5 +1,9 @@
 //! Secrets (client secrets, tokens, webhook keys): kept out of every `Debug` and `Display`, so
-//! that no log line or error message can print one by accident.
+//! that no log line or error message can print one by accident. The OAuth tokens kept in the
+//! database are sealed with a key from a file of its own (`key_file`, `sealing`).
+
+pub mod key_file;
+pub mod sealing;
 
 use std::fmt;
 use std::path::Path;

@@ -7,7 +7,14 @@ use std::process::{Command, Output};
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 fn collectiq(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_collectiq")).args(args).current_dir(ROOT).env("NO_COLOR", "1").output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_collectiq"))
+        .args(args)
+        .current_dir(ROOT)
+        .env("NO_COLOR", "1")
+        // Never the person's own key (none of these commands reads a token).
+        .env("COLLECTIQ_KEY_FILE", std::env::temp_dir().join("collectiq-cli-tests/token.key"))
+        .output()
+        .unwrap()
 }
 
 fn code(output: &Output) -> i32 {

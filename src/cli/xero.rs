@@ -41,13 +41,21 @@ pub fn run_connect(global: &Global, args: ConnectArgs) -> Outcome {
         open_browser: !args.no_browser,
         timeout: Duration::from_secs(300),
     };
+    let key_existed = config.key_file.as_deref().is_some_and(std::path::Path::exists);
     let outcome = runtime().and_then(|runtime| {
         let store = crate::store::Store::open(&config.database).map_err(|e| e.to_string())?;
         let store = std::sync::Mutex::new(store);
-        runtime.block_on(connect(&config.xero, &store, &options)).map_err(|e| e.to_string())
+        runtime.block_on(connect(&config, &store, &options)).map_err(|e| e.to_string())
     });
     match outcome {
         Ok(organisations) => {
+            if let Some(key) = config.key_file.as_deref().filter(|_| !key_existed) {
+                println!(
+                    "Made {}, the key that seals the Xero tokens: back it up apart from the database (losing it \
+                     means connecting again).",
+                    key.display()
+                );
+            }
             println!(
                 "Connected {} organisation{}:",
                 organisations.len(),
@@ -85,7 +93,12 @@ struct OrgLine {
 
 pub fn run_orgs(global: &Global, args: OrgsArgs) -> Outcome {
     let lines = config(global)
-        .and_then(|config| crate::store::Store::open(&config.database).map_err(|e| e.to_string()))
+        .and_then(|config| {
+            let mut store = crate::store::Store::open(&config.database).map_err(|e| e.to_string())?;
+            // A key that cannot be had is shown as each organisation's token health, not an error.
+            store.unlock(config.key_file.as_deref()).map_err(|e| e.to_string())?;
+            Ok(store)
+        })
         .and_then(|store| org_lines(&store).map_err(|e| e.to_string()));
     let lines = match lines {
         Ok(lines) => lines,

@@ -4,12 +4,16 @@
 //! Refreshing a token is guarded by a lease in the database, so that two processes refreshing at
 //! once never both spend the same refresh token: one refreshes, the other waits and then uses
 //! what the first stored.
+//!
+//! The tokens themselves are stored sealed (`sealed.rs`): they are sealed here on the way in and
+//! opened on the way out, so nothing outside the store sees a sealed value.
 
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 use uuid::Uuid;
 
 use super::codec::{format_time, id, instant, optional_id, optional_instant};
+use super::sealed::{Column, Keys, LockedTokens};
 use super::{Doing, Result, Store};
 use crate::ledger::records::Organisation;
 use crate::secret::Secret;
@@ -74,16 +78,43 @@ pub enum Lease {
     NeedsReconnect(String),
 }
 
-fn grant_from(row: &Row<'_>) -> rusqlite::Result<Grant> {
+/// A grant as stored: its tokens still sealed.
+struct StoredGrant {
+    id: i64,
+    client_id: String,
+    scopes: String,
+    access_token: String,
+    access_expires_at: Timestamp,
+    refresh_token: Option<String>,
+    refreshed_at: Timestamp,
+    status: GrantStatus,
+}
+
+impl StoredGrant {
+    fn open(self, keys: &Keys) -> std::result::Result<Grant, LockedTokens> {
+        Ok(Grant {
+            access_token: keys.open(self.id, Column::Access, &self.access_token)?,
+            refresh_token: self.refresh_token.map(|r| keys.open(self.id, Column::Refresh, &r)).transpose()?,
+            id: self.id,
+            client_id: self.client_id,
+            scopes: self.scopes,
+            access_expires_at: self.access_expires_at,
+            refreshed_at: self.refreshed_at,
+            status: self.status,
+        })
+    }
+}
+
+fn grant_from(row: &Row<'_>) -> rusqlite::Result<StoredGrant> {
     let status: String = row.get("status")?;
     let reason: Option<String> = row.get("status_reason")?;
-    Ok(Grant {
+    Ok(StoredGrant {
         id: row.get("id")?,
         client_id: row.get("client_id")?,
         scopes: row.get("scopes")?,
-        access_token: Secret::new(row.get::<_, String>("access_token")?),
+        access_token: row.get("access_token")?,
         access_expires_at: instant(row, "access_expires_at")?,
-        refresh_token: row.get::<_, Option<String>>("refresh_token")?.map(Secret::new),
+        refresh_token: row.get("refresh_token")?,
         refreshed_at: instant(row, "refreshed_at")?,
         status: if status == "active" {
             GrantStatus::Active
@@ -119,21 +150,28 @@ impl Store {
     /// Records a new grant and every organisation it reaches, in one transaction. An organisation
     /// connected before keeps its data and moves to the new grant.
     pub fn add_grant(&mut self, client_id: &str, tokens: &Tokens, orgs: &[Connected], now: Timestamp) -> Result<i64> {
-        let tx = self.conn_mut().transaction().doing("start saving a connection")?;
+        let tx = self.conn.transaction().doing("start saving a connection")?;
+        // The tokens are sealed for their row, whose id the insert gives: the row is made with
+        // none, then given them sealed, in the same transaction.
         tx.execute(
             "INSERT INTO grants (client_id, scopes, access_token, access_expires_at, refresh_token, refreshed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                client_id,
-                tokens.scopes,
-                tokens.access_token.expose(),
-                format_time(tokens.expires_at),
-                tokens.refresh_token.as_ref().map(Secret::expose),
-                format_time(now)
-            ],
+             VALUES (?1, ?2, '', ?3, NULL, ?4)",
+            params![client_id, tokens.scopes, format_time(tokens.expires_at), format_time(now)],
         )
-        .doing("save the tokens")?;
+        .doing("save a connection")?;
         let grant = tx.last_insert_rowid();
+        let access = self.keys.seal(grant, Column::Access, &tokens.access_token).doing("save the Xero tokens")?;
+        let refresh = tokens
+            .refresh_token
+            .as_ref()
+            .map(|token| self.keys.seal(grant, Column::Refresh, token))
+            .transpose()
+            .doing("save the Xero tokens")?;
+        tx.execute(
+            "UPDATE grants SET access_token = ?1, refresh_token = ?2 WHERE id = ?3",
+            params![access, refresh, grant],
+        )
+        .doing("save the Xero tokens")?;
         for org in orgs {
             tx.execute(
                 "INSERT INTO organisations (tenant_id, grant_id, connection_id, name, connected_at)
@@ -161,6 +199,10 @@ impl Store {
     }
 
     pub fn grant(&self, grant: i64) -> Result<Option<Grant>> {
+        self.stored_grant(grant)?.map(|stored| stored.open(&self.keys)).transpose().doing("read the Xero tokens")
+    }
+
+    fn stored_grant(&self, grant: i64) -> Result<Option<StoredGrant>> {
         self.conn()
             .query_row("SELECT * FROM grants WHERE id = ?1", [grant], grant_from)
             .optional()
@@ -177,8 +219,8 @@ impl Store {
         good_until: Timestamp,
         hold: SignedDuration,
     ) -> Result<Lease> {
-        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate).doing("lock a grant")?;
-        let row: Option<(Grant, Option<String>, Option<String>)> = tx
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).doing("lock a grant")?;
+        let row: Option<(StoredGrant, Option<String>, Option<String>)> = tx
             .query_row("SELECT * FROM grants WHERE id = ?1", [grant], |row| {
                 Ok((grant_from(row)?, row.get("lease_owner")?, row.get("lease_until")?))
             })
@@ -190,6 +232,7 @@ impl Store {
         if let GrantStatus::NeedsReconnect(reason) = &record.status {
             return Ok(Lease::NeedsReconnect(reason.clone()));
         }
+        let record = record.open(&self.keys).doing("read the Xero tokens")?;
         if record.access_expires_at > good_until {
             return Ok(Lease::Fresh(record));
         }
@@ -211,20 +254,20 @@ impl Store {
     /// Saves refreshed tokens and gives up the lease, in one transaction: the rotated refresh
     /// token is on disk before the new access token is used.
     pub fn save_tokens(&mut self, grant: i64, tokens: &Tokens, now: Timestamp) -> Result<()> {
+        let access = self.keys.seal(grant, Column::Access, &tokens.access_token).doing("save the Xero tokens")?;
+        let refresh = tokens
+            .refresh_token
+            .as_ref()
+            .map(|token| self.keys.seal(grant, Column::Refresh, token))
+            .transpose()
+            .doing("save the Xero tokens")?;
         self.conn()
             .execute(
                 "UPDATE grants SET access_token = ?1, access_expires_at = ?2,
                      refresh_token = COALESCE(?3, refresh_token), scopes = ?4, refreshed_at = ?5,
                      status = 'active', status_reason = NULL, lease_owner = NULL, lease_until = NULL
                  WHERE id = ?6",
-                params![
-                    tokens.access_token.expose(),
-                    format_time(tokens.expires_at),
-                    tokens.refresh_token.as_ref().map(Secret::expose),
-                    tokens.scopes,
-                    format_time(now),
-                    grant
-                ],
+                params![access, format_time(tokens.expires_at), refresh, tokens.scopes, format_time(now), grant],
             )
             .doing("save refreshed tokens")?;
         Ok(())
@@ -346,6 +389,9 @@ pub enum TokenHealth {
     Connected,
     /// Connected; the access token has expired and is refreshed on next use.
     ToRefresh,
+    /// The stored tokens cannot be decrypted (the key file is missing or another key): why, and
+    /// what to do.
+    Unreadable(String),
 }
 
 impl TokenHealth {
@@ -362,19 +408,23 @@ impl std::fmt::Display for TokenHealth {
             TokenHealth::NeedsReconnect(reason) => write!(f, "needs reconnecting: {reason}"),
             TokenHealth::Connected => f.write_str("connected"),
             TokenHealth::ToRefresh => f.write_str("connected (the access token will be refreshed on next use)"),
+            TokenHealth::Unreadable(reason) => write!(f, "cannot be read: {reason}"),
         }
     }
 }
 
 impl Store {
-    /// The state of an organisation's connection to Xero.
+    /// The state of an organisation's connection to Xero, tokens opened to be sure they can be.
     pub fn token_health(&self, org: &OrganisationRecord, now: Timestamp) -> Result<TokenHealth> {
-        Ok(match org.grant_id.map(|g| self.grant(g)).transpose()?.flatten() {
+        Ok(match org.grant_id.map(|g| self.stored_grant(g)).transpose()?.flatten() {
             None => TokenHealth::NotConnected,
-            Some(grant) => match grant.status {
-                GrantStatus::NeedsReconnect(reason) => TokenHealth::NeedsReconnect(reason),
-                GrantStatus::Active if grant.access_expires_at > now => TokenHealth::Connected,
-                GrantStatus::Active => TokenHealth::ToRefresh,
+            Some(StoredGrant { status: GrantStatus::NeedsReconnect(reason), .. }) => {
+                TokenHealth::NeedsReconnect(reason)
+            }
+            Some(grant) => match grant.open(&self.keys) {
+                Err(locked) => TokenHealth::Unreadable(locked.to_string()),
+                Ok(grant) if grant.access_expires_at > now => TokenHealth::Connected,
+                Ok(_) => TokenHealth::ToRefresh,
             },
         })
     }
@@ -397,9 +447,15 @@ mod tests {
         }
     }
 
+    fn store() -> Store {
+        let mut store = Store::open_in_memory().unwrap();
+        store.use_key(crate::secret::key_file::TokenKey::ephemeral(std::path::Path::new("/test/token.key"))).unwrap();
+        store
+    }
+
     #[test]
     fn the_refresh_lease_goes_to_one_process_at_a_time() {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = store();
         let now = at("2026-11-25T12:00:00Z");
         let tenant = Connected { tenant_id: Uuid::from_u128(1), name: "Harbour".into(), connection_id: None };
         let grant = store.add_grant("client", &tokens("a1", "r1", "2026-11-25T12:30:00Z"), &[tenant], now).unwrap();
@@ -428,8 +484,39 @@ mod tests {
     }
 
     #[test]
+    fn tokens_are_stored_sealed_and_another_key_shows_in_token_health() {
+        let mut store = store();
+        let now = at("2026-11-25T12:00:00Z");
+        let org = Connected { tenant_id: Uuid::from_u128(1), name: "Harbour".into(), connection_id: None };
+        let grant =
+            store.add_grant("c", &tokens("access-1", "refresh-1", "2026-11-25T12:30:00Z"), &[org], now).unwrap();
+        let (access, refresh): (String, String) = store
+            .conn()
+            .query_row("SELECT access_token, refresh_token FROM grants WHERE id = ?1", [grant], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert!(access.starts_with("ciq1:") && refresh.starts_with("ciq1:"), "{access} {refresh}");
+        assert!(!access.contains("access-1") && !refresh.contains("refresh-1"));
+        store.save_tokens(grant, &tokens("access-2", "refresh-2", "2026-11-25T13:00:00Z"), now).unwrap();
+        let saved = store.grant(grant).unwrap().unwrap();
+        assert_eq!((saved.access_token.expose(), saved.refresh_token.unwrap().expose()), ("access-2", "refresh-2"));
+        let record = store.organisations().unwrap().remove(0);
+        assert_eq!(store.token_health(&record, now).unwrap(), TokenHealth::Connected);
+
+        store.use_key(crate::secret::key_file::TokenKey::ephemeral(std::path::Path::new("/other/token.key"))).unwrap();
+        let health = store.token_health(&record, now).unwrap();
+        assert!(!health.usable());
+        let said = health.to_string();
+        assert!(said.contains("/other/token.key") && said.contains("collectiq connect"), "{said}");
+        assert!(store.grant(grant).is_err(), "never the plain text, never a panic");
+        let hold = SignedDuration::from_secs(30);
+        assert!(store.take_refresh_lease(grant, "p", now, at("2026-11-25T14:00:00Z"), hold).is_err());
+    }
+
+    #[test]
     fn reconnecting_moves_organisations_to_the_new_grant_and_forgets_the_old() {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = store();
         let now = at("2026-11-25T12:00:00Z");
         let org = |n: u128| Connected { tenant_id: Uuid::from_u128(n), name: format!("Org {n}"), connection_id: None };
         let first = store.add_grant("c", &tokens("a", "r", "2026-11-25T12:30:00Z"), &[org(1), org(2)], now).unwrap();

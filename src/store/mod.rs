@@ -1,5 +1,5 @@
 //! The local store: SQLite (bundled), one file, created readable by its owner only because it
-//! holds OAuth tokens. Receivables are kept per organisation (every row carries its tenant id);
+//! holds OAuth tokens (sealed with a key kept outside it: `sealed.rs`). Receivables are kept per organisation (every row carries its tenant id);
 //! money is kept as exact decimal text, times as RFC 3339 UTC with milliseconds.
 
 mod codec;
@@ -10,6 +10,7 @@ pub mod ledger;
 pub mod outbox;
 pub mod receivables;
 mod schema;
+pub mod sealed;
 pub mod tasks;
 pub mod workers;
 
@@ -24,6 +25,8 @@ pub use codec::{format_time, parse_time};
 pub struct Store {
     conn: Connection,
     path: Option<PathBuf>,
+    /// What seals and opens the OAuth tokens; none until a command that uses them asks.
+    keys: sealed::Keys,
 }
 
 /// What went wrong with the store, and what CollectIQ was doing.
@@ -64,7 +67,7 @@ impl Store {
         let path = &home_of(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).doing(&format!("open {}", path.display()))?;
-        let mut store = Store { conn, path: Some(path.to_path_buf()) };
+        let mut store = Store { conn, path: Some(path.to_path_buf()), keys: sealed::Keys::NotGiven };
         store.prepare().map_err(|error| damaged(path, error))?;
         Ok(store)
     }
@@ -72,19 +75,19 @@ impl Store {
     /// A store that lives only as long as this value (for tests and dry runs).
     pub fn open_in_memory() -> Result<Store> {
         let conn = Connection::open_in_memory().doing("open an in-memory database")?;
-        let mut store = Store { conn, path: None };
+        let mut store = Store { conn, path: None, keys: sealed::Keys::NotGiven };
         store.prepare()?;
         Ok(store)
     }
 
     /// A second, read-only connection to the same database, for reading beside this one on
-    /// another thread; none for a store in memory.
+    /// another thread, with the same key for the tokens; none for a store in memory.
     pub fn reader(&self) -> Result<Option<Store>> {
         let Some(path) = &self.path else { return Ok(None) };
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).doing(&format!("open {}", path.display()))?;
         conn.busy_timeout(Duration::from_secs(30)).doing("set the busy timeout")?;
-        Ok(Some(Store { conn, path: Some(path.clone()) }))
+        Ok(Some(Store { conn, path: Some(path.clone()), keys: self.keys.clone() }))
     }
 
     pub fn path(&self) -> Option<&Path> {

@@ -1,7 +1,8 @@
 //! `collectiq connect`: the authorisation-code flow with PKCE and a checked `state`. A listener on
 //! loopback receives the redirect; the person's browser is opened (or the URL printed), or with
 //! `headless` CollectIQ follows the authorise redirect itself, as it can against the sandbox,
-//! which approves at once. The tokens and every organisation from `/connections` are stored.
+//! which approves at once. The tokens and every organisation from `/connections` are stored, the
+//! tokens sealed with the key file's key (made on the first connect).
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -15,7 +16,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use super::oauth::{OAuth, OAuthError};
-use crate::config::XeroConfig;
+use crate::config::Config;
 use crate::store::connections::Connected;
 use crate::store::{Store, StoreError};
 
@@ -126,10 +127,17 @@ fn html_escape(text: &str) -> String {
 
 /// Runs the flow and stores what it gives. Gives the organisations now connected.
 pub async fn connect(
-    config: &XeroConfig,
+    config: &Config,
     store: &Mutex<Store>,
     options: &ConnectOptions,
 ) -> Result<Vec<Connected>, ConnectError> {
+    // The key first: better to stop now than after the person has approved in the browser.
+    store
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .unlock_or_create(config.key_file.as_deref())
+        .map_err(ConnectError::Store)?;
+    let config = &config.xero;
     let listener = TcpListener::bind(("127.0.0.1", options.port))
         .await
         .map_err(|error| ConnectError::Listen { port: options.port, reason: error.to_string() })?;

@@ -1,5 +1,5 @@
-//! Everything a command needs to talk to Xero, built once from the configuration: the store,
-//! the token keeper and the rate-limited client.
+//! Everything a command needs to talk to Xero, built once from the configuration: the store
+//! (given the key that opens its tokens), the token keeper and the rate-limited client.
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -40,7 +40,14 @@ impl Session {
         Session::with_store(config, Arc::new(Mutex::new(store)), RetryPolicy::default())
     }
 
+    /// A session on `store`, which is given the configured key for its tokens unless it has one.
     pub fn with_store(config: &Config, store: Arc<Mutex<Store>>, retry: RetryPolicy) -> Result<Session, SessionError> {
+        {
+            let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+            if !store.key_given() {
+                store.unlock(config.key_file.as_deref()).map_err(SessionError::Store)?;
+            }
+        }
         let oauth = Arc::new(OAuth::new(&config.xero, None).map_err(SessionError::OAuth)?);
         let tokens = Arc::new(TokenKeeper::new(store.clone(), oauth.clone()));
         let client = Arc::new(XeroClient::new(config.xero.hosts.clone(), tokens.clone(), config.xero.limits, retry));

@@ -256,6 +256,7 @@ impl World {
             .env("COLLECTIQ_XERO_URL", self.url())
             .env("COLLECTIQ_DB", &self.database)
             .env("COLLECTIQ_CONFIG", &self.config_file)
+            .env("COLLECTIQ_KEY_FILE", self.folder.join("token.key"))
             .env("COLLECTIQ_SMTP_URL", self.smtp.url())
             .env("COLLECTIQ_EMAIL_FROM", "accounts@collectiq.example")
             .env("NO_COLOR", "1")

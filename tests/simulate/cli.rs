@@ -10,6 +10,7 @@ fn collectiq(args: &[&str]) -> Output {
         .current_dir(ROOT)
         .env("NO_COLOR", "1")
         .env("COLLECTIQ_DB", std::env::temp_dir().join("collectiq-no-such-store.db"))
+        .env("COLLECTIQ_KEY_FILE", std::env::temp_dir().join("collectiq-no-such-store.key"))
         .output()
         .unwrap()
 }

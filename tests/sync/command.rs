@@ -1,25 +1,8 @@
 //! `connect`, `sync`, `orgs`, `aging` and `disconnect` as an operator runs them, against a sandbox.
 
-use std::process::{Command, Output};
-
 use collectiq::sandbox::Sandbox;
 
 use crate::support::*;
-
-fn collectiq(url: &str, db: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_collectiq"))
-        .args(args)
-        .env("COLLECTIQ_XERO_URL", url)
-        .env("COLLECTIQ_DB", db)
-        .env("COLLECTIQ_CONFIG", "/dev/null")
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
-fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn connect_sync_orgs_aging_and_disconnect() {
@@ -75,7 +58,8 @@ async fn connect_sync_orgs_aging_and_disconnect() {
     assert!(text(&unknown).contains("no connected organisation is called \"Nobody Ltd\""), "{}", text(&unknown));
 
     // No token ever appears in what CollectIQ prints.
-    let store = collectiq::store::Store::open(&db).unwrap();
+    let mut store = collectiq::store::Store::open(&db).unwrap();
+    store.unlock(Some(&key_file_for(&db))).unwrap();
     let grant = store.organisations().unwrap()[0].grant_id.unwrap();
     let tokens = store.grant(grant).unwrap().unwrap();
     for output in [&connect, &sync, &orgs, &aging] {

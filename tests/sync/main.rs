@@ -1,7 +1,9 @@
 //! Connecting to and syncing from the sandbox over real HTTP: the store ends equal to the
 //! sandbox's data, under faults too; tokens expire, rotate and lapse; organisations stay apart;
-//! webhooks are checked and worked off; and nothing but history is ever written.
+//! webhooks are checked and worked off; nothing but history is ever written; and tokens are
+//! stored sealed, opened only with their key file.
 
+mod at_rest;
 mod command;
 mod equal;
 mod faults;

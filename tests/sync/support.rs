@@ -1,7 +1,8 @@
 //! A sandbox, a store in a fresh folder, and a session connected to the one from the other.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -36,9 +37,37 @@ pub fn scratch(name: &str) -> PathBuf {
     folder
 }
 
+/// The key file of a test's store: in its own folder, never in $HOME.
+pub fn key_file_for(database: &Path) -> PathBuf {
+    database.with_file_name("token.key")
+}
+
+/// `collectiq` as an operator runs it, on this sandbox and store, with the store's key file.
+pub fn collectiq(url: &str, db: &Path, args: &[&str]) -> Output {
+    collectiq_with_key(url, db, &key_file_for(db), args)
+}
+
+pub fn collectiq_with_key(url: &str, db: &Path, key_file: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_collectiq"))
+        .args(args)
+        .env("COLLECTIQ_XERO_URL", url)
+        .env("COLLECTIQ_DB", db)
+        .env("COLLECTIQ_CONFIG", "/dev/null")
+        .env("COLLECTIQ_KEY_FILE", key_file)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+pub fn text(output: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+}
+
 pub fn config_for(url: &str, database: PathBuf) -> Config {
+    let key_file = key_file_for(&database);
     let env = |name: &str| match name {
         "COLLECTIQ_XERO_URL" => Some(url.to_string()),
+        "COLLECTIQ_KEY_FILE" => Some(key_file.display().to_string()),
         _ => None,
     };
     let overrides = Overrides { config_file: Some(PathBuf::from("/dev/null")), database: Some(database) };
@@ -123,7 +152,7 @@ pub async fn connected(name: &str, sandbox: SandboxConfig) -> Connected {
     let config = config_for(sandbox.url(), folder.join("collectiq.db"));
     let store = Arc::new(Mutex::new(Store::open(&config.database).unwrap()));
     let options = ConnectOptions { headless: true, port: 0, open_browser: false, timeout: Duration::from_secs(20) };
-    let organisations = connect(&config.xero, &store, &options).await.unwrap();
+    let organisations = connect(&config, &store, &options).await.unwrap();
     assert!(!organisations.is_empty());
     let session = Session::with_store(&config, store, quick_retries()).unwrap();
     Connected { sandbox, config, session, folder }
