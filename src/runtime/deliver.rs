@@ -115,6 +115,19 @@ struct Pass<'a> {
     worker: &'a str,
     gone: Vec<String>,
     emails_done: AtomicBool,
+    /// An email is with the mail server and not yet recorded: the notes keep off the store
+    /// meanwhile, so that its "sent" commit never waits behind theirs (both share one task, and
+    /// a commit holds it until it is on disk).
+    on_the_wire: AtomicBool,
+}
+
+impl Pass<'_> {
+    /// Waits while an email is on the wire.
+    async fn keep_off_the_wire(&self) {
+        while self.on_the_wire.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
 }
 
 impl Deliverer<'_> {
@@ -128,7 +141,12 @@ impl Deliverer<'_> {
             store.forget_gone_workers(Timestamp::now())?;
             (worker, store.gone_workers(Timestamp::now())?)
         };
-        let pass = Pass { worker: &worker.id, gone, emails_done: AtomicBool::new(false) };
+        let pass = Pass {
+            worker: &worker.id,
+            gone,
+            emails_done: AtomicBool::new(false),
+            on_the_wire: AtomicBool::new(false),
+        };
         let mut delivered = Delivered::default();
         let mut notes = Delivered::default();
         let (emails, written) = tokio::join!(
@@ -180,7 +198,9 @@ impl Deliverer<'_> {
             }
             failpoint::pass("deliver:claimed");
             let outcome = self.deliver_one(pass, &action, plan, &mut books).await;
-            if let Some(window) = self.settle(pass, &action, outcome, delivered)? {
+            let settled = self.settle(pass, &action, outcome, delivered);
+            pass.on_the_wire.store(false, Ordering::SeqCst);
+            if let Some(window) = settled? {
                 windows.push(window);
             }
         }
@@ -263,6 +283,7 @@ impl Deliverer<'_> {
         if !lock(self.store).hand(action.id, pass.worker, self.now).map_err(|e| Failure::later(e.to_string()))? {
             return Err(Failure::later("another process took this action over".into()));
         }
+        pass.on_the_wire.store(true, Ordering::SeqCst);
         failpoint::pass("deliver:handed");
         self.mailer
             .send(&email)
@@ -357,6 +378,7 @@ impl Deliverer<'_> {
             // Read whether the emails are done before looking: a note whose email was sent just
             // before is then certainly seen.
             let emails_done = pass.emails_done.load(Ordering::SeqCst);
+            pass.keep_off_the_wire().await;
             let notes = lock(self.store).pending_notes(self.now, &pass.gone, 100)?;
             if notes.is_empty() {
                 if emails_done {
@@ -393,6 +415,7 @@ impl Deliverer<'_> {
         note: &PendingNote,
         delivered: &mut Delivered,
     ) -> Result<(), StoreError> {
+        pass.keep_off_the_wire().await;
         let claim = lock(self.store).claim_note(note.id, pass.worker, &pass.gone, self.now)?;
         if claim == NoteClaim::NotYours {
             return Ok(());
@@ -406,6 +429,7 @@ impl Deliverer<'_> {
         if claim == NoteClaim::LookFirst {
             let history: Result<wire::Envelope<wire::HistoryRecords>, ApiError> =
                 client.get(note.tenant_id, grant, &Get::new(path.clone())).await;
+            pass.keep_off_the_wire().await;
             match history {
                 Ok(history) if already_there(&history.items.items, note) => {
                     lock(self.store).note_written(note.id, pass.worker, self.now)?;
@@ -424,6 +448,7 @@ impl Deliverer<'_> {
         let body = serde_json::json!({ "HistoryRecords": [{ "Details": note.details }] });
         let written: Result<wire::Envelope<wire::HistoryRecords>, ApiError> =
             client.put(note.tenant_id, grant, &path, &body).await;
+        pass.keep_off_the_wire().await;
         match written {
             Ok(_) => {
                 failpoint::pass("notes:answered");
