@@ -3,7 +3,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use crate::diagnostics::{Diagnostic, Severity, Sources, Style, render_human};
+use crate::diagnostics::{Diagnostic, Severity, Shown, Sources, Style, render_human, render_not_shown, shown};
 
 /// Colour only for a terminal, and never when NO_COLOR is set.
 pub fn style() -> Style {
@@ -11,10 +11,18 @@ pub fn style() -> Style {
     if wanted && std::io::stdout().is_terminal() { Style::Colour } else { Style::Plain }
 }
 
+/// The first problems of each file, and a count of the rest.
 pub fn print_human(diagnostics: &[Diagnostic], sources: &Sources) {
     let style = style();
-    for diagnostic in diagnostics {
-        print!("{}", render_human(diagnostic, sources, style));
+    for entry in shown(diagnostics) {
+        print!("{}", render_entry(&entry, sources, style));
+    }
+}
+
+fn render_entry(entry: &Shown<'_>, sources: &Sources, style: Style) -> String {
+    match entry {
+        Shown::Diagnostic(diagnostic) => render_human(diagnostic, sources, style),
+        Shown::NotShown(not_shown) => render_not_shown(not_shown, sources),
     }
 }
 
@@ -86,7 +94,7 @@ pub fn eprint_human(diagnostics: &[Diagnostic], sources: &Sources) {
     } else {
         Style::Plain
     };
-    for diagnostic in diagnostics {
-        eprint!("{}", render_human(diagnostic, sources, style));
+    for entry in shown(diagnostics) {
+        eprint!("{}", render_entry(&entry, sources, style));
     }
 }

@@ -1,15 +1,14 @@
 //! Diagnostics for people, drawn by miette: the message, `file:line:col`, the user's own words
-//! underlined, and the help.
+//! underlined, and the help. miette reads the file through [`Snippet`], which finds lines by the
+//! file's line index.
 
 use std::fmt;
 
-use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan,
-    SpanContents,
-};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode, SourceSpan};
 
+use super::limit::NotShown;
+use super::snippet::{Snippet, clip_label};
 use super::{Diagnostic, Severity, Sources};
-use crate::source::SourceFile;
 
 /// Colour for a terminal, plain for pipes, files and snapshots.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,13 +23,21 @@ pub fn render_human(diagnostic: &Diagnostic, sources: &Sources, style: Style) ->
         Style::Plain => GraphicalTheme::unicode_nocolor(),
     };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
-    let report = Report { diagnostic, file: NamedFile(sources.get(diagnostic.file)) };
+    let report = Report { diagnostic, file: Snippet(sources.get(diagnostic.file)) };
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
         // miette only fails on a span outside the file; fall back to the bare message.
         out = format!("{}: {}\n", severity_word(diagnostic.severity), diagnostic.message);
     }
     out
+}
+
+/// The line after a file's first problems that counts the rest and says where the next one is.
+pub fn render_not_shown(not_shown: &NotShown<'_>, sources: &Sources) -> String {
+    let file = sources.get(not_shown.file);
+    let next = file.line_column(not_shown.first.primary.span.start);
+    let message = not_shown.message(file.name());
+    format!("… {message}; the next is at {}:{}:{}\n  help: {}\n", file.name(), next.line, next.column, not_shown.help())
 }
 
 fn severity_word(severity: Severity) -> &'static str {
@@ -42,7 +49,7 @@ fn severity_word(severity: Severity) -> &'static str {
 
 struct Report<'a> {
     diagnostic: &'a Diagnostic,
-    file: NamedFile<'a>,
+    file: Snippet<'a>,
 }
 
 impl fmt::Debug for Report<'_> {
@@ -82,38 +89,16 @@ impl miette::Diagnostic for Report<'_> {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let primary = &self.diagnostic.primary;
         let text = |label: &str| (!label.is_empty()).then(|| label.to_string());
-        let primary = LabeledSpan::new_primary_with_span(text(&primary.text), to_source_span(primary.span));
+        let span = |span| {
+            let span = clip_label(self.file.0, span);
+            SourceSpan::new(span.start.into(), span.len())
+        };
+        let primary = LabeledSpan::new_primary_with_span(text(&primary.text), span(primary.span));
         let secondary = self
             .diagnostic
             .secondary
             .iter()
-            .map(move |label| LabeledSpan::new_with_span(text(&label.text), to_source_span(label.span)));
+            .map(move |label| LabeledSpan::new_with_span(text(&label.text), span(label.span)));
         Some(Box::new(std::iter::once(primary).chain(secondary)))
-    }
-}
-
-fn to_source_span(span: crate::source::Span) -> SourceSpan {
-    SourceSpan::new(span.start.into(), span.len())
-}
-
-/// A source file that tells miette its name, so reports show `file:line:col`.
-struct NamedFile<'a>(&'a SourceFile);
-
-impl SourceCode for NamedFile<'_> {
-    fn read_span<'a>(
-        &'a self,
-        span: &SourceSpan,
-        context_lines_before: usize,
-        context_lines_after: usize,
-    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = self.0.text().read_span(span, context_lines_before, context_lines_after)?;
-        Ok(Box::new(MietteSpanContents::new_named(
-            self.0.name().to_string(),
-            inner.data(),
-            *inner.span(),
-            inner.line(),
-            inner.column(),
-            inner.line_count(),
-        )))
     }
 }

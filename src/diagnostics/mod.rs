@@ -1,14 +1,20 @@
 //! One diagnostic type for every phase. Each phase keeps its own error enum (`syntax::SyntaxError`,
 //! `check::Problem`, …) and turns it into a [`Diagnostic`], which renders for people (`human`,
-//! through miette) and for editors and CI (`json`).
+//! through miette) and for editors and CI (`json`). Both show the first problems of a file and
+//! count the rest (`limit`).
 
 mod human;
 mod json;
+mod limit;
+mod snippet;
+
+use std::borrow::Cow;
 
 use serde::Serialize;
 
-pub use human::{Style, render_human};
+pub use human::{Style, render_human, render_not_shown};
 pub use json::{JsonDiagnostic, render_json};
+pub use limit::{MOST_SHOWN, NotShown, Shown, shown, thousands};
 
 use crate::source::{SourceFile, Span};
 
@@ -35,27 +41,28 @@ pub struct Diagnostic {
     pub severity: Severity,
     /// A stable name for the kind of problem, such as `unknown-segment`.
     pub code: &'static str,
-    /// What is wrong, in plain words.
-    pub message: String,
+    /// What is wrong, in plain words. Most messages and helps are fixed texts, so they are
+    /// borrowed rather than copied: a file of junk can give a million diagnostics.
+    pub message: Cow<'static, str>,
     pub file: FileId,
     /// The user's own words that the message is about.
     pub primary: Label,
     /// Other places in the same file that explain the problem.
     pub secondary: Vec<Label>,
     /// What to do about it, such as `did you mean "days"?`.
-    pub help: Option<String>,
+    pub help: Option<Cow<'static, str>>,
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, message: impl Into<String>, span: Span) -> Self {
+    pub fn error(code: &'static str, message: impl Into<Cow<'static, str>>, span: Span) -> Self {
         Diagnostic::new(Severity::Error, code, message, span)
     }
 
-    pub fn warning(code: &'static str, message: impl Into<String>, span: Span) -> Self {
+    pub fn warning(code: &'static str, message: impl Into<Cow<'static, str>>, span: Span) -> Self {
         Diagnostic::new(Severity::Warning, code, message, span)
     }
 
-    fn new(severity: Severity, code: &'static str, message: impl Into<String>, span: Span) -> Self {
+    fn new(severity: Severity, code: &'static str, message: impl Into<Cow<'static, str>>, span: Span) -> Self {
         Diagnostic {
             severity,
             code,
@@ -72,13 +79,13 @@ impl Diagnostic {
         self
     }
 
-    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+    pub fn with_help(mut self, help: impl Into<Cow<'static, str>>) -> Self {
         self.help = Some(help.into());
         self
     }
 
     pub fn with_help_opt(mut self, help: Option<String>) -> Self {
-        self.help = help;
+        self.help = help.map(Cow::Owned);
         self
     }
 

@@ -1,9 +1,13 @@
 //! Source files and the byte spans that point into them.
 
+mod line_index;
+
 use std::fmt;
 use std::ops::Range;
 
 use serde::{Serialize, Serializer};
+
+pub use line_index::LineIndex;
 
 /// A half-open byte range `start..end` in one source file.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -88,14 +92,14 @@ pub struct LineColumn {
 pub struct SourceFile {
     name: String,
     text: String,
-    line_starts: Vec<usize>,
+    lines: LineIndex,
 }
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
         let text = text.into();
-        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(at, _)| at + 1)).collect();
-        SourceFile { name: name.into(), text, line_starts }
+        let lines = LineIndex::new(&text);
+        SourceFile { name: name.into(), text, lines }
     }
 
     pub fn name(&self) -> &str {
@@ -113,16 +117,20 @@ impl SourceFile {
         &self.text[start..end]
     }
 
+    /// Where each line starts, for finding lines and columns without walking the text.
+    pub fn lines(&self) -> &LineIndex {
+        &self.lines
+    }
+
+    /// The line and column of `offset`, clamped to the file and to character boundaries.
     pub fn line_column(&self, offset: usize) -> LineColumn {
         let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
-        let line_index = self.line_starts.partition_point(|&start| start <= offset) - 1;
-        let line_start = self.line_starts[line_index];
-        let column = self.text[line_start..offset].chars().count() + 1;
-        LineColumn { line: line_index + 1, column }
+        self.lines.line_column(&self.text, offset)
     }
 }
 
-fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+/// The nearest character boundary at or before `offset` (which must be inside `text` or at its end).
+pub fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     while !text.is_char_boundary(offset) {
         offset -= 1;
     }

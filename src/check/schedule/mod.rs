@@ -1,5 +1,10 @@
-//! Lints on when emails go out for one invoice: two on the same day, two closer together than
-//! the frequency cap, and reminders before the due date that short payment terms never reach.
+//! Lints on when emails go out for one invoice: two on the same day (`same_day`), two closer
+//! together than the frequency cap (`cap`), and reminders before the due date that short payment
+//! terms never reach. Each rule's days are worked out once, and rules are found by the days they
+//! share, so a file with thousands of rules is checked in time that grows with its length.
+
+mod cap;
+mod same_day;
 
 use std::collections::HashSet;
 
@@ -10,10 +15,9 @@ use crate::ast::{
 };
 use crate::format::text;
 use crate::naming::segment_key;
-use crate::source::Span;
 
 /// What an occurrence is counted from, and in which unit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Anchor {
     DueDate,
     InvoiceDate,
@@ -49,116 +53,90 @@ pub fn check(strategy: &Strategy) -> Vec<Problem> {
         })
         .last();
     let mut problems = before_due_problems(strategy);
+    let groups = EmailGroups::of(strategy);
     let mut reported = HashSet::new();
-    for group in email_groups(strategy) {
-        problems.extend(same_day_problems(&group, &mut reported));
-        if let Some(cap_days) = cap.and_then(|cap| cap.fixed_days()) {
-            problems.extend(cap_problems(&group, cap_days, &mut reported));
-        }
+    problems.extend(same_day::problems(&groups, &mut reported));
+    if let Some(cap_days) = cap.and_then(|cap| cap.fixed_days()) {
+        problems.extend(cap::problems(&groups, i64::from(cap_days), &mut reported));
     }
     problems
 }
 
-/// The email rules that can apply to one invoice together: a segment's own and those for every
-/// customer (or just the latter when there are no segments).
-fn email_groups(strategy: &Strategy) -> Vec<Vec<&Rule>> {
-    let shared =
-        emails(&mut strategy.rule_sections().filter(|section| matches!(section.audience, Audience::Everyone(_))));
-    let by_segment = sections_by_segment(strategy);
-    let segments: Vec<_> = strategy.segments().collect();
-    if segments.is_empty() {
-        return vec![shared];
-    }
-    segments
-        .iter()
-        .map(|segment| {
-            let own = by_segment.get(&segment_key(&segment.name.text)).map(Vec::as_slice).unwrap_or_default();
-            let mut rules = emails(&mut own.iter().copied());
-            rules.extend(&shared);
-            rules.sort_by_key(|rule| rule.span.start);
-            rules
-        })
-        .collect()
+/// An email rule about one invoice, with what the lints compare worked out once.
+struct Email<'a> {
+    rule: &'a Rule,
+    timeline: Timeline,
+    /// The canonical sentence: two rules that read the same are a repeat, reported as such.
+    text: String,
+    /// The canonical condition and whether it is `unless`.
+    condition: Option<(String, bool)>,
 }
 
-/// The rules of these sections that email about one invoice.
-fn emails<'a>(sections: &mut dyn Iterator<Item = &'a RulesSection>) -> Vec<&'a Rule> {
-    sections
+impl<'a> Email<'a> {
+    fn of(rule: &'a Rule) -> Option<Email<'a>> {
+        let timeline = timeline(&rule.trigger.kind)?;
+        let condition = rule.condition.as_ref().map(|c| (text::invoice_condition(&c.condition), c.unless));
+        Some(Email { rule, timeline, text: text::rule_text(rule), condition })
+    }
+
+    fn position(&self) -> usize {
+        self.rule.span.start
+    }
+
+    /// Whether the two could both be sent about one invoice on a day they share: not a repeat of
+    /// one sentence, and not the same condition once with `if` and once with `unless`.
+    fn can_clash(&self, other: &Email) -> bool {
+        let exclusive = matches!((&self.condition, &other.condition), (Some((x, a)), Some((y, b))) if x == y && a != b);
+        self.text != other.text && !exclusive
+    }
+}
+
+/// The email rules that can apply to one invoice together: those for every customer, and for
+/// each segment its own. A segment's group is its own rules with the shared ones; the lints look
+/// at the shared rules once rather than once per segment, which kept a file with many segments
+/// and many shared rules from taking time in the product of the two.
+struct EmailGroups<'a> {
+    /// In the order they are written.
+    shared: Vec<Email<'a>>,
+    /// Each segment's own, in the order they are written.
+    own: Vec<Vec<Email<'a>>>,
+}
+
+impl<'a> EmailGroups<'a> {
+    fn of(strategy: &'a Strategy) -> Self {
+        let shared =
+            emails(&mut strategy.rule_sections().filter(|section| matches!(section.audience, Audience::Everyone(_))));
+        let by_segment = sections_by_segment(strategy);
+        // Segments defined twice under one name share their rules: one group for both.
+        let mut seen = HashSet::new();
+        let own = strategy
+            .segments()
+            .map(|segment| segment_key(&segment.name.text))
+            .filter(|key| seen.insert(key.clone()))
+            .map(|key| {
+                let own = by_segment.get(&key).map(Vec::as_slice).unwrap_or_default();
+                emails(&mut own.iter().copied())
+            })
+            .collect();
+        EmailGroups { shared, own }
+    }
+}
+
+/// The rules of these sections that email about one invoice on days a timeline can list.
+fn emails<'a>(sections: &mut dyn Iterator<Item = &'a RulesSection>) -> Vec<Email<'a>> {
+    let mut emails: Vec<Email> = sections
         .flat_map(|section| &section.items)
         .filter_map(|item| match item {
-            RuleItem::Rule(rule) if sends_invoice_email(rule) => Some(rule),
+            RuleItem::Rule(rule) if sends_invoice_email(rule) => Email::of(rule),
             _ => None,
         })
-        .collect()
+        .collect();
+    emails.sort_by_key(Email::position);
+    emails
 }
 
 fn sends_invoice_email(rule: &Rule) -> bool {
     matches!(rule.action.kind, ActionKind::Email { .. }) && !rule.trigger.kind.is_calendar()
-}
-
-fn same_day_problems(group: &[&Rule], reported: &mut HashSet<(Span, Span)>) -> Vec<Problem> {
-    let timelines: Vec<Option<Timeline>> = group.iter().map(|rule| timeline(&rule.trigger.kind)).collect();
-    let mut problems = Vec::new();
-    for later in 0..group.len() {
-        for earlier in 0..later {
-            let (Some(a), Some(b)) = (&timelines[earlier], &timelines[later]) else {
-                continue;
-            };
-            let Some(day) = shared_day(a, b) else {
-                continue;
-            };
-            // A repeated sentence is reported as a repeat, not as a second email.
-            let repeat = text::rule_text(group[earlier]) == text::rule_text(group[later]);
-            if repeat
-                || exclusive(group[earlier], group[later])
-                || !reported.insert((group[earlier].span, group[later].span))
-            {
-                continue;
-            }
-            let family = a.family.or(b.family).unwrap_or(Unit::Day);
-            problems.push(Problem::SameDayEmails {
-                span: group[later].span,
-                other: group[earlier].span,
-                when: describe_day(a.anchor, family, day),
-            });
-        }
-    }
-    problems
-}
-
-fn cap_problems(group: &[&Rule], cap_days: u32, reported: &mut HashSet<(Span, Span)>) -> Vec<Problem> {
-    let cap_days = i64::from(cap_days);
-    let mut sends: Vec<(i64, &Rule)> = Vec::new();
-    let mut problems = Vec::new();
-    for rule in group {
-        let Some(timeline) = timeline(&rule.trigger.kind) else {
-            continue;
-        };
-        if timeline.anchor != Anchor::DueDate || !matches!(timeline.family, None | Some(Unit::Day)) {
-            continue;
-        }
-        if let TriggerKind::Repeating { interval, .. } = &rule.trigger.kind
-            && interval.fixed_days().is_some_and(|days| i64::from(days) < cap_days)
-            && reported.insert((rule.span, rule.span))
-        {
-            problems.push(Problem::RepeatsFasterThanCap { span: rule.span, cap: days(cap_days) });
-        }
-        sends.extend(timeline.days.iter().map(|day| (*day, *rule)));
-    }
-    sends.sort_by_key(|(day, rule)| (*day, rule.span.start));
-    for pair in sends.windows(2) {
-        let ((before_day, before), (day, rule)) = (pair[0], pair[1]);
-        let gap = day - before_day;
-        if gap > 0 && gap < cap_days && before.span != rule.span && reported.insert((before.span, rule.span)) {
-            problems.push(Problem::CloserThanCap {
-                span: rule.span,
-                other: before.span,
-                gap: days(gap),
-                cap: days(cap_days),
-            });
-        }
-    }
-    problems
 }
 
 fn before_due_problems(strategy: &Strategy) -> Vec<Problem> {
@@ -229,16 +207,6 @@ fn shared_day(a: &Timeline, b: &Timeline) -> Option<i64> {
         return None;
     }
     a.days.iter().find(|day| b.days.binary_search(day).is_ok()).copied()
-}
-
-/// Rules with the same condition, one with `if` and one with `unless`, never fire together.
-fn exclusive(a: &Rule, b: &Rule) -> bool {
-    match (&a.condition, &b.condition) {
-        (Some(x), Some(y)) => {
-            x.unless != y.unless && text::invoice_condition(&x.condition) == text::invoice_condition(&y.condition)
-        }
-        _ => false,
-    }
 }
 
 fn describe_day(anchor: Anchor, family: Unit, day: i64) -> String {
