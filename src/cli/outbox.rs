@@ -140,7 +140,10 @@ pub fn run(global: &Global, command: OutboxCommand) -> Outcome {
             OutboxCommand::Cancel { id } => {
                 let action = one(&store, id)?;
                 if !store.cancel_waiting(id, "cancelled by hand", Timestamp::now()).map_err(|e| e.to_string())? {
-                    return Err(format!("action #{id} is {}: only a waiting one can be cancelled", action.status.as_str()));
+                    return Err(format!(
+                        "action #{id} is {}: only a waiting one can be cancelled",
+                        action.status.as_str()
+                    ));
                 }
                 println!("Action #{id} is cancelled; it will not be sent, and no note is written of it.");
                 Ok(())

@@ -14,8 +14,8 @@ use jiff::{SignedDuration, Timestamp};
 use uuid::Uuid;
 
 use super::books::Books;
-use super::compose::{ComposeError, Composed, Composer, DefaultSender, EmailAbout};
 use super::calendar::Calendar;
+use super::compose::{ComposeError, Composed, Composer, DefaultSender, EmailAbout};
 use super::email::{RenderedEmail, message_id};
 use super::mailer::Mailer;
 use crate::failpoint;
@@ -141,12 +141,8 @@ impl Deliverer<'_> {
             store.forget_gone_workers(Timestamp::now())?;
             (worker, store.gone_workers(Timestamp::now())?)
         };
-        let pass = Pass {
-            worker: &worker.id,
-            gone,
-            emails_done: AtomicBool::new(false),
-            on_the_wire: AtomicBool::new(false),
-        };
+        let pass =
+            Pass { worker: &worker.id, gone, emails_done: AtomicBool::new(false), on_the_wire: AtomicBool::new(false) };
         let mut delivered = Delivered::default();
         let mut notes = Delivered::default();
         let (emails, written) = tokio::join!(
@@ -425,7 +421,8 @@ impl Deliverer<'_> {
             "invoice" => format!("Invoices/{}/History", note.subject_id),
             _ => format!("Contacts/{}/History", note.subject_id),
         };
-        let retry = (note.attempts + 1 < crate::store::tasks::MOST_NOTE_ATTEMPTS).then(|| later(self.now, note.attempts + 1));
+        let retry =
+            (note.attempts + 1 < crate::store::tasks::MOST_NOTE_ATTEMPTS).then(|| later(self.now, note.attempts + 1));
         if claim == NoteClaim::LookFirst {
             let history: Result<wire::Envelope<wire::HistoryRecords>, ApiError> =
                 client.get(note.tenant_id, grant, &Get::new(path.clone())).await;

@@ -6,12 +6,12 @@ use jiff::Timestamp;
 use super::books::{Books, Customer};
 use super::calendar::Calendar;
 use super::conditions::Judge;
+use super::email::RenderedEmail;
 use super::occurrences::{latest_invoice_occurrence, next_calendar_occurrence, next_invoice_occurrence};
 use super::state::RuntimeState;
 use crate::ledger::money::group_thousands;
 use crate::ledger::records::Invoice;
 use crate::plan::{GuardKind, Plan, Rule};
-use super::email::RenderedEmail;
 use crate::store::outbox::{Status, StoredAction};
 
 /// The explanation, as lines for people.
@@ -92,7 +92,12 @@ pub fn explain(
                 (Status::Sent, Some(at)) => format!("sent {}", at.strftime("%Y-%m-%d %H:%M")),
                 (status, _) => format!("kept to send ({})", status.as_str()),
             };
-            lines.push(format!("    email \"{}\" to {}, {} {when}", email.subject, email.to.join(", "), email.message_id));
+            lines.push(format!(
+                "    email \"{}\" to {}, {} {when}",
+                email.subject,
+                email.to.join(", "),
+                email.message_id
+            ));
         }
         if matches!(action.status, Status::Cancelled | Status::Failed)
             && let Some(why) = &action.last_error

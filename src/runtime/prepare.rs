@@ -89,7 +89,14 @@ pub fn prepare<'d>(plan: &Plan, books: &Books, decisions: &'d [Decision]) -> Vec
 
 fn prepare_one<'d>(plan: &Plan, fingerprint: &str, books: &Books, decision: &'d Decision) -> NewAction<'d> {
     if decision.outcome != Outcome::Act {
-        return NewAction { decision, status: Status::Recorded, task: None, notes: Vec::new(), message_id: None, email: None };
+        return NewAction {
+            decision,
+            status: Status::Recorded,
+            task: None,
+            notes: Vec::new(),
+            message_id: None,
+            email: None,
+        };
     }
     let customer = books.customer(decision.contact_id);
     let name = customer.map_or("the customer", |c| c.contact.name.as_str());
@@ -154,18 +161,21 @@ mod tests {
     fn notes_keep_the_invoice_numbers_and_reference_whatever_gives_way() {
         let plan = plan(&"A very long strategy name ".repeat(5));
         let rule = "every/1d-after-due/email-r";
-        let short = note_text("INV-0042", "CollectIQ emailed \"r\" to a@b.example", "r", &plan, "0123456789ab", "3f9a2c");
+        let short =
+            note_text("INV-0042", "CollectIQ emailed \"r\" to a@b.example", "r", &plan, "0123456789ab", "3f9a2c");
         assert!(short.starts_with("INV-0042: CollectIQ emailed \"r\" to a@b.example (rule r;"), "{short}");
         assert!(short.ends_with("plan v1 #0123456789ab). ref 3f9a2c"), "{short}");
         // Two long recipients: the signature is shortened, then dropped, never the number.
-        let recipients = format!("CollectIQ emailed \"r\" to {}, {}", "a".repeat(60) + "@x.example", "b".repeat(60) + "@y.example");
+        let recipients =
+            format!("CollectIQ emailed \"r\" to {}, {}", "a".repeat(60) + "@x.example", "b".repeat(60) + "@y.example");
         let note = note_text("INV-0042", &recipients, rule, &plan, "0123456789ab", "3f9a2c");
         assert!(note.chars().count() <= LONGEST_NOTE, "{note}");
         assert!(note.starts_with("INV-0042: CollectIQ emailed"), "{note}");
         assert!(note.contains(&"b".repeat(60)), "what was done stays whole while the signature can give way: {note}");
         assert!(note.ends_with(" ref 3f9a2c"), "{note}");
         for what in ["x".repeat(400), "é".repeat(300)] {
-            let note = note_text("INV-1, INV-2, INV-3 and 4 more", &what, &"seg/".repeat(40), &plan, "0123456789ab", "3f9a2c");
+            let note =
+                note_text("INV-1, INV-2, INV-3 and 4 more", &what, &"seg/".repeat(40), &plan, "0123456789ab", "3f9a2c");
             assert!(note.chars().count() <= LONGEST_NOTE, "{note}");
             assert!(note.starts_with("INV-1, INV-2, INV-3 and 4 more: "), "{note}");
             assert!(note.ends_with("…. ref 3f9a2c"), "{note}");

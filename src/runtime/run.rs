@@ -14,9 +14,9 @@ use uuid::Uuid;
 
 use super::books::Books;
 use super::calendar::Calendar;
-use super::decision::{Evaluation, Outcome};
 use super::compose::{Composed, Composer, DefaultSender, EmailAbout};
 use super::decision::Subject;
+use super::decision::{Evaluation, Outcome};
 use super::deliver::{Delivered, Deliverer};
 use super::evaluate::{Context, evaluate};
 use super::mailer::Mailer;

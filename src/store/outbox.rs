@@ -772,8 +772,8 @@ fn handled_rule_number(tx: &rusqlite::Transaction<'_>, tenant: &str, rule: &str)
 mod tests {
     use super::*;
     use crate::plan::Action;
-    use crate::store::tasks::NoteClaim;
     use crate::runtime::decision::ActionKey;
+    use crate::store::tasks::NoteClaim;
 
     fn decision<'a>(rule: &'a str, action: &'a Action) -> Decision<'a> {
         Decision {

@@ -171,9 +171,14 @@ fn sigterm_during_delivery_then_a_restart_delivers_every_email_exactly_once() {
     let child = autopilot(&world, port, None);
     wait_for("the first email", Duration::from_secs(60), || !world.smtp.received().is_empty());
     assert!(terminate(&world, child).success(), "a graceful stop: {}", logs(&world));
-    let waiting = "SELECT count(*) FROM actions WHERE action_kind = 'email' AND status IN ('waiting', 'claimed', 'handed')";
+    let waiting =
+        "SELECT count(*) FROM actions WHERE action_kind = 'email' AND status IN ('waiting', 'claimed', 'handed')";
     let left = world.count(waiting);
-    assert_eq!(world.count("SELECT count(*) FROM actions WHERE status IN ('claimed', 'handed')"), 0, "nothing half-sent");
+    assert_eq!(
+        world.count("SELECT count(*) FROM actions WHERE status IN ('claimed', 'handed')"),
+        0,
+        "nothing half-sent"
+    );
     let restarted = autopilot(&world, port, None);
     let emptied = Instant::now();
     while world.count(waiting) > 0 && emptied.elapsed() < Duration::from_secs(120) {

@@ -53,7 +53,8 @@ fn notes_in_xero(world: &World) -> Notes {
 fn caught_in_the_window(world: &World) -> Vec<(String, usize)> {
     let received = world.smtp.counts();
     let db = world.db();
-    let mut statement = db.prepare("SELECT email FROM actions WHERE status IN ('claimed', 'handed') AND email IS NOT NULL").unwrap();
+    let mut statement =
+        db.prepare("SELECT email FROM actions WHERE status IN ('claimed', 'handed') AND email IS NOT NULL").unwrap();
     let emails: Vec<String> = statement.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
     emails
         .iter()
@@ -121,7 +122,10 @@ fn killing_runs_at_random_moments_neither_loses_nor_duplicates() {
     }
     let sent: BTreeSet<String> = world.sent_message_ids().into_iter().collect();
     assert_eq!(sent, counts.keys().cloned().collect(), "every email sent is recorded as sent");
-    assert_eq!(0, world.count("SELECT COUNT(*) FROM actions WHERE status IN ('waiting', 'claimed', 'handed', 'failed')"));
+    assert_eq!(
+        0,
+        world.count("SELECT COUNT(*) FROM actions WHERE status IN ('waiting', 'claimed', 'handed', 'failed')")
+    );
 
     // Every note recorded as written is in Xero; at most one extra for each kill.
     let (actions, notes) = accounts(&world);
@@ -168,7 +172,9 @@ fn kills_during_delivery_resend_at_most_the_message_in_flight() {
         .output()
         .unwrap();
     assert_eq!(decided.status.code(), Some(crate::FAIL_POINT_EXIT), "{}", text(&decided));
-    let due = world.count("SELECT COUNT(*) FROM actions WHERE status IN ('waiting', 'claimed') AND action_kind IN ('email', 'escalate')");
+    let due = world.count(
+        "SELECT COUNT(*) FROM actions WHERE status IN ('waiting', 'claimed') AND action_kind IN ('email', 'escalate')",
+    );
     let (mut kills, mut resending_kills) = (0, 0);
     let mut expected: BTreeMap<String, usize> = BTreeMap::new();
     while kills < kills_wanted {

@@ -291,7 +291,9 @@ fn retries_wait_for_the_window_check_payment_again_and_leave_other_organisations
     assert_eq!(status, "cancelled");
     assert_eq!(
         0,
-        world.count("SELECT COUNT(*) FROM actions WHERE status IN ('waiting', 'claimed', 'handed') AND action_kind = 'email'")
+        world.count(
+            "SELECT COUNT(*) FROM actions WHERE status IN ('waiting', 'claimed', 'handed') AND action_kind = 'email'"
+        )
     );
     assert_each_once(&world);
 }

@@ -212,13 +212,15 @@ fn emails_waiting_when_the_strategy_is_edited_go_as_decided_or_are_cancelled_wit
     let output = world.command(&args).env("COLLECTIQ_SMTP_URL", &closed).output().unwrap();
     let first: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert!(first["delivered"]["emails_retrying"].as_u64().unwrap() > 5, "{first}");
-    let firm_waiting = world.count("SELECT COUNT(*) FROM actions WHERE status = 'waiting' AND rule_id LIKE '%firm-reminder%'");
+    let firm_waiting =
+        world.count("SELECT COUNT(*) FROM actions WHERE status = 'waiting' AND rule_id LIKE '%firm-reminder%'");
     let friendly_waiting =
         world.count("SELECT COUNT(*) FROM actions WHERE status = 'waiting' AND rule_id LIKE '%friendly-reminder%'");
     assert!(firm_waiting > 0 && friendly_waiting > 0);
 
     // The firm reminder leaves the strategy, and the friendly template is rewritten.
-    let edited = EVERY_OVERDUE_INVOICE.replace("  Every 7 days from 8 to 50 days overdue, send the \"firm-reminder\" email.\n", "");
+    let edited = EVERY_OVERDUE_INVOICE
+        .replace("  Every 7 days from 8 to 50 days overdue, send the \"firm-reminder\" email.\n", "");
     std::fs::write(&strategy, edited).unwrap();
     let template = world.folder.join("templates/friendly-reminder.email");
     std::fs::write(&template, "Subject: EDITED {{ invoice.number }}\n\nEdited after the decision.\n").unwrap();
