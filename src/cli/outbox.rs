@@ -129,6 +129,12 @@ pub fn run(global: &Global, command: OutboxCommand) -> Outcome {
             OutboxCommand::Retry { id } => {
                 let action = one(&store, id)?;
                 if !store.retry_by_hand(id, Timestamp::now()).map_err(|e| e.to_string())? {
+                    if let (Status::Claimed | Status::Handed, Some(owner)) = (action.status, &action.claimed_by) {
+                        return Err(format!(
+                            "action #{id} is held by the process {owner}, which may be sending it now; \
+                             if that process is gone, the next run takes it over by itself"
+                        ));
+                    }
                     return Err(format!(
                         "action #{id} is {}: only a failed, cancelled or waiting email can be tried again",
                         action.status.as_str()

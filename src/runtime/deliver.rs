@@ -66,28 +66,42 @@ pub struct Delivered {
     pub sent_window: Option<Window>,
 }
 
-/// Milliseconds from an email's final dot on the wire to its "sent" commit.
+/// Milliseconds from an email's final dot on the wire to its "sent" commit, and the part of that
+/// spent waiting for the server's answer (the rest is CollectIQ's own commit).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Window {
     pub emails: usize,
     pub median_ms: f64,
     pub p99_ms: f64,
     pub max_ms: f64,
+    /// From the final dot to the server's 250 being read.
+    pub answer_median_ms: f64,
+    pub answer_p99_ms: f64,
 }
 
+/// One email's window: (until the server's answer was read, until the commit).
+type Sample = (Duration, Duration);
+
 impl Window {
-    fn of(mut samples: Vec<Duration>) -> Option<Window> {
+    fn of(samples: Vec<Sample>) -> Option<Window> {
         if samples.is_empty() {
             return None;
         }
-        samples.sort();
+        let sorted = |mut durations: Vec<Duration>| {
+            durations.sort();
+            durations
+        };
+        let answers = sorted(samples.iter().map(|s| s.0).collect());
+        let whole = sorted(samples.iter().map(|s| s.1).collect());
         let ms = |d: Duration| (d.as_secs_f64() * 1000.0 * 100.0).round() / 100.0;
-        let at = |q: f64| samples[((samples.len() as f64 * q).ceil() as usize).clamp(1, samples.len()) - 1];
+        let at = |list: &[Duration], q: f64| list[((list.len() as f64 * q).ceil() as usize).clamp(1, list.len()) - 1];
         Some(Window {
-            emails: samples.len(),
-            median_ms: ms(at(0.5)),
-            p99_ms: ms(at(0.99)),
-            max_ms: ms(samples[samples.len() - 1]),
+            emails: whole.len(),
+            median_ms: ms(at(&whole, 0.5)),
+            p99_ms: ms(at(&whole, 0.99)),
+            max_ms: ms(whole[whole.len() - 1]),
+            answer_median_ms: ms(at(&answers, 0.5)),
+            answer_p99_ms: ms(at(&answers, 0.99)),
         })
     }
 }
@@ -212,17 +226,18 @@ impl Deliverer<'_> {
         action: &StoredAction,
         outcome: Result<Settled, Failure>,
         delivered: &mut Delivered,
-    ) -> Result<Option<Duration>, StoreError> {
+    ) -> Result<Option<Sample>, StoreError> {
+        let answered = self.mailer.last_written().map(|written| written.elapsed());
         let mut store = lock(self.store);
         let me = pass.worker;
         let kept = match outcome {
             Ok(Settled::Sent) => {
                 failpoint::pass("deliver:accepted");
                 let kept = store.settle(action.id, me, Status::Sent, None, self.now)?;
-                let window = self.mailer.last_written().map(|written| written.elapsed());
+                let committed = self.mailer.last_written().map(|written| written.elapsed());
                 failpoint::pass("deliver:sent");
                 delivered.emails_sent += 1;
-                return Ok(window.filter(|_| kept));
+                return Ok(answered.zip(committed).filter(|_| kept));
             }
             Ok(Settled::Cancelled(why)) => {
                 delivered.emails_cancelled += 1;
@@ -520,9 +535,10 @@ mod tests {
 
     #[test]
     fn the_window_reports_median_and_99th_percentile() {
-        let samples = (1..=100).map(Duration::from_millis).collect();
+        let samples = (1..=100).map(|n| (Duration::from_micros(n * 100), Duration::from_millis(n))).collect();
         let window = Window::of(samples).unwrap();
         assert_eq!((window.emails, window.median_ms, window.p99_ms, window.max_ms), (100, 50.0, 99.0, 100.0));
+        assert_eq!((window.answer_median_ms, window.answer_p99_ms), (5.0, 9.9));
         assert!(Window::of(Vec::new()).is_none());
     }
 }
