@@ -128,7 +128,7 @@ pub fn run(global: &Global, command: OutboxCommand) -> Outcome {
             OutboxCommand::List { state, format, limit } => list(&store, state, format, limit),
             OutboxCommand::Retry { id } => {
                 let action = one(&store, id)?;
-                if !store.retry_by_hand(id, Timestamp::now()).map_err(|e| e.to_string())? {
+                if !store.retry_by_hand(id).map_err(|e| e.to_string())? {
                     if let (Status::Claimed | Status::Handed, Some(owner)) = (action.status, &action.claimed_by) {
                         return Err(format!(
                             "action #{id} is held by the process {owner}, which may be sending it now; \

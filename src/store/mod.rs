@@ -311,6 +311,64 @@ mod tests {
     }
 
     #[test]
+    fn the_outbox_of_schema_5_takes_the_states_of_the_state_machine() {
+        let dir = std::env::temp_dir().join(format!("collectiq-store-v5-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for migration in &schema::MIGRATIONS[..5] {
+                conn.execute_batch(migration).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 5).unwrap();
+            let email = r#"{"message_id":"<kept@collectiq.invalid>"}"#;
+            for (n, (status, email)) in [
+                ("pending", None),
+                ("sending", Some(email)),
+                ("dropped", None),
+                ("done", Some(email)),
+                ("done", None),
+                ("recorded", None),
+                ("failed", None),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                conn.execute(
+                    "INSERT INTO actions (key, tenant_id, subject_kind, subject_id, rule_id, occurrence, occurrence_date,
+                       contact_id, invoices, action_kind, action, rule_text, outcome, status, email, strategy,
+                       plan_version, decided_at)
+                     VALUES (?1, 't', 'invoice', 's', 'r', 0, '2026-11-25', 'c', '[]', 'email', '{}', 'r', 'act', ?2, ?3,
+                       'S', 1, '2026-11-25T10:00:00.000Z')",
+                    rusqlite::params![format!("k{n}"), status, email],
+                )
+                .unwrap();
+            }
+        }
+        let store = Store::open(&path).unwrap();
+        let states: Vec<(String, Option<String>)> = {
+            let mut statement = store.conn().prepare("SELECT status, message_id FROM actions ORDER BY id").unwrap();
+            statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(|r| r.unwrap()).collect()
+        };
+        let kept = Some("<kept@collectiq.invalid>".to_string());
+        assert_eq!(
+            states,
+            vec![
+                ("waiting".to_string(), None),
+                ("claimed".to_string(), kept.clone()),
+                ("cancelled".to_string(), None),
+                ("sent".to_string(), kept),
+                ("done".to_string(), None),
+                ("recorded".to_string(), None),
+                ("failed".to_string(), None),
+            ]
+        );
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn a_newer_schema_is_refused() {
         let dir = std::env::temp_dir().join(format!("collectiq-store-newer-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);

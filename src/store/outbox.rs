@@ -595,24 +595,24 @@ impl Store {
     }
 
     /// `collectiq outbox retry`: a failed or cancelled action (or a waiting one) waits again,
-    /// due now, with its attempts counted afresh; its notes are queued again. False when it is
-    /// sent, held by a live process, or has nothing to deliver.
-    pub fn retry_by_hand(&mut self, action: i64, now: Timestamp) -> Result<bool> {
+    /// due at the next run whatever its instant, with its attempts counted afresh; its notes are
+    /// queued again. False when it is sent, held by a process, or has nothing to deliver.
+    pub fn retry_by_hand(&mut self, action: i64) -> Result<bool> {
         let tx = self.conn_mut().transaction().doing("start putting an action back")?;
         let changed = tx
             .execute(
-                "UPDATE actions SET status = 'waiting', attempts = 0, next_attempt_at = ?1, claimed_by = NULL,
+                "UPDATE actions SET status = 'waiting', attempts = 0, next_attempt_at = NULL, claimed_by = NULL,
                         handed_at = NULL, done_at = NULL
-                  WHERE id = ?2 AND status IN ('waiting', 'failed', 'cancelled')
+                  WHERE id = ?1 AND status IN ('waiting', 'failed', 'cancelled')
                     AND action_kind IN ('email', 'escalate') AND outcome = 'act'",
-                params![format_time(now), action],
+                params![action],
             )
             .doing("put an action back")?;
         if changed == 1 {
             tx.execute(
-                "UPDATE notes SET status = 'pending', attempts = 0, next_attempt_at = ?1
-                  WHERE status = 'cancelled' AND action_key = (SELECT key FROM actions WHERE id = ?2)",
-                params![format_time(now), action],
+                "UPDATE notes SET status = 'pending', attempts = 0, next_attempt_at = NULL
+                  WHERE status = 'cancelled' AND action_key = (SELECT key FROM actions WHERE id = ?1)",
+                params![action],
             )
             .doing("queue the notes of an action again")?;
         }
@@ -983,11 +983,11 @@ mod tests {
         assert!(store.cancel_waiting(id, "cancelled by hand", now()).unwrap());
         assert!(!store.cancel_waiting(id, "again", now()).unwrap());
         assert_eq!(store.outbox(Some(Status::Cancelled), 10).unwrap().len(), 1);
-        assert!(store.retry_by_hand(id, now()).unwrap());
+        assert!(store.retry_by_hand(id).unwrap());
         let again = store.action_by_id(id).unwrap().unwrap();
         assert_eq!((again.status, again.attempts), (Status::Waiting, 0));
         store.claim(id, ME, NONE_GONE, now()).unwrap();
-        assert!(!store.retry_by_hand(id, now()).unwrap(), "not while a process holds it");
+        assert!(!store.retry_by_hand(id).unwrap(), "not while a process holds it");
     }
 
     #[test]

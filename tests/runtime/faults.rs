@@ -272,7 +272,46 @@ fn a_later_run_retries_what_is_due_at_its_own_instant() {
         assert_eq!(action["next_try"].as_str(), Some("2026-11-25T10:01:00Z"), "{action}");
         assert_eq!(action["attempts"].as_u64(), Some(1), "{action}");
     }
+    // By hand: one waiting email cancelled, then put back.
+    let one = listed["actions"][0]["id"].as_i64().unwrap().to_string();
+    let cancelled = world.collectiq(&["outbox", "cancel", &one]);
+    assert!(cancelled.status.success(), "{}", text(&cancelled));
+    let again = world.collectiq(&["outbox", "cancel", &one]);
+    assert_eq!(again.status.code(), Some(2), "only a waiting email can be cancelled: {}", text(&again));
+    assert!(text(&again).contains("is cancelled"), "{}", text(&again));
     let due = world.run(&strategy, "2026-11-25T10:01:00Z", &["--no-sync"]);
-    assert_eq!(due["delivered"]["emails_sent"].as_u64(), Some(waiting), "{due}");
+    assert_eq!(due["delivered"]["emails_sent"].as_u64(), Some(waiting - 1), "{due}");
+    let retried = world.collectiq(&["outbox", "retry", &one]);
+    assert!(retried.status.success(), "{}", text(&retried));
+    let last = world.run(&strategy, "2026-11-25T10:02:00Z", &["--no-sync"]);
+    assert_eq!(last["delivered"]["emails_sent"].as_u64(), Some(1), "{last}");
     assert_each_once(&world);
+}
+
+#[test]
+fn emails_waiting_from_before_the_upgrade_are_composed_once_at_their_first_attempt() {
+    let world = World::start("upgraded", sandbox_config(94, 1, 60, 1000));
+    let strategy = strategy_file(&world.folder, "every.strategy", EVERY_OVERDUE_INVOICE);
+    let closed = format!(
+        "smtp://127.0.0.1:{}",
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    );
+    let args = ["run", "--strategy", strategy.to_str().unwrap(), "--at", AT, "--format", "json"];
+    world.command(&args).env("COLLECTIQ_SMTP_URL", &closed).output().unwrap();
+    // As an older CollectIQ left them: decided, waiting, with neither email nor Message-ID kept.
+    let waiting = world.db().execute("UPDATE actions SET email = NULL, message_id = NULL WHERE status = 'waiting'", []).unwrap();
+    assert!(waiting > 3);
+    let report = world.run(&strategy, "2026-11-25T10:01:00Z", &["--no-sync"]);
+    assert_eq!(report["delivered"]["emails_sent"].as_u64(), Some(waiting as u64), "{report}");
+    let counts = assert_each_once(&world);
+    // Each got the Message-ID its key gives, and the email it was sent as is kept.
+    let db = world.db();
+    let mut statement = db.prepare("SELECT key, message_id, email FROM actions WHERE status = 'sent'").unwrap();
+    let rows: Vec<(String, String, String)> =
+        statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), counts.len());
+    for (key, message_id, email) in rows {
+        assert_eq!(message_id, collectiq::runtime::email::message_id(&key));
+        assert_eq!(serde_json::from_str::<Value>(&email).unwrap()["message_id"], message_id.as_str());
+    }
 }
