@@ -171,6 +171,8 @@ pub async fn run(
             }
         }
     }
+    // A mail server that cannot be used is said before anything is decided.
+    let mailer = if options.dry_run { None } else { Some(mailer(config)?) };
     let sender = DefaultSender { address: config.email.from.clone(), name: config.email.name.clone() };
     let composer = Composer { sender: &sender, client: Some(&session.client), store: &session.store, now };
     let mut plans: HashMap<Uuid, Arc<Plan>> = HashMap::new();
@@ -194,11 +196,10 @@ pub async fn run(
         }
         report.organisations.push(line);
     }
-    if !options.dry_run {
-        let mailer = mailer(config)?;
+    if let Some(mailer) = &mailer {
         let deliverer = Deliverer {
             store: &session.store,
-            mailer: &mailer,
+            mailer,
             client: Some(&session.client),
             plans: &plans,
             sender: sender.clone(),

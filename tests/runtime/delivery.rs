@@ -297,3 +297,29 @@ fn retries_wait_for_the_window_check_payment_again_and_leave_other_organisations
     );
     assert_each_once(&world);
 }
+
+#[test]
+fn a_mail_server_without_starttls_gets_nothing_when_tls_is_required() {
+    let world = World::start("starttls", sandbox_config(69, 1, 20, 160));
+    let strategy = strategy_file(&world.folder, "every.strategy", EVERY_OVERDUE_INVOICE);
+    let required = format!("{}?tls=required", world.smtp.url());
+    let args = ["run", "--strategy", strategy.to_str().unwrap(), "--at", "2026-11-25T10:00:00Z", "--format", "json"];
+    let output = world.command(&args).env("COLLECTIQ_SMTP_URL", &required).output().unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&output)));
+    assert!(delivered(&report, "emails_retrying") > 0, "{report}");
+    assert!(world.smtp.received().is_empty(), "nothing went in plain text");
+    let reason: String = world
+        .db()
+        .query_row("SELECT last_error FROM actions WHERE status = 'waiting' AND last_error IS NOT NULL LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(reason.contains("does not offer STARTTLS"), "{reason}");
+    // A URL that is not an SMTP address is refused before anything is decided or sent.
+    let decided = world.count("SELECT COUNT(*) FROM actions");
+    let later = ["run", "--strategy", strategy.to_str().unwrap(), "--at", "2026-12-02T10:00:00Z"];
+    let wrong = world.command(&later).env("COLLECTIQ_SMTP_URL", "smtp://127.0.0.1:25?tls=maybe").output().unwrap();
+    assert_eq!(wrong.status.code(), Some(2), "{}", text(&wrong));
+    assert!(text(&wrong).contains("tls=maybe"), "{}", text(&wrong));
+    assert_eq!(world.count("SELECT COUNT(*) FROM actions"), decided);
+}
