@@ -21,6 +21,7 @@ pub mod world;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use tower::Layer;
 
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -52,7 +53,10 @@ impl Sandbox {
             .await
             .map_err(std::io::Error::other)?;
         let state = Arc::new(State::new(&config, url.clone(), orgs, start));
-        let app = http::router(state.clone());
+        let router = http::router(state.clone());
+        // Routed by each path's canonical spelling: Xero's paths are case-insensitive.
+        let app = tower::util::MapRequestLayer::new(http::paths::canonical_request).layer(router);
+        let app = axum::ServiceExt::<axum::extract::Request>::into_make_service(app);
         let (shutdown, stop) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app)

@@ -310,9 +310,11 @@ fn a_mail_server_without_starttls_gets_nothing_when_tls_is_required() {
     assert!(world.smtp.received().is_empty(), "nothing went in plain text");
     let reason: String = world
         .db()
-        .query_row("SELECT last_error FROM actions WHERE status = 'waiting' AND last_error IS NOT NULL LIMIT 1", [], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT last_error FROM actions WHERE status = 'waiting' AND last_error IS NOT NULL LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert!(reason.contains("does not offer STARTTLS"), "{reason}");
     // A URL that is not an SMTP address is refused before anything is decided or sent.

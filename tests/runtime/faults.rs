@@ -299,7 +299,8 @@ fn emails_waiting_from_before_the_upgrade_are_composed_once_at_their_first_attem
     let args = ["run", "--strategy", strategy.to_str().unwrap(), "--at", AT, "--format", "json"];
     world.command(&args).env("COLLECTIQ_SMTP_URL", &closed).output().unwrap();
     // As an older CollectIQ left them: decided, waiting, with neither email nor Message-ID kept.
-    let waiting = world.db().execute("UPDATE actions SET email = NULL, message_id = NULL WHERE status = 'waiting'", []).unwrap();
+    let waiting =
+        world.db().execute("UPDATE actions SET email = NULL, message_id = NULL WHERE status = 'waiting'", []).unwrap();
     assert!(waiting > 3);
     let report = world.run(&strategy, "2026-11-25T10:01:00Z", &["--no-sync"]);
     assert_eq!(report["delivered"]["emails_sent"].as_u64(), Some(waiting as u64), "{report}");

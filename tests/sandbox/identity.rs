@@ -233,3 +233,66 @@ async fn calls_without_a_token_an_organisation_or_a_scope_are_refused_as_xero_re
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(body["Detail"].as_str().unwrap().contains("accounting.invoices.read"), "{body}");
 }
+
+/// Xero's paths are case-insensitive, and the official SDKs spell them their own way
+/// (xero-python calls `GET /Connections`): every path CollectIQ uses answers in that spelling too.
+#[tokio::test]
+async fn every_path_answers_in_the_official_sdks_spelling() {
+    let harness = start(config()).await;
+    let session = harness.sign_in().await;
+    let connections =
+        ok_json(harness.http.get(harness.url("/Connections")).bearer_auth(&session.access_token).send().await.unwrap())
+            .await;
+    assert_eq!(connections.as_array().unwrap().len(), 2, "{connections}");
+    let refreshed = harness
+        .http
+        .post(harness.url("/Connect/Token"))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", Client::PUBLIC_ID),
+            ("refresh_token", session.refresh_token.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let refreshed = ok_json(refreshed).await;
+    let access = refreshed["access_token"].as_str().unwrap();
+    let invoices = ok_json(harness.get(&session, "Invoices?page=1").await).await;
+    let invoice = invoices["Invoices"][0]["InvoiceID"].as_str().unwrap().to_string();
+    let contact = invoices["Invoices"][0]["Contact"]["ContactID"].as_str().unwrap().to_string();
+    for path in [
+        "Organisation".to_string(),
+        "Contacts".to_string(),
+        "ContactGroups".to_string(),
+        "Invoices".to_string(),
+        "Payments".to_string(),
+        "CreditNotes".to_string(),
+        "Overpayments".to_string(),
+        "Prepayments".to_string(),
+        "InvoiceReminders/Settings".to_string(),
+        format!("Invoices/{invoice}/History"),
+        format!("Invoices/{invoice}/OnlineInvoice"),
+        format!("Contacts/{contact}/History"),
+    ] {
+        for base in ["/api.xro/2.0", "/API.XRO/2.0", "/Api.Xro/2.0"] {
+            let response = harness
+                .http
+                .get(harness.url(&format!("{base}/{path}")))
+                .bearer_auth(access)
+                .header("xero-tenant-id", &session.tenants[0])
+                .header("accept", "application/json")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "GET {base}/{path}");
+        }
+    }
+    let revoked = harness
+        .http
+        .delete(harness.url(&format!("/CONNECTIONS/{}", connections[0]["id"].as_str().unwrap())))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap();
+    assert!(revoked.status().is_success(), "DELETE /CONNECTIONS/{{id}}: {}", revoked.status());
+}

@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod api;
 pub mod identity;
+pub mod paths;
 mod respond;
 
 use std::sync::Arc;
