@@ -133,9 +133,21 @@ struct Pass<'a> {
     /// meanwhile, so that its "sent" commit never waits behind theirs (both share one task, and
     /// a commit holds it until it is on disk).
     on_the_wire: AtomicBool,
+    /// When this worker last said it is still about (for workers on other hosts, that is its lease).
+    seen: std::sync::Mutex<std::time::Instant>,
 }
 
 impl Pass<'_> {
+    /// Says again, every minute, that this worker is still about.
+    fn still_here(&self, store: &Mutex<Store>) -> Result<(), StoreError> {
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.elapsed() > Duration::from_secs(60) {
+            lock(store).register_worker(Timestamp::now())?;
+            *seen = std::time::Instant::now();
+        }
+        Ok(())
+    }
+
     /// Waits while an email is on the wire.
     async fn keep_off_the_wire(&self) {
         while self.on_the_wire.load(Ordering::SeqCst) {
@@ -153,10 +165,19 @@ impl Deliverer<'_> {
             let store = lock(self.store);
             let worker = store.register_worker(Timestamp::now())?;
             store.forget_gone_workers(Timestamp::now())?;
-            (worker, store.gone_workers(Timestamp::now())?)
+            let mut gone = store.gone_workers(Timestamp::now())?;
+            // Work this process still holds from an earlier pass (one that stopped on an error)
+            // is taken up again: one pass at a time runs in a process.
+            gone.push(worker.id.clone());
+            (worker, gone)
         };
-        let pass =
-            Pass { worker: &worker.id, gone, emails_done: AtomicBool::new(false), on_the_wire: AtomicBool::new(false) };
+        let pass = Pass {
+            worker: &worker.id,
+            gone,
+            emails_done: AtomicBool::new(false),
+            on_the_wire: AtomicBool::new(false),
+            seen: std::sync::Mutex::new(std::time::Instant::now()),
+        };
         let mut delivered = Delivered::default();
         let mut notes = Delivered::default();
         let (emails, written) = tokio::join!(
@@ -201,18 +222,23 @@ impl Deliverer<'_> {
             if to_customer && !*sending_now.entry(action.tenant_id).or_insert_with(|| self.may_send(plan, &action)) {
                 continue;
             }
-            match lock(self.store).claim(action.id, pass.worker, &pass.gone, self.now)? {
+            let claim = lock(self.store).claim(action.id, pass.worker, &pass.gone, self.now)?;
+            match claim {
                 Claim::NotYours => continue,
                 Claim::Fresh => {}
-                Claim::ResumedAfterHanding => delivered.emails_resumed_after_handing += 1,
+                Claim::MaybeSent => delivered.emails_resumed_after_handing += 1,
             }
             failpoint::pass("deliver:claimed");
-            let outcome = self.deliver_one(pass, &action, plan, &mut books).await;
+            let outcome = self.deliver_one(pass, &action, plan, claim, &mut books).await;
             let settled = self.settle(pass, &action, outcome, delivered);
             pass.on_the_wire.store(false, Ordering::SeqCst);
             if let Some(window) = settled? {
                 windows.push(window);
             }
+            pass.still_here(self.store)?;
+            // Let the notes have their turn between emails: nothing else here need wait when the
+            // data is fresh and the email was composed when decided.
+            tokio::task::yield_now().await;
         }
         delivered.sent_window = Window::of(windows);
         Ok(())
@@ -243,13 +269,13 @@ impl Deliverer<'_> {
                 delivered.emails_cancelled += 1;
                 store.settle(action.id, me, Status::Cancelled, Some(&why), self.now)?
             }
-            Err(Failure { permanent, why }) if permanent || action.attempts + 1 >= MOST_ATTEMPTS => {
+            Err(Failure { permanent, why, .. }) if permanent || action.attempts + 1 >= MOST_ATTEMPTS => {
                 delivered.emails_failed += 1;
                 store.settle(action.id, me, Status::Failed, Some(&why), self.now)?
             }
-            Err(Failure { why, .. }) => {
+            Err(Failure { why, maybe_sent, .. }) => {
                 delivered.emails_retrying += 1;
-                store.retry_later(action.id, me, &why, later(self.now, action.attempts + 1))?
+                store.retry_later(action.id, me, &why, later(self.now, action.attempts + 1), maybe_sent)?
             }
         };
         if !kept {
@@ -269,9 +295,12 @@ impl Deliverer<'_> {
         pass: &Pass<'_>,
         action: &StoredAction,
         plan: &Plan,
+        claim: Claim,
         books: &mut HashMap<Uuid, Books>,
     ) -> Result<Settled, Failure> {
-        if let Some(why) = rule_gone(action, plan) {
+        // A message the server may already have is the one decided: its rule is not asked again.
+        let maybe_sent = claim == Claim::MaybeSent;
+        if !maybe_sent && let Some(why) = rule_gone(action, plan) {
             return Ok(Settled::Cancelled(why));
         }
         if let std::collections::hash_map::Entry::Vacant(slot) = books.entry(action.tenant_id) {
@@ -280,6 +309,11 @@ impl Deliverer<'_> {
         // Every attempt, the first or a retry hours later, checks that the money is still owed.
         self.make_fresh(action, books).await?;
         if let Some(why) = no_longer_owed(action, &books[&action.tenant_id]) {
+            let why = if maybe_sent {
+                format!("{why} (an earlier attempt may have reached the mail server, so no note is written of it)")
+            } else {
+                why
+            };
             return Ok(Settled::Cancelled(why));
         }
         let email = match &action.email {
@@ -296,11 +330,11 @@ impl Deliverer<'_> {
         }
         pass.on_the_wire.store(true, Ordering::SeqCst);
         failpoint::pass("deliver:handed");
-        self.mailer
-            .send(&email)
-            .await
-            .map(|_| Settled::Sent)
-            .map_err(|error| Failure { permanent: error.permanent, why: error.message })
+        self.mailer.send(&email).await.map(|_| Settled::Sent).map_err(|error| Failure {
+            permanent: error.permanent,
+            why: error.message,
+            maybe_sent: error.maybe_sent,
+        })
     }
 
     /// Composes, with the plan in force, an email decided before emails were composed when
@@ -326,7 +360,7 @@ impl Deliverer<'_> {
         let mut email = match composer.compose(plan, books, about).await {
             Ok(Composed::Email(email)) => *email,
             Ok(Composed::Nothing(_)) => return Ok(None),
-            Err(ComposeError { permanent, why }) => return Err(Failure { permanent, why }),
+            Err(ComposeError { permanent, why }) => return Err(Failure { permanent, why, maybe_sent: false }),
         };
         email.message_id = action.message_id.clone().unwrap_or_else(|| message_id(&action.key));
         let kept = serde_json::to_string(&email).map_err(|e| Failure::permanent(e.to_string()))?;
@@ -398,10 +432,12 @@ impl Deliverer<'_> {
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 continue;
             }
+            let mut handled = false;
             for note in notes {
                 if self.stopping() {
                     return Ok(());
                 }
+                pass.still_here(self.store)?;
                 let grant = match grants.get(&note.tenant_id) {
                     Some(grant) => *grant,
                     None => {
@@ -410,27 +446,36 @@ impl Deliverer<'_> {
                         grant
                     }
                 };
-                let Some(grant) = grant else { continue };
-                self.write_note(pass, client, grant, &note, delivered).await?;
+                handled |= self.write_note(pass, client, grant, &note, delivered).await?;
+            }
+            if !handled {
+                // Every note read was taken by another process meanwhile: wait before reading again.
+                tokio::time::sleep(Duration::from_millis(20)).await;
             }
         }
     }
 
     /// Writes one note: claimed, then looked for in the record's History if an earlier write may
-    /// have reached Xero, then written.
+    /// have reached Xero, then written. Gives whether this process took the note on.
     async fn write_note(
         &self,
         pass: &Pass<'_>,
         client: &XeroClient,
-        grant: i64,
+        grant: Option<i64>,
         note: &PendingNote,
         delivered: &mut Delivered,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         pass.keep_off_the_wire().await;
         let claim = lock(self.store).claim_note(note.id, pass.worker, &pass.gone, self.now)?;
         if claim == NoteClaim::NotYours {
-            return Ok(());
+            return Ok(false);
         }
+        let Some(grant) = grant else {
+            let why = "the organisation is no longer connected; run `collectiq connect` and `collectiq outbox list`";
+            lock(self.store).note_failed(note.id, pass.worker, why, None, claim == NoteClaim::LookFirst)?;
+            delivered.notes_failed += 1;
+            return Ok(true);
+        };
         failpoint::pass("notes:claimed");
         let path = match note.subject_kind.as_str() {
             "invoice" => format!("Invoices/{}/History", note.subject_id),
@@ -446,14 +491,14 @@ impl Deliverer<'_> {
                 Ok(history) if already_there(&history.items.items, note) => {
                     lock(self.store).note_written(note.id, pass.worker, self.now)?;
                     delivered.notes_found_in_xero += 1;
-                    return Ok(());
+                    return Ok(true);
                 }
                 Ok(_) => {}
                 Err(error) => {
                     let why = format!("could not read the History to see whether the note is there: {error}");
                     lock(self.store).note_failed(note.id, pass.worker, &why, retry, true)?;
                     delivered.notes_failed += 1;
-                    return Ok(());
+                    return Ok(true);
                 }
             }
         }
@@ -476,7 +521,7 @@ impl Deliverer<'_> {
                 delivered.notes_failed += 1;
             }
         }
-        Ok(())
+        Ok(true)
     }
 }
 
@@ -517,15 +562,17 @@ enum Settled {
 struct Failure {
     permanent: bool,
     why: String,
+    /// The message was complete on the wire before the failure: the server may have it.
+    maybe_sent: bool,
 }
 
 impl Failure {
     fn permanent(why: String) -> Failure {
-        Failure { permanent: true, why }
+        Failure { permanent: true, why, maybe_sent: false }
     }
 
     fn later(why: String) -> Failure {
-        Failure { permanent: false, why }
+        Failure { permanent: false, why, maybe_sent: false }
     }
 }
 

@@ -61,6 +61,9 @@ pub struct SmtpMailer {
 pub struct SendError {
     pub permanent: bool,
     pub message: String,
+    /// The message was complete on the wire before the failure (the server's answer was lost):
+    /// the server may have taken it.
+    pub maybe_sent: bool,
 }
 
 impl std::fmt::Display for SendError {
@@ -109,7 +112,11 @@ impl Mailer {
     }
 
     pub async fn send(&self, email: &RenderedEmail) -> Result<(), SendError> {
-        let message = message(email).map_err(|error| SendError { permanent: true, message: error.to_string() })?;
+        let message = message(email).map_err(|error| SendError {
+            permanent: true,
+            message: error.to_string(),
+            maybe_sent: false,
+        })?;
         match self {
             Mailer::Smtp(smtp) => smtp.send(&message).await,
             Mailer::Folder(folder) => {
@@ -121,6 +128,7 @@ impl Mailer {
                     |error| SendError {
                         permanent: false,
                         message: format!("cannot write {}: {error}", path.display()),
+                        maybe_sent: false,
                     },
                 )
             }
@@ -148,6 +156,8 @@ impl Mailer {
 impl SmtpMailer {
     async fn send(&self, message: &lettre::Message) -> Result<(), SendError> {
         let mut session = self.session.lock().await;
+        *self.written.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        let dot_written = || self.written.lock().unwrap_or_else(|p| p.into_inner()).is_some();
         let connection = match session.take() {
             Some(connection) if !connection.has_broken() => connection,
             _ => self.connect().await?,
@@ -164,18 +174,27 @@ impl SmtpMailer {
                 Err(SendError {
                     permanent: error.is_permanent(),
                     message: format!("the SMTP server did not take the email: {error}"),
+                    // A refusal is an answer; only a lost one leaves the outcome open.
+                    maybe_sent: dot_written() && !error.is_permanent() && !error.is_transient(),
                 })
             }
             Err(_) => {
                 session.take();
-                Err(SendError { permanent: false, message: "the SMTP server did not answer in time".into() })
+                Err(SendError {
+                    permanent: false,
+                    message: "the SMTP server did not answer in time".into(),
+                    maybe_sent: dot_written(),
+                })
             }
         }
     }
 
     async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
-        let failed =
-            |what: String| SendError { permanent: false, message: format!("cannot reach the SMTP server: {what}") };
+        let failed = |what: String| SendError {
+            permanent: false,
+            message: format!("cannot reach the SMTP server: {what}"),
+            maybe_sent: false,
+        };
         let address = (self.host.as_str(), self.port);
         let tcp = tokio::time::timeout(TIMEOUT, tokio::net::TcpStream::connect(address))
             .await
@@ -199,15 +218,22 @@ impl SmtpMailer {
                 return Err(failed("the server does not offer STARTTLS, which tls=required asks for".into()));
             }
             Security::StartTls | Security::StartTlsIfOffered if offered => {
-                connection.starttls(tls()?, &hello).await.map_err(|error| failed(format!("STARTTLS: {error}")))?;
+                tokio::time::timeout(TIMEOUT, connection.starttls(tls()?, &hello))
+                    .await
+                    .map_err(|_| failed("STARTTLS did not finish in time".into()))?
+                    .map_err(|error| failed(format!("STARTTLS: {error}")))?;
             }
             _ => {}
         }
         if let Some(credentials) = &self.credentials {
-            connection.auth(&[Mechanism::Plain, Mechanism::Login], credentials).await.map_err(|error| SendError {
-                permanent: error.is_permanent(),
-                message: format!("the SMTP server refused the credentials: {error}"),
-            })?;
+            tokio::time::timeout(TIMEOUT, connection.auth(&[Mechanism::Plain, Mechanism::Login], credentials))
+                .await
+                .map_err(|_| failed("signing in did not finish in time".into()))?
+                .map_err(|error| SendError {
+                    permanent: error.is_permanent(),
+                    message: format!("the SMTP server refused the credentials: {error}"),
+                    maybe_sent: false,
+                })?;
         }
         Ok(connection)
     }

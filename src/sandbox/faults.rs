@@ -38,6 +38,12 @@ impl FaultInjector {
         FaultInjector { faults, rng: fastrand::Rng::with_seed(seed ^ 0xFA17_5EED) }
     }
 
+    /// A fair coin from the same seeded sequence (whether a 500 on a write comes before or after
+    /// the write is stored).
+    pub fn coin(&mut self) -> bool {
+        self.rng.bool()
+    }
+
     /// The fault for the next API call, if any. One draw per call, so the sequence of faults
     /// depends only on the seed and the order of calls.
     pub fn draw(&mut self) -> Option<Fault> {

@@ -356,7 +356,7 @@ mod tests {
             states,
             vec![
                 ("waiting".to_string(), None),
-                ("claimed".to_string(), kept.clone()),
+                ("handed".to_string(), kept.clone()),
                 ("cancelled".to_string(), None),
                 ("sent".to_string(), kept),
                 ("done".to_string(), None),

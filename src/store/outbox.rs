@@ -506,7 +506,7 @@ impl Store {
         Ok(match claimed {
             None => Claim::NotYours,
             Some(None) => Claim::Fresh,
-            Some(Some(_)) => Claim::ResumedAfterHanding,
+            Some(Some(_)) => Claim::MaybeSent,
         })
     }
 
@@ -580,15 +580,24 @@ impl Store {
         Ok(changed == 1)
     }
 
-    /// Puts an action this worker holds back to wait for a later attempt.
-    pub fn retry_later(&mut self, action: i64, worker: &str, error: &str, at: Timestamp) -> Result<bool> {
+    /// Puts an action this worker holds back to wait for a later attempt. `maybe_sent` when the
+    /// message was complete on the wire before the failure (the server's answer was lost): the
+    /// next attempt then knows the server may have it.
+    pub fn retry_later(
+        &mut self,
+        action: i64,
+        worker: &str,
+        error: &str,
+        at: Timestamp,
+        maybe_sent: bool,
+    ) -> Result<bool> {
         let changed = self
             .conn()
             .execute(
                 "UPDATE actions SET status = 'waiting', last_error = ?1, next_attempt_at = ?2, claimed_by = NULL,
-                        handed_at = NULL
+                        handed_at = CASE WHEN ?5 THEN handed_at END
                   WHERE id = ?3 AND claimed_by = ?4 AND status IN ('claimed', 'handed')",
-                params![error, format_time(at), action, worker],
+                params![error, format_time(at), action, worker, maybe_sent],
             )
             .doing("put an action back")?;
         Ok(changed == 1)
@@ -712,9 +721,10 @@ pub enum Claim {
     NotYours,
     /// Taken on; it had not been handed to a mail server before.
     Fresh,
-    /// Taken over from a process that died after handing it to the mail server: the server may
-    /// already have it, and gets it again under the same Message-ID.
-    ResumedAfterHanding,
+    /// Taken on after an earlier attempt handed it to the mail server and never learnt the
+    /// outcome (the process died, or the server's answer was lost): the server may already have
+    /// it, and gets it again under the same Message-ID.
+    MaybeSent,
 }
 
 /// Gone workers as a JSON array, for `json_each` in a claim's condition.
@@ -936,7 +946,7 @@ mod tests {
         // "a" dies after handing it to the mail server: "b" takes it over and knows it may repeat.
         let gone = vec!["a".to_string()];
         assert_eq!(store.deliverable(now(), &gone, 10).unwrap().len(), 1);
-        assert_eq!(store.claim(id, "b", &gone, now()).unwrap(), Claim::ResumedAfterHanding);
+        assert_eq!(store.claim(id, "b", &gone, now()).unwrap(), Claim::MaybeSent);
         assert!(!store.settle(id, "a", Status::Sent, None, now()).unwrap(), "the dead worker's word no longer counts");
         assert!(store.hand(id, "b", now()).unwrap());
         assert!(store.settle(id, "b", Status::Sent, None, now()).unwrap());
@@ -962,7 +972,7 @@ mod tests {
         let id = store.deliverable(now(), NONE_GONE, 10).unwrap()[0].id;
         store.claim(id, ME, NONE_GONE, now()).unwrap();
         let in_a_minute = now() + jiff::SignedDuration::from_mins(1);
-        assert!(store.retry_later(id, ME, "421 try later", in_a_minute).unwrap());
+        assert!(store.retry_later(id, ME, "421 try later", in_a_minute, false).unwrap());
         assert!(store.deliverable(now(), NONE_GONE, 10).unwrap().is_empty());
         assert_eq!(store.claim(id, ME, NONE_GONE, now()).unwrap(), Claim::NotYours, "not before its time");
         assert_eq!(store.claim(id, ME, NONE_GONE, in_a_minute).unwrap(), Claim::Fresh);

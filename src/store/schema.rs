@@ -314,7 +314,7 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     UPDATE actions SET status = CASE status
         WHEN 'pending' THEN 'waiting'
-        WHEN 'sending' THEN 'claimed'
+        WHEN 'sending' THEN CASE WHEN email IS NOT NULL THEN 'handed' ELSE 'claimed' END
         WHEN 'dropped' THEN 'cancelled'
         WHEN 'done' THEN CASE WHEN email IS NOT NULL THEN 'sent' ELSE 'done' END
         ELSE status END;
@@ -323,9 +323,13 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE actions ADD COLUMN claimed_at TEXT;
     ALTER TABLE actions ADD COLUMN handed_at TEXT;
     UPDATE actions SET message_id = json_extract(email, '$.message_id') WHERE email IS NOT NULL;
+    -- An email being sent when an older CollectIQ stopped may have reached the mail server.
+    UPDATE actions SET handed_at = decided_at WHERE status = 'handed';
     ALTER TABLE notes ADD COLUMN reference TEXT;
     ALTER TABLE notes ADD COLUMN claimed_by TEXT;
     ALTER TABLE notes ADD COLUMN maybe_written INTEGER NOT NULL DEFAULT 0;
+    -- A note tried before may have been stored by Xero even though its answer was lost.
+    UPDATE notes SET maybe_written = 1 WHERE status = 'pending' AND attempts > 0;
     CREATE TABLE workers (
         id           TEXT PRIMARY KEY,
         host         TEXT NOT NULL,

@@ -1,9 +1,11 @@
 //! Who holds a claim. Every process that claims outbox work registers itself as a worker: its
 //! host, its process id and when that process started. A claim names its worker, so that a run
 //! finding work claimed can tell a live claim (leave it) from one whose process is gone (take it
-//! over). On the same host that is certain: the process is looked up by id and start time, so a
-//! reused process id is not mistaken for the dead one. A worker on another host (a later, shared
-//! database) is taken for gone once it has not been seen for [`LEASE`].
+//! over). Where the process can be looked up, that is certain: on the same machine, in the same
+//! process-id namespace, since the same boot, the process is looked up by id and start time, so a
+//! reused process id is not mistaken for the dead one. Any other worker (another host, another
+//! container, before a reboot, a later shared database) is taken for gone once it has not been
+//! seen for [`LEASE`]; a worker says it is still about at least every minute while it works.
 
 use std::sync::OnceLock;
 
@@ -21,6 +23,8 @@ pub const LEASE: SignedDuration = SignedDuration::from_mins(10);
 pub struct Worker {
     /// `host/pid/start`: unique for the life of the process.
     pub id: String,
+    /// Where its process id means something: the host name, the process-id namespace and the
+    /// boot.
     pub host: String,
     pub pid: u32,
     /// When the process started, in the kernel's clock ticks since boot (Linux), else the time it
@@ -40,12 +44,17 @@ pub fn this_process() -> &'static Worker {
 }
 
 fn host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .or_else(|_| std::fs::read_to_string("/etc/hostname"))
         .map(|name| name.trim().to_string())
         .ok()
         .filter(|name| !name.is_empty())
-        .unwrap_or_else(|| "localhost".to_string())
+        .unwrap_or_else(|| "localhost".to_string());
+    // Containers may share a host name and a database but not their process ids; a reboot
+    // reuses them all.
+    let namespace = std::fs::read_link("/proc/self/ns/pid").map(|link| link.display().to_string()).unwrap_or_default();
+    let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap_or_default();
+    format!("{name} {namespace} boot:{}", boot.trim())
 }
 
 /// A process's start time (field 22 of `/proc/PID/stat`), or none when there is no such process.

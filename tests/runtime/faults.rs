@@ -316,3 +316,54 @@ fn emails_waiting_from_before_the_upgrade_are_composed_once_at_their_first_attem
         assert_eq!(serde_json::from_str::<Value>(&email).unwrap()["message_id"], message_id.as_str());
     }
 }
+
+#[test]
+fn notes_are_written_while_emails_go_so_a_stopped_run_has_logged_what_it_sent() {
+    let world = World::start("notes-trail", sandbox_config(95, 1, 60, 1000));
+    let strategy = strategy_file(&world.folder, "every.strategy", EVERY_OVERDUE_INVOICE);
+    let args = ["run", "--strategy", strategy.to_str().unwrap(), "--at", AT];
+    // Synced just now, so nothing is fetched again before each email: the emails go back to back.
+    let ended = world.command(&args).env("COLLECTIQ_FAIL_AT", "deliver:sent:25").output().unwrap();
+    assert_eq!(ended.status.code(), Some(crate::FAIL_POINT_EXIT), "{}", text(&ended));
+    let waiting = world.count("SELECT COUNT(*) FROM actions WHERE status = 'waiting' AND action_kind = 'email'");
+    assert!(waiting > 0, "the run was stopped with emails still to send");
+    let written = world.count("SELECT COUNT(*) FROM notes WHERE status = 'done'");
+    // They trail the emails (in real life at the pace Xero's budget allows), but they do not
+    // wait for the last one.
+    assert!(written > 0, "notes of the emails sent were written while the others went");
+    // At most one more is in Xero: the one whose answer came just before the run was stopped.
+    let in_xero = world.notes_in_xero().len() as u64;
+    assert!(in_xero == written || in_xero == written + 1, "{in_xero} in Xero, {written} recorded");
+    let finished = world.collectiq(&args);
+    assert!(finished.status.success(), "{}", text(&finished));
+    assert_each_once(&world);
+    assert_notes_once(&world);
+}
+
+#[test]
+fn notes_of_an_organisation_no_longer_connected_fail_with_the_reason_and_the_run_ends() {
+    let world = World::start("unconnected", sandbox_config(96, 1, 60, 1000));
+    let strategy = strategy_file(&world.folder, "every.strategy", EVERY_OVERDUE_INVOICE);
+    let args = ["run", "--strategy", strategy.to_str().unwrap(), "--at", AT, "--no-sync"];
+    world.collectiq(&["sync"]);
+    let ended = world.command(&args).env("COLLECTIQ_FAIL_AT", "notes:claimed").output().unwrap();
+    assert_eq!(ended.status.code(), Some(crate::FAIL_POINT_EXIT), "{}", text(&ended));
+    world.db().execute("UPDATE organisations SET grant_id = NULL", []).unwrap();
+    let mut run = world.command(&args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = run.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            run.kill().unwrap();
+            panic!("the run never ended");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(status.code().is_some());
+    assert_eq!(0, world.count("SELECT COUNT(*) FROM notes WHERE status IN ('pending', 'writing')"));
+    let reason: String =
+        world.db().query_row("SELECT last_error FROM notes WHERE status = 'failed' LIMIT 1", [], |r| r.get(0)).unwrap();
+    assert!(reason.contains("no longer connected"), "{reason}");
+}

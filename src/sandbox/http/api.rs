@@ -180,16 +180,20 @@ pub async fn handle(
             return with_limits(response, refused.remaining);
         }
     };
-    let fault = lock(&state.faults).draw();
+    let (fault, stored_anyway) = {
+        let mut faults = lock(&state.faults);
+        let fault = faults.draw();
+        (fault, fault == Some(Fault::ServerError) && faults.coin())
+    };
     if let Some(fault) = fault {
         *lock(&state.stats).faults.entry(fault.name().to_string()).or_default() += 1;
     }
     let remaining = permit.remaining;
     let early = match fault {
         Some(Fault::TooManyRequests) => Some(respond::too_many_requests("minute", 1)),
-        // A 500 on a write comes after the write is stored, as from a gateway that gave up
-        // waiting: the hardest case for a client, which cannot tell whether it took.
-        Some(Fault::ServerError) if method == Method::GET => Some(respond::server_error()),
+        // A 500 on a write comes, as often as not, after the write is stored, as from a gateway
+        // that gave up waiting: the client cannot tell which.
+        Some(Fault::ServerError) if method == Method::GET || !stored_anyway => Some(respond::server_error()),
         Some(Fault::Slow) => {
             let delay = lock(&state.faults).faults.slow_delay;
             tokio::time::sleep(delay).await;
@@ -203,7 +207,7 @@ pub async fn handle(
     state.count_call(format!("{method} {}", route.name()));
     super::admin::deliver_changes(&state, state.catch_up()).await;
     let response = match answer(&state, tenant, &route, &method, &params, &headers, &body) {
-        Ok(_) if fault == Some(Fault::ServerError) => respond::server_error(),
+        Ok(_) if stored_anyway => respond::server_error(),
         Ok(bytes) => respond::spoiled(bytes, fault),
         Err(response) => response,
     };
