@@ -6,6 +6,7 @@
 mod cap;
 mod same_day;
 
+use std::cell::OnceCell;
 use std::collections::HashSet;
 
 use super::Problem;
@@ -62,32 +63,43 @@ pub fn check(strategy: &Strategy) -> Vec<Problem> {
     problems
 }
 
-/// An email rule about one invoice, with what the lints compare worked out once.
+/// An email rule about one invoice, with what the lints compare worked out at most once.
 struct Email<'a> {
     rule: &'a Rule,
     timeline: Timeline,
     /// The canonical sentence: two rules that read the same are a repeat, reported as such.
-    text: String,
-    /// The canonical condition and whether it is `unless`.
-    condition: Option<(String, bool)>,
+    /// Written out only for rules that share a day with another.
+    text: OnceCell<String>,
+    /// The canonical condition and whether it is `unless`, likewise.
+    condition: OnceCell<Option<(String, bool)>>,
 }
 
 impl<'a> Email<'a> {
     fn of(rule: &'a Rule) -> Option<Email<'a>> {
         let timeline = timeline(&rule.trigger.kind)?;
-        let condition = rule.condition.as_ref().map(|c| (text::invoice_condition(&c.condition), c.unless));
-        Some(Email { rule, timeline, text: text::rule_text(rule), condition })
+        Some(Email { rule, timeline, text: OnceCell::new(), condition: OnceCell::new() })
     }
 
     fn position(&self) -> usize {
         self.rule.span.start
     }
 
+    fn text(&self) -> &str {
+        self.text.get_or_init(|| text::rule_text(self.rule))
+    }
+
+    fn condition(&self) -> Option<&(String, bool)> {
+        self.condition
+            .get_or_init(|| self.rule.condition.as_ref().map(|c| (text::invoice_condition(&c.condition), c.unless)))
+            .as_ref()
+    }
+
     /// Whether the two could both be sent about one invoice on a day they share: not a repeat of
     /// one sentence, and not the same condition once with `if` and once with `unless`.
     fn can_clash(&self, other: &Email) -> bool {
-        let exclusive = matches!((&self.condition, &other.condition), (Some((x, a)), Some((y, b))) if x == y && a != b);
-        self.text != other.text && !exclusive
+        let exclusive =
+            matches!((self.condition(), other.condition()), (Some((x, a)), Some((y, b))) if x == y && a != b);
+        self.text() != other.text() && !exclusive
     }
 }
 
