@@ -80,7 +80,9 @@ mod tests {
     use crate::source::Span;
 
     fn problems(file: usize, count: usize) -> Vec<Diagnostic> {
-        (0..count).map(|at| Diagnostic::warning("x", "x", Span::new(at, at)).in_file(FileId(file))).collect()
+        (0..count)
+            .map(|at| Diagnostic::warning("duplicate-rule", "x", Span::new(at, at)).in_file(FileId(file)))
+            .collect()
     }
 
     #[test]

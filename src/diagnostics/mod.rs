@@ -156,7 +156,7 @@ mod tests {
     #[test]
     fn long_messages_keep_their_beginning_and_end() {
         let message = format!("I don't understand \"{}\" here", "é".repeat(100_000));
-        let diagnostic = Diagnostic::error("x", message, Span::new(0, 0));
+        let diagnostic = Diagnostic::error("unexpected-word", message, Span::new(0, 0));
         assert!(diagnostic.message.len() < LONGEST_TEXT + 10);
         assert!(diagnostic.message.starts_with("I don't understand \"éé"));
         assert!(diagnostic.message.ends_with("éé\" here"));
