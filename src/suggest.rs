@@ -3,11 +3,23 @@
 /// The candidate closest to `written`, if it is close enough to be a likely slip of the keyboard.
 /// Case is ignored; a candidate equal to `written` is never suggested.
 pub fn nearest<'a>(written: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    // Counting edits takes time in the square of the length: a name of a megabyte, compared
+    // with another as long, would never finish. Nobody mistypes a name that long.
+    const LONGEST: usize = 200;
+    if written.len() > 4 * LONGEST || written.chars().count() > LONGEST {
+        return None;
+    }
     let written_lower = written.to_lowercase();
     let length = written_lower.chars().count();
     candidates
         .into_iter()
         .filter(|candidate| !candidate.eq_ignore_ascii_case(written))
+        // Each edit changes the length by at most one, so a candidate of a length too far off is
+        // never near: skip it before counting edits (by its bytes first, which costs nothing).
+        .filter(|candidate| {
+            candidate.len() <= 4 * (length + tolerance(length))
+                && candidate.chars().count().abs_diff(length) <= tolerance(length)
+        })
         .map(|candidate| (strsim::damerau_levenshtein(&written_lower, &candidate.to_lowercase()), candidate))
         .filter(|(distance, _)| *distance <= tolerance(length))
         // At a tie, the candidate closest in length reads most like what was meant ("dayz": "days").
@@ -61,6 +73,13 @@ mod tests {
         assert_eq!(did_you_mean("Munday", ["monday"]), Some("did you mean \"Monday\"?".into()));
         assert_eq!(did_you_mean("munday", ["monday"]), Some("did you mean \"monday\"?".into()));
         assert_eq!(did_you_mean("MONDAYY", ["monday"]), Some("did you mean \"MONDAY\"?".into()));
+    }
+
+    #[test]
+    fn long_words_and_candidates_of_another_length_are_not_compared() {
+        let long = "a".repeat(100_000);
+        assert_eq!(nearest(&long, [long.as_str(), "a"]), None);
+        assert_eq!(nearest("dayz", ["days", &"d".repeat(100_000)]), Some("days"));
     }
 
     #[test]

@@ -2,14 +2,18 @@
 //! - reading and checking never panic, whatever the text or bytes, and every span stays inside
 //!   its file;
 //! - formatting a strategy and reading it back gives the same tree (spans aside), and formatting
-//!   twice changes nothing.
+//!   twice changes nothing;
+//! - a megabyte of junk gets an answer: the first problems of the file, and a count of the rest
+//!   that adds up, in the human and the JSON output.
 
 mod common;
 
 use std::path::Path;
 
 use collectiq::check::{check, check_file};
-use collectiq::diagnostics::{Sources, Style, render_human};
+use collectiq::diagnostics::{
+    MOST_SHOWN, Shown, Sources, Style, render_human, render_json, render_not_shown, shown, thousands,
+};
 use collectiq::files::Folder;
 use collectiq::format::format_source;
 use collectiq::source::SourceFile;
@@ -204,6 +208,108 @@ proptest! {
             render_human(diagnostic, &sources, Style::Plain);
         }
         std::fs::remove_file(&path).unwrap();
+    }
+}
+
+// ---- A megabyte of junk ----
+
+const MEGABYTE: usize = 1 << 20;
+
+/// Pieces junk is made of: what was slow or fragile once (NULs, quotes, CJK and emoji, full
+/// stops, brackets, long words) and words of the language.
+const JUNK: &[&str] = &[
+    "\0",
+    "\"",
+    "“",
+    "日",
+    "本",
+    "🙂",
+    "é",
+    ".",
+    "(",
+    ")",
+    "not ",
+    "a",
+    "dayz",
+    " ",
+    "\n",
+    "\r",
+    "\t",
+    ":",
+    "$5,000",
+    "@",
+    "-",
+    "#",
+    "Strategy \"s\".\n",
+    "For every customer:\n",
+    "Segments:\n",
+    "\"x\" customers are ",
+    "1 day after the due date, send the \"friendly-reminder\" email.\n",
+    "Use the \"Pacific/Aukland\" time zone.\n",
+];
+
+/// A megabyte from a seed: random bytes (kind 0, rarely UTF-8), random ASCII (1), or random
+/// junk pieces (2).
+fn megabyte(seed: u64, kind: u8) -> Vec<u8> {
+    let mut random = fastrand::Rng::with_seed(seed);
+    let mut bytes = Vec::with_capacity(MEGABYTE + 64);
+    while bytes.len() < MEGABYTE {
+        match kind % 3 {
+            0 => bytes.push(random.u8(..)),
+            1 => bytes.push(random.u8(..128)),
+            _ => bytes.extend_from_slice(JUNK[random.usize(..JUNK.len())].as_bytes()),
+        }
+    }
+    bytes
+}
+
+/// Checks `bytes` as `collectiq check` does, and asserts that what is shown, in both formats,
+/// is the first problems of the file and a count of the rest that adds up.
+fn check_megabyte(bytes: &[u8]) -> Result<(), TestCaseError> {
+    let path = std::env::temp_dir().join(format!("collectiq-megabyte-{}.strategy", std::process::id()));
+    std::fs::write(&path, bytes).unwrap();
+    let mut sources = Sources::default();
+    let checked = check_file(&path, &mut sources).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let total = checked.diagnostics.len();
+    prop_assert!(total > 0, "a megabyte of junk has problems");
+
+    let shown = shown(&checked.diagnostics);
+    let (mut listed, mut counted) = (0, 0);
+    for entry in &shown {
+        match entry {
+            Shown::Diagnostic(diagnostic) => {
+                listed += 1;
+                render_human(diagnostic, &sources, Style::Plain);
+            }
+            Shown::NotShown(not_shown) => {
+                counted += not_shown.count;
+                prop_assert!(render_not_shown(not_shown, &sources).contains(&thousands(not_shown.count)));
+            }
+        }
+    }
+    prop_assert_eq!(listed, total.min(MOST_SHOWN));
+    prop_assert_eq!(listed + counted, total);
+
+    let json: serde_json::Value = serde_json::from_str(&render_json(&checked.diagnostics, &sources)).unwrap();
+    let entries = json.as_array().unwrap();
+    let not_shown: u64 = entries.iter().filter_map(|entry| entry["not_shown"].as_u64()).sum();
+    let problems = entries.iter().filter(|entry| entry["code"] != "more-problems").count();
+    prop_assert_eq!(problems, total.min(MOST_SHOWN));
+    prop_assert_eq!(problems + not_shown as usize, total);
+    Ok(())
+}
+
+proptest! {
+    // Each case reads two megabytes, a second or two in a debug build: two cases are enough to
+    // run each time, and the seeds change from run to run.
+    #![proptest_config(ProptestConfig::with_cases(2))]
+
+    #[test]
+    fn a_megabyte_of_junk_shows_the_first_problems_and_counts_the_rest(seed in any::<u64>(), text_kind in 1..3u8) {
+        // Random bytes, which are rarely UTF-8, and random text of one kind or the other.
+        check_megabyte(&megabyte(seed, 0))?;
+        check_megabyte(&megabyte(seed, text_kind))?;
     }
 }
 

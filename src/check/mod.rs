@@ -18,7 +18,7 @@ pub use problem::Problem;
 use crate::ast::Strategy;
 use crate::diagnostics::{Diagnostic, FileId, Sources};
 use crate::files::{Folder, StrategyFiles};
-use crate::source::{SourceFile, Span};
+use crate::source::{NotUtf8, SourceFile, decode};
 
 /// Checks a parsed strategy, reading its templates and holiday file from `files`. Diagnostics
 /// about the strategy point into `file`; those about a template point into the template, which
@@ -67,10 +67,12 @@ pub fn check_file(path: &Path, sources: &mut Sources) -> io::Result<CheckedFile>
 /// Parses and checks a strategy given as bytes (from a file or a git revision), reading its
 /// templates and holiday file from `files`.
 pub fn check_bytes(name: &str, bytes: Vec<u8>, files: &dyn StrategyFiles, sources: &mut Sources) -> CheckedFile {
-    let text = match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(error) => return not_utf8(name, error, sources),
-    };
+    let (text, not_utf8) = decode(bytes);
+    if let Some(NotUtf8 { byte, span }) = not_utf8 {
+        let file = sources.add(SourceFile::new(name, text));
+        let diagnostic = Problem::NotUtf8 { byte, span }.to_diagnostic().in_file(file);
+        return CheckedFile { file, strategy: None, diagnostics: vec![diagnostic] };
+    }
     let file = sources.add(SourceFile::new(name, text.clone()));
     let parsed = crate::syntax::parse(&text);
     let broken = parsed.has_errors();
@@ -83,15 +85,4 @@ pub fn check_bytes(name: &str, bytes: Vec<u8>, files: &dyn StrategyFiles, source
     }
     crate::diagnostics::sort(&mut diagnostics);
     CheckedFile { file, strategy: parsed.strategy, diagnostics }
-}
-
-fn not_utf8(name: &str, error: std::string::FromUtf8Error, sources: &mut Sources) -> CheckedFile {
-    let at = error.utf8_error().valid_up_to();
-    let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
-    let file = sources.add(SourceFile::new(name, text));
-    let message = format!("this file is not UTF-8 text: byte {} cannot be read", at + 1);
-    let diagnostic = Diagnostic::error("not-utf8", message, Span::new(0, 0))
-        .with_help("save the strategy as UTF-8 (plain text)")
-        .in_file(file);
-    CheckedFile { file, strategy: None, diagnostics: vec![diagnostic] }
 }

@@ -74,13 +74,18 @@ fn look_alikes(strategy: &Strategy) -> Vec<Problem> {
 fn unknown_references(strategy: &Strategy) -> Vec<Problem> {
     let defined: Vec<&str> = strategy.segments().map(|segment| segment.name.text.as_str()).collect();
     let keys: HashSet<String> = defined.iter().map(|name| segment_key(name)).collect();
+    // A name referred to many times is looked for among the defined ones once.
+    let mut suggestions: HashMap<&str, Option<String>> = HashMap::new();
     strategy
         .rule_sections()
         .filter_map(|section| match &section.audience {
             Audience::Segment(name) if !keys.contains(&segment_key(&name.text)) => Some(Problem::UnknownSegment {
                 name: name.text.clone(),
                 span: name.span,
-                suggestion: suggest::nearest(&name.text, defined.iter().copied()).map(str::to_string),
+                suggestion: suggestions
+                    .entry(&name.text)
+                    .or_insert_with(|| suggest::nearest(&name.text, defined.iter().copied()).map(str::to_string))
+                    .clone(),
                 any_defined: !defined.is_empty(),
             }),
             _ => None,

@@ -1,10 +1,11 @@
 //! Everything the checker can find, each with its message, its code and its help in one place.
 
-use crate::diagnostics::{Diagnostic, FileId};
+use crate::diagnostics::{Diagnostic, FileId, thousands};
 use crate::source::Span;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Problem {
+    NotUtf8 { byte: usize, span: Span },
     DuplicateSegment { name: String, span: Span, first: Span },
     UnknownSegment { name: String, span: Span, suggestion: Option<String>, any_defined: bool },
     UnknownTimeZone { zone: String, span: Span, suggestion: Option<String> },
@@ -41,6 +42,9 @@ impl Problem {
     pub fn to_diagnostic(&self) -> Diagnostic {
         use Problem::*;
         match self {
+            NotUtf8 { byte, span } => Diagnostic::error("not-utf8", format!("this file is not UTF-8 text: byte {} cannot be read", thousands(byte + 1)), *span)
+                .with_label("not UTF-8")
+                .with_help("save the strategy as UTF-8 (plain text)"),
             DuplicateSegment { name, span, first } => Diagnostic::error("duplicate-segment", format!("the segment \"{name}\" is defined twice"), *span)
                 .with_label("defined again here")
                 .with_secondary(*first, "first defined here")

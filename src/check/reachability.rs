@@ -1,6 +1,9 @@
 //! Segments no customer can reach: those whose every customer is already taken by an earlier
-//! segment (segments are tried in order and the first match wins).
+//! segment (segments are tried in order and the first match wins). Earlier segments are found
+//! by the tests they share with a segment, not by comparing every pair.
 
+use std::collections::HashMap;
+use std::mem::{Discriminant, discriminant};
 use std::rc::Rc;
 
 use super::Problem;
@@ -26,20 +29,13 @@ const MOST_CLAUSES: usize = 64;
 
 pub fn check(strategy: &Strategy) -> Vec<Problem> {
     let segments: Vec<_> = strategy.segments().collect();
-    let forms: Vec<Option<Vec<Clause>>> = segments.iter().map(|segment| segment_form(&segment.condition)).collect();
+    let mut earlier = EarlierClauses::default();
     let mut problems = Vec::new();
     for (index, segment) in segments.iter().enumerate() {
-        let Some(clauses) = &forms[index] else {
+        let Some(clauses) = segment_form(&segment.condition) else {
             continue;
         };
-        let earlier: Vec<(usize, &Vec<Clause>)> =
-            (0..index).filter_map(|e| forms[e].as_ref().map(|f| (e, f))).collect();
-        let covering: Vec<Option<usize>> = clauses
-            .iter()
-            .map(|clause| {
-                earlier.iter().find(|(_, form)| form.iter().any(|other| clause_implies(clause, other))).map(|(e, _)| *e)
-            })
-            .collect();
+        let covering: Vec<Option<usize>> = clauses.iter().map(|clause| earlier.first_implied_by(clause)).collect();
         if covering.iter().all(Option::is_some) {
             let first = covering[0];
             let shadowed_by = covering
@@ -53,8 +49,77 @@ pub fn check(strategy: &Strategy) -> Vec<Problem> {
                 shadowed_by,
             });
         }
+        earlier.add(index, clauses);
     }
     problems
+}
+
+/// The clauses of the segments read so far, each filed under the test of its first literal. A
+/// clause is implied only by clauses whose every test implies one of its own, and a test implies
+/// only tests filed under the same key; so only the lists under its own tests' keys are looked
+/// through, not every earlier segment (which took time in the square of the number of segments).
+#[derive(Default)]
+struct EarlierClauses<'a> {
+    by_test: HashMap<TestKey, Vec<(usize, Clause<'a>)>>,
+    /// The first segment with an empty clause (all other customers): it takes everyone.
+    everyone: Option<usize>,
+}
+
+/// Which tests a test can imply: those of its kind, for kinds compared by value (more than
+/// $5,000 implies more than $1,000); otherwise only the very same test.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum TestKey {
+    Kind(bool, Discriminant<CustomerTestKind>),
+    Text(bool, Rc<str>),
+}
+
+impl TestKey {
+    fn of(literal: &Literal) -> TestKey {
+        use CustomerTestKind::*;
+        match literal.test.kind {
+            Balance { .. }
+            | Billed { .. }
+            | FirstInvoice { .. }
+            | PaysLate { .. }
+            | OverdueInvoices { .. }
+            | EmailAddress { .. }
+            | Name { .. } => TestKey::Kind(literal.holds, discriminant(&literal.test.kind)),
+            _ => TestKey::Text(literal.holds, literal.text.clone()),
+        }
+    }
+}
+
+impl<'a> EarlierClauses<'a> {
+    fn add(&mut self, segment: usize, clauses: Vec<Clause<'a>>) {
+        for clause in clauses {
+            match clause.first() {
+                None => {
+                    self.everyone.get_or_insert(segment);
+                }
+                Some(literal) => self.by_test.entry(TestKey::of(literal)).or_default().push((segment, clause)),
+            }
+        }
+    }
+
+    /// The first segment with a clause that `clause` implies.
+    fn first_implied_by(&self, clause: &Clause) -> Option<usize> {
+        let mut first = self.everyone;
+        let mut keys: Vec<TestKey> = clause.iter().map(TestKey::of).collect();
+        keys.dedup();
+        for key in keys {
+            let Some(filed) = self.by_test.get(&key) else {
+                continue;
+            };
+            let found = filed
+                .iter()
+                .take_while(|(segment, _)| first.is_none_or(|first| *segment < first))
+                .find(|(_, other)| clause_implies(clause, other));
+            if let Some((segment, _)) = found {
+                first = Some(*segment);
+            }
+        }
+        first
+    }
 }
 
 fn segment_form(condition: &SegmentCondition) -> Option<Vec<Clause<'_>>> {

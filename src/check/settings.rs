@@ -1,7 +1,7 @@
 //! Settings: each given once, with real time zones, real addresses, a window that opens before
 //! it closes, and a holiday file that can be read.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::mem::discriminant;
 use std::path::Path;
 
@@ -14,13 +14,24 @@ use crate::suggest;
 
 pub fn check(strategy: &Strategy, files: &dyn StrategyFiles) -> Vec<Problem> {
     let mut problems = repeated(strategy);
+    let mut looked_up = LookedUp::default();
     for setting in strategy.settings() {
-        problems.extend(check_one(setting, files));
+        problems.extend(check_one(setting, files, &mut looked_up));
     }
     problems
 }
 
-fn check_one(setting: &Setting, files: &dyn StrategyFiles) -> Vec<Problem> {
+/// What one check has already looked up, so that a setting written ten thousand times (an error
+/// in itself) costs one look: the time zones suggested for each unknown name, and the holiday
+/// files already read, whose lines are reported once.
+#[derive(Default)]
+struct LookedUp {
+    zones: Option<Vec<String>>,
+    suggestions: HashMap<String, Option<String>>,
+    holiday_files: HashSet<String>,
+}
+
+fn check_one(setting: &Setting, files: &dyn StrategyFiles, looked_up: &mut LookedUp) -> Vec<Problem> {
     match &setting.kind {
         SettingKind::Sender { address, .. }
         | SettingKind::ReplyTo { address }
@@ -28,8 +39,10 @@ fn check_one(setting: &Setting, files: &dyn StrategyFiles) -> Vec<Problem> {
         SettingKind::SendingWindow { start, end, .. } if end.time <= start.time => {
             vec![Problem::WindowBackwards { span: start.span.to(end.span) }]
         }
-        SettingKind::TimeZone { zone } => time_zone_problem(zone).into_iter().collect(),
-        SettingKind::HolidayFile { path } => holiday_file_problems(path, files),
+        SettingKind::TimeZone { zone } => time_zone_problem(zone, looked_up).into_iter().collect(),
+        SettingKind::HolidayFile { path } if looked_up.holiday_files.insert(path.text.clone()) => {
+            holiday_file_problems(path, files)
+        }
         _ => Vec::new(),
     }
 }
@@ -39,12 +52,18 @@ pub fn address_problem(address: &Name) -> Option<Problem> {
         .then(|| Problem::InvalidAddress { address: address.text.clone(), span: address.span })
 }
 
-fn time_zone_problem(zone: &Name) -> Option<Problem> {
+fn time_zone_problem(zone: &Name, looked_up: &mut LookedUp) -> Option<Problem> {
     if jiff::tz::db().get(&zone.text).is_ok() {
         return None;
     }
-    let known: Vec<String> = jiff::tz::db().available().map(|name| name.to_string()).collect();
-    let suggestion = suggest::nearest(&zone.text, known.iter().map(String::as_str)).map(str::to_string);
+    let LookedUp { zones, suggestions, .. } = looked_up;
+    let suggestion = suggestions
+        .entry(zone.text.clone())
+        .or_insert_with(|| {
+            let known = zones.get_or_insert_with(|| jiff::tz::db().available().map(|name| name.to_string()).collect());
+            suggest::nearest(&zone.text, known.iter().map(String::as_str)).map(str::to_string)
+        })
+        .clone();
     Some(Problem::UnknownTimeZone { zone: zone.text.clone(), span: zone.span, suggestion })
 }
 

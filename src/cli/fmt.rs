@@ -4,9 +4,10 @@ use std::path::{Path, PathBuf};
 
 use super::Outcome;
 use super::output::{eprint_human, strategy_files, write_atomically};
+use crate::check::Problem;
 use crate::diagnostics::Sources;
 use crate::format::format_source;
-use crate::source::SourceFile;
+use crate::source::{NotUtf8, SourceFile, decode};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -50,14 +51,18 @@ fn worst(a: Outcome, b: Outcome) -> Outcome {
 }
 
 fn format_one(path: &Path, mode: Mode) -> Outcome {
-    let original = match std::fs::read_to_string(path) {
-        Ok(text) => text,
+    let (original, not_utf8) = match std::fs::read(path) {
+        Ok(bytes) => decode(bytes),
         Err(error) => {
             eprintln!("error: cannot read {}: {error}", path.display());
             return Outcome::Failed;
         }
     };
-    let formatted = match format_source(&original) {
+    let result = match not_utf8 {
+        Some(NotUtf8 { byte, span }) => Err(vec![Problem::NotUtf8 { byte, span }.to_diagnostic()]),
+        None => format_source(&original),
+    };
+    let formatted = match result {
         Ok(formatted) => formatted,
         Err(diagnostics) => {
             let mut sources = Sources::default();

@@ -38,7 +38,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Parse and check strategy files (or folders of them), reporting every error and warning.
+    /// Parse and check strategy files (or folders of them), reporting the first 100 errors and warnings
+    /// of each file and counting the rest.
     Check {
         /// Strategy files, or folders whose *.strategy files are all checked.
         #[arg(required = true, value_name = "FILES")]

@@ -3,7 +3,9 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use crate::diagnostics::{Diagnostic, Severity, Shown, Sources, Style, render_human, render_not_shown, shown};
+use crate::diagnostics::{
+    Diagnostic, Severity, Shown, Sources, Style, render_human, render_not_shown, shown, thousands,
+};
 
 /// Colour only for a terminal, and never when NO_COLOR is set.
 pub fn style() -> Style {
@@ -26,11 +28,11 @@ fn render_entry(entry: &Shown<'_>, sources: &Sources, style: Style) -> String {
     }
 }
 
-/// `2 errors and 1 warning`.
+/// `2 errors and 1 warning`, counting those not shown too.
 pub fn summary(diagnostics: &[Diagnostic]) -> String {
     let count = |severity| diagnostics.iter().filter(|d| d.severity == severity).count();
     let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
-    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let plural = |n: usize, one: &str, many: &str| format!("{} {}", thousands(n), if n == 1 { one } else { many });
     match (errors, warnings) {
         (0, 0) => "no problems".to_string(),
         (e, 0) => plural(e, "error", "errors"),

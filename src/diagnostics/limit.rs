@@ -66,7 +66,7 @@ pub fn thousands(number: usize) -> String {
     let digits = number.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
             out.push(',');
         }
         out.push(digit);
@@ -81,7 +81,7 @@ mod tests {
 
     fn problems(file: usize, count: usize) -> Vec<Diagnostic> {
         (0..count)
-            .map(|at| Diagnostic::warning("unreachable-segment", "x", Span::new(at, at)).in_file(FileId(file)))
+            .map(|at| Diagnostic::warning("duplicate-rule", "x", Span::new(at, at)).in_file(FileId(file)))
             .collect()
     }
 

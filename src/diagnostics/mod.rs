@@ -66,7 +66,7 @@ impl Diagnostic {
         Diagnostic {
             severity,
             code,
-            message: message.into(),
+            message: shorten(message.into()),
             file: FileId::default(),
             primary: Label { span, text: String::new() },
             secondary: Vec::new(),
@@ -75,17 +75,17 @@ impl Diagnostic {
     }
 
     pub fn with_label(mut self, text: impl Into<String>) -> Self {
-        self.primary.text = text.into();
+        self.primary.text = shorten(Cow::Owned(text.into())).into_owned();
         self
     }
 
     pub fn with_help(mut self, help: impl Into<Cow<'static, str>>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(shorten(help.into()));
         self
     }
 
     pub fn with_help_opt(mut self, help: Option<String>) -> Self {
-        self.help = help.map(Cow::Owned);
+        self.help = help.map(|help| shorten(Cow::Owned(help)));
         self
     }
 
@@ -102,6 +102,22 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+}
+
+/// Messages quote the user's words, and a word can be a megabyte long: past [`LONGEST_TEXT`]
+/// bytes a message keeps its beginning and its end, with "…" between.
+const LONGEST_TEXT: usize = 400;
+
+fn shorten(text: Cow<'static, str>) -> Cow<'static, str> {
+    if text.len() <= LONGEST_TEXT {
+        return text;
+    }
+    let head = crate::source::floor_char_boundary(&text, LONGEST_TEXT * 2 / 3);
+    let mut tail = text.len() - LONGEST_TEXT / 3;
+    while !text.is_char_boundary(tail) {
+        tail += 1;
+    }
+    Cow::Owned(format!("{} … {}", &text[..head], &text[tail..]))
 }
 
 /// The files that diagnostics point into: a strategy and the templates it names.
@@ -131,4 +147,19 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
             b.primary.span.end,
         ))
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_messages_keep_their_beginning_and_end() {
+        let message = format!("I don't understand \"{}\" here", "é".repeat(100_000));
+        let diagnostic = Diagnostic::error("unexpected-word", message, Span::new(0, 0));
+        assert!(diagnostic.message.len() < LONGEST_TEXT + 10);
+        assert!(diagnostic.message.starts_with("I don't understand \"éé"));
+        assert!(diagnostic.message.ends_with("éé\" here"));
+        assert!(diagnostic.message.contains(" … "));
+    }
 }

@@ -1,6 +1,7 @@
 //! Source files and the byte spans that point into them.
 
 mod line_index;
+mod utf8;
 
 use std::fmt;
 use std::ops::Range;
@@ -8,6 +9,7 @@ use std::ops::Range;
 use serde::{Serialize, Serializer};
 
 pub use line_index::LineIndex;
+pub use utf8::{NotUtf8, decode};
 
 /// A half-open byte range `start..end` in one source file.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]

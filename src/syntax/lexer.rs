@@ -30,6 +30,8 @@ pub enum LexError {
     BadTime(String),
     BadDate(String),
     BadOrdinal(u32),
+    /// Brackets or `not`s nested past [`super::nesting::MOST_NESTED`].
+    NestedTooDeeply,
 }
 
 impl LexError {
@@ -64,6 +66,15 @@ impl LexError {
             .with_help(
                 "days of the month run from the 1st to the 31st; use \"the last day of every month\" for month ends",
             ),
+            LexError::NestedTooDeeply => Diagnostic::error(
+                "nested-too-deeply",
+                format!(
+                    "this condition nests more than {} brackets and \"not\"s inside each other",
+                    super::nesting::MOST_NESTED
+                ),
+                span,
+            )
+            .with_help("write it more simply, or split it into segments"),
         }
     }
 }
@@ -76,7 +87,9 @@ fn unexpected_character_diagnostic(c: char, span: Span) -> Diagnostic {
         '-' | '*' | '•' => "sentences need no bullets: start the line with the sentence itself",
         _ => "names and addresses go in double quotes; everything else is plain words, numbers and amounts",
     };
-    Diagnostic::error("unexpected-character", format!("I don't understand the character '{c}' here"), span)
+    // Invisible characters (a NUL, a tab's odd cousins) are named by their code point.
+    let shown = if c.is_control() || c.is_whitespace() { format!("U+{:04X}", c as u32) } else { format!("'{c}'") };
+    Diagnostic::error("unexpected-character", format!("I don't understand the character {shown} here"), span)
         .with_help(help)
 }
 
@@ -109,6 +122,7 @@ pub fn lex(text: &str) -> Lexed<'_> {
         };
         tokens.push((token, span));
     }
+    super::nesting::limit(&mut tokens, &mut errors);
     Lexed { tokens, comments: std::mem::take(&mut lexer.extras.comments), errors }
 }
 

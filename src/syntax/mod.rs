@@ -7,6 +7,7 @@ mod explain;
 mod grammar;
 pub mod keyword;
 pub mod lexer;
+mod nesting;
 mod support;
 pub mod token;
 

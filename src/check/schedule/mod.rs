@@ -6,6 +6,7 @@
 mod cap;
 mod same_day;
 
+use std::cell::OnceCell;
 use std::collections::HashSet;
 
 use super::Problem;
@@ -62,32 +63,43 @@ pub fn check(strategy: &Strategy) -> Vec<Problem> {
     problems
 }
 
-/// An email rule about one invoice, with what the lints compare worked out once.
+/// An email rule about one invoice, with what the lints compare worked out at most once.
 struct Email<'a> {
     rule: &'a Rule,
     timeline: Timeline,
     /// The canonical sentence: two rules that read the same are a repeat, reported as such.
-    text: String,
-    /// The canonical condition and whether it is `unless`.
-    condition: Option<(String, bool)>,
+    /// Written out only for rules that share a day with another.
+    text: OnceCell<String>,
+    /// The canonical condition and whether it is `unless`, likewise.
+    condition: OnceCell<Option<(String, bool)>>,
 }
 
 impl<'a> Email<'a> {
     fn of(rule: &'a Rule) -> Option<Email<'a>> {
         let timeline = timeline(&rule.trigger.kind)?;
-        let condition = rule.condition.as_ref().map(|c| (text::invoice_condition(&c.condition), c.unless));
-        Some(Email { rule, timeline, text: text::rule_text(rule), condition })
+        Some(Email { rule, timeline, text: OnceCell::new(), condition: OnceCell::new() })
     }
 
     fn position(&self) -> usize {
         self.rule.span.start
     }
 
+    fn text(&self) -> &str {
+        self.text.get_or_init(|| text::rule_text(self.rule))
+    }
+
+    fn condition(&self) -> Option<&(String, bool)> {
+        self.condition
+            .get_or_init(|| self.rule.condition.as_ref().map(|c| (text::invoice_condition(&c.condition), c.unless)))
+            .as_ref()
+    }
+
     /// Whether the two could both be sent about one invoice on a day they share: not a repeat of
     /// one sentence, and not the same condition once with `if` and once with `unless`.
     fn can_clash(&self, other: &Email) -> bool {
-        let exclusive = matches!((&self.condition, &other.condition), (Some((x, a)), Some((y, b))) if x == y && a != b);
-        self.text != other.text && !exclusive
+        let exclusive =
+            matches!((self.condition(), other.condition()), (Some((x, a)), Some((y, b))) if x == y && a != b);
+        self.text() != other.text() && !exclusive
     }
 }
 
@@ -225,4 +237,50 @@ fn describe_day(anchor: Anchor, family: Unit, day: i64) -> String {
 
 fn days(count: i64) -> String {
     format!("{count} {}", if count == 1 { "day" } else { "days" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The codes and lines of the schedule lints for a strategy with a 5-day cap.
+    fn lints(body: &str) -> Vec<(&'static str, usize)> {
+        let text = format!(
+            "Strategy \"s\".\nSettings:\n  Never email a customer more than once every 5 days.\nSegments:\n  \"A\" customers are customers in the contact group \"A\".\n  \"B\" customers are all other customers.\n{body}"
+        );
+        let parsed = crate::syntax::parse(&text);
+        assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics);
+        let mut found: Vec<(&'static str, usize)> = check(&parsed.strategy.unwrap())
+            .iter()
+            .map(|problem| {
+                let diagnostic = problem.to_diagnostic();
+                (diagnostic.code, text[..diagnostic.primary.span.start].matches('\n').count() + 1)
+            })
+            .collect();
+        found.sort();
+        found
+    }
+
+    #[test]
+    fn same_day_emails_are_found_between_shared_and_own_rules_both_ways() {
+        let body = "For \"A\" customers:\n  1 day after the due date, send the \"a\" email.\nFor every customer:\n  1 day after the due date, send the \"b\" email.\n  On the due date, send the \"c\" email.\nFor \"B\" customers:\n  On the due date, send the \"d\" email.\n";
+        // Line 10's shared email clashes with segment A's (line 8); segment B's own email (line
+        // 13) with the shared one on the due date (line 11).
+        let same_day: Vec<_> = lints(body).into_iter().filter(|(code, _)| *code == "same-day-emails").collect();
+        assert_eq!(same_day, [("same-day-emails", 10), ("same-day-emails", 13)]);
+    }
+
+    #[test]
+    fn repeats_and_if_unless_twins_are_not_same_day_emails() {
+        let body = "For every customer:\n  1 day after the due date, if the reference contains \"X\", send the \"a\" email.\n  1 day after the due date, unless the reference contains \"X\", send the \"b\" email.\n";
+        assert_eq!(lints(body), []);
+    }
+
+    #[test]
+    fn emails_closer_than_the_cap_are_found_among_a_segments_own_and_the_shared() {
+        let body = "For every customer:\n  1 day after the due date, send the \"a\" email.\n  10 days after the due date, send the \"b\" email.\nFor \"A\" customers:\n  3 days after the due date, send the \"c\" email.\n  12 days after the due date, send the \"d\" email.\n";
+        // For segment A: day 1 (shared), 3 (own), 10 (shared), 12 (own): each own send is 2 days
+        // from its neighbour before it.
+        assert_eq!(lints(body), [("closer-than-cap", 11), ("closer-than-cap", 12)]);
+    }
 }
