@@ -150,12 +150,21 @@ impl Composer<'_> {
         }
     }
 
+    /// The invoice's online link: kept from an earlier email, else fetched from Xero once and
+    /// kept. None when Xero cannot give it now.
     async fn online_link(&self, invoice: &Invoice, tenant: Uuid) -> Option<String> {
+        let store = || self.store.lock().unwrap_or_else(|p| p.into_inner());
+        if let Ok(Some(kept)) = store().online_link(tenant, invoice.invoice_id) {
+            return Some(kept);
+        }
         let client = self.client?;
-        let grant = self.store.lock().unwrap_or_else(|p| p.into_inner()).organisation(tenant).ok()??.grant_id?;
+        let grant = store().organisation(tenant).ok()??.grant_id?;
         let path = format!("Invoices/{}/OnlineInvoice", invoice.invoice_id);
         let answer: wire::Envelope<wire::OnlineInvoices> = client.get(tenant, grant, &Get::new(path)).await.ok()?;
-        answer.items.items.into_iter().next()?.online_invoice_url
+        let url = answer.items.items.into_iter().next()?.online_invoice_url?;
+        // A link that cannot be kept now is fetched again by the next email: no worse than before.
+        let _ = store().keep_online_link(tenant, invoice.invoice_id, &url, Timestamp::now());
+        Some(url)
     }
 }
 

@@ -7,6 +7,7 @@ pub mod connections;
 pub mod cursors;
 pub mod events;
 pub mod ledger;
+pub mod links;
 pub mod outbox;
 pub mod receivables;
 mod schema;

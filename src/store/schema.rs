@@ -339,4 +339,14 @@ pub const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX notes_waiting ON notes (status, next_attempt_at);
     "#,
+    // 7: each invoice's online-invoice link, fetched from Xero once: it never changes.
+    r#"
+    CREATE TABLE online_links (
+        tenant_id  TEXT NOT NULL,
+        invoice_id TEXT NOT NULL,
+        url        TEXT NOT NULL,
+        fetched_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, invoice_id)
+    ) WITHOUT ROWID;
+    "#,
 ];

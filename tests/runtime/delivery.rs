@@ -1,6 +1,6 @@
 //! `collectiq run` end to end: what reaches the SMTP server and Xero, and what does not.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::process::Stdio;
 
 use collectiq::sandbox::world::InvoiceKind;
@@ -324,4 +324,31 @@ fn a_mail_server_without_starttls_gets_nothing_when_tls_is_required() {
     assert_eq!(wrong.status.code(), Some(2), "{}", text(&wrong));
     assert!(text(&wrong).contains("tls=maybe"), "{}", text(&wrong));
     assert_eq!(world.count("SELECT COUNT(*) FROM actions"), decided);
+}
+
+#[test]
+fn an_invoices_online_link_is_fetched_from_xero_once_however_many_emails_show_it() {
+    let world = World::start("links", sandbox_config(70, 1, 30, 300));
+    let strategy = strategy_file(&world.folder, "every.strategy", EVERY_OVERDUE_INVOICE);
+    // A fortnight of mornings: first and firm reminders, and firm ones again a week later.
+    for at in instants("2026-11-25T10:00:00Z", 14) {
+        world.run(&strategy, &at, &[]);
+        world.admin("/sandbox/advance?days=1");
+    }
+    let db = world.db();
+    let mut statement = db
+        .prepare(
+            "SELECT invoices FROM actions WHERE status = 'sent' AND action_kind = 'email' AND subject_kind = 'invoice'",
+        )
+        .unwrap();
+    let mut emails_per_invoice: BTreeMap<String, u64> = BTreeMap::new();
+    for invoices in statement.query_map([], |r| r.get::<_, String>(0)).unwrap() {
+        for invoice in serde_json::from_str::<Vec<String>>(&invoices.unwrap()).unwrap() {
+            *emails_per_invoice.entry(invoice).or_default() += 1;
+        }
+    }
+    assert!(emails_per_invoice.values().any(|n| *n > 1), "some invoice was emailed more than once");
+    let fetched = world.sandbox_stats()["calls"]["GET OnlineInvoice"].as_u64().unwrap_or(0);
+    assert_eq!(fetched, emails_per_invoice.len() as u64, "one call per invoice, not per email");
+    assert_eq!(world.count("SELECT COUNT(*) FROM online_links"), fetched);
 }
