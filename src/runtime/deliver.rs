@@ -180,14 +180,31 @@ impl Deliverer<'_> {
         };
         let mut delivered = Delivered::default();
         let mut notes = Delivered::default();
-        let (emails, written) = tokio::join!(
-            async {
-                let result = self.deliver_emails(&pass, books, &mut delivered).await;
-                pass.emails_done.store(true, Ordering::SeqCst);
-                result
-            },
-            self.drain_notes(&pass, &mut notes)
-        );
+        let work = async {
+            tokio::join!(
+                async {
+                    let result = self.deliver_emails(&pass, books, &mut delivered).await;
+                    pass.emails_done.store(true, Ordering::SeqCst);
+                    result
+                },
+                self.drain_notes(&pass, &mut notes)
+            )
+        };
+        // One Xero call can wait minutes on rate limits: the worker says it is still about
+        // meanwhile, so that no process elsewhere takes its claims over.
+        let heartbeat = async {
+            loop {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                pass.keep_off_the_wire().await;
+                if let Err(error) = pass.still_here(self.store) {
+                    tracing::warn!(%error, "could not say this worker is still about");
+                }
+            }
+        };
+        let (emails, written) = tokio::select! {
+            done = work => done,
+            _ = heartbeat => unreachable!("the heartbeat never ends"),
+        };
         emails?;
         written?;
         delivered.notes_written = notes.notes_written;
@@ -230,7 +247,7 @@ impl Deliverer<'_> {
             }
             failpoint::pass("deliver:claimed");
             let outcome = self.deliver_one(pass, &action, plan, claim, &mut books).await;
-            let settled = self.settle(pass, &action, outcome, delivered);
+            let settled = self.settle(pass, &action, claim, outcome, delivered);
             pass.on_the_wire.store(false, Ordering::SeqCst);
             if let Some(window) = settled? {
                 windows.push(window);
@@ -250,6 +267,7 @@ impl Deliverer<'_> {
         &self,
         pass: &Pass<'_>,
         action: &StoredAction,
+        claim: Claim,
         outcome: Result<Settled, Failure>,
         delivered: &mut Delivered,
     ) -> Result<Option<Sample>, StoreError> {
@@ -275,6 +293,8 @@ impl Deliverer<'_> {
             }
             Err(Failure { why, maybe_sent, .. }) => {
                 delivered.emails_retrying += 1;
+                // Once the server may have it, it stays so until it is settled.
+                let maybe_sent = maybe_sent || claim == Claim::MaybeSent;
                 store.retry_later(action.id, me, &why, later(self.now, action.attempts + 1), maybe_sent)?
             }
         };
@@ -470,9 +490,12 @@ impl Deliverer<'_> {
         if claim == NoteClaim::NotYours {
             return Ok(false);
         }
+        let retry =
+            (note.attempts + 1 < crate::store::tasks::MOST_NOTE_ATTEMPTS).then(|| later(self.now, note.attempts + 1));
         let Some(grant) = grant else {
             let why = "the organisation is no longer connected; run `collectiq connect` and `collectiq outbox list`";
-            lock(self.store).note_failed(note.id, pass.worker, why, None, claim == NoteClaim::LookFirst)?;
+            // Tried again later, with the usual waits: connecting again brings it back.
+            lock(self.store).note_failed(note.id, pass.worker, why, retry, claim == NoteClaim::LookFirst)?;
             delivered.notes_failed += 1;
             return Ok(true);
         };
@@ -481,8 +504,6 @@ impl Deliverer<'_> {
             "invoice" => format!("Invoices/{}/History", note.subject_id),
             _ => format!("Contacts/{}/History", note.subject_id),
         };
-        let retry =
-            (note.attempts + 1 < crate::store::tasks::MOST_NOTE_ATTEMPTS).then(|| later(self.now, note.attempts + 1));
         if claim == NoteClaim::LookFirst {
             let history: Result<wire::Envelope<wire::HistoryRecords>, ApiError> =
                 client.get(note.tenant_id, grant, &Get::new(path.clone())).await;

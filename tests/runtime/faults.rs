@@ -341,7 +341,7 @@ fn notes_are_written_while_emails_go_so_a_stopped_run_has_logged_what_it_sent() 
 }
 
 #[test]
-fn notes_of_an_organisation_no_longer_connected_fail_with_the_reason_and_the_run_ends() {
+fn notes_of_an_organisation_no_longer_connected_wait_with_the_reason_and_the_run_ends() {
     let world = World::start("unconnected", sandbox_config(96, 1, 60, 1000));
     let strategy = strategy_file(&world.folder, "every.strategy", EVERY_OVERDUE_INVOICE);
     let args = ["run", "--strategy", strategy.to_str().unwrap(), "--at", AT, "--no-sync"];
@@ -362,8 +362,41 @@ fn notes_of_an_organisation_no_longer_connected_fail_with_the_reason_and_the_run
         std::thread::sleep(std::time::Duration::from_millis(50));
     };
     assert!(status.code().is_some());
-    assert_eq!(0, world.count("SELECT COUNT(*) FROM notes WHERE status IN ('pending', 'writing')"));
-    let reason: String =
-        world.db().query_row("SELECT last_error FROM notes WHERE status = 'failed' LIMIT 1", [], |r| r.get(0)).unwrap();
-    assert!(reason.contains("no longer connected"), "{reason}");
+    // Each waits to be tried again later, with the reason; none is lost, none is being written.
+    assert_eq!(0, world.count("SELECT COUNT(*) FROM notes WHERE status IN ('writing', 'failed')"));
+    let waiting = world.count("SELECT COUNT(*) FROM notes WHERE status = 'pending'");
+    assert!(waiting > 0);
+    assert_eq!(
+        waiting,
+        world.count("SELECT COUNT(*) FROM notes WHERE status = 'pending' AND last_error LIKE '%no longer connected%'")
+    );
+}
+
+#[test]
+fn an_answer_lost_after_the_final_dot_sends_the_same_message_again_and_says_so() {
+    let world = World::start("lost-answer", sandbox_config(97, 1, 60, 1000));
+    let hanging_up = SmtpServer::hanging_up(&world.folder);
+    let strategy = strategy_file(&world.folder, "every.strategy", EVERY_OVERDUE_INVOICE);
+    let args = ["run", "--strategy", strategy.to_str().unwrap(), "--at", AT, "--format", "json"];
+    // The server keeps each message and hangs up before its 250: each may have gone.
+    let first = world.command(&args).env("COLLECTIQ_SMTP_URL", hanging_up.url()).output().unwrap();
+    let first: Value = serde_json::from_slice(&first.stdout).unwrap();
+    let lost = first["delivered"]["emails_retrying"].as_u64().unwrap();
+    assert!(lost > 10, "{first}");
+    hanging_up.settle();
+    let taken = hanging_up.counts();
+    assert_eq!(taken.len() as u64, lost, "the server kept every message whose answer was lost");
+    assert_eq!(
+        lost,
+        world.count("SELECT COUNT(*) FROM actions WHERE status = 'waiting' AND handed_at IS NOT NULL"),
+        "each is remembered as maybe sent"
+    );
+    // A minute later, with a server that answers: the same messages again, counted as repeats.
+    let later = world.run(&strategy, "2026-11-25T10:01:00Z", &["--no-sync"]);
+    assert_eq!(later["delivered"]["emails_resumed_after_handing"].as_u64(), Some(lost), "{later}");
+    let counts = assert_each_once(&world);
+    for id in taken.keys() {
+        assert!(counts.contains_key(id), "{id} went again under its own Message-ID");
+    }
+    assert_notes_once(&world);
 }

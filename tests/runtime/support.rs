@@ -83,11 +83,21 @@ fn free_port() -> u16 {
 
 impl SmtpServer {
     pub fn start(folder: &Path) -> SmtpServer {
-        let maildir = folder.join("maildir");
+        SmtpServer::with_handler(folder, "maildir", "aiosmtpd.handlers.Mailbox")
+    }
+
+    /// One that keeps each message and then hangs up instead of answering (a lost 250).
+    pub fn hanging_up(folder: &Path) -> SmtpServer {
+        SmtpServer::with_handler(folder, "hung-up", "hang_up_smtp.KeepThenHangUp")
+    }
+
+    fn with_handler(folder: &Path, name: &str, handler: &str) -> SmtpServer {
+        let maildir = folder.join(name);
         let port = free_port();
         let child = Command::new(python())
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", handler])
             .arg(&maildir)
+            .env("PYTHONPATH", Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/runtime"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
