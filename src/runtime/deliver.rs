@@ -132,7 +132,7 @@ struct Pass<'a> {
     /// An email is with the mail server and not yet recorded: the notes keep off the store
     /// meanwhile, so that its "sent" commit never waits behind theirs (both share one task, and
     /// a commit holds it until it is on disk).
-    on_the_wire: AtomicBool,
+    on_the_wire: tokio::sync::watch::Sender<bool>,
     /// When this worker last said it is still about (for workers on other hosts, that is its lease).
     seen: std::sync::Mutex<std::time::Instant>,
 }
@@ -148,11 +148,22 @@ impl Pass<'_> {
         Ok(())
     }
 
+    /// Waits until the next email has been recorded (its notes may now be written), or a little
+    /// while.
+    async fn next_email_settled(&self) {
+        let mut wire = self.on_the_wire.subscribe();
+        let settled = async {
+            let _ = wire.wait_for(|on| *on).await;
+            let _ = wire.wait_for(|on| !on).await;
+        };
+        let _ = tokio::time::timeout(Duration::from_millis(20), settled).await;
+    }
+
     /// Waits while an email is on the wire.
     async fn keep_off_the_wire(&self) {
-        while self.on_the_wire.load(Ordering::SeqCst) {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
+        // Woken the moment the email is recorded, so the notes go in the gap before the next.
+        let mut wire = self.on_the_wire.subscribe();
+        let _ = wire.wait_for(|on| !on).await;
     }
 }
 
@@ -175,7 +186,7 @@ impl Deliverer<'_> {
             worker: &worker.id,
             gone,
             emails_done: AtomicBool::new(false),
-            on_the_wire: AtomicBool::new(false),
+            on_the_wire: tokio::sync::watch::Sender::new(false),
             seen: std::sync::Mutex::new(std::time::Instant::now()),
         };
         let mut delivered = Delivered::default();
@@ -248,7 +259,7 @@ impl Deliverer<'_> {
             failpoint::pass("deliver:claimed");
             let outcome = self.deliver_one(pass, &action, plan, claim, &mut books).await;
             let settled = self.settle(pass, &action, claim, outcome, delivered);
-            pass.on_the_wire.store(false, Ordering::SeqCst);
+            pass.on_the_wire.send_replace(false);
             if let Some(window) = settled? {
                 windows.push(window);
             }
@@ -348,7 +359,7 @@ impl Deliverer<'_> {
         if !lock(self.store).hand(action.id, pass.worker, self.now).map_err(|e| Failure::later(e.to_string()))? {
             return Err(Failure::later("another process took this action over".into()));
         }
-        pass.on_the_wire.store(true, Ordering::SeqCst);
+        pass.on_the_wire.send_replace(true);
         failpoint::pass("deliver:handed");
         self.mailer.send(&email).await.map(|_| Settled::Sent).map_err(|error| Failure {
             permanent: error.permanent,
@@ -449,7 +460,7 @@ impl Deliverer<'_> {
                 if emails_done {
                     return Ok(());
                 }
-                tokio::time::sleep(Duration::from_millis(20)).await;
+                pass.next_email_settled().await;
                 continue;
             }
             let mut handled = false;
