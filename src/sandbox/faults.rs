@@ -29,13 +29,43 @@ impl Fault {
 
 #[derive(Debug)]
 pub struct FaultInjector {
+    /// The faults of every organisation that has none of its own.
     pub faults: Faults,
+    /// One organisation's own faults, until a moment or for good: an outage of one organisation
+    /// must not slow the others.
+    pub per_organisation: std::collections::HashMap<uuid::Uuid, (Faults, Option<std::time::Instant>)>,
     rng: fastrand::Rng,
 }
 
 impl FaultInjector {
     pub fn new(faults: Faults, seed: u64) -> FaultInjector {
-        FaultInjector { faults, rng: fastrand::Rng::with_seed(seed ^ 0xFA17_5EED) }
+        FaultInjector {
+            faults,
+            per_organisation: std::collections::HashMap::new(),
+            rng: fastrand::Rng::with_seed(seed ^ 0xFA17_5EED),
+        }
+    }
+
+    /// The fault for the next API call to `tenant`, if any: its own faults while they last, else
+    /// everyone's.
+    pub fn draw_for(&mut self, tenant: uuid::Uuid) -> Option<Fault> {
+        let own = match self.per_organisation.get(&tenant) {
+            Some((faults, until)) if until.is_none_or(|until| std::time::Instant::now() < until) => Some(*faults),
+            Some(_) => {
+                self.per_organisation.remove(&tenant);
+                None
+            }
+            None => None,
+        };
+        match own {
+            Some(faults) => {
+                let everyone = std::mem::replace(&mut self.faults, faults);
+                let fault = self.draw();
+                self.faults = everyone;
+                fault
+            }
+            None => self.draw(),
+        }
     }
 
     /// A fair coin from the same seeded sequence (whether a 500 on a write comes before or after

@@ -92,3 +92,28 @@ async fn faults_repeat_with_the_seed_and_are_counted() {
     assert_eq!(stats["truncate"].as_u64().unwrap_or(0), count((200, false)));
     assert!(count((200, true)) > 0);
 }
+
+#[tokio::test]
+async fn one_organisations_outage_for_a_while_leaves_the_others_alone() {
+    let harness = start(config()).await;
+    let session = harness.sign_in().await;
+    let put =
+        |query: Vec<(&'static str, String)>| harness.http.put(harness.url("/sandbox/faults")).query(&query).send();
+    let outage =
+        put(vec![("spec", "429:1".into()), ("org", session.tenants[0].clone()), ("for", "2s".into())]).await.unwrap();
+    assert_eq!(outage.status(), StatusCode::NO_CONTENT);
+    let call = |tenant: usize| harness.api(&session, tenant, reqwest::Method::GET, "Invoices").send();
+    assert_eq!(call(0).await.unwrap().status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(call(1).await.unwrap().status(), StatusCode::OK, "the other organisation answers as usual");
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+    assert_eq!(call(0).await.unwrap().status(), StatusCode::OK, "the outage is over");
+    // Bad requests say what is wrong.
+    for query in [
+        vec![("spec", "429:1".to_string()), ("org", "not-an-id".to_string())],
+        vec![("spec", "429:1".to_string()), ("org", session.tenants[0].clone()), ("for", "soon".to_string())],
+        vec![("spec", "429:1".to_string()), ("for", "5m".to_string())],
+    ] {
+        let refused = put(query).await.unwrap();
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    }
+}

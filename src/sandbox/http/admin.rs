@@ -131,15 +131,50 @@ pub async fn set_limits(Shared(state): Shared<Arc<State>>, Json(limits): Json<Li
     StatusCode::NO_CONTENT.into_response()
 }
 
-/// `PUT /sandbox/faults?spec=500:0.1,slow:0.05`
+/// `PUT /sandbox/faults?spec=500:0.1,slow:0.05`, for every organisation; with `org=TENANT_ID`
+/// for that organisation alone, and `for=5m` (or `30s`, `1h`) for a while only.
 pub async fn set_faults(Shared(state): Shared<Arc<State>>, Query(params): Query<Params>) -> Response {
-    match params.get("spec").map(String::as_str).unwrap_or("").parse::<Faults>() {
-        Ok(faults) => {
-            lock(&state.faults).faults = faults;
-            StatusCode::NO_CONTENT.into_response()
+    let faults = match params.get("spec").map(String::as_str).unwrap_or("").parse::<Faults>() {
+        Ok(faults) => faults,
+        Err(error) => return (StatusCode::BAD_REQUEST, error.to_string()).into_response(),
+    };
+    let until = match params.get("for").map(|text| lasting(text)) {
+        None => None,
+        Some(Some(lasting)) => Some(std::time::Instant::now() + lasting),
+        Some(None) => {
+            return (StatusCode::BAD_REQUEST, "for= takes a length such as 30s, 5m or 1h").into_response();
         }
-        Err(error) => (StatusCode::BAD_REQUEST, error.to_string()).into_response(),
+    };
+    match params.get("org") {
+        Some(org) => {
+            let Ok(tenant) = Uuid::parse_str(org.trim()) else {
+                return (StatusCode::BAD_REQUEST, "org= takes an organisation's tenant id").into_response();
+            };
+            if !lock(&state.world).iter().any(|o| o.tenant_id == tenant) {
+                return (StatusCode::NOT_FOUND, "no such organisation").into_response();
+            }
+            lock(&state.faults).per_organisation.insert(tenant, (faults, until));
+        }
+        None if until.is_some() => {
+            return (StatusCode::BAD_REQUEST, "for= needs org=: everyone's faults last until changed").into_response();
+        }
+        None => lock(&state.faults).faults = faults,
     }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// `30s`, `5m`, `1h`.
+fn lasting(text: &str) -> Option<std::time::Duration> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit())?;
+    let number: u64 = text[..split].parse().ok()?;
+    let seconds = match &text[split..] {
+        "s" => number,
+        "m" => number.checked_mul(60)?,
+        "h" => number.checked_mul(3600)?,
+        _ => return None,
+    };
+    Some(std::time::Duration::from_secs(seconds))
 }
 
 /// Xero's intent-to-receive check against the configured webhook receiver.

@@ -182,7 +182,7 @@ pub async fn handle(
     };
     let (fault, stored_anyway) = {
         let mut faults = lock(&state.faults);
-        let fault = faults.draw();
+        let fault = faults.draw_for(tenant);
         (fault, fault == Some(Fault::ServerError) && faults.coin())
     };
     if let Some(fault) = fault {
