@@ -60,22 +60,31 @@ impl fmt::Display for SecretFileError {
 
 impl std::error::Error for SecretFileError {}
 
+/// The permission bits of a file that others may read or write, or none when only its owner
+/// may (mode 0600 or stricter; always none where there are no such bits).
+pub fn open_to_others(metadata: &std::fs::Metadata) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = metadata.permissions().mode() & 0o777;
+        (mode & 0o077 != 0).then_some(mode)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        None
+    }
+}
+
 /// Reads a secret from a file that only its owner may read (mode 0600 or stricter). Surrounding
 /// whitespace, such as a final newline, is dropped.
 pub fn read_secret_file(path: &Path) -> Result<Secret, SecretFileError> {
     let shown = path.display().to_string();
     let metadata = std::fs::metadata(path)
         .map_err(|error| SecretFileError::Unreadable { path: shown.clone(), reason: error.to_string() })?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = metadata.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            return Err(SecretFileError::TooOpen { path: shown, mode });
-        }
+    if let Some(mode) = open_to_others(&metadata) {
+        return Err(SecretFileError::TooOpen { path: shown, mode });
     }
-    #[cfg(not(unix))]
-    let _ = metadata;
     let text = std::fs::read_to_string(path)
         .map_err(|error| SecretFileError::Unreadable { path: shown.clone(), reason: error.to_string() })?;
     let text = text.trim();

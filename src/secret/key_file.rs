@@ -119,16 +119,9 @@ impl TokenKey {
             std::io::ErrorKind::NotFound => KeyError::Missing { path: shown.clone() },
             _ => KeyError::Unreadable { path: shown.clone(), reason: error.to_string() },
         })?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = metadata.permissions().mode() & 0o777;
-            if mode & 0o077 != 0 {
-                return Err(KeyError::TooOpen { path: shown, mode });
-            }
+        if let Some(mode) = super::open_to_others(&metadata) {
+            return Err(KeyError::TooOpen { path: shown, mode });
         }
-        #[cfg(not(unix))]
-        let _ = metadata;
         let text = std::fs::read_to_string(path).map_err(|error| match error.kind() {
             std::io::ErrorKind::InvalidData => KeyError::Malformed { path: shown.clone() },
             _ => KeyError::Unreadable { path: shown.clone(), reason: error.to_string() },

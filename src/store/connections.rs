@@ -146,6 +146,18 @@ fn organisation_from(row: &Row<'_>) -> rusqlite::Result<OrganisationRecord> {
     })
 }
 
+/// A grant's access and refresh tokens, sealed for their columns of its row.
+fn sealed_tokens(keys: &Keys, grant: i64, tokens: &Tokens) -> Result<(String, Option<String>)> {
+    let access = keys.seal(grant, Column::Access, &tokens.access_token).doing("save the Xero tokens")?;
+    let refresh = tokens
+        .refresh_token
+        .as_ref()
+        .map(|token| keys.seal(grant, Column::Refresh, token))
+        .transpose()
+        .doing("save the Xero tokens")?;
+    Ok((access, refresh))
+}
+
 impl Store {
     /// Records a new grant and every organisation it reaches, in one transaction. An organisation
     /// connected before keeps its data and moves to the new grant.
@@ -160,13 +172,7 @@ impl Store {
         )
         .doing("save a connection")?;
         let grant = tx.last_insert_rowid();
-        let access = self.keys.seal(grant, Column::Access, &tokens.access_token).doing("save the Xero tokens")?;
-        let refresh = tokens
-            .refresh_token
-            .as_ref()
-            .map(|token| self.keys.seal(grant, Column::Refresh, token))
-            .transpose()
-            .doing("save the Xero tokens")?;
+        let (access, refresh) = sealed_tokens(&self.keys, grant, tokens)?;
         tx.execute(
             "UPDATE grants SET access_token = ?1, refresh_token = ?2 WHERE id = ?3",
             params![access, refresh, grant],
@@ -254,13 +260,7 @@ impl Store {
     /// Saves refreshed tokens and gives up the lease, in one transaction: the rotated refresh
     /// token is on disk before the new access token is used.
     pub fn save_tokens(&mut self, grant: i64, tokens: &Tokens, now: Timestamp) -> Result<()> {
-        let access = self.keys.seal(grant, Column::Access, &tokens.access_token).doing("save the Xero tokens")?;
-        let refresh = tokens
-            .refresh_token
-            .as_ref()
-            .map(|token| self.keys.seal(grant, Column::Refresh, token))
-            .transpose()
-            .doing("save the Xero tokens")?;
+        let (access, refresh) = sealed_tokens(&self.keys, grant, tokens)?;
         self.conn()
             .execute(
                 "UPDATE grants SET access_token = ?1, access_expires_at = ?2,

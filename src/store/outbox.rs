@@ -10,6 +10,7 @@ use rusqlite::{OptionalExtension, Row, params};
 use uuid::Uuid;
 
 use super::codec::{format_time, id, instant, optional_instant};
+use super::workers::gone_list;
 use super::{Doing, Result, Store, StoreError};
 use crate::runtime::decision::{Decision, Outcome, Subject};
 use crate::runtime::state::RuntimeState;
@@ -725,11 +726,6 @@ pub enum Claim {
     /// outcome (the process died, or the server's answer was lost): the server may already have
     /// it, and gets it again under the same Message-ID.
     MaybeSent,
-}
-
-/// Gone workers as a JSON array, for `json_each` in a claim's condition.
-fn gone_list(gone: &[String]) -> String {
-    serde_json::to_string(gone).unwrap_or_else(|_| "[]".to_string())
 }
 
 /// What settling an action brings: the notes of an action that did not go are cancelled, and an

@@ -120,7 +120,7 @@ impl Store {
     /// Notes to write now: waiting ones whose action has been carried out and whose attempt is
     /// due, and notes a process that is gone (`gone`) was writing.
     pub fn pending_notes(&self, now: Timestamp, gone: &[String], limit: usize) -> Result<Vec<PendingNote>> {
-        let gone = serde_json::to_string(gone).unwrap_or_else(|_| "[]".into());
+        let gone = super::workers::gone_list(gone);
         let mut statement = self
             .conn()
             .prepare_cached(
@@ -153,7 +153,7 @@ impl Store {
     /// Takes a note on for this worker, in one statement (exactly one process gets it). A note
     /// taken over from a process that died while writing it may be in Xero already.
     pub fn claim_note(&mut self, note: i64, worker: &str, gone: &[String], now: Timestamp) -> Result<NoteClaim> {
-        let gone = serde_json::to_string(gone).unwrap_or_else(|_| "[]".into());
+        let gone = super::workers::gone_list(gone);
         let maybe = self
             .conn()
             .query_row(

@@ -65,6 +65,11 @@ fn process_start(pid: u32) -> Option<String> {
     after_name.split_whitespace().nth(19).map(str::to_string)
 }
 
+/// Workers that are gone, as a JSON array, for `json_each` in a claim's condition.
+pub(super) fn gone_list(gone: &[String]) -> String {
+    serde_json::to_string(gone).unwrap_or_else(|_| "[]".to_string())
+}
+
 /// Whether the worker is still at work, as far as this process can tell.
 fn alive(host: &str, pid: u32, started: &str, seen_at: Option<Timestamp>, now: Timestamp) -> bool {
     let me = this_process();

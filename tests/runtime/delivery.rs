@@ -227,10 +227,7 @@ fn retries_wait_for_the_window_check_payment_again_and_leave_other_organisations
     world.configure("[runtime]\nfreshness_minutes = 0\n");
     let strategy = strategy_file(&world.folder, "every.strategy", EVERY_OVERDUE_INVOICE);
     let strategy = strategy.to_str().unwrap();
-    let closed_port = format!(
-        "smtp://127.0.0.1:{}",
-        std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-    );
+    let closed_port = closed_smtp_url();
     let run = |at: &str, smtp: &str, extra: &[&str]| {
         let mut args = vec!["run", "--strategy", strategy, "--at", at, "--format", "json"];
         args.extend_from_slice(extra);

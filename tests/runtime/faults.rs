@@ -203,14 +203,8 @@ fn history_notes_under_xero_5xx_and_dropped_answers_are_written_once() {
 fn emails_waiting_when_the_strategy_is_edited_go_as_decided_or_are_cancelled_with_the_reason() {
     let world = World::start("edited", sandbox_config(92, 1, 30, 300));
     let strategy = strategy_file(&world.folder, "every.strategy", EVERY_OVERDUE_INVOICE);
-    let closed = format!(
-        "smtp://127.0.0.1:{}",
-        std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-    );
     // Decided with the mail server down: every email composed, kept, and waiting.
-    let args = ["run", "--strategy", strategy.to_str().unwrap(), "--at", AT, "--format", "json"];
-    let output = world.command(&args).env("COLLECTIQ_SMTP_URL", &closed).output().unwrap();
-    let first: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let first = world.run_with_mail_down(&strategy, AT);
     assert!(first["delivered"]["emails_retrying"].as_u64().unwrap() > 5, "{first}");
     let firm_waiting =
         world.count("SELECT COUNT(*) FROM actions WHERE status = 'waiting' AND rule_id LIKE '%firm-reminder%'");
@@ -253,13 +247,7 @@ fn emails_waiting_when_the_strategy_is_edited_go_as_decided_or_are_cancelled_wit
 fn a_later_run_retries_what_is_due_at_its_own_instant() {
     let world = World::start("instant", sandbox_config(93, 1, 20, 160));
     let strategy = strategy_file(&world.folder, "every.strategy", EVERY_OVERDUE_INVOICE);
-    let closed = format!(
-        "smtp://127.0.0.1:{}",
-        std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-    );
-    let args = ["run", "--strategy", strategy.to_str().unwrap(), "--at", AT, "--format", "json"];
-    let output = world.command(&args).env("COLLECTIQ_SMTP_URL", &closed).output().unwrap();
-    let first: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let first = world.run_with_mail_down(&strategy, AT);
     let waiting = first["delivered"]["emails_retrying"].as_u64().unwrap();
     assert!(waiting > 3, "{first}");
     // The first retry is due a minute after the run's instant, not after the real time.
@@ -292,12 +280,7 @@ fn a_later_run_retries_what_is_due_at_its_own_instant() {
 fn emails_waiting_from_before_the_upgrade_are_composed_once_at_their_first_attempt() {
     let world = World::start("upgraded", sandbox_config(94, 1, 60, 1000));
     let strategy = strategy_file(&world.folder, "every.strategy", EVERY_OVERDUE_INVOICE);
-    let closed = format!(
-        "smtp://127.0.0.1:{}",
-        std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-    );
-    let args = ["run", "--strategy", strategy.to_str().unwrap(), "--at", AT, "--format", "json"];
-    world.command(&args).env("COLLECTIQ_SMTP_URL", &closed).output().unwrap();
+    world.run_with_mail_down(&strategy, AT);
     // As an older CollectIQ left them: decided, waiting, with neither email nor Message-ID kept.
     let waiting =
         world.db().execute("UPDATE actions SET email = NULL, message_id = NULL WHERE status = 'waiting'", []).unwrap();

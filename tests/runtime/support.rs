@@ -183,6 +183,11 @@ fn parse(raw: String) -> Received {
     Received { message_id: one("message-id"), subject: one("subject"), recipients, headers, raw }
 }
 
+/// An SMTP address nothing listens on: the mail server is down.
+pub fn closed_smtp_url() -> String {
+    format!("smtp://127.0.0.1:{}", TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port())
+}
+
 /// Every email arrived exactly once, and the outbox says exactly those were sent; the counts.
 pub fn assert_each_once(world: &World) -> BTreeMap<String, usize> {
     let counts = world.smtp.counts();
@@ -286,6 +291,15 @@ impl World {
         args.extend_from_slice(extra);
         let output = self.collectiq(&args);
         assert!(output.status.success(), "run at {at}: {}", text(&output));
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&output)))
+    }
+
+    /// `collectiq run --format json` with the mail server down: everything is decided, and every
+    /// email waits to be tried again. Its report.
+    pub fn run_with_mail_down(&self, strategy: &Path, at: &str) -> Value {
+        let strategy = strategy.to_str().unwrap();
+        let args = ["run", "--strategy", strategy, "--at", at, "--format", "json"];
+        let output = self.command(&args).env("COLLECTIQ_SMTP_URL", closed_smtp_url()).output().unwrap();
         serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&output)))
     }
 
