@@ -187,7 +187,9 @@ fn todays_actions_for_1m_open_invoices(bencher: Bencher) {
         evaluate(&Context { plan: &plan, calendar: &calendar, books: &books, state: &state, now: yesterday });
     let fingerprint = plan.fingerprint();
     let decider = Decider { strategy: &plan.strategy, plan_version: plan.plan_version, plan_fingerprint: &fingerprint };
-    store.record_decisions(&prepare(&plan, &books, &evaluation.decisions), &decider, yesterday).unwrap();
+    store
+        .record_decisions(&prepare(&plan, &books, &evaluation.decisions, Default::default()), &decider, yesterday)
+        .unwrap();
     drop((books, evaluation));
     let today: Timestamp = "2026-11-24T21:00:00Z".parse().unwrap();
     bencher.counter(ItemsCount::new(open)).bench_local(|| decide(&store, &plan, today));

@@ -69,7 +69,8 @@ fn config(url: &str, database: PathBuf) -> Config {
     config.key_file = Some(database.with_file_name("token.key"));
     config.xero.hosts = XeroHosts::single(url);
     config.xero.client_id = Some(collectiq::config::SANDBOX_CLIENT_ID.into());
-    config.xero.limits = ClientLimits { per_minute: 1_000_000, per_day: 1_000_000, concurrent: 5 };
+    config.xero.limits =
+        ClientLimits { per_minute: 1_000_000, per_day: 1_000_000, concurrent: 5, ..ClientLimits::default() };
     config
 }
 
@@ -89,7 +90,7 @@ async fn full_sync(session: &Session) {
 async fn full_sync_showing(session: &Session, progress: Arc<dyn Progress>) -> OrgReport {
     let orgs = session.store.lock().unwrap().organisations().unwrap();
     let syncer = Syncer::new(session.client.clone(), session.store.clone(), progress);
-    let mut reports = syncer.sync(&orgs, SyncOptions { full: true }).await;
+    let mut reports = syncer.sync(&orgs, SyncOptions { full: true, ..SyncOptions::default() }).await;
     assert!(reports[0].error.is_none(), "{:?}", reports[0].error);
     reports.remove(0)
 }

@@ -13,11 +13,13 @@
 //! # identity_url = "https://identity.xero.com"
 //! # api_url = "https://api.xero.com"
 //! write_history = true            # ask for the scopes that write history notes
+//! notes = "both"                  # where a consolidated email's notes go: "contact", "invoice" or "both"
 //!
 //! [xero.limits]                   # what CollectIQ allows itself per organisation
 //! per_minute = 60
 //! per_day = 5000
 //! concurrent = 5
+//! window_seconds = 60             # the "minute" (tests shorten it, with the sandbox's)
 //!
 //! [webhooks]
 //! listen = "127.0.0.1:8787"
@@ -26,6 +28,7 @@
 //! from = "ar@acme.example"         # when a strategy names no sender
 //! name = "Acme Accounts"
 //! smtp_url = "smtp://127.0.0.1:2525"
+//! sessions = 4                     # SMTP sessions used at once
 //! # capture = "outbox"             # keep emails as .eml files instead of sending them
 //!
 //! [runtime]
@@ -72,7 +75,12 @@ pub struct EmailConfig {
     pub smtp_password: Option<Secret>,
     /// Write emails to this folder instead of sending them.
     pub capture: Option<PathBuf>,
+    /// How many SMTP sessions may be open, and sending, at once.
+    pub sessions: usize,
 }
+
+/// SMTP sessions used at once when the configuration says nothing.
+pub const DEFAULT_SMTP_SESSIONS: usize = 4;
 
 #[derive(Clone, Debug)]
 pub struct RuntimeConfig {
@@ -90,6 +98,29 @@ pub struct XeroConfig {
     /// Whether to ask for the scopes that write history notes back to Xero.
     pub write_history: bool,
     pub limits: ClientLimits,
+    /// Where the history notes of an email about several invoices go.
+    pub notes: NotePlaces,
+}
+
+/// Where history notes go (`[xero] notes`): on the contact, on each invoice, or both. Whether
+/// to write them at all is the strategy's (`Log every email and call to Xero.`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NotePlaces {
+    Contact,
+    Invoice,
+    #[default]
+    Both,
+}
+
+impl NotePlaces {
+    pub fn on_contact(self) -> bool {
+        matches!(self, NotePlaces::Contact | NotePlaces::Both)
+    }
+
+    pub fn on_invoices(self) -> bool {
+        matches!(self, NotePlaces::Invoice | NotePlaces::Both)
+    }
 }
 
 /// Where Xero's three hosts are; one base URL for the sandbox.
@@ -140,11 +171,19 @@ pub struct ClientLimits {
     pub per_minute: u32,
     pub per_day: u32,
     pub concurrent: u32,
+    /// The length of the "minute" `per_minute` counts in: Xero's is 60 seconds.
+    pub window_seconds: u64,
 }
 
 impl Default for ClientLimits {
     fn default() -> Self {
-        ClientLimits { per_minute: 60, per_day: 5_000, concurrent: 5 }
+        ClientLimits { per_minute: 60, per_day: 5_000, concurrent: 5, window_seconds: 60 }
+    }
+}
+
+impl ClientLimits {
+    pub fn window(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.window_seconds.max(1))
     }
 }
 
@@ -216,6 +255,7 @@ struct FileEmail {
     smtp_url: Option<String>,
     smtp_username: Option<String>,
     capture: Option<PathBuf>,
+    sessions: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -236,6 +276,7 @@ struct FileXero {
     api_url: Option<String>,
     write_history: Option<bool>,
     limits: Option<ClientLimits>,
+    notes: Option<NotePlaces>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -287,6 +328,7 @@ impl Config {
             smtp_username: env("COLLECTIQ_SMTP_USERNAME").or(file.email.smtp_username),
             smtp_password: secret(env, "COLLECTIQ_SMTP_PASSWORD")?,
             capture: env("COLLECTIQ_EMAIL_CAPTURE").map(PathBuf::from).or(file.email.capture),
+            sessions: file.email.sessions.unwrap_or(DEFAULT_SMTP_SESSIONS).clamp(1, 32),
         };
         let strategies = match env("COLLECTIQ_STRATEGY") {
             Some(path) => vec![PathBuf::from(path)],
@@ -342,6 +384,7 @@ fn xero_config(file: FileXero, env: &dyn Fn(&str) -> Option<String>) -> Result<X
         hosts,
         write_history: file.write_history.unwrap_or(true),
         limits: file.limits.unwrap_or_default(),
+        notes: file.notes.unwrap_or_default(),
     })
 }
 

@@ -131,7 +131,7 @@ async fn steps(folder: &Path, strategy: &Path, url: &str, demo: &mut Demo, say: 
     say("Syncing contacts, groups, invoices, payments and credits.");
     let organisations = session.store.lock().map_err(|e| e.to_string())?.organisations().map_err(|e| e.to_string())?;
     let syncer = Syncer::new(session.client.clone(), session.store.clone(), Arc::new(Quiet));
-    for report in syncer.sync(&organisations, SyncOptions { full: true }).await {
+    for report in syncer.sync(&organisations, SyncOptions { full: true, ..SyncOptions::default() }).await {
         if let Some(error) = report.error {
             return Err(format!("sync {}: {error}", report.name));
         }

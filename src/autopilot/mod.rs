@@ -225,7 +225,7 @@ fn reconcile_due(session: &Session, every: SignedDuration, now: Timestamp) -> Ti
 
 async fn sync(syncer: &Syncer, session: &Session, full: bool) {
     let organisations = organisations(&session.store);
-    for report in syncer.sync(&organisations, SyncOptions { full }).await {
+    for report in syncer.sync(&organisations, SyncOptions { full, ..SyncOptions::default() }).await {
         match report.error {
             Some(error) => warn!(organisation = %report.name, full, %error, "sync failed; the next one will try again"),
             None => info!(organisation = %report.name, full, calls = report.calls, "synced"),

@@ -75,6 +75,22 @@ pub fn run_command(global: &Global, args: RunArgs) -> Outcome {
             if let Some(error) = &org.error {
                 println!("  error: {error}");
             }
+            for warning in &org.warnings {
+                println!("  warning: {warning}");
+            }
+            if !report.dry_run {
+                let links = &org.links;
+                if links.fetched + links.missing + org.links_ahead > 0 {
+                    println!(
+                        "  online invoice links: {} fetched for today's emails, {} not to be had (those emails say how to pay otherwise), {} fetched ahead",
+                        links.fetched, links.missing, org.links_ahead
+                    );
+                }
+                println!(
+                    "  Xero calls in the last day: {} of {}; {} history notes waiting",
+                    org.calls_today, org.calls_per_day, org.notes_waiting
+                );
+            }
             if report.dry_run {
                 for line in &org.lines {
                     println!("  {line}");
@@ -95,6 +111,15 @@ pub fn run_command(global: &Global, args: RunArgs) -> Outcome {
                 d.notes_found_in_xero,
                 d.notes_failed
             );
+            if d.notes_deferred > 0 {
+                println!(
+                    "{} history note(s) wait for tomorrow's budget: Xero's daily limit is kept, and no note is dropped.",
+                    d.notes_deferred
+                );
+            }
+            for held in &d.held_back {
+                println!("warning: {held}");
+            }
             if d.emails_resumed_after_handing > 0 {
                 println!(
                     "{} email(s) left with the mail server by a run that died were sent again, under their own Message-ID.",

@@ -89,6 +89,11 @@ struct OrgLine {
     open_invoices: u64,
     contacts: u64,
     token: String,
+    /// Xero calls spent in the last day (by every CollectIQ process), and the day's limit.
+    calls_today: u64,
+    calls_per_day: u32,
+    /// History notes waiting to be written.
+    notes_waiting: u64,
 }
 
 pub fn run_orgs(global: &Global, args: OrgsArgs) -> Outcome {
@@ -99,7 +104,7 @@ pub fn run_orgs(global: &Global, args: OrgsArgs) -> Outcome {
             store.unlock(config.key_file.as_deref()).map_err(|e| e.to_string())?;
             Ok(store)
         })
-        .and_then(|store| org_lines(&store).map_err(|e| e.to_string()));
+        .and_then(|mut store| org_lines(&mut store, config_limits(global)).map_err(|e| e.to_string()));
     let lines = match lines {
         Ok(lines) => lines,
         Err(error) => return fail(error),
@@ -119,16 +124,28 @@ pub fn run_orgs(global: &Global, args: OrgsArgs) -> Outcome {
                     println!("  last sync failed: {error}");
                 }
                 println!("  token: {}", line.token);
+                println!(
+                    "  Xero calls in the last day: {} of {}; {} history notes waiting",
+                    line.calls_today, line.calls_per_day, line.notes_waiting
+                );
             }
         }
     }
     Outcome::Clean
 }
 
-fn org_lines(store: &crate::store::Store) -> crate::store::Result<Vec<OrgLine>> {
+/// The day limit the configuration sets (Xero's when it cannot be read: the error shows elsewhere).
+fn config_limits(global: &Global) -> u32 {
+    config(global).map(|config| config.xero.limits.per_day).unwrap_or(crate::config::ClientLimits::default().per_day)
+}
+
+fn org_lines(store: &mut crate::store::Store, per_day: u32) -> crate::store::Result<Vec<OrgLine>> {
     let now = Timestamp::now();
     let mut lines = Vec::new();
     for org in store.organisations()? {
+        let tenant = org.organisation.tenant_id;
+        let calls_today = store.xero_calls_today(tenant, now)?;
+        let notes_waiting = store.notes_waiting(tenant)?;
         let counts = store.counts(org.organisation.tenant_id)?;
         let token = store.token_health(&org, now)?.to_string();
         let when = |at: Option<Timestamp>| at.map(|t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string());
@@ -143,6 +160,9 @@ fn org_lines(store: &crate::store::Store) -> crate::store::Result<Vec<OrgLine>> 
             open_invoices: counts.open_invoices,
             contacts: counts.contacts,
             token,
+            calls_today,
+            calls_per_day: per_day,
+            notes_waiting,
         });
     }
     Ok(lines)
@@ -199,7 +219,8 @@ pub fn run_sync(global: &Global, args: SyncArgs) -> Outcome {
         let chosen = choose(all, args.org.as_deref())?;
         let progress: Arc<dyn crate::xero::sync::Progress> = Arc::from(super::progress::for_stderr());
         let syncer = Syncer::new(session.client.clone(), session.store.clone(), progress);
-        let reports = runtime()?.block_on(syncer.sync(&chosen, SyncOptions { full: args.full }));
+        let reports =
+            runtime()?.block_on(syncer.sync(&chosen, SyncOptions { full: args.full, ..SyncOptions::default() }));
         Ok(reports)
     });
     let reports = match result {

@@ -3,8 +3,12 @@
 //! the Message-ID fixed by the action's key. Emails are composed when they are decided and kept
 //! as composed, so that delivery sends exactly what was decided, whatever is edited meanwhile.
 
+use std::time::Duration;
+
+use futures_util::StreamExt;
 use jiff::Timestamp;
 use jiff::civil::Date;
+use tokio::time::Instant;
 use uuid::Uuid;
 
 use super::books::{Books, Customer};
@@ -14,8 +18,27 @@ use crate::ledger::records::Invoice;
 use crate::plan::{Action, Plan};
 use crate::store::Store;
 use crate::template::{CustomerView, EmailContext, InvoiceView, OrganisationView, SenderView};
-use crate::xero::client::{Get, XeroClient};
+use crate::xero::budget::Priority;
+use crate::xero::client::{ApiError, Get, XeroClient};
 use crate::xero::wire;
+
+/// How long an email may wait for an online-invoice link that Xero does not give (errors, an
+/// outage, the day's budget spent): after that it goes without the link, and says how to pay
+/// otherwise. A link that is only slow to come (the minute's budget) is waited for.
+pub const LINK_PATIENCE: Duration = Duration::from_secs(15 * 60);
+/// How many links are asked for at once (Xero takes 5 calls at once per organisation).
+const LINKS_AT_ONCE: usize = 5;
+/// The pause before links that failed for a passing reason are asked for again.
+const LINK_RETRY_PAUSE: Duration = Duration::from_secs(5);
+
+/// What fetching links gave.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LinksFetched {
+    /// Fetched from Xero now (each one call, once per invoice ever).
+    pub fetched: usize,
+    /// Not to be had in time: the emails go without them.
+    pub missing: usize,
+}
 
 /// The sender when a strategy names none.
 #[derive(Clone, Debug, Default)]
@@ -58,7 +81,8 @@ impl ComposeError {
     }
 }
 
-/// What composing needs beyond the decision: the sender, and Xero for online invoice links.
+/// What composing needs beyond the decision: the sender, and Xero for online invoice links
+/// (fetched once per invoice and kept in the store, before the emails that show them are composed).
 pub struct Composer<'a> {
     pub sender: &'a DefaultSender,
     /// Xero, for online invoice links; none in a dry world.
@@ -146,25 +170,95 @@ impl Composer<'_> {
             total: invoice.total,
             amount_paid: invoice.amount_paid + invoice.amount_credited,
             amount_due: invoice.amount_due,
-            url: self.online_link(invoice, tenant).await.unwrap_or_default(),
+            url: self.kept_link(invoice.invoice_id, tenant).unwrap_or_default(),
         }
     }
 
-    /// The invoice's online link: kept from an earlier email, else fetched from Xero once and
-    /// kept. None when Xero cannot give it now.
-    async fn online_link(&self, invoice: &Invoice, tenant: Uuid) -> Option<String> {
-        let store = || self.store.lock().unwrap_or_else(|p| p.into_inner());
-        if let Ok(Some(kept)) = store().online_link(tenant, invoice.invoice_id) {
-            return Some(kept);
+    fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The invoice's online link, if it has been fetched (links are fetched before composing).
+    fn kept_link(&self, invoice: Uuid, tenant: Uuid) -> Option<String> {
+        self.store().online_link(tenant, invoice).ok().flatten()
+    }
+
+    /// Fetches and keeps the online links not yet kept for these invoices, several at once within
+    /// the organisation's budget, until `deadline`: a link that fails for a passing reason is
+    /// asked for again after a pause, one that Xero refuses is not.
+    pub async fn fetch_links(
+        &self,
+        tenant: Uuid,
+        invoices: &[Uuid],
+        deadline: Instant,
+        priority: Priority,
+    ) -> LinksFetched {
+        let mut wanted: Vec<Uuid> = Vec::new();
+        for invoice in invoices {
+            if !wanted.contains(invoice) && self.kept_link(*invoice, tenant).is_none() {
+                wanted.push(*invoice);
+            }
         }
-        let client = self.client?;
-        let grant = store().organisation(tenant).ok()??.grant_id?;
-        let path = format!("Invoices/{}/OnlineInvoice", invoice.invoice_id);
-        let answer: wire::Envelope<wire::OnlineInvoices> = client.get(tenant, grant, &Get::new(path)).await.ok()?;
-        let url = answer.items.items.into_iter().next()?.online_invoice_url?;
-        // A link that cannot be kept now is fetched again by the next email: no worse than before.
-        let _ = store().keep_online_link(tenant, invoice.invoice_id, &url, Timestamp::now());
-        Some(url)
+        let mut outcome = LinksFetched::default();
+        let grant = self.store().organisation(tenant).ok().flatten().and_then(|o| o.grant_id);
+        let (Some(client), Some(grant)) = (self.client, grant) else {
+            outcome.missing = wanted.len();
+            return outcome;
+        };
+        while !wanted.is_empty() {
+            let mut answers = futures_util::stream::iter(wanted.clone())
+                .map(|invoice| async move { (invoice, fetch_link(client, tenant, grant, invoice, priority).await) })
+                .buffer_unordered(LINKS_AT_ONCE);
+            let mut again = Vec::new();
+            while let Ok(Some((invoice, answer))) = tokio::time::timeout_at(deadline, answers.next()).await {
+                wanted.retain(|id| *id != invoice);
+                match answer {
+                    Ok(Some(url)) => {
+                        // A link that cannot be kept is asked for again next time: no worse than before.
+                        let _ = self.store().keep_online_link(tenant, invoice, &url, Timestamp::now());
+                        outcome.fetched += 1;
+                    }
+                    Ok(None) => outcome.missing += 1,
+                    Err(ApiError::GaveUp { .. } | ApiError::Unexpected { .. }) => again.push(invoice),
+                    Err(error) => {
+                        tracing::info!(%error, %invoice, "no online invoice link");
+                        outcome.missing += 1;
+                    }
+                }
+            }
+            // Whatever did not come back by the deadline is not waited for.
+            wanted.extend(again);
+            if wanted.is_empty()
+                || tokio::time::timeout_at(deadline, tokio::time::sleep(LINK_RETRY_PAUSE)).await.is_err()
+            {
+                break;
+            }
+        }
+        outcome.missing += wanted.len();
+        outcome
+    }
+}
+
+/// Asks Xero for one invoice's online link; `None` when its answer names none.
+async fn fetch_link(
+    client: &XeroClient,
+    tenant: Uuid,
+    grant: i64,
+    invoice: Uuid,
+    priority: Priority,
+) -> Result<Option<String>, ApiError> {
+    let mut get = Get::new(format!("Invoices/{invoice}/OnlineInvoice"));
+    get.priority = priority;
+    let answer: wire::Envelope<wire::OnlineInvoices> = client.get(tenant, grant, &get).await?;
+    Ok(answer.items.items.into_iter().next().and_then(|link| link.online_invoice_url))
+}
+
+/// The invoices whose links an email about `about` shows: its own, or for a statement every open
+/// invoice of the customer.
+pub fn invoices_shown(books: &Books, contact: Uuid, invoices: &[Uuid], statement: bool) -> Vec<Uuid> {
+    match (statement, books.customer(contact)) {
+        (true, Some(customer)) => customer.open.iter().map(|i| i.invoice_id).collect(),
+        _ => invoices.to_vec(),
     }
 }
 

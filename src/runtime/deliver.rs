@@ -1,9 +1,15 @@
 //! Delivery: the outbox's waiting actions carried out — emails (composed when they were decided
 //! and sent exactly as kept; checked against fresh data first, and cancelled if paid since or if
-//! their rule has left the strategy), escalation emails to the person named — while the history
-//! notes of what is done drain to Xero beside them. Every step is a move of the outbox's state
-//! machine that only the claiming process can make; failures are tried again with growing
-//! waits; work a dead process held is taken over, as the same message with the same Message-ID.
+//! their rule has left the strategy, composed again if their invoice changed and is still due),
+//! escalation emails to the person named — while the history notes of what is done drain to Xero
+//! beside them, within the organisation's budget. Organisations are delivered at once, each on
+//! its own Xero budget, sharing the SMTP sessions; one organisation's outage never holds another.
+//! Data is kept fresh by one incremental sync of the organisation when a batch outlasts the
+//! freshness limit, never by a call per email.
+//!
+//! Every step is a move of the outbox's state machine that only the claiming process can make;
+//! failures are tried again with growing waits; work a dead process held is taken over, as the
+//! same message with the same Message-ID.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,17 +21,19 @@ use uuid::Uuid;
 
 use super::books::Books;
 use super::calendar::Calendar;
-use super::compose::{ComposeError, Composed, Composer, DefaultSender, EmailAbout};
+use super::compose::{ComposeError, Composed, Composer, DefaultSender, EmailAbout, LINK_PATIENCE, invoices_shown};
 use super::email::{RenderedEmail, message_id};
 use super::mailer::Mailer;
+use super::occurrences::invoice_occurrences;
 use crate::failpoint;
 use crate::plan::{Action, Plan};
 use crate::store::outbox::{Claim, Status, StoredAction};
-use crate::store::receivables::Records;
 use crate::store::tasks::{NoteClaim, PendingNote};
 use crate::store::{Store, StoreError};
+use crate::xero::budget::Priority;
 use crate::xero::client::{ApiError, Get, XeroClient};
-use crate::xero::{convert, wire};
+use crate::xero::sync::{SyncOptions, Syncer};
+use crate::xero::wire;
 
 /// An action tried this many times is given up (and shown as failed).
 pub const MOST_ATTEMPTS: u32 = 8;
@@ -33,8 +41,11 @@ pub const MOST_ATTEMPTS: u32 = 8;
 pub struct Deliverer<'a> {
     pub store: &'a Mutex<Store>,
     pub mailer: &'a Mailer,
-    /// Xero, for freshness checks, online invoice links and history notes; none in a dry world.
+    /// Xero, for online invoice links and history notes; none in a dry world.
     pub client: Option<&'a XeroClient>,
+    /// Makes an organisation's data fresh again (one incremental sync) when it is older than the
+    /// freshness limit; none in a dry world.
+    pub syncer: Option<&'a Syncer>,
     /// The plan each organisation runs under.
     pub plans: &'a HashMap<Uuid, Arc<Plan>>,
     pub sender: DefaultSender,
@@ -62,8 +73,36 @@ pub struct Delivered {
     /// again.
     pub notes_found_in_xero: u64,
     pub notes_failed: u64,
+    /// Notes put back for later because the organisation's day budget is spent (down to the
+    /// reserve kept for syncs): written when it allows, never dropped.
+    pub notes_deferred: u64,
+    /// Emails composed again, under the same Message-ID, because their invoice changed after they
+    /// were decided and they are still due.
+    pub emails_decided_again: u64,
+    /// Incremental syncs made during delivery because a batch outlasted the freshness limit.
+    pub fresh_syncs: u64,
+    /// Organisations whose emails wait for the next run: their data could not be made fresh.
+    pub held_back: Vec<String>,
     /// How long emails stayed between being complete on the wire and recorded as sent.
     pub sent_window: Option<Window>,
+}
+
+impl Delivered {
+    /// Adds another organisation's counts to these (the window is worked out once, at the end).
+    fn add(&mut self, other: Delivered) {
+        self.emails_sent += other.emails_sent;
+        self.emails_failed += other.emails_failed;
+        self.emails_retrying += other.emails_retrying;
+        self.emails_cancelled += other.emails_cancelled;
+        self.emails_resumed_after_handing += other.emails_resumed_after_handing;
+        self.notes_written += other.notes_written;
+        self.notes_found_in_xero += other.notes_found_in_xero;
+        self.notes_failed += other.notes_failed;
+        self.notes_deferred += other.notes_deferred;
+        self.emails_decided_again += other.emails_decided_again;
+        self.fresh_syncs += other.fresh_syncs;
+        self.held_back.extend(other.held_back);
+    }
 }
 
 /// Milliseconds from an email's final dot on the wire to its "sent" commit, and the part of that
@@ -80,10 +119,10 @@ pub struct Window {
 }
 
 /// One email's window: (until the server's answer was read, until the commit).
-type Sample = (Duration, Duration);
+pub type Sample = (Duration, Duration);
 
 impl Window {
-    fn of(samples: Vec<Sample>) -> Option<Window> {
+    pub fn of(samples: Vec<Sample>) -> Option<Window> {
         if samples.is_empty() {
             return None;
         }
@@ -125,19 +164,27 @@ fn later(now: Timestamp, attempts: u32) -> Timestamp {
 }
 
 /// What this delivery pass is: who it is, and whose claims it may take over.
-struct Pass<'a> {
-    worker: &'a str,
+pub struct Pass {
+    worker: String,
     gone: Vec<String>,
-    emails_done: AtomicBool,
-    /// An email is with the mail server and not yet recorded: the notes keep off the store
-    /// meanwhile, so that its "sent" commit never waits behind theirs (both share one task, and
-    /// a commit holds it until it is on disk).
-    on_the_wire: tokio::sync::watch::Sender<bool>,
+    /// How many emails are with the mail server and not yet recorded: the notes keep off the
+    /// store meanwhile, so that a "sent" commit never waits behind theirs (a commit holds the
+    /// store until it is on disk).
+    on_the_wire: tokio::sync::watch::Sender<usize>,
     /// When this worker last said it is still about (for workers on other hosts, that is its lease).
     seen: std::sync::Mutex<std::time::Instant>,
 }
 
-impl Pass<'_> {
+/// An email on the wire, counted until it is recorded.
+struct OnTheWire<'p>(&'p Pass);
+
+impl Drop for OnTheWire<'_> {
+    fn drop(&mut self) {
+        self.0.on_the_wire.send_modify(|n| *n = n.saturating_sub(1));
+    }
+}
+
+impl Pass {
     /// Says again, every minute, that this worker is still about.
     fn still_here(&self, store: &Mutex<Store>) -> Result<(), StoreError> {
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
@@ -148,81 +195,125 @@ impl Pass<'_> {
         Ok(())
     }
 
-    /// Waits until the next email has been recorded (its notes may now be written), or a little
-    /// while.
+    fn on_the_wire(&self) -> OnTheWire<'_> {
+        self.on_the_wire.send_modify(|n| *n += 1);
+        OnTheWire(self)
+    }
+
+    /// Waits until an email has been recorded (its notes may now be written), or a little while.
     async fn next_email_settled(&self) {
         let mut wire = self.on_the_wire.subscribe();
         let settled = async {
-            let _ = wire.wait_for(|on| *on).await;
-            let _ = wire.wait_for(|on| !on).await;
+            let _ = wire.wait_for(|on| *on > 0).await;
+            let _ = wire.wait_for(|on| *on == 0).await;
         };
         let _ = tokio::time::timeout(Duration::from_millis(20), settled).await;
     }
 
-    /// Waits while an email is on the wire.
+    /// Waits while emails are on the wire.
     async fn keep_off_the_wire(&self) {
-        // Woken the moment the email is recorded, so the notes go in the gap before the next.
+        // Woken the moment the last is recorded, so the notes go in the gap before the next.
         let mut wire = self.on_the_wire.subscribe();
-        let _ = wire.wait_for(|on| !on).await;
+        let _ = wire.wait_for(|on| *on == 0).await;
     }
 }
 
+/// One organisation's batch: the books its emails are checked against, and when this batch last
+/// made them fresh.
+struct Batch {
+    tenant: Uuid,
+    books: Option<Books>,
+    synced: Option<std::time::Instant>,
+}
+
 impl Deliverer<'_> {
-    /// Delivers what is due, writing history notes as their actions are done. `books` are
-    /// organisations' books already read (by the run that just decided); the others are read
-    /// when first needed.
-    pub async fn deliver(&self, books: HashMap<Uuid, Books>) -> Result<Delivered, StoreError> {
-        let (worker, gone) = {
-            let store = lock(self.store);
-            let worker = store.register_worker(Timestamp::now())?;
-            store.forget_gone_workers(Timestamp::now())?;
-            let mut gone = store.gone_workers(Timestamp::now())?;
-            // Work this process still holds from an earlier pass (one that stopped on an error)
-            // is taken up again: one pass at a time runs in a process.
-            gone.push(worker.id.clone());
-            (worker, gone)
-        };
-        let pass = Pass {
-            worker: &worker.id,
+    /// Registers this worker and learns whose claims it may take over.
+    pub fn begin(&self) -> Result<Pass, StoreError> {
+        let store = lock(self.store);
+        let worker = store.register_worker(Timestamp::now())?;
+        store.forget_gone_workers(Timestamp::now())?;
+        let mut gone = store.gone_workers(Timestamp::now())?;
+        // Work this process still holds from an earlier pass (one that stopped on an error)
+        // is taken up again: one pass at a time runs in a process.
+        gone.push(worker.id.clone());
+        Ok(Pass {
+            worker: worker.id.clone(),
             gone,
-            emails_done: AtomicBool::new(false),
-            on_the_wire: tokio::sync::watch::Sender::new(false),
+            on_the_wire: tokio::sync::watch::Sender::new(0),
             seen: std::sync::Mutex::new(std::time::Instant::now()),
+        })
+    }
+
+    /// Says every few seconds that the worker is still about: one Xero call can wait minutes on
+    /// rate limits, and no process elsewhere may take its claims over meanwhile. Never ends.
+    pub async fn heartbeat(&self, pass: &Pass) {
+        loop {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            pass.keep_off_the_wire().await;
+            if let Err(error) = pass.still_here(self.store) {
+                tracing::warn!(%error, "could not say this worker is still about");
+            }
+        }
+    }
+
+    /// Delivers every organisation with a plan at once (the books already read are used; the
+    /// others are read when first needed).
+    pub async fn deliver(&self, mut books: HashMap<Uuid, Books>) -> Result<Delivered, StoreError> {
+        let pass = self.begin()?;
+        let work = futures_util::future::join_all(
+            self.plans.keys().map(|tenant| self.deliver_organisation(&pass, *tenant, books.remove(tenant))),
+        );
+        let done = tokio::select! {
+            done = work => done,
+            _ = self.heartbeat(&pass) => unreachable!("the heartbeat never ends"),
         };
+        self.finish(done).await
+    }
+
+    /// Closes the SMTP sessions and adds up what each organisation's delivery did.
+    pub async fn finish(
+        &self,
+        done: Vec<Result<(Delivered, Vec<Sample>), StoreError>>,
+    ) -> Result<Delivered, StoreError> {
+        self.mailer.close().await;
+        if let Some(client) = self.client {
+            client.write_calls_down(None);
+        }
+        let mut delivered = Delivered::default();
+        let mut samples = Vec::new();
+        for result in done {
+            let (one, window) = result?;
+            delivered.add(one);
+            samples.extend(window);
+        }
+        delivered.sent_window = Window::of(samples);
+        Ok(delivered)
+    }
+
+    /// One organisation's emails, and its notes beside them.
+    pub async fn deliver_organisation(
+        &self,
+        pass: &Pass,
+        tenant: Uuid,
+        books: Option<Books>,
+    ) -> Result<(Delivered, Vec<Sample>), StoreError> {
+        let emails_done = AtomicBool::new(false);
         let mut delivered = Delivered::default();
         let mut notes = Delivered::default();
-        let work = async {
-            tokio::join!(
-                async {
-                    let result = self.deliver_emails(&pass, books, &mut delivered).await;
-                    pass.emails_done.store(true, Ordering::SeqCst);
-                    result
-                },
-                self.drain_notes(&pass, &mut notes)
-            )
-        };
-        // One Xero call can wait minutes on rate limits: the worker says it is still about
-        // meanwhile, so that no process elsewhere takes its claims over.
-        let heartbeat = async {
-            loop {
-                tokio::time::sleep(Duration::from_secs(5)).await;
-                pass.keep_off_the_wire().await;
-                if let Err(error) = pass.still_here(self.store) {
-                    tracing::warn!(%error, "could not say this worker is still about");
-                }
-            }
-        };
-        let (emails, written) = tokio::select! {
-            done = work => done,
-            _ = heartbeat => unreachable!("the heartbeat never ends"),
-        };
+        let mut samples = Vec::new();
+        let (emails, written) = tokio::join!(
+            async {
+                let batch = Batch { tenant, books, synced: None };
+                let result = self.deliver_emails(pass, batch, &mut delivered, &mut samples).await;
+                emails_done.store(true, Ordering::SeqCst);
+                result
+            },
+            self.drain_notes(pass, tenant, &emails_done, &mut notes)
+        );
         emails?;
         written?;
-        delivered.notes_written = notes.notes_written;
-        delivered.notes_found_in_xero = notes.notes_found_in_xero;
-        delivered.notes_failed = notes.notes_failed;
-        self.mailer.close().await;
-        Ok(delivered)
+        delivered.add(notes);
+        Ok((delivered, samples))
     }
 
     /// Whether the process has been asked to stop.
@@ -232,43 +323,49 @@ impl Deliverer<'_> {
 
     async fn deliver_emails(
         &self,
-        pass: &Pass<'_>,
-        mut books: HashMap<Uuid, Books>,
+        pass: &Pass,
+        mut batch: Batch,
         delivered: &mut Delivered,
+        samples: &mut Vec<Sample>,
     ) -> Result<(), StoreError> {
-        let mut sending_now: HashMap<Uuid, bool> = HashMap::new();
-        let mut windows = Vec::new();
-        let actions = lock(self.store).deliverable(self.now, &pass.gone, 10_000)?;
+        // An organisation without a plan in this run (`run --org`) waits for a run that has one.
+        let Some(plan) = self.plans.get(&batch.tenant) else { return Ok(()) };
+        let actions = lock(self.store).deliverable_of(Some(batch.tenant), self.now, &pass.gone, 10_000)?;
+        let mut sending_now: Option<bool> = None;
         for action in actions {
             if self.stopping() {
                 break;
             }
-            // Another organisation's action (`run --org`) waits for a run that has its strategy,
-            // and a customer's email waits for the sending window, without using up an attempt.
-            let Some(plan) = self.plans.get(&action.tenant_id) else { continue };
+            // A customer's email waits for the sending window without using up an attempt.
             let to_customer = action.action_kind() != Some("escalate");
-            if to_customer && !*sending_now.entry(action.tenant_id).or_insert_with(|| self.may_send(plan, &action)) {
+            if to_customer && !*sending_now.get_or_insert_with(|| self.may_send(plan, &action)) {
                 continue;
             }
-            let claim = lock(self.store).claim(action.id, pass.worker, &pass.gone, self.now)?;
+            // Fresh before it is claimed: an organisation Xero will not answer for keeps its
+            // emails waiting, untouched, for the next run.
+            if let Err(why) = self.make_fresh(&mut batch, delivered).await {
+                tracing::warn!(tenant = %batch.tenant, %why, "emails wait for the next run");
+                delivered.held_back.push(why);
+                break;
+            }
+            let claim = lock(self.store).claim(action.id, &pass.worker, &pass.gone, self.now)?;
             match claim {
                 Claim::NotYours => continue,
                 Claim::Fresh => {}
                 Claim::MaybeSent => delivered.emails_resumed_after_handing += 1,
             }
             failpoint::pass("deliver:claimed");
-            let outcome = self.deliver_one(pass, &action, plan, claim, &mut books).await;
+            let (outcome, wire) = self.deliver_one(pass, &action, plan, claim, &mut batch, delivered).await;
             let settled = self.settle(pass, &action, claim, outcome, delivered);
-            pass.on_the_wire.send_replace(false);
+            drop(wire);
             if let Some(window) = settled? {
-                windows.push(window);
+                samples.push(window);
             }
             pass.still_here(self.store)?;
             // Let the notes have their turn between emails: nothing else here need wait when the
             // data is fresh and the email was composed when decided.
             tokio::task::yield_now().await;
         }
-        delivered.sent_window = Window::of(windows);
         Ok(())
     }
 
@@ -276,20 +373,20 @@ impl Deliverer<'_> {
     /// between being complete on the wire and being recorded.
     fn settle(
         &self,
-        pass: &Pass<'_>,
+        pass: &Pass,
         action: &StoredAction,
         claim: Claim,
         outcome: Result<Settled, Failure>,
         delivered: &mut Delivered,
     ) -> Result<Option<Sample>, StoreError> {
-        let answered = self.mailer.last_written().map(|written| written.elapsed());
         let mut store = lock(self.store);
-        let me = pass.worker;
+        let me = pass.worker.as_str();
         let kept = match outcome {
-            Ok(Settled::Sent) => {
+            Ok(Settled::Sent(written)) => {
+                let answered = written.map(|written| written.elapsed());
                 failpoint::pass("deliver:accepted");
                 let kept = store.settle(action.id, me, Status::Sent, None, self.now)?;
-                let committed = self.mailer.last_written().map(|written| written.elapsed());
+                let committed = written.map(|written| written.elapsed());
                 failpoint::pass("deliver:sent");
                 delivered.emails_sent += 1;
                 return Ok(answered.zip(committed).filter(|_| kept));
@@ -321,58 +418,93 @@ impl Deliverer<'_> {
         Calendar::new(&plan.settings, zone.as_deref()).is_ok_and(|calendar| calendar.may_send_at(self.now))
     }
 
-    async fn deliver_one(
+    /// Delivers one claimed action; gives how it ended, and the email's place on the wire (held
+    /// until the outcome is recorded).
+    async fn deliver_one<'p>(
         &self,
-        pass: &Pass<'_>,
+        pass: &'p Pass,
         action: &StoredAction,
         plan: &Plan,
         claim: Claim,
-        books: &mut HashMap<Uuid, Books>,
-    ) -> Result<Settled, Failure> {
-        // A message the server may already have is the one decided: its rule is not asked again.
+        batch: &mut Batch,
+        delivered: &mut Delivered,
+    ) -> (Result<Settled, Failure>, Option<OnTheWire<'p>>) {
+        let email = match self.email_to_send(pass, action, plan, claim, batch, delivered).await {
+            Ok(Ok(email)) => email,
+            Ok(Err(settled)) => return (Ok(settled), None),
+            Err(failure) => return (Err(failure), None),
+        };
+        match lock(self.store).hand(action.id, &pass.worker, self.now) {
+            Ok(true) => {}
+            Ok(false) => return (Err(Failure::later("another process took this action over".into())), None),
+            Err(error) => return (Err(Failure::later(error.to_string())), None),
+        }
+        let wire = pass.on_the_wire();
+        failpoint::pass("deliver:handed");
+        let sent = self.mailer.send(&email).await.map(Settled::Sent).map_err(|error| Failure {
+            permanent: error.permanent,
+            why: error.message,
+            maybe_sent: error.maybe_sent,
+        });
+        (sent, Some(wire))
+    }
+
+    /// The email to hand to the mail server, or how the action ends without one.
+    async fn email_to_send(
+        &self,
+        pass: &Pass,
+        action: &StoredAction,
+        plan: &Plan,
+        claim: Claim,
+        batch: &mut Batch,
+        delivered: &mut Delivered,
+    ) -> Result<Result<RenderedEmail, Settled>, Failure> {
+        // A message the server may already have is the one decided: nothing is asked again.
         let maybe_sent = claim == Claim::MaybeSent;
         if !maybe_sent && let Some(why) = rule_gone(action, plan) {
-            return Ok(Settled::Cancelled(why));
+            return Ok(Err(Settled::Cancelled(why)));
         }
-        if let std::collections::hash_map::Entry::Vacant(slot) = books.entry(action.tenant_id) {
-            slot.insert(Books::load(&lock(self.store), action.tenant_id).map_err(|e| Failure::later(e.to_string()))?);
+        if batch.books.is_none() {
+            let books = Books::load(&lock(self.store), action.tenant_id).map_err(|e| Failure::later(e.to_string()))?;
+            batch.books = Some(books);
         }
+        let books = batch.books.as_ref().expect("read just above");
         // Every attempt, the first or a retry hours later, checks that the money is still owed.
-        self.make_fresh(action, books).await?;
-        if let Some(why) = no_longer_owed(action, &books[&action.tenant_id]) {
+        if let Some(why) = no_longer_owed(action, books) {
             let why = if maybe_sent {
                 format!("{why} (an earlier attempt may have reached the mail server, so no note is written of it)")
             } else {
                 why
             };
-            return Ok(Settled::Cancelled(why));
+            return Ok(Err(Settled::Cancelled(why)));
+        }
+        let changed = !maybe_sent && changed_since_decided(action, books);
+        if changed && let Some(why) = not_due_any_more(action, plan, books, self.now) {
+            return Ok(Err(Settled::Cancelled(why)));
         }
         let email = match &action.email {
             // Composed when it was decided (or at an earlier attempt): the very same message goes.
-            Some(kept) => serde_json::from_str::<RenderedEmail>(kept)
+            Some(kept) if !changed => serde_json::from_str::<RenderedEmail>(kept)
                 .map_err(|e| Failure::permanent(format!("the email kept for this action is unreadable: {e}")))?,
-            None => match self.compose_now(action, plan, &books[&action.tenant_id]).await? {
-                Some(email) => email,
-                None => return Ok(Settled::Cancelled("nothing to send any more".into())),
+            // Never composed (decided by an older CollectIQ), or its invoice changed since and it
+            // is still due: decided again, under the same key and Message-ID.
+            _ => match self.compose_now(pass, action, plan, books).await? {
+                Some(email) => {
+                    delivered.emails_decided_again += u64::from(changed);
+                    email
+                }
+                None => return Ok(Err(Settled::Cancelled("nothing to send any more".into()))),
             },
         };
-        if !lock(self.store).hand(action.id, pass.worker, self.now).map_err(|e| Failure::later(e.to_string()))? {
-            return Err(Failure::later("another process took this action over".into()));
-        }
-        pass.on_the_wire.send_replace(true);
-        failpoint::pass("deliver:handed");
-        self.mailer.send(&email).await.map(|_| Settled::Sent).map_err(|error| Failure {
-            permanent: error.permanent,
-            why: error.message,
-            maybe_sent: error.maybe_sent,
-        })
+        Ok(Ok(email))
     }
 
-    /// Composes, with the plan in force, an email decided before emails were composed when
-    /// decided, and keeps it, so that every later attempt sends the same message. Its
-    /// Message-ID is the one it was given when decided, else the one its key gives.
+    /// Composes an email with the plan in force and the books as they are now, and keeps it, so
+    /// that every later attempt sends the same message. Its Message-ID is the one it was given
+    /// when decided, else the one its key gives.
     async fn compose_now(
         &self,
+        pass: &Pass,
         action: &StoredAction,
         plan: &Plan,
         books: &Books,
@@ -380,12 +512,16 @@ impl Deliverer<'_> {
         let plan_action: Action =
             serde_json::from_value(action.action.clone()).map_err(|e| Failure::permanent(e.to_string()))?;
         let composer = Composer { sender: &self.sender, client: self.client, store: self.store, now: self.now };
+        let statement = action.subject_kind == "account";
+        let shown = invoices_shown(books, action.contact_id, &action.invoices, statement);
+        let patience = tokio::time::Instant::now() + LINK_PATIENCE;
+        composer.fetch_links(action.tenant_id, &shown, patience, Priority::Now).await;
         let about = EmailAbout {
             key: &action.key,
             action: &plan_action,
             contact_id: action.contact_id,
             invoices: &action.invoices,
-            statement: action.subject_kind == "account",
+            statement,
             rule_text: &action.rule_text,
         };
         let mut email = match composer.compose(plan, books, about).await {
@@ -395,69 +531,79 @@ impl Deliverer<'_> {
         };
         email.message_id = action.message_id.clone().unwrap_or_else(|| message_id(&action.key));
         let kept = serde_json::to_string(&email).map_err(|e| Failure::permanent(e.to_string()))?;
-        lock(self.store).set_email(action.id, &email.message_id, &kept).map_err(|e| Failure::later(e.to_string()))?;
+        let stored = lock(self.store).set_email(action.id, &email.message_id, &kept);
+        stored.map_err(|e| Failure::later(e.to_string()))?;
+        let _ = pass;
         Ok(Some(email))
     }
 
-    /// Before an email goes, its invoices must be known unpaid by a recent sync: if the last sync
-    /// is older than the freshness limit at the run's instant, they are fetched again. An
-    /// invoice Xero does not return is no longer known unpaid; an answer that does not come is a
-    /// reason to try later, never to send on old data.
-    async fn make_fresh(&self, action: &StoredAction, books: &mut HashMap<Uuid, Books>) -> Result<(), Failure> {
-        let Some(client) = self.client else { return Ok(()) };
-        let organisation =
-            lock(self.store).organisation(action.tenant_id).map_err(|e| Failure::later(e.to_string()))?;
-        let Some(organisation) = organisation else { return Err(Failure::later("the organisation is gone".into())) };
-        let stale = organisation
-            .last_sync_at
-            .is_none_or(|at| at.checked_add(self.freshness).is_ok_and(|fresh| fresh <= self.now));
-        if !stale || action.invoices.is_empty() {
-            return Ok(());
-        }
-        let grant = organisation.grant_id.ok_or_else(|| Failure::later("the organisation is not connected".into()))?;
-        let answers = crate::xero::sync::fetch_by_ids::<wire::Envelope<wire::Invoices>>(
-            client,
-            action.tenant_id,
-            grant,
-            "Invoices",
-            action.invoices.clone(),
-        )
-        .await
-        .map_err(|error| {
-            Failure::later(format!("could not confirm with Xero that the invoices are unpaid: {error}"))
-        })?;
-        let mut fresh = Vec::new();
-        for answer in answers.iter().flat_map(|a| a.items.items.iter()) {
-            let invoice = convert::invoice(action.tenant_id, answer)
-                .map_err(|error| Failure::later(format!("Xero's answer for an invoice is unreadable: {error}")))?;
-            fresh.push(invoice);
-        }
-        let _ = lock(self.store).save_records(action.tenant_id, &Records::Invoices(fresh.clone()));
-        let Some(customer) = books.get_mut(&action.tenant_id).and_then(|b| b.customer_mut(action.contact_id)) else {
-            return Ok(());
+    /// Before an email goes, its invoices must be known unpaid by a sync no older than the
+    /// freshness limit (at the run's instant). When the last sync is older, or this batch has
+    /// outlasted the limit since it made them fresh, one incremental sync of the organisation
+    /// makes every invoice fresh at once. Xero not answering is waited out for a while, then the
+    /// organisation's emails wait for the next run: never sent on old data.
+    async fn make_fresh(&self, batch: &mut Batch, delivered: &mut Delivered) -> Result<(), String> {
+        let Some(syncer) = self.syncer else { return Ok(()) };
+        let freshness = self.freshness.unsigned_abs();
+        let stale = match batch.synced {
+            Some(at) => at.elapsed() >= freshness,
+            None => {
+                let organisation = lock(self.store).organisation(batch.tenant).map_err(|e| e.to_string())?;
+                let Some(organisation) = organisation else { return Err("the organisation is gone".into()) };
+                organisation
+                    .last_sync_at
+                    .is_none_or(|at| at.checked_add(self.freshness).is_ok_and(|fresh| fresh <= self.now))
+            }
         };
-        customer.open.retain(|invoice| !action.invoices.contains(&invoice.invoice_id));
-        customer.open.extend(fresh.into_iter().filter(|i| i.is_open() && i.contact_id == action.contact_id));
-        customer.open.sort_by(|a, b| a.due_date.cmp(&b.due_date).then_with(|| a.number.cmp(&b.number)));
+        if !stale {
+            return Ok(());
+        }
+        let patience = std::time::Instant::now() + LINK_PATIENCE;
+        loop {
+            let organisation = lock(self.store).organisation(batch.tenant).map_err(|e| e.to_string())?;
+            let Some(organisation) = organisation else { return Err("the organisation is gone".into()) };
+            let options = SyncOptions { full: false, freshness_only: true };
+            let report = syncer.sync_org(&organisation, options).await;
+            delivered.fresh_syncs += 1;
+            let Some(error) = report.error else { break };
+            let pause = Duration::from_secs(30);
+            if self.stopping() || std::time::Instant::now() + pause > patience {
+                return Err(format!(
+                    "{}: could not make the data fresh before emailing ({error}); its emails wait for the next run",
+                    organisation.organisation.name
+                ));
+            }
+            tokio::time::sleep(pause).await;
+        }
+        batch.synced = Some(std::time::Instant::now());
+        batch.books = Some(Books::load(&lock(self.store), batch.tenant).map_err(|e| e.to_string())?);
         Ok(())
     }
 
-    /// Writes history notes as their actions are done, until the emails are delivered and the
-    /// queue is empty (or the process is asked to stop: notes wait for the next start).
-    async fn drain_notes(&self, pass: &Pass<'_>, delivered: &mut Delivered) -> Result<(), StoreError> {
+    /// Writes the organisation's history notes as their actions are done, until its emails are
+    /// delivered and its queue is empty (or the process is asked to stop: notes wait for the next
+    /// start). Notes are background calls: they leave a reserve of the organisation's budget to
+    /// the syncs and links that emails wait for.
+    async fn drain_notes(
+        &self,
+        pass: &Pass,
+        tenant: Uuid,
+        emails_done: &AtomicBool,
+        delivered: &mut Delivered,
+    ) -> Result<(), StoreError> {
         let Some(client) = self.client else { return Ok(()) };
-        let mut grants: HashMap<Uuid, Option<i64>> = HashMap::new();
+        let grant = lock(self.store).organisation(tenant)?.and_then(|o| o.grant_id);
         loop {
             if self.stopping() {
                 return Ok(());
             }
             // Read whether the emails are done before looking: a note whose email was sent just
             // before is then certainly seen.
-            let emails_done = pass.emails_done.load(Ordering::SeqCst);
+            let done = emails_done.load(Ordering::SeqCst);
             pass.keep_off_the_wire().await;
-            let notes = lock(self.store).pending_notes(self.now, &pass.gone, 100)?;
+            let notes = lock(self.store).pending_notes_of(Some(tenant), self.now, &pass.gone, 100)?;
             if notes.is_empty() {
-                if emails_done {
+                if done {
                     return Ok(());
                 }
                 pass.next_email_settled().await;
@@ -469,14 +615,6 @@ impl Deliverer<'_> {
                     return Ok(());
                 }
                 pass.still_here(self.store)?;
-                let grant = match grants.get(&note.tenant_id) {
-                    Some(grant) => *grant,
-                    None => {
-                        let grant = lock(self.store).organisation(note.tenant_id)?.and_then(|o| o.grant_id);
-                        grants.insert(note.tenant_id, grant);
-                        grant
-                    }
-                };
                 handled |= self.write_note(pass, client, grant, &note, delivered).await?;
             }
             if !handled {
@@ -490,23 +628,24 @@ impl Deliverer<'_> {
     /// have reached Xero, then written. Gives whether this process took the note on.
     async fn write_note(
         &self,
-        pass: &Pass<'_>,
+        pass: &Pass,
         client: &XeroClient,
         grant: Option<i64>,
         note: &PendingNote,
         delivered: &mut Delivered,
     ) -> Result<bool, StoreError> {
         pass.keep_off_the_wire().await;
-        let claim = lock(self.store).claim_note(note.id, pass.worker, &pass.gone, self.now)?;
+        let claim = lock(self.store).claim_note(note.id, &pass.worker, &pass.gone, self.now)?;
         if claim == NoteClaim::NotYours {
             return Ok(false);
         }
+        let me = pass.worker.as_str();
         let retry =
             (note.attempts + 1 < crate::store::tasks::MOST_NOTE_ATTEMPTS).then(|| later(self.now, note.attempts + 1));
         let Some(grant) = grant else {
             let why = "the organisation is no longer connected; run `collectiq connect` and `collectiq outbox list`";
             // Tried again later, with the usual waits: connecting again brings it back.
-            lock(self.store).note_failed(note.id, pass.worker, why, retry, claim == NoteClaim::LookFirst)?;
+            lock(self.store).note_failed(note.id, me, why, retry, claim == NoteClaim::LookFirst)?;
             delivered.notes_failed += 1;
             return Ok(true);
         };
@@ -517,18 +656,22 @@ impl Deliverer<'_> {
         };
         if claim == NoteClaim::LookFirst {
             let history: Result<wire::Envelope<wire::HistoryRecords>, ApiError> =
-                client.get(note.tenant_id, grant, &Get::new(path.clone())).await;
+                client.get(note.tenant_id, grant, &Get::new(path.clone()).in_background()).await;
             pass.keep_off_the_wire().await;
             match history {
                 Ok(history) if already_there(&history.items.items, note) => {
-                    lock(self.store).note_written(note.id, pass.worker, self.now)?;
+                    lock(self.store).note_written(note.id, me, self.now)?;
                     delivered.notes_found_in_xero += 1;
                     return Ok(true);
                 }
                 Ok(_) => {}
+                Err(ApiError::DayBudgetSpent) => {
+                    self.defer(note, me, delivered)?;
+                    return Ok(true);
+                }
                 Err(error) => {
                     let why = format!("could not read the History to see whether the note is there: {error}");
-                    lock(self.store).note_failed(note.id, pass.worker, &why, retry, true)?;
+                    lock(self.store).note_failed(note.id, me, &why, retry, true)?;
                     delivered.notes_failed += 1;
                     return Ok(true);
                 }
@@ -541,20 +684,66 @@ impl Deliverer<'_> {
         match written {
             Ok(_) => {
                 failpoint::pass("notes:answered");
-                lock(self.store).note_written(note.id, pass.worker, self.now)?;
+                lock(self.store).note_written(note.id, me, self.now)?;
                 failpoint::pass("notes:written");
                 delivered.notes_written += 1;
             }
+            // Never sent: the day's budget (short of the reserve) is spent.
+            Err(ApiError::DayBudgetSpent) => self.defer(note, me, delivered)?,
             Err(error) => {
                 // No certain answer (a 5xx, a dropped connection, a body cut short): Xero may
                 // have stored it. The next attempt looks in the History first.
                 let maybe = matches!(error, ApiError::GaveUp { .. } | ApiError::Unexpected { .. });
-                lock(self.store).note_failed(note.id, pass.worker, &error.to_string(), retry, maybe)?;
+                lock(self.store).note_failed(note.id, me, &error.to_string(), retry, maybe)?;
                 delivered.notes_failed += 1;
             }
         }
         Ok(true)
     }
+
+    /// Puts a note back until the budget allows, without counting the attempt.
+    fn defer(&self, note: &PendingNote, worker: &str, delivered: &mut Delivered) -> Result<(), StoreError> {
+        let why = "the organisation's Xero calls for the day are spent (a reserve is kept for syncs); written when the budget allows";
+        let until = self.now.checked_add(SignedDuration::from_hours(1)).unwrap_or(self.now);
+        lock(self.store).defer_note(note.id, worker, until, why)?;
+        delivered.notes_deferred += 1;
+        Ok(())
+    }
+}
+
+/// Whether an invoice of the action changed in Xero after the action was decided (a payment, a
+/// new due date, an edit): its email, composed then, may say something no longer true.
+fn changed_since_decided(action: &StoredAction, books: &Books) -> bool {
+    let Some(customer) = books.customer(action.contact_id) else { return false };
+    customer
+        .open
+        .iter()
+        .any(|invoice| action.invoices.contains(&invoice.invoice_id) && invoice.updated > action.decided_at)
+}
+
+/// Why an action whose invoice changed is not due under its rule any more (its due date moved,
+/// so the occurrence it was decided for has not come, or is not one any more).
+fn not_due_any_more(action: &StoredAction, plan: &Plan, books: &Books, now: Timestamp) -> Option<String> {
+    if action.subject_kind != "invoice" {
+        return None;
+    }
+    let rule = plan
+        .segments
+        .iter()
+        .flat_map(|s| s.audience.rules.iter())
+        .chain(plan.every_customer.rules.iter())
+        .find(|rule| rule.id == action.rule_id)?;
+    let invoice = books.customer(action.contact_id)?.open.iter().find(|i| i.invoice_id == action.subject_id)?;
+    let calendar = Calendar::new(&plan.settings, books.organisation.zone.as_deref()).ok()?;
+    let today = calendar.today(now);
+    let due =
+        invoice_occurrences(&rule.trigger, invoice, &calendar, today).iter().any(|o| o.index == action.occurrence);
+    (!due).then(|| {
+        format!(
+            "{} changed in Xero after this was decided (now due {}): not due under its rule any more",
+            invoice.number, invoice.due_date
+        )
+    })
 }
 
 /// Whether a note is among a record's History entries, by its reference.
@@ -587,7 +776,8 @@ fn rule_gone(action: &StoredAction, plan: &Plan) -> Option<String> {
 }
 
 enum Settled {
-    Sent,
+    /// Taken by the mail server; when its final dot was written, over SMTP.
+    Sent(Option<std::time::Instant>),
     Cancelled(String),
 }
 

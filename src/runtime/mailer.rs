@@ -9,7 +9,9 @@
 //! body (about 40 ms on loopback). A process killed meanwhile still has it sent by the kernel: the
 //! server takes a message the outbox never hears was taken. With the delay gone the window
 //! between "the message is complete on the wire" and "recorded as sent" is the server's answer
-//! and one commit. One session is kept open for a run's emails, one message at a time.
+//! and one commit. Sessions are pooled: up to `[email] sessions` are open and sending at once
+//! (organisations deliver side by side), each carrying one message at a time and each watched
+//! on its own, so the guarantees hold for every session.
 
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -51,8 +53,16 @@ pub struct SmtpMailer {
     port: u16,
     security: Security,
     credentials: Option<Credentials>,
-    session: tokio::sync::Mutex<Option<AsyncSmtpConnection>>,
-    /// When the last message's final dot left, for the window it spends before being recorded.
+    sessions: Vec<tokio::sync::Mutex<Session>>,
+    /// One permit per session: a message waits here until a session is free.
+    free: tokio::sync::Semaphore,
+}
+
+/// One SMTP session of the pool: its connection (opened when first needed) and when its last
+/// message's final dot left, for the window it spends before being recorded.
+#[derive(Default)]
+struct Session {
+    connection: Option<AsyncSmtpConnection>,
     written: Arc<Mutex<Option<Instant>>>,
 }
 
@@ -73,8 +83,14 @@ impl std::fmt::Display for SendError {
 }
 
 impl Mailer {
-    /// An SMTP mailer for `url`. The credentials, if any, never appear in errors.
-    pub fn smtp(url: &str, username: Option<String>, password: Option<Secret>) -> Result<Mailer, String> {
+    /// An SMTP mailer for `url` using up to `sessions` sessions at once. The credentials, if any,
+    /// never appear in errors.
+    pub fn smtp(
+        url: &str,
+        username: Option<String>,
+        password: Option<Secret>,
+        sessions: usize,
+    ) -> Result<Mailer, String> {
         crate::net::install_tls_provider();
         let unusable = |why: &str| format!("COLLECTIQ_SMTP_URL is not a usable SMTP address: {why}");
         let parsed = url::Url::parse(url).map_err(|error| unusable(&error.to_string()))?;
@@ -101,8 +117,8 @@ impl Mailer {
             port,
             security,
             credentials,
-            session: tokio::sync::Mutex::new(None),
-            written: Arc::new(Mutex::new(None)),
+            sessions: (0..sessions.max(1)).map(|_| tokio::sync::Mutex::new(Session::default())).collect(),
+            free: tokio::sync::Semaphore::new(sessions.max(1)),
         })))
     }
 
@@ -111,7 +127,8 @@ impl Mailer {
         Ok(Mailer::Folder(path.to_path_buf()))
     }
 
-    pub async fn send(&self, email: &RenderedEmail) -> Result<(), SendError> {
+    /// Sends one message; gives, over SMTP, when its final dot was written.
+    pub async fn send(&self, email: &RenderedEmail) -> Result<Option<Instant>, SendError> {
         let message = message(email).map_err(|error| SendError {
             permanent: true,
             message: error.to_string(),
@@ -124,72 +141,74 @@ impl Mailer {
                 let name: String = email.message_id.chars().filter(|c| c.is_ascii_alphanumeric()).take(32).collect();
                 let path = folder.join(format!("{name}.eml"));
                 let partial = folder.join(format!(".{name}.eml.partial"));
-                std::fs::write(&partial, message.formatted()).and_then(|_| std::fs::rename(&partial, &path)).map_err(
-                    |error| SendError {
+                std::fs::write(&partial, message.formatted())
+                    .and_then(|_| std::fs::rename(&partial, &path))
+                    .map(|_| None)
+                    .map_err(|error| SendError {
                         permanent: false,
                         message: format!("cannot write {}: {error}", path.display()),
                         maybe_sent: false,
-                    },
-                )
+                    })
             }
         }
     }
 
-    /// When the last message sent over SMTP was complete on the wire (its final dot written).
-    pub fn last_written(&self) -> Option<Instant> {
-        match self {
-            Mailer::Smtp(smtp) => *smtp.written.lock().unwrap_or_else(|p| p.into_inner()),
-            Mailer::Folder(_) => None,
-        }
-    }
-
-    /// Says goodbye to the SMTP server, if a session is open.
+    /// Says goodbye to the SMTP server on every open session.
     pub async fn close(&self) {
-        if let Mailer::Smtp(smtp) = self
-            && let Some(mut connection) = smtp.session.lock().await.take()
-        {
-            let _ = tokio::time::timeout(TIMEOUT, connection.quit()).await;
+        if let Mailer::Smtp(smtp) = self {
+            for session in &smtp.sessions {
+                if let Some(mut connection) = session.lock().await.connection.take() {
+                    let _ = tokio::time::timeout(TIMEOUT, connection.quit()).await;
+                }
+            }
         }
     }
 }
 
 impl SmtpMailer {
-    async fn send(&self, message: &lettre::Message) -> Result<(), SendError> {
-        let mut session = self.session.lock().await;
-        *self.written.lock().unwrap_or_else(|p| p.into_inner()) = None;
-        let dot_written = || self.written.lock().unwrap_or_else(|p| p.into_inner()).is_some();
-        let connection = match session.take() {
-            Some(connection) if !connection.has_broken() => connection,
-            _ => self.connect().await?,
+    async fn send(&self, message: &lettre::Message) -> Result<Option<Instant>, SendError> {
+        let _permit = self.free.acquire().await.expect("the pool's semaphore is never closed");
+        // With a permit in hand, some session is free; a closed one is opened.
+        let mut session = match self.sessions.iter().find_map(|session| session.try_lock().ok()) {
+            Some(session) => session,
+            None => self.sessions[0].lock().await,
         };
-        let connection = session.insert(connection);
+        let session = &mut *session;
+        let written = session.written.clone();
+        *written.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        let dot_written = || *written.lock().unwrap_or_else(|p| p.into_inner());
+        let connection = match session.connection.take() {
+            Some(connection) if !connection.has_broken() => connection,
+            _ => self.connect(written.clone()).await?,
+        };
+        let connection = session.connection.insert(connection);
         let sent = tokio::time::timeout(TIMEOUT, connection.send(message.envelope(), &message.formatted())).await;
         match sent {
-            Ok(Ok(_)) => Ok(()),
+            Ok(Ok(_)) => Ok(dot_written()),
             Ok(Err(error)) => {
                 // lettre ends a session after a refusal; a broken one is not used again.
                 if connection.has_broken() {
-                    session.take();
+                    session.connection.take();
                 }
                 Err(SendError {
                     permanent: error.is_permanent(),
                     message: format!("the SMTP server did not take the email: {error}"),
                     // A refusal is an answer; only a lost one leaves the outcome open.
-                    maybe_sent: dot_written() && !error.is_permanent() && !error.is_transient(),
+                    maybe_sent: dot_written().is_some() && !error.is_permanent() && !error.is_transient(),
                 })
             }
             Err(_) => {
-                session.take();
+                session.connection.take();
                 Err(SendError {
                     permanent: false,
                     message: "the SMTP server did not answer in time".into(),
-                    maybe_sent: dot_written(),
+                    maybe_sent: dot_written().is_some(),
                 })
             }
         }
     }
 
-    async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
+    async fn connect(&self, written: Arc<Mutex<Option<Instant>>>) -> Result<AsyncSmtpConnection, SendError> {
         let failed = |what: String| SendError {
             permanent: false,
             message: format!("cannot reach the SMTP server: {what}"),
@@ -201,7 +220,7 @@ impl SmtpMailer {
             .map_err(|_| failed(format!("{}:{} did not answer in time", self.host, self.port)))?
             .map_err(|error| failed(format!("{}:{}: {error}", self.host, self.port)))?;
         tcp.set_nodelay(true).map_err(|error| failed(format!("cannot set TCP_NODELAY: {error}")))?;
-        let watched = Watched { inner: tcp, dot_written: false, written: self.written.clone() };
+        let watched = Watched { inner: tcp, dot_written: false, written };
         let hello = ClientId::default();
         let tls = || TlsParameters::new(self.host.clone()).map_err(|error| failed(format!("TLS: {error}")));
         let stream: Box<dyn AsyncTokioStream> = match self.security {

@@ -1,12 +1,13 @@
 //! What recording a decision brings with it: the task a call or an escalation creates, and the
 //! history notes (at most 250 characters, naming the rule and the plan) that go to Xero for every
-//! email, call and escalation, on the invoices and on the contact — unless the strategy says
-//! "Don't log to Xero".
+//! email, call and escalation, on the invoices and on the contact (or on one of them, as
+//! `[xero] notes` says) — unless the strategy says "Don't log to Xero".
 
 use uuid::Uuid;
 
 use super::books::{Books, Customer};
 use super::decision::{Decision, Outcome};
+use crate::config::NotePlaces;
 use crate::ledger::money::group_thousands;
 use crate::plan::{Action, Plan};
 use crate::store::outbox::{NewAction, NewNote, NewTask, Status};
@@ -81,13 +82,19 @@ fn owed(customer: Option<&Customer>, invoices: &[Uuid], base: &str) -> String {
     format!("{base} {}", group_thousands(total))
 }
 
-/// The decisions to record, each with its status, task and notes.
-pub fn prepare<'d>(plan: &Plan, books: &Books, decisions: &'d [Decision]) -> Vec<NewAction<'d>> {
+/// The decisions to record, each with its status, task and notes (placed as `places` says).
+pub fn prepare<'d>(plan: &Plan, books: &Books, decisions: &'d [Decision], places: NotePlaces) -> Vec<NewAction<'d>> {
     let fingerprint = plan.fingerprint();
-    decisions.iter().map(|decision| prepare_one(plan, &fingerprint, books, decision)).collect()
+    decisions.iter().map(|decision| prepare_one(plan, &fingerprint, books, decision, places)).collect()
 }
 
-fn prepare_one<'d>(plan: &Plan, fingerprint: &str, books: &Books, decision: &'d Decision) -> NewAction<'d> {
+fn prepare_one<'d>(
+    plan: &Plan,
+    fingerprint: &str,
+    books: &Books,
+    decision: &'d Decision,
+    places: NotePlaces,
+) -> NewAction<'d> {
     if decision.outcome != Outcome::Act {
         return NewAction {
             decision,
@@ -132,15 +139,21 @@ fn prepare_one<'d>(plan: &Plan, fingerprint: &str, books: &Books, decision: &'d 
     {
         let reference = note_reference(&decision.key.to_string());
         let details = note_text(&about, &what, decision.key.rule, plan, fingerprint, &reference);
-        for invoice in &decision.invoices {
-            notes.push(NewNote {
-                subject_kind: "invoice",
-                subject_id: *invoice,
-                details: details.clone(),
-                reference: reference.clone(),
-            });
+        // An account-wide action (a statement) has no invoice to note it on: the contact has it.
+        let on_invoices = places.on_invoices() && !decision.invoices.is_empty();
+        if on_invoices {
+            for invoice in &decision.invoices {
+                notes.push(NewNote {
+                    subject_kind: "invoice",
+                    subject_id: *invoice,
+                    details: details.clone(),
+                    reference: reference.clone(),
+                });
+            }
         }
-        notes.push(NewNote { subject_kind: "contact", subject_id: decision.contact_id, details, reference });
+        if places.on_contact() || !on_invoices {
+            notes.push(NewNote { subject_kind: "contact", subject_id: decision.contact_id, details, reference });
+        }
     }
     NewAction { decision, status, task, notes, message_id: None, email: None }
 }

@@ -1,6 +1,7 @@
-//! `collectiq run`: one pass — sync, evaluate every organisation under its strategy, record the
+//! `collectiq run`: one pass — for every organisation at once, each within its own Xero budget:
+//! sync, evaluate under its strategy, fetch the online-invoice links its emails show, record the
 //! decisions, deliver, write notes — or, with `--dry-run`, the decisions alone, with nothing
-//! changed anywhere. One run at a time per database: a lock file beside it, held by the
+//! changed anywhere. One run at a time per database: a lock on the database file, held by the
 //! operating system for as long as the run's process lives (so a killed run leaves no stale lock).
 
 use std::collections::HashMap;
@@ -14,7 +15,7 @@ use uuid::Uuid;
 
 use super::books::Books;
 use super::calendar::Calendar;
-use super::compose::{Composed, Composer, DefaultSender, EmailAbout};
+use super::compose::{Composed, Composer, DefaultSender, EmailAbout, LINK_PATIENCE, LinksFetched, invoices_shown};
 use super::decision::Subject;
 use super::decision::{Evaluation, Outcome};
 use super::deliver::{Delivered, Deliverer};
@@ -26,6 +27,7 @@ use crate::plan::Plan;
 use crate::store::Store;
 use crate::store::connections::OrganisationRecord;
 use crate::store::outbox::{Decider, NewAction, Status};
+use crate::xero::budget::Priority;
 use crate::xero::session::Session;
 use crate::xero::sync::{Progress, SyncOptions, Syncer};
 
@@ -54,8 +56,20 @@ pub struct OrgRun {
     pub superseded: u64,
     pub combined: u64,
     pub waiting: u64,
+    /// Online-invoice links fetched for this run's emails (once per invoice, ever), and those
+    /// Xero did not give in time (their emails say how to pay otherwise).
+    pub links: LinksFetched,
+    /// Links fetched ahead, within the budget, for emails the plan makes in the next days.
+    pub links_ahead: usize,
+    /// Xero calls this organisation has spent in the last day, and its day limit.
+    pub calls_today: usize,
+    pub calls_per_day: u32,
+    /// History notes waiting to be written once this run has done its work.
+    pub notes_waiting: u64,
     /// What the decisions were, in words (for --dry-run, and the summary).
     pub lines: Vec<String>,
+    /// Things the operator should know (a day's notes that do not fit in the day's budget).
+    pub warnings: Vec<String>,
     pub error: Option<String>,
 }
 
@@ -142,7 +156,12 @@ pub fn mailer(config: &Config) -> Result<Mailer, String> {
         return Mailer::folder(folder);
     }
     match &config.email.smtp_url {
-        Some(url) => Mailer::smtp(url, config.email.smtp_username.clone(), config.email.smtp_password.clone()),
+        Some(url) => Mailer::smtp(
+            url,
+            config.email.smtp_username.clone(),
+            config.email.smtp_password.clone(),
+            config.email.sessions,
+        ),
         None => Err("no way to send email: set COLLECTIQ_SMTP_URL (or [email] smtp_url), or [email] capture to keep emails in a folder".into()),
     }
 }
@@ -151,7 +170,13 @@ fn lock_store(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
     store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// One pass over the chosen organisations.
+/// How many links each organisation fetches ahead per run, for emails of the next days: a
+/// minute's budget, spent as background calls beside the notes.
+const LINKS_AHEAD_PER_RUN: usize = 60;
+/// How far ahead links are fetched.
+const LINKS_AHEAD_DAYS: i64 = 3;
+
+/// One pass over the chosen organisations, each on its own at once.
 pub async fn run(
     config: &Config,
     session: &Session,
@@ -163,66 +188,171 @@ pub async fn run(
     let strategies =
         load_strategies(if options.strategies.is_empty() { &config.runtime.strategies } else { &options.strategies })?;
     let mut report = RunReport { at: now.to_string(), dry_run: options.dry_run, ..RunReport::default() };
-    if options.sync && !options.dry_run {
-        let syncer = Syncer::new(session.client.clone(), session.store.clone(), progress);
-        for synced in syncer.sync(&organisations, SyncOptions { full: false }).await {
-            if let Some(error) = synced.error {
-                report.sync_errors.push(format!("{}: {error}", synced.name));
-            }
-        }
-    }
     // A mail server that cannot be used is said before anything is decided.
     let mailer = if options.dry_run { None } else { Some(mailer(config)?) };
     let sender = DefaultSender { address: config.email.from.clone(), name: config.email.name.clone() };
-    let composer = Composer { sender: &sender, client: Some(&session.client), store: &session.store, now };
+    let syncer = Syncer::new(session.client.clone(), session.store.clone(), progress);
     let mut plans: HashMap<Uuid, Arc<Plan>> = HashMap::new();
-    // The books each decision was made from, handed on to delivery rather than read again.
-    let mut books: HashMap<Uuid, Books> = HashMap::new();
     for org in &organisations {
-        let tenant = org.organisation.tenant_id;
-        let mut line = OrgRun { organisation: org.organisation.name.clone(), tenant_id: tenant, ..OrgRun::default() };
-        let Some(strategy) = strategy_for(&strategies, &org.organisation.name) else {
-            line.error = Some("no strategy applies to this organisation".into());
-            report.organisations.push(line);
-            continue;
-        };
-        line.strategy = Some(strategy.path.display().to_string());
-        plans.insert(tenant, strategy.plan.clone());
-        match decide(session, &composer, org, &strategy.plan, now, options.dry_run, &mut line).await {
-            Ok(decided) => {
-                books.insert(tenant, decided);
-            }
-            Err(error) => line.error = Some(error),
+        if let Some(strategy) = strategy_for(&strategies, &org.organisation.name) {
+            plans.insert(org.organisation.tenant_id, strategy.plan.clone());
+        }
+    }
+    let deliverer = mailer.as_ref().map(|mailer| Deliverer {
+        store: &session.store,
+        mailer,
+        client: Some(&session.client),
+        syncer: Some(&syncer),
+        plans: &plans,
+        sender: sender.clone(),
+        freshness: config.runtime.freshness,
+        now,
+        stop: options.stop.as_deref(),
+    });
+    let pass = match &deliverer {
+        Some(deliverer) => Some(deliverer.begin().map_err(|e| e.to_string())?),
+        None => None,
+    };
+    let batch =
+        Organisations { config, session, syncer: &syncer, strategies: &strategies, sender: &sender, now, options };
+    let work = futures_util::future::join_all(
+        organisations.iter().map(|org| batch.one(org, deliverer.as_ref().zip(pass.as_ref()))),
+    );
+    let done = match (&deliverer, &pass) {
+        (Some(deliverer), Some(pass)) => tokio::select! {
+            done = work => done,
+            _ = deliverer.heartbeat(pass) => unreachable!("the heartbeat never ends"),
+        },
+        _ => work.await,
+    };
+    let mut deliveries = Vec::new();
+    for (line, sync_error, delivered) in done {
+        if let Some(error) = sync_error {
+            report.sync_errors.push(format!("{}: {error}", line.organisation));
         }
         report.organisations.push(line);
+        deliveries.extend(delivered);
     }
-    if let Some(mailer) = &mailer {
-        let deliverer = Deliverer {
-            store: &session.store,
-            mailer,
-            client: Some(&session.client),
-            plans: &plans,
-            sender: sender.clone(),
-            freshness: config.runtime.freshness,
-            now,
-            stop: options.stop.as_deref(),
-        };
-        report.delivered = deliverer.deliver(books).await.map_err(|e| e.to_string())?;
+    if let Some(deliverer) = &deliverer {
+        report.delivered = deliverer.finish(deliveries).await.map_err(|e| e.to_string())?;
+    }
+    session.client.write_calls_down(None);
+    for line in &mut report.organisations {
+        line.notes_waiting = lock_store(&session.store).notes_waiting(line.tenant_id).unwrap_or_default();
+        // Not while the store is held: the organisation's budget may be read from it first.
+        line.calls_today = session.client.spent_today(line.tenant_id);
+        line.calls_per_day = session.client.per_day();
     }
     Ok(report)
 }
 
+/// What every organisation's batch shares.
+struct Organisations<'a> {
+    config: &'a Config,
+    session: &'a Session,
+    syncer: &'a Syncer,
+    strategies: &'a [Strategy],
+    sender: &'a DefaultSender,
+    now: Timestamp,
+    options: &'a RunOptions,
+}
+
+type Delivery = Result<(Delivered, Vec<super::deliver::Sample>), crate::store::StoreError>;
+
+impl Organisations<'_> {
+    /// One organisation's batch: its sync, its decisions (with the links its emails show), its
+    /// deliveries and notes, and links fetched ahead. Gives its line of the report, its sync's
+    /// error, and what delivery did.
+    async fn one(
+        &self,
+        org: &OrganisationRecord,
+        delivery: Option<(&Deliverer<'_>, &super::deliver::Pass)>,
+    ) -> (OrgRun, Option<String>, Option<Delivery>) {
+        let tenant = org.organisation.tenant_id;
+        let mut line = OrgRun { organisation: org.organisation.name.clone(), tenant_id: tenant, ..OrgRun::default() };
+        let Some(strategy) = strategy_for(self.strategies, &org.organisation.name) else {
+            line.error = Some("no strategy applies to this organisation".into());
+            return (line, None, None);
+        };
+        line.strategy = Some(strategy.path.display().to_string());
+        let mut sync_error = None;
+        if self.options.sync && !self.options.dry_run {
+            let synced = self.syncer.sync_org(org, SyncOptions::default()).await;
+            sync_error = synced.error;
+        }
+        let composer = Composer {
+            sender: self.sender,
+            client: Some(&self.session.client),
+            store: &self.session.store,
+            now: self.now,
+        };
+        let books = match decide(self.session, &composer, org, &strategy.plan, self, &mut line).await {
+            Ok(books) => books,
+            Err(error) => {
+                line.error = Some(error);
+                return (line, sync_error, None);
+            }
+        };
+        let Some((deliverer, pass)) = delivery else { return (line, sync_error, None) };
+        let ahead = self.links_wanted_ahead(org, &strategy.plan, &books);
+        let fetch_ahead = async {
+            if ahead.is_empty() {
+                return 0;
+            }
+            let deadline = tokio::time::Instant::now() + LINK_PATIENCE;
+            composer.fetch_links(tenant, &ahead, deadline, Priority::Background).await.fetched
+        };
+        let (delivered, links_ahead) =
+            tokio::join!(deliverer.deliver_organisation(pass, tenant, Some(books)), fetch_ahead);
+        line.links_ahead = links_ahead;
+        (line, sync_error, Some(delivered))
+    }
+
+    /// The invoices, not yet with a link, that the plan will email in the next days: their links
+    /// are fetched ahead, as background calls, so that those emails need not wait for them. At
+    /// most a minute's budget per run.
+    fn links_wanted_ahead(&self, org: &OrganisationRecord, plan: &Plan, books: &Books) -> Vec<Uuid> {
+        let tenant = org.organisation.tenant_id;
+        {
+            let Ok(calendar) = Calendar::new(&plan.settings, org.organisation.zone.as_deref()) else {
+                return Vec::new();
+            };
+            let Ok(state) = lock_store(&self.session.store).runtime_state(tenant) else {
+                return Vec::new();
+            };
+            let mut wanted = Vec::new();
+            for days in 1..=LINKS_AHEAD_DAYS {
+                let Ok(then) = self.now.checked_add(jiff::SignedDuration::from_hours(24 * days)) else { continue };
+                let evaluation = evaluate(&Context { plan, calendar: &calendar, books, state: &state, now: then });
+                for decision in evaluation.decisions.iter().filter(|d| d.outcome == Outcome::Act) {
+                    if matches!(decision.action, crate::plan::Action::Email { .. }) {
+                        let statement = matches!(decision.key.subject, Subject::Account(_));
+                        wanted.extend(invoices_shown(books, decision.contact_id, &decision.invoices, statement));
+                    }
+                }
+            }
+            let store = lock_store(&self.session.store);
+            wanted.retain(|invoice| store.online_link(tenant, *invoice).ok().flatten().is_none());
+            wanted.sort();
+            wanted.dedup();
+            wanted.truncate(LINKS_AHEAD_PER_RUN);
+            wanted
+        }
+    }
+}
+
 /// Evaluates one organisation and records what it decided (unless dry), each email composed
-/// and kept with its decision; gives the books it decided from.
+/// and kept with its decision, after the links it shows are fetched; gives the books it decided
+/// from.
 async fn decide(
     session: &Session,
     composer: &Composer<'_>,
     org: &OrganisationRecord,
     plan: &Plan,
-    now: Timestamp,
-    dry_run: bool,
+    batch: &Organisations<'_>,
     line: &mut OrgRun,
 ) -> Result<Books, String> {
+    let (now, dry_run) = (batch.now, batch.options.dry_run);
     let tenant = org.organisation.tenant_id;
     let calendar = Calendar::new(&plan.settings, org.organisation.zone.as_deref()).map_err(|e| e.to_string())?;
     let (books, state) = Books::load_with_state(&lock_store(&session.store), tenant).map_err(|e| e.to_string())?;
@@ -231,12 +361,51 @@ async fn decide(
     if dry_run {
         return Ok(books);
     }
-    let mut actions = prepare(plan, &books, &evaluation.decisions);
+    let mut actions = prepare(plan, &books, &evaluation.decisions, batch.config.xero.notes);
+    // The links every email shows, fetched before any is composed: several at once, within the
+    // organisation's budget; a link Xero will not give is not waited for past the patience.
+    let shown: Vec<Uuid> = actions
+        .iter()
+        .filter(|new| new.status == Status::Waiting)
+        .flat_map(|new| {
+            let decision = new.decision;
+            let statement = matches!(decision.key.subject, Subject::Account(_));
+            invoices_shown(&books, decision.contact_id, &decision.invoices, statement)
+        })
+        .collect();
+    let deadline = tokio::time::Instant::now() + LINK_PATIENCE;
+    line.links = composer.fetch_links(tenant, &shown, deadline, Priority::Now).await;
     compose_emails(composer, plan, &books, &mut actions).await;
+    let links = line.links;
+    budget_warning(session, org, &actions, links, line);
     let fingerprint = plan.fingerprint();
     let decider = Decider { strategy: &plan.strategy, plan_version: plan.plan_version, plan_fingerprint: &fingerprint };
     lock_store(&session.store).record_decisions(&actions, &decider, now).map_err(|e| e.to_string())?;
     Ok(books)
+}
+
+/// Says when today's notes will not fit in what is left of the organisation's day budget: they
+/// are written over the next day instead (never over the limit, never dropped).
+fn budget_warning(
+    session: &Session,
+    org: &OrganisationRecord,
+    actions: &[NewAction<'_>],
+    links: LinksFetched,
+    line: &mut OrgRun,
+) {
+    let tenant = org.organisation.tenant_id;
+    let notes = actions.iter().map(|new| new.notes.len()).sum::<usize>();
+    let waiting = lock_store(&session.store).notes_waiting(tenant).unwrap_or_default() as usize;
+    let spent = session.client.spent_today(tenant);
+    let limit = session.client.per_day() as usize;
+    let needed = spent + notes + waiting + links.fetched;
+    if needed > limit {
+        line.warnings.push(format!(
+            "{} would need {needed} Xero calls in a day ({spent} spent, {} notes to write); Xero allows {limit} a day, so some notes are written tomorrow",
+            org.organisation.name,
+            notes + waiting
+        ));
+    }
 }
 
 /// Composes the emails among new actions, so that each is kept as decided: an edit of the

@@ -1,5 +1,5 @@
 //! Xero's rate limits: per organisation 60 calls a minute, 5,000 a day and 5 at once; per app
-//! 10,000 a minute. Windows roll in real time. Every answer says what is left; a refusal says
+//! 10,000 a minute. Windows roll in real time; the minute's length can be set (`window_ms`). Every answer says what is left; a refusal says
 //! which limit was hit and when to come back.
 
 use std::collections::{HashMap, VecDeque};
@@ -10,7 +10,6 @@ use uuid::Uuid;
 
 use super::config::Limits;
 
-const MINUTE: Duration = Duration::from_secs(60);
 const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Which limit a refused call ran into, as `X-Rate-Limit-Problem` names it.
@@ -111,12 +110,13 @@ impl Limiter {
     /// count against the limits.
     pub fn admit(&self, tenant: Uuid) -> Result<Permit, Refused> {
         let limits = self.limits();
+        let minute = limits.window();
         let now = Instant::now();
         let mut guard = self.counters.lock().unwrap_or_else(|p| p.into_inner());
         let counters = &mut *guard;
-        forget_before(&mut counters.app_minute, now, MINUTE);
+        forget_before(&mut counters.app_minute, now, minute);
         let usage = counters.tenants.entry(tenant).or_default();
-        forget_before(&mut usage.minute, now, MINUTE);
+        forget_before(&mut usage.minute, now, minute);
         forget_before(&mut usage.day, now, DAY);
         let remaining = |usage: &Usage, app: &VecDeque<Instant>| Remaining {
             minute: limits.per_minute.saturating_sub(usage.minute.len() as u32),
@@ -126,9 +126,9 @@ impl Limiter {
         let refusal = if usage.day.len() as u32 >= limits.per_day {
             Some((Problem::Day, wait(&usage.day, now, DAY)))
         } else if usage.minute.len() as u32 >= limits.per_minute {
-            Some((Problem::Minute, wait(&usage.minute, now, MINUTE)))
+            Some((Problem::Minute, wait(&usage.minute, now, minute)))
         } else if counters.app_minute.len() as u32 >= limits.app_per_minute {
-            Some((Problem::AppMinute, wait(&counters.app_minute, now, MINUTE)))
+            Some((Problem::AppMinute, wait(&counters.app_minute, now, minute)))
         } else if usage.in_flight >= limits.concurrent {
             Some((Problem::Concurrent, Duration::from_secs(1)))
         } else {
@@ -152,7 +152,13 @@ mod tests {
 
     #[test]
     fn the_minute_limit_refuses_and_says_when_to_come_back() {
-        let limiter = Limiter::new(Limits { per_minute: 3, per_day: 100, concurrent: 10, app_per_minute: 100 });
+        let limiter = Limiter::new(Limits {
+            per_minute: 3,
+            per_day: 100,
+            concurrent: 10,
+            app_per_minute: 100,
+            ..Limits::default()
+        });
         let tenant = Uuid::nil();
         let permits: Vec<Permit> = (0..3).map(|_| limiter.admit(tenant).unwrap()).collect();
         assert_eq!(permits[2].remaining.minute, 0);
@@ -164,7 +170,13 @@ mod tests {
 
     #[test]
     fn concurrent_calls_are_limited_until_one_finishes() {
-        let limiter = Limiter::new(Limits { per_minute: 100, per_day: 100, concurrent: 2, app_per_minute: 100 });
+        let limiter = Limiter::new(Limits {
+            per_minute: 100,
+            per_day: 100,
+            concurrent: 2,
+            app_per_minute: 100,
+            ..Limits::default()
+        });
         let first = limiter.admit(Uuid::nil()).unwrap();
         let _second = limiter.admit(Uuid::nil()).unwrap();
         assert_eq!(limiter.admit(Uuid::nil()).err().unwrap().problem, Problem::Concurrent);
@@ -174,10 +186,22 @@ mod tests {
 
     #[test]
     fn the_day_and_app_limits_hold() {
-        let limiter = Limiter::new(Limits { per_minute: 100, per_day: 2, concurrent: 10, app_per_minute: 100 });
+        let limiter = Limiter::new(Limits {
+            per_minute: 100,
+            per_day: 2,
+            concurrent: 10,
+            app_per_minute: 100,
+            ..Limits::default()
+        });
         let _kept: Vec<Permit> = (0..2).map(|_| limiter.admit(Uuid::nil()).unwrap()).collect();
         assert_eq!(limiter.admit(Uuid::nil()).err().unwrap().problem, Problem::Day);
-        let app = Limiter::new(Limits { per_minute: 100, per_day: 100, concurrent: 10, app_per_minute: 2 });
+        let app = Limiter::new(Limits {
+            per_minute: 100,
+            per_day: 100,
+            concurrent: 10,
+            app_per_minute: 2,
+            ..Limits::default()
+        });
         let _a = app.admit(Uuid::from_u128(1)).unwrap();
         let _b = app.admit(Uuid::from_u128(2)).unwrap();
         assert_eq!(app.admit(Uuid::from_u128(3)).err().unwrap().problem, Problem::AppMinute);

@@ -9,6 +9,7 @@
 //! /sandbox/…                                    the sandbox's own controls
 //! ```
 
+pub mod calls;
 pub mod clock;
 pub mod config;
 pub mod faults;

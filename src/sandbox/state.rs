@@ -23,6 +23,8 @@ pub struct State {
     pub limiter: Limiter,
     pub faults: Mutex<FaultInjector>,
     pub stats: Mutex<Stats>,
+    /// Every API call received, per organisation, for the limits' tests.
+    pub calls: Mutex<super::calls::CallLog>,
     pub webhook: Mutex<Option<WebhookTarget>>,
     pub webhooks: super::webhooks::Sender,
     ids: Mutex<fastrand::Rng>,
@@ -57,6 +59,7 @@ impl State {
             limiter: Limiter::new(config.limits),
             faults: Mutex::new(FaultInjector::new(config.faults, config.seed)),
             stats: Mutex::new(Stats::default()),
+            calls: Mutex::new(super::calls::CallLog::default()),
             webhook: Mutex::new(config.webhook.clone()),
             webhooks: super::webhooks::Sender::new(),
             ids: Mutex::new(fastrand::Rng::with_seed(config.seed ^ 0x1D5)),

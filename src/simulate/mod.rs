@@ -3,6 +3,7 @@
 //! clock and touches nothing: no store, no email, no Xero.
 
 pub mod aging;
+pub mod budget;
 pub mod data;
 pub mod engine;
 pub mod html;

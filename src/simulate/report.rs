@@ -35,6 +35,9 @@ pub struct Report {
     pub actions: Vec<SimulatedAction>,
     pub totals: Totals,
     pub aging: Vec<AgingDay>,
+    /// Lints: days that would need more Xero calls than the organisation's day allows.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -158,6 +161,12 @@ impl Report {
             totals.count(&action);
             actions.push(action);
         }
+        let warnings = super::budget::over_budget(
+            &actions,
+            &scenario.books.organisation.name,
+            scenario.plan.settings.write_back,
+            super::budget::XERO_CALLS_PER_DAY,
+        );
         Report {
             strategy: scenario.plan.strategy.clone(),
             organisation: scenario.books.organisation.name.clone(),
@@ -166,6 +175,7 @@ impl Report {
             actions,
             totals,
             aging: aging_over_time(scenario),
+            warnings,
         }
     }
 

@@ -65,6 +65,9 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "  {heading}: {}", counts.join(", "));
     }
     let _ = writeln!(out, "  by segment: {}", pairs(&totals.by_segment).join(", "));
+    for warning in &report.warnings {
+        let _ = writeln!(out, "\nwarning: {warning}");
+    }
     let _ = writeln!(out, "\nOutstanding by age (base currency)");
     let _ = write!(out, "  {:<12}", "date");
     for bucket in Bucket::ALL {

@@ -2,6 +2,7 @@
 //! holds OAuth tokens (sealed with a key kept outside it: `sealed.rs`). Receivables are kept per organisation (every row carries its tenant id);
 //! money is kept as exact decimal text, times as RFC 3339 UTC with milliseconds.
 
+pub mod calls;
 mod codec;
 pub mod connections;
 pub mod cursors;

@@ -429,18 +429,33 @@ impl Store {
     /// Actions to deliver now, oldest first: waiting ones whose attempt is due, and claims whose
     /// process is gone (`gone`, from [`Store::gone_workers`]), which are resumed as they were.
     pub fn deliverable(&self, now: Timestamp, gone: &[String], limit: usize) -> Result<Vec<StoredAction>> {
+        self.deliverable_of(None, now, gone, limit)
+    }
+
+    /// The same, for one organisation (`Some`) or all.
+    pub fn deliverable_of(
+        &self,
+        tenant: Option<Uuid>,
+        now: Timestamp,
+        gone: &[String],
+        limit: usize,
+    ) -> Result<Vec<StoredAction>> {
         let mut statement = self
             .conn()
             .prepare(
                 "SELECT * FROM actions
-                  WHERE (status = 'waiting' AND (next_attempt_at IS NULL OR next_attempt_at <= ?1))
-                     OR (status IN ('claimed', 'handed')
-                         AND (claimed_by IS NULL OR claimed_by IN (SELECT value FROM json_each(?3))))
+                  WHERE ((status = 'waiting' AND (next_attempt_at IS NULL OR next_attempt_at <= ?1))
+                         OR (status IN ('claimed', 'handed')
+                             AND (claimed_by IS NULL OR claimed_by IN (SELECT value FROM json_each(?3)))))
+                    AND (?4 IS NULL OR tenant_id = ?4)
                   ORDER BY id LIMIT ?2",
             )
             .doing("read actions to deliver")?;
         let rows = statement
-            .query_map(params![format_time(now), limit as i64, gone_list(gone)], action_from)
+            .query_map(
+                params![format_time(now), limit as i64, gone_list(gone), tenant.map(|t| t.to_string())],
+                action_from,
+            )
             .doing("read actions to deliver")?;
         rows.collect::<rusqlite::Result<_>>().doing("read actions to deliver")
     }

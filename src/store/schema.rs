@@ -349,4 +349,14 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (tenant_id, invoice_id)
     ) WITHOUT ROWID;
     "#,
+    // 8: the Xero calls spent per organisation, by the hour, so that every process (a run from
+    // cron, autopilot, a sync) counts against one day's budget.
+    r#"
+    CREATE TABLE xero_calls (
+        tenant_id TEXT NOT NULL,
+        hour      TEXT NOT NULL,
+        calls     INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, hour)
+    ) WITHOUT ROWID;
+    "#,
 ];

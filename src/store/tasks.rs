@@ -120,6 +120,17 @@ impl Store {
     /// Notes to write now: waiting ones whose action has been carried out and whose attempt is
     /// due, and notes a process that is gone (`gone`) was writing.
     pub fn pending_notes(&self, now: Timestamp, gone: &[String], limit: usize) -> Result<Vec<PendingNote>> {
+        self.pending_notes_of(None, now, gone, limit)
+    }
+
+    /// The same, for one organisation (`Some`) or all.
+    pub fn pending_notes_of(
+        &self,
+        tenant: Option<Uuid>,
+        now: Timestamp,
+        gone: &[String],
+        limit: usize,
+    ) -> Result<Vec<PendingNote>> {
         let gone = super::workers::gone_list(gone);
         let mut statement = self
             .conn()
@@ -130,11 +141,12 @@ impl Store {
                         OR (notes.status = 'writing'
                             AND (notes.claimed_by IS NULL OR notes.claimed_by IN (SELECT value FROM json_each(?3)))))
                    AND actions.status IN ('sent', 'done')
+                   AND (?4 IS NULL OR notes.tenant_id = ?4)
                  ORDER BY notes.id LIMIT ?2",
             )
             .doing("read notes to write")?;
         let rows = statement
-            .query_map(params![format_time(now), limit as i64, gone], |row| {
+            .query_map(params![format_time(now), limit as i64, gone, tenant.map(|t| t.to_string())], |row| {
                 Ok(PendingNote {
                     id: row.get("id")?,
                     action_key: row.get("action_key")?,
@@ -206,6 +218,33 @@ impl Store {
             )
             .doing("record a failed note")?;
         Ok(())
+    }
+
+    /// Puts a note back to wait until `until` without counting the attempt: the organisation's
+    /// budget for the day is spent (down to the reserve kept for syncs), which is no fault of the
+    /// note's. It is written when the budget allows, never dropped.
+    pub fn defer_note(&mut self, note: i64, worker: &str, until: Timestamp, why: &str) -> Result<()> {
+        self.conn()
+            .execute(
+                "UPDATE notes SET status = 'pending', attempts = max(attempts - 1, 0), next_attempt_at = ?1,
+                        last_error = ?2, claimed_by = NULL
+                  WHERE id = ?3 AND claimed_by = ?4",
+                params![format_time(until), why, note, worker],
+            )
+            .doing("put a note back to wait")?;
+        Ok(())
+    }
+
+    /// How many of the organisation's notes wait to be written (or are being written).
+    pub fn notes_waiting(&self, tenant: Uuid) -> Result<u64> {
+        self.conn()
+            .query_row(
+                "SELECT count(*) FROM notes WHERE tenant_id = ?1 AND status IN ('pending', 'writing')",
+                [tenant.to_string()],
+                |row| row.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .doing("count the notes waiting")
     }
 
     /// Notes in the queue, newest first, in one state or all (for `collectiq outbox list`).

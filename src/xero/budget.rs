@@ -3,8 +3,12 @@
 //! 10,000 a minute. What Xero's headers say is left counts too: when `X-MinLimit-Remaining`
 //! reaches 0 (counting calls still in flight), the next call waits for the minute to roll on; when
 //! `X-DayLimit-Remaining` reaches 0, calls stop for an hour before one asks again; a 429's
-//! `Retry-After` holds every call to that organisation back. The budgets belong to one process:
-//! a `sync` and a `webhooks serve` running at once each keep their own.
+//! `Retry-After` holds every call to that organisation back.
+//!
+//! Calls that can wait (history notes, links fetched ahead) are `Background`: they leave a
+//! reserve of each minute and of each day to the calls that cannot (the sync that makes data
+//! fresh, the links an email waits for), so a long queue of notes never starves them. The day's
+//! count is kept in the store by the client, so runs started from cron share one day's budget.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -13,15 +17,25 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio::time::Instant;
 
-const MINUTE: Duration = Duration::from_secs(60);
 const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 /// After Xero says the day's calls are spent, how long before one call asks again.
 const DAY_SPENT_PAUSE: Duration = Duration::from_secs(60 * 60);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exhausted {
-    /// No calls are left today for this organisation.
+    /// No calls are left today for this organisation (for background calls: none beyond the
+    /// reserve).
     Day,
+}
+
+/// Whether a call can wait for the calls that cannot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Priority {
+    /// A sync, a link an email waits for: may use the whole budget.
+    #[default]
+    Now,
+    /// A history note, a link fetched ahead: leaves the reserve alone.
+    Background,
 }
 
 /// What the limit headers of one answer said.
@@ -61,6 +75,7 @@ struct Window {
 pub struct Budget {
     per_minute: u32,
     per_day: Option<u32>,
+    minute: Duration,
     window: Mutex<Window>,
     at_once: Option<Semaphore>,
 }
@@ -81,9 +96,15 @@ impl Drop for Slot<'_> {
 impl Budget {
     /// `concurrent` and `per_day` of `None`: no such limit (the app-wide budget).
     pub fn new(per_minute: u32, per_day: Option<u32>, concurrent: Option<u32>) -> Budget {
+        Budget::with_window(per_minute, per_day, concurrent, Duration::from_secs(60))
+    }
+
+    /// A budget whose "minute" is `minute` long (tests shorten it, as the sandbox can).
+    pub fn with_window(per_minute: u32, per_day: Option<u32>, concurrent: Option<u32>, minute: Duration) -> Budget {
         Budget {
             per_minute: per_minute.max(1),
             per_day: per_day.map(|n| n.max(1)),
+            minute,
             window: Mutex::new(Window::default()),
             at_once: concurrent.map(|n| Semaphore::new(n.max(1) as usize)),
         }
@@ -93,8 +114,40 @@ impl Budget {
         self.window.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// What background calls leave to the others: a sixth of each minute, a tenth of each day.
+    fn reserve(&self, priority: Priority) -> (usize, usize) {
+        match priority {
+            Priority::Now => (0, 0),
+            Priority::Background => {
+                ((self.per_minute as usize).div_ceil(6), self.per_day.map_or(0, |day| (day as usize).div_ceil(10)))
+            }
+        }
+    }
+
+    /// Counts calls made earlier today (by this or another process, as the store remembers
+    /// them), each at the moment given.
+    pub fn spent_earlier(&self, calls: impl IntoIterator<Item = Instant>) {
+        let mut window = self.window();
+        let mut all: Vec<Instant> = window.day.drain(..).chain(calls).collect();
+        all.sort();
+        window.day = all.into();
+    }
+
+    /// Calls counted in the last day.
+    pub fn spent_today(&self) -> usize {
+        let mut window = self.window();
+        forget_older(&mut window.day, Instant::now(), DAY);
+        window.day.len()
+    }
+
     /// Waits until a call may be sent, then counts it as sent.
     pub async fn admit(&self) -> Result<Slot<'_>, Exhausted> {
+        self.admit_as(Priority::Now).await
+    }
+
+    /// Waits until a call of this priority may be sent, then counts it as sent.
+    pub async fn admit_as(&self, priority: Priority) -> Result<Slot<'_>, Exhausted> {
+        let (minute_reserve, day_reserve) = self.reserve(priority);
         let permit = match &self.at_once {
             Some(semaphore) => Some(semaphore.acquire().await.expect("the semaphore is never closed")),
             None => None,
@@ -103,15 +156,15 @@ impl Budget {
             let wait = {
                 let mut window = self.window();
                 let now = Instant::now();
-                forget_older(&mut window.minute, now, MINUTE);
+                forget_older(&mut window.minute, now, self.minute);
                 forget_older(&mut window.day, now, DAY);
                 if window.day_spent_at.is_some_and(|at| now.duration_since(at) < DAY_SPENT_PAUSE) {
                     return Err(Exhausted::Day);
                 }
-                if self.per_day.is_some_and(|limit| window.day.len() >= limit as usize) {
+                if self.per_day.is_some_and(|limit| window.day.len() + day_reserve >= limit as usize) {
                     return Err(Exhausted::Day);
                 }
-                match self.must_wait(&window, now) {
+                match self.must_wait(&window, now, minute_reserve) {
                     None => {
                         window.minute.push_back(now);
                         if self.per_day.is_some() {
@@ -130,17 +183,20 @@ impl Budget {
         }
     }
 
-    fn must_wait(&self, window: &Window, now: Instant) -> Option<Duration> {
+    fn must_wait(&self, window: &Window, now: Instant, reserve: usize) -> Option<Duration> {
         if let Some(until) = window.hold_until.filter(|&until| until > now) {
             return Some(until - now);
         }
-        if window.minute.len() >= self.per_minute as usize {
-            return window.minute.front().map(|&at| (at + MINUTE).saturating_duration_since(now));
+        let allowed = (self.per_minute as usize).saturating_sub(reserve).max(1);
+        if window.minute.len() >= allowed {
+            // The wait until enough of the oldest calls have left the window.
+            let leaving = window.minute.len() + 1 - allowed;
+            return window.minute.get(leaving - 1).map(|&at| (at + self.minute).saturating_duration_since(now));
         }
         match window.announced_left {
-            // Xero's own count says this minute is used up.
-            Some((left, since, said)) if since >= left as usize && now.duration_since(said) < MINUTE => {
-                Some((said + MINUTE).saturating_duration_since(now))
+            // Xero's own count says this minute is used up (or down to the reserve).
+            Some((left, since, said)) if since + reserve >= left as usize && now.duration_since(said) < self.minute => {
+                Some((said + self.minute).saturating_duration_since(now))
             }
             _ => None,
         }
@@ -180,6 +236,8 @@ fn forget_older(sent: &mut VecDeque<Instant>, now: Instant, span: Duration) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const MINUTE: Duration = Duration::from_secs(60);
 
     #[tokio::test(start_paused = true)]
     async fn at_most_the_limit_in_any_minute() {
@@ -246,6 +304,46 @@ mod tests {
         budget.hold(Duration::from_secs(7));
         drop(budget.admit().await.unwrap());
         assert!(Instant::now() - start >= Duration::from_secs(7));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn background_calls_leave_a_reserve_of_the_minute_and_the_day() {
+        let budget = Budget::new(12, Some(100), None);
+        let start = Instant::now();
+        for _ in 0..10 {
+            drop(budget.admit_as(Priority::Background).await.unwrap());
+        }
+        assert_eq!(Instant::now(), start, "ten of twelve go at once");
+        let waiting = tokio::time::timeout(Duration::from_secs(1), budget.admit_as(Priority::Background)).await;
+        assert!(waiting.is_err(), "the last two of the minute are kept for calls that cannot wait");
+        drop(budget.admit().await.unwrap());
+        drop(budget.admit().await.unwrap());
+        assert_eq!(Instant::now() - start, Duration::from_secs(1), "and those take them at once");
+        let day = Budget::new(1_000, Some(20), None);
+        for _ in 0..18 {
+            drop(day.admit_as(Priority::Background).await.unwrap());
+        }
+        assert_eq!(day.admit_as(Priority::Background).await.err(), Some(Exhausted::Day), "a tenth of the day is kept");
+        assert!(day.admit().await.is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_short_window_rolls_on_sooner() {
+        let budget = Budget::with_window(2, None, None, Duration::from_secs(6));
+        let start = Instant::now();
+        for _ in 0..3 {
+            drop(budget.admit().await.unwrap());
+        }
+        assert_eq!(Instant::now() - start, Duration::from_secs(6));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn calls_spent_earlier_count_against_the_day() {
+        let budget = Budget::new(1_000, Some(5), None);
+        budget.spent_earlier(std::iter::repeat_n(Instant::now(), 4));
+        assert_eq!(budget.spent_today(), 4);
+        assert!(budget.admit().await.is_ok());
+        assert_eq!(budget.admit().await.err(), Some(Exhausted::Day));
     }
 
     #[tokio::test(start_paused = true)]

@@ -14,7 +14,7 @@ use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use super::budget::{Announced, Budget, Exhausted};
+use super::budget::{Announced, Budget, Exhausted, Priority};
 use super::tokens::{TokenError, TokenKeeper};
 use super::wire::dates::format_http_date;
 use crate::config::{ClientLimits, XeroHosts};
@@ -91,17 +91,25 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-/// One GET: the path under `/api.xro/2.0/`, the query, and `If-Modified-Since`.
+/// One GET: the path under `/api.xro/2.0/`, the query, `If-Modified-Since`, and whether it can
+/// wait for calls that cannot.
 #[derive(Clone, Debug)]
 pub struct Get {
     pub path: String,
     pub query: Vec<(String, String)>,
     pub modified_since: Option<Timestamp>,
+    pub priority: Priority,
 }
 
 impl Get {
     pub fn new(path: impl Into<String>) -> Get {
-        Get { path: path.into(), query: Vec::new(), modified_since: None }
+        Get { path: path.into(), query: Vec::new(), modified_since: None, priority: Priority::Now }
+    }
+
+    /// A call that leaves the budget's reserve to calls that cannot wait.
+    pub fn in_background(mut self) -> Get {
+        self.priority = Priority::Background;
+        self
     }
 
     pub fn param(mut self, name: &str, value: impl ToString) -> Get {
@@ -132,7 +140,19 @@ pub struct XeroClient {
     app: Budget,
     retry: RetryPolicy,
     counts: Mutex<HashMap<Uuid, CallCounts>>,
+    ledger: CallLedger,
 }
+
+/// Where the calls spent are written down, so that every process counts against one day.
+#[derive(Default)]
+struct CallLedger {
+    store: Mutex<Option<Arc<Mutex<crate::store::Store>>>>,
+    /// Calls not yet written, per organisation, and when they were last written.
+    unwritten: Mutex<HashMap<Uuid, (u32, std::time::Instant)>>,
+}
+
+/// Calls are written down at most this often per organisation (and when a run ends).
+const WRITE_CALLS_EVERY: Duration = Duration::from_secs(2);
 
 /// Why one attempt failed, and whether another may succeed.
 enum Attempt {
@@ -154,10 +174,17 @@ impl XeroClient {
             tokens,
             limits,
             budgets: Mutex::new(HashMap::new()),
-            app: Budget::new(10_000, None, None),
+            app: Budget::with_window(10_000, None, None, limits.window()),
             retry,
             counts: Mutex::new(HashMap::new()),
+            ledger: CallLedger::default(),
         }
+    }
+
+    /// Counts calls in the store: each organisation's budget starts from what was spent today
+    /// (by any process), and what this process spends is added as it goes.
+    pub fn keep_calls_in(&self, store: Arc<Mutex<crate::store::Store>>) {
+        *self.ledger.store.lock().unwrap_or_else(|p| p.into_inner()) = Some(store);
     }
 
     fn budget(&self, tenant: Uuid) -> Arc<Budget> {
@@ -165,9 +192,79 @@ impl XeroClient {
         budgets
             .entry(tenant)
             .or_insert_with(|| {
-                Arc::new(Budget::new(self.limits.per_minute, Some(self.limits.per_day), Some(self.limits.concurrent)))
+                let budget = Budget::with_window(
+                    self.limits.per_minute,
+                    Some(self.limits.per_day),
+                    Some(self.limits.concurrent),
+                    self.limits.window(),
+                );
+                budget.spent_earlier(self.spent_earlier(tenant));
+                Arc::new(budget)
             })
             .clone()
+    }
+
+    /// The calls the store remembers for the organisation today, as moments on this process's clock.
+    fn spent_earlier(&self, tenant: Uuid) -> Vec<tokio::time::Instant> {
+        let Some(store) = self.ledger.store.lock().unwrap_or_else(|p| p.into_inner()).clone() else {
+            return Vec::new();
+        };
+        let now = Timestamp::now();
+        let hours = store.lock().unwrap_or_else(|p| p.into_inner()).xero_calls_in_day(tenant, now);
+        let instant_now = tokio::time::Instant::now();
+        let mut calls = Vec::new();
+        for (end, count) in hours.unwrap_or_default() {
+            let ago = now.duration_since(end).unsigned_abs();
+            let at = instant_now.checked_sub(ago).unwrap_or(instant_now);
+            calls.extend(std::iter::repeat_n(at, count as usize));
+        }
+        calls
+    }
+
+    /// Notes a call spent, and writes the organisation's unwritten calls down now and then.
+    fn spend(&self, tenant: Uuid) {
+        let due = {
+            let mut unwritten = self.ledger.unwritten.lock().unwrap_or_else(|p| p.into_inner());
+            let entry = unwritten.entry(tenant).or_insert((0, std::time::Instant::now()));
+            entry.0 += 1;
+            entry.1.elapsed() >= WRITE_CALLS_EVERY
+        };
+        if due {
+            self.write_calls_down(Some(tenant));
+        }
+    }
+
+    /// Writes down the calls not yet in the store (of one organisation, or all).
+    pub fn write_calls_down(&self, only: Option<Uuid>) {
+        let Some(store) = self.ledger.store.lock().unwrap_or_else(|p| p.into_inner()).clone() else { return };
+        let taken: Vec<(Uuid, u32)> = {
+            let mut unwritten = self.ledger.unwritten.lock().unwrap_or_else(|p| p.into_inner());
+            unwritten
+                .iter_mut()
+                .filter(|(tenant, (calls, _))| *calls > 0 && only.is_none_or(|only| only == **tenant))
+                .map(|(tenant, entry)| {
+                    let calls = std::mem::take(&mut entry.0);
+                    entry.1 = std::time::Instant::now();
+                    (*tenant, calls)
+                })
+                .collect()
+        };
+        let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+        for (tenant, calls) in taken {
+            if let Err(error) = store.count_xero_calls(tenant, Timestamp::now(), calls) {
+                tracing::warn!(%error, "could not count Xero calls in the store");
+            }
+        }
+    }
+
+    /// How many calls the organisation has spent in the last day, as far as this process knows.
+    pub fn spent_today(&self, tenant: Uuid) -> usize {
+        self.budget(tenant).spent_today()
+    }
+
+    /// The organisation's day limit.
+    pub fn per_day(&self) -> u32 {
+        self.limits.per_day
     }
 
     fn count(&self, tenant: Uuid, change: impl FnOnce(&mut CallCounts)) {
@@ -185,7 +282,7 @@ impl XeroClient {
 
     /// PUTs a JSON body once: retried only when it certainly did not arrive (a refused
     /// connection, a 429, a refused token), never when it may have been carried out. History
-    /// notes are the only writes CollectIQ makes.
+    /// notes are the only writes CollectIQ makes, and they can wait: writes are background calls.
     pub async fn put<T: DeserializeOwned>(
         &self,
         tenant: Uuid,
@@ -194,7 +291,7 @@ impl XeroClient {
         body: &serde_json::Value,
     ) -> Result<T, ApiError> {
         let body = serde_json::to_vec(body).unwrap_or_default();
-        self.send(tenant, grant, Method::PUT, &Get::new(path), Some(body)).await
+        self.send(tenant, grant, Method::PUT, &Get::new(path).in_background(), Some(body)).await
     }
 
     async fn send<T: DeserializeOwned>(
@@ -211,9 +308,10 @@ impl XeroClient {
         let mut last = String::new();
         for attempt in 0..self.retry.attempts {
             let outcome = {
-                let _slot = budget.admit().await.map_err(|Exhausted::Day| ApiError::DayBudgetSpent)?;
+                let _slot = budget.admit_as(get.priority).await.map_err(|Exhausted::Day| ApiError::DayBudgetSpent)?;
                 let _app = self.app.admit().await.map_err(|Exhausted::Day| ApiError::DayBudgetSpent)?;
                 self.count(tenant, |c| c.calls += 1);
+                self.spend(tenant);
                 self.attempt(tenant, &budget, &method, get, body.as_deref(), token.expose()).await
             };
             match outcome {

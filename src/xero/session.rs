@@ -51,6 +51,7 @@ impl Session {
         let oauth = Arc::new(OAuth::new(&config.xero, None).map_err(SessionError::OAuth)?);
         let tokens = Arc::new(TokenKeeper::new(store.clone(), oauth.clone()));
         let client = Arc::new(XeroClient::new(config.xero.hosts.clone(), tokens.clone(), config.xero.limits, retry));
+        client.keep_calls_in(store.clone());
         Ok(Session { store, client, tokens, oauth })
     }
 }

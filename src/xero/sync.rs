@@ -93,6 +93,10 @@ impl Entity {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SyncOptions {
     pub full: bool,
+    /// Only what an email's freshness depends on: contacts (their addresses) and invoices (paid,
+    /// voided, due dates moved), incrementally. Two calls when little has changed: what a batch
+    /// that outlasts the freshness limit spends to stay fresh.
+    pub freshness_only: bool,
 }
 
 /// What one entity's pass did.
@@ -241,11 +245,16 @@ impl Syncer {
         report: &mut OrgReport,
     ) -> Result<(), Failure> {
         let tenant = org.organisation.tenant_id;
-        self.sync_settings(tenant, grant, report).await?;
-        self.sync_groups(org, grant, options, report).await?;
+        let entities: &[Entity] = if options.freshness_only && !options.full {
+            &[Entity::Contacts, Entity::Invoices]
+        } else {
+            self.sync_settings(tenant, grant, report).await?;
+            self.sync_groups(org, grant, options, report).await?;
+            &Entity::ALL
+        };
         let mut allocated = BTreeSet::new();
         let target = Target { name: report.name.clone(), tenant, grant };
-        for entity in Entity::ALL {
+        for &entity in entities {
             let entity_report = self.sync_entity(&target, entity, options, report, &mut allocated).await?;
             report.entities.push(entity_report);
         }

@@ -73,7 +73,7 @@ pub fn config_for(url: &str, database: PathBuf) -> Config {
     let overrides = Overrides { config_file: Some(PathBuf::from("/dev/null")), database: Some(database) };
     let mut config = Config::load_with(&overrides, &env).unwrap();
     config.xero.hosts = XeroHosts::single(url);
-    config.xero.limits = ClientLimits { per_minute: 1_000, per_day: 100_000, concurrent: 5 };
+    config.xero.limits = ClientLimits { per_minute: 1_000, per_day: 100_000, concurrent: 5, ..ClientLimits::default() };
     config
 }
 
@@ -105,7 +105,7 @@ impl Connected {
     pub async fn sync(&self, full: bool) -> Vec<OrgReport> {
         let orgs = self.store().organisations().unwrap();
         let syncer = Syncer::new(self.session.client.clone(), self.session.store.clone(), Arc::new(Quiet));
-        let reports = syncer.sync(&orgs, SyncOptions { full }).await;
+        let reports = syncer.sync(&orgs, SyncOptions { full, ..SyncOptions::default() }).await;
         for report in &reports {
             assert!(report.error.is_none(), "{}: {:?}", report.name, report.error);
         }
@@ -116,7 +116,7 @@ impl Connected {
     pub async fn try_sync(&self, full: bool) -> Vec<OrgReport> {
         let orgs = self.store().organisations().unwrap();
         let syncer = Syncer::new(self.session.client.clone(), self.session.store.clone(), Arc::new(Quiet));
-        syncer.sync(&orgs, SyncOptions { full }).await
+        syncer.sync(&orgs, SyncOptions { full, ..SyncOptions::default() }).await
     }
 
     pub fn http(&self) -> reqwest::Client {

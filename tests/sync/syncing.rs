@@ -189,7 +189,7 @@ async fn pages_read_before_a_sync_fails_are_kept_and_the_next_sync_goes_on_after
         broken.session.store.clone(),
         std::sync::Arc::new(progress),
     );
-    let reports = syncer.sync(&orgs, collectiq::xero::sync::SyncOptions { full: true }).await;
+    let reports = syncer.sync(&orgs, collectiq::xero::sync::SyncOptions { full: true, ..Default::default() }).await;
     assert!(reports[0].error.is_some(), "the sync failed");
     // Fewer pages than are stored together were read: they are stored all the same.
     let pass = broken.store().cursor(tenant, "invoices").unwrap().pass.expect("the pass is under way");

@@ -131,6 +131,13 @@ pub async fn set_limits(Shared(state): Shared<Arc<State>>, Json(limits): Json<Li
     StatusCode::NO_CONTENT.into_response()
 }
 
+/// `GET /sandbox/calls`: every API call received, per organisation, by kind, and the most in
+/// any one window of the minute limit's length.
+pub async fn calls(Shared(state): Shared<Arc<State>>) -> Response {
+    let window = state.limiter.limits().window();
+    json(StatusCode::OK, &lock(&state.calls).summary(window))
+}
+
 /// `PUT /sandbox/faults?spec=500:0.1,slow:0.05`, for every organisation; with `org=TENANT_ID`
 /// for that organisation alone, and `for=5m` (or `30s`, `1h`) for a while only.
 pub async fn set_faults(Shared(state): Shared<Arc<State>>, Query(params): Query<Params>) -> Response {

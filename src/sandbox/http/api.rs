@@ -106,6 +106,19 @@ impl Route {
         }
     }
 
+    /// The method and resource, as the call log counts them.
+    fn kind(&self, method: &Method) -> &'static str {
+        match (method == Method::GET, self) {
+            (true, Route::OnlineInvoice(_)) => "GET OnlineInvoice",
+            (true, Route::History { of: Subject::Invoice, .. }) => "GET Invoices/History",
+            (true, Route::History { of: Subject::Contact, .. }) => "GET Contacts/History",
+            (false, Route::History { of: Subject::Invoice, .. }) => "PUT Invoices/History",
+            (false, Route::History { of: Subject::Contact, .. }) => "PUT Contacts/History",
+            (true, _) => "GET other",
+            (false, _) => "write other",
+        }
+    }
+
     fn name(&self) -> &'static str {
         match self {
             Route::Organisation => "Organisation",
@@ -169,6 +182,8 @@ pub async fn handle(
             &format!("AuthorizationUnsuccessful: the {} scope is needed", route.scope(writing)),
         );
     }
+    // Xero counts what it receives, refused or not.
+    lock(&state.calls).record(tenant, route.kind(&method));
     let permit = match state.limiter.admit(tenant) {
         Ok(permit) => permit,
         Err(refused) => {

@@ -31,6 +31,7 @@ pub fn router(state: Arc<State>) -> Router {
         .route("/sandbox/advance", post(admin::advance))
         .route("/sandbox/pay", post(admin::pay))
         .route("/sandbox/limits", put(admin::set_limits))
+        .route("/sandbox/calls", get(admin::calls))
         .route("/sandbox/faults", put(admin::set_faults))
         .route("/sandbox/webhooks/intent", post(admin::intent))
         .with_state(state)

@@ -1,0 +1,361 @@
+//! The morning batch (issue 18): 5 organisations × 3,000 invoices in the sandbox with Xero's real
+//! limits (60 calls a minute, 5,000 a day, 5 at once per organisation) and faults
+//! `429:0.1,500:0.05,reset:0.02`, a strategy that makes about 1,500 emails due at one moment,
+//! delivered to a real SMTP server on loopback (aiosmtpd) by `collectiq run`.
+//!
+//! Reported, timed from the start of `run` (its sync and deciding included): when every email was
+//! accepted by the SMTP server, when every note was written, Xero calls per email besides notes
+//! and first-time online-invoice links, and the most calls any organisation (and the app)
+//! received in any 60 s window, by the sandbox's own count. Then the same batch with one
+//! organisation at 100% 429s for its first 5 minutes.
+//!
+//! `cargo bench --bench morning` runs the real thing (about 20 minutes of mostly waiting on
+//! Xero's limits); `cargo test` runs a small batch on a 2-second window to see that it works.
+//! `COLLECTIQ_BENCH_BIN` runs another build of `collectiq` (to measure an older main).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use collectiq::sandbox::world::generate::Size;
+use collectiq::sandbox::{Sandbox, SandboxConfig};
+use serde_json::Value;
+
+struct Scale {
+    organisations: usize,
+    contacts: usize,
+    invoices: usize,
+    /// The length of the sandbox's (and CollectIQ's) "minute".
+    window: Duration,
+    /// How long the failing organisation's 429s last in the second batch.
+    outage: &'static str,
+}
+
+fn scale() -> Scale {
+    if std::env::args().any(|arg| arg == "--bench") {
+        Scale { organisations: 5, contacts: 400, invoices: 3_000, window: Duration::from_secs(60), outage: "5m" }
+    } else {
+        Scale { organisations: 2, contacts: 40, invoices: 300, window: Duration::from_secs(2), outage: "4s" }
+    }
+}
+
+const STRATEGY: &str = "Strategy \"Morning batch\".
+
+Settings:
+  Send emails from \"accounts@collectiq.example\" as \"Accounts\".
+  Send on any day between 12am and 11:59pm.
+  Catch up on missed reminders for up to 25 business days.
+
+For every customer:
+  30 days before the due date, send the \"upcoming\" email.
+  Every 7 days from 1 to 600 days overdue, send the \"friendly-reminder\" email.
+";
+
+fn main() {
+    let scale = scale();
+    let quiet = batch(&scale, None);
+    println!("{quiet}");
+    let outage = batch(&scale, Some(scale.outage));
+    println!("{outage}");
+}
+
+/// What one batch did.
+struct Figures {
+    title: String,
+    emails: usize,
+    notes: u64,
+    run_seconds: f64,
+    emails_seconds: f64,
+    notes_seconds: f64,
+    /// Per organisation: (name, emails, seconds until its last email, calls besides notes and links, links, busiest window).
+    organisations: Vec<(String, usize, f64, usize, usize, usize)>,
+    app_busiest: usize,
+    window: Duration,
+    report: String,
+}
+
+impl std::fmt::Display for Figures {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let calls: usize = self.organisations.iter().map(|o| o.3).sum();
+        writeln!(f, "== {}", self.title)?;
+        writeln!(
+            f,
+            "{} emails accepted in {:.1} s; {} notes written by {:.1} s; run ended at {:.1} s",
+            self.emails, self.emails_seconds, self.notes, self.notes_seconds, self.run_seconds
+        )?;
+        writeln!(
+            f,
+            "Xero calls per email besides notes and first-time links: {:.3} ({calls} calls)",
+            calls as f64 / self.emails.max(1) as f64
+        )?;
+        let window = self.window.as_secs_f64();
+        for (name, emails, seconds, calls, links, busiest) in &self.organisations {
+            writeln!(
+                f,
+                "  {name}: {emails} emails, last at {seconds:.1} s; {calls} calls besides notes and links, {links} links; most in any {window} s: {busiest}"
+            )?;
+        }
+        writeln!(f, "  the app: most in any {window} s: {}", self.app_busiest)?;
+        write!(f, "  run: {}", self.report)
+    }
+}
+
+fn batch(scale: &Scale, outage: Option<&str>) -> Figures {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let mut config = SandboxConfig {
+        seed: 18,
+        size: Size { organisations: scale.organisations, contacts: scale.contacts, invoices: scale.invoices },
+        today: None,
+        ..SandboxConfig::default()
+    };
+    config.limits.window_ms = scale.window.as_millis() as u64;
+    let sandbox = runtime.block_on(Sandbox::start(config, "127.0.0.1:0".parse().unwrap())).unwrap();
+    let folder = std::env::temp_dir().join(format!("collectiq-bench-morning-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir_all(folder.join("templates")).unwrap();
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("strategies/templates");
+    for entry in std::fs::read_dir(examples).unwrap().flatten() {
+        std::fs::copy(entry.path(), folder.join("templates").join(entry.file_name())).unwrap();
+    }
+    let strategy = folder.join("morning.strategy");
+    std::fs::write(&strategy, STRATEGY).unwrap();
+    let window = scale.window.as_secs();
+    let limits = if window == 60 { String::new() } else { format!("[xero.limits]\nwindow_seconds = {window}\n") };
+    std::fs::write(folder.join("collectiq.toml"), limits).unwrap();
+    let smtp = Smtp::start(&folder);
+    let world =
+        World { runtime: &runtime, url: sandbox.url().to_string(), folder: folder.clone(), smtp_url: smtp.url() };
+
+    world.must(&["connect", "--headless", "--port", "0"]);
+    world.must(&["sync"]);
+    let tenants: Vec<String> = sandbox.state().tenants().iter().map(|t| t.to_string()).collect();
+    world.admin("PUT", "/sandbox/faults?spec=429:0.1,500:0.05,reset:0.02");
+    if let Some(lasting) = outage {
+        world.admin("PUT", &format!("/sandbox/faults?org={}&spec=429:1&for={lasting}", tenants[0]));
+    }
+    let before = world.admin("GET", "/sandbox/calls");
+
+    let start = Instant::now();
+    let mut child = world
+        .command(&["run", "--strategy", strategy.to_str().unwrap(), "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // When each email arrived, by Message-ID (from the maildir), and when notes were written.
+    let mut notes_seen: Vec<(f64, u64)> = Vec::new();
+    let mut arrived: std::collections::HashMap<String, f64> = std::collections::HashMap::new();
+    loop {
+        let now = start.elapsed().as_secs_f64();
+        for id in smtp.new_message_ids() {
+            arrived.insert(id, now);
+        }
+        notes_seen.push((now, sandbox.state().stats.lock().unwrap().notes_written));
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let run_seconds = start.elapsed().as_secs_f64();
+    let output = child.wait_with_output().unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!(
+            "run said: {error}\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    for id in smtp.new_message_ids() {
+        arrived.insert(id, run_seconds);
+    }
+    let notes = notes_seen.last().map_or(0, |n| n.1);
+    let notes_seconds = notes_seen.iter().find(|n| n.1 == notes).map_or(0.0, |n| n.0);
+    let emails_seconds = arrived.values().cloned().fold(0.0, f64::max);
+
+    let after = world.admin("GET", "/sandbox/calls");
+    let by_org = |summary: &Value, tenant: &str, kind: &str| -> usize {
+        summary["organisations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["tenant_id"] == tenant)
+            .map_or(0, |o| if kind.is_empty() { o["calls"].as_u64().unwrap() } else { o["by_kind"][kind].as_u64().unwrap_or(0) } as usize)
+    };
+    let db = rusqlite::Connection::open(folder.join("collectiq.db")).unwrap();
+    let mut organisations = Vec::new();
+    for tenant in &tenants {
+        let spent = |kind: &str| by_org(&after, tenant, kind) - by_org(&before, tenant, kind);
+        let notes = spent("PUT Invoices/History")
+            + spent("PUT Contacts/History")
+            + spent("GET Invoices/History")
+            + spent("GET Contacts/History");
+        let links = spent("GET OnlineInvoice");
+        let besides = spent("") - notes - links;
+        let (name, emails): (String, i64) = db
+            .query_row(
+                "SELECT o.name, (SELECT count(*) FROM actions a WHERE a.tenant_id = o.tenant_id AND a.status = 'sent') FROM organisations o WHERE o.tenant_id = ?1",
+                [tenant],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .unwrap_or_else(|_| (tenant.clone(), 0));
+        let ids = sent_message_ids(&db, tenant);
+        let last = ids.iter().filter_map(|id| arrived.get(id)).cloned().fold(0.0, f64::max);
+        let busiest = after["organisations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["tenant_id"] == tenant.as_str())
+            .map_or(0, |o| o["busiest_window"].as_u64().unwrap() as usize);
+        organisations.push((name, emails as usize, last, besides, links, busiest));
+    }
+    let summary = format!("delivered {}", serde_json::to_string(&report["delivered"]).unwrap_or_default());
+    let figures = Figures {
+        title: match outage {
+            None => format!(
+                "{} organisations × {} invoices, faults 429:0.1,500:0.05,reset:0.02",
+                scale.organisations, scale.invoices
+            ),
+            Some(lasting) => format!("the same, with the first organisation at 100% 429 for {lasting}"),
+        },
+        emails: arrived.len(),
+        notes,
+        run_seconds,
+        emails_seconds,
+        notes_seconds,
+        organisations,
+        app_busiest: after["app_busiest_window"].as_u64().unwrap_or(0) as usize,
+        window: scale.window,
+        report: summary,
+    };
+    for (name, _, _, _, _, busiest) in &figures.organisations {
+        assert!(*busiest <= 60, "{name} received {busiest} calls in one window: over Xero's limit");
+    }
+    assert!(figures.emails > 0, "the batch sent nothing");
+    drop(smtp);
+    runtime.block_on(sandbox.stop());
+    let _ = std::fs::remove_dir_all(&folder);
+    figures
+}
+
+fn sent_message_ids(db: &rusqlite::Connection, tenant: &str) -> Vec<String> {
+    let mut statement = db
+        .prepare("SELECT message_id FROM actions WHERE tenant_id = ?1 AND status = 'sent' AND message_id IS NOT NULL")
+        .unwrap();
+    statement
+        .query_map([tenant], |row| row.get::<_, String>(0))
+        .unwrap()
+        .map(|id| id.unwrap().trim_start_matches('<').trim_end_matches('>').to_string())
+        .collect()
+}
+
+struct World<'r> {
+    runtime: &'r tokio::runtime::Runtime,
+    url: String,
+    folder: PathBuf,
+    smtp_url: String,
+}
+
+impl World<'_> {
+    fn command(&self, args: &[&str]) -> Command {
+        let binary =
+            std::env::var("COLLECTIQ_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_collectiq").to_string());
+        let mut command = Command::new(binary);
+        command
+            .args(args)
+            .current_dir(&self.folder)
+            .env("COLLECTIQ_XERO_URL", &self.url)
+            .env("COLLECTIQ_DB", self.folder.join("collectiq.db"))
+            .env("COLLECTIQ_CONFIG", self.folder.join("collectiq.toml"))
+            .env("COLLECTIQ_KEY_FILE", self.folder.join("token.key"))
+            .env("COLLECTIQ_SMTP_URL", &self.smtp_url)
+            .env("COLLECTIQ_EMAIL_FROM", "accounts@collectiq.example")
+            .env("NO_COLOR", "1")
+            .env_remove("COLLECTIQ_EMAIL_CAPTURE")
+            .env_remove("COLLECTIQ_STRATEGY");
+        command
+    }
+
+    fn must(&self, args: &[&str]) {
+        let output = self.command(args).output().unwrap();
+        assert!(
+            output.status.success(),
+            "collectiq {args:?}: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    fn admin(&self, method: &str, path: &str) -> Value {
+        let url = format!("{}{path}", self.url);
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        self.runtime.block_on(async move {
+            let response = collectiq::net::client(Duration::from_secs(20)).request(method, &url).send().await.unwrap();
+            assert!(response.status().is_success(), "{url}: {}", response.status());
+            serde_json::from_slice(&response.bytes().await.unwrap()).unwrap_or(Value::Null)
+        })
+    }
+}
+
+/// aiosmtpd on loopback, keeping each message in a maildir.
+struct Smtp {
+    child: std::process::Child,
+    port: u16,
+    maildir: PathBuf,
+    seen: std::cell::RefCell<std::collections::HashSet<String>>,
+}
+
+impl Smtp {
+    fn start(folder: &Path) -> Smtp {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let maildir = folder.join("maildir");
+        let child = Command::new("/usr/bin/python3")
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&maildir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the benchmark needs aiosmtpd: apt-get install -y python3-aiosmtpd");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "aiosmtpd did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Smtp { child, port, maildir, seen: Default::default() }
+    }
+
+    fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// The Message-IDs (without angle brackets) of messages not seen before.
+    fn new_message_ids(&self) -> Vec<String> {
+        let mut seen = self.seen.borrow_mut();
+        let mut found = Vec::new();
+        for sub in ["new", "cur"] {
+            let Ok(entries) = std::fs::read_dir(self.maildir.join(sub)) else { continue };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if seen.contains(&name) {
+                    continue;
+                }
+                let Ok(raw) = std::fs::read_to_string(entry.path()) else { continue };
+                let id = raw
+                    .lines()
+                    .take_while(|line| !line.is_empty())
+                    .find_map(|line| line.strip_prefix("Message-ID:").or_else(|| line.strip_prefix("Message-Id:")))
+                    .map(|id| id.trim().trim_start_matches('<').trim_end_matches('>').to_string())
+                    .unwrap_or_default();
+                found.push(id);
+                seen.insert(name);
+            }
+        }
+        found
+    }
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
