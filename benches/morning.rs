@@ -47,8 +47,8 @@ Settings:
   Catch up on missed reminders for up to 25 business days.
 
 For every customer:
-  30 days before the due date, send the \"upcoming\" email.
-  Every 7 days from 1 to 600 days overdue, send the \"friendly-reminder\" email.
+  30 days before the due date, send the \"saas-renewal-upcoming\" email.
+  Every 7 days from 1 to 600 days overdue, send the \"saas-overdue\" email.
 ";
 
 fn main() {

@@ -412,3 +412,14 @@ pub struct Template {
     pub text: String,
     pub html: Option<String>,
 }
+
+impl Template {
+    /// Whether the template may show an online-invoice link (`invoice.url`, `item.url`): only
+    /// then are links fetched from Xero for its emails.
+    pub fn shows_links(&self) -> bool {
+        [Some(&self.subject), Some(&self.text), self.html.as_ref()]
+            .into_iter()
+            .flatten()
+            .any(|part| part.contains(".url"))
+    }
+}

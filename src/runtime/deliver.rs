@@ -488,7 +488,7 @@ impl Deliverer<'_> {
                 .map_err(|e| Failure::permanent(format!("the email kept for this action is unreadable: {e}")))?,
             // Never composed (decided by an older CollectIQ), or its invoice changed since and it
             // is still due: decided again, under the same key and Message-ID.
-            _ => match self.compose_now(pass, action, plan, books).await? {
+            _ => match self.compose_now(action, plan, books).await? {
                 Some(email) => {
                     delivered.emails_decided_again += u64::from(changed);
                     email
@@ -504,7 +504,6 @@ impl Deliverer<'_> {
     /// when decided, else the one its key gives.
     async fn compose_now(
         &self,
-        pass: &Pass,
         action: &StoredAction,
         plan: &Plan,
         books: &Books,
@@ -513,9 +512,15 @@ impl Deliverer<'_> {
             serde_json::from_value(action.action.clone()).map_err(|e| Failure::permanent(e.to_string()))?;
         let composer = Composer { sender: &self.sender, client: self.client, store: self.store, now: self.now };
         let statement = action.subject_kind == "account";
-        let shown = invoices_shown(books, action.contact_id, &action.invoices, statement);
-        let patience = tokio::time::Instant::now() + LINK_PATIENCE;
-        composer.fetch_links(action.tenant_id, &shown, patience, Priority::Now).await;
+        let shows_links = match &plan_action {
+            Action::Email { template, .. } => plan.templates.get(template).is_some_and(|t| t.shows_links()),
+            _ => false,
+        };
+        if shows_links {
+            let shown = invoices_shown(books, action.contact_id, &action.invoices, statement);
+            let patience = tokio::time::Instant::now() + LINK_PATIENCE;
+            composer.fetch_links(action.tenant_id, &shown, patience, Priority::Now).await;
+        }
         let about = EmailAbout {
             key: &action.key,
             action: &plan_action,
@@ -533,7 +538,6 @@ impl Deliverer<'_> {
         let kept = serde_json::to_string(&email).map_err(|e| Failure::permanent(e.to_string()))?;
         let stored = lock(self.store).set_email(action.id, &email.message_id, &kept);
         stored.map_err(|e| Failure::later(e.to_string()))?;
-        let _ = pass;
         Ok(Some(email))
     }
 

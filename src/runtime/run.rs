@@ -325,7 +325,7 @@ impl Organisations<'_> {
                 let Ok(then) = self.now.checked_add(jiff::SignedDuration::from_hours(24 * days)) else { continue };
                 let evaluation = evaluate(&Context { plan, calendar: &calendar, books, state: &state, now: then });
                 for decision in evaluation.decisions.iter().filter(|d| d.outcome == Outcome::Act) {
-                    if matches!(decision.action, crate::plan::Action::Email { .. }) {
+                    if shows_links(plan, decision.action) {
                         let statement = matches!(decision.key.subject, Subject::Account(_));
                         wanted.extend(invoices_shown(books, decision.contact_id, &decision.invoices, statement));
                     }
@@ -366,7 +366,7 @@ async fn decide(
     // organisation's budget; a link Xero will not give is not waited for past the patience.
     let shown: Vec<Uuid> = actions
         .iter()
-        .filter(|new| new.status == Status::Waiting)
+        .filter(|new| new.status == Status::Waiting && shows_links(plan, new.decision.action))
         .flat_map(|new| {
             let decision = new.decision;
             let statement = matches!(decision.key.subject, Subject::Account(_));
@@ -382,6 +382,14 @@ async fn decide(
     let decider = Decider { strategy: &plan.strategy, plan_version: plan.plan_version, plan_fingerprint: &fingerprint };
     lock_store(&session.store).record_decisions(&actions, &decider, now).map_err(|e| e.to_string())?;
     Ok(books)
+}
+
+/// Whether an action is an email whose template shows online-invoice links.
+fn shows_links(plan: &Plan, action: &crate::plan::Action) -> bool {
+    match action {
+        crate::plan::Action::Email { template, .. } => plan.templates.get(template).is_some_and(|t| t.shows_links()),
+        _ => false,
+    }
 }
 
 /// Says when today's notes will not fit in what is left of the organisation's day budget: they

@@ -84,7 +84,7 @@ mod tests {
         let start = Instant::now();
         let at = |ms: u64| start + Duration::from_millis(ms);
         let times = [at(0), at(100), at(900), at(1_000), at(1_050), at(2_500)];
-        assert_eq!(busiest(&times, Duration::from_secs(1)), 3, "900, 1000 and 1050");
+        assert_eq!(busiest(&times, Duration::from_secs(1)), 4, "100, 900, 1000 and 1050");
         assert_eq!(busiest(&times, Duration::from_secs(10)), 6);
         assert_eq!(busiest(&[], Duration::from_secs(1)), 0);
     }

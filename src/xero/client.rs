@@ -154,6 +154,13 @@ struct CallLedger {
 /// Calls are written down at most this often per organisation (and when a run ends).
 const WRITE_CALLS_EVERY: Duration = Duration::from_secs(2);
 
+impl Drop for XeroClient {
+    /// The calls spent since they were last written down count against the day too.
+    fn drop(&mut self) {
+        self.write_calls_down(None);
+    }
+}
+
 /// Why one attempt failed, and whether another may succeed.
 enum Attempt {
     /// The request certainly did not reach Xero: safe to send again.

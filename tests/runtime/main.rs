@@ -3,6 +3,7 @@
 //! nothing, paid invoices dropped at the last moment, concurrent runs, kill -9 at random moments,
 //! and the text of every email for a scenario organisation.
 
+mod batch;
 mod crash;
 mod delivery;
 mod emails;
