@@ -34,6 +34,7 @@
 //! [runtime]
 //! strategies = ["strategies/acme.strategy"]
 //! freshness_minutes = 15
+//! patience_minutes = 15            # the longest an email waits on Xero (an online link, fresh data)
 //! ```
 
 use std::fmt;
@@ -88,6 +89,9 @@ pub struct RuntimeConfig {
     pub strategies: Vec<PathBuf>,
     /// How recent a sync must be for an email to go without checking its invoices again.
     pub freshness: jiff::SignedDuration,
+    /// The longest an email waits on Xero for something it may go without (its online-invoice
+    /// link), or for fresh data before its organisation's batch waits for the next run.
+    pub patience: std::time::Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -264,6 +268,7 @@ struct FileRuntime {
     #[serde(default)]
     strategies: Vec<PathBuf>,
     freshness_minutes: Option<u32>,
+    patience_minutes: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -335,13 +340,14 @@ impl Config {
             None => file.runtime.strategies,
         };
         let freshness = jiff::SignedDuration::from_mins(i64::from(file.runtime.freshness_minutes.unwrap_or(15)));
+        let patience = std::time::Duration::from_secs(60 * u64::from(file.runtime.patience_minutes.unwrap_or(15)));
         Ok(Config {
             database,
             key_file,
             xero,
             webhooks: WebhookConfig { listen, key },
             email,
-            runtime: RuntimeConfig { strategies, freshness },
+            runtime: RuntimeConfig { strategies, freshness, patience },
         })
     }
 }

@@ -22,10 +22,6 @@ use crate::xero::budget::Priority;
 use crate::xero::client::{ApiError, Get, XeroClient};
 use crate::xero::wire;
 
-/// How long an email may wait for an online-invoice link that Xero does not give (errors, an
-/// outage, the day's budget spent): after that it goes without the link, and says how to pay
-/// otherwise. A link that is only slow to come (the minute's budget) is waited for.
-pub const LINK_PATIENCE: Duration = Duration::from_secs(15 * 60);
 /// How many links are asked for at once (Xero takes 5 calls at once per organisation).
 const LINKS_AT_ONCE: usize = 5;
 /// The pause before links that failed for a passing reason are asked for again.
@@ -184,8 +180,10 @@ impl Composer<'_> {
     }
 
     /// Fetches and keeps the online links not yet kept for these invoices, several at once within
-    /// the organisation's budget, until `deadline`: a link that fails for a passing reason is
-    /// asked for again after a pause, one that Xero refuses is not.
+    /// the organisation's budget, until `deadline` (`[runtime] patience_minutes` from the start,
+    /// 15 by default): a link that fails for a passing reason (an error, an outage) is asked for
+    /// again after a pause, one that Xero refuses is not. Past the deadline the emails go without
+    /// the links they lack, and say how to pay otherwise.
     pub async fn fetch_links(
         &self,
         tenant: Uuid,

@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use super::books::Books;
 use super::calendar::Calendar;
-use super::compose::{ComposeError, Composed, Composer, DefaultSender, EmailAbout, LINK_PATIENCE, invoices_shown};
+use super::compose::{ComposeError, Composed, Composer, DefaultSender, EmailAbout, invoices_shown};
 use super::email::{RenderedEmail, message_id};
 use super::mailer::Mailer;
 use super::occurrences::invoice_occurrences;
@@ -50,6 +50,9 @@ pub struct Deliverer<'a> {
     pub plans: &'a HashMap<Uuid, Arc<Plan>>,
     pub sender: DefaultSender,
     pub freshness: SignedDuration,
+    /// The longest an email waits on Xero for a link it can go without, or an organisation's
+    /// batch for fresh data before it waits for the next run.
+    pub patience: Duration,
     /// The run's instant: what is due, the freshness of data and every retry are reckoned from it.
     pub now: Timestamp,
     /// Set when the process is asked to stop: the email being sent is finished, the rest wait
@@ -429,7 +432,7 @@ impl Deliverer<'_> {
         batch: &mut Batch,
         delivered: &mut Delivered,
     ) -> (Result<Settled, Failure>, Option<OnTheWire<'p>>) {
-        let email = match self.email_to_send(pass, action, plan, claim, batch, delivered).await {
+        let email = match self.email_to_send(action, plan, claim, batch, delivered).await {
             Ok(Ok(email)) => email,
             Ok(Err(settled)) => return (Ok(settled), None),
             Err(failure) => return (Err(failure), None),
@@ -452,7 +455,6 @@ impl Deliverer<'_> {
     /// The email to hand to the mail server, or how the action ends without one.
     async fn email_to_send(
         &self,
-        pass: &Pass,
         action: &StoredAction,
         plan: &Plan,
         claim: Claim,
@@ -518,7 +520,7 @@ impl Deliverer<'_> {
         };
         if shows_links {
             let shown = invoices_shown(books, action.contact_id, &action.invoices, statement);
-            let patience = tokio::time::Instant::now() + LINK_PATIENCE;
+            let patience = tokio::time::Instant::now() + self.patience;
             composer.fetch_links(action.tenant_id, &shown, patience, Priority::Now).await;
         }
         let about = EmailAbout {
@@ -562,7 +564,7 @@ impl Deliverer<'_> {
         if !stale {
             return Ok(());
         }
-        let patience = std::time::Instant::now() + LINK_PATIENCE;
+        let patience = std::time::Instant::now() + self.patience;
         loop {
             let organisation = lock(self.store).organisation(batch.tenant).map_err(|e| e.to_string())?;
             let Some(organisation) = organisation else { return Err("the organisation is gone".into()) };

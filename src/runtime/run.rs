@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::books::Books;
 use super::calendar::Calendar;
-use super::compose::{Composed, Composer, DefaultSender, EmailAbout, LINK_PATIENCE, LinksFetched, invoices_shown};
+use super::compose::{Composed, Composer, DefaultSender, EmailAbout, LinksFetched, invoices_shown};
 use super::decision::Subject;
 use super::decision::{Evaluation, Outcome};
 use super::deliver::{Delivered, Deliverer};
@@ -206,6 +206,7 @@ pub async fn run(
         plans: &plans,
         sender: sender.clone(),
         freshness: config.runtime.freshness,
+        patience: config.runtime.patience,
         now,
         stop: options.stop.as_deref(),
     });
@@ -299,7 +300,7 @@ impl Organisations<'_> {
             if ahead.is_empty() {
                 return 0;
             }
-            let deadline = tokio::time::Instant::now() + LINK_PATIENCE;
+            let deadline = tokio::time::Instant::now() + self.config.runtime.patience;
             composer.fetch_links(tenant, &ahead, deadline, Priority::Background).await.fetched
         };
         let (delivered, links_ahead) =
@@ -373,7 +374,7 @@ async fn decide(
             invoices_shown(&books, decision.contact_id, &decision.invoices, statement)
         })
         .collect();
-    let deadline = tokio::time::Instant::now() + LINK_PATIENCE;
+    let deadline = tokio::time::Instant::now() + batch.config.runtime.patience;
     line.links = composer.fetch_links(tenant, &shown, deadline, Priority::Now).await;
     compose_emails(composer, plan, &books, &mut actions).await;
     let links = line.links;

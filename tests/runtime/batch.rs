@@ -273,3 +273,28 @@ fn an_email_whose_invoice_changed_before_it_went_is_composed_again_under_its_mes
     );
     assert_each_once(&world);
 }
+
+#[test]
+fn an_email_whose_link_xero_will_not_give_goes_without_it_and_says_how_to_pay() {
+    let world = World::start("batch-no-link", sandbox_config(185, 1, 30, 300));
+    // No patience: a link that fails is not asked for again.
+    world.configure("[runtime]\npatience_minutes = 0\n");
+    let sync = world.collectiq(&["sync"]);
+    assert!(sync.status.success(), "{}", text(&sync));
+    let tenant = world.sandbox().state().tenants()[0];
+    let down = Faults { server_error: 1.0, ..Faults::default() };
+    world.sandbox().state().faults.lock().unwrap().per_organisation.insert(tenant, (down, None));
+
+    let strategy = strategy_file(&world.folder, "linked.strategy", LINKED_BATCH);
+    let report = world.run(&strategy, AT, &["--no-sync"]);
+    let sent = delivered(&report, "emails_sent");
+    assert!(sent > 0, "{report}");
+    assert_eq!(report["organisations"][0]["links"]["fetched"], 0, "{report}");
+    assert!(report["organisations"][0]["links"]["missing"].as_u64().unwrap() > 0, "{report}");
+    for email in world.smtp.received() {
+        let body = email.raw.replace("=\r\n", "");
+        assert!(body.contains("reply to this email and we will send our payment details"), "{body}");
+        assert!(!body.contains("/online-invoice/"), "no link, and no broken one: {body}");
+    }
+    assert_each_once(&world);
+}
