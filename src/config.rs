@@ -443,6 +443,24 @@ mod tests {
     }
 
     #[test]
+    fn the_batch_settings_are_read_and_a_wrong_note_place_is_named() {
+        let defaults = load(&[], Some("")).unwrap();
+        assert_eq!(defaults.xero.notes, NotePlaces::Both);
+        assert_eq!(defaults.email.sessions, DEFAULT_SMTP_SESSIONS);
+        assert_eq!(defaults.runtime.patience, std::time::Duration::from_secs(15 * 60));
+        assert_eq!(defaults.xero.limits.window(), std::time::Duration::from_secs(60));
+        let file = "[xero]\nnotes = \"contact\"\n[xero.limits]\nwindow_seconds = 6\n[email]\nsessions = 2\n[runtime]\npatience_minutes = 0\n";
+        let config = load(&[], Some(file)).unwrap();
+        assert_eq!(config.xero.notes, NotePlaces::Contact);
+        assert_eq!(config.xero.limits.window(), std::time::Duration::from_secs(6));
+        assert_eq!(config.xero.limits.per_minute, 60, "the rest of the limits keep Xero's");
+        assert_eq!(config.email.sessions, 2);
+        assert_eq!(config.runtime.patience, std::time::Duration::ZERO);
+        let wrong = load(&[], Some("[xero]\nnotes = \"everywhere\"\n")).err().unwrap().to_string();
+        assert!(wrong.contains("everywhere") && wrong.contains("contact"), "{wrong}");
+    }
+
+    #[test]
     fn defaults_point_at_xero() {
         let config = load(&[], Some("")).unwrap();
         assert_eq!(config.database, PathBuf::from("collectiq.db"));

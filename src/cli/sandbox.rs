@@ -28,6 +28,9 @@ pub struct SandboxArgs {
     /// Faults to inject, such as "429:0.1,500:0.05,slow:0.05,reset:0.02,truncate:0.02".
     #[arg(long, value_name = "SPEC", default_value = "")]
     faults: Faults,
+    /// The length of the rate limit's "minute", in seconds (Xero's is 60; tests shorten it).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    limit_window: u64,
     /// Where to send webhooks.
     #[arg(long, value_name = "URL", requires = "webhook_key")]
     webhook_url: Option<String>,
@@ -57,6 +60,7 @@ async fn serve(args: SandboxArgs) -> Outcome {
         },
         today: args.today,
         faults: args.faults,
+        limits: crate::sandbox::Limits { window_ms: args.limit_window * 1000, ..Default::default() },
         webhook: args.webhook_url.zip(args.webhook_key).map(|(url, key)| WebhookTarget { url, key }),
         ..SandboxConfig::default()
     };

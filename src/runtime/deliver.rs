@@ -556,9 +556,14 @@ impl Deliverer<'_> {
             None => {
                 let organisation = lock(self.store).organisation(batch.tenant).map_err(|e| e.to_string())?;
                 let Some(organisation) = organisation else { return Err("the organisation is gone".into()) };
-                organisation
-                    .last_sync_at
-                    .is_none_or(|at| at.checked_add(self.freshness).is_ok_and(|fresh| fresh <= self.now))
+                // Stale at the run's instant, or by the clock: a run whose deciding took a while
+                // (links fetched at Xero's pace) does not send on data older than the limit.
+                let stale_at = |now: Timestamp| {
+                    organisation
+                        .last_sync_at
+                        .is_none_or(|at| at.checked_add(self.freshness).is_ok_and(|fresh| fresh <= now))
+                };
+                stale_at(self.now) || stale_at(Timestamp::now())
             }
         };
         if !stale {

@@ -196,6 +196,49 @@ mod tests {
     }
 
     #[test]
+    fn notes_go_where_the_setting_says_and_an_account_note_always_has_a_place() {
+        use crate::runtime::decision::{ActionKey, Subject};
+        let plan = plan("Notes");
+        let action = Action::Email { template: "r".into(), copy: Vec::new() };
+        let organisation = crate::ledger::records::Organisation {
+            tenant_id: Uuid::from_u128(1),
+            name: "Org".into(),
+            base_currency: "NZD".into(),
+            timezone: None,
+            zone: None,
+            short_code: None,
+            reminders_enabled: None,
+        };
+        let books = crate::runtime::books::assemble(organisation, Vec::new(), &Default::default(), Vec::new());
+        let (a, b, contact) = (Uuid::from_u128(10), Uuid::from_u128(11), Uuid::from_u128(20));
+        let decision = |subject, invoices: &[Uuid]| Decision {
+            key: ActionKey { tenant: Uuid::from_u128(1), subject, rule: "r", occurrence: 0 },
+            contact_id: contact,
+            invoices: invoices.iter().copied().collect(),
+            rule_text: "r",
+            action: &action,
+            occurrence_date: "2026-12-01".parse().unwrap(),
+            outcome: Outcome::Act,
+        };
+        let places = |decisions: &[Decision], setting| -> Vec<Vec<(&'static str, Uuid)>> {
+            prepare(&plan, &books, decisions, setting)
+                .iter()
+                .map(|new| new.notes.iter().map(|n| (n.subject_kind, n.subject_id)).collect())
+                .collect()
+        };
+        let consolidated = [decision(Subject::Invoice(a), &[a, b])];
+        assert_eq!(
+            places(&consolidated, NotePlaces::Both),
+            vec![vec![("invoice", a), ("invoice", b), ("contact", contact)]]
+        );
+        assert_eq!(places(&consolidated, NotePlaces::Invoice), vec![vec![("invoice", a), ("invoice", b)]]);
+        assert_eq!(places(&consolidated, NotePlaces::Contact), vec![vec![("contact", contact)]]);
+        // A statement about no invoice in particular is noted on the contact, whatever the setting.
+        let statement = [decision(Subject::Account(contact), &[])];
+        assert_eq!(places(&statement, NotePlaces::Invoice), vec![vec![("contact", contact)]]);
+    }
+
+    #[test]
     fn a_reference_is_stable_and_short() {
         assert_eq!(note_reference("t/invoice/i/r/0"), note_reference("t/invoice/i/r/0"));
         assert_ne!(note_reference("t/invoice/i/r/0"), note_reference("t/invoice/i/r/1"));
