@@ -53,9 +53,10 @@ For every customer:
 
 fn main() {
     let scale = scale();
-    let quiet = batch(&scale, None);
-    println!("{quiet}");
-    let outage = batch(&scale, Some(scale.outage));
+    let (cold, warm) = batch(&scale, None);
+    println!("{cold}");
+    println!("{}", warm.expect("the quiet batch measures the next week too"));
+    let (outage, _) = batch(&scale, Some(scale.outage));
     println!("{outage}");
 }
 
@@ -95,12 +96,24 @@ impl std::fmt::Display for Figures {
                 "  {name}: {emails} emails, last at {seconds:.1} s; {calls} calls besides notes and links, {links} links; most in any {window} s: {busiest}"
             )?;
         }
-        writeln!(f, "  the app: most in any {window} s: {}", self.app_busiest)?;
+        writeln!(f, "  the app: most in any {window} s: {} (over the whole benchmark so far)", self.app_busiest)?;
         write!(f, "  run: {}", self.report)
     }
 }
 
-fn batch(scale: &Scale, outage: Option<&str>) -> Figures {
+/// A world for one batch: the sandbox, an SMTP server, a folder with the strategy and database.
+struct Bench<'r> {
+    world: World<'r>,
+    sandbox: &'r Sandbox,
+    smtp: Smtp,
+    strategy: PathBuf,
+    tenants: Vec<String>,
+    window: Duration,
+}
+
+/// The quiet batch (and, without an outage, the next week's with every link kept), or the batch
+/// with the first organisation refused for `outage`.
+fn batch(scale: &Scale, outage: Option<&str>) -> (Figures, Option<Figures>) {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let mut config = SandboxConfig {
         seed: 18,
@@ -125,116 +138,126 @@ fn batch(scale: &Scale, outage: Option<&str>) -> Figures {
     let smtp = Smtp::start(&folder);
     let world =
         World { runtime: &runtime, url: sandbox.url().to_string(), folder: folder.clone(), smtp_url: smtp.url() };
-
     world.must(&["connect", "--headless", "--port", "0"]);
     world.must(&["sync"]);
     let tenants: Vec<String> = sandbox.state().tenants().iter().map(|t| t.to_string()).collect();
     world.admin("PUT", "/sandbox/faults?spec=429:0.1,500:0.05,reset:0.02");
-    if let Some(lasting) = outage {
-        world.admin("PUT", &format!("/sandbox/faults?org={}&spec=429:1&for={lasting}", tenants[0]));
-    }
-    let before = world.admin("GET", "/sandbox/calls");
-
-    let start = Instant::now();
-    let mut child = world
-        .command(&["run", "--strategy", strategy.to_str().unwrap(), "--format", "json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // When each email arrived, by Message-ID (from the maildir), and when notes were written.
-    let mut notes_seen: Vec<(f64, u64)> = Vec::new();
-    let mut arrived: std::collections::HashMap<String, f64> = std::collections::HashMap::new();
-    loop {
-        let now = start.elapsed().as_secs_f64();
-        for id in smtp.new_message_ids() {
-            arrived.insert(id, now);
+    let bench = Bench { world, sandbox: &sandbox, smtp, strategy, tenants, window: scale.window };
+    let faults = "429:0.1,500:0.05,reset:0.02";
+    let size = format!("{} organisations × {} invoices", scale.organisations, scale.invoices);
+    let figures = match outage {
+        None => {
+            let cold = bench.measure(None, format!("{size}, faults {faults}; no link fetched before"));
+            // A week on, the same customers' next reminders: their links are kept.
+            bench.world.admin("POST", "/sandbox/advance?days=7");
+            let now = bench.world.admin("GET", "/sandbox")["now"].as_str().unwrap().to_string();
+            let warm = bench.measure(Some(&now), format!("{size}, faults {faults}; a week later, links kept"));
+            (cold, Some(warm))
         }
-        notes_seen.push((now, sandbox.state().stats.lock().unwrap().notes_written));
-        if child.try_wait().unwrap().is_some() {
-            break;
+        Some(lasting) => {
+            bench.world.admin("PUT", &format!("/sandbox/faults?org={}&spec=429:1&for={lasting}", bench.tenants[0]));
+            let title = format!("{size}, faults {faults}; the first organisation at 100% 429 for {lasting}");
+            (bench.measure(None, title), None)
         }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    let run_seconds = start.elapsed().as_secs_f64();
-    let output = child.wait_with_output().unwrap();
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
-        panic!(
-            "run said: {error}\n{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
-    for id in smtp.new_message_ids() {
-        arrived.insert(id, run_seconds);
-    }
-    let notes = notes_seen.last().map_or(0, |n| n.1);
-    let notes_seconds = notes_seen.iter().find(|n| n.1 == notes).map_or(0.0, |n| n.0);
-    let emails_seconds = arrived.values().cloned().fold(0.0, f64::max);
-
-    let after = world.admin("GET", "/sandbox/calls");
-    let by_org = |summary: &Value, tenant: &str, kind: &str| -> usize {
-        summary["organisations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|o| o["tenant_id"] == tenant)
-            .map_or(0, |o| if kind.is_empty() { o["calls"].as_u64().unwrap() } else { o["by_kind"][kind].as_u64().unwrap_or(0) } as usize)
     };
-    let db = rusqlite::Connection::open(folder.join("collectiq.db")).unwrap();
-    let mut organisations = Vec::new();
-    for tenant in &tenants {
-        let spent = |kind: &str| by_org(&after, tenant, kind) - by_org(&before, tenant, kind);
-        let notes = spent("PUT Invoices/History")
-            + spent("PUT Contacts/History")
-            + spent("GET Invoices/History")
-            + spent("GET Contacts/History");
-        let links = spent("GET OnlineInvoice");
-        let besides = spent("") - notes - links;
-        let (name, emails): (String, i64) = db
-            .query_row(
-                "SELECT o.name, (SELECT count(*) FROM actions a WHERE a.tenant_id = o.tenant_id AND a.status = 'sent') FROM organisations o WHERE o.tenant_id = ?1",
-                [tenant],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .unwrap_or_else(|_| (tenant.clone(), 0));
-        let ids = sent_message_ids(&db, tenant);
-        let last = ids.iter().filter_map(|id| arrived.get(id)).cloned().fold(0.0, f64::max);
-        let busiest = after["organisations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|o| o["tenant_id"] == tenant.as_str())
-            .map_or(0, |o| o["busiest_window"].as_u64().unwrap() as usize);
-        organisations.push((name, emails as usize, last, besides, links, busiest));
-    }
-    let summary = format!("delivered {}", serde_json::to_string(&report["delivered"]).unwrap_or_default());
-    let figures = Figures {
-        title: match outage {
-            None => format!(
-                "{} organisations × {} invoices, faults 429:0.1,500:0.05,reset:0.02",
-                scale.organisations, scale.invoices
-            ),
-            Some(lasting) => format!("the same, with the first organisation at 100% 429 for {lasting}"),
-        },
-        emails: arrived.len(),
-        notes,
-        run_seconds,
-        emails_seconds,
-        notes_seconds,
-        organisations,
-        app_busiest: after["app_busiest_window"].as_u64().unwrap_or(0) as usize,
-        window: scale.window,
-        report: summary,
-    };
-    for (name, _, _, _, _, busiest) in &figures.organisations {
-        assert!(*busiest <= 60, "{name} received {busiest} calls in one window: over Xero's limit");
-    }
-    assert!(figures.emails > 0, "the batch sent nothing");
-    drop(smtp);
+    drop(bench);
     runtime.block_on(sandbox.stop());
     let _ = std::fs::remove_dir_all(&folder);
     figures
+}
+
+impl Bench<'_> {
+    /// Runs `collectiq run` (at `at`, else now) and measures it.
+    fn measure(&self, at: Option<&str>, title: String) -> Figures {
+        let before = self.world.admin("GET", "/sandbox/calls");
+        let notes_before = self.sandbox.state().stats.lock().unwrap().notes_written;
+        let start = Instant::now();
+        let mut args = vec!["run", "--strategy", self.strategy.to_str().unwrap(), "--format", "json"];
+        if let Some(at) = at {
+            args.extend(["--at", at]);
+        }
+        let mut child = self.world.command(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        // When each email arrived, by Message-ID (from the maildir), and when notes were written.
+        let mut notes_seen: Vec<(f64, u64)> = Vec::new();
+        let mut arrived: std::collections::HashMap<String, f64> = std::collections::HashMap::new();
+        loop {
+            let now = start.elapsed().as_secs_f64();
+            for id in self.smtp.new_message_ids() {
+                arrived.insert(id, now);
+            }
+            notes_seen.push((now, self.sandbox.state().stats.lock().unwrap().notes_written - notes_before));
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        let run_seconds = start.elapsed().as_secs_f64();
+        let output = child.wait_with_output().unwrap();
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+            panic!(
+                "run said: {error}\n{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            )
+        });
+        for id in self.smtp.new_message_ids() {
+            arrived.insert(id, run_seconds);
+        }
+        let notes = notes_seen.last().map_or(0, |n| n.1);
+        let notes_seconds = notes_seen.iter().find(|n| n.1 == notes).map_or(0.0, |n| n.0);
+        let emails_seconds = arrived.values().cloned().fold(0.0, f64::max);
+
+        let after = self.world.admin("GET", "/sandbox/calls");
+        let of = |summary: &Value, tenant: &str| -> Value {
+            summary["organisations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|o| o["tenant_id"] == tenant)
+                .cloned()
+                .unwrap_or(Value::Null)
+        };
+        let count = |org: &Value, kind: &str| -> usize {
+            (if kind.is_empty() { org["calls"].as_u64() } else { org["by_kind"][kind].as_u64() }).unwrap_or(0) as usize
+        };
+        let db = rusqlite::Connection::open(self.world.folder.join("collectiq.db")).unwrap();
+        let mut organisations = Vec::new();
+        for tenant in &self.tenants {
+            let (was, is) = (of(&before, tenant), of(&after, tenant));
+            let spent = |kind: &str| count(&is, kind) - count(&was, kind);
+            let notes = spent("PUT Invoices/History")
+                + spent("PUT Contacts/History")
+                + spent("GET Invoices/History")
+                + spent("GET Contacts/History");
+            let links = spent("GET OnlineInvoice");
+            let besides = spent("") - notes - links;
+            let name: String = db
+                .query_row("SELECT name FROM organisations WHERE tenant_id = ?1", [tenant], |row| row.get(0))
+                .unwrap_or_else(|_| tenant.clone());
+            let ids: Vec<String> =
+                sent_message_ids(&db, tenant).into_iter().filter(|id| arrived.contains_key(id)).collect();
+            let last = ids.iter().filter_map(|id| arrived.get(id)).cloned().fold(0.0, f64::max);
+            let busiest = is["busiest_window"].as_u64().unwrap_or(0) as usize;
+            organisations.push((name, ids.len(), last, besides, links, busiest));
+        }
+        let figures = Figures {
+            title,
+            emails: arrived.len(),
+            notes,
+            run_seconds,
+            emails_seconds,
+            notes_seconds,
+            organisations,
+            app_busiest: after["app_busiest_window"].as_u64().unwrap_or(0) as usize,
+            window: self.window,
+            report: format!("delivered {}", serde_json::to_string(&report["delivered"]).unwrap_or_default()),
+        };
+        for (name, _, _, _, _, busiest) in &figures.organisations {
+            assert!(*busiest <= 60, "{name} received {busiest} calls in one window: over Xero's limit");
+        }
+        assert!(figures.emails > 0, "the batch sent nothing");
+        figures
+    }
 }
 
 fn sent_message_ids(db: &rusqlite::Connection, tenant: &str) -> Vec<String> {

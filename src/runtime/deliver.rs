@@ -259,20 +259,6 @@ impl Deliverer<'_> {
         }
     }
 
-    /// Delivers every organisation with a plan at once (the books already read are used; the
-    /// others are read when first needed).
-    pub async fn deliver(&self, mut books: HashMap<Uuid, Books>) -> Result<Delivered, StoreError> {
-        let pass = self.begin()?;
-        let work = futures_util::future::join_all(
-            self.plans.keys().map(|tenant| self.deliver_organisation(&pass, *tenant, books.remove(tenant))),
-        );
-        let done = tokio::select! {
-            done = work => done,
-            _ = self.heartbeat(&pass) => unreachable!("the heartbeat never ends"),
-        };
-        self.finish(done).await
-    }
-
     /// Closes the SMTP sessions and adds up what each organisation's delivery did.
     pub async fn finish(
         &self,

@@ -237,7 +237,7 @@ fn a_days_budget_is_shared_by_every_run_and_notes_past_it_wait_for_tomorrow() {
 }
 
 #[test]
-fn an_email_whose_invoice_changed_before_it_went_is_composed_again_under_its_message_id() {
+fn an_email_whose_invoice_changed_is_composed_again_under_its_message_id_or_cancelled_when_no_longer_due() {
     let world = World::start("batch-changed", sandbox_config(184, 1, 30, 300));
     let sync = world.collectiq(&["sync"]);
     assert!(sync.status.success(), "{}", text(&sync));
@@ -254,6 +254,25 @@ fn an_email_whose_invoice_changed_before_it_went_is_composed_again_under_its_mes
         )
         .unwrap();
     let invoice = serde_json::from_str::<Vec<String>>(&invoices).unwrap()[0].clone();
+    // Another waiting email's invoice has its due date moved three months on in Xero.
+    let (moved, moved_invoices): (i64, String) = world
+        .db()
+        .query_row(
+            "SELECT id, invoices FROM actions WHERE status = 'waiting' AND action_kind = 'email'
+              AND subject_kind = 'invoice' AND invoices != ?1 LIMIT 1",
+            [&invoices],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let moved_invoice: uuid::Uuid = serde_json::from_str::<Vec<uuid::Uuid>>(&moved_invoices).unwrap()[0];
+    {
+        let state = world.sandbox().state();
+        let now = state.clock.now();
+        let mut orgs = state.world.lock().unwrap();
+        let record = orgs.iter_mut().flat_map(|org| org.invoices.iter_mut()).find(|i| i.id == moved_invoice).unwrap();
+        record.due = "2027-02-23".parse().unwrap();
+        record.updated = now;
+    }
     // The customer pays part of it in Xero before the email goes.
     let paid = world.admin(&format!("/sandbox/pay?invoice={invoice}&tenant={tenant}&amount=1.00"));
     let still_due: rust_decimal::Decimal = paid["amount_due"].as_str().unwrap().parse().unwrap();
@@ -271,6 +290,13 @@ fn an_email_whose_invoice_changed_before_it_went_is_composed_again_under_its_mes
         "the email shows what is owed now ({shown}), not what was owed when decided:\n{}",
         email.raw
     );
+    // The one whose due date moved is not due under its rule any more: cancelled, with why.
+    let (status, why): (String, String) = world
+        .db()
+        .query_row("SELECT status, last_error FROM actions WHERE id = ?1", [moved], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert_eq!(status, "cancelled", "{why}");
+    assert!(why.contains("now due 2027-02-23") && why.contains("not due under its rule"), "{why}");
     assert_each_once(&world);
 }
 
