@@ -59,14 +59,15 @@ impl Announced {
 
 #[derive(Debug, Default)]
 struct Window {
-    /// When recent calls were sent, oldest first: the last minute's, and the last day's.
+    /// The last minute's calls, oldest first: each counted from when its answer came (Xero
+    /// counts a call when it arrives, which can be later than it was sent, so counting from the
+    /// answer keeps any two calls at least a window apart as Xero sees them too); calls in flight
+    /// from when they were sent; and calls Xero's headers say it counted that this process did
+    /// not make (another process's), from when it said so.
     minute: VecDeque<Instant>,
     day: VecDeque<Instant>,
     /// Calls sent and not yet answered.
     in_flight: usize,
-    /// What Xero last said was left this minute, how many calls were sent (or in flight) since,
-    /// and when it said so (after a minute its window has rolled on and the count means nothing).
-    announced_left: Option<(u32, usize, Instant)>,
     /// When Xero said the day's calls were spent.
     day_spent_at: Option<Instant>,
     hold_until: Option<Instant>,
@@ -80,9 +81,11 @@ pub struct Budget {
     at_once: Option<Semaphore>,
 }
 
-/// A call in flight; dropping it frees its concurrency slot.
+/// A call in flight; dropping it (its answer came, or it failed) frees its concurrency slot and
+/// counts it in the minute from now.
 pub struct Slot<'a> {
     budget: &'a Budget,
+    sent: Instant,
     _permit: Option<SemaphorePermit<'a>>,
 }
 
@@ -90,6 +93,13 @@ impl Drop for Slot<'_> {
     fn drop(&mut self) {
         let mut window = self.budget.window();
         window.in_flight = window.in_flight.saturating_sub(1);
+        let minute = &mut window.minute;
+        if let Some(at) = minute.iter().rposition(|&at| at == self.sent) {
+            minute.remove(at);
+        }
+        let now = Instant::now();
+        let place = minute.partition_point(|&at| at <= now);
+        minute.insert(place, now);
     }
 }
 
@@ -171,10 +181,7 @@ impl Budget {
                             window.day.push_back(now);
                         }
                         window.in_flight += 1;
-                        if let Some((_, since, _)) = &mut window.announced_left {
-                            *since += 1;
-                        }
-                        return Ok(Slot { budget: self, _permit: permit });
+                        return Ok(Slot { budget: self, sent: now, _permit: permit });
                     }
                     Some(wait) => wait,
                 }
@@ -193,22 +200,20 @@ impl Budget {
             let leaving = window.minute.len() + 1 - allowed;
             return window.minute.get(leaving - 1).map(|&at| (at + self.minute).saturating_duration_since(now));
         }
-        match window.announced_left {
-            // Xero's own count says this minute is used up (or down to the reserve).
-            Some((left, since, said)) if since + reserve >= left as usize && now.duration_since(said) < self.minute => {
-                Some((said + self.minute).saturating_duration_since(now))
-            }
-            _ => None,
-        }
+        None
     }
 
-    /// Takes note of what an answer's headers said was left. Calls still in flight (other than
-    /// the one answered) count against what is left.
+    /// Takes note of what an answer's headers said was left. When Xero counts more calls than
+    /// this process knows of (another process calls the same organisation), the difference is
+    /// counted as calls made now: the limit holds, and the window still rolls on as calls age.
     pub fn observe(&self, left_this_minute: Option<u32>, left_today: Option<u32>) {
         let mut window = self.window();
         if let Some(left) = left_this_minute {
-            let others = window.in_flight.saturating_sub(1);
-            window.announced_left = Some((left, others, Instant::now()));
+            let now = Instant::now();
+            forget_older(&mut window.minute, now, self.minute);
+            let counted = (self.per_minute as usize).saturating_sub(left as usize);
+            let unknown = counted.saturating_sub(window.minute.len());
+            window.minute.extend(std::iter::repeat_n(now, unknown));
         }
         match left_today {
             Some(0) => window.day_spent_at = Some(Instant::now()),
@@ -265,16 +270,33 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn calls_in_flight_count_against_what_is_left() {
-        let budget = Budget::new(60, None, Some(5));
+    async fn a_minute_used_up_rolls_on_as_its_oldest_calls_age() {
+        let budget = Budget::new(3, None, Some(5));
         let start = Instant::now();
-        let first = budget.admit().await.unwrap();
-        let _second = budget.admit().await.unwrap();
-        // The first comes back saying one call is left; the second is already using it.
-        budget.observe(Some(1), None);
-        drop(first);
         drop(budget.admit().await.unwrap());
-        assert!(Instant::now() - start >= MINUTE);
+        tokio::time::advance(Duration::from_secs(30)).await;
+        drop(budget.admit().await.unwrap());
+        let third = budget.admit().await.unwrap();
+        // Xero says nothing is left: it counted our three calls, and no one else's.
+        budget.observe(Some(0), None);
+        drop(third);
+        drop(budget.admit().await.unwrap());
+        assert_eq!(
+            Instant::now() - start,
+            MINUTE,
+            "the next goes when the first is a minute old, not a minute after Xero spoke"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_call_counts_from_its_answer() {
+        let budget = Budget::new(1, None, Some(5));
+        let start = Instant::now();
+        let slow = budget.admit().await.unwrap();
+        tokio::time::advance(Duration::from_secs(10)).await;
+        drop(slow);
+        drop(budget.admit().await.unwrap());
+        assert_eq!(Instant::now() - start, Duration::from_secs(70), "Xero may have received it as late as its answer");
     }
 
     #[tokio::test(start_paused = true)]
