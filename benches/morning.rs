@@ -177,6 +177,15 @@ impl Bench<'_> {
             args.extend(["--at", at]);
         }
         let mut child = self.world.command(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        // The report is large: read it as it comes, or the run would wait on a full pipe.
+        let mut stdout = child.stdout.take().unwrap();
+        let mut stderr = child.stderr.take().unwrap();
+        let reading = std::thread::spawn(move || {
+            let (mut out, mut err) = (Vec::new(), Vec::new());
+            let errors = std::thread::spawn(move || std::io::Read::read_to_end(&mut stderr, &mut err).map(|_| err));
+            std::io::Read::read_to_end(&mut stdout, &mut out).unwrap();
+            (out, errors.join().unwrap().unwrap())
+        });
         // When each email arrived, by Message-ID (from the maildir), and when notes were written.
         let mut notes_seen: Vec<(f64, u64)> = Vec::new();
         let mut arrived: std::collections::HashMap<String, f64> = std::collections::HashMap::new();
@@ -192,13 +201,9 @@ impl Bench<'_> {
             std::thread::sleep(Duration::from_millis(200));
         }
         let run_seconds = start.elapsed().as_secs_f64();
-        let output = child.wait_with_output().unwrap();
-        let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
-            panic!(
-                "run said: {error}\n{}{}",
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            )
+        let (stdout, stderr) = reading.join().unwrap();
+        let report: Value = serde_json::from_slice(&stdout).unwrap_or_else(|error| {
+            panic!("run said: {error}\n{}{}", String::from_utf8_lossy(&stdout), String::from_utf8_lossy(&stderr))
         });
         for id in self.smtp.new_message_ids() {
             arrived.insert(id, run_seconds);
@@ -250,7 +255,21 @@ impl Bench<'_> {
             organisations,
             app_busiest: after["app_busiest_window"].as_u64().unwrap_or(0) as usize,
             window: self.window,
-            report: format!("delivered {}", serde_json::to_string(&report["delivered"]).unwrap_or_default()),
+            report: format!(
+                "delivered {}; links per organisation (fetched, missing, ahead): {:?}",
+                serde_json::to_string(&report["delivered"]).unwrap_or_default(),
+                report["organisations"]
+                    .as_array()
+                    .map(|orgs| orgs
+                        .iter()
+                        .map(|o| (
+                            o["links"]["fetched"].clone(),
+                            o["links"]["missing"].clone(),
+                            o["links_ahead"].clone()
+                        ))
+                        .collect::<Vec<_>>())
+                    .unwrap_or_default()
+            ),
         };
         for (name, _, _, _, _, busiest) in &figures.organisations {
             assert!(*busiest <= 60, "{name} received {busiest} calls in one window: over Xero's limit");

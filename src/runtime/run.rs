@@ -278,7 +278,14 @@ impl Organisations<'_> {
         line.strategy = Some(strategy.path.display().to_string());
         let mut sync_error = None;
         if self.options.sync && !self.options.dry_run {
-            let synced = self.syncer.sync_org(org, SyncOptions::default()).await;
+            // Right before the batch, one incremental sync: of everything when the last is older
+            // than the freshness limit, else of what emails depend on (contacts and invoices, two
+            // calls when little changed): every invoice is fresh at once, none is fetched alone.
+            let recent = org.last_sync_at.is_some_and(|at| {
+                at.checked_add(self.config.runtime.freshness).is_ok_and(|fresh| fresh > Timestamp::now())
+            });
+            let options = SyncOptions { full: false, freshness_only: recent };
+            let synced = self.syncer.sync_org(org, options).await;
             sync_error = synced.error;
         }
         let composer = Composer {
@@ -314,6 +321,10 @@ impl Organisations<'_> {
     /// most a minute's budget per run.
     fn links_wanted_ahead(&self, org: &OrganisationRecord, plan: &Plan, books: &Books) -> Vec<Uuid> {
         let tenant = org.organisation.tenant_id;
+        // Looking ahead costs an evaluation a day: not worth it when no template shows a link.
+        if !plan.templates.values().any(|template| template.shows_links()) {
+            return Vec::new();
+        }
         {
             let Ok(calendar) = Calendar::new(&plan.settings, org.organisation.zone.as_deref()) else {
                 return Vec::new();
