@@ -294,15 +294,16 @@ impl Organisations<'_> {
             store: &self.session.store,
             now: self.now,
         };
+        // What earlier runs left waiting is still delivered when today's deciding fails.
         let books = match decide(self.session, &composer, org, &strategy.plan, self, &mut line).await {
-            Ok(books) => books,
+            Ok(books) => Some(books),
             Err(error) => {
                 line.error = Some(error);
-                return (line, sync_error, None);
+                None
             }
         };
         let Some((deliverer, pass)) = delivery else { return (line, sync_error, None) };
-        let ahead = self.links_wanted_ahead(org, &strategy.plan, &books);
+        let ahead = books.as_ref().map(|books| self.links_wanted_ahead(org, &strategy.plan, books)).unwrap_or_default();
         let fetch_ahead = async {
             if ahead.is_empty() {
                 return 0;
@@ -310,8 +311,7 @@ impl Organisations<'_> {
             let deadline = tokio::time::Instant::now() + self.config.runtime.patience;
             composer.fetch_links(tenant, &ahead, deadline, Priority::Background).await.fetched
         };
-        let (delivered, links_ahead) =
-            tokio::join!(deliverer.deliver_organisation(pass, tenant, Some(books)), fetch_ahead);
+        let (delivered, links_ahead) = tokio::join!(deliverer.deliver_organisation(pass, tenant, books), fetch_ahead);
         line.links_ahead = links_ahead;
         (line, sync_error, Some(delivered))
     }
