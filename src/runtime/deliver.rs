@@ -221,12 +221,12 @@ impl Pass {
     }
 }
 
-/// One organisation's batch: the books its emails are checked against, and when this batch last
-/// made them fresh.
+/// One organisation's batch: the books its emails are checked against, and until when they are
+/// known fresh (read from the store once, then kept: the run's instant does not move).
 struct Batch {
     tenant: Uuid,
     books: Option<Books>,
-    synced: Option<std::time::Instant>,
+    fresh_until: Option<std::time::Instant>,
 }
 
 impl Deliverer<'_> {
@@ -292,7 +292,7 @@ impl Deliverer<'_> {
         let mut samples = Vec::new();
         let (emails, written) = tokio::join!(
             async {
-                let batch = Batch { tenant, books, synced: None };
+                let batch = Batch { tenant, books, fresh_until: None };
                 let result = self.deliver_emails(pass, batch, &mut delivered, &mut samples).await;
                 emails_done.store(true, Ordering::SeqCst);
                 result
@@ -537,19 +537,22 @@ impl Deliverer<'_> {
     async fn make_fresh(&self, batch: &mut Batch, delivered: &mut Delivered) -> Result<(), String> {
         let Some(syncer) = self.syncer else { return Ok(()) };
         let freshness = self.freshness.unsigned_abs();
-        let stale = match batch.synced {
-            Some(at) => at.elapsed() >= freshness,
+        let stale = match batch.fresh_until {
+            Some(until) => std::time::Instant::now() >= until,
             None => {
                 let organisation = lock(self.store).organisation(batch.tenant).map_err(|e| e.to_string())?;
                 let Some(organisation) = organisation else { return Err("the organisation is gone".into()) };
                 // Stale at the run's instant, or by the clock: a run whose deciding took a while
                 // (links fetched at Xero's pace) does not send on data older than the limit.
-                let stale_at = |now: Timestamp| {
-                    organisation
-                        .last_sync_at
-                        .is_none_or(|at| at.checked_add(self.freshness).is_ok_and(|fresh| fresh <= now))
-                };
-                stale_at(self.now) || stale_at(Timestamp::now())
+                let fresh_until = organisation.last_sync_at.and_then(|at| at.checked_add(self.freshness).ok());
+                match fresh_until {
+                    Some(until) if until > self.now && until > Timestamp::now() => {
+                        let left = until.duration_since(Timestamp::now()).unsigned_abs();
+                        batch.fresh_until = Some(std::time::Instant::now() + left);
+                        false
+                    }
+                    _ => true,
+                }
             }
         };
         if !stale {
@@ -572,7 +575,7 @@ impl Deliverer<'_> {
             }
             tokio::time::sleep(pause).await;
         }
-        batch.synced = Some(std::time::Instant::now());
+        batch.fresh_until = Some(std::time::Instant::now() + freshness);
         batch.books = Some(Books::load(&lock(self.store), batch.tenant).map_err(|e| e.to_string())?);
         Ok(())
     }

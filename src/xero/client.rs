@@ -195,8 +195,14 @@ impl XeroClient {
     }
 
     fn budget(&self, tenant: Uuid) -> Arc<Budget> {
-        let mut budgets = self.budgets.lock().unwrap_or_else(|p| p.into_inner());
-        budgets
+        let budgets = || self.budgets.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(budget) = budgets().get(&tenant) {
+            return budget.clone();
+        }
+        // Read from the store before taking the budgets' lock: never hold one lock while waiting
+        // for the other.
+        let spent = self.spent_earlier(tenant);
+        budgets()
             .entry(tenant)
             .or_insert_with(|| {
                 let budget = Budget::with_window(
@@ -205,7 +211,7 @@ impl XeroClient {
                     Some(self.limits.concurrent),
                     self.limits.window(),
                 );
-                budget.spent_earlier(self.spent_earlier(tenant));
+                budget.spent_earlier(spent);
                 Arc::new(budget)
             })
             .clone()
@@ -256,11 +262,19 @@ impl XeroClient {
                 })
                 .collect()
         };
-        let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
-        for (tenant, calls) in taken {
-            if let Err(error) = store.count_xero_calls(tenant, Timestamp::now(), calls) {
-                tracing::warn!(%error, "could not count Xero calls in the store");
+        let mut unwritten = Vec::new();
+        {
+            let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+            for (tenant, calls) in taken {
+                if let Err(error) = store.count_xero_calls(tenant, Timestamp::now(), calls) {
+                    tracing::warn!(%error, "could not count Xero calls in the store; kept for the next try");
+                    unwritten.push((tenant, calls));
+                }
             }
+        }
+        let mut kept = self.ledger.unwritten.lock().unwrap_or_else(|p| p.into_inner());
+        for (tenant, calls) in unwritten {
+            kept.entry(tenant).or_insert((0, std::time::Instant::now())).0 += calls;
         }
     }
 
