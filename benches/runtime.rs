@@ -7,17 +7,16 @@
 
 use std::path::PathBuf;
 
+use collectiq::decide::calendar::Calendar;
+use collectiq::decide::evaluate::{Context, evaluate};
 use collectiq::ledger::records::{Contact, ContactGroup, Invoice, Organisation, Person};
 use collectiq::plan::{Plan, compile_path};
-use collectiq::runtime::books::Books;
-use collectiq::runtime::calendar::Calendar;
-use collectiq::runtime::evaluate::{Context, evaluate};
-use collectiq::runtime::prepare::prepare;
+use collectiq::runtime::outbox_rows::prepare;
 use collectiq::secret::Secret;
 use collectiq::store::Store;
 use collectiq::store::connections::{Connected, Tokens};
 use collectiq::store::outbox::Decider;
-use collectiq::store::receivables::Records;
+use collectiq::store::records::Records;
 use divan::Bencher;
 use divan::counter::ItemsCount;
 use jiff::{Timestamp, ToSpan};
@@ -155,9 +154,9 @@ fn wholesale() -> Plan {
 /// Decides as `collectiq run` does for one organisation: loads the books and what was already
 /// done from SQLite, then evaluates every customer and invoice under the plan.
 fn decide(store: &Store, plan: &Plan, now: Timestamp) -> usize {
-    let (books, state) = Books::load_with_state(store, TENANT).unwrap();
+    let (books, state) = store.books_and_memory(TENANT).unwrap();
     let calendar = Calendar::new(&plan.settings, books.organisation.zone.as_deref()).unwrap();
-    let evaluation = evaluate(&Context { plan, calendar: &calendar, books: &books, state: &state, now });
+    let evaluation = evaluate(&Context { plan, calendar: &calendar, books: &books, memory: &state, now });
     evaluation.decisions.len()
 }
 
@@ -180,11 +179,11 @@ fn todays_actions_for_1m_open_invoices(bencher: Bencher) {
     let mut store = store_with(open);
     let plan = wholesale();
     let yesterday: Timestamp = "2026-11-23T21:00:00Z".parse().unwrap();
-    let books = Books::load(&store, TENANT).unwrap();
-    let state = store.runtime_state(TENANT).unwrap();
+    let books = store.books(TENANT).unwrap();
+    let state = store.memory(TENANT).unwrap();
     let calendar = Calendar::new(&plan.settings, books.organisation.zone.as_deref()).unwrap();
     let evaluation =
-        evaluate(&Context { plan: &plan, calendar: &calendar, books: &books, state: &state, now: yesterday });
+        evaluate(&Context { plan: &plan, calendar: &calendar, books: &books, memory: &state, now: yesterday });
     let fingerprint = plan.fingerprint();
     let decider = Decider { strategy: &plan.strategy, plan_version: plan.plan_version, plan_fingerprint: &fingerprint };
     store

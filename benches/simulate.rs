@@ -12,10 +12,10 @@ use std::path::Path;
 use collectiq::plan::compile_path;
 use std::collections::HashMap;
 
+use collectiq::decide::books::{Books, assemble};
+use collectiq::decide::calendar::Calendar;
+use collectiq::decide::memory::Memory;
 use collectiq::ledger::records::{Contact, Invoice};
-use collectiq::runtime::books::{Books, assemble};
-use collectiq::runtime::calendar::Calendar;
-use collectiq::runtime::state::RuntimeState;
 use collectiq::simulate::data::Export;
 use collectiq::simulate::report::Report;
 use collectiq::simulate::{Payments, Scenario, engine};
@@ -99,10 +99,10 @@ fn with_scenario(run: impl Fn(&mut Scenario<'_>) -> usize, bencher: Bencher) {
 
 /// What a store remembers after CollectIQ's run of the day before `from`: the occurrences it
 /// handled (most of them the catch-up of a first run, recorded as skipped).
-fn yesterdays_state(plan: &collectiq::plan::Plan, calendar: &Calendar, books: &Books, from: Date) -> RuntimeState {
+fn yesterdays_state(plan: &collectiq::plan::Plan, calendar: &Calendar, books: &Books, from: Date) -> Memory {
     let yesterday = from.checked_sub(1.day()).unwrap();
-    let mut first = Scenario::new(plan, calendar, books.clone(), RuntimeState::default(), yesterday, 1, Payments::None);
-    let mut state = RuntimeState::default();
+    let mut first = Scenario::new(plan, calendar, books.clone(), Memory::default(), yesterday, 1, Payments::None);
+    let mut state = Memory::default();
     for happening in engine::simulate(&mut first) {
         state.remember(&happening.decision, first.run_at(happening.date));
     }
@@ -141,7 +141,7 @@ fn with_days(days: u32, run: impl Fn(&mut Scenario<'_>) -> usize, bencher: Bench
     let books = books(from);
     let calendar = Calendar::new(&plan.settings, books.organisation.zone.as_deref()).unwrap();
     let mut scenario =
-        Scenario::new(&plan, &calendar, books, RuntimeState::default(), from, days, Payments::Random { seed: 5 });
+        Scenario::new(&plan, &calendar, books, Memory::default(), from, days, Payments::Random { seed: 5 });
     bencher.bench_local(|| assert!(run(&mut scenario) > 0));
 }
 

@@ -11,7 +11,7 @@ use collectiq::ledger::records::Invoice;
 use collectiq::sandbox::world::generate::Size;
 use collectiq::sandbox::{Sandbox, SandboxConfig};
 use collectiq::store::Store;
-use collectiq::store::receivables::Records;
+use collectiq::store::records::Records;
 use collectiq::xero::client::RetryPolicy;
 use collectiq::xero::connect::{ConnectOptions, connect};
 use collectiq::xero::session::Session;

@@ -12,9 +12,8 @@ use std::time::Duration;
 use jiff::Timestamp;
 
 use crate::config::{Config, Overrides};
+use crate::decide::calendar::Calendar;
 use crate::plan::compile_path;
-use crate::runtime::books::Books;
-use crate::runtime::calendar::Calendar;
 use crate::runtime::run::{RunOptions, run};
 use crate::sandbox::world::generate::Size;
 use crate::sandbox::{Sandbox, SandboxConfig};
@@ -158,7 +157,7 @@ async fn steps(folder: &Path, strategy: &Path, url: &str, demo: &mut Demo, say: 
     say(&format!("Simulating the next {SIMULATED_DAYS} days, customers paying as their history says."));
     {
         let store = session.store.lock().map_err(|e| e.to_string())?;
-        let (books, state) = Books::load_with_state(&store, tenant).map_err(|e| e.to_string())?;
+        let (books, state) = store.books_and_memory(tenant).map_err(|e| e.to_string())?;
         let mut scenario =
             Scenario::new(&plan, &calendar, books, state, calendar.today(at), SIMULATED_DAYS, Payments::History);
         let report = simulate(&mut scenario);

@@ -10,6 +10,7 @@ pub mod autopilot;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod decide;
 pub mod demo;
 pub mod diagnostics;
 pub mod failpoint;

@@ -5,8 +5,8 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::ledger::CurrencyCode;
+pub use crate::ledger::money::Currency;
 use crate::source::Span;
-pub use crate::syntax::token::Currency;
 
 /// A quoted name (or a bare segment name): a segment, template, contact group, person, address
 /// or time zone.

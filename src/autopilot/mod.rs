@@ -22,7 +22,7 @@ use tracing::{error, info, warn};
 
 use self::health::{HealthState, LastRun, Runs};
 use crate::config::Config;
-use crate::runtime::calendar::Calendar;
+use crate::decide::calendar::Calendar;
 use crate::runtime::run::{RunOptions, load_strategies, lock as run_lock, run, strategy_for};
 use crate::store::Store;
 use crate::store::connections::OrganisationRecord;

@@ -8,8 +8,7 @@ use jiff::civil::Date;
 
 use super::Outcome;
 use super::context::{Global, choose, config, runtime, session};
-use crate::runtime::books::Books;
-use crate::runtime::calendar::Calendar;
+use crate::decide::calendar::Calendar;
 use crate::runtime::run::{RunOptions, load_strategies, lock, run, strategy_for};
 use crate::store::Store;
 
@@ -168,8 +167,8 @@ pub fn explain_command(global: &Global, args: ExplainArgs) -> Outcome {
             strategy_for(&strategies, &org.organisation.name).ok_or("no strategy applies to this organisation")?;
         let calendar =
             Calendar::new(&strategy.plan.settings, org.organisation.zone.as_deref()).map_err(|e| e.to_string())?;
-        let books = Books::load(&store, invoice.tenant_id).map_err(|e| e.to_string())?;
-        let state = store.runtime_state(invoice.tenant_id).map_err(|e| e.to_string())?;
+        let books = store.books(invoice.tenant_id).map_err(|e| e.to_string())?;
+        let state = store.memory(invoice.tenant_id).map_err(|e| e.to_string())?;
         let actions = store.actions_about(invoice.tenant_id, &[invoice.invoice_id]).map_err(|e| e.to_string())?;
         let now = args.at.unwrap_or_else(Timestamp::now);
         Ok(crate::runtime::explain::explain(&strategy.plan, &calendar, &books, &state, &invoice, &actions, now))

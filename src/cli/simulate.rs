@@ -9,10 +9,10 @@ use jiff::civil::Date;
 
 use super::Outcome;
 use super::context::{Global, choose, config};
+use crate::decide::books::Books;
+use crate::decide::calendar::Calendar;
+use crate::decide::memory::Memory;
 use crate::plan::{Plan, compile_path};
-use crate::runtime::books::Books;
-use crate::runtime::calendar::Calendar;
-use crate::runtime::state::RuntimeState;
 use crate::simulate::data::Export;
 use crate::simulate::{Payments, Report, Scenario, html, simulate, text};
 use crate::store::Store;
@@ -77,7 +77,7 @@ pub struct SimulateArgs {
 /// One organisation's books and what CollectIQ remembers of it.
 pub struct Loaded {
     pub books: Books,
-    pub state: RuntimeState,
+    pub state: Memory,
 }
 
 impl DataArgs {
@@ -99,7 +99,7 @@ impl DataArgs {
             for what in &read.left_out {
                 eprintln!("warning: left out: {what}");
             }
-            Loaded { books: read.books, state: RuntimeState::default() }
+            Loaded { books: read.books, state: Memory::default() }
         };
         if self.sandbox {
             let today = self.from.unwrap_or_else(|| crate::sandbox::world::generate::utc_date(Timestamp::now()));
@@ -131,7 +131,7 @@ impl DataArgs {
             let names: Vec<&str> = chosen.iter().map(|o| o.organisation.name.as_str()).collect();
             return Err(format!("the strategy applies to {}; choose one with --org", names.join(", ")));
         };
-        let (books, state) = Books::load_with_state(&store, org.organisation.tenant_id).map_err(|e| e.to_string())?;
+        let (books, state) = store.books_and_memory(org.organisation.tenant_id).map_err(|e| e.to_string())?;
         Ok(Loaded { books, state })
     }
 

@@ -11,9 +11,9 @@ use jiff::civil::Date;
 use tokio::time::Instant;
 use uuid::Uuid;
 
-use super::books::{Books, Customer};
-use super::calendar::Calendar;
 use super::email::{RenderedEmail, message_id, render};
+use crate::decide::books::{Books, Customer};
+use crate::decide::calendar::Calendar;
 use crate::ledger::records::Invoice;
 use crate::plan::{Action, Plan};
 use crate::store::Store;

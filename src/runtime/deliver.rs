@@ -19,12 +19,12 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 use uuid::Uuid;
 
-use super::books::Books;
-use super::calendar::Calendar;
 use super::compose::{ComposeError, Composed, Composer, DefaultSender, EmailAbout, invoices_shown};
 use super::email::{RenderedEmail, message_id};
 use super::mailer::Mailer;
-use super::occurrences::invoice_occurrences;
+use crate::decide::books::Books;
+use crate::decide::calendar::Calendar;
+use crate::decide::occurrences::invoice_occurrences;
 use crate::failpoint;
 use crate::plan::{Action, Plan};
 use crate::store::outbox::{Claim, Status, StoredAction};
@@ -453,7 +453,7 @@ impl Deliverer<'_> {
             return Ok(Err(Settled::Cancelled(why)));
         }
         if batch.books.is_none() {
-            let books = Books::load(&lock(self.store), action.tenant_id).map_err(|e| Failure::later(e.to_string()))?;
+            let books = lock(self.store).books(action.tenant_id).map_err(|e| Failure::later(e.to_string()))?;
             batch.books = Some(books);
         }
         let books = batch.books.as_ref().expect("read just above");
@@ -576,7 +576,7 @@ impl Deliverer<'_> {
             tokio::time::sleep(pause).await;
         }
         batch.fresh_until = Some(std::time::Instant::now() + freshness);
-        batch.books = Some(Books::load(&lock(self.store), batch.tenant).map_err(|e| e.to_string())?);
+        batch.books = Some(lock(self.store).books(batch.tenant).map_err(|e| e.to_string())?);
         Ok(())
     }
 

@@ -3,12 +3,12 @@
 
 use jiff::Timestamp;
 
-use super::books::{Books, Customer};
-use super::calendar::Calendar;
-use super::conditions::Judge;
 use super::email::RenderedEmail;
-use super::occurrences::{latest_invoice_occurrence, next_calendar_occurrence, next_invoice_occurrence};
-use super::state::RuntimeState;
+use crate::decide::books::{Books, Customer};
+use crate::decide::calendar::Calendar;
+use crate::decide::conditions::Judge;
+use crate::decide::memory::Memory;
+use crate::decide::occurrences::{latest_invoice_occurrence, next_calendar_occurrence, next_invoice_occurrence};
 use crate::ledger::money::group_thousands;
 use crate::ledger::records::Invoice;
 use crate::plan::{GuardKind, Plan, Rule};
@@ -19,7 +19,7 @@ pub fn explain(
     plan: &Plan,
     calendar: &Calendar,
     books: &Books,
-    state: &RuntimeState,
+    state: &Memory,
     invoice: &Invoice,
     actions: &[StoredAction],
     now: Timestamp,
@@ -111,7 +111,7 @@ pub fn explain(
 fn guards(
     plan: &Plan,
     audience: Option<&crate::plan::Audience>,
-    state: &RuntimeState,
+    state: &Memory,
     customer: &Customer,
     invoice: &Invoice,
     judge: &Judge<'_>,
@@ -148,7 +148,7 @@ fn guards(
 fn rule_status(
     rule: &Rule,
     calendar: &Calendar,
-    state: &RuntimeState,
+    state: &Memory,
     customer: &Customer,
     invoice: &Invoice,
     judge: &Judge<'_>,

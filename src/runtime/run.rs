@@ -13,16 +13,16 @@ use jiff::Timestamp;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::books::Books;
-use super::calendar::Calendar;
 use super::compose::{Composed, Composer, DefaultSender, EmailAbout, LinksFetched, invoices_shown};
-use super::decision::Subject;
-use super::decision::{Evaluation, Outcome};
 use super::deliver::{Delivered, Deliverer};
-use super::evaluate::{Context, evaluate};
 use super::mailer::Mailer;
-use super::prepare::prepare;
+use super::outbox_rows::prepare;
 use crate::config::Config;
+use crate::decide::books::Books;
+use crate::decide::calendar::Calendar;
+use crate::decide::decision::Subject;
+use crate::decide::decision::{Evaluation, Outcome};
+use crate::decide::evaluate::{Context, evaluate};
 use crate::plan::Plan;
 use crate::store::Store;
 use crate::store::connections::OrganisationRecord;
@@ -329,13 +329,13 @@ impl Organisations<'_> {
             let Ok(calendar) = Calendar::new(&plan.settings, org.organisation.zone.as_deref()) else {
                 return Vec::new();
             };
-            let Ok(state) = lock_store(&self.session.store).runtime_state(tenant) else {
+            let Ok(state) = lock_store(&self.session.store).memory(tenant) else {
                 return Vec::new();
             };
             let mut wanted = Vec::new();
             for days in 1..=LINKS_AHEAD_DAYS {
                 let Ok(then) = self.now.checked_add(jiff::SignedDuration::from_hours(24 * days)) else { continue };
-                let evaluation = evaluate(&Context { plan, calendar: &calendar, books, state: &state, now: then });
+                let evaluation = evaluate(&Context { plan, calendar: &calendar, books, memory: &state, now: then });
                 for decision in evaluation.decisions.iter().filter(|d| d.outcome == Outcome::Act) {
                     if shows_links(plan, decision.action) {
                         let statement = matches!(decision.key.subject, Subject::Account(_));
@@ -367,8 +367,8 @@ async fn decide(
     let (now, dry_run) = (batch.now, batch.options.dry_run);
     let tenant = org.organisation.tenant_id;
     let calendar = Calendar::new(&plan.settings, org.organisation.zone.as_deref()).map_err(|e| e.to_string())?;
-    let (books, state) = Books::load_with_state(&lock_store(&session.store), tenant).map_err(|e| e.to_string())?;
-    let evaluation = evaluate(&Context { plan, calendar: &calendar, books: &books, state: &state, now });
+    let (books, state) = lock_store(&session.store).books_and_memory(tenant).map_err(|e| e.to_string())?;
+    let evaluation = evaluate(&Context { plan, calendar: &calendar, books: &books, memory: &state, now });
     summarise(&books, &evaluation, line);
     if dry_run {
         return Ok(books);

@@ -7,8 +7,8 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::scenario::Scenario;
+use crate::decide::days::day_number;
 use crate::ledger::aging::{Bucket, Buckets};
-use crate::runtime::occurrences::day_number;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AgingDay {

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashSet};
 use jiff::civil::Date;
 use uuid::Uuid;
 
-use super::report::SimulatedAction;
+use super::action::SimulatedAction;
 
 /// Xero's calls a day per organisation.
 pub const XERO_CALLS_PER_DAY: usize = 5_000;

@@ -12,8 +12,8 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use uuid::Uuid;
 
+use crate::decide::books::{Books, assemble};
 use crate::ledger::records::{Contact, Invoice, Organisation};
-use crate::runtime::books::{Books, assemble};
 use crate::sandbox::world::{generate, render};
 use crate::xero::convert;
 use crate::xero::wire::{self, Envelope, List};

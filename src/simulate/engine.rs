@@ -15,15 +15,16 @@ use uuid::Uuid;
 
 use super::report::Happening;
 use super::scenario::{Scenario, settle};
+use crate::decide::books::Customer;
+use crate::decide::calendar::Calendar;
+use crate::decide::conditions::Judge;
+use crate::decide::days::{day_from_number, day_number};
+use crate::decide::decision::{Subject, Wait};
+use crate::decide::evaluate::{Context, Focus, evaluate_customer_in, segment_of};
+use crate::decide::memory::Memory;
+use crate::decide::occurrences::{calendar_falls_on, invoice_occurrence_days};
 use crate::ledger::records::Invoice;
 use crate::plan::{Balance, CustomerCondition, GuardKind, Period, Plan, Rule, Segment, Trigger};
-use crate::runtime::books::Customer;
-use crate::runtime::calendar::Calendar;
-use crate::runtime::conditions::Judge;
-use crate::runtime::decision::{Subject, Wait};
-use crate::runtime::evaluate::{Context, Focus, evaluate_customer_in, segment_of};
-use crate::runtime::occurrences::{calendar_falls_on, day_from_number, day_number, invoice_occurrence_days};
-use crate::runtime::state::RuntimeState;
 
 /// Beside an invoice (by its place among the customer's open invoices at the start), what a day
 /// can ask to be looked at.
@@ -389,7 +390,7 @@ fn simulate_customer<'p>(
     facts: &PlanFacts<'p>,
     place: usize,
     customer: &mut Customer,
-    state: &mut RuntimeState,
+    state: &mut Memory,
     happenings: &mut Vec<Happening<'p>>,
 ) {
     if customer.open.is_empty() {
@@ -445,7 +446,7 @@ fn simulate_customer<'p>(
         work.invoices.append(&mut waiting_invoices);
         let wanted = |at: usize| work.everything || work.invoices.contains(&books.places[at]);
         let focus = Focus { invoice: &wanted, statements: work.everything || work.statements || statements_waiting };
-        let context = Context { plan, calendar, books: &scenario.books, state: &*state, now };
+        let context = Context { plan, calendar, books: &scenario.books, memory: &*state, now };
         let in_segment = segment.flatten();
         let evaluation = evaluate_customer_in(&context, books.customer, in_segment, &focus);
         statements_waiting = false;

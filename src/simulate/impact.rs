@@ -10,11 +10,12 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::report::{NO_SEGMENT, Report, SimulatedAction};
+use super::action::SimulatedAction;
+use super::report::{NO_SEGMENT, Report};
 use super::scenario::Scenario;
+use crate::decide::conditions::Judge;
+use crate::decide::evaluate::segment_of;
 use crate::ledger::money::group_thousands;
-use crate::runtime::conditions::Judge;
-use crate::runtime::evaluate::segment_of;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {

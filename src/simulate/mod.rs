@@ -1,19 +1,20 @@
 //! The dry-run simulator: what a plan would do, day by day, over an organisation's books, with
-//! payments coming in as the scenario says. It runs the runtime's own evaluation on a virtual
-//! clock and touches nothing: no store, no email, no Xero.
+//! payments coming in as the scenario says. It runs the very evaluation the runtime runs
+//! (`decide`) on a virtual clock and touches nothing: no store, no email, no Xero.
 
+pub mod action;
 pub mod aging;
 pub mod budget;
 pub mod data;
 pub mod engine;
 pub mod html;
 pub mod impact;
-
 pub mod report;
 pub mod scenario;
 pub mod text;
 
-pub use report::{Happening, Report, SimulatedAction};
+pub use action::SimulatedAction;
+pub use report::{Happening, Report};
 pub use scenario::{Payments, Scenario};
 
 /// Simulates the scenario and reports what happened.

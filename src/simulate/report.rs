@@ -4,16 +4,16 @@
 
 use std::collections::BTreeMap;
 
-use jiff::Timestamp;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::action::SimulatedAction;
 use super::aging::{AgingDay, aging_over_time};
 use super::scenario::Scenario;
+use crate::decide::decision::{Decision, Outcome, Subject};
 use crate::plan::Action;
-use crate::runtime::decision::{Decision, Outcome, Subject};
 
 /// One decision of a simulation: the day of the run that took it (the run is when sending opens:
 /// `Scenario::run_at`), the customer (by place in the scenario's books) and the segment they were
@@ -40,26 +40,6 @@ pub struct Report {
     pub warnings: Vec<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct SimulatedAction {
-    pub at: Timestamp,
-    pub date: Date,
-    /// email, statement, call, escalation, stop, skipped or superseded.
-    pub kind: &'static str,
-    pub rule: String,
-    pub segment: Option<String>,
-    pub contact_id: Uuid,
-    pub contact_name: String,
-    pub template: Option<String>,
-    pub invoice_numbers: Vec<String>,
-    /// The same invoices by id (numbers can repeat, or be missing, in Xero).
-    #[serde(skip)]
-    pub invoice_ids: Vec<Uuid>,
-    /// What the invoices concerned owe, in the base currency, when the action is decided.
-    pub amount: Decimal,
-    pub reason: String,
-}
-
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Totals {
     pub actions: usize,
@@ -70,21 +50,6 @@ pub struct Totals {
 
 /// Segments are named in reports; customers in none are in the strategy's "no segment".
 pub const NO_SEGMENT: &str = "(no segment)";
-
-impl SimulatedAction {
-    /// Whether this is something done to or for a customer, rather than a record of why not.
-    pub fn acts(&self) -> bool {
-        !matches!(self.kind, "skipped" | "superseded")
-    }
-
-    /// email, call or escalation: what reviewers count. Statements are emails too.
-    pub fn channel(&self) -> &'static str {
-        match self.kind {
-            "email" | "statement" => "email",
-            other => other,
-        }
-    }
-}
 
 fn kind(decision: &Decision) -> Option<&'static str> {
     Some(match (&decision.outcome, &decision.action) {

@@ -5,12 +5,12 @@ use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
 use uuid::Uuid;
 
+use crate::decide::books::{Books, Customer};
+use crate::decide::calendar::Calendar;
+use crate::decide::days::day_number;
+use crate::decide::memory::Memory;
 use crate::ledger::records::Invoice;
 use crate::plan::Plan;
-use crate::runtime::books::{Books, Customer};
-use crate::runtime::calendar::Calendar;
-use crate::runtime::occurrences::day_number;
-use crate::runtime::state::RuntimeState;
 
 /// How customers pay during a simulation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,7 +29,7 @@ pub struct Scenario<'a> {
     pub plan: &'a Plan,
     pub calendar: &'a Calendar,
     pub books: Books,
-    pub state: RuntimeState,
+    pub state: Memory,
     /// The first simulated day, in the strategy's time zone.
     pub from: Date,
     pub days: u32,
@@ -46,7 +46,7 @@ impl<'a> Scenario<'a> {
         plan: &'a Plan,
         calendar: &'a Calendar,
         books: Books,
-        state: RuntimeState,
+        state: Memory,
         from: Date,
         days: u32,
         payments: Payments,

@@ -10,7 +10,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use uuid::Uuid;
 
 use super::codec::{format_time, optional_instant};
-use super::receivables::{Records, marked, remove_unmarked, write};
+use super::records::{Records, marked, remove_unmarked, write};
 use super::{Doing, Result, Store, StoreError};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -2,15 +2,17 @@
 //! holds OAuth tokens (sealed with a key kept outside it: `sealed.rs`). Receivables are kept per organisation (every row carries its tenant id);
 //! money is kept as exact decimal text, times as RFC 3339 UTC with milliseconds.
 
+pub mod books;
 pub mod calls;
 mod codec;
 pub mod connections;
 pub mod cursors;
 pub mod events;
-pub mod ledger;
+
 pub mod links;
+pub mod memory;
 pub mod outbox;
-pub mod receivables;
+pub mod records;
 mod schema;
 pub mod sealed;
 pub mod tasks;

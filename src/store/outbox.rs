@@ -5,15 +5,13 @@
 use std::collections::HashMap;
 
 use jiff::Timestamp;
-use jiff::civil::Date;
 use rusqlite::{OptionalExtension, Row, params};
 use uuid::Uuid;
 
 use super::codec::{format_time, id, instant, optional_instant};
 use super::workers::gone_list;
-use super::{Doing, Result, Store, StoreError};
-use crate::runtime::decision::{Decision, Outcome, Subject};
-use crate::runtime::state::RuntimeState;
+use super::{Doing, Result, Store};
+use crate::decide::decision::{Decision, Outcome, Subject};
 
 /// Where an action stands: the outbox's state machine. Each move is one statement that succeeds
 /// for exactly one process (the one whose claim it is), so no two processes can deliver the same
@@ -330,100 +328,6 @@ impl Store {
         }
         tx.commit().doing("record decisions")?;
         Ok(recorded)
-    }
-
-    /// What CollectIQ remembers for an organisation, for evaluation.
-    pub fn runtime_state(&self, tenant: Uuid) -> Result<RuntimeState> {
-        let tenant_text = tenant.to_string();
-        let mut state = RuntimeState::default();
-        {
-            const WHAT: &str = "read handled occurrences";
-            // Looked up once per row, among a few dozen rules: a sorted list does it without
-            // hashing.
-            let mut numbers: Vec<(i64, u32)> = Vec::new();
-            let mut rules = self
-                .conn()
-                .prepare("SELECT number, rule_id FROM handled_rules WHERE tenant_id = ?1 ORDER BY number")
-                .doing(WHAT)?;
-            for rule in
-                rules.query_map([&tenant_text], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))).doing(WHAT)?
-            {
-                let (number, rule) = rule.doing(WHAT)?;
-                numbers.push((number, state.number_rule(&rule)));
-            }
-            let mut statement = self
-                .conn()
-                .prepare("SELECT subject, rule, occurrence FROM handled WHERE tenant_id = ?1")
-                .doing(WHAT)?;
-            let mut handled = Vec::new();
-            let mut rows = statement.query([&tenant_text]).doing(WHAT)?;
-            while let Some(row) = rows.next().doing(WHAT)? {
-                let subject = row.get_ref(0).and_then(|v| Ok(v.as_blob()?)).doing(WHAT)?;
-                let subject = Uuid::from_slice(subject).map_err(|_| StoreError {
-                    doing: WHAT.into(),
-                    reason: format!("a handled subject is {} bytes, not an id's 16", subject.len()),
-                })?;
-                let rule: i64 = row.get(1).doing(WHAT)?;
-                let occurrence: i64 = row.get(2).doing(WHAT)?;
-                if let Ok(at) = numbers.binary_search_by_key(&rule, |&(stored, _)| stored) {
-                    handled.push(((subject, numbers[at].1), occurrence));
-                }
-            }
-            state.set_remembered_handled(handled);
-        }
-        let mut stops = self
-            .conn()
-            .prepare("SELECT invoices FROM actions WHERE tenant_id = ?1 AND outcome = 'act' AND action_kind = 'stop_chasing'")
-            .doing("read stopped invoices")?;
-        for invoices in stops.query_map([&tenant_text], |row| row.get::<_, String>(0)).doing("read stopped invoices")? {
-            let invoices: Vec<Uuid> =
-                serde_json::from_str(&invoices.doing("read stopped invoices")?).unwrap_or_default();
-            state.stopped.extend(invoices);
-        }
-        let mut emailed = self
-            .conn()
-            .prepare(
-                "SELECT contact_id, MAX(decided_at) FROM actions WHERE tenant_id = ?1 AND outcome = 'act'
-                   AND action_kind = 'email' AND status NOT IN ('cancelled', 'failed') GROUP BY contact_id",
-            )
-            .doing("read when customers were emailed")?;
-        let rows = emailed
-            .query_map([&tenant_text], |row| Ok((id(row, "contact_id")?, row.get::<_, String>(1)?)))
-            .doing("read when customers were emailed")?;
-        for row in rows {
-            let (contact, at) = row.doing("read when customers were emailed")?;
-            if let Some(at) = super::parse_time(&at) {
-                state.last_emailed.insert(contact, at);
-            }
-        }
-        let pairs = |sql: &str| -> Result<Vec<(Uuid, Option<String>)>> {
-            let mut statement = self.conn().prepare(sql).doing("read entries made by hand")?;
-            let rows = statement
-                .query_map([&tenant_text], |row| Ok((id(row, "subject")?, row.get::<_, Option<String>>(1)?)))
-                .doing("read entries made by hand")?;
-            rows.collect::<rusqlite::Result<_>>().doing("read entries made by hand")
-        };
-        for (invoice, on) in pairs("SELECT invoice_id AS subject, promised_on FROM promises WHERE tenant_id = ?1")? {
-            if let Some(on) = on.and_then(|d| d.parse::<Date>().ok()) {
-                state.promises.insert(invoice, on);
-            }
-        }
-        for (invoice, _) in
-            pairs("SELECT invoice_id AS subject, NULL FROM disputes WHERE tenant_id = ?1 AND resolved_at IS NULL")?
-        {
-            state.disputes.insert(invoice);
-        }
-        for (contact, until) in pairs("SELECT contact_id AS subject, until FROM pauses WHERE tenant_id = ?1")? {
-            if let Some(until) = until.and_then(|d| d.parse::<Date>().ok()) {
-                state.pauses.insert(contact, until);
-            }
-        }
-        for (contact, _) in pairs(
-            "SELECT contact_id AS subject, NULL FROM tasks WHERE tenant_id = ?1 AND kind = 'escalation' AND status = 'open'",
-        )? {
-            state.escalated.insert(contact);
-        }
-        Ok(state)
     }
 
     /// Actions to deliver now, oldest first: waiting ones whose attempt is due, and claims whose
@@ -792,8 +696,8 @@ fn handled_rule_number(tx: &rusqlite::Transaction<'_>, tenant: &str, rule: &str)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::decide::decision::ActionKey;
     use crate::plan::Action;
-    use crate::runtime::decision::ActionKey;
     use crate::store::tasks::NoteClaim;
 
     fn decision<'a>(rule: &'a str, action: &'a Action) -> Decision<'a> {
@@ -851,7 +755,7 @@ mod tests {
         assert_eq!(store.record_decisions(std::slice::from_ref(&new), &DECIDER, now()).unwrap().len(), 1);
         assert!(store.record_decisions(&[new], &DECIDER, now()).unwrap().is_empty());
         assert_eq!(store.deliverable(now(), NONE_GONE, 10).unwrap().len(), 1);
-        let state = store.runtime_state(Uuid::from_u128(1)).unwrap();
+        let state = store.memory(Uuid::from_u128(1)).unwrap();
         assert_eq!(state.handled_up_to(Uuid::from_u128(10), "r1"), Some(0));
         assert!(state.last_emailed.contains_key(&Uuid::from_u128(20)));
     }
@@ -868,7 +772,7 @@ mod tests {
     }
 
     fn from_the_state(store: &Store, subjects: &[Uuid], rules: &[&str]) -> Vec<(String, String, i64)> {
-        let state = store.runtime_state(Uuid::from_u128(1)).unwrap();
+        let state = store.memory(Uuid::from_u128(1)).unwrap();
         let mut found = Vec::new();
         for subject in subjects {
             for rule in rules {
@@ -931,12 +835,12 @@ mod tests {
         let task = NewTask { kind: "escalation", assignee: "Dana".into(), summary: "Escalated".into() };
         let new = NewAction { task: Some(task), ..waiting(&escalation, Vec::new()) };
         store.record_decisions(&[new], &DECIDER, now()).unwrap();
-        assert!(store.runtime_state(Uuid::from_u128(1)).unwrap().escalated.contains(&Uuid::from_u128(20)));
+        assert!(store.memory(Uuid::from_u128(1)).unwrap().escalated.contains(&Uuid::from_u128(20)));
         let action = store.deliverable(now(), NONE_GONE, 10).unwrap().remove(0);
         store.claim(action.id, ME, NONE_GONE, now()).unwrap();
         store.settle(action.id, ME, Status::Cancelled, Some("paid"), now()).unwrap();
         assert!(store.tasks(false).unwrap().is_empty(), "no open task is left behind");
-        assert!(!store.runtime_state(Uuid::from_u128(1)).unwrap().escalated.contains(&Uuid::from_u128(20)));
+        assert!(!store.memory(Uuid::from_u128(1)).unwrap().escalated.contains(&Uuid::from_u128(20)));
     }
 
     #[test]

@@ -122,7 +122,12 @@ pub fn lex(text: &str) -> Lexed<'_> {
         };
         tokens.push((token, span));
     }
-    super::nesting::limit(&mut tokens, &mut errors);
+    let too_deep = super::nesting::limit(&mut tokens);
+    if !too_deep.is_empty() {
+        errors.extend(too_deep.into_iter().map(|span| (LexError::NestedTooDeeply, span)));
+        // The errors came in two runs, each in order; the parser expects them in order.
+        errors.sort_by_key(|(_, span)| span.start);
+    }
     Lexed { tokens, comments: std::mem::take(&mut lexer.extras.comments), errors }
 }
 
@@ -266,7 +271,32 @@ pub fn month_name(month: usize) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    use super::super::nesting::MOST_NESTED;
     use super::*;
+
+    fn invalid(text: &str) -> (usize, usize) {
+        let lexed = lex(text);
+        let invalid = lexed.tokens.iter().filter(|(token, _)| *token == Token::Invalid).count();
+        let deep = lexed.errors.iter().filter(|(error, _)| *error == LexError::NestedTooDeeply).count();
+        (invalid, deep)
+    }
+
+    #[test]
+    fn brackets_and_nots_past_the_limit_are_cut_once_per_sentence() {
+        let deep = format!("{}x{}", "(".repeat(MOST_NESTED + 3), ")".repeat(MOST_NESTED + 3));
+        assert_eq!(invalid(&deep), (6, 1));
+        assert_eq!(invalid(&format!("{deep}.\n{deep}")), (12, 2));
+        assert_eq!(invalid(&"not ".repeat(MOST_NESTED + 1)), (1, 1));
+        assert_eq!(invalid(&format!("{} x", "not (".repeat(MOST_NESTED / 2 + 1))), (2, 1));
+    }
+
+    #[test]
+    fn conditions_up_to_the_limit_are_untouched() {
+        let nested = format!("{}x{}", "(".repeat(MOST_NESTED), ")".repeat(MOST_NESTED));
+        assert_eq!(invalid(&nested), (0, 0));
+        // Brackets closed and opened again do not add up.
+        assert_eq!(invalid(&"(not x) and ".repeat(100)), (0, 0));
+    }
 
     fn tokens(text: &str) -> Vec<Token<'_>> {
         let lexed = lex(text);

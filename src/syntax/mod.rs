@@ -3,13 +3,14 @@
 //! run shows all the errors in a file.
 
 pub mod error;
-mod explain;
+mod expected;
 mod grammar;
 pub mod keyword;
 pub mod lexer;
 mod nesting;
-mod support;
 pub mod token;
+mod token_parsers;
+mod unexpected;
 
 use chumsky::Parser;
 use chumsky::input::Input;

@@ -5,7 +5,6 @@
 //! written by a person comes near the limit.
 
 use super::keyword::Keyword;
-use super::lexer::LexError;
 use super::token::Token;
 use crate::source::Span;
 
@@ -13,8 +12,9 @@ use crate::source::Span;
 pub const MOST_NESTED: usize = 16;
 
 /// Turns the brackets and `not`s that nest past [`MOST_NESTED`] into [`Token::Invalid`] (with the
-/// closing brackets that match them), and reports the first of each sentence.
-pub fn limit(tokens: &mut [(Token<'_>, Span)], errors: &mut Vec<(LexError, Span)>) {
+/// closing brackets that match them), and gives the first of each sentence, to be reported.
+pub fn limit(tokens: &mut [(Token<'_>, Span)]) -> Vec<Span> {
+    let mut too_deep = Vec::new();
     let mut depth = Depth::default();
     for (token, span) in tokens.iter_mut() {
         match *token {
@@ -26,7 +26,7 @@ pub fn limit(tokens: &mut [(Token<'_>, Span)], errors: &mut Vec<(LexError, Span)
                 *token = Token::Invalid;
                 if !depth.reported {
                     depth.reported = true;
-                    errors.push((LexError::NestedTooDeeply, *span));
+                    too_deep.push(*span);
                 }
             }
             Token::OpenParen => depth.open(),
@@ -41,8 +41,7 @@ pub fn limit(tokens: &mut [(Token<'_>, Span)], errors: &mut Vec<(LexError, Span)
             _ => depth.nots = 0,
         }
     }
-    // The errors came in two runs, each in order; the parser expects them in order.
-    errors.sort_by_key(|(_, span)| span.start);
+    too_deep
 }
 
 /// How deep the parser would be at the current token of a sentence.
@@ -78,32 +77,7 @@ impl Depth {
 
 #[cfg(test)]
 mod tests {
-    use super::super::lexer::lex;
     use super::*;
-
-    fn invalid(text: &str) -> (usize, usize) {
-        let lexed = lex(text);
-        let invalid = lexed.tokens.iter().filter(|(token, _)| *token == Token::Invalid).count();
-        let deep = lexed.errors.iter().filter(|(error, _)| *error == LexError::NestedTooDeeply).count();
-        (invalid, deep)
-    }
-
-    #[test]
-    fn brackets_and_nots_past_the_limit_are_cut_once_per_sentence() {
-        let deep = format!("{}x{}", "(".repeat(MOST_NESTED + 3), ")".repeat(MOST_NESTED + 3));
-        assert_eq!(invalid(&deep), (6, 1));
-        assert_eq!(invalid(&format!("{deep}.\n{deep}")), (12, 2));
-        assert_eq!(invalid(&"not ".repeat(MOST_NESTED + 1)), (1, 1));
-        assert_eq!(invalid(&format!("{} x", "not (".repeat(MOST_NESTED / 2 + 1))), (2, 1));
-    }
-
-    #[test]
-    fn conditions_up_to_the_limit_are_untouched() {
-        let nested = format!("{}x{}", "(".repeat(MOST_NESTED), ")".repeat(MOST_NESTED));
-        assert_eq!(invalid(&nested), (0, 0));
-        // Brackets closed and opened again do not add up.
-        assert_eq!(invalid(&"(not x) and ".repeat(100)), (0, 0));
-    }
 
     fn segment(condition: &str) -> String {
         format!("Strategy \"s\".\nSegments:\n  \"a\" customers are {condition}.\n")

@@ -21,22 +21,6 @@ pub struct Skipped {
     pub why: String,
 }
 
-impl Skipped {
-    /// Whether the record was one of an entity's (for counting what a pass saw).
-    pub fn kind_matches(&self, entity: super::sync::Entity) -> bool {
-        use super::sync::Entity;
-        matches!(
-            (self.kind, entity),
-            ("contact", Entity::Contacts)
-                | ("invoice", Entity::Invoices)
-                | ("payment", Entity::Payments)
-                | ("credit note", Entity::Credits(CreditKind::CreditNote))
-                | ("overpayment", Entity::Credits(CreditKind::Overpayment))
-                | ("prepayment", Entity::Credits(CreditKind::Prepayment))
-        )
-    }
-}
-
 impl fmt::Display for Skipped {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.id {

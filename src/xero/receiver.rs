@@ -17,14 +17,14 @@ use uuid::Uuid;
 
 use super::client::{ApiError, Get, XeroClient};
 use super::convert::{self, CreditRecord};
+use super::fetch::fetch_by_ids;
 use super::signature::verify;
-use super::sync::fetch_by_ids;
 use super::wire::{self, Envelope, WebhookPayload};
 use crate::ledger::records::CreditKind;
 use crate::secret::Secret;
 use crate::store::Store;
 use crate::store::events::{NewEvent, StoredEvent};
-use crate::store::receivables::Records;
+use crate::store::records::Records;
 
 pub const LARGEST_BODY: usize = 256 * 1024;
 

@@ -4,14 +4,14 @@
 
 use std::collections::HashMap;
 
+use collectiq::decide::books::{Books, assemble};
+use collectiq::decide::calendar::Calendar;
+use collectiq::decide::decision::{Decision, Evaluation, Outcome};
+use collectiq::decide::evaluate::{Context, evaluate};
+use collectiq::decide::memory::Memory;
 use collectiq::files::InMemory;
 use collectiq::ledger::records::{Contact, Invoice, Organisation, Person};
 use collectiq::plan::{Plan, compile_bytes};
-use collectiq::runtime::books::{Books, assemble};
-use collectiq::runtime::calendar::Calendar;
-use collectiq::runtime::decision::{Decision, Evaluation, Outcome};
-use collectiq::runtime::evaluate::{Context, evaluate};
-use collectiq::runtime::state::RuntimeState;
 use jiff::Timestamp;
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -34,7 +34,7 @@ pub struct World {
     pub contacts: Vec<Contact>,
     pub groups: HashMap<Uuid, Vec<String>>,
     pub invoices: Vec<Invoice>,
-    pub state: RuntimeState,
+    pub state: Memory,
     next_id: u128,
 }
 
@@ -64,7 +64,7 @@ pub fn world(strategy: &str) -> World {
         contacts: Vec::new(),
         groups: HashMap::new(),
         invoices: Vec::new(),
-        state: RuntimeState::default(),
+        state: Memory::default(),
         next_id: 100,
     }
 }
@@ -174,7 +174,7 @@ impl World {
         let calendar = Calendar::new(&self.plan.settings, self.organisation.zone.as_deref()).unwrap();
         let books = self.books();
         let evaluation =
-            evaluate(&Context { plan: self.plan, calendar: &calendar, books: &books, state: &self.state, now });
+            evaluate(&Context { plan: self.plan, calendar: &calendar, books: &books, memory: &self.state, now });
         for decision in &evaluation.decisions {
             self.state.remember(decision, now);
         }

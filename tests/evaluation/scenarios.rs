@@ -1,7 +1,7 @@
 //! One test per behaviour the runtime owes a collections manager (LANGUAGE.md §5–7). Days run at
 //! 10:00 UTC; 2026-11-02 is a Monday.
 
-use collectiq::runtime::decision::Outcome;
+use collectiq::decide::decision::Outcome;
 
 use crate::harness::*;
 

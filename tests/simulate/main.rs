@@ -6,9 +6,9 @@ mod naive;
 
 use std::path::{Path, PathBuf};
 
+use collectiq::decide::calendar::Calendar;
+use collectiq::decide::memory::Memory;
 use collectiq::plan::{Plan, compile_path};
-use collectiq::runtime::calendar::Calendar;
-use collectiq::runtime::state::RuntimeState;
 use collectiq::simulate::data::Export;
 use collectiq::simulate::report::Report;
 use collectiq::simulate::{Payments, Scenario, engine};
@@ -41,12 +41,12 @@ fn both_over(
     from: Date,
     days: u32,
     payments: Payments,
-    adjust: impl Fn(&mut collectiq::runtime::books::Books),
+    adjust: impl Fn(&mut collectiq::decide::books::Books),
 ) -> (Report, Report) {
     let mut books = Export::sandbox(seed, invoices, from).books(Path::new("sandbox")).unwrap().books;
     adjust(&mut books);
     let calendar = Calendar::new(&plan.settings, books.organisation.zone.as_deref()).unwrap();
-    let mut scenario = Scenario::new(plan, &calendar, books, RuntimeState::default(), from, days, payments);
+    let mut scenario = Scenario::new(plan, &calendar, books, Memory::default(), from, days, payments);
     let before = format!("{:?}", scenario.books.customers);
     let happenings = engine::simulate(&mut scenario);
     assert_eq!(format!("{:?}", scenario.books.customers), before, "the simulation put the books back as they were");
@@ -93,8 +93,8 @@ fn event_driven_and_day_by_day_agree_over_what_runs_before_remembered() {
     let (start, from): (Date, Date) = ("2026-10-26".parse().unwrap(), "2026-11-25".parse().unwrap());
     let books = Export::sandbox(5, 400, from).books(Path::new("sandbox")).unwrap().books;
     let calendar = Calendar::new(&plan.settings, books.organisation.zone.as_deref()).unwrap();
-    let mut before = Scenario::new(&plan, &calendar, books.clone(), RuntimeState::default(), start, 30, Payments::None);
-    let mut state = RuntimeState::default();
+    let mut before = Scenario::new(&plan, &calendar, books.clone(), Memory::default(), start, 30, Payments::None);
+    let mut state = Memory::default();
     for happening in engine::simulate(&mut before) {
         state.remember(&happening.decision, before.run_at(happening.date));
     }
@@ -117,7 +117,7 @@ fn report_over_sandbox(days: u32) -> Report {
     let books = Export::sandbox(4, 600, from).books(Path::new("sandbox")).unwrap().books;
     let calendar = Calendar::new(&plan.settings, books.organisation.zone.as_deref()).unwrap();
     let mut scenario =
-        Scenario::new(&plan, &calendar, books, RuntimeState::default(), from, days, Payments::Random { seed: 2 });
+        Scenario::new(&plan, &calendar, books, Memory::default(), from, days, Payments::Random { seed: 2 });
     collectiq::simulate::simulate(&mut scenario)
 }
 
@@ -206,7 +206,7 @@ fn a_saved_xero_export_simulates_as_its_own_numbers_say() {
     let plan = wholesale();
     let calendar = Calendar::new(&plan.settings, books.organisation.zone.as_deref()).unwrap();
     let from: Date = "2026-11-21".parse().unwrap();
-    let mut scenario = Scenario::new(&plan, &calendar, books, RuntimeState::default(), from, 30, Payments::None);
+    let mut scenario = Scenario::new(&plan, &calendar, books, Memory::default(), from, 30, Payments::None);
     let report = collectiq::simulate::simulate(&mut scenario);
     let emails: Vec<(String, &str)> =
         report.actions.iter().filter(|a| a.kind == "email").map(|a| (a.date.to_string(), a.rule.as_str())).collect();
@@ -303,7 +303,7 @@ fn event_driven_and_day_by_day_agree_on_ages_windows_and_guards_that_change_whil
         [(2, Payments::Random { seed: 8 }), (5, Payments::History), (9, Payments::Random { seed: 1 })]
     {
         // Customers of every age: some become a month old, or fourteen months old, on the way.
-        let ages = |books: &mut collectiq::runtime::books::Books| {
+        let ages = |books: &mut collectiq::decide::books::Books| {
             for (n, customer) in books.customers.iter_mut().enumerate() {
                 let age = jiff::ToSpan::days((n as i64 * 37) % 520 - 60);
                 customer.history.first_invoice = from.checked_sub(age).ok();

@@ -1,10 +1,10 @@
 //! The reference the simulator is checked against: step through every day, evaluate every
 //! customer with the runtime's `evaluate`, remember what was decided. Slow and obviously right.
 
+use collectiq::decide::conditions::Judge;
+use collectiq::decide::days::day_number;
+use collectiq::decide::evaluate::{Context, evaluate, segment_of};
 use collectiq::ledger::records::Invoice;
-use collectiq::runtime::conditions::Judge;
-use collectiq::runtime::evaluate::{Context, evaluate, segment_of};
-use collectiq::runtime::occurrences::day_number;
 use collectiq::simulate::Scenario;
 use collectiq::simulate::report::Happening;
 use collectiq::simulate::scenario::settle;
@@ -19,7 +19,7 @@ pub fn simulate_naively<'p>(scenario: &Scenario<'p>) -> Vec<Happening<'p>> {
             settle(customer, day_number(date), paid_on);
         }
         let now = scenario.run_at(date);
-        let context = Context { plan: scenario.plan, calendar: scenario.calendar, books: &books, state: &state, now };
+        let context = Context { plan: scenario.plan, calendar: scenario.calendar, books: &books, memory: &state, now };
         let evaluation = evaluate(&context);
         let judge =
             Judge { today: date, calendar: scenario.calendar, base_currency: &books.organisation.base_currency };

@@ -109,7 +109,7 @@ async fn a_full_sync_removes_what_xero_no_longer_lists() {
     let mut ghost = connected.store().invoices(tenant).unwrap()[0].clone();
     ghost.invoice_id = uuid::Uuid::from_u128(0xDEAD);
     ghost.number = "INV-GHOST".into();
-    connected.store().save_records(tenant, &collectiq::store::receivables::Records::Invoices(vec![ghost])).unwrap();
+    connected.store().save_records(tenant, &collectiq::store::records::Records::Invoices(vec![ghost])).unwrap();
     connected.sync(false).await;
     assert!(connected.store().invoices(tenant).unwrap().iter().any(|i| i.number == "INV-GHOST"));
     let reports = connected.sync(true).await;
@@ -126,7 +126,7 @@ async fn a_pass_cut_short_resumes_and_removes_nothing_it_should_not() {
     {
         let mut store = connected.store();
         let pass = store.begin_pass(tenant, "invoices", None, true).unwrap();
-        let nothing = collectiq::store::receivables::Records::Invoices(Vec::new());
+        let nothing = collectiq::store::records::Records::Invoices(Vec::new());
         store
             .write_pages(tenant, "invoices", std::slice::from_ref(&nothing), &pass, 2, Some(jiff::Timestamp::now()))
             .unwrap();

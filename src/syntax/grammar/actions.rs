@@ -2,9 +2,9 @@
 
 use chumsky::prelude::*;
 
-use super::super::error::Expected;
+use super::super::expected::Expected;
 use super::super::keyword::Keyword as K;
-use super::super::support::*;
+use super::super::token_parsers::*;
 use crate::ast::{Action, ActionKind};
 
 /// `action = email_action | call_action | escalation | stop_chasing ;`

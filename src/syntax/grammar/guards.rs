@@ -3,7 +3,7 @@
 use chumsky::prelude::*;
 
 use super::super::keyword::Keyword as K;
-use super::super::support::*;
+use super::super::token_parsers::*;
 use super::actions::action;
 use super::segments::customer_condition;
 use super::settings::negation;

@@ -12,10 +12,10 @@ mod values;
 
 use chumsky::prelude::*;
 
-use super::error::{Expected, SyntaxError};
 use super::keyword::Keyword as K;
-use super::support::*;
 use super::token::Token;
+use super::token_parsers::*;
+use super::{error::SyntaxError, expected::Expected};
 use crate::ast::{
     Audience, Guard, GuardKind, MoneyAmount, Name, Rule, RuleItem, RulesSection, Section, SegmentDefinition,
     SegmentsSection, Setting, SettingKind, SettingsSection, Strategy,

@@ -2,10 +2,10 @@
 
 use chumsky::prelude::*;
 
-use super::super::error::Expected;
+use super::super::expected::Expected;
 use super::super::keyword::Keyword as K;
-use super::super::support::*;
 use super::super::token::Token;
+use super::super::token_parsers::*;
 use super::actions::action;
 use super::invoice_conditions::rule_condition;
 use super::values::{count, duration, interval, unit, weekday};

@@ -5,8 +5,8 @@ use rust_decimal::Decimal;
 
 use super::super::error::SyntaxError;
 use super::super::keyword::Keyword as K;
-use super::super::support::*;
 use super::super::token::Token;
+use super::super::token_parsers::*;
 use super::values::{date, duration, interval, money, time_of_day, unit};
 use crate::ast::{Duration, MoneyAmount, SendingDays, Setting, SettingKind};
 use crate::diagnostics::Diagnostic;

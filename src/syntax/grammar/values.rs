@@ -4,10 +4,10 @@ use chumsky::prelude::*;
 use jiff::civil::Time;
 use rust_decimal::Decimal;
 
-use super::super::error::{Expected, SyntaxError};
 use super::super::keyword::{Article, Keyword as K};
-use super::super::support::*;
 use super::super::token::{Currency, Token};
+use super::super::token_parsers::*;
+use super::super::{error::SyntaxError, expected::Expected};
 use crate::ast::{
     CalendarDate, Comparison, Count, DateLiteral, Duration, MoneyAmount, TextMatch, TimeOfDay, Unit, Weekday,
 };

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use uuid::Uuid;
 
 use crate::store::cursors::Pass;
-use crate::store::receivables::Records;
+use crate::store::records::Records;
 use crate::store::{Store, StoreError};
 
 /// How many of Xero's pages are stored together.

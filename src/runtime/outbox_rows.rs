@@ -5,9 +5,9 @@
 
 use uuid::Uuid;
 
-use super::books::{Books, Customer};
-use super::decision::{Decision, Outcome};
 use crate::config::NotePlaces;
+use crate::decide::books::{Books, Customer};
+use crate::decide::decision::{Decision, Outcome};
 use crate::ledger::money::group_thousands;
 use crate::plan::{Action, Plan};
 use crate::store::outbox::{NewAction, NewNote, NewTask, Status};
@@ -197,7 +197,7 @@ mod tests {
 
     #[test]
     fn notes_go_where_the_setting_says_and_an_account_note_always_has_a_place() {
-        use crate::runtime::decision::{ActionKey, Subject};
+        use crate::decide::decision::{ActionKey, Subject};
         let plan = plan("Notes");
         let action = Action::Email { template: "r".into(), copy: Vec::new() };
         let organisation = crate::ledger::records::Organisation {
@@ -209,7 +209,7 @@ mod tests {
             short_code: None,
             reminders_enabled: None,
         };
-        let books = crate::runtime::books::assemble(organisation, Vec::new(), &Default::default(), Vec::new());
+        let books = crate::decide::books::assemble(organisation, Vec::new(), &Default::default(), Vec::new());
         let (a, b, contact) = (Uuid::from_u128(10), Uuid::from_u128(11), Uuid::from_u128(20));
         let decision = |subject, invoices: &[Uuid]| Decision {
             key: ActionKey { tenant: Uuid::from_u128(1), subject, rule: "r", occurrence: 0 },

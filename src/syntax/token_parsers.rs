@@ -7,9 +7,9 @@ use chumsky::prelude::*;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use super::error::{Expected, SyntaxError};
 use super::keyword::Keyword;
 use super::token::Token;
+use super::{error::SyntaxError, expected::Expected};
 use crate::ast::{Condition, CurrencyName, Name};
 use crate::diagnostics::Diagnostic;
 use crate::source::Span;

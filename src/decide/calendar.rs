@@ -7,7 +7,7 @@ use jiff::civil::{Date, Time, Weekday};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 
-use super::occurrences::{add_days, day_from_number, day_number};
+use super::days::{add_days, day_from_number, day_number};
 use crate::plan::{Holiday, Period, PeriodUnit, SendingDays, SendingWindow, Settings};
 
 #[derive(Clone)]
@@ -282,7 +282,7 @@ mod tests {
     use super::*;
 
     fn settings(days: SendingDays, zone: Option<&str>, holidays: Vec<Holiday>) -> Settings {
-        let mut settings = crate::runtime::testing::settings();
+        let mut settings = crate::decide::testing::settings();
         settings.sending_window.days = days;
         settings.time_zone = zone.map(str::to_string);
         settings.holidays = holidays;

@@ -14,7 +14,7 @@ use crate::plan::Action;
 
 /// Its maps hash with foldhash: evaluation looks every invoice up in several of them.
 #[derive(Clone, Debug, Default)]
-pub struct RuntimeState {
+pub struct Memory {
     /// For each invoice or customer and rule, the last handled occurrence (every earlier one is
     /// handled too: a rule never goes back). Rules are numbered in `rules`: a ledger has a million
     /// invoices but a strategy only a few dozen rules, so the keys stay small.
@@ -33,7 +33,7 @@ pub struct RuntimeState {
     pub last_emailed: foldhash::HashMap<Uuid, Timestamp>,
 }
 
-impl RuntimeState {
+impl Memory {
     /// The last occurrence of a rule handled for an invoice or customer.
     pub fn handled_up_to(&self, subject: Uuid, rule: &str) -> Option<i64> {
         self.handled_by_number(subject, self.rule_number(rule))
@@ -80,7 +80,7 @@ impl RuntimeState {
     }
 }
 
-impl RuntimeState {
+impl Memory {
     /// Takes a decision into account, as storing it does: its occurrence is handled, and what it
     /// did (an email, an escalation, a stop) shapes later decisions.
     pub fn remember(&mut self, decision: &Decision, at: Timestamp) {

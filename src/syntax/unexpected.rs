@@ -1,7 +1,7 @@
 //! Turning "expected these, found that" into a message a collections manager can act on: the
 //! user's own word quoted, what would have fitted, and a hint for the common slips.
 
-use super::error::Expected;
+use super::expected::Expected;
 use super::keyword::Keyword;
 use super::token::Token;
 use crate::diagnostics::Diagnostic;

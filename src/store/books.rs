@@ -1,4 +1,7 @@
-//! Reading an organisation's whole ledger, as the runtime does on every run: a million invoices
+//! An organisation's books (see [`crate::decide::books`]) and what CollectIQ remembers for it,
+//! read as the runtime does on every run.
+//!
+//! Reading the whole ledger: a million invoices: a million invoices
 //! or more. The table keeps each customer's invoices together (migration 5), so one ordered scan
 //! hands them over customer by customer and nothing has to be gathered afterwards. It decodes no
 //! more of a closed invoice than the customer's history needs, and shares the work among the
@@ -9,8 +12,12 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::codec::{amount, day, id, optional_day};
-use super::receivables::{INVOICE_COLUMNS, invoice_from};
-use super::{Doing, Result, Store};
+use super::records::{INVOICE_COLUMNS, invoice_from};
+use std::collections::HashMap;
+
+use super::{Doing, Result, Store, StoreError};
+use crate::decide::books::{Books, History};
+use crate::decide::memory::Memory;
 use crate::ledger::records::{Billed, Invoice};
 
 /// One invoice of a ledger as [`Store::read_ledger`] gives it.
@@ -164,11 +171,105 @@ impl Store {
     }
 }
 
+/// One customer's invoices as a reader of the ledger gathers them: the open ones kept, every one
+/// counted in the history.
+struct Gathered {
+    contact_id: Uuid,
+    open: Vec<Invoice>,
+    history: History,
+}
+
+/// What one reader of the ledger gathers, customer after customer, as the store hands each
+/// customer's invoices over together.
+#[derive(Default)]
+struct Gathering {
+    done: Vec<Gathered>,
+    current: Option<Gathered>,
+    /// The current customer's open invoices.
+    open: Vec<Invoice>,
+}
+
+impl Gathering {
+    fn take(&mut self, entry: LedgerEntry<'_>) {
+        let contact_id = entry.contact_id();
+        if self.current.as_ref().is_none_or(|current| current.contact_id != contact_id) {
+            self.finish_current();
+            self.current = Some(Gathered { contact_id, open: Vec::new(), history: History::default() });
+        }
+        let Some(current) = self.current.as_mut() else { return };
+        match entry {
+            LedgerEntry::Open(invoice) => {
+                current.history.record(Billed::of(&invoice));
+                self.open.push(invoice);
+            }
+            LedgerEntry::Closed(billed) => current.history.record(billed),
+        }
+    }
+
+    fn finish_current(&mut self) {
+        let Some(mut current) = self.current.take() else { return };
+        if !self.open.is_empty() {
+            // The vector goes to the customer as it is, and the next customer's starts with room
+            // for as many, so that no invoice is copied to a larger buffer as long as customers
+            // are alike. One left with far more room than it holds is cut down to size.
+            let room = self.open.len();
+            current.open = std::mem::replace(&mut self.open, Vec::with_capacity(room));
+            if current.open.capacity() > 2 * room {
+                current.open.shrink_to_fit();
+            }
+        }
+        self.done.push(current);
+    }
+
+    fn finish(mut self) -> Vec<Gathered> {
+        self.finish_current();
+        self.done
+    }
+}
+
+impl Store {
+    /// One organisation's books as the store holds them.
+    pub fn books(&self, tenant: Uuid) -> Result<Books> {
+        let organisation = self.organisation(tenant)?.map(|record| record.organisation).ok_or_else(|| StoreError {
+            doing: "read the organisation".into(),
+            reason: "it is not connected".into(),
+        })?;
+        let names: HashMap<Uuid, String> =
+            self.contact_groups(tenant)?.into_iter().map(|g| (g.group_id, g.name)).collect();
+        let mut groups: HashMap<Uuid, Vec<String>> = HashMap::new();
+        for (group, contact) in self.group_members(tenant)? {
+            if let Some(name) = names.get(&group) {
+                groups.entry(contact).or_default().push(name.clone());
+            }
+        }
+        let mut books = Books::without_invoices(organisation, self.contacts(tenant)?, &groups);
+        let parts = self.read_ledger(tenant, Gathering::default, |gathering, entry| gathering.take(entry))?;
+        for gathered in parts.into_iter().flat_map(Gathering::finish) {
+            books.settle(gathered.contact_id, gathered.open, gathered.history);
+        }
+        Ok(books)
+    }
+
+    /// An organisation's books and what CollectIQ remembers for it: what a run decides from.
+    /// The two are read side by side, on two connections, when the store is a file.
+    pub fn books_and_memory(&self, tenant: Uuid) -> Result<(Books, Memory)> {
+        let Some(reader) = self.reader()? else {
+            return Ok((self.books(tenant)?, self.memory(tenant)?));
+        };
+        std::thread::scope(|scope| {
+            let state = scope.spawn(move || reader.memory(tenant));
+            let books = self.books(tenant);
+            let state = state.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            Ok((books?, state?))
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ledger::records::Contact;
-    use crate::store::receivables::Records;
+    use crate::store::records::Records;
 
     const CUSTOMERS: u128 = 2_000;
 
@@ -285,5 +386,115 @@ mod tests {
             assert_eq!(plan.len(), 1, "{plan:?}");
             assert!(plan[0].starts_with("SEARCH invoices USING PRIMARY KEY"), "{plan:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod gathering_tests {
+    use super::*;
+    use crate::decide::books::{Customer, assemble};
+    use crate::ledger::records::{Contact, Organisation};
+    use jiff::civil::Date;
+
+    fn invoice(n: u128, status: &str, due: &str, currency: &str) -> Invoice {
+        let day = |d: i64| "2026-01-01".parse::<Date>().unwrap().checked_add(jiff::ToSpan::days(d)).unwrap();
+        Invoice {
+            tenant_id: Uuid::from_u128(1),
+            invoice_id: Uuid::from_u128(n),
+            number: format!("INV-{n:03}").into(),
+            reference: None,
+            contact_id: Uuid::from_u128(100 + n % 3),
+            status: status.into(),
+            date: day((n % 50) as i64),
+            due_date: day((n % 50) as i64 + 20),
+            currency: currency.into(),
+            currency_rate: if currency == "NZD" { Decimal::ONE } else { "0.9".parse().unwrap() },
+            total: "100.00".parse().unwrap(),
+            amount_due: due.parse().unwrap(),
+            amount_paid: Decimal::ZERO,
+            amount_credited: Decimal::ZERO,
+            expected_payment_date: None,
+            fully_paid_on: (status == "PAID").then(|| day((n % 50) as i64 + (n % 9) as i64 + 15)),
+            repeating_invoice_id: None,
+            updated: jiff::Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    fn contact(n: u128) -> Contact {
+        Contact {
+            tenant_id: Uuid::from_u128(1),
+            contact_id: Uuid::from_u128(n),
+            name: format!("Customer {n}"),
+            first_name: None,
+            last_name: None,
+            email: None,
+            status: "ACTIVE".into(),
+            currency: None,
+            persons: Vec::new(),
+            updated: jiff::Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    fn organisation() -> Organisation {
+        Organisation {
+            tenant_id: Uuid::from_u128(1),
+            name: "Org".into(),
+            base_currency: "NZD".into(),
+            timezone: None,
+            zone: None,
+            short_code: None,
+            reminders_enabled: None,
+        }
+    }
+
+    /// A customer's books with the order of history lists set aside (they are sums and sets).
+    fn shown(customer: &Customer) -> String {
+        let mut billed = customer.history.billed.clone();
+        billed.sort();
+        let mut late = customer.history.days_late.clone();
+        late.sort();
+        let open: Vec<&str> = customer.open.iter().map(|i| i.number.as_str()).collect();
+        format!("{open:?} {:?} {billed:?} {late:?} {:?}", customer.history.first_invoice, customer.history.currencies)
+    }
+
+    #[test]
+    fn ledgers_read_customer_by_customer_in_parts_make_the_same_books() {
+        let mut invoices: Vec<Invoice> = (0..300)
+            .map(|n| match n % 4 {
+                0 => invoice(n, "PAID", "0.00", "NZD"),
+                1 => invoice(n, "AUTHORISED", "100.00", "AUD"),
+                2 => invoice(n, "VOIDED", "0.00", "NZD"),
+                _ => invoice(n, "AUTHORISED", "40.00", "NZD"),
+            })
+            .collect();
+        let mut stranger = invoice(300, "AUTHORISED", "10.00", "NZD");
+        stranger.contact_id = Uuid::from_u128(999);
+        invoices.push(stranger);
+        let contacts = || (100..103).map(contact).collect::<Vec<_>>();
+        let whole = assemble(organisation(), contacts(), &HashMap::new(), invoices.clone());
+        // As the store hands them over: customer by customer. The cut between the two parts falls
+        // inside customer 101's invoices, which the books must then put together.
+        invoices.sort_by_key(|invoice| invoice.contact_id);
+        let cut = invoices.iter().position(|i| i.contact_id == Uuid::from_u128(101)).unwrap() + 10;
+        let mut read = Books::without_invoices(organisation(), contacts(), &HashMap::new());
+        for part in invoices.chunks(cut) {
+            let mut gathering = Gathering::default();
+            for invoice in part {
+                let entry = if invoice.is_open() {
+                    LedgerEntry::Open(invoice.clone())
+                } else {
+                    LedgerEntry::Closed(Billed::of(invoice))
+                };
+                gathering.take(entry);
+            }
+            gathering.finish().into_iter().for_each(|g| read.settle(g.contact_id, g.open, g.history));
+        }
+        assert_eq!(whole.customers.len(), 3);
+        for (a, b) in whole.customers.iter().zip(&read.customers) {
+            assert_eq!(shown(a), shown(b));
+            assert!(!a.open.is_empty() && !a.history.days_late.is_empty());
+        }
+        assert_eq!(read.customer(Uuid::from_u128(101)).unwrap().contact.name, "Customer 101");
+        assert!(read.customer(Uuid::from_u128(999)).is_none(), "no customer for an unknown contact");
     }
 }
