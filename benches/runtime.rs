@@ -100,9 +100,19 @@ fn invoice(n: usize, customers: usize) -> Invoice {
 
 /// A store holding `open` open invoices (and half as many paid ones) for one organisation.
 fn store_with(open: usize) -> Store {
+    block_on(store_with_async(open))
+}
+
+/// Runs the store's async operations from a benchmark.
+fn block_on<F: std::future::Future>(work: F) -> F::Output {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME.get_or_init(|| tokio::runtime::Builder::new_multi_thread().build().unwrap()).block_on(work)
+}
+
+async fn store_with_async(open: usize) -> Store {
     let folder = folder();
-    let mut store = Store::open(&folder.join("collectiq.db")).unwrap();
-    store.unlock_or_create(Some(&folder.join("token.key"))).unwrap();
+    let store = Store::open(&folder.join("collectiq.db")).await.unwrap();
+    store.unlock_or_create(Some(&folder.join("token.key"))).await.unwrap();
     let tokens = Tokens {
         access_token: Secret::new("bench"),
         expires_at: Timestamp::now(),
@@ -110,7 +120,7 @@ fn store_with(open: usize) -> Store {
         scopes: String::new(),
     };
     let connected = Connected { tenant_id: TENANT, name: "Harbour Wholesale Ltd".into(), connection_id: None };
-    store.add_grant("bench", &tokens, &[connected], Timestamp::now()).unwrap();
+    store.add_grant("bench", &tokens, &[connected], Timestamp::now()).await.unwrap();
     store
         .save_organisation_settings(&Organisation {
             tenant_id: TENANT,
@@ -121,6 +131,7 @@ fn store_with(open: usize) -> Store {
             short_code: None,
             reminders_enabled: Some(false),
         })
+        .await
         .unwrap();
     let customers = open / INVOICES_PER_CUSTOMER;
     let contacts: Vec<Contact> = (0..customers).map(contact).collect();
@@ -136,12 +147,12 @@ fn store_with(open: usize) -> Store {
         .filter(|(n, _)| n % 10 < 3)
         .map(|(n, c)| (groups[n % 10].group_id, c.contact_id))
         .collect();
-    store.save_records(TENANT, &Records::Contacts(contacts)).unwrap();
-    store.replace_contact_groups(TENANT, &groups, Some(&members)).unwrap();
+    store.save_records(TENANT, Records::Contacts(contacts)).await.unwrap();
+    store.replace_contact_groups(TENANT, groups.to_vec(), Some(members)).await.unwrap();
     let all = open * 3 / 2;
     for start in (0..all).step_by(10_000) {
         let page: Vec<Invoice> = (start..(start + 10_000).min(all)).map(|n| invoice(n, customers)).collect();
-        store.save_records(TENANT, &Records::Invoices(page)).unwrap();
+        store.save_records(TENANT, Records::Invoices(page)).await.unwrap();
     }
     store
 }
@@ -154,7 +165,7 @@ fn wholesale() -> Plan {
 /// Decides as `collectiq run` does for one organisation: loads the books and what was already
 /// done from SQLite, then evaluates every customer and invoice under the plan.
 fn decide(store: &Store, plan: &Plan, now: Timestamp) -> usize {
-    let (books, state) = store.books_and_memory(TENANT).unwrap();
+    let (books, state) = block_on(store.books_and_memory(TENANT)).unwrap();
     let calendar = Calendar::new(&plan.settings, books.organisation.zone.as_deref()).unwrap();
     let evaluation = evaluate(&Context { plan, calendar: &calendar, books: &books, memory: &state, now });
     evaluation.decisions.len()
@@ -176,19 +187,18 @@ fn first_run_over_1m_open_invoices(bencher: Bencher) {
 #[divan::bench(sample_count = 3, sample_size = 1)]
 fn todays_actions_for_1m_open_invoices(bencher: Bencher) {
     let open = open_invoices();
-    let mut store = store_with(open);
+    let store = store_with(open);
     let plan = wholesale();
     let yesterday: Timestamp = "2026-11-23T21:00:00Z".parse().unwrap();
-    let books = store.books(TENANT).unwrap();
-    let state = store.memory(TENANT).unwrap();
+    let (books, state) = block_on(store.books_and_memory(TENANT)).unwrap();
     let calendar = Calendar::new(&plan.settings, books.organisation.zone.as_deref()).unwrap();
     let evaluation =
         evaluate(&Context { plan: &plan, calendar: &calendar, books: &books, memory: &state, now: yesterday });
     let fingerprint = plan.fingerprint();
-    let decider = Decider { strategy: &plan.strategy, plan_version: plan.plan_version, plan_fingerprint: &fingerprint };
-    store
-        .record_decisions(&prepare(&plan, &books, &evaluation.decisions, Default::default()), &decider, yesterday)
-        .unwrap();
+    let decider =
+        Decider { strategy: plan.strategy.clone(), plan_version: plan.plan_version, plan_fingerprint: fingerprint };
+    let rows = prepare(&plan, &books, &evaluation.decisions, Default::default()).into_iter().map(|p| p.row).collect();
+    block_on(store.record_decisions(rows, decider, yesterday)).unwrap();
     drop((books, evaluation));
     let today: Timestamp = "2026-11-24T21:00:00Z".parse().unwrap();
     bencher.counter(ItemsCount::new(open)).bench_local(|| decide(&store, &plan, today));

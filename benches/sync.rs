@@ -77,10 +77,10 @@ fn config(url: &str, database: PathBuf) -> Config {
 /// A fresh store connected to the sandbox.
 async fn connected(url: &str, name: &str) -> Session {
     let config = config(url, folder(name).join("collectiq.db"));
-    let store = Arc::new(Mutex::new(Store::open(&config.database).unwrap()));
+    let store = Store::open(&config.database).await.unwrap();
     let options = ConnectOptions { headless: true, port: 0, open_browser: false, timeout: Duration::from_secs(30) };
     connect(&config, &store, &options).await.unwrap();
-    Session::with_store(&config, store, RetryPolicy::default()).unwrap()
+    Session::with_store(&config, store, RetryPolicy::default()).await.unwrap()
 }
 
 async fn full_sync(session: &Session) {
@@ -88,7 +88,7 @@ async fn full_sync(session: &Session) {
 }
 
 async fn full_sync_showing(session: &Session, progress: Arc<dyn Progress>) -> OrgReport {
-    let orgs = session.store.lock().unwrap().organisations().unwrap();
+    let orgs = session.store.organisations().await.unwrap();
     let syncer = Syncer::new(session.client.clone(), session.store.clone(), progress);
     let mut reports = syncer.sync(&orgs, SyncOptions { full: true, ..SyncOptions::default() }).await;
     assert!(reports[0].error.is_none(), "{:?}", reports[0].error);
@@ -138,15 +138,17 @@ fn invoice(n: u128, id: u128) -> Invoice {
 /// part of a sync, without the network).
 #[divan::bench(sample_count = 10)]
 fn store_pages_of_1000_invoices(bencher: Bencher) {
-    let store = Mutex::new(Store::open(&folder("store").join("collectiq.db")).unwrap());
+    let runtime = runtime();
+    let store = runtime.block_on(Store::open(&folder("store").join("collectiq.db"))).unwrap();
     let tenant = uuid::Uuid::from_u128(1);
-    let pass = store.lock().unwrap().begin_pass(tenant, "invoices", None, true).unwrap();
+    let pass = runtime.block_on(store.begin_pass(tenant, "invoices", None, true)).unwrap();
     let mut next = 0u128;
     // Random ids, as Xero's are: each page lands all over the index.
     bencher.counter(ItemsCount::new(1_000usize)).bench_local(|| {
         let page: Vec<Invoice> = (next..next + 1_000).map(|n| invoice(n, fastrand::u128(..))).collect();
         next += 1_000;
-        store.lock().unwrap().write_pages(tenant, "invoices", &[Records::Invoices(page)], &pass, 2, None).unwrap();
+        let pages = vec![Records::Invoices(page)];
+        runtime.block_on(store.write_pages(tenant, "invoices", pages, &pass, 2, None)).unwrap();
     });
 }
 
@@ -183,8 +185,8 @@ fn report_calls() {
         let started = Instant::now();
         let report = full_sync_showing(&session, clock.clone()).await;
         let elapsed = started.elapsed();
-        let tenant = session.store.lock().unwrap().organisations().unwrap()[0].organisation.tenant_id;
-        let counts = session.store.lock().unwrap().counts(tenant).unwrap();
+        let tenant = session.store.organisations().await.unwrap()[0].organisation.tenant_id;
+        let counts = session.store.counts(tenant).await.unwrap();
         let stats = collectiq::sandbox::state::lock(&sandbox.state().stats).clone();
         let invoices = clock.phase("invoices").as_secs_f64();
         println!(

@@ -206,8 +206,8 @@ pub struct Overrides {
 
 #[derive(Debug)]
 pub enum ConfigError {
-    Unreadable { path: String, reason: String },
-    Invalid { path: String, reason: String },
+    Unreadable { path: String, reason: std::io::Error },
+    Invalid { path: String, reason: Box<toml::de::Error> },
     SecretInFile { path: String, key: &'static str, variable: &'static str },
     BadUrl { name: String, value: String },
     BadAddress { name: String, value: String },
@@ -354,16 +354,16 @@ impl Config {
 
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|error| ConfigError::Unreadable { path: shown.clone(), reason: error.to_string() })?;
+    let text =
+        std::fs::read_to_string(path).map_err(|reason| ConfigError::Unreadable { path: shown.clone(), reason })?;
     let table: toml::Table = toml::from_str(&text)
-        .map_err(|error| ConfigError::Invalid { path: shown.clone(), reason: error.to_string() })?;
+        .map_err(|reason| ConfigError::Invalid { path: shown.clone(), reason: Box::new(reason) })?;
     for (section, key, variable) in SECRETS {
         if table.get(*section).and_then(|s| s.get(*key)).is_some() {
             return Err(ConfigError::SecretInFile { path: shown, key, variable });
         }
     }
-    toml::from_str(&text).map_err(|error| ConfigError::Invalid { path: shown, reason: error.to_string() })
+    toml::from_str(&text).map_err(|reason| ConfigError::Invalid { path: shown, reason: Box::new(reason) })
 }
 
 fn xero_config(file: FileXero, env: &dyn Fn(&str) -> Option<String>) -> Result<XeroConfig, ConfigError> {

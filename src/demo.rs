@@ -6,22 +6,23 @@
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
 
-use crate::config::{Config, Overrides};
-use crate::decide::calendar::Calendar;
-use crate::plan::compile_path;
+use crate::config::{Config, ConfigError, Overrides};
+use crate::decide::calendar::{Calendar, UnknownZone};
+use crate::plan::{CompileError, compile_path};
+use crate::runtime::RunError;
 use crate::runtime::run::{RunOptions, run};
 use crate::sandbox::world::generate::Size;
 use crate::sandbox::{Sandbox, SandboxConfig};
 use crate::simulate::impact::Counts;
 use crate::simulate::{Payments, Scenario, html, simulate};
-use crate::store::Store;
-use crate::xero::connect::{ConnectOptions, connect};
-use crate::xero::session::Session;
+use crate::store::{Store, StoreError};
+use crate::xero::connect::{ConnectError, ConnectOptions, connect};
+use crate::xero::session::{Session, SessionError};
 use crate::xero::sync::{Quiet, SyncOptions, Syncer};
 
 /// The example strategy and everything it reads, built into the binary.
@@ -58,38 +59,83 @@ pub struct Demo {
     pub sent: u64,
 }
 
+/// Why the demo stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("{} already holds other files", folder.display())]
+    NotEmpty { folder: PathBuf },
+    #[error("cannot {doing}: {cause}")]
+    Io { doing: String, cause: std::io::Error },
+    #[error("cannot start the sandbox: {0}")]
+    Sandbox(std::io::Error),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("connect: {0}")]
+    Connect(#[from] ConnectError),
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    #[error("sync {organisation}: {error}")]
+    Sync { organisation: String, error: String },
+    #[error("the sandbox has no organisation")]
+    NoOrganisation,
+    #[error("check the strategy: {0}")]
+    Strategy(#[from] CompileError),
+    #[error("{0}")]
+    Calendar(#[from] UnknownZone),
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error("run: {error}")]
+    RunFailed { error: String },
+}
+
+impl DemoError {
+    pub fn help(&self) -> Option<String> {
+        match self {
+            DemoError::NotEmpty { .. } => Some("give the demo an empty folder (--out DIR)".into()),
+            DemoError::Store(error) => error.help(),
+            DemoError::Run(error) => error.help(),
+            DemoError::Sandbox(_) => Some("the sandbox listens on 127.0.0.1; check that loopback works".into()),
+            _ => None,
+        }
+    }
+}
+
 /// Marks a folder as the demo's own, so that a second demo may clear it.
 const MARKER: &str = ".collectiq-demo";
 
 /// Clears what an earlier demo left in `folder` (and only that), then writes the example. A
 /// folder with anything else in it and no demo's mark is refused: it could hold a real store.
-fn prepare(folder: &Path) -> Result<PathBuf, String> {
+fn prepare(folder: &Path) -> Result<PathBuf, DemoError> {
     let ours = folder.join(MARKER).exists();
     let empty = std::fs::read_dir(folder).map_or(true, |mut entries| entries.next().is_none());
     if !ours && !empty {
-        return Err(format!(
-            "{} already holds other files; give the demo an empty folder (--out DIR)",
-            folder.display()
-        ));
+        return Err(DemoError::NotEmpty { folder: folder.to_path_buf() });
     }
-    std::fs::create_dir_all(folder.join("strategy/templates")).map_err(|e| format!("make the demo folder: {e}"))?;
-    std::fs::write(folder.join(MARKER), "made by `collectiq demo`, which may clear it\n").map_err(|e| e.to_string())?;
-    for entry in std::fs::read_dir(folder).map_err(|e| e.to_string())?.flatten() {
+    let io = |doing: &str| {
+        let doing = doing.to_owned();
+        move |cause| DemoError::Io { doing, cause }
+    };
+    std::fs::create_dir_all(folder.join("strategy/templates")).map_err(io("make the demo folder"))?;
+    std::fs::write(folder.join(MARKER), "made by `collectiq demo`, which may clear it\n")
+        .map_err(io("mark the demo folder"))?;
+    for entry in std::fs::read_dir(folder).map_err(io("read the demo folder"))?.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.ends_with(".eml") || name.starts_with("collectiq.db") || name == "simulation.html" {
             let _ = std::fs::remove_file(entry.path());
         }
     }
     for (name, text) in EXAMPLE {
-        std::fs::write(folder.join("strategy").join(name), text).map_err(|e| format!("write the example: {e}"))?;
+        std::fs::write(folder.join("strategy").join(name), text).map_err(io("write the example"))?;
     }
     // An empty configuration of its own, so that a collectiq.toml where the demo runs is not used.
     std::fs::write(folder.join("collectiq.toml"), "# The demo's own configuration: everything comes from the demo.\n")
-        .map_err(|e| e.to_string())?;
+        .map_err(io("write the demo's configuration"))?;
     Ok(folder.join("strategy/wholesale.strategy"))
 }
 
-fn demo_config(folder: &Path, sandbox: &str, strategy: &Path) -> Result<Config, String> {
+fn demo_config(folder: &Path, sandbox: &str, strategy: &Path) -> Result<Config, DemoError> {
     let values = [
         ("COLLECTIQ_XERO_URL", sandbox.to_string()),
         ("COLLECTIQ_EMAIL_CAPTURE", folder.display().to_string()),
@@ -101,70 +147,73 @@ fn demo_config(folder: &Path, sandbox: &str, strategy: &Path) -> Result<Config, 
     let env = |name: &str| values.iter().find(|(key, _)| *key == name).map(|(_, value)| value.clone());
     let overrides =
         Overrides { config_file: Some(folder.join("collectiq.toml")), database: Some(folder.join("collectiq.db")) };
-    Config::load_with(&overrides, &env).map_err(|e| e.to_string())
+    Ok(Config::load_with(&overrides, &env)?)
 }
 
 /// Runs the demo in `folder`, narrating each step through `say`.
-pub async fn demo(folder: &Path, say: &dyn Fn(&str)) -> Result<Demo, String> {
+pub async fn demo(folder: &Path, say: &dyn Fn(&str)) -> Result<Demo, DemoError> {
     let strategy = prepare(folder)?;
     let mut demo = Demo { folder: folder.to_path_buf(), ..Demo::default() };
     say("Starting the sandbox: a Xero-compatible organisation on this machine.");
     let size = Size { organisations: 1, contacts: 60, invoices: 1_500 };
     let sandbox = Sandbox::start(SandboxConfig { size, ..SandboxConfig::default() }, ([127, 0, 0, 1], 0).into())
         .await
-        .map_err(|e| format!("start the sandbox: {e}"))?;
+        .map_err(DemoError::Sandbox)?;
     let result = steps(folder, &strategy, sandbox.url(), &mut demo, say).await;
     sandbox.stop().await;
     result.map(|()| demo)
 }
 
-async fn steps(folder: &Path, strategy: &Path, url: &str, demo: &mut Demo, say: &dyn Fn(&str)) -> Result<(), String> {
+async fn steps(
+    folder: &Path,
+    strategy: &Path,
+    url: &str,
+    demo: &mut Demo,
+    say: &dyn Fn(&str),
+) -> Result<(), DemoError> {
     let config = demo_config(folder, url, strategy)?;
     say("Connecting to it as to Xero (OAuth 2 with PKCE, approved at once by the sandbox).");
     {
-        let store = Mutex::new(Store::open(&config.database).map_err(|e| e.to_string())?);
+        let store = Store::open(&config.database).await?;
         let options = ConnectOptions { headless: true, port: 0, open_browser: false, timeout: Duration::from_secs(60) };
-        connect(&config, &store, &options).await.map_err(|e| format!("connect: {e}"))?;
+        connect(&config, &store, &options).await?;
     }
-    let session = Session::open(&config).map_err(|e| e.to_string())?;
+    let session = Session::open(&config).await?;
     say("Syncing contacts, groups, invoices, payments and credits.");
-    let organisations = session.store.lock().map_err(|e| e.to_string())?.organisations().map_err(|e| e.to_string())?;
+    let organisations = session.store.organisations().await?;
     let syncer = Syncer::new(session.client.clone(), session.store.clone(), Arc::new(Quiet));
     for report in syncer.sync(&organisations, SyncOptions { full: true, ..SyncOptions::default() }).await {
         if let Some(error) = report.error {
-            return Err(format!("sync {}: {error}", report.name));
+            return Err(DemoError::Sync { organisation: report.name, error });
         }
     }
-    let org = organisations.first().ok_or("the sandbox has no organisation")?.clone();
+    let org = organisations.first().ok_or(DemoError::NoOrganisation)?.clone();
     let tenant = org.organisation.tenant_id;
     demo.organisation = org.organisation.name.clone();
-    {
-        let store = session.store.lock().map_err(|e| e.to_string())?;
-        let counts = store.counts(tenant).map_err(|e| e.to_string())?;
-        (demo.invoices, demo.open_invoices, demo.contacts) = (counts.invoices, counts.open_invoices, counts.contacts);
-    }
+    let counts = session.store.counts(tenant).await?;
+    (demo.invoices, demo.open_invoices, demo.contacts) = (counts.invoices, counts.open_invoices, counts.contacts);
     say("Checking the example strategy.");
-    let compiled = compile_path(strategy).map_err(|e| format!("check the strategy: {e}"))?;
+    let compiled = compile_path(strategy)?;
     let plan = compiled.plan;
     demo.warnings = compiled.warnings.len();
     demo.segments = plan.segments.len();
     demo.rules = plan.segments.iter().map(|s| s.audience.rules.len()).sum::<usize>() + plan.every_customer.rules.len();
-    let calendar = Calendar::new(&plan.settings, org.organisation.zone.as_deref()).map_err(|e| e.to_string())?;
+    let calendar = Calendar::new(&plan.settings, org.organisation.zone.as_deref())?;
     let now = Timestamp::now();
     // Run when the strategy may send (now, or the next time its window opens), so there is
     // something to see whatever the hour.
     let at = calendar.next_sending_moment(now).unwrap_or(now);
     say(&format!("Simulating the next {SIMULATED_DAYS} days, customers paying as their history says."));
     {
-        let store = session.store.lock().map_err(|e| e.to_string())?;
-        let (books, state) = store.books_and_memory(tenant).map_err(|e| e.to_string())?;
+        let (books, state) = session.store.books_and_memory(tenant).await?;
         let mut scenario =
             Scenario::new(&plan, &calendar, books, state, calendar.today(at), SIMULATED_DAYS, Payments::History);
         let report = simulate(&mut scenario);
         for action in &report.actions {
             demo.simulated.count(action);
         }
-        std::fs::write(folder.join("simulation.html"), html::render(&report)).map_err(|e| e.to_string())?;
+        std::fs::write(folder.join("simulation.html"), html::render(&report))
+            .map_err(|cause| DemoError::Io { doing: "write simulation.html".into(), cause })?;
     }
     say("Running it: deciding what is due, writing the emails, logging each to Xero.");
     let options = RunOptions { sync: false, at: Some(at), ..RunOptions::default() };
@@ -174,14 +223,14 @@ async fn steps(folder: &Path, strategy: &Path, url: &str, demo: &mut Demo, say: 
         demo.acted += line.acted;
         demo.skipped += line.skipped;
         if let Some(error) = &line.error {
-            return Err(format!("run: {error}"));
+            return Err(DemoError::RunFailed { error: error.clone() });
         }
     }
     demo.notes = report.delivered.notes_written as usize;
     demo.sent = report.delivered.emails_sent;
-    demo.tasks = session.store.lock().map_err(|e| e.to_string())?.tasks(false).map_err(|e| e.to_string())?.len() as u64;
+    demo.tasks = session.store.tasks(false).await?.len() as u64;
     demo.emails = std::fs::read_dir(folder)
-        .map_err(|e| e.to_string())?
+        .map_err(|cause| DemoError::Io { doing: "read the demo folder".into(), cause })?
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "eml"))

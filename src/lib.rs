@@ -1,9 +1,22 @@
 //! CollectIQ: accounts-receivable collections for Xero, driven by strategies written in plain
 //! language.
 //!
-//! The pipeline: `syntax` reads a strategy into an [`ast::Strategy`], `check` finds what is
-//! wrong with it, and `format` writes it back in canonical phrasing. Every phase reports through
-//! one [`diagnostics::Diagnostic`] type.
+//! The pipeline, in order (the floors and their rules are in docs/architecture.md):
+//!
+//! 1. `syntax` reads a strategy into an [`ast::Strategy`]; `check` finds what is wrong with it;
+//!    `format` writes it back in canonical phrasing. Every front-end phase reports through one
+//!    [`diagnostics::Diagnostic`] type.
+//! 2. `plan` compiles a checked strategy into a versioned [`plan::Plan`], with its templates
+//!    (`template`).
+//! 3. `xero` syncs each organisation's records (`ledger`) into the `store`, behind one boundary
+//!    ([`store::Store`]: async operations, typed errors, SQLite today).
+//! 4. `decide`, the pure core, evaluates a plan over an organisation's books and memory at an
+//!    instant and gives decisions, with no I/O at all.
+//! 5. `runtime`, the only I/O shell of a run, loads the books, has `decide` evaluate them,
+//!    records the decisions, composes and delivers the emails and writes the history notes to
+//!    Xero; `simulate` runs the same `decide` on a virtual clock instead.
+//! 6. `autopilot` runs all of it on a schedule with webhooks; `cli` and `demo` sit on top, and
+//!    `cli` renders every phase's error once.
 
 pub mod ast;
 pub mod autopilot;

@@ -33,7 +33,7 @@ impl fmt::Debug for Secret {
 pub enum SecretFileError {
     Unreadable {
         path: String,
-        reason: String,
+        reason: std::io::ErrorKind,
     },
     /// Group or others can read it.
     TooOpen {
@@ -81,12 +81,12 @@ pub fn open_to_others(metadata: &std::fs::Metadata) -> Option<u32> {
 pub fn read_secret_file(path: &Path) -> Result<Secret, SecretFileError> {
     let shown = path.display().to_string();
     let metadata = std::fs::metadata(path)
-        .map_err(|error| SecretFileError::Unreadable { path: shown.clone(), reason: error.to_string() })?;
+        .map_err(|error| SecretFileError::Unreadable { path: shown.clone(), reason: error.kind() })?;
     if let Some(mode) = open_to_others(&metadata) {
         return Err(SecretFileError::TooOpen { path: shown, mode });
     }
     let text = std::fs::read_to_string(path)
-        .map_err(|error| SecretFileError::Unreadable { path: shown.clone(), reason: error.to_string() })?;
+        .map_err(|error| SecretFileError::Unreadable { path: shown.clone(), reason: error.kind() })?;
     let text = text.trim();
     if text.is_empty() {
         return Err(SecretFileError::Empty { path: shown });

@@ -201,21 +201,21 @@ fn loading_refuses_other_versions_and_damaged_plans() {
         change(&mut copy);
         from_json(&copy.to_string())
     };
-    assert_eq!(with(&|p| p["plan_version"] = Value::from(2)), Err(LoadError::UnknownVersion("2".into())));
+    assert!(matches!(with(&|p| p["plan_version"] = Value::from(2)), Err(LoadError::UnknownVersion(v)) if v == "2"));
     let missing = with(&|p| {
         p.as_object_mut().unwrap().remove("settings");
     });
     assert!(
-        matches!(&missing, Err(LoadError::Malformed(why)) if why.contains("missing field `settings`")),
+        matches!(&missing, Err(LoadError::Malformed(why)) if why.to_string().contains("missing field `settings`")),
         "{missing:?}"
     );
     let unknown = with(&|p| p["colour"] = Value::from("blue"));
     assert!(
-        matches!(&unknown, Err(LoadError::Malformed(why)) if why.contains("unknown field `colour`")),
+        matches!(&unknown, Err(LoadError::Malformed(why)) if why.to_string().contains("unknown field `colour`")),
         "{unknown:?}"
     );
     let bad_time = with(&|p| p["settings"]["sending_window"]["start"] = Value::from("25:00"));
-    assert!(matches!(&bad_time, Err(LoadError::Malformed(why)) if why.contains("25:00")), "{bad_time:?}");
+    assert!(matches!(&bad_time, Err(LoadError::Malformed(why)) if why.to_string().contains("25:00")), "{bad_time:?}");
     assert!(with(&|_| {}).is_ok());
 }
 
@@ -285,5 +285,5 @@ fn a_plan_with_a_repeated_rule_id_is_refused() {
     let copy = rules[0].clone();
     rules.push(copy);
     let refused = from_json(&plan.to_string());
-    assert!(matches!(&refused, Err(LoadError::Malformed(why)) if why.contains("appears twice")), "{refused:?}");
+    assert!(matches!(&refused, Err(LoadError::RepeatedId(id)) if !id.is_empty()), "{refused:?}");
 }

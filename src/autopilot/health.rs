@@ -13,8 +13,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::lock;
-use crate::store::Store;
 use crate::store::connections::TokenHealth;
+use crate::store::{Store, StoreError};
 
 fn in_words<S: serde::Serializer>(token: &TokenHealth, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.collect_str(token)
@@ -56,27 +56,28 @@ pub struct OrganisationHealth {
 }
 
 pub struct HealthState {
-    pub store: Arc<Mutex<Store>>,
+    pub store: Store,
     pub runs: Arc<Mutex<Runs>>,
     pub started_at: Timestamp,
 }
 
-pub fn health(state: &HealthState) -> Result<Health, String> {
-    let store = lock(&state.store);
-    let runs = lock(&state.runs);
+pub async fn health(state: &HealthState) -> Result<Health, StoreError> {
+    let store = &state.store;
     let now = Timestamp::now();
     let mut organisations = Vec::new();
-    for org in store.organisations().map_err(|e| e.to_string())? {
+    for org in store.organisations().await? {
         let tenant = org.organisation.tenant_id;
+        let queue_depth = store.queue_depth(tenant).await?;
+        let token = store.token_health(&org, now).await?;
         organisations.push(OrganisationHealth {
             name: org.organisation.name.clone(),
             tenant_id: tenant,
             last_sync: org.last_sync_at,
             last_full_sync: org.last_full_sync_at,
             last_sync_error: org.last_sync_error.clone(),
-            last_run: runs.last.get(&tenant).cloned(),
-            queue_depth: store.queue_depth(tenant).map_err(|e| e.to_string())?,
-            token: store.token_health(&org, now).map_err(|e| e.to_string())?,
+            last_run: lock(&state.runs).last.get(&tenant).cloned(),
+            queue_depth,
+            token,
         });
     }
     let degraded = organisations.iter().any(|o| {
@@ -86,8 +87,11 @@ pub fn health(state: &HealthState) -> Result<Health, String> {
 }
 
 pub async fn healthz(State(state): State<Arc<HealthState>>) -> (StatusCode, Json<serde_json::Value>) {
-    match health(&state) {
+    match health(&state).await {
         Ok(health) => (StatusCode::OK, Json(serde_json::to_value(health).unwrap_or_default())),
-        Err(error) => (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "status": "error", "error": error }))),
+        Err(error) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({ "status": "error", "error": format!("{error}") })),
+        ),
     }
 }

@@ -23,11 +23,12 @@ use tracing::{error, info, warn};
 use self::health::{HealthState, LastRun, Runs};
 use crate::config::Config;
 use crate::decide::calendar::Calendar;
-use crate::runtime::run::{RunOptions, load_strategies, lock as run_lock, run, strategy_for};
-use crate::store::Store;
+use crate::runtime::RunError;
+use crate::runtime::run::{RunOptions, load_strategies, run, strategy_for};
 use crate::store::connections::OrganisationRecord;
+use crate::store::{Store, StoreError};
 use crate::xero::receiver::{Receiver, router, work_off};
-use crate::xero::session::Session;
+use crate::xero::session::{Session, SessionError};
 use crate::xero::sync::{Quiet, SyncOptions, Syncer};
 
 #[derive(Clone, Debug)]
@@ -56,11 +57,37 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// The connected organisations; none, said in the log, when the store cannot be read.
-fn organisations(store: &Mutex<Store>) -> Vec<OrganisationRecord> {
-    lock(store).organisations().unwrap_or_else(|error| {
+async fn organisations(store: &Store) -> Vec<OrganisationRecord> {
+    store.organisations().await.unwrap_or_else(|error| {
         error!(%error, "read organisations");
         Vec::new()
     })
+}
+
+/// What stops the autopilot from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum AutopilotError {
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error("cannot listen on {address}: {cause}")]
+    Listen { address: SocketAddr, cause: std::io::Error },
+}
+
+impl AutopilotError {
+    pub fn help(&self) -> Option<String> {
+        match self {
+            AutopilotError::Session(SessionError::Store(error)) | AutopilotError::Store(error) => error.help(),
+            AutopilotError::Session(SessionError::OAuth(_)) => {
+                Some("check [xero] client_id and the identity host in collectiq.toml".into())
+            }
+            AutopilotError::Run(error) => error.help(),
+            AutopilotError::Listen { .. } => Some("choose another address with --listen".into()),
+        }
+    }
 }
 
 /// Runs until `shutdown` completes, then stops gracefully. Prints the address it listens on.
@@ -69,22 +96,22 @@ pub async fn autopilot(
     listen: SocketAddr,
     schedule: Schedule,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), String> {
-    let _lock = run_lock(&config.database)?;
+) -> Result<(), AutopilotError> {
     // Strategies that do not compile stop it at once, rather than at its first run.
     load_strategies(&config.runtime.strategies)?;
-    let session = Arc::new(Session::open(&config).map_err(|e| e.to_string())?);
-    let listener =
-        tokio::net::TcpListener::bind(listen).await.map_err(|error| format!("cannot listen on {listen}: {error}"))?;
-    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    let session = Arc::new(Session::open(&config).await?);
+    let _lock = session.store.lock_runs().await?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|cause| AutopilotError::Listen { address: listen, cause })?;
+    let address = listener.local_addr().map_err(|cause| AutopilotError::Listen { address: listen, cause })?;
     let (stop_sender, stopped) = watch::channel(false);
     let stop = Arc::new(AtomicBool::new(false));
     let runs = Arc::new(Mutex::new(Runs::default()));
     let arrived = Arc::new(Notify::new());
     // Health checks read on a connection of their own, so that a run holding the store (loading
     // a large ledger, say) never keeps a health check waiting.
-    let reader = lock(&session.store).reader().map_err(|e| e.to_string())?;
-    let health_store = reader.map_or_else(|| session.store.clone(), |reader| Arc::new(Mutex::new(reader)));
+    let health_store = session.store.read_only().await?;
     let health = Arc::new(HealthState { store: health_store, runs: runs.clone(), started_at: Timestamp::now() });
     let mut app = axum::Router::new().route("/healthz", axum::routing::get(health::healthz)).with_state(health);
     match config.webhooks.key.clone() {
@@ -111,7 +138,7 @@ pub async fn autopilot(
     stop.store(true, Ordering::SeqCst);
     let _ = stop_sender.send(true);
     let (scheduled, worked, served) = tokio::join!(scheduler, webhooks, server);
-    for outcome in [scheduled.map_err(|e| e.to_string()), worked.map_err(|e| e.to_string())] {
+    for outcome in [scheduled, worked] {
         if let Err(error) = outcome {
             error!(%error, "a task ended badly");
         }
@@ -141,7 +168,7 @@ async fn webhook_worker(session: Arc<Session>, arrived: Arc<Notify>, mut stopped
                     "webhooks worked off"
                 );
                 if worked.invoices > 0 {
-                    drop_settled(&session.store);
+                    drop_settled(&session.store).await;
                 }
             }
             Ok(_) => {}
@@ -155,9 +182,9 @@ async fn webhook_worker(session: Arc<Session>, arrived: Arc<Notify>, mut stopped
     }
 }
 
-fn drop_settled(store: &Mutex<Store>) {
-    for org in organisations(store) {
-        match lock(store).drop_settled(org.organisation.tenant_id, Timestamp::now()) {
+async fn drop_settled(store: &Store) {
+    for org in organisations(store).await {
+        match store.drop_settled(org.organisation.tenant_id, Timestamp::now()).await {
             Ok(dropped) if !dropped.is_empty() => {
                 info!(organisation = %org.organisation.name, dropped = dropped.len(), "emails about invoices paid since dropped");
             }
@@ -178,7 +205,7 @@ async fn scheduler(
 ) {
     let started = Timestamp::now();
     let (mut next_sync, mut next_run) = (started, started);
-    let mut next_reconcile = reconcile_due(&session, schedule.reconcile_every, started);
+    let mut next_reconcile = reconcile_due(&session, schedule.reconcile_every, started).await;
     let syncer = Syncer::new(session.client.clone(), session.store.clone(), Arc::new(Quiet));
     loop {
         let now = Timestamp::now();
@@ -189,7 +216,7 @@ async fn scheduler(
                 // A sync stopped part way resumes where it was, next time.
                 _ = stopped.wait_for(|stopped| *stopped) => return,
             }
-            drop_settled(&session.store);
+            drop_settled(&session.store).await;
             next_sync = now + schedule.sync_every;
             if full {
                 next_reconcile = now + schedule.reconcile_every;
@@ -212,8 +239,8 @@ async fn scheduler(
 }
 
 /// When the daily full sync is next due: now if the last was more than a day ago (or never).
-fn reconcile_due(session: &Session, every: SignedDuration, now: Timestamp) -> Timestamp {
-    let organisations = match lock(&session.store).organisations() {
+async fn reconcile_due(session: &Session, every: SignedDuration, now: Timestamp) -> Timestamp {
+    let organisations = match session.store.organisations().await {
         Ok(organisations) => organisations,
         Err(error) => {
             error!(%error, "read organisations; reconciling now");
@@ -224,7 +251,7 @@ fn reconcile_due(session: &Session, every: SignedDuration, now: Timestamp) -> Ti
 }
 
 async fn sync(syncer: &Syncer, session: &Session, full: bool) {
-    let organisations = organisations(&session.store);
+    let organisations = organisations(&session.store).await;
     for report in syncer.sync(&organisations, SyncOptions { full, ..SyncOptions::default() }).await {
         match report.error {
             Some(error) => warn!(organisation = %report.name, full, %error, "sync failed; the next one will try again"),
@@ -239,14 +266,19 @@ async fn run_open_windows(config: &Config, session: &Session, runs: &Mutex<Runs>
         Ok(strategies) => strategies,
         Err(error) => return error!(%error, "load strategies"),
     };
-    let organisations = organisations(&session.store);
+    let organisations = organisations(&session.store).await;
     let now = Timestamp::now();
     let mut open: Vec<OrganisationRecord> = Vec::new();
     for org in organisations {
         let tenant = org.organisation.tenant_id;
-        let calendar = strategy_for(&strategies, &org.organisation.name)
-            .ok_or_else(|| "no strategy applies to this organisation".to_string())
-            .and_then(|s| Calendar::new(&s.plan.settings, org.organisation.zone.as_deref()).map_err(|e| e.to_string()));
+        // Why the organisation is not run is kept as text, for /healthz.
+        let calendar = match strategy_for(&strategies, &org.organisation.name) {
+            Some(strategy) => match Calendar::new(&strategy.plan.settings, org.organisation.zone.as_deref()) {
+                Ok(calendar) => Ok(calendar),
+                Err(zone) => Err(zone.to_string()),
+            },
+            None => Err(String::from("no strategy applies to this organisation")),
+        };
         match calendar {
             Ok(calendar) if calendar.may_send_at(now) => open.push(org),
             Ok(_) => {}
@@ -278,6 +310,7 @@ async fn run_open_windows(config: &Config, session: &Session, runs: &Mutex<Runs>
         }
         Err(error) => {
             error!(%error, "run failed");
+            let error = error.to_string();
             for org in &open {
                 runs.last.insert(org.organisation.tenant_id, LastRun { at: now, acted: 0, error: Some(error.clone()) });
             }

@@ -8,10 +8,12 @@ use serde::Serialize;
 
 use super::Outcome;
 use super::context::{Global, choose, config};
+use super::error::block_on;
+use super::output::fail;
 use crate::ledger::aging::{Bucket, OrganisationAging, age};
 use crate::ledger::money::group_thousands;
-use crate::store::Store;
 use crate::store::connections::OrganisationRecord;
+use crate::store::{Store, StoreError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum By {
@@ -46,17 +48,20 @@ struct Report {
 }
 
 pub fn run(global: &Global, args: AgingArgs) -> Outcome {
-    let report =
-        config(global).and_then(|config| Store::open(&config.database).map_err(|e| e.to_string())).and_then(|store| {
-            let chosen = choose(store.organisations().map_err(|e| e.to_string())?, args.org.as_deref())?;
-            chosen.iter().map(|org| aging_of(&store, org, &args)).collect::<Result<Vec<_>, String>>()
-        });
+    let report = config(global).and_then(|config| {
+        block_on(async {
+            let store = Store::open(&config.database).await?;
+            let chosen = choose(store.organisations().await?, args.org.as_deref())?;
+            let mut organisations = Vec::with_capacity(chosen.len());
+            for org in &chosen {
+                organisations.push(aging_of(&store, org, &args).await?);
+            }
+            Ok(organisations)
+        })
+    });
     let organisations = match report {
         Ok(organisations) => organisations,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return Outcome::Failed;
-        }
+        Err(error) => return fail(error),
     };
     match args.format {
         AgingFormat::Json => {
@@ -79,11 +84,10 @@ fn today_in(org: &OrganisationRecord) -> Date {
     zone.to_datetime(jiff::Timestamp::now()).date()
 }
 
-fn aging_of(store: &Store, org: &OrganisationRecord, args: &AgingArgs) -> Result<OrganisationAging, String> {
+async fn aging_of(store: &Store, org: &OrganisationRecord, args: &AgingArgs) -> Result<OrganisationAging, StoreError> {
     let tenant = org.organisation.tenant_id;
-    let invoices = store.open_invoices(tenant).map_err(|e| e.to_string())?;
-    let names: HashMap<_, _> =
-        store.contacts(tenant).map_err(|e| e.to_string())?.into_iter().map(|c| (c.contact_id, c.name)).collect();
+    let invoices = store.open_invoices(tenant).await?;
+    let names: HashMap<_, _> = store.contacts(tenant).await?.into_iter().map(|c| (c.contact_id, c.name)).collect();
     let name = |id| names.get(&id).cloned().unwrap_or_else(|| format!("(contact {id})"));
     let as_of = args.as_of.unwrap_or_else(|| today_in(org));
     Ok(age(&org.organisation, &invoices, &name, as_of, args.by == By::Invoice))

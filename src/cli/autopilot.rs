@@ -7,7 +7,9 @@ use clap::ValueEnum;
 use jiff::SignedDuration;
 
 use super::Outcome;
-use super::context::{Global, config, runtime};
+use super::context::{Global, config};
+use super::error::{CommandError, block_on};
+use super::output::fail;
 use crate::autopilot::{Schedule, autopilot};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -66,8 +68,7 @@ pub fn run(global: &Global, args: AutopilotArgs) -> Outcome {
         ("--reconcile-every", args.reconcile_every),
     ] {
         if every < SignedDuration::from_secs(1) {
-            eprintln!("error: {name} must be at least a second");
-            return Outcome::Failed;
+            return fail(CommandError::TooShort { flag: name });
         }
     }
     start_logging(args.log_format);
@@ -75,13 +76,10 @@ pub fn run(global: &Global, args: AutopilotArgs) -> Outcome {
         Schedule { sync_every: args.sync_every, run_every: args.run_every, reconcile_every: args.reconcile_every };
     let result = config(global).and_then(|config| {
         let listen = args.listen.unwrap_or(config.webhooks.listen);
-        runtime()?.block_on(autopilot(config, listen, schedule, asked_to_stop()))
+        block_on(async { Ok(autopilot(config, listen, schedule, asked_to_stop()).await?) })
     });
     match result {
         Ok(()) => Outcome::Clean,
-        Err(error) => {
-            eprintln!("error: {error}");
-            Outcome::Failed
-        }
+        Err(error) => fail(error),
     }
 }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::output::{print_human, strategy_files, summary};
+use super::output::{fail, print_human, strategy_files, summary};
 use super::{Format, Outcome};
 use crate::check::check_file;
 use crate::diagnostics::{Diagnostic, Sources, render_json};
@@ -10,10 +10,7 @@ use crate::diagnostics::{Diagnostic, Sources, render_json};
 pub fn run(paths: &[PathBuf], format: Format) -> Outcome {
     let files = match strategy_files(paths) {
         Ok(files) => files,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return Outcome::Failed;
-        }
+        Err(error) => return fail(error),
     };
     let mut sources = Sources::default();
     let mut diagnostics: Vec<Diagnostic> = Vec::new();

@@ -1,8 +1,9 @@
 //! What the commands that work with Xero and the store share: reading the configuration,
-//! starting a runtime, opening a session, and finding the organisation a person named.
+//! opening a session, and finding the organisation a person named.
 
 use std::path::PathBuf;
 
+use super::error::CommandError;
 use crate::config::{Config, Overrides};
 use crate::store::connections::OrganisationRecord;
 use crate::xero::session::Session;
@@ -18,24 +19,19 @@ pub struct Global {
     pub db: Option<PathBuf>,
 }
 
-pub fn config(global: &Global) -> Result<Config, String> {
-    Config::load(&Overrides { config_file: global.config.clone(), database: global.db.clone() })
-        .map_err(|error| error.to_string())
+pub fn config(global: &Global) -> Result<Config, CommandError> {
+    Ok(Config::load(&Overrides { config_file: global.config.clone(), database: global.db.clone() })?)
 }
 
-pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|error| format!("cannot start: {error}"))
-}
-
-pub fn session(config: &Config) -> Result<Session, String> {
-    Session::open(config).map_err(|error| error.to_string())
+pub async fn session(config: &Config) -> Result<Session, CommandError> {
+    Ok(Session::open(config).await?)
 }
 
 /// The organisations a command works on: all of them, or the one `wanted` names (by tenant id,
 /// or by name, whole or a unique part, ignoring case).
-pub fn choose(all: Vec<OrganisationRecord>, wanted: Option<&str>) -> Result<Vec<OrganisationRecord>, String> {
+pub fn choose(all: Vec<OrganisationRecord>, wanted: Option<&str>) -> Result<Vec<OrganisationRecord>, CommandError> {
     if all.is_empty() {
-        return Err("no organisation is connected yet; run `collectiq connect` first".into());
+        return Err(CommandError::NothingConnected);
     }
     let Some(wanted) = wanted.map(str::trim) else {
         return Ok(all);
@@ -52,13 +48,13 @@ pub fn choose(all: Vec<OrganisationRecord>, wanted: Option<&str>) -> Result<Vec<
     let partial: Vec<_> = all.iter().filter(|o| o.organisation.name.to_lowercase().contains(&lower)).cloned().collect();
     match partial.len() {
         1 => Ok(partial),
-        0 => Err(format!(
-            "no connected organisation is called \"{wanted}\"; connected: {}",
-            all.iter().map(|o| o.organisation.name.as_str()).collect::<Vec<_>>().join(", ")
-        )),
-        _ => Err(format!(
-            "\"{wanted}\" could be any of {}; give more of the name, or the tenant id",
-            partial.iter().map(|o| o.organisation.name.as_str()).collect::<Vec<_>>().join(", ")
-        )),
+        0 => Err(CommandError::NoSuchOrganisation {
+            wanted: wanted.into(),
+            connected: all.iter().map(|o| o.organisation.name.as_str()).collect::<Vec<_>>().join(", "),
+        }),
+        _ => Err(CommandError::AmbiguousOrganisation {
+            wanted: wanted.into(),
+            candidates: partial.iter().map(|o| o.organisation.name.as_str()).collect::<Vec<_>>().join(", "),
+        }),
     }
 }

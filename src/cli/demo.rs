@@ -3,19 +3,20 @@
 use std::path::Path;
 
 use super::Outcome;
-use super::context::runtime;
+use super::error::block_on;
+use super::output::fail;
 
 pub fn run(out: &Path) -> Outcome {
     println!("CollectIQ demo: everything it makes goes to {}/\n", out.display());
     let say = |step: &str| println!("- {step}");
-    match runtime().and_then(|runtime| runtime.block_on(crate::demo::demo(out, &say))) {
+    match block_on(async { Ok(crate::demo::demo(out, &say).await?) }) {
         Ok(demo) => {
             print!("{}", demo.summary());
             Outcome::Clean
         }
         Err(error) => {
-            eprintln!("error: the demo stopped: {error}");
-            Outcome::Failed
+            eprintln!("The demo stopped.");
+            fail(error)
         }
     }
 }

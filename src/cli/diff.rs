@@ -3,15 +3,17 @@
 //! error.
 
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 
 use super::Outcome;
-use super::output::eprint_human;
+use super::error::CommandError;
+use super::output::{eprint_human, fail};
 use crate::files::{GitRevision, StrategyFiles};
 use crate::plan::report::{self, Palette};
 use crate::plan::{CompileError, Plan, compile_bytes, compile_path, diff::diff, from_json};
+use crate::runtime::RunError;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum DiffFormat {
@@ -37,15 +39,17 @@ pub fn run(
     let sides = match (git, files) {
         (Some(revision), [file]) => load_at_revision(file, revision).and_then(|old| Ok((old, load(file)?))),
         (None, [old, new]) => load(old).and_then(|old| Ok((old, load(new)?))),
-        (Some(_), _) => Err("with --git, give one file: collectiq diff --git REV FILE".to_string()),
-        (None, _) => Err("give two files to compare: collectiq diff OLD NEW".to_string()),
+        (Some(_), _) => Err(CommandError::Missing {
+            what: "the file",
+            help: "with --git, give one file: collectiq diff --git REV FILE",
+        }),
+        (None, _) => {
+            Err(CommandError::Missing { what: "a file to compare", help: "give two files: collectiq diff OLD NEW" })
+        }
     };
     let (old, new) = match sides {
         Ok(sides) => sides,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return Outcome::Failed;
-        }
+        Err(error) => return fail(error),
     };
     let changes = diff(&old, &new);
     let impact = match impact.map(|args| {
@@ -54,10 +58,7 @@ pub fn run(
     }) {
         None => None,
         Some(Ok(impact)) => Some(impact),
-        Some(Err(message)) => {
-            eprintln!("error: {message}");
-            return Outcome::Failed;
-        }
+        Some(Err(error)) => return fail(error),
     };
     let differs = !changes.is_empty() || impact.as_ref().is_some_and(|i| !i.is_empty());
     if format == DiffFormat::Json {
@@ -91,10 +92,11 @@ fn is_plan(path: &Path) -> bool {
 }
 
 /// A plan from a plan file, or compiled from a strategy file.
-fn load(path: &Path) -> Result<Plan, String> {
+fn load(path: &Path) -> Result<Plan, CommandError> {
     if is_plan(path) {
-        let text = std::fs::read_to_string(path).map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-        let mut plan = from_json(&text).map_err(|error| format!("{}: {error}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|cause| CommandError::Io { doing: format!("read {}", path.display()), cause })?;
+        let mut plan = from_json(&text).map_err(|cause| CommandError::Plan { path: path.to_path_buf(), cause })?;
         // Reports name the file given, and what it was compiled from.
         plan.source = format!("{} (the plan of {})", path.display(), plan.source);
         return Ok(plan);
@@ -103,24 +105,25 @@ fn load(path: &Path) -> Result<Plan, String> {
 }
 
 /// The plan of a file as it was at a git revision.
-fn load_at_revision(path: &Path, revision: &str) -> Result<Plan, String> {
-    let files = GitRevision::of(path, revision).map_err(|error| format!("cannot use git here: {error}"))?;
+fn load_at_revision(path: &Path, revision: &str) -> Result<Plan, CommandError> {
+    let files =
+        GitRevision::of(path, revision).map_err(|cause| CommandError::Io { doing: "use git here".into(), cause })?;
     let file_name = Path::new(path.file_name().unwrap_or_default());
     let name = format!("{} at {revision}", path.display());
-    let text = files.read(file_name).map_err(|error| format!("cannot read {name}: {error}"))?;
+    let text = files.read(file_name).map_err(|cause| CommandError::Io { doing: format!("read {name}"), cause })?;
     if is_plan(path) {
-        return from_json(&text).map_err(|error| format!("{name}: {error}"));
+        return from_json(&text).map_err(|cause| CommandError::Plan { path: PathBuf::from(&name), cause });
     }
     compiled(Path::new(&name), compile_bytes(&name, text.into_bytes(), &files))
 }
 
-fn compiled(path: &Path, result: Result<crate::plan::Compiled, CompileError>) -> Result<Plan, String> {
+fn compiled(path: &Path, result: Result<crate::plan::Compiled, CompileError>) -> Result<Plan, CommandError> {
     match result {
         Ok(compiled) => Ok(compiled.plan),
         Err(CompileError::Invalid { diagnostics, sources }) => {
             eprint_human(&diagnostics, &sources);
-            Err(format!("{} has errors, so it has no plan to compare", path.display()))
+            Err(CommandError::HasErrors { path: path.to_path_buf() })
         }
-        Err(CompileError::Unreadable(why)) => Err(why),
+        Err(cause) => Err(CommandError::Run(RunError::StrategyDoesNotCompile { path: path.to_path_buf(), cause })),
     }
 }

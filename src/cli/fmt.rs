@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::Outcome;
-use super::output::{eprint_human, strategy_files, write_atomically};
+use super::output::{eprint_human, fail, strategy_files, write_atomically};
 use crate::check::Problem;
 use crate::diagnostics::Sources;
 use crate::format::format_source;
@@ -29,10 +29,7 @@ impl Mode {
 pub fn run(paths: &[PathBuf], mode: Mode) -> Outcome {
     let files = match strategy_files(paths) {
         Ok(files) => files,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return Outcome::Failed;
-        }
+        Err(error) => return fail(error),
     };
     let mut outcome = Outcome::Clean;
     for path in &files {

@@ -8,6 +8,7 @@ mod compile;
 mod context;
 mod demo;
 mod diff;
+mod error;
 mod fmt;
 mod outbox;
 mod output;

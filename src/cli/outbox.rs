@@ -8,6 +8,8 @@ use serde::Serialize;
 
 use super::Outcome;
 use super::context::{Global, config};
+use super::error::{CommandError, block_on};
+use super::output::fail;
 use crate::store::Store;
 use crate::store::outbox::{Status, StoredAction};
 use crate::store::tasks::QueuedNote;
@@ -95,10 +97,11 @@ struct Listing {
     notes: Vec<QueuedNote>,
 }
 
-fn listed(store: &Store, action: StoredAction) -> Listed {
-    let numbers = store
-        .invoice_numbers(action.tenant_id, &action.invoices)
-        .unwrap_or_else(|_| action.invoices.iter().map(|id| id.to_string()).collect());
+async fn listed(store: &Store, action: StoredAction) -> Listed {
+    let numbers = match store.invoice_numbers(action.tenant_id, &action.invoices).await {
+        Ok(numbers) => numbers,
+        Err(_) => action.invoices.iter().map(|id| id.to_string()).collect(),
+    };
     let waiting = action.status == Status::Waiting;
     Listed {
         id: action.id,
@@ -123,71 +126,65 @@ fn listed(store: &Store, action: StoredAction) -> Listed {
 }
 
 pub fn run(global: &Global, command: OutboxCommand) -> Outcome {
-    let result = config(global).and_then(|config| Store::open(&config.database).map_err(|e| e.to_string())).and_then(
-        |mut store| match command {
-            OutboxCommand::List { state, format, limit } => list(&store, state, format, limit),
-            OutboxCommand::Retry { id } => {
-                let action = one(&store, id)?;
-                if !store.retry_by_hand(id).map_err(|e| e.to_string())? {
-                    if let (Status::Claimed | Status::Handed, Some(owner)) = (action.status, &action.claimed_by) {
-                        return Err(format!(
-                            "action #{id} is held by the process {owner}, which may be sending it now; \
-                             if that process is gone, the next run takes it over by itself"
-                        ));
+    let result = config(global).and_then(|config| {
+        block_on(async {
+            let store = Store::open(&config.database).await?;
+            match command {
+                OutboxCommand::List { state, format, limit } => list(&store, state, format, limit).await,
+                OutboxCommand::Retry { id } => {
+                    let action = one(&store, id).await?;
+                    if !store.retry_by_hand(id).await? {
+                        if let (Status::Claimed | Status::Handed, Some(owner)) = (action.status, &action.claimed_by) {
+                            return Err(CommandError::ActionHeld { id, owner: owner.clone() });
+                        }
+                        let only = "only a failed, cancelled or waiting email can be tried again";
+                        return Err(CommandError::ActionIs { id, state: action.status.as_str(), only });
                     }
-                    return Err(format!(
-                        "action #{id} is {}: only a failed, cancelled or waiting email can be tried again",
-                        action.status.as_str()
-                    ));
+                    println!("Action #{id} waits to be delivered again, by the next run.");
+                    Ok(())
                 }
-                println!("Action #{id} waits to be delivered again, by the next run.");
-                Ok(())
-            }
-            OutboxCommand::Cancel { id } => {
-                let action = one(&store, id)?;
-                if !store.cancel_waiting(id, "cancelled by hand", Timestamp::now()).map_err(|e| e.to_string())? {
-                    return Err(format!(
-                        "action #{id} is {}: only a waiting one can be cancelled",
-                        action.status.as_str()
-                    ));
+                OutboxCommand::Cancel { id } => {
+                    let action = one(&store, id).await?;
+                    if !store.cancel_waiting(id, "cancelled by hand", Timestamp::now()).await? {
+                        let only = "only a waiting one can be cancelled";
+                        return Err(CommandError::ActionIs { id, state: action.status.as_str(), only });
+                    }
+                    println!("Action #{id} is cancelled; it will not be sent, and no note is written of it.");
+                    Ok(())
                 }
-                println!("Action #{id} is cancelled; it will not be sent, and no note is written of it.");
-                Ok(())
             }
-        },
-    );
+        })
+    });
     match result {
         Ok(()) => Outcome::Clean,
-        Err(error) => {
-            eprintln!("error: {error}");
-            Outcome::Failed
-        }
+        Err(error) => fail(error),
     }
 }
 
-fn one(store: &Store, id: i64) -> Result<StoredAction, String> {
-    store
-        .action_by_id(id)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("there is no action #{id}; `collectiq outbox list` lists them"))
+async fn one(store: &Store, id: i64) -> Result<StoredAction, CommandError> {
+    store.action_by_id(id).await?.ok_or(CommandError::NoSuchRecord { what: "outbox action", id })
 }
 
-fn list(store: &Store, state: Option<State>, format: super::Format, limit: usize) -> Result<(), String> {
+async fn list(store: &Store, state: Option<State>, format: super::Format, limit: usize) -> Result<(), CommandError> {
     let mut actions = Vec::new();
     match state {
         Some(state) => {
             for status in state.statuses() {
-                actions.extend(store.outbox(Some(*status), limit).map_err(|e| e.to_string())?);
+                actions.extend(store.outbox(Some(*status), limit).await?);
             }
             actions.sort_by_key(|a| std::cmp::Reverse(a.id));
             actions.truncate(limit);
         }
-        None => actions = store.outbox(None, limit).map_err(|e| e.to_string())?,
+        None => actions = store.outbox(None, limit).await?,
     }
-    let notes = store.notes_queue(state.and_then(State::note_status), limit).map_err(|e| e.to_string())?;
-    let listing = Listing { actions: actions.into_iter().map(|a| listed(store, a)).collect(), notes };
+    let notes = store.notes_queue(state.and_then(State::note_status), limit).await?;
+    let mut listed_actions = Vec::with_capacity(actions.len());
+    for action in actions {
+        listed_actions.push(listed(store, action).await);
+    }
+    let listing = Listing { actions: listed_actions, notes };
     if format == super::Format::Json {
-        println!("{}", serde_json::to_string_pretty(&listing).map_err(|e| e.to_string())?);
+        println!("{}", serde_json::to_string_pretty(&listing).unwrap_or_default());
         return Ok(());
     }
     if listing.actions.is_empty() {

@@ -1,8 +1,12 @@
-//! Printing diagnostics, and finding the strategy files a command was given.
+//! Printing diagnostics and errors, and finding the strategy files a command was given.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+use miette::{GraphicalReportHandler, GraphicalTheme};
+
+use super::Outcome;
+use super::error::CommandError;
 use crate::diagnostics::{
     Diagnostic, Severity, Shown, Sources, Style, render_human, render_not_shown, shown, thousands,
 };
@@ -42,7 +46,7 @@ pub fn summary(diagnostics: &[Diagnostic]) -> String {
 }
 
 /// The files named, with each folder replaced by its `*.strategy` files in name order.
-pub fn strategy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+pub fn strategy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CommandError> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
@@ -54,9 +58,9 @@ pub fn strategy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-fn strategies_in(folder: &Path) -> Result<Vec<PathBuf>, String> {
-    let entries =
-        std::fs::read_dir(folder).map_err(|error| format!("cannot read the folder {}: {error}", folder.display()))?;
+fn strategies_in(folder: &Path) -> Result<Vec<PathBuf>, CommandError> {
+    let entries = std::fs::read_dir(folder)
+        .map_err(|cause| CommandError::Io { doing: format!("read the folder {}", folder.display()), cause })?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|entry| entry.path())
@@ -64,7 +68,7 @@ fn strategies_in(folder: &Path) -> Result<Vec<PathBuf>, String> {
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(format!("there are no .strategy files in {}", folder.display()));
+        return Err(CommandError::NoStrategies { folder: folder.to_path_buf() });
     }
     Ok(files)
 }
@@ -89,13 +93,36 @@ pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     result
 }
 
+/// Says on standard error why a command failed, with what to do about it: every command's
+/// errors are rendered here, once, by miette.
+pub fn fail(error: impl Into<CommandError>) -> Outcome {
+    let error = error.into();
+    eprint!("{}", render_error(&error, error_style()));
+    Outcome::Failed
+}
+
+/// An error as `fail` shows it.
+pub fn render_error(error: &CommandError, style: Style) -> String {
+    let theme = match style {
+        Style::Colour => GraphicalTheme::unicode(),
+        Style::Plain => GraphicalTheme::unicode_nocolor(),
+    };
+    // Wide enough that a message is never broken inside a path or a command to copy.
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(10_000).with_links(false);
+    let mut out = String::new();
+    if handler.render_report(&mut out, error).is_err() {
+        out = format!("error: {error}\n");
+    }
+    out
+}
+
+fn error_style() -> Style {
+    if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() { Style::Colour } else { Style::Plain }
+}
+
 /// Problems on standard error, for commands whose standard output is their result.
 pub fn eprint_human(diagnostics: &[Diagnostic], sources: &Sources) {
-    let style = if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
-        Style::Colour
-    } else {
-        Style::Plain
-    };
+    let style = error_style();
     for entry in shown(diagnostics) {
         eprint!("{}", render_entry(&entry, sources, style));
     }

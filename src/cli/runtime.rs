@@ -7,15 +7,13 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 
 use super::Outcome;
-use super::context::{Global, choose, config, runtime, session};
+use super::context::{Global, choose, config, session};
+use super::error::{CommandError, block_on};
+use super::output::fail;
 use crate::decide::calendar::Calendar;
-use crate::runtime::run::{RunOptions, load_strategies, lock, run, strategy_for};
-use crate::store::Store;
-
-fn fail(message: impl std::fmt::Display) -> Outcome {
-    eprintln!("error: {message}");
-    Outcome::Failed
-}
+use crate::runtime::RunError;
+use crate::runtime::run::{RunOptions, load_strategies, run, strategy_for};
+use crate::store::{Store, StoreError};
 
 #[derive(clap::Args, Debug)]
 pub struct RunArgs {
@@ -40,20 +38,22 @@ pub struct RunArgs {
 
 pub fn run_command(global: &Global, args: RunArgs) -> Outcome {
     let result = config(global).and_then(|config| {
-        let _lock = if args.dry_run { None } else { Some(lock(&config.database)?) };
-        let session = session(&config)?;
-        let all = session.store.lock().unwrap_or_else(|p| p.into_inner()).organisations().map_err(|e| e.to_string())?;
-        let chosen = choose(all, args.org.as_deref())?;
-        let options = RunOptions {
-            organisation: args.org.clone(),
-            strategies: args.strategies.clone(),
-            dry_run: args.dry_run,
-            at: args.at,
-            sync: !args.no_sync,
-            stop: None,
-        };
-        let progress: Arc<dyn crate::xero::sync::Progress> = Arc::from(super::progress::for_stderr());
-        runtime()?.block_on(run(&config, &session, chosen, &options, progress))
+        block_on(async {
+            let session = session(&config).await?;
+            let _lock = if args.dry_run { None } else { Some(session.store.lock_runs().await?) };
+            let all = session.store.organisations().await?;
+            let chosen = choose(all, args.org.as_deref())?;
+            let options = RunOptions {
+                organisation: args.org.clone(),
+                strategies: args.strategies.clone(),
+                dry_run: args.dry_run,
+                at: args.at,
+                sync: !args.no_sync,
+                stop: None,
+            };
+            let progress: Arc<dyn crate::xero::sync::Progress> = Arc::from(super::progress::for_stderr());
+            Ok(run(&config, &session, chosen, &options, progress).await?)
+        })
     });
     let report = match result {
         Ok(report) => report,
@@ -144,34 +144,27 @@ pub struct ExplainArgs {
 
 pub fn explain_command(global: &Global, args: ExplainArgs) -> Outcome {
     let result = config(global).and_then(|config| {
-        let store = Store::open(&config.database).map_err(|e| e.to_string())?;
-        let found = store.find_invoices(&args.invoice).map_err(|e| e.to_string())?;
-        let invoice = match found.as_slice() {
-            [one] => one.clone(),
-            [] => return Err(format!("no invoice {} is in the store; run `collectiq sync` first?", args.invoice)),
-            many => {
-                return Err(format!(
-                    "{} invoices are numbered {}; give the invoice id instead",
-                    many.len(),
-                    args.invoice
-                ));
-            }
-        };
-        let org = store
-            .organisation(invoice.tenant_id)
-            .map_err(|e| e.to_string())?
-            .ok_or("the organisation is not connected")?;
-        let strategies =
-            load_strategies(if args.strategies.is_empty() { &config.runtime.strategies } else { &args.strategies })?;
-        let strategy =
-            strategy_for(&strategies, &org.organisation.name).ok_or("no strategy applies to this organisation")?;
-        let calendar =
-            Calendar::new(&strategy.plan.settings, org.organisation.zone.as_deref()).map_err(|e| e.to_string())?;
-        let books = store.books(invoice.tenant_id).map_err(|e| e.to_string())?;
-        let state = store.memory(invoice.tenant_id).map_err(|e| e.to_string())?;
-        let actions = store.actions_about(invoice.tenant_id, &[invoice.invoice_id]).map_err(|e| e.to_string())?;
-        let now = args.at.unwrap_or_else(Timestamp::now);
-        Ok(crate::runtime::explain::explain(&strategy.plan, &calendar, &books, &state, &invoice, &actions, now))
+        block_on(async {
+            let store = Store::open(&config.database).await?;
+            let invoice = one_invoice(&store, &args.invoice).await?;
+            let org = store
+                .organisation(invoice.tenant_id)
+                .await?
+                .ok_or(StoreError::NotConnected { doing: "explain an invoice".into(), tenant: invoice.tenant_id })?;
+            let strategies = load_strategies(if args.strategies.is_empty() {
+                &config.runtime.strategies
+            } else {
+                &args.strategies
+            })?;
+            let strategy = strategy_for(&strategies, &org.organisation.name)
+                .ok_or_else(|| CommandError::NoStrategyFor { organisation: org.organisation.name.clone() })?;
+            let calendar =
+                Calendar::new(&strategy.plan.settings, org.organisation.zone.as_deref()).map_err(RunError::from)?;
+            let (books, state) = store.books_and_memory(invoice.tenant_id).await?;
+            let actions = store.actions_about(invoice.tenant_id, &[invoice.invoice_id]).await?;
+            let now = args.at.unwrap_or_else(Timestamp::now);
+            Ok(crate::runtime::explain::explain(&strategy.plan, &calendar, &books, &state, &invoice, &actions, now))
+        })
     });
     match result {
         Ok(lines) => {
@@ -198,119 +191,114 @@ pub enum TasksCommand {
 }
 
 pub fn tasks_command(global: &Global, command: Option<TasksCommand>) -> Outcome {
-    let result = config(global).and_then(|config| Store::open(&config.database).map_err(|e| e.to_string())).and_then(
-        |mut store| match command.unwrap_or(TasksCommand::List { all: false }) {
-            TasksCommand::List { all } => {
-                let tasks = store.tasks(all).map_err(|e| e.to_string())?;
-                if tasks.is_empty() {
-                    println!("No {}tasks.", if all { "" } else { "open " });
+    let result = config(global).and_then(|config| {
+        block_on(async {
+            let store = Store::open(&config.database).await?;
+            match command.unwrap_or(TasksCommand::List { all: false }) {
+                TasksCommand::List { all } => {
+                    let tasks = store.tasks(all).await?;
+                    if tasks.is_empty() {
+                        println!("No {}tasks.", if all { "" } else { "open " });
+                    }
+                    for task in tasks {
+                        println!(
+                            "#{}  {}  {} for {}: {}  (created {})",
+                            task.id,
+                            task.status,
+                            task.kind,
+                            task.assignee,
+                            task.summary,
+                            task.created_at.strftime("%Y-%m-%d")
+                        );
+                    }
+                    Ok(())
                 }
-                for task in tasks {
-                    println!(
-                        "#{}  {}  {} for {}: {}  (created {})",
-                        task.id,
-                        task.status,
-                        task.kind,
-                        task.assignee,
-                        task.summary,
-                        task.created_at.strftime("%Y-%m-%d")
-                    );
-                }
-                Ok(())
+                TasksCommand::Done { id } => set_task(&store, id, true).await,
+                TasksCommand::Reopen { id } => set_task(&store, id, false).await,
             }
-            TasksCommand::Done { id } => set_task(&mut store, id, true),
-            TasksCommand::Reopen { id } => set_task(&mut store, id, false),
-        },
-    );
+        })
+    });
     match result {
         Ok(()) => Outcome::Clean,
         Err(error) => fail(error),
     }
 }
 
-fn set_task(store: &mut Store, id: i64, done: bool) -> Result<(), String> {
-    let task = store
-        .task(id)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("there is no task #{id}; `collectiq tasks list --all` lists them"))?;
-    store.set_task_done(id, done, Timestamp::now()).map_err(|e| e.to_string())?;
+async fn set_task(store: &Store, id: i64, done: bool) -> Result<(), CommandError> {
+    let task = store.task(id).await?.ok_or(CommandError::NoSuchRecord { what: "task", id })?;
+    store.set_task_done(id, done, Timestamp::now()).await?;
     let note = if task.kind == "escalation" && done { " Automatic emails to this customer resume." } else { "" };
     println!("Task #{id} ({} for {}) is {}.{note}", task.kind, task.assignee, if done { "done" } else { "open again" });
     Ok(())
 }
 
 /// The one invoice a person named, in whichever organisation.
-fn one_invoice(store: &Store, text: &str) -> Result<crate::ledger::records::Invoice, String> {
-    let mut found = store.find_invoices(text).map_err(|e| e.to_string())?;
+async fn one_invoice(store: &Store, text: &str) -> Result<crate::ledger::records::Invoice, CommandError> {
+    let mut found = store.find_invoices(text).await?;
     match found.len() {
         1 => Ok(found.remove(0)),
-        0 => Err(format!("no invoice {text} is in the store")),
-        n => Err(format!("{n} invoices are numbered {text}; give the invoice id instead")),
+        0 => Err(CommandError::NoSuchInvoice { number: text.into() }),
+        count => Err(CommandError::AmbiguousInvoice { number: text.into(), count }),
     }
 }
 
 pub fn promise_command(global: &Global, invoice: &str, on: Option<Date>, clear: bool) -> Outcome {
-    let result = config(global).and_then(|config| Store::open(&config.database).map_err(|e| e.to_string())).and_then(
-        |mut store| {
-            let invoice = one_invoice(&store, invoice)?;
-            let on =
-                if clear { None } else { Some(on.ok_or("give the promised day with --on YYYY-MM-DD (or --clear)")?) };
-            store
-                .set_promise(invoice.tenant_id, invoice.invoice_id, on, Timestamp::now())
-                .map_err(|e| e.to_string())?;
+    let result = config(global).and_then(|config| {
+        block_on(async {
+            let store = Store::open(&config.database).await?;
+            let invoice = one_invoice(&store, invoice).await?;
+            let missing =
+                CommandError::Missing { what: "the promised day", help: "give it with --on YYYY-MM-DD (or --clear)" };
+            let on = if clear { None } else { Some(on.ok_or(missing)?) };
+            store.set_promise(invoice.tenant_id, invoice.invoice_id, on, Timestamp::now()).await?;
             match on {
                 Some(on) => println!("Recorded: {} is promised for {on}.", invoice.number),
                 None => println!("Cleared the promise on {}.", invoice.number),
             }
             Ok(())
-        },
-    );
+        })
+    });
     result.map_or_else(fail, |_| Outcome::Clean)
 }
 
 pub fn dispute_command(global: &Global, invoice: &str, resolve: bool) -> Outcome {
-    let result = config(global).and_then(|config| Store::open(&config.database).map_err(|e| e.to_string())).and_then(
-        |mut store| {
-            let invoice = one_invoice(&store, invoice)?;
-            store
-                .set_dispute(invoice.tenant_id, invoice.invoice_id, !resolve, Timestamp::now())
-                .map_err(|e| e.to_string())?;
+    let result = config(global).and_then(|config| {
+        block_on(async {
+            let store = Store::open(&config.database).await?;
+            let invoice = one_invoice(&store, invoice).await?;
+            store.set_dispute(invoice.tenant_id, invoice.invoice_id, !resolve, Timestamp::now()).await?;
             println!("{} is {}.", invoice.number, if resolve { "no longer disputed" } else { "recorded as disputed" });
             Ok(())
-        },
-    );
+        })
+    });
     result.map_or_else(fail, |_| Outcome::Clean)
 }
 
 pub fn pause_command(global: &Global, contact: &str, until: Option<Date>, clear: bool) -> Outcome {
-    let result = config(global).and_then(|config| Store::open(&config.database).map_err(|e| e.to_string())).and_then(
-        |mut store| {
-            let found = store.find_contacts(contact).map_err(|e| e.to_string())?;
+    let result = config(global).and_then(|config| {
+        block_on(async {
+            let store = Store::open(&config.database).await?;
+            let found = store.find_contacts(contact).await?;
             let contact = match found.as_slice() {
                 [one] => one.clone(),
-                [] => return Err(format!("no customer called \"{contact}\" is in the store")),
+                [] => return Err(CommandError::NoSuchCustomer { name: contact.into() }),
                 many => {
                     let names: Vec<&str> = many.iter().map(|c| c.name.as_str()).collect();
-                    return Err(format!(
-                        "\"{contact}\" could be any of {}; give more of the name, or the contact id",
-                        names.join(", ")
-                    ));
+                    return Err(CommandError::AmbiguousCustomer { name: contact.into(), candidates: names.join(", ") });
                 }
             };
-            let until = if clear {
-                None
-            } else {
-                Some(until.ok_or("give the last paused day with --until YYYY-MM-DD (or --clear)")?)
+            let missing = CommandError::Missing {
+                what: "the last paused day",
+                help: "give it with --until YYYY-MM-DD (or --clear)",
             };
-            store
-                .set_pause(contact.tenant_id, contact.contact_id, until, Timestamp::now())
-                .map_err(|e| e.to_string())?;
+            let until = if clear { None } else { Some(until.ok_or(missing)?) };
+            store.set_pause(contact.tenant_id, contact.contact_id, until, Timestamp::now()).await?;
             match until {
                 Some(until) => println!("{} is paused until {until} (inclusive).", contact.name),
                 None => println!("{} is no longer paused.", contact.name),
             }
             Ok(())
-        },
-    );
+        })
+    });
     result.map_or_else(fail, |_| Outcome::Clean)
 }

@@ -3,6 +3,8 @@
 use std::net::SocketAddr;
 
 use super::Outcome;
+use super::error::CommandError;
+use super::output::fail;
 use crate::sandbox::world::generate::Size;
 use crate::sandbox::{Client, Faults, Sandbox, SandboxConfig, WebhookTarget};
 
@@ -42,10 +44,7 @@ pub struct SandboxArgs {
 pub fn run(args: SandboxArgs) -> Outcome {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start: {error}");
-            return Outcome::Failed;
-        }
+        Err(error) => return fail(CommandError::Start(error)),
     };
     runtime.block_on(serve(args))
 }
@@ -66,10 +65,7 @@ async fn serve(args: SandboxArgs) -> Outcome {
     };
     let sandbox = match Sandbox::start(config, args.listen).await {
         Ok(sandbox) => sandbox,
-        Err(error) => {
-            eprintln!("error: cannot listen on {}: {error}", args.listen);
-            return Outcome::Failed;
-        }
+        Err(cause) => return fail(CommandError::Io { doing: format!("listen on {}", args.listen), cause }),
     };
     println!("{}", sandbox.url());
     describe(&sandbox);

@@ -9,10 +9,13 @@ use jiff::civil::Date;
 
 use super::Outcome;
 use super::context::{Global, choose, config};
+use super::error::{CommandError, block_on};
+use super::output::fail;
 use crate::decide::books::Books;
 use crate::decide::calendar::Calendar;
 use crate::decide::memory::Memory;
 use crate::plan::{Plan, compile_path};
+use crate::runtime::RunError;
 use crate::simulate::data::Export;
 use crate::simulate::{Payments, Report, Scenario, html, simulate, text};
 use crate::store::Store;
@@ -90,9 +93,9 @@ impl DataArgs {
     }
 
     /// The books to simulate over, for a plan (which names the organisations it applies to).
-    pub fn load(&self, global: &Global, plan: &Plan) -> Result<Loaded, String> {
+    pub fn load(&self, global: &Global, plan: &Plan) -> Result<Loaded, CommandError> {
         if global.db.is_some() && (self.sandbox || self.data.is_some()) {
-            return Err("give one source of data: --db, --sandbox or --data".into());
+            return Err(CommandError::TwoSources);
         }
         // What could not be read is left out, as a sync leaves it out, and said.
         let fresh = |read: crate::simulate::data::Loaded| {
@@ -104,21 +107,22 @@ impl DataArgs {
         if self.sandbox {
             let today = self.from.unwrap_or_else(|| crate::sandbox::world::generate::utc_date(Timestamp::now()));
             let export = Export::sandbox(self.seed, self.invoices, today);
-            return export.books(Path::new("sandbox")).map(fresh).map_err(|e| e.to_string());
+            return Ok(export.books(Path::new("sandbox")).map(fresh)?);
         }
         if let Some(folder) = &self.data {
-            let export = Export::read(folder).map_err(|e| e.to_string())?;
-            return export.books(folder).map(fresh).map_err(|e| e.to_string());
+            let export = Export::read(folder)?;
+            return Ok(export.books(folder).map(fresh)?);
         }
         let config = config(global)?;
         if !config.database.exists() {
-            return Err(format!(
-                "there is no store at {}; sync first, or simulate with --sandbox or --data DIR",
-                config.database.display()
-            ));
+            return Err(CommandError::NoStore { path: config.database.clone() });
         }
-        let store = Store::open(&config.database).map_err(|e| e.to_string())?;
-        let all = store.organisations().map_err(|e| e.to_string())?;
+        block_on(self.load_from_store(&config, plan))
+    }
+
+    async fn load_from_store(&self, config: &crate::config::Config, plan: &Plan) -> Result<Loaded, CommandError> {
+        let store = Store::open(&config.database).await?;
+        let all = store.organisations().await?;
         let named: Vec<_> = if plan.organisations.is_empty() || self.org.is_some() {
             all
         } else {
@@ -129,16 +133,19 @@ impl DataArgs {
         let chosen = choose(named, self.org.as_deref())?;
         let [org] = chosen.as_slice() else {
             let names: Vec<&str> = chosen.iter().map(|o| o.organisation.name.as_str()).collect();
-            return Err(format!("the strategy applies to {}; choose one with --org", names.join(", ")));
+            return Err(CommandError::AmbiguousOrganisation {
+                wanted: "the strategy".into(),
+                candidates: names.join(", "),
+            });
         };
-        let (books, state) = store.books_and_memory(org.organisation.tenant_id).map_err(|e| e.to_string())?;
+        let (books, state) = store.books_and_memory(org.organisation.tenant_id).await?;
         Ok(Loaded { books, state })
     }
 
     /// Simulates `plan` over the loaded books.
-    pub fn report(&self, plan: &Plan, loaded: &Loaded, days: u32) -> Result<Report, String> {
+    pub fn report(&self, plan: &Plan, loaded: &Loaded, days: u32) -> Result<Report, CommandError> {
         let calendar =
-            Calendar::new(&plan.settings, loaded.books.organisation.zone.as_deref()).map_err(|e| e.to_string())?;
+            Calendar::new(&plan.settings, loaded.books.organisation.zone.as_deref()).map_err(RunError::from)?;
         let from = self.from.unwrap_or_else(|| calendar.today(Timestamp::now()));
         let mut scenario =
             Scenario::new(plan, &calendar, loaded.books.clone(), loaded.state.clone(), from, days, self.payments());
@@ -153,10 +160,10 @@ impl DataArgs {
         loaded: &Loaded,
         days: u32,
         top: usize,
-    ) -> Result<crate::simulate::impact::Impact, String> {
+    ) -> Result<crate::simulate::impact::Impact, CommandError> {
         let zone = loaded.books.organisation.zone.as_deref();
-        let old_calendar = Calendar::new(&old.settings, zone).map_err(|e| e.to_string())?;
-        let new_calendar = Calendar::new(&new.settings, zone).map_err(|e| e.to_string())?;
+        let old_calendar = Calendar::new(&old.settings, zone).map_err(RunError::from)?;
+        let new_calendar = Calendar::new(&new.settings, zone).map_err(RunError::from)?;
         let from = self.from.unwrap_or_else(|| new_calendar.today(Timestamp::now()));
         let scenario = |plan, calendar| {
             Scenario::new(plan, calendar, loaded.books.clone(), loaded.state.clone(), from, days, self.payments())
@@ -169,23 +176,14 @@ impl DataArgs {
 
 pub fn run(global: &Global, args: SimulateArgs) -> Outcome {
     let result = compile_path(&args.strategy)
-        .map_err(|error| {
-            format!(
-                "{} does not compile; run `collectiq check {}`: {error}",
-                args.strategy.display(),
-                args.strategy.display()
-            )
-        })
+        .map_err(|cause| CommandError::from(RunError::StrategyDoesNotCompile { path: args.strategy.clone(), cause }))
         .and_then(|compiled| {
             let loaded = args.data.load(global, &compiled.plan)?;
             args.data.report(&compiled.plan, &loaded, args.days)
         });
     let report = match result {
         Ok(report) => report,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return Outcome::Failed;
-        }
+        Err(error) => return fail(error),
     };
     let rendered = match args.format {
         SimulateFormat::Text => text::render(&report),
@@ -198,10 +196,7 @@ pub fn run(global: &Global, args: SimulateArgs) -> Outcome {
                 eprintln!("wrote {} ({} actions)", path.display(), report.totals.actions);
                 Outcome::Clean
             }
-            Err(error) => {
-                eprintln!("error: cannot write {}: {error}", path.display());
-                Outcome::Failed
-            }
+            Err(cause) => fail(CommandError::Io { doing: format!("write {}", path.display()), cause }),
         },
         None => {
             print!("{rendered}");

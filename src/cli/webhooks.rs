@@ -7,7 +7,9 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use super::Outcome;
-use super::context::{Global, config, runtime, session};
+use super::context::{Global, config, session};
+use super::error::{CommandError, block_on};
+use super::output::fail;
 use crate::xero::receiver::{Receiver, router, work_off};
 
 #[derive(clap::Subcommand, Debug)]
@@ -23,20 +25,18 @@ pub enum WebhooksCommand {
 pub fn run(global: &Global, command: WebhooksCommand) -> Outcome {
     let WebhooksCommand::Serve { listen } = command;
     let result = config(global).and_then(|config| {
-        let key = config
-            .webhooks
-            .key
-            .clone()
-            .ok_or("no webhook key is configured: set COLLECTIQ_WEBHOOK_KEY, or COLLECTIQ_WEBHOOK_KEY_FILE")?;
-        let session = session(&config)?;
+        let key = config.webhooks.key.clone().ok_or(CommandError::Missing {
+            what: "the webhook key",
+            help: "set COLLECTIQ_WEBHOOK_KEY, or COLLECTIQ_WEBHOOK_KEY_FILE",
+        })?;
         let listen = listen.unwrap_or(config.webhooks.listen);
-        runtime()?.block_on(async move {
-            let listener = tokio::net::TcpListener::bind(listen)
-                .await
-                .map_err(|error| format!("cannot listen on {listen}: {error}"))?;
+        block_on(async move {
+            let session = session(&config).await?;
+            let listening = |cause| CommandError::Io { doing: format!("listen on {listen}"), cause };
+            let listener = tokio::net::TcpListener::bind(listen).await.map_err(listening)?;
             let arrived = Arc::new(Notify::new());
             let receiver = Arc::new(Receiver { key, store: session.store.clone(), arrived: arrived.clone() });
-            println!("http://{}/webhooks/xero", listener.local_addr().map_err(|e| e.to_string())?);
+            println!("http://{}/webhooks/xero", listener.local_addr().map_err(listening)?);
             let worker = tokio::spawn(async move {
                 loop {
                     match work_off(&session.client, &session.store).await {
@@ -53,16 +53,13 @@ pub fn run(global: &Global, command: WebhooksCommand) -> Outcome {
             let served = axum::serve(listener, router(receiver)).with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             });
-            let result = served.await.map_err(|error| error.to_string());
+            let result = served.await.map_err(|cause| CommandError::Io { doing: "serve webhooks".into(), cause });
             worker.abort();
             result
         })
     });
     match result {
         Ok(()) => Outcome::Clean,
-        Err(error) => {
-            eprintln!("error: {error}");
-            Outcome::Failed
-        }
+        Err(error) => fail(error),
     }
 }

@@ -8,7 +8,10 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::Outcome;
-use super::context::{Global, choose, config, runtime, session};
+use super::context::{Global, choose, config, session};
+use super::error::{CommandError, block_on};
+use super::output::fail;
+use crate::store::Store;
 use crate::xero::connect::{ConnectOptions, connect};
 use crate::xero::sync::{SyncOptions, Syncer};
 
@@ -25,11 +28,6 @@ pub struct ConnectArgs {
     no_browser: bool,
 }
 
-fn fail(message: impl std::fmt::Display) -> Outcome {
-    eprintln!("error: {message}");
-    Outcome::Failed
-}
-
 pub fn run_connect(global: &Global, args: ConnectArgs) -> Outcome {
     let config = match config(global) {
         Ok(config) => config,
@@ -42,10 +40,9 @@ pub fn run_connect(global: &Global, args: ConnectArgs) -> Outcome {
         timeout: Duration::from_secs(300),
     };
     let key_existed = config.key_file.as_deref().is_some_and(std::path::Path::exists);
-    let outcome = runtime().and_then(|runtime| {
-        let store = crate::store::Store::open(&config.database).map_err(|e| e.to_string())?;
-        let store = std::sync::Mutex::new(store);
-        runtime.block_on(connect(&config, &store, &options)).map_err(|e| e.to_string())
+    let outcome = block_on(async {
+        let store = Store::open(&config.database).await?;
+        Ok(connect(&config, &store, &options).await?)
     });
     match outcome {
         Ok(organisations) => {
@@ -97,14 +94,14 @@ struct OrgLine {
 }
 
 pub fn run_orgs(global: &Global, args: OrgsArgs) -> Outcome {
-    let lines = config(global)
-        .and_then(|config| {
-            let mut store = crate::store::Store::open(&config.database).map_err(|e| e.to_string())?;
+    let lines = config(global).and_then(|config| {
+        block_on(async {
+            let store = Store::open(&config.database).await?;
             // A key that cannot be had is shown as each organisation's token health, not an error.
-            store.unlock(config.key_file.as_deref()).map_err(|e| e.to_string())?;
-            Ok(store)
+            store.unlock(config.key_file.as_deref()).await?;
+            Ok(org_lines(&store, config.xero.limits.per_day).await?)
         })
-        .and_then(|mut store| org_lines(&mut store, config_limits(global)).map_err(|e| e.to_string()));
+    });
     let lines = match lines {
         Ok(lines) => lines,
         Err(error) => return fail(error),
@@ -134,20 +131,15 @@ pub fn run_orgs(global: &Global, args: OrgsArgs) -> Outcome {
     Outcome::Clean
 }
 
-/// The day limit the configuration sets (Xero's when it cannot be read: the error shows elsewhere).
-fn config_limits(global: &Global) -> u32 {
-    config(global).map(|config| config.xero.limits.per_day).unwrap_or(crate::config::ClientLimits::default().per_day)
-}
-
-fn org_lines(store: &mut crate::store::Store, per_day: u32) -> crate::store::Result<Vec<OrgLine>> {
+async fn org_lines(store: &Store, per_day: u32) -> crate::store::Result<Vec<OrgLine>> {
     let now = Timestamp::now();
     let mut lines = Vec::new();
-    for org in store.organisations()? {
+    for org in store.organisations().await? {
         let tenant = org.organisation.tenant_id;
-        let calls_today = store.xero_calls_today(tenant, now)?;
-        let notes_waiting = store.notes_waiting(tenant)?;
-        let counts = store.counts(org.organisation.tenant_id)?;
-        let token = store.token_health(&org, now)?.to_string();
+        let calls_today = store.xero_calls_today(tenant, now).await?;
+        let notes_waiting = store.notes_waiting(tenant).await?;
+        let counts = store.counts(org.organisation.tenant_id).await?;
+        let token = store.token_health(&org, now).await?.to_string();
         let when = |at: Option<Timestamp>| at.map(|t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string());
         lines.push(OrgLine {
             name: org.organisation.name.clone(),
@@ -170,31 +162,30 @@ fn org_lines(store: &mut crate::store::Store, per_day: u32) -> crate::store::Res
 
 pub fn run_disconnect(global: &Global, organisation: &str) -> Outcome {
     let result = config(global).and_then(|config| {
-        let session = session(&config)?;
-        let all = session.store.lock().unwrap_or_else(|p| p.into_inner()).organisations().map_err(|e| e.to_string())?;
-        let chosen = choose(all, Some(organisation))?;
-        let runtime = runtime()?;
-        for org in &chosen {
-            let tenant = org.organisation.tenant_id;
-            // Tell Xero first; if it cannot be told, forget the organisation here anyway.
-            if let (Some(grant), Some(connection)) = (org.grant_id, org.connection_id) {
-                let told = runtime.block_on(async {
-                    let token = session.tokens.access_token(grant).await.map_err(|e| e.to_string())?;
-                    session.oauth.disconnect(&token, connection).await.map_err(|e| e.to_string())
-                });
-                if let Err(error) = told {
-                    eprintln!("warning: Xero was not told ({error}); remove CollectIQ in Xero's connected apps too");
+        block_on(async {
+            let session = session(&config).await?;
+            let all = session.store.organisations().await?;
+            let chosen = choose(all, Some(organisation))?;
+            for org in &chosen {
+                let tenant = org.organisation.tenant_id;
+                // Tell Xero first; if it cannot be told, forget the organisation here anyway.
+                if let (Some(grant), Some(connection)) = (org.grant_id, org.connection_id) {
+                    let told: Result<(), CommandError> = async {
+                        let token = session.tokens.access_token(grant).await?;
+                        Ok(session.oauth.disconnect(&token, connection).await?)
+                    }
+                    .await;
+                    if let Err(error) = told {
+                        eprintln!(
+                            "warning: Xero was not told ({error}); remove CollectIQ in Xero's connected apps too"
+                        );
+                    }
                 }
+                session.store.remove_organisation(tenant).await?;
+                println!("Disconnected {} and removed its data.", org.organisation.name);
             }
-            session
-                .store
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .remove_organisation(tenant)
-                .map_err(|e| e.to_string())?;
-            println!("Disconnected {} and removed its data.", org.organisation.name);
-        }
-        Ok(())
+            Ok(())
+        })
     });
     match result {
         Ok(()) => Outcome::Clean,
@@ -214,14 +205,16 @@ pub struct SyncArgs {
 
 pub fn run_sync(global: &Global, args: SyncArgs) -> Outcome {
     let result = config(global).and_then(|config| {
-        let session = session(&config)?;
-        let all = session.store.lock().unwrap_or_else(|p| p.into_inner()).organisations().map_err(|e| e.to_string())?;
-        let chosen = choose(all, args.org.as_deref())?;
-        let progress: Arc<dyn crate::xero::sync::Progress> = Arc::from(super::progress::for_stderr());
-        let syncer = Syncer::new(session.client.clone(), session.store.clone(), progress);
-        let reports =
-            runtime()?.block_on(syncer.sync(&chosen, SyncOptions { full: args.full, ..SyncOptions::default() }));
-        Ok(reports)
+        block_on(async {
+            let session = session(&config).await?;
+            let all = session.store.organisations().await?;
+            let chosen = choose(all, args.org.as_deref())?;
+            let progress: Arc<dyn crate::xero::sync::Progress> = Arc::from(super::progress::for_stderr());
+            let syncer = Syncer::new(session.client.clone(), session.store.clone(), progress);
+            let reports = syncer.sync(&chosen, SyncOptions { full: args.full, ..SyncOptions::default() }).await;
+            session.client.write_calls_down(None).await;
+            Ok(reports)
+        })
     });
     let reports = match result {
         Ok(reports) => reports,

@@ -83,7 +83,7 @@ impl Calendar {
     /// The strategy's calendar: its own time zone, else the organisation's, else UTC.
     pub fn new(settings: &Settings, organisation_zone: Option<&str>) -> Result<Calendar, UnknownZone> {
         let name = settings.time_zone.as_deref().or(organisation_zone).unwrap_or("UTC");
-        let zone = TimeZone::get(name).map_err(|_| UnknownZone(name.to_string()))?;
+        let zone = TimeZone::get(name).map_err(|_| UnknownZone(name.to_owned()))?;
         let mut holidays = Vec::new();
         let mut yearly = Vec::new();
         for holiday in &settings.holidays {

@@ -51,6 +51,8 @@ impl std::fmt::Display for CompileError {
 }
 
 /// Compiles the strategy file at `path`, with its templates beside it.
+impl std::error::Error for CompileError {}
+
 pub fn compile_path(path: &Path) -> Result<Compiled, CompileError> {
     let bytes = std::fs::read(path)
         .map_err(|error| CompileError::Unreadable(format!("cannot read {}: {error}", path.display())))?;

@@ -3,6 +3,7 @@
 //! the Message-ID fixed by the action's key. Emails are composed when they are decided and kept
 //! as composed, so that delivery sends exactly what was decided, whatever is edited meanwhile.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -11,13 +12,13 @@ use jiff::civil::Date;
 use tokio::time::Instant;
 use uuid::Uuid;
 
-use super::email::{RenderedEmail, message_id, render};
+use super::email::{RenderedEmail, message_id};
 use crate::decide::books::{Books, Customer};
 use crate::decide::calendar::Calendar;
 use crate::ledger::records::Invoice;
 use crate::plan::{Action, Plan};
 use crate::store::Store;
-use crate::template::{CustomerView, EmailContext, InvoiceView, OrganisationView, SenderView};
+use crate::template::{CustomerView, EmailContext, InvoiceView, OrganisationView, Rendered, SenderView, render};
 use crate::xero::budget::Priority;
 use crate::xero::client::{ApiError, Get, XeroClient};
 use crate::xero::wire;
@@ -72,8 +73,8 @@ pub struct ComposeError {
 }
 
 impl ComposeError {
-    fn permanent(why: impl Into<String>) -> ComposeError {
-        ComposeError { permanent: true, why: why.into() }
+    fn permanent(why: impl std::fmt::Display) -> ComposeError {
+        ComposeError { permanent: true, why: why.to_string() }
     }
 }
 
@@ -83,7 +84,7 @@ pub struct Composer<'a> {
     pub sender: &'a DefaultSender,
     /// Xero, for online invoice links; none in a dry world.
     pub client: Option<&'a XeroClient>,
-    pub store: &'a std::sync::Mutex<Store>,
+    pub store: &'a Store,
     /// The run's instant: "today" in the email is the run's day.
     pub now: Timestamp,
 }
@@ -121,12 +122,13 @@ impl Composer<'_> {
             .ok_or_else(|| ComposeError::permanent(format!("the plan has no template \"{template_name}\"")))?;
         let listed: Vec<&Invoice> = if about.statement { customer.open.iter().collect() } else { open };
         let today = self.today(plan, books);
-        let mut views = Vec::new();
-        for invoice in &listed {
-            views.push(self.view(invoice, books.organisation.tenant_id, today).await);
-        }
+        let ids: Vec<Uuid> = listed.iter().map(|invoice| invoice.invoice_id).collect();
+        let links = self.store.online_links(books.organisation.tenant_id, &ids).await.unwrap_or_default();
+        let views = listed.iter().map(|invoice| view(invoice, &links, today)).collect();
         let context = context(books, customer, views, about.statement, &address, from_name.as_deref(), today);
-        let (subject, text, html) = render(template, &context).map_err(|e| ComposeError::permanent(e.to_string()))?;
+        let Rendered { subject, text, html } =
+            render(&template.subject, &template.text, template.html.as_deref(), &context)
+                .map_err(ComposeError::permanent)?;
         Ok(Composed::Email(Box::new(RenderedEmail {
             from_address: address,
             from_name,
@@ -155,30 +157,6 @@ impl Composer<'_> {
         }
     }
 
-    async fn view(&self, invoice: &Invoice, tenant: Uuid, today: Date) -> InvoiceView {
-        InvoiceView {
-            number: invoice.number.to_string(),
-            reference: invoice.reference.as_deref().unwrap_or_default().to_string(),
-            date: invoice.date,
-            due_date: invoice.due_date,
-            days_overdue: (today - invoice.due_date).get_days() as i64,
-            currency: invoice.currency.to_string(),
-            total: invoice.total,
-            amount_paid: invoice.amount_paid + invoice.amount_credited,
-            amount_due: invoice.amount_due,
-            url: self.kept_link(invoice.invoice_id, tenant).unwrap_or_default(),
-        }
-    }
-
-    fn store(&self) -> std::sync::MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The invoice's online link, if it has been fetched (links are fetched before composing).
-    fn kept_link(&self, invoice: Uuid, tenant: Uuid) -> Option<String> {
-        self.store().online_link(tenant, invoice).ok().flatten()
-    }
-
     /// Fetches and keeps the online links not yet kept for these invoices, several at once within
     /// the organisation's budget, until `deadline` (`[runtime] patience_minutes` from the start,
     /// 15 by default): a link that fails for a passing reason (an error, an outage) is asked for
@@ -191,14 +169,15 @@ impl Composer<'_> {
         deadline: Instant,
         priority: Priority,
     ) -> LinksFetched {
+        let kept = self.store.online_links(tenant, invoices).await.unwrap_or_default();
         let mut wanted: Vec<Uuid> = Vec::new();
         for invoice in invoices {
-            if !wanted.contains(invoice) && self.kept_link(*invoice, tenant).is_none() {
+            if !wanted.contains(invoice) && !kept.contains_key(invoice) {
                 wanted.push(*invoice);
             }
         }
         let mut outcome = LinksFetched::default();
-        let grant = self.store().organisation(tenant).ok().flatten().and_then(|o| o.grant_id);
+        let grant = self.store.organisation(tenant).await.ok().flatten().and_then(|o| o.grant_id);
         let (Some(client), Some(grant)) = (self.client, grant) else {
             outcome.missing = wanted.len();
             return outcome;
@@ -213,7 +192,7 @@ impl Composer<'_> {
                 match answer {
                     Ok(Some(url)) => {
                         // A link that cannot be kept is asked for again next time: no worse than before.
-                        let _ = self.store().keep_online_link(tenant, invoice, &url, Timestamp::now());
+                        let _ = self.store.keep_online_link(tenant, invoice, &url, Timestamp::now()).await;
                         outcome.fetched += 1;
                     }
                     Ok(None) => outcome.missing += 1,
@@ -234,6 +213,22 @@ impl Composer<'_> {
         }
         outcome.missing += wanted.len();
         outcome
+    }
+}
+
+/// An invoice as a template shows it, with its online link if one was fetched.
+fn view(invoice: &Invoice, links: &HashMap<Uuid, String>, today: Date) -> InvoiceView {
+    InvoiceView {
+        number: invoice.number.to_string(),
+        reference: invoice.reference.as_deref().unwrap_or_default().to_string(),
+        date: invoice.date,
+        due_date: invoice.due_date,
+        days_overdue: (today - invoice.due_date).get_days() as i64,
+        currency: invoice.currency.to_string(),
+        total: invoice.total,
+        amount_paid: invoice.amount_paid + invoice.amount_credited,
+        amount_due: invoice.amount_due,
+        url: links.get(&invoice.invoice_id).cloned().unwrap_or_default(),
     }
 }
 
@@ -332,7 +327,7 @@ fn escalation_email(
         reply_to: None,
         to: vec![address.to_string()],
         cc: Vec::new(),
-        subject: super::email::header_text(&format!(
+        subject: crate::template::header_text(&format!(
             "Escalation: {} ({})",
             customer.contact.name, books.organisation.name
         )),

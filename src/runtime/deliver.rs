@@ -12,8 +12,8 @@
 //! same message with the same Message-ID.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
@@ -39,7 +39,7 @@ use crate::xero::wire;
 pub const MOST_ATTEMPTS: u32 = 8;
 
 pub struct Deliverer<'a> {
-    pub store: &'a Mutex<Store>,
+    pub store: &'a Store,
     pub mailer: &'a Mailer,
     /// Xero, for online invoice links and history notes; none in a dry world.
     pub client: Option<&'a XeroClient>,
@@ -148,8 +148,20 @@ impl Window {
     }
 }
 
-fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
-    store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+/// What stops delivery: the store failing under it. (An email or a note that fails is recorded
+/// as failed or retried, not an error of the run.)
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl DeliveryError {
+    pub fn help(&self) -> Option<String> {
+        match self {
+            DeliveryError::Store(error) => error.help(),
+        }
+    }
 }
 
 /// Waits between tries: 1 minute, 5, 30, then 2 hours.
@@ -189,11 +201,11 @@ impl Drop for OnTheWire<'_> {
 
 impl Pass {
     /// Says again, every minute, that this worker is still about.
-    fn still_here(&self, store: &Mutex<Store>) -> Result<(), StoreError> {
-        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        if seen.elapsed() > Duration::from_secs(60) {
-            lock(store).register_worker(Timestamp::now())?;
-            *seen = std::time::Instant::now();
+    async fn still_here(&self, store: &Store) -> Result<(), StoreError> {
+        let due = self.seen.lock().unwrap_or_else(|p| p.into_inner()).elapsed() > Duration::from_secs(60);
+        if due {
+            store.register_worker(Timestamp::now()).await?;
+            *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = std::time::Instant::now();
         }
         Ok(())
     }
@@ -231,11 +243,10 @@ struct Batch {
 
 impl Deliverer<'_> {
     /// Registers this worker and learns whose claims it may take over.
-    pub fn begin(&self) -> Result<Pass, StoreError> {
-        let store = lock(self.store);
-        let worker = store.register_worker(Timestamp::now())?;
-        store.forget_gone_workers(Timestamp::now())?;
-        let mut gone = store.gone_workers(Timestamp::now())?;
+    pub async fn begin(&self) -> Result<Pass, DeliveryError> {
+        let worker = self.store.register_worker(Timestamp::now()).await?;
+        self.store.forget_gone_workers(Timestamp::now()).await?;
+        let mut gone = self.store.gone_workers(Timestamp::now()).await?;
         // Work this process still holds from an earlier pass (one that stopped on an error)
         // is taken up again: one pass at a time runs in a process.
         gone.push(worker.id.clone());
@@ -253,7 +264,7 @@ impl Deliverer<'_> {
         loop {
             tokio::time::sleep(Duration::from_secs(5)).await;
             pass.keep_off_the_wire().await;
-            if let Err(error) = pass.still_here(self.store) {
+            if let Err(error) = pass.still_here(self.store).await {
                 tracing::warn!(%error, "could not say this worker is still about");
             }
         }
@@ -262,11 +273,11 @@ impl Deliverer<'_> {
     /// Closes the SMTP sessions and adds up what each organisation's delivery did.
     pub async fn finish(
         &self,
-        done: Vec<Result<(Delivered, Vec<Sample>), StoreError>>,
-    ) -> Result<Delivered, StoreError> {
+        done: Vec<Result<(Delivered, Vec<Sample>), DeliveryError>>,
+    ) -> Result<Delivered, DeliveryError> {
         self.mailer.close().await;
         if let Some(client) = self.client {
-            client.write_calls_down(None);
+            client.write_calls_down(None).await;
         }
         let mut delivered = Delivered::default();
         let mut samples = Vec::new();
@@ -285,7 +296,7 @@ impl Deliverer<'_> {
         pass: &Pass,
         tenant: Uuid,
         books: Option<Books>,
-    ) -> Result<(Delivered, Vec<Sample>), StoreError> {
+    ) -> Result<(Delivered, Vec<Sample>), DeliveryError> {
         let emails_done = AtomicBool::new(false);
         let mut delivered = Delivered::default();
         let mut notes = Delivered::default();
@@ -316,10 +327,10 @@ impl Deliverer<'_> {
         mut batch: Batch,
         delivered: &mut Delivered,
         samples: &mut Vec<Sample>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), DeliveryError> {
         // An organisation without a plan in this run (`run --org`) waits for a run that has one.
         let Some(plan) = self.plans.get(&batch.tenant) else { return Ok(()) };
-        let actions = lock(self.store).deliverable_of(Some(batch.tenant), self.now, &pass.gone, 10_000)?;
+        let actions = self.store.deliverable_of(Some(batch.tenant), self.now, &pass.gone, 10_000).await?;
         let mut sending_now: Option<bool> = None;
         for action in actions {
             if self.stopping() {
@@ -327,17 +338,22 @@ impl Deliverer<'_> {
             }
             // A customer's email waits for the sending window without using up an attempt.
             let to_customer = action.action_kind() != Some("escalate");
-            if to_customer && !*sending_now.get_or_insert_with(|| self.may_send(plan, &action)) {
-                continue;
+            if to_customer {
+                if sending_now.is_none() {
+                    sending_now = Some(self.may_send(plan, &action).await);
+                }
+                if sending_now == Some(false) {
+                    continue;
+                }
             }
             // Fresh before it is claimed: an organisation Xero will not answer for keeps its
             // emails waiting, untouched, for the next run.
             if let Err(why) = self.make_fresh(&mut batch, delivered).await {
                 tracing::warn!(tenant = %batch.tenant, %why, "emails wait for the next run");
-                delivered.held_back.push(why);
+                delivered.held_back.push(why.to_string());
                 break;
             }
-            let claim = lock(self.store).claim(action.id, &pass.worker, &pass.gone, self.now)?;
+            let claim = self.store.claim(action.id, &pass.worker, &pass.gone, self.now).await?;
             match claim {
                 Claim::NotYours => continue,
                 Claim::Fresh => {}
@@ -345,12 +361,12 @@ impl Deliverer<'_> {
             }
             failpoint::pass("deliver:claimed");
             let (outcome, wire) = self.deliver_one(pass, &action, plan, claim, &mut batch, delivered).await;
-            let settled = self.settle(pass, &action, claim, outcome, delivered);
+            let settled = self.settle(pass, &action, claim, outcome, delivered).await;
             drop(wire);
             if let Some(window) = settled? {
                 samples.push(window);
             }
-            pass.still_here(self.store)?;
+            pass.still_here(self.store).await?;
             // Let the notes have their turn between emails: nothing else here need wait when the
             // data is fresh and the email was composed when decided.
             tokio::task::yield_now().await;
@@ -360,7 +376,7 @@ impl Deliverer<'_> {
 
     /// Records how an attempt ended. Gives, for an email sent over SMTP, how long it waited
     /// between being complete on the wire and being recorded.
-    fn settle(
+    async fn settle(
         &self,
         pass: &Pass,
         action: &StoredAction,
@@ -368,13 +384,13 @@ impl Deliverer<'_> {
         outcome: Result<Settled, Failure>,
         delivered: &mut Delivered,
     ) -> Result<Option<Sample>, StoreError> {
-        let mut store = lock(self.store);
+        let store = self.store;
         let me = pass.worker.as_str();
         let kept = match outcome {
             Ok(Settled::Sent(written)) => {
                 let answered = written.map(|written| written.elapsed());
                 failpoint::pass("deliver:accepted");
-                let kept = store.settle(action.id, me, Status::Sent, None, self.now)?;
+                let kept = store.settle(action.id, me, Status::Sent, None, self.now).await?;
                 let committed = written.map(|written| written.elapsed());
                 failpoint::pass("deliver:sent");
                 delivered.emails_sent += 1;
@@ -382,17 +398,17 @@ impl Deliverer<'_> {
             }
             Ok(Settled::Cancelled(why)) => {
                 delivered.emails_cancelled += 1;
-                store.settle(action.id, me, Status::Cancelled, Some(&why), self.now)?
+                store.settle(action.id, me, Status::Cancelled, Some(&why), self.now).await?
             }
             Err(Failure { permanent, why, .. }) if permanent || action.attempts + 1 >= MOST_ATTEMPTS => {
                 delivered.emails_failed += 1;
-                store.settle(action.id, me, Status::Failed, Some(&why), self.now)?
+                store.settle(action.id, me, Status::Failed, Some(&why), self.now).await?
             }
             Err(Failure { why, maybe_sent, .. }) => {
                 delivered.emails_retrying += 1;
                 // Once the server may have it, it stays so until it is settled.
                 let maybe_sent = maybe_sent || claim == Claim::MaybeSent;
-                store.retry_later(action.id, me, &why, later(self.now, action.attempts + 1), maybe_sent)?
+                store.retry_later(action.id, me, &why, later(self.now, action.attempts + 1), maybe_sent).await?
             }
         };
         if !kept {
@@ -402,8 +418,8 @@ impl Deliverer<'_> {
     }
 
     /// Whether the strategy's sending window is open now for this organisation.
-    fn may_send(&self, plan: &Plan, action: &StoredAction) -> bool {
-        let zone = lock(self.store).organisation(action.tenant_id).ok().flatten().and_then(|o| o.organisation.zone);
+    async fn may_send(&self, plan: &Plan, action: &StoredAction) -> bool {
+        let zone = self.store.organisation(action.tenant_id).await.ok().flatten().and_then(|o| o.organisation.zone);
         Calendar::new(&plan.settings, zone.as_deref()).is_ok_and(|calendar| calendar.may_send_at(self.now))
     }
 
@@ -423,10 +439,10 @@ impl Deliverer<'_> {
             Ok(Err(settled)) => return (Ok(settled), None),
             Err(failure) => return (Err(failure), None),
         };
-        match lock(self.store).hand(action.id, &pass.worker, self.now) {
+        match self.store.hand(action.id, &pass.worker, self.now).await {
             Ok(true) => {}
-            Ok(false) => return (Err(Failure::later("another process took this action over".into())), None),
-            Err(error) => return (Err(Failure::later(error.to_string())), None),
+            Ok(false) => return (Err(Failure::later("another process took this action over")), None),
+            Err(error) => return (Err(Failure::later(error)), None),
         }
         let wire = pass.on_the_wire();
         failpoint::pass("deliver:handed");
@@ -453,7 +469,7 @@ impl Deliverer<'_> {
             return Ok(Err(Settled::Cancelled(why)));
         }
         if batch.books.is_none() {
-            let books = lock(self.store).books(action.tenant_id).map_err(|e| Failure::later(e.to_string()))?;
+            let books = self.store.books(action.tenant_id).await.map_err(Failure::later)?;
             batch.books = Some(books);
         }
         let books = batch.books.as_ref().expect("read just above");
@@ -473,7 +489,7 @@ impl Deliverer<'_> {
         let email = match &action.email {
             // Composed when it was decided (or at an earlier attempt): the very same message goes.
             Some(kept) if !changed => serde_json::from_str::<RenderedEmail>(kept)
-                .map_err(|e| Failure::permanent(format!("the email kept for this action is unreadable: {e}")))?,
+                .map_err(|e| Failure::permanent(format_args!("the email kept for this action is unreadable: {e}")))?,
             // Never composed (decided by an older CollectIQ), or its invoice changed since and it
             // is still due: decided again, under the same key and Message-ID.
             _ => match self.compose_now(action, plan, books).await? {
@@ -496,8 +512,7 @@ impl Deliverer<'_> {
         plan: &Plan,
         books: &Books,
     ) -> Result<Option<RenderedEmail>, Failure> {
-        let plan_action: Action =
-            serde_json::from_value(action.action.clone()).map_err(|e| Failure::permanent(e.to_string()))?;
+        let plan_action: Action = serde_json::from_value(action.action.clone()).map_err(Failure::permanent)?;
         let composer = Composer { sender: &self.sender, client: self.client, store: self.store, now: self.now };
         let statement = action.subject_kind == "account";
         let shows_links = match &plan_action {
@@ -523,9 +538,8 @@ impl Deliverer<'_> {
             Err(ComposeError { permanent, why }) => return Err(Failure { permanent, why, maybe_sent: false }),
         };
         email.message_id = action.message_id.clone().unwrap_or_else(|| message_id(&action.key));
-        let kept = serde_json::to_string(&email).map_err(|e| Failure::permanent(e.to_string()))?;
-        let stored = lock(self.store).set_email(action.id, &email.message_id, &kept);
-        stored.map_err(|e| Failure::later(e.to_string()))?;
+        let kept = serde_json::to_string(&email).map_err(Failure::permanent)?;
+        self.store.set_email(action.id, &email.message_id, &kept).await.map_err(Failure::later)?;
         Ok(Some(email))
     }
 
@@ -534,14 +548,14 @@ impl Deliverer<'_> {
     /// outlasted the limit since it made them fresh, one incremental sync of the organisation
     /// makes every invoice fresh at once. Xero not answering is waited out for a while, then the
     /// organisation's emails wait for the next run: never sent on old data.
-    async fn make_fresh(&self, batch: &mut Batch, delivered: &mut Delivered) -> Result<(), String> {
+    async fn make_fresh(&self, batch: &mut Batch, delivered: &mut Delivered) -> Result<(), HeldBack> {
         let Some(syncer) = self.syncer else { return Ok(()) };
         let freshness = self.freshness.unsigned_abs();
         let stale = match batch.fresh_until {
             Some(until) => std::time::Instant::now() >= until,
             None => {
-                let organisation = lock(self.store).organisation(batch.tenant).map_err(|e| e.to_string())?;
-                let Some(organisation) = organisation else { return Err("the organisation is gone".into()) };
+                let organisation = self.store.organisation(batch.tenant).await?;
+                let Some(organisation) = organisation else { return Err(HeldBack::Gone) };
                 // Stale at the run's instant, or by the clock: a run whose deciding took a while
                 // (links fetched at Xero's pace) does not send on data older than the limit.
                 let fresh_until = organisation.last_sync_at.and_then(|at| at.checked_add(self.freshness).ok());
@@ -560,23 +574,20 @@ impl Deliverer<'_> {
         }
         let patience = std::time::Instant::now() + self.patience;
         loop {
-            let organisation = lock(self.store).organisation(batch.tenant).map_err(|e| e.to_string())?;
-            let Some(organisation) = organisation else { return Err("the organisation is gone".into()) };
+            let organisation = self.store.organisation(batch.tenant).await?;
+            let Some(organisation) = organisation else { return Err(HeldBack::Gone) };
             let options = SyncOptions { full: false, freshness_only: true };
             let report = syncer.sync_org(&organisation, options).await;
             delivered.fresh_syncs += 1;
             let Some(error) = report.error else { break };
             let pause = Duration::from_secs(30);
             if self.stopping() || std::time::Instant::now() + pause > patience {
-                return Err(format!(
-                    "{}: could not make the data fresh before emailing ({error}); its emails wait for the next run",
-                    organisation.organisation.name
-                ));
+                return Err(HeldBack::NotFresh { organisation: organisation.organisation.name, error });
             }
             tokio::time::sleep(pause).await;
         }
         batch.fresh_until = Some(std::time::Instant::now() + freshness);
-        batch.books = Some(lock(self.store).books(batch.tenant).map_err(|e| e.to_string())?);
+        batch.books = Some(self.store.books(batch.tenant).await?);
         Ok(())
     }
 
@@ -590,9 +601,9 @@ impl Deliverer<'_> {
         tenant: Uuid,
         emails_done: &AtomicBool,
         delivered: &mut Delivered,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), DeliveryError> {
         let Some(client) = self.client else { return Ok(()) };
-        let grant = lock(self.store).organisation(tenant)?.and_then(|o| o.grant_id);
+        let grant = self.store.organisation(tenant).await?.and_then(|o| o.grant_id);
         loop {
             if self.stopping() {
                 return Ok(());
@@ -601,7 +612,7 @@ impl Deliverer<'_> {
             // before is then certainly seen.
             let done = emails_done.load(Ordering::SeqCst);
             pass.keep_off_the_wire().await;
-            let notes = lock(self.store).pending_notes_of(Some(tenant), self.now, &pass.gone, 100)?;
+            let notes = self.store.pending_notes_of(Some(tenant), self.now, &pass.gone, 100).await?;
             if notes.is_empty() {
                 if done {
                     return Ok(());
@@ -614,7 +625,7 @@ impl Deliverer<'_> {
                 if self.stopping() {
                     return Ok(());
                 }
-                pass.still_here(self.store)?;
+                pass.still_here(self.store).await?;
                 handled |= self.write_note(pass, client, grant, &note, delivered).await?;
             }
             if !handled {
@@ -635,7 +646,7 @@ impl Deliverer<'_> {
         delivered: &mut Delivered,
     ) -> Result<bool, StoreError> {
         pass.keep_off_the_wire().await;
-        let claim = lock(self.store).claim_note(note.id, &pass.worker, &pass.gone, self.now)?;
+        let claim = self.store.claim_note(note.id, &pass.worker, &pass.gone, self.now).await?;
         if claim == NoteClaim::NotYours {
             return Ok(false);
         }
@@ -645,7 +656,7 @@ impl Deliverer<'_> {
         let Some(grant) = grant else {
             let why = "the organisation is no longer connected; run `collectiq connect` and `collectiq outbox list`";
             // Tried again later, with the usual waits: connecting again brings it back.
-            lock(self.store).note_failed(note.id, me, why, retry, claim == NoteClaim::LookFirst)?;
+            self.store.note_failed(note.id, me, why, retry, claim == NoteClaim::LookFirst).await?;
             delivered.notes_failed += 1;
             return Ok(true);
         };
@@ -660,18 +671,18 @@ impl Deliverer<'_> {
             pass.keep_off_the_wire().await;
             match history {
                 Ok(history) if already_there(&history.items.items, note) => {
-                    lock(self.store).note_written(note.id, me, self.now)?;
+                    self.store.note_written(note.id, me, self.now).await?;
                     delivered.notes_found_in_xero += 1;
                     return Ok(true);
                 }
                 Ok(_) => {}
                 Err(ApiError::DayBudgetSpent) => {
-                    self.defer(note, me, delivered)?;
+                    self.defer(note, me, delivered).await?;
                     return Ok(true);
                 }
                 Err(error) => {
                     let why = format!("could not read the History to see whether the note is there: {error}");
-                    lock(self.store).note_failed(note.id, me, &why, retry, true)?;
+                    self.store.note_failed(note.id, me, &why, retry, true).await?;
                     delivered.notes_failed += 1;
                     return Ok(true);
                 }
@@ -684,17 +695,18 @@ impl Deliverer<'_> {
         match written {
             Ok(_) => {
                 failpoint::pass("notes:answered");
-                lock(self.store).note_written(note.id, me, self.now)?;
+                self.store.note_written(note.id, me, self.now).await?;
                 failpoint::pass("notes:written");
                 delivered.notes_written += 1;
             }
             // Never sent: the day's budget (short of the reserve) is spent.
-            Err(ApiError::DayBudgetSpent) => self.defer(note, me, delivered)?,
+            Err(ApiError::DayBudgetSpent) => self.defer(note, me, delivered).await?,
             Err(error) => {
                 // No certain answer (a 5xx, a dropped connection, a body cut short): Xero may
                 // have stored it. The next attempt looks in the History first.
                 let maybe = matches!(error, ApiError::GaveUp { .. } | ApiError::Unexpected { .. });
-                lock(self.store).note_failed(note.id, me, &error.to_string(), retry, maybe)?;
+                let why = error.to_string();
+                self.store.note_failed(note.id, me, &why, retry, maybe).await?;
                 delivered.notes_failed += 1;
             }
         }
@@ -702,10 +714,10 @@ impl Deliverer<'_> {
     }
 
     /// Puts a note back until the budget allows, without counting the attempt.
-    fn defer(&self, note: &PendingNote, worker: &str, delivered: &mut Delivered) -> Result<(), StoreError> {
+    async fn defer(&self, note: &PendingNote, worker: &str, delivered: &mut Delivered) -> Result<(), StoreError> {
         let why = "the organisation's Xero calls for the day are spent (a reserve is kept for syncs); written when the budget allows";
         let until = self.now.checked_add(SignedDuration::from_hours(1)).unwrap_or(self.now);
-        lock(self.store).defer_note(note.id, worker, until, why)?;
+        self.store.defer_note(note.id, worker, until, why).await?;
         delivered.notes_deferred += 1;
         Ok(())
     }
@@ -789,13 +801,28 @@ struct Failure {
 }
 
 impl Failure {
-    fn permanent(why: String) -> Failure {
-        Failure { permanent: true, why, maybe_sent: false }
+    /// A failure no retry mends; `why` is kept in the outbox for the operator.
+    fn permanent(why: impl std::fmt::Display) -> Failure {
+        Failure { permanent: true, why: why.to_string(), maybe_sent: false }
     }
 
-    fn later(why: String) -> Failure {
-        Failure { permanent: false, why, maybe_sent: false }
+    /// A failure worth trying again.
+    fn later(why: impl std::fmt::Display) -> Failure {
+        Failure { permanent: false, why: why.to_string(), maybe_sent: false }
     }
+}
+
+/// Why an organisation's emails wait for the next run.
+#[derive(Debug, thiserror::Error)]
+enum HeldBack {
+    #[error("the organisation is gone")]
+    Gone,
+    #[error(
+        "{organisation}: could not make the data fresh before emailing ({error}); its emails wait for the next run"
+    )]
+    NotFresh { organisation: String, error: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 #[cfg(test)]

@@ -76,9 +76,41 @@ pub struct SendError {
     pub maybe_sent: bool,
 }
 
+impl SendError {
+    /// A message that no server will take as it is (it cannot even be written out); the reason
+    /// is kept in the outbox for the operator.
+    fn permanent(why: &dyn std::fmt::Display) -> SendError {
+        SendError { permanent: true, message: why.to_string(), maybe_sent: false }
+    }
+}
+
 impl std::fmt::Display for SendError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)
+    }
+}
+
+/// Why no mailer could be set up from the configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum MailerError {
+    #[error("COLLECTIQ_SMTP_URL is not a usable SMTP address: {0}")]
+    UnreadableUrl(#[from] url::ParseError),
+    #[error("COLLECTIQ_SMTP_URL is not a usable SMTP address: {scheme}:// (use smtp:// or smtps://)")]
+    Scheme { scheme: String },
+    #[error("COLLECTIQ_SMTP_URL is not a usable SMTP address: tls={value} (use required, opportunistic or none)")]
+    Tls { value: String },
+    #[error("COLLECTIQ_SMTP_URL is not a usable SMTP address: it names no host")]
+    NoHost,
+    #[error("cannot create {}: {cause}", path.display())]
+    Folder { path: PathBuf, cause: std::io::Error },
+}
+
+impl MailerError {
+    pub fn help(&self) -> Option<String> {
+        match self {
+            MailerError::Folder { .. } => Some("check [email] capture and the folder's permissions".into()),
+            _ => Some("write it as smtp://host:port?tls=required or smtps://host:port; credentials go in COLLECTIQ_SMTP_USERNAME and COLLECTIQ_SMTP_PASSWORD".into()),
+        }
     }
 }
 
@@ -90,22 +122,19 @@ impl Mailer {
         username: Option<String>,
         password: Option<Secret>,
         sessions: usize,
-    ) -> Result<Mailer, String> {
+    ) -> Result<Mailer, MailerError> {
         crate::net::install_tls_provider();
-        let unusable = |why: &str| format!("COLLECTIQ_SMTP_URL is not a usable SMTP address: {why}");
-        let parsed = url::Url::parse(url).map_err(|error| unusable(&error.to_string()))?;
+        let parsed = url::Url::parse(url)?;
         let tls = parsed.query_pairs().find(|(name, _)| name == "tls").map(|(_, value)| value.into_owned());
         let security = match (parsed.scheme(), tls.as_deref()) {
             ("smtps", _) => Security::Tls,
             ("smtp", Some("required")) => Security::StartTls,
             ("smtp", Some("opportunistic")) => Security::StartTlsIfOffered,
             ("smtp", None | Some("none")) => Security::Plain,
-            ("smtp", Some(other)) => {
-                return Err(unusable(&format!("tls={other} (use required, opportunistic or none)")));
-            }
-            (scheme, _) => return Err(unusable(&format!("{scheme}:// (use smtp:// or smtps://)"))),
+            ("smtp", Some(other)) => return Err(MailerError::Tls { value: other.into() }),
+            (scheme, _) => return Err(MailerError::Scheme { scheme: scheme.into() }),
         };
-        let host = parsed.host_str().filter(|h| !h.is_empty()).ok_or_else(|| unusable("it names no host"))?;
+        let host = parsed.host_str().filter(|h| !h.is_empty()).ok_or(MailerError::NoHost)?;
         let host = host.trim_start_matches('[').trim_end_matches(']').to_string();
         let port = parsed.port().unwrap_or(if security == Security::Tls { 465 } else { 25 });
         let credentials = match (username, password) {
@@ -122,18 +151,14 @@ impl Mailer {
         })))
     }
 
-    pub fn folder(path: &Path) -> Result<Mailer, String> {
-        std::fs::create_dir_all(path).map_err(|error| format!("cannot create {}: {error}", path.display()))?;
+    pub fn folder(path: &Path) -> Result<Mailer, MailerError> {
+        std::fs::create_dir_all(path).map_err(|cause| MailerError::Folder { path: path.to_path_buf(), cause })?;
         Ok(Mailer::Folder(path.to_path_buf()))
     }
 
     /// Sends one message; gives, over SMTP, when its final dot was written.
     pub async fn send(&self, email: &RenderedEmail) -> Result<Option<Instant>, SendError> {
-        let message = message(email).map_err(|error| SendError {
-            permanent: true,
-            message: error.to_string(),
-            maybe_sent: false,
-        })?;
+        let message = message(email).map_err(|error| SendError::permanent(&error))?;
         match self {
             Mailer::Smtp(smtp) => smtp.send(&message).await,
             Mailer::Folder(folder) => {
@@ -224,13 +249,15 @@ impl SmtpMailer {
         let hello = ClientId::default();
         let tls = || TlsParameters::new(self.host.clone()).map_err(|error| failed(format!("TLS: {error}")));
         let stream: Box<dyn AsyncTokioStream> = match self.security {
-            Security::Tls => Box::new(implicit_tls::connect(watched, tls()?).await.map_err(failed)?),
+            Security::Tls => {
+                Box::new(implicit_tls::connect(watched, tls()?).await.map_err(|error| failed(format!("TLS: {error}")))?)
+            }
             _ => Box::new(watched),
         };
         let mut connection = tokio::time::timeout(TIMEOUT, AsyncSmtpConnection::connect_with_transport(stream, &hello))
             .await
             .map_err(|_| failed("no greeting in time".into()))?
-            .map_err(|error| failed(error.to_string()))?;
+            .map_err(|error| failed(format!("the greeting failed: {error}")))?;
         let offered = connection.can_starttls();
         match self.security {
             Security::StartTls if !offered => {
@@ -314,9 +341,9 @@ mod implicit_tls {
     #[derive(Debug)]
     pub struct ImplicitTls(AsyncNetworkStream);
 
-    pub async fn connect(socket: Watched, tls: TlsParameters) -> Result<ImplicitTls, String> {
+    pub async fn connect(socket: Watched, tls: TlsParameters) -> Result<ImplicitTls, lettre::transport::smtp::Error> {
         let mut stream = AsyncNetworkStream::use_existing_tokio1(Box::new(socket));
-        stream.upgrade_tls(tls).await.map_err(|error| format!("TLS: {error}"))?;
+        stream.upgrade_tls(tls).await?;
         Ok(ImplicitTls(stream))
     }
 

@@ -9,3 +9,6 @@ pub mod explain;
 pub mod mailer;
 pub mod outbox_rows;
 pub mod run;
+mod run_error;
+
+pub use run_error::RunError;

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::config::NotePlaces;
 use crate::decide::books::{Books, Customer};
-use crate::decide::decision::{Decision, Outcome};
+use crate::decide::decision::{Decision, Outcome, Subject};
 use crate::ledger::money::group_thousands;
 use crate::plan::{Action, Plan};
 use crate::store::outbox::{NewAction, NewNote, NewTask, Status};
@@ -83,7 +83,7 @@ fn owed(customer: Option<&Customer>, invoices: &[Uuid], base: &str) -> String {
 }
 
 /// The decisions to record, each with its status, task and notes (placed as `places` says).
-pub fn prepare<'d>(plan: &Plan, books: &Books, decisions: &'d [Decision], places: NotePlaces) -> Vec<NewAction<'d>> {
+pub fn prepare<'d>(plan: &Plan, books: &Books, decisions: &'d [Decision], places: NotePlaces) -> Vec<Prepared<'d>> {
     let fingerprint = plan.fingerprint();
     decisions.iter().map(|decision| prepare_one(plan, &fingerprint, books, decision, places)).collect()
 }
@@ -94,16 +94,9 @@ fn prepare_one<'d>(
     books: &Books,
     decision: &'d Decision,
     places: NotePlaces,
-) -> NewAction<'d> {
+) -> Prepared<'d> {
     if decision.outcome != Outcome::Act {
-        return NewAction {
-            decision,
-            status: Status::Recorded,
-            task: None,
-            notes: Vec::new(),
-            message_id: None,
-            email: None,
-        };
+        return Prepared { decision, row: row(decision, Status::Recorded, None, Vec::new()) };
     }
     let customer = books.customer(decision.contact_id);
     let name = customer.map_or("the customer", |c| c.contact.name.as_str());
@@ -155,7 +148,62 @@ fn prepare_one<'d>(
             notes.push(NewNote { subject_kind: "contact", subject_id: decision.contact_id, details, reference });
         }
     }
-    NewAction { decision, status, task, notes, message_id: None, email: None }
+    Prepared { decision, row: row(decision, status, task, notes) }
+}
+
+/// A decision and the row the outbox records it as.
+pub struct Prepared<'d> {
+    pub decision: &'d Decision<'d>,
+    pub row: NewAction,
+}
+
+/// A decision as plain values, with what it brings.
+fn row(decision: &Decision, status: Status, task: Option<NewTask>, notes: Vec<NewNote>) -> NewAction {
+    let (subject_kind, subject_id) = match decision.key.subject {
+        Subject::Invoice(id) => ("invoice", id),
+        Subject::Account(id) => ("account", id),
+    };
+    let (outcome, reason) = outcome_parts(&decision.outcome);
+    NewAction {
+        key: decision.key.to_string(),
+        tenant_id: decision.key.tenant,
+        subject_kind,
+        subject_id,
+        rule_id: decision.key.rule.to_string(),
+        rule_text: decision.rule_text.to_string(),
+        occurrence: decision.key.occurrence,
+        occurrence_date: decision.occurrence_date,
+        contact_id: decision.contact_id,
+        invoices: decision.invoices.to_vec(),
+        action_kind: action_kind(decision.action),
+        action: serde_json::to_string(decision.action).unwrap_or_default(),
+        outcome,
+        reason,
+        status,
+        task,
+        notes,
+        message_id: None,
+        email: None,
+    }
+}
+
+/// The kind of a plan action, as stored for queries.
+pub fn action_kind(action: &Action) -> &'static str {
+    match action {
+        Action::Email { .. } => "email",
+        Action::CallTask { .. } => "call_task",
+        Action::Escalate { .. } => "escalate",
+        Action::StopChasing => "stop_chasing",
+    }
+}
+
+fn outcome_parts(outcome: &Outcome) -> (&'static str, Option<String>) {
+    match outcome {
+        Outcome::Act => ("act", None),
+        Outcome::Skipped(skip) => ("skipped", Some(skip.to_string())),
+        Outcome::Superseded { by } => ("superseded", Some(format!("superseded by {by}"))),
+        Outcome::Combined { into } => ("combined", Some(format!("sent within {into}"))),
+    }
 }
 
 #[cfg(test)]
@@ -223,7 +271,7 @@ mod tests {
         let places = |decisions: &[Decision], setting| -> Vec<Vec<(&'static str, Uuid)>> {
             prepare(&plan, &books, decisions, setting)
                 .iter()
-                .map(|new| new.notes.iter().map(|n| (n.subject_kind, n.subject_id)).collect())
+                .map(|new| new.row.notes.iter().map(|n| (n.subject_kind, n.subject_id)).collect())
                 .collect()
         };
         let consolidated = [decision(Subject::Invoice(a), &[a, b])];

@@ -1,22 +1,23 @@
 //! `collectiq run`: one pass — for every organisation at once, each within its own Xero budget:
 //! sync, evaluate under its strategy, fetch the online-invoice links its emails show, record the
 //! decisions, deliver, write notes — or, with `--dry-run`, the decisions alone, with nothing
-//! changed anywhere. One run at a time per database: a lock on the database file, held by the
-//! operating system for as long as the run's process lives (so a killed run leaves no stale lock).
+//! changed anywhere. One run at a time per store: the store's run lock (for SQLite, a lock on the
+//! database file, held by the operating system for as long as the run's process lives, so a
+//! killed run leaves no stale lock).
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use serde::Serialize;
 use uuid::Uuid;
 
 use super::compose::{Composed, Composer, DefaultSender, EmailAbout, LinksFetched, invoices_shown};
-use super::deliver::{Delivered, Deliverer};
+use super::deliver::{Delivered, Deliverer, DeliveryError};
 use super::mailer::Mailer;
-use super::outbox_rows::prepare;
+use super::outbox_rows::{Prepared, prepare};
+use super::run_error::RunError;
 use crate::config::Config;
 use crate::decide::books::Books;
 use crate::decide::calendar::Calendar;
@@ -24,9 +25,8 @@ use crate::decide::decision::Subject;
 use crate::decide::decision::{Evaluation, Outcome};
 use crate::decide::evaluate::{Context, evaluate};
 use crate::plan::Plan;
-use crate::store::Store;
 use crate::store::connections::OrganisationRecord;
-use crate::store::outbox::{Decider, NewAction, Status};
+use crate::store::outbox::{Decider, Status};
 use crate::xero::budget::Priority;
 use crate::xero::session::Session;
 use crate::xero::sync::{Progress, SyncOptions, Syncer};
@@ -82,41 +82,6 @@ pub struct RunReport {
     pub sync_errors: Vec<String>,
 }
 
-/// Holds the run lock for the rest of the process's life.
-///
-/// The lock is a convenience (a second run is told at once that another is busy); what keeps two
-/// processes from delivering the same action is the outbox's claim, made in the database. It is
-/// taken on the database file itself, not on a path, so that every name of the file (a symbolic
-/// link, another folder) meets the same lock: `flock` on a descriptor of its own. That descriptor
-/// is never closed while the process lives: closing any descriptor of a file drops the POSIX
-/// locks the process holds on it, and SQLite's own locks are POSIX locks.
-pub struct RunLock {
-    file: std::mem::ManuallyDrop<File>,
-}
-
-impl Drop for RunLock {
-    /// Lets go of the lock but keeps the descriptor open: closing it would drop SQLite's locks on
-    /// the file too. (One descriptor per lock taken: a process takes one or two.)
-    fn drop(&mut self) {
-        let _ = self.file.unlock();
-    }
-}
-
-/// Takes the database's run lock, or says another run holds it.
-pub fn lock(database: &Path) -> Result<RunLock, String> {
-    crate::store::create_private(database).map_err(|error| error.to_string())?;
-    let path = crate::store::home_of(database).map_err(|error| error.to_string())?;
-    let file = File::open(&path).map_err(|error| format!("cannot open {} to lock it: {error}", path.display()))?;
-    match file.try_lock() {
-        Ok(()) => Ok(RunLock { file: std::mem::ManuallyDrop::new(file) }),
-        Err(std::fs::TryLockError::WouldBlock) => Err(format!(
-            "another CollectIQ run (or autopilot) is working on {}; try again when it has finished",
-            path.display()
-        )),
-        Err(std::fs::TryLockError::Error(error)) => Err(format!("cannot take the run lock: {error}")),
-    }
-}
-
 /// A compiled strategy and where it came from.
 pub struct Strategy {
     pub path: PathBuf,
@@ -124,20 +89,15 @@ pub struct Strategy {
 }
 
 /// Compiles the strategies to apply, or says which does not compile and why.
-pub fn load_strategies(paths: &[PathBuf]) -> Result<Vec<Strategy>, String> {
+pub fn load_strategies(paths: &[PathBuf]) -> Result<Vec<Strategy>, RunError> {
     if paths.is_empty() {
-        return Err(
-            "no strategy to run: give --strategy PATH, set COLLECTIQ_STRATEGY, or list them under [runtime] strategies in collectiq.toml"
-                .into(),
-        );
+        return Err(RunError::NoStrategy);
     }
     paths
         .iter()
         .map(|path| match crate::plan::compile_path(path) {
             Ok(compiled) => Ok(Strategy { path: path.clone(), plan: Arc::new(compiled.plan) }),
-            Err(error) => {
-                Err(format!("{} does not compile; run `collectiq check {}`: {error}", path.display(), path.display()))
-            }
+            Err(cause) => Err(RunError::StrategyDoesNotCompile { path: path.clone(), cause }),
         })
         .collect()
 }
@@ -151,23 +111,19 @@ pub fn strategy_for<'s>(strategies: &'s [Strategy], organisation: &str) -> Optio
         .or_else(|| strategies.iter().find(|s| s.plan.organisations.is_empty()))
 }
 
-pub fn mailer(config: &Config) -> Result<Mailer, String> {
+pub fn mailer(config: &Config) -> Result<Mailer, RunError> {
     if let Some(folder) = &config.email.capture {
-        return Mailer::folder(folder);
+        return Ok(Mailer::folder(folder)?);
     }
     match &config.email.smtp_url {
-        Some(url) => Mailer::smtp(
+        Some(url) => Ok(Mailer::smtp(
             url,
             config.email.smtp_username.clone(),
             config.email.smtp_password.clone(),
             config.email.sessions,
-        ),
-        None => Err("no way to send email: set COLLECTIQ_SMTP_URL (or [email] smtp_url), or [email] capture to keep emails in a folder".into()),
+        )?),
+        None => Err(RunError::NoMailer),
     }
-}
-
-fn lock_store(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
-    store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// How many links each organisation fetches ahead per run, for emails of the next days: a
@@ -183,7 +139,7 @@ pub async fn run(
     organisations: Vec<OrganisationRecord>,
     options: &RunOptions,
     progress: Arc<dyn Progress>,
-) -> Result<RunReport, String> {
+) -> Result<RunReport, RunError> {
     let now = options.at.unwrap_or_else(Timestamp::now);
     let strategies =
         load_strategies(if options.strategies.is_empty() { &config.runtime.strategies } else { &options.strategies })?;
@@ -211,7 +167,7 @@ pub async fn run(
         stop: options.stop.as_deref(),
     });
     let pass = match &deliverer {
-        Some(deliverer) => Some(deliverer.begin().map_err(|e| e.to_string())?),
+        Some(deliverer) => Some(deliverer.begin().await?),
         None => None,
     };
     let batch =
@@ -235,13 +191,12 @@ pub async fn run(
         deliveries.extend(delivered);
     }
     if let Some(deliverer) = &deliverer {
-        report.delivered = deliverer.finish(deliveries).await.map_err(|e| e.to_string())?;
+        report.delivered = deliverer.finish(deliveries).await?;
     }
-    session.client.write_calls_down(None);
+    session.client.write_calls_down(None).await;
     for line in &mut report.organisations {
-        line.notes_waiting = lock_store(&session.store).notes_waiting(line.tenant_id).unwrap_or_default();
-        // Not while the store is held: the organisation's budget may be read from it first.
-        line.calls_today = session.client.spent_today(line.tenant_id);
+        line.notes_waiting = session.store.notes_waiting(line.tenant_id).await.unwrap_or_default();
+        line.calls_today = session.client.spent_today(line.tenant_id).await;
         line.calls_per_day = session.client.per_day();
     }
     Ok(report)
@@ -258,7 +213,7 @@ struct Organisations<'a> {
     options: &'a RunOptions,
 }
 
-type Delivery = Result<(Delivered, Vec<super::deliver::Sample>), crate::store::StoreError>;
+type Delivery = Result<(Delivered, Vec<super::deliver::Sample>), DeliveryError>;
 
 impl Organisations<'_> {
     /// One organisation's batch: its sync, its decisions (with the links its emails show), its
@@ -298,12 +253,15 @@ impl Organisations<'_> {
         let books = match decide(self.session, &composer, org, &strategy.plan, self, &mut line).await {
             Ok(books) => Some(books),
             Err(error) => {
-                line.error = Some(error);
+                line.error = Some(error.to_string());
                 None
             }
         };
         let Some((deliverer, pass)) = delivery else { return (line, sync_error, None) };
-        let ahead = books.as_ref().map(|books| self.links_wanted_ahead(org, &strategy.plan, books)).unwrap_or_default();
+        let ahead = match &books {
+            Some(books) => self.links_wanted_ahead(org, &strategy.plan, books).await,
+            None => Vec::new(),
+        };
         let fetch_ahead = async {
             if ahead.is_empty() {
                 return 0;
@@ -319,7 +277,7 @@ impl Organisations<'_> {
     /// The invoices, not yet with a link, that the plan will email in the next days: their links
     /// are fetched ahead, as background calls, so that those emails need not wait for them. At
     /// most a minute's budget per run.
-    fn links_wanted_ahead(&self, org: &OrganisationRecord, plan: &Plan, books: &Books) -> Vec<Uuid> {
+    async fn links_wanted_ahead(&self, org: &OrganisationRecord, plan: &Plan, books: &Books) -> Vec<Uuid> {
         let tenant = org.organisation.tenant_id;
         // Looking ahead costs an evaluation a day: not worth it when no template shows a link.
         if !plan.templates.values().any(|template| template.shows_links()) {
@@ -329,7 +287,7 @@ impl Organisations<'_> {
             let Ok(calendar) = Calendar::new(&plan.settings, org.organisation.zone.as_deref()) else {
                 return Vec::new();
             };
-            let Ok(state) = lock_store(&self.session.store).memory(tenant) else {
+            let Ok(state) = self.session.store.memory(tenant).await else {
                 return Vec::new();
             };
             let mut wanted = Vec::new();
@@ -343,10 +301,18 @@ impl Organisations<'_> {
                     }
                 }
             }
-            let store = lock_store(&self.session.store);
-            wanted.retain(|invoice| store.online_link(tenant, *invoice).ok().flatten().is_none());
             wanted.sort();
             wanted.dedup();
+            let mut without_links = Vec::new();
+            for invoice in wanted {
+                if without_links.len() == LINKS_AHEAD_PER_RUN {
+                    break;
+                }
+                if self.session.store.online_link(tenant, invoice).await.ok().flatten().is_none() {
+                    without_links.push(invoice);
+                }
+            }
+            let mut wanted = without_links;
             wanted.truncate(LINKS_AHEAD_PER_RUN);
             wanted
         }
@@ -363,11 +329,11 @@ async fn decide(
     plan: &Plan,
     batch: &Organisations<'_>,
     line: &mut OrgRun,
-) -> Result<Books, String> {
+) -> Result<Books, RunError> {
     let (now, dry_run) = (batch.now, batch.options.dry_run);
     let tenant = org.organisation.tenant_id;
-    let calendar = Calendar::new(&plan.settings, org.organisation.zone.as_deref()).map_err(|e| e.to_string())?;
-    let (books, state) = lock_store(&session.store).books_and_memory(tenant).map_err(|e| e.to_string())?;
+    let calendar = Calendar::new(&plan.settings, org.organisation.zone.as_deref())?;
+    let (books, state) = session.store.books_and_memory(tenant).await?;
     let evaluation = evaluate(&Context { plan, calendar: &calendar, books: &books, memory: &state, now });
     summarise(&books, &evaluation, line);
     if dry_run {
@@ -378,7 +344,7 @@ async fn decide(
     // organisation's budget; a link Xero will not give is not waited for past the patience.
     let shown: Vec<Uuid> = actions
         .iter()
-        .filter(|new| new.status == Status::Waiting && shows_links(plan, new.decision.action))
+        .filter(|new| new.row.status == Status::Waiting && shows_links(plan, new.decision.action))
         .flat_map(|new| {
             let decision = new.decision;
             let statement = matches!(decision.key.subject, Subject::Account(_));
@@ -389,10 +355,12 @@ async fn decide(
     line.links = composer.fetch_links(tenant, &shown, deadline, Priority::Now).await;
     compose_emails(composer, plan, &books, &mut actions).await;
     let links = line.links;
-    budget_warning(session, org, &actions, links, line);
+    budget_warning(session, org, &actions, links, line).await;
     let fingerprint = plan.fingerprint();
-    let decider = Decider { strategy: &plan.strategy, plan_version: plan.plan_version, plan_fingerprint: &fingerprint };
-    lock_store(&session.store).record_decisions(&actions, &decider, now).map_err(|e| e.to_string())?;
+    let decider =
+        Decider { strategy: plan.strategy.clone(), plan_version: plan.plan_version, plan_fingerprint: fingerprint };
+    let rows = actions.into_iter().map(|prepared| prepared.row).collect();
+    session.store.record_decisions(rows, decider, now).await?;
     Ok(books)
 }
 
@@ -406,17 +374,17 @@ fn shows_links(plan: &Plan, action: &crate::plan::Action) -> bool {
 
 /// Says when today's notes will not fit in what is left of the organisation's day budget: they
 /// are written over the next day instead (never over the limit, never dropped).
-fn budget_warning(
+async fn budget_warning(
     session: &Session,
     org: &OrganisationRecord,
-    actions: &[NewAction<'_>],
+    actions: &[Prepared<'_>],
     links: LinksFetched,
     line: &mut OrgRun,
 ) {
     let tenant = org.organisation.tenant_id;
-    let notes = actions.iter().map(|new| new.notes.len()).sum::<usize>();
-    let waiting = lock_store(&session.store).notes_waiting(tenant).unwrap_or_default() as usize;
-    let spent = session.client.spent_today(tenant);
+    let notes = actions.iter().map(|new| new.row.notes.len()).sum::<usize>();
+    let waiting = session.store.notes_waiting(tenant).await.unwrap_or_default() as usize;
+    let spent = session.client.spent_today(tenant).await;
     let limit = session.client.per_day() as usize;
     let needed = spent + notes + waiting + links.fetched;
     if needed > limit {
@@ -432,11 +400,11 @@ fn budget_warning(
 /// strategy or a template before delivery changes nothing already decided. Each email's
 /// Message-ID is fixed here. One that cannot be composed now (a template that fails) is composed
 /// again at delivery, where its failure is recorded.
-async fn compose_emails(composer: &Composer<'_>, plan: &Plan, books: &Books, actions: &mut [NewAction<'_>]) {
-    for new in actions.iter_mut().filter(|new| new.status == Status::Waiting) {
+async fn compose_emails(composer: &Composer<'_>, plan: &Plan, books: &Books, actions: &mut [Prepared<'_>]) {
+    for new in actions.iter_mut().filter(|new| new.row.status == Status::Waiting) {
         let decision = new.decision;
         let key = decision.key.to_string();
-        new.message_id = Some(super::email::message_id(&key));
+        new.row.message_id = Some(super::email::message_id(&key));
         let about = EmailAbout {
             key: &key,
             action: decision.action,
@@ -446,7 +414,7 @@ async fn compose_emails(composer: &Composer<'_>, plan: &Plan, books: &Books, act
             rule_text: decision.rule_text,
         };
         if let Ok(Composed::Email(email)) = composer.compose(plan, books, about).await {
-            new.email = serde_json::to_string(&email).ok();
+            new.row.email = serde_json::to_string(&email).ok();
         }
     }
 }

@@ -49,7 +49,8 @@ impl Sender {
         }
     }
 
-    async fn post(&self, target: &WebhookTarget, body: Vec<u8>, signature: String) -> Result<u16, String> {
+    /// The receiver's status, or the failure that kept it from answering.
+    async fn post(&self, target: &WebhookTarget, body: Vec<u8>, signature: String) -> Result<u16, reqwest::Error> {
         let response = self
             .client
             .post(&target.url)
@@ -57,8 +58,7 @@ impl Sender {
             .header("x-xero-signature", signature)
             .body(body)
             .send()
-            .await
-            .map_err(|error| format!("the webhook receiver did not answer: {error}"))?;
+            .await?;
         Ok(response.status().as_u16())
     }
 

@@ -59,7 +59,7 @@ pub enum KeyError {
     },
     Unreadable {
         path: String,
-        reason: String,
+        reason: std::io::ErrorKind,
     },
     /// Group or others can read it.
     TooOpen {
@@ -72,7 +72,7 @@ pub enum KeyError {
     },
     Uncreatable {
         path: String,
-        reason: String,
+        reason: std::io::ErrorKind,
     },
 }
 
@@ -117,14 +117,14 @@ impl TokenKey {
         let shown = path.display().to_string();
         let metadata = std::fs::metadata(path).map_err(|error| match error.kind() {
             std::io::ErrorKind::NotFound => KeyError::Missing { path: shown.clone() },
-            _ => KeyError::Unreadable { path: shown.clone(), reason: error.to_string() },
+            reason => KeyError::Unreadable { path: shown.clone(), reason },
         })?;
         if let Some(mode) = super::open_to_others(&metadata) {
             return Err(KeyError::TooOpen { path: shown, mode });
         }
         let text = std::fs::read_to_string(path).map_err(|error| match error.kind() {
             std::io::ErrorKind::InvalidData => KeyError::Malformed { path: shown.clone() },
-            _ => KeyError::Unreadable { path: shown.clone(), reason: error.to_string() },
+            reason => KeyError::Unreadable { path: shown.clone(), reason },
         })?;
         let cipher = parse(&text).ok_or(KeyError::Malformed { path: shown })?;
         Ok(TokenKey { path: path.to_path_buf(), cipher })
@@ -173,7 +173,7 @@ fn parse(text: &str) -> Option<XChaCha20Poly1305> {
 /// Writes a new random key to `path` without ever showing a half-written file or replacing one.
 fn create(path: &Path) -> Result<TokenKey, KeyError> {
     let shown = path.display().to_string();
-    let uncreatable = |error: std::io::Error| KeyError::Uncreatable { path: shown.clone(), reason: error.to_string() };
+    let uncreatable = |error: std::io::Error| KeyError::Uncreatable { path: shown.clone(), reason: error.kind() };
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);

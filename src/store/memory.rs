@@ -3,105 +3,14 @@
 //! hand, open escalations, and when each customer was last emailed. The outbox and the tasks
 //! write it; this reads it.
 
-use jiff::civil::Date;
 use uuid::Uuid;
 
-use super::codec::id;
-use super::{Doing, Result, Store, StoreError};
+use super::{Result, Store};
 use crate::decide::memory::Memory;
 
 impl Store {
     /// What CollectIQ remembers for an organisation, for evaluation.
-    pub fn memory(&self, tenant: Uuid) -> Result<Memory> {
-        let tenant_text = tenant.to_string();
-        let mut state = Memory::default();
-        {
-            const WHAT: &str = "read handled occurrences";
-            // Looked up once per row, among a few dozen rules: a sorted list does it without
-            // hashing.
-            let mut numbers: Vec<(i64, u32)> = Vec::new();
-            let mut rules = self
-                .conn()
-                .prepare("SELECT number, rule_id FROM handled_rules WHERE tenant_id = ?1 ORDER BY number")
-                .doing(WHAT)?;
-            for rule in
-                rules.query_map([&tenant_text], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))).doing(WHAT)?
-            {
-                let (number, rule) = rule.doing(WHAT)?;
-                numbers.push((number, state.number_rule(&rule)));
-            }
-            let mut statement = self
-                .conn()
-                .prepare("SELECT subject, rule, occurrence FROM handled WHERE tenant_id = ?1")
-                .doing(WHAT)?;
-            let mut handled = Vec::new();
-            let mut rows = statement.query([&tenant_text]).doing(WHAT)?;
-            while let Some(row) = rows.next().doing(WHAT)? {
-                let subject = row.get_ref(0).and_then(|v| Ok(v.as_blob()?)).doing(WHAT)?;
-                let subject = Uuid::from_slice(subject).map_err(|_| StoreError {
-                    doing: WHAT.into(),
-                    reason: format!("a handled subject is {} bytes, not an id's 16", subject.len()),
-                })?;
-                let rule: i64 = row.get(1).doing(WHAT)?;
-                let occurrence: i64 = row.get(2).doing(WHAT)?;
-                if let Ok(at) = numbers.binary_search_by_key(&rule, |&(stored, _)| stored) {
-                    handled.push(((subject, numbers[at].1), occurrence));
-                }
-            }
-            state.set_remembered_handled(handled);
-        }
-        let mut stops = self
-            .conn()
-            .prepare("SELECT invoices FROM actions WHERE tenant_id = ?1 AND outcome = 'act' AND action_kind = 'stop_chasing'")
-            .doing("read stopped invoices")?;
-        for invoices in stops.query_map([&tenant_text], |row| row.get::<_, String>(0)).doing("read stopped invoices")? {
-            let invoices: Vec<Uuid> =
-                serde_json::from_str(&invoices.doing("read stopped invoices")?).unwrap_or_default();
-            state.stopped.extend(invoices);
-        }
-        let mut emailed = self
-            .conn()
-            .prepare(
-                "SELECT contact_id, MAX(decided_at) FROM actions WHERE tenant_id = ?1 AND outcome = 'act'
-                   AND action_kind = 'email' AND status NOT IN ('cancelled', 'failed') GROUP BY contact_id",
-            )
-            .doing("read when customers were emailed")?;
-        let rows = emailed
-            .query_map([&tenant_text], |row| Ok((id(row, "contact_id")?, row.get::<_, String>(1)?)))
-            .doing("read when customers were emailed")?;
-        for row in rows {
-            let (contact, at) = row.doing("read when customers were emailed")?;
-            if let Some(at) = super::parse_time(&at) {
-                state.last_emailed.insert(contact, at);
-            }
-        }
-        let pairs = |sql: &str| -> Result<Vec<(Uuid, Option<String>)>> {
-            let mut statement = self.conn().prepare(sql).doing("read entries made by hand")?;
-            let rows = statement
-                .query_map([&tenant_text], |row| Ok((id(row, "subject")?, row.get::<_, Option<String>>(1)?)))
-                .doing("read entries made by hand")?;
-            rows.collect::<rusqlite::Result<_>>().doing("read entries made by hand")
-        };
-        for (invoice, on) in pairs("SELECT invoice_id AS subject, promised_on FROM promises WHERE tenant_id = ?1")? {
-            if let Some(on) = on.and_then(|d| d.parse::<Date>().ok()) {
-                state.promises.insert(invoice, on);
-            }
-        }
-        for (invoice, _) in
-            pairs("SELECT invoice_id AS subject, NULL FROM disputes WHERE tenant_id = ?1 AND resolved_at IS NULL")?
-        {
-            state.disputes.insert(invoice);
-        }
-        for (contact, until) in pairs("SELECT contact_id AS subject, until FROM pauses WHERE tenant_id = ?1")? {
-            if let Some(until) = until.and_then(|d| d.parse::<Date>().ok()) {
-                state.pauses.insert(contact, until);
-            }
-        }
-        for (contact, _) in pairs(
-            "SELECT contact_id AS subject, NULL FROM tasks WHERE tenant_id = ?1 AND kind = 'escalation' AND status = 'open'",
-        )? {
-            state.escalated.insert(contact);
-        }
-        Ok(state)
+    pub async fn memory(&self, tenant: Uuid) -> Result<Memory> {
+        self.call(move |db| db.memory(tenant)).await
     }
 }

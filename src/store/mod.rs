@@ -1,387 +1,124 @@
-//! The local store: SQLite (bundled), one file, created readable by its owner only because it
-//! holds OAuth tokens (sealed with a key kept outside it: `sealed.rs`). Receivables are kept per organisation (every row carries its tenant id);
-//! money is kept as exact decimal text, times as RFC 3339 UTC with milliseconds.
+//! The storage boundary: every other floor reaches what CollectIQ keeps through [`Store`], and
+//! only through the operations here, grouped by concern, one file each:
+//!
+//! - `records`: the receivables synced from Xero (contacts, invoices, payments, credits, groups);
+//! - `books`: an organisation's books and memory, loaded in one coarse operation for a run;
+//! - `outbox`: decisions recorded (with their tasks and notes, atomically) and delivery's
+//!   state machine; `memory`: what CollectIQ remembers, read back for evaluation;
+//! - `tasks`: tasks, the history-notes queue, promises, disputes and pauses;
+//! - `connections` and `sealed`: grants, organisations and their sealed OAuth tokens;
+//! - `cursors`: sync passes; `events`: webhook events; `links`: online-invoice links;
+//!   `calls`: Xero calls counted by the hour; `workers`: which processes are alive.
+//!
+//! Every operation is async (a networked database's client is) and returns a typed
+//! [`StoreError`]; no signature mentions the backend's types. The contract a backend must meet is
+//! in docs/architecture.md, and `tests/store/` checks it against this boundary alone.
+//!
+//! SQLite (`sqlite/`) is the embedded backend: one file, one connection that writes, whose work
+//! runs on tokio's blocking pool so that no async task waits on the disk; loading books reads on
+//! several connections at once.
 
 pub mod books;
 pub mod calls;
-mod codec;
 pub mod connections;
 pub mod cursors;
+mod error;
 pub mod events;
-
 pub mod links;
 pub mod memory;
 pub mod outbox;
 pub mod records;
-mod schema;
+pub mod run_lock;
 pub mod sealed;
+mod sqlite;
 pub mod tasks;
 pub mod workers;
 
-use std::fmt;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
 
-use rusqlite::{Connection, OpenFlags};
+pub use error::{Cause, Result, StoreError};
+pub use sqlite::{format_time, parse_time};
 
-pub use codec::{format_time, parse_time};
+use sqlite::Database;
 
+/// The store: cheap to clone, shared by every task of a process.
+#[derive(Clone)]
 pub struct Store {
-    conn: Connection,
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    database: Mutex<Database>,
     path: Option<PathBuf>,
-    /// What seals and opens the OAuth tokens; none until a command that uses them asks.
-    keys: sealed::Keys,
 }
 
-/// What went wrong with the store, and what CollectIQ was doing.
-#[derive(Debug)]
-pub struct StoreError {
-    pub doing: String,
-    pub reason: String,
-}
-
-impl fmt::Display for StoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the store could not {}: {}", self.doing, self.reason)
-    }
-}
-
-impl std::error::Error for StoreError {}
-
-pub type Result<T> = std::result::Result<T, StoreError>;
-
-/// Adds what CollectIQ was doing to a database error.
-pub(crate) trait Doing<T> {
-    fn doing(self, what: &str) -> Result<T>;
-}
-
-impl<T, E: fmt::Display> Doing<T> for std::result::Result<T, E> {
-    fn doing(self, what: &str) -> Result<T> {
-        self.map_err(|error| StoreError { doing: what.to_string(), reason: error.to_string() })
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.shared.path).finish()
     }
 }
 
 impl Store {
-    /// Opens the store at `path`, creating it (mode 0600) and bringing its schema up to date.
-    /// The path is resolved first, so that every way of reaching one file (a symbolic link, a
-    /// relative path) opens it by the same name: SQLite names its write-ahead log after the
-    /// path. A file with a second hard link is refused for the same reason.
-    pub fn open(path: &Path) -> Result<Store> {
-        create_private(path)?;
-        let path = &home_of(path)?;
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).doing(&format!("open {}", path.display()))?;
-        let mut store = Store { conn, path: Some(path.to_path_buf()), keys: sealed::Keys::NotGiven };
-        store.prepare().map_err(|error| damaged(path, error))?;
-        Ok(store)
+    /// Opens the store at `path`, creating it (readable by its owner only: it holds OAuth tokens)
+    /// and bringing its schema up to date.
+    pub async fn open(path: &Path) -> Result<Store> {
+        let path = path.to_path_buf();
+        let database = run_blocking("open the database", move || Database::open(&path)).await?;
+        Ok(Store::around(database))
     }
 
-    /// A store that lives only as long as this value (for tests and dry runs).
-    pub fn open_in_memory() -> Result<Store> {
-        let conn = Connection::open_in_memory().doing("open an in-memory database")?;
-        let mut store = Store { conn, path: None, keys: sealed::Keys::NotGiven };
-        store.prepare()?;
-        Ok(store)
+    /// A store that lives only as long as this value and its clones (for tests and dry runs).
+    pub async fn open_in_memory() -> Result<Store> {
+        let database = run_blocking("open an in-memory database", Database::open_in_memory).await?;
+        Ok(Store::around(database))
     }
 
-    /// A second, read-only connection to the same database, for reading beside this one on
-    /// another thread, with the same key for the tokens; none for a store in memory.
-    pub fn reader(&self) -> Result<Option<Store>> {
-        let Some(path) = &self.path else { return Ok(None) };
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).doing(&format!("open {}", path.display()))?;
-        conn.busy_timeout(Duration::from_secs(30)).doing("set the busy timeout")?;
-        Ok(Some(Store { conn, path: Some(path.clone()), keys: self.keys.clone() }))
+    fn around(database: Database) -> Store {
+        let path = database.path().map(Path::to_path_buf);
+        Store { shared: Arc::new(Shared { database: Mutex::new(database), path }) }
     }
 
+    /// A second store on the same database that only reads, for answering beside the writes (a
+    /// health check while a sync writes): its own connection to a file, this store itself in
+    /// memory.
+    pub async fn read_only(&self) -> Result<Store> {
+        let shared = self.shared.clone();
+        let reader = run_blocking("open a reader", move || {
+            let database = shared.database.lock().unwrap_or_else(PoisonError::into_inner);
+            database.reader()
+        })
+        .await?;
+        Ok(match reader {
+            Some(reader) => Store::around(reader),
+            None => self.clone(),
+        })
+    }
+
+    /// The file the store lives in (none in memory).
     pub fn path(&self) -> Option<&Path> {
-        self.path.as_deref()
+        self.shared.path.as_deref()
     }
 
-    fn prepare(&mut self) -> Result<()> {
-        // Another process (a sync, the webhook worker) may hold the write lock for a moment.
-        self.conn.busy_timeout(Duration::from_secs(30)).doing("set the busy timeout")?;
-        // Xero's ids are random, so every page of a sync lands all over the indexes: large pages,
-        // a generous cache and rarer checkpoints keep that from slowing as the store grows
-        // (measured in benches/sync.rs). The page size takes effect only for a new file. FULL
-        // synchronisation: a commit (a rotated refresh token, a webhook event before its 200)
-        // survives a power cut, not just a crash.
-        self.conn
-            .execute_batch(
-                "PRAGMA page_size = 16384;
-                 PRAGMA journal_mode = WAL;
-                 PRAGMA synchronous = FULL;
-                 PRAGMA foreign_keys = ON;
-                 PRAGMA cache_size = -65536;
-                 PRAGMA wal_autocheckpoint = 8192;",
-            )
-            .doing("set up the database")?;
-        self.migrate()
-    }
-
-    fn migrate(&mut self) -> Result<()> {
-        let version: i64 =
-            self.conn.query_row("PRAGMA user_version", [], |row| row.get(0)).doing("read the schema version")?;
-        let version = usize::try_from(version).unwrap_or(usize::MAX);
-        if version > schema::MIGRATIONS.len() {
-            return Err(StoreError {
-                doing: "open the database".into(),
-                reason: format!(
-                    "it was written by a newer CollectIQ (schema {version}; this one knows up to {})",
-                    schema::MIGRATIONS.len()
-                ),
-            });
-        }
-        for (index, migration) in schema::MIGRATIONS.iter().enumerate().skip(version) {
-            let tx = self.conn.transaction().doing("start a migration")?;
-            tx.execute_batch(migration).doing(&format!("apply migration {}", index + 1))?;
-            tx.pragma_update(None, "user_version", (index + 1) as i64).doing("record the schema version")?;
-            tx.commit().doing("commit a migration")?;
-        }
-        Ok(())
-    }
-
-    pub(crate) fn conn(&self) -> &Connection {
-        &self.conn
-    }
-
-    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
-        &mut self.conn
+    /// Runs one operation on the database, on the blocking pool. A panic inside carries on as a
+    /// panic here, as if the work had been done in place.
+    async fn call<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Database) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let shared = self.shared.clone();
+        run_blocking("answer", move || {
+            let mut database = shared.database.lock().unwrap_or_else(PoisonError::into_inner);
+            work(&mut database)
+        })
+        .await
     }
 }
 
-/// Names the file, and what to do, when a database cannot be read: not a database at all (a
-/// truncated or foreign file), or damaged.
-fn damaged(path: &Path, error: StoreError) -> StoreError {
-    let unreadable = ["file is not a database", "malformed", "corrupt", "disk image"];
-    if unreadable.iter().any(|sign| error.reason.contains(sign)) {
-        return StoreError {
-            doing: format!("open {}", path.display()),
-            reason: format!(
-                "it is not a CollectIQ database, or it is damaged ({}). Nothing was changed. Restore it from a \
-                 backup, or point COLLECTIQ_DB (or [store] database) at another file and connect again",
-                error.reason
-            ),
-        };
-    }
-    error
-}
-
-/// The one name a database file is opened by: its path with every symbolic link resolved. A file
-/// with several hard links has no one name, and SQLite keeps its write-ahead log and shared
-/// memory beside the name it was given: two processes opening one file by two names would each
-/// keep their own log and could lose or corrupt what the other wrote. Such a file is refused.
-pub fn home_of(path: &Path) -> Result<PathBuf> {
-    let home = std::fs::canonicalize(path).doing(&format!("find {}", path.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        let links = std::fs::metadata(&home).doing(&format!("read {}", home.display()))?.nlink();
-        if links > 1 {
-            return Err(StoreError {
-                doing: format!("open {}", home.display()),
-                reason: format!(
-                    "the file has {links} hard links; SQLite keeps its journal beside the name a database is opened by, \
-                     so two names for one file can lose data. Keep one name (remove the other links) and use \
-                     a symbolic link if another path is needed"
-                ),
-            });
-        }
-    }
-    Ok(home)
-}
-
-/// Creates the file with owner-only permissions before SQLite opens it, so that the tokens it
-/// will hold are never readable by others, even for a moment; a file that already exists is made
-/// owner-only too. SQLite's `-wal` and `-shm` files take their permissions from it.
-pub fn create_private(path: &Path) -> Result<()> {
-    if path.exists() {
-        return make_private(path);
-    }
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).doing(&format!("create the folder {}", parent.display()))?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    match options.open(path) {
-        Ok(_) => Ok(()),
-        // Another process created it first.
-        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => make_private(path),
-        Err(error) => Err(error).doing(&format!("create {}", path.display())),
-    }
-}
-
-#[cfg(unix)]
-fn make_private(path: &Path) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path).doing(&format!("read {}", path.display()))?.permissions().mode();
-    if mode & 0o077 != 0 {
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .doing(&format!("make {} readable by its owner only", path.display()))?;
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn make_private(_: &Path) -> Result<()> {
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[cfg(unix)]
-    #[test]
-    fn the_database_file_is_private_and_migrated_once() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = std::env::temp_dir().join(format!("collectiq-store-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let path = dir.join("nested/collectiq.db");
-        drop(Store::open(&path).unwrap());
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600);
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let store = Store::open(&path).unwrap();
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600, "a file left readable by others is made private again");
-        let version: i64 = store.conn().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-        assert_eq!(version as usize, schema::MIGRATIONS.len());
-        drop(store);
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn invoices_stored_before_they_were_kept_by_customer_are_kept_whole() {
-        let dir = std::env::temp_dir().join(format!("collectiq-store-v4-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("c.db");
-        {
-            let conn = Connection::open(&path).unwrap();
-            for migration in &schema::MIGRATIONS[..4] {
-                conn.execute_batch(migration).unwrap();
-            }
-            conn.pragma_update(None, "user_version", 4).unwrap();
-            conn.execute(
-                "INSERT INTO invoices VALUES ('00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-000000000002',
-                 'INV-1', 'PO 7', '00000000-0000-0000-0000-000000000003', 'AUTHORISED', '2026-10-01', '2026-10-31',
-                 'NZD', '1', '115.00', '15.00', '100.00', '0', NULL, NULL, NULL, '2026-10-02T00:00:00.000Z', 3)",
-                [],
-            )
-            .unwrap();
-        }
-        let store = Store::open(&path).unwrap();
-        let invoices = store.invoices(uuid::Uuid::from_u128(1)).unwrap();
-        assert_eq!(invoices.len(), 1);
-        let invoice = &invoices[0];
-        assert_eq!((invoice.number.as_str(), invoice.reference.as_deref()), ("INV-1", Some("PO 7")));
-        assert_eq!((invoice.contact_id, invoice.amount_due.to_string()), (uuid::Uuid::from_u128(3), "15.00".into()));
-        let pass: i64 = store.conn().query_row("SELECT pass FROM invoices", [], |r| r.get(0)).unwrap();
-        assert_eq!(pass, 3, "the sync pass that saw it is kept");
-        drop(store);
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn a_file_that_is_not_a_database_is_refused_by_name_and_left_as_it_was() {
-        let dir = std::env::temp_dir().join(format!("collectiq-store-junk-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("c.db");
-        // A foreign file, and a real database cut short.
-        std::fs::write(&path, b"PK\x03\x04 not a database at all".repeat(400)).unwrap();
-        let before = std::fs::read(&path).unwrap();
-        let error = Store::open(&path).err().unwrap().to_string();
-        assert!(error.contains("c.db") && error.contains("not a CollectIQ database"), "{error}");
-        assert_eq!(std::fs::read(&path).unwrap(), before, "nothing was written to it");
-        std::fs::remove_file(&path).unwrap();
-        drop(Store::open(&path).unwrap());
-        let whole = std::fs::read(&path).unwrap();
-        std::fs::write(&path, &whole[..whole.len() / 3]).unwrap();
-        let _ = std::fs::remove_file(dir.join("c.db-wal"));
-        let _ = std::fs::remove_file(dir.join("c.db-shm"));
-        match Store::open(&path) {
-            Err(error) => assert!(error.to_string().contains("c.db"), "{error}"),
-            // SQLite may read a database cut after its schema; then every table is there.
-            Ok(store) => assert!(store.organisations().is_ok()),
-        }
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn the_outbox_of_schema_5_takes_the_states_of_the_state_machine() {
-        let dir = std::env::temp_dir().join(format!("collectiq-store-v5-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("c.db");
-        {
-            let conn = Connection::open(&path).unwrap();
-            for migration in &schema::MIGRATIONS[..5] {
-                conn.execute_batch(migration).unwrap();
-            }
-            conn.pragma_update(None, "user_version", 5).unwrap();
-            let email = r#"{"message_id":"<kept@collectiq.invalid>"}"#;
-            for (n, (status, email)) in [
-                ("pending", None),
-                ("sending", Some(email)),
-                ("dropped", None),
-                ("done", Some(email)),
-                ("done", None),
-                ("recorded", None),
-                ("failed", None),
-            ]
-            .into_iter()
-            .enumerate()
-            {
-                conn.execute(
-                    "INSERT INTO actions (key, tenant_id, subject_kind, subject_id, rule_id, occurrence, occurrence_date,
-                       contact_id, invoices, action_kind, action, rule_text, outcome, status, email, strategy,
-                       plan_version, decided_at)
-                     VALUES (?1, 't', 'invoice', 's', 'r', 0, '2026-11-25', 'c', '[]', 'email', '{}', 'r', 'act', ?2, ?3,
-                       'S', 1, '2026-11-25T10:00:00.000Z')",
-                    rusqlite::params![format!("k{n}"), status, email],
-                )
-                .unwrap();
-            }
-        }
-        let store = Store::open(&path).unwrap();
-        let states: Vec<(String, Option<String>)> = {
-            let mut statement = store.conn().prepare("SELECT status, message_id FROM actions ORDER BY id").unwrap();
-            statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(|r| r.unwrap()).collect()
-        };
-        let kept = Some("<kept@collectiq.invalid>".to_string());
-        assert_eq!(
-            states,
-            vec![
-                ("waiting".to_string(), None),
-                ("handed".to_string(), kept.clone()),
-                ("cancelled".to_string(), None),
-                ("sent".to_string(), kept),
-                ("done".to_string(), None),
-                ("recorded".to_string(), None),
-                ("failed".to_string(), None),
-            ]
-        );
-        drop(store);
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn a_newer_schema_is_refused() {
-        let dir = std::env::temp_dir().join(format!("collectiq-store-newer-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("c.db");
-        drop(Store::open(&path).unwrap());
-        Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
-        let error = Store::open(&path).err().unwrap().to_string();
-        assert!(error.contains("newer CollectIQ"), "{error}");
-        std::fs::remove_dir_all(&dir).unwrap();
+async fn run_blocking<T: Send + 'static>(doing: &str, work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(result) => result,
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        Err(_) => Err(StoreError::Stopped { doing: doing.into() }),
     }
 }

@@ -5,13 +5,10 @@
 use std::collections::HashMap;
 
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, Row, params};
+use jiff::civil::Date;
 use uuid::Uuid;
 
-use super::codec::{format_time, id, instant, optional_instant};
-use super::workers::gone_list;
-use super::{Doing, Result, Store};
-use crate::decide::decision::{Decision, Outcome, Subject};
+use super::{Result, Store};
 
 /// Where an action stands: the outbox's state machine. Each move is one statement that succeeds
 /// for exactly one process (the one whose claim it is), so no two processes can deliver the same
@@ -95,10 +92,28 @@ pub struct NewNote {
     pub reference: String,
 }
 
-/// A decision as the outbox records it.
+/// A decision as the outbox records it: plain values, whatever decided it.
 #[derive(Clone, Debug)]
-pub struct NewAction<'a> {
-    pub decision: &'a Decision<'a>,
+pub struct NewAction {
+    /// The idempotency key: organisation, subject, rule and occurrence.
+    pub key: String,
+    pub tenant_id: Uuid,
+    /// `invoice` or `account`.
+    pub subject_kind: &'static str,
+    pub subject_id: Uuid,
+    pub rule_id: String,
+    pub rule_text: String,
+    pub occurrence: i64,
+    pub occurrence_date: Date,
+    pub contact_id: Uuid,
+    pub invoices: Vec<Uuid>,
+    /// `email`, `call_task`, `escalate` or `stop_chasing`.
+    pub action_kind: &'static str,
+    /// The plan's action, as JSON.
+    pub action: String,
+    /// `act`, `skipped`, `superseded` or `combined`, and why when it is not `act`.
+    pub outcome: &'static str,
+    pub reason: Option<String>,
     pub status: Status,
     pub task: Option<NewTask>,
     pub notes: Vec<NewNote>,
@@ -110,11 +125,11 @@ pub struct NewAction<'a> {
 
 /// Which strategy decided.
 #[derive(Clone, Debug)]
-pub struct Decider<'a> {
-    pub strategy: &'a str,
+pub struct Decider {
+    pub strategy: String,
     pub plan_version: u32,
     /// [`crate::plan::Plan::fingerprint`]: which revision of the strategy decided.
-    pub plan_fingerprint: &'a str,
+    pub plan_fingerprint: String,
 }
 
 #[derive(Clone, Debug)]
@@ -158,482 +173,6 @@ impl StoredAction {
     }
 }
 
-fn action_from(row: &Row<'_>) -> rusqlite::Result<StoredAction> {
-    let invoices: String = row.get("invoices")?;
-    let action: String = row.get("action")?;
-    let status: String = row.get("status")?;
-    Ok(StoredAction {
-        id: row.get("id")?,
-        key: row.get("key")?,
-        tenant_id: id(row, "tenant_id")?,
-        contact_id: id(row, "contact_id")?,
-        subject_kind: row.get("subject_kind")?,
-        subject_id: id(row, "subject_id")?,
-        rule_id: row.get("rule_id")?,
-        rule_text: row.get("rule_text")?,
-        occurrence: row.get("occurrence")?,
-        occurrence_date: row.get("occurrence_date")?,
-        invoices: serde_json::from_str(&invoices).unwrap_or_default(),
-        action: serde_json::from_str(&action).unwrap_or(serde_json::Value::Null),
-        outcome: row.get("outcome")?,
-        reason: row.get("reason")?,
-        status: Status::parse(&status).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
-                0,
-                rusqlite::types::Type::Text,
-                format!("\"{status}\" is not a state of the outbox").into(),
-            )
-        })?,
-        email: row.get("email")?,
-        message_id: row.get("message_id")?,
-        strategy: row.get("strategy")?,
-        plan_version: row.get("plan_version")?,
-        plan_fingerprint: row.get("plan_fingerprint")?,
-        decided_at: instant(row, "decided_at")?,
-        attempts: row.get("attempts")?,
-        next_attempt_at: optional_instant(row, "next_attempt_at")?,
-        claimed_by: row.get("claimed_by")?,
-        handed_at: optional_instant(row, "handed_at")?,
-        done_at: optional_instant(row, "done_at")?,
-        last_error: row.get("last_error")?,
-    })
-}
-
-/// The kind of a plan action, as stored for queries.
-pub fn action_kind(action: &crate::plan::Action) -> &'static str {
-    match action {
-        crate::plan::Action::Email { .. } => "email",
-        crate::plan::Action::CallTask { .. } => "call_task",
-        crate::plan::Action::Escalate { .. } => "escalate",
-        crate::plan::Action::StopChasing => "stop_chasing",
-    }
-}
-
-fn outcome_parts(outcome: &Outcome) -> (&'static str, Option<String>) {
-    match outcome {
-        Outcome::Act => ("act", None),
-        Outcome::Skipped(skip) => ("skipped", Some(skip.to_string())),
-        Outcome::Superseded { by } => ("superseded", Some(format!("superseded by {by}"))),
-        Outcome::Combined { into } => ("combined", Some(format!("sent within {into}"))),
-    }
-}
-
-impl Store {
-    /// Records decisions, their tasks and notes, in one transaction. A decision whose key is
-    /// already recorded (another run decided it) is left as it was. Gives the keys newly recorded.
-    pub fn record_decisions(
-        &mut self,
-        actions: &[NewAction<'_>],
-        decider: &Decider<'_>,
-        now: Timestamp,
-    ) -> Result<Vec<String>> {
-        let tx = self.conn_mut().transaction().doing("start recording decisions")?;
-        let mut recorded = Vec::new();
-        let mut rule_numbers: HashMap<(Uuid, &str), i64> = HashMap::new();
-        for new in actions {
-            let decision = new.decision;
-            let key = decision.key.to_string();
-            let (subject_kind, subject_id) = match decision.key.subject {
-                Subject::Invoice(id) => ("invoice", id),
-                Subject::Account(id) => ("account", id),
-            };
-            let (outcome, reason) = outcome_parts(&decision.outcome);
-            let inserted = tx
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO actions (key, tenant_id, subject_kind, subject_id, rule_id, occurrence,
-                         occurrence_date, contact_id, invoices, action_kind, action, rule_text, outcome, reason, status,
-                         strategy, plan_version, decided_at, next_attempt_at, plan_fingerprint, message_id, email)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19, ?20, ?21)",
-                )
-                .and_then(|mut s| {
-                    s.execute(params![
-                        key,
-                        decision.key.tenant.to_string(),
-                        subject_kind,
-                        subject_id.to_string(),
-                        decision.key.rule,
-                        decision.key.occurrence,
-                        decision.occurrence_date.to_string(),
-                        decision.contact_id.to_string(),
-                        serde_json::to_string(&decision.invoices).unwrap_or_default(),
-                        action_kind(decision.action),
-                        serde_json::to_string(&decision.action).unwrap_or_default(),
-                        decision.rule_text,
-                        outcome,
-                        reason,
-                        new.status.as_str(),
-                        decider.strategy,
-                        decider.plan_version,
-                        format_time(now),
-                        decider.plan_fingerprint,
-                        new.message_id,
-                        new.email
-                    ])
-                })
-                .doing("record a decision")?;
-            if inserted == 0 {
-                continue;
-            }
-            let tenant_text = decision.key.tenant.to_string();
-            let number = match rule_numbers.get(&(decision.key.tenant, decision.key.rule)) {
-                Some(&number) => number,
-                None => {
-                    let number = handled_rule_number(&tx, &tenant_text, decision.key.rule)?;
-                    rule_numbers.insert((decision.key.tenant, decision.key.rule), number);
-                    number
-                }
-            };
-            tx.prepare_cached(
-                "INSERT INTO handled (tenant_id, subject, rule, occurrence) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (tenant_id, subject, rule) DO UPDATE SET occurrence = max(occurrence, excluded.occurrence)",
-            )
-            .and_then(|mut s| {
-                s.execute(params![tenant_text, subject_id.as_bytes().as_slice(), number, decision.key.occurrence])
-            })
-            .doing("remember a handled occurrence")?;
-            if let Some(task) = &new.task {
-                tx.execute(
-                    "INSERT OR IGNORE INTO tasks (action_key, tenant_id, contact_id, kind, assignee, invoices, summary, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                    params![
-                        key,
-                        decision.key.tenant.to_string(),
-                        decision.contact_id.to_string(),
-                        task.kind,
-                        task.assignee,
-                        serde_json::to_string(&decision.invoices).unwrap_or_default(),
-                        task.summary,
-                        format_time(now)
-                    ],
-                )
-                .doing("create a task")?;
-            }
-            for note in &new.notes {
-                tx.execute(
-                    "INSERT OR IGNORE INTO notes (action_key, tenant_id, subject_kind, subject_id, details, next_attempt_at, reference)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    params![
-                        key,
-                        decision.key.tenant.to_string(),
-                        note.subject_kind,
-                        note.subject_id.to_string(),
-                        note.details,
-                        format_time(now),
-                        note.reference
-                    ],
-                )
-                .doing("queue a history note")?;
-            }
-            recorded.push(key);
-        }
-        tx.commit().doing("record decisions")?;
-        Ok(recorded)
-    }
-
-    /// Actions to deliver now, oldest first: waiting ones whose attempt is due, and claims whose
-    /// process is gone (`gone`, from [`Store::gone_workers`]), which are resumed as they were.
-    pub fn deliverable(&self, now: Timestamp, gone: &[String], limit: usize) -> Result<Vec<StoredAction>> {
-        self.deliverable_of(None, now, gone, limit)
-    }
-
-    /// The same, for one organisation (`Some`) or all.
-    pub fn deliverable_of(
-        &self,
-        tenant: Option<Uuid>,
-        now: Timestamp,
-        gone: &[String],
-        limit: usize,
-    ) -> Result<Vec<StoredAction>> {
-        let mut statement = self
-            .conn()
-            .prepare(
-                "SELECT * FROM actions
-                  WHERE ((status = 'waiting' AND (next_attempt_at IS NULL OR next_attempt_at <= ?1))
-                         OR (status IN ('claimed', 'handed')
-                             AND (claimed_by IS NULL OR claimed_by IN (SELECT value FROM json_each(?3)))))
-                    AND (?4 IS NULL OR tenant_id = ?4)
-                  ORDER BY id LIMIT ?2",
-            )
-            .doing("read actions to deliver")?;
-        let rows = statement
-            .query_map(
-                params![format_time(now), limit as i64, gone_list(gone), tenant.map(|t| t.to_string())],
-                action_from,
-            )
-            .doing("read actions to deliver")?;
-        rows.collect::<rusqlite::Result<_>>().doing("read actions to deliver")
-    }
-
-    /// How many of the organisation's actions wait to be delivered.
-    pub fn queue_depth(&self, tenant: Uuid) -> Result<u64> {
-        self.conn()
-            .query_row(
-                "SELECT count(*) FROM actions WHERE tenant_id = ?1 AND status IN ('waiting', 'claimed', 'handed')",
-                [tenant.to_string()],
-                |row| row.get::<_, i64>(0),
-            )
-            .map(|n| n as u64)
-            .doing("count actions to deliver")
-    }
-
-    /// Cancels the organisation's emails waiting to be delivered whose invoices are all settled
-    /// now (paid, voided or credited since they were decided, as a webhook or a sync has just
-    /// told), cancelling their notes as delivery would. Gives their keys.
-    pub fn drop_settled(&mut self, tenant: Uuid, now: Timestamp) -> Result<Vec<String>> {
-        const WHAT: &str = "cancel emails about settled invoices";
-        let settled: Vec<(i64, String)> = {
-            let mut statement = self
-                .conn()
-                .prepare(
-                    "SELECT a.id, a.key FROM actions a
-                      WHERE a.tenant_id = ?1 AND a.status = 'waiting' AND a.action_kind = 'email'
-                        AND NOT EXISTS (
-                            SELECT 1 FROM json_each(a.invoices) j
-                              JOIN invoices i ON i.tenant_id = a.tenant_id AND i.invoice_id = j.value
-                             WHERE i.status = 'AUTHORISED' AND CAST(i.amount_due AS REAL) > 0)",
-                )
-                .doing(WHAT)?;
-            let rows = statement.query_map([tenant.to_string()], |row| Ok((row.get(0)?, row.get(1)?))).doing(WHAT)?;
-            rows.collect::<rusqlite::Result<_>>().doing(WHAT)?
-        };
-        let mut dropped = Vec::with_capacity(settled.len());
-        for (id, key) in settled {
-            if self.cancel_waiting(id, "its invoices were settled before it was sent", now)? {
-                dropped.push(key);
-            }
-        }
-        Ok(dropped)
-    }
-
-    /// Takes an action on for this worker, counting the attempt: a waiting action that is due, or
-    /// one whose claim belongs to a process that is gone (`gone`). One statement, so exactly one
-    /// process gets it. Gives what the claim found.
-    pub fn claim(&mut self, action: i64, worker: &str, gone: &[String], now: Timestamp) -> Result<Claim> {
-        let claimed = self
-            .conn()
-            .query_row(
-                "UPDATE actions SET status = 'claimed', claimed_by = ?2, claimed_at = ?3, attempts = attempts + 1
-                  WHERE id = ?1
-                    AND ((status = 'waiting' AND (next_attempt_at IS NULL OR next_attempt_at <= ?3))
-                      OR (status IN ('claimed', 'handed')
-                          AND (claimed_by IS NULL OR claimed_by IN (SELECT value FROM json_each(?4)))))
-                 RETURNING handed_at",
-                params![action, worker, format_time(now), gone_list(gone)],
-                |row| row.get::<_, Option<String>>(0),
-            )
-            .optional()
-            .doing("claim an action")?;
-        Ok(match claimed {
-            None => Claim::NotYours,
-            Some(None) => Claim::Fresh,
-            Some(Some(_)) => Claim::MaybeSent,
-        })
-    }
-
-    /// Records that the email is about to go to the mail server: from here a death may leave the
-    /// server holding it. False when the claim is no longer this worker's.
-    pub fn hand(&mut self, action: i64, worker: &str, now: Timestamp) -> Result<bool> {
-        let changed = self
-            .conn()
-            .execute(
-                "UPDATE actions SET status = 'handed', handed_at = ?3
-                  WHERE id = ?1 AND claimed_by = ?2 AND status IN ('claimed', 'handed')",
-                params![action, worker, format_time(now)],
-            )
-            .doing("record an email handed to the mail server")?;
-        Ok(changed == 1)
-    }
-
-    /// Keeps the email as it will be sent, for an action decided before emails were rendered when
-    /// decided: rendered once, at its first attempt, with the plan in force, then sent as kept.
-    pub fn set_email(&mut self, action: i64, message_id: &str, email: &str) -> Result<()> {
-        self.conn()
-            .execute(
-                "UPDATE actions SET email = ?1, message_id = COALESCE(message_id, ?2) WHERE id = ?3 AND email IS NULL",
-                params![email, message_id, action],
-            )
-            .doing("keep a rendered email")?;
-        Ok(())
-    }
-
-    /// Settles an action this worker holds: sent, done, cancelled or failed. The history notes of
-    /// one that was never delivered are cancelled with it: Xero must not be told of an email that
-    /// did not go. An escalation cancelled because its invoices were paid first closes its task,
-    /// so that it no longer holds emails back. False when the claim is no longer this worker's.
-    pub fn settle(
-        &mut self,
-        action: i64,
-        worker: &str,
-        status: Status,
-        error: Option<&str>,
-        now: Timestamp,
-    ) -> Result<bool> {
-        let tx = self.conn_mut().transaction().doing("start settling an action")?;
-        let changed = tx
-            .execute(
-                "UPDATE actions SET status = ?1, done_at = ?2, last_error = COALESCE(?3, last_error)
-                  WHERE id = ?4 AND claimed_by = ?5 AND status IN ('claimed', 'handed')",
-                params![status.as_str(), format_time(now), error, action, worker],
-            )
-            .doing("settle an action")?;
-        if changed == 1 {
-            after_settling(&tx, action, status, now)?;
-        }
-        tx.commit().doing("settle an action")?;
-        Ok(changed == 1)
-    }
-
-    /// Cancels an action that waits to be delivered (not one a process holds). False when it
-    /// was not waiting.
-    pub fn cancel_waiting(&mut self, action: i64, reason: &str, now: Timestamp) -> Result<bool> {
-        let tx = self.conn_mut().transaction().doing("start cancelling an action")?;
-        let changed = tx
-            .execute(
-                "UPDATE actions SET status = 'cancelled', done_at = ?1, last_error = ?2 WHERE id = ?3 AND status = 'waiting'",
-                params![format_time(now), reason, action],
-            )
-            .doing("cancel an action")?;
-        if changed == 1 {
-            after_settling(&tx, action, Status::Cancelled, now)?;
-        }
-        tx.commit().doing("cancel an action")?;
-        Ok(changed == 1)
-    }
-
-    /// Puts an action this worker holds back to wait for a later attempt. `maybe_sent` when the
-    /// message was complete on the wire before the failure (the server's answer was lost): the
-    /// next attempt then knows the server may have it.
-    pub fn retry_later(
-        &mut self,
-        action: i64,
-        worker: &str,
-        error: &str,
-        at: Timestamp,
-        maybe_sent: bool,
-    ) -> Result<bool> {
-        let changed = self
-            .conn()
-            .execute(
-                "UPDATE actions SET status = 'waiting', last_error = ?1, next_attempt_at = ?2, claimed_by = NULL,
-                        handed_at = CASE WHEN ?5 THEN handed_at END
-                  WHERE id = ?3 AND claimed_by = ?4 AND status IN ('claimed', 'handed')",
-                params![error, format_time(at), action, worker, maybe_sent],
-            )
-            .doing("put an action back")?;
-        Ok(changed == 1)
-    }
-
-    /// `collectiq outbox retry`: a failed or cancelled action (or a waiting one) waits again,
-    /// due at the next run whatever its instant, with its attempts counted afresh; its notes are
-    /// queued again. False when it is sent, held by a process, or has nothing to deliver.
-    pub fn retry_by_hand(&mut self, action: i64) -> Result<bool> {
-        let tx = self.conn_mut().transaction().doing("start putting an action back")?;
-        let changed = tx
-            .execute(
-                "UPDATE actions SET status = 'waiting', attempts = 0, next_attempt_at = NULL, claimed_by = NULL,
-                        handed_at = NULL, done_at = NULL
-                  WHERE id = ?1 AND status IN ('waiting', 'failed', 'cancelled')
-                    AND action_kind IN ('email', 'escalate') AND outcome = 'act'",
-                params![action],
-            )
-            .doing("put an action back")?;
-        if changed == 1 {
-            tx.execute(
-                "UPDATE notes SET status = 'pending', attempts = 0, next_attempt_at = NULL
-                  WHERE status = 'cancelled' AND action_key = (SELECT key FROM actions WHERE id = ?1)",
-                params![action],
-            )
-            .doing("queue the notes of an action again")?;
-        }
-        tx.commit().doing("put an action back")?;
-        Ok(changed == 1)
-    }
-
-    /// The numbers of invoices (their ids where an invoice is no longer in the store).
-    pub fn invoice_numbers(&self, tenant: Uuid, invoices: &[Uuid]) -> Result<Vec<String>> {
-        let mut statement = self
-            .conn()
-            .prepare_cached("SELECT number FROM invoices WHERE tenant_id = ?1 AND invoice_id = ?2")
-            .doing("read invoice numbers")?;
-        let mut numbers = Vec::with_capacity(invoices.len());
-        for invoice in invoices {
-            let number: Option<String> = statement
-                .query_row(params![tenant.to_string(), invoice.to_string()], |row| row.get(0))
-                .optional()
-                .doing("read invoice numbers")?;
-            numbers.push(number.unwrap_or_else(|| invoice.to_string()));
-        }
-        Ok(numbers)
-    }
-
-    /// An action by its number in the outbox.
-    pub fn action_by_id(&self, action: i64) -> Result<Option<StoredAction>> {
-        self.conn()
-            .query_row("SELECT * FROM actions WHERE id = ?1", [action], action_from)
-            .optional()
-            .doing("read an action")
-    }
-
-    /// Actions that were or are to be delivered (not the ones merely recorded), newest first,
-    /// in one state or all.
-    pub fn outbox(&self, state: Option<Status>, limit: usize) -> Result<Vec<StoredAction>> {
-        let mut statement = self
-            .conn()
-            .prepare(
-                "SELECT * FROM actions
-                  WHERE outcome = 'act' AND action_kind IN ('email', 'escalate') AND status != 'done'
-                    AND (?1 IS NULL OR status = ?1)
-                  ORDER BY id DESC LIMIT ?2",
-            )
-            .doing("list the outbox")?;
-        let rows = statement
-            .query_map(params![state.map(Status::as_str), limit as i64], action_from)
-            .doing("list the outbox")?;
-        rows.collect::<rusqlite::Result<_>>().doing("list the outbox")
-    }
-
-    pub fn action(&self, key: &str) -> Result<Option<StoredAction>> {
-        self.conn()
-            .query_row("SELECT * FROM actions WHERE key = ?1", [key], action_from)
-            .optional()
-            .doing("read an action")
-    }
-
-    /// Every action about these subjects (invoices or customers), oldest first.
-    pub fn actions_about(&self, tenant: Uuid, subjects: &[Uuid]) -> Result<Vec<StoredAction>> {
-        let mut found = Vec::new();
-        let mut statement = self
-            .conn()
-            .prepare("SELECT * FROM actions WHERE tenant_id = ?1 AND (subject_id = ?2 OR invoices LIKE ?3) ORDER BY id")
-            .doing("read actions")?;
-        for subject in subjects {
-            let rows = statement
-                .query_map(params![tenant.to_string(), subject.to_string(), format!("%{subject}%")], action_from)
-                .doing("read actions")?;
-            for row in rows {
-                let action = row.doing("read actions")?;
-                if !found.iter().any(|a: &StoredAction| a.id == action.id) {
-                    found.push(action);
-                }
-            }
-        }
-        found.sort_by_key(|a| a.id);
-        Ok(found)
-    }
-
-    /// How many actions of each outcome and status an organisation has, for summaries.
-    pub fn action_counts(&self, tenant: Uuid) -> Result<HashMap<(String, String), u64>> {
-        let mut statement = self
-            .conn()
-            .prepare("SELECT outcome, status, COUNT(*) FROM actions WHERE tenant_id = ?1 GROUP BY outcome, status")
-            .doing("count actions")?;
-        let rows = statement
-            .query_map([tenant.to_string()], |row| Ok(((row.get(0)?, row.get(1)?), row.get::<_, i64>(2)? as u64)))
-            .doing("count actions")?;
-        rows.collect::<rusqlite::Result<_>>().doing("count actions")
-    }
-}
-
 /// What a claim found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Claim {
@@ -647,317 +186,150 @@ pub enum Claim {
     MaybeSent,
 }
 
-/// What settling an action brings: the notes of an action that did not go are cancelled, and an
-/// escalation cancelled because its invoices were paid closes its task.
-fn after_settling(tx: &rusqlite::Transaction<'_>, action: i64, status: Status, now: Timestamp) -> Result<()> {
-    if matches!(status, Status::Cancelled | Status::Failed) {
-        tx.execute(
-            "UPDATE notes SET status = 'cancelled'
-             WHERE status = 'pending' AND action_key = (SELECT key FROM actions WHERE id = ?1)",
-            [action],
-        )
-        .doing("cancel the notes of an undelivered action")?;
-    }
-    if status == Status::Cancelled {
-        tx.execute(
-            "UPDATE tasks SET status = 'done', done_at = ?2
-             WHERE status = 'open' AND action_key = (SELECT key FROM actions WHERE id = ?1)",
-            params![action, format_time(now)],
-        )
-        .doing("close the task of a cancelled action")?;
-    }
-    Ok(())
-}
-
-/// The number a rule's handled occurrences are kept under, numbering it if it is new.
-fn handled_rule_number(tx: &rusqlite::Transaction<'_>, tenant: &str, rule: &str) -> Result<i64> {
-    const WHAT: &str = "number a rule";
-    let known: Option<i64> = tx
-        .query_row(
-            "SELECT number FROM handled_rules WHERE tenant_id = ?1 AND rule_id = ?2",
-            params![tenant, rule],
-            |r| r.get(0),
-        )
-        .optional()
-        .doing(WHAT)?;
-    if let Some(number) = known {
-        return Ok(number);
-    }
-    tx.query_row(
-        "INSERT INTO handled_rules (tenant_id, rule_id, number)
-         SELECT ?1, ?2, COALESCE(MAX(number), 0) + 1 FROM handled_rules WHERE tenant_id = ?1
-         RETURNING number",
-        params![tenant, rule],
-        |r| r.get(0),
-    )
-    .doing(WHAT)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::decide::decision::ActionKey;
-    use crate::plan::Action;
-    use crate::store::tasks::NoteClaim;
-
-    fn decision<'a>(rule: &'a str, action: &'a Action) -> Decision<'a> {
-        Decision {
-            key: ActionKey {
-                tenant: Uuid::from_u128(1),
-                subject: Subject::Invoice(Uuid::from_u128(10)),
-                rule,
-                occurrence: 0,
-            },
-            contact_id: Uuid::from_u128(20),
-            invoices: smallvec::smallvec![Uuid::from_u128(10)],
-            rule_text: "the rule",
-            action,
-            occurrence_date: "2026-11-25".parse().unwrap(),
-            outcome: Outcome::Act,
-        }
+impl Store {
+    /// Records decisions, their tasks and notes, in one transaction. A decision whose key is
+    /// already recorded (another run decided it) is left as it was. Gives the keys newly recorded.
+    pub async fn record_decisions(
+        &self,
+        actions: Vec<NewAction>,
+        decider: Decider,
+        now: Timestamp,
+    ) -> Result<Vec<String>> {
+        self.call(move |db| db.record_decisions(&actions, &decider, now)).await
     }
 
-    fn note(kind: &'static str, id: u128) -> NewNote {
-        NewNote {
-            subject_kind: kind,
-            subject_id: Uuid::from_u128(id),
-            details: "CollectIQ did something ref 000001".into(),
-            reference: "000001".into(),
-        }
+    /// Actions to deliver now, oldest first: waiting ones whose attempt is due, and claims whose
+    /// process is gone (`gone`, from [`Store::gone_workers`]), which are resumed as they were.
+    pub async fn deliverable(&self, now: Timestamp, gone: &[String], limit: usize) -> Result<Vec<StoredAction>> {
+        let gone = gone.to_vec();
+        self.call(move |db| db.deliverable(now, &gone, limit)).await
     }
 
-    fn waiting<'a>(decision: &'a Decision<'a>, notes: Vec<NewNote>) -> NewAction<'a> {
-        NewAction {
-            decision,
-            status: Status::Waiting,
-            task: None,
-            notes,
-            message_id: Some("<m@collectiq.invalid>".into()),
-            email: None,
-        }
+    /// The same, for one organisation (`Some`) or all.
+    pub async fn deliverable_of(
+        &self,
+        tenant: Option<Uuid>,
+        now: Timestamp,
+        gone: &[String],
+        limit: usize,
+    ) -> Result<Vec<StoredAction>> {
+        let gone = gone.to_vec();
+        self.call(move |db| db.deliverable_of(tenant, now, &gone, limit)).await
     }
 
-    const ME: &str = "me";
-    const NONE_GONE: &[String] = &[];
-
-    const DECIDER: Decider<'static> = Decider { strategy: "S", plan_version: 1, plan_fingerprint: "abc" };
-
-    fn now() -> Timestamp {
-        "2026-11-25T10:00:00Z".parse().unwrap()
+    /// How many of the organisation's actions wait to be delivered.
+    pub async fn queue_depth(&self, tenant: Uuid) -> Result<u64> {
+        self.call(move |db| db.queue_depth(tenant)).await
     }
 
-    #[test]
-    fn a_decision_is_recorded_once_however_many_runs_make_it() {
-        let mut store = Store::open_in_memory().unwrap();
-        let template = Action::Email { template: "t".into(), copy: Vec::new() };
-        let email = decision("r1", &template);
-        let new = waiting(&email, vec![note("invoice", 10)]);
-        assert_eq!(store.record_decisions(std::slice::from_ref(&new), &DECIDER, now()).unwrap().len(), 1);
-        assert!(store.record_decisions(&[new], &DECIDER, now()).unwrap().is_empty());
-        assert_eq!(store.deliverable(now(), NONE_GONE, 10).unwrap().len(), 1);
-        let state = store.memory(Uuid::from_u128(1)).unwrap();
-        assert_eq!(state.handled_up_to(Uuid::from_u128(10), "r1"), Some(0));
-        assert!(state.last_emailed.contains_key(&Uuid::from_u128(20)));
+    /// Cancels the organisation's emails waiting to be delivered whose invoices are all settled
+    /// now (paid, voided or credited since they were decided, as a webhook or a sync has just
+    /// told), cancelling their notes as delivery would. Gives their keys.
+    pub async fn drop_settled(&self, tenant: Uuid, now: Timestamp) -> Result<Vec<String>> {
+        self.call(move |db| db.drop_settled(tenant, now)).await
     }
 
-    /// (subject, rule, latest occurrence) as the outbox itself says: what `handled` must agree with.
-    fn from_the_outbox(store: &Store) -> Vec<(String, String, i64)> {
-        let mut statement = store
-            .conn()
-            .prepare(
-                "SELECT subject_id, rule_id, MAX(occurrence) FROM actions GROUP BY subject_id, rule_id ORDER BY 1, 2",
-            )
-            .unwrap();
-        statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(|r| r.unwrap()).collect()
+    /// Takes an action on for this worker, counting the attempt: a waiting action that is due, or
+    /// one whose claim belongs to a process that is gone (`gone`). One statement, so exactly one
+    /// process gets it. Gives what the claim found.
+    pub async fn claim(&self, action: i64, worker: &str, gone: &[String], now: Timestamp) -> Result<Claim> {
+        let worker = worker.to_owned();
+        let gone = gone.to_vec();
+        self.call(move |db| db.claim(action, &worker, &gone, now)).await
     }
 
-    fn from_the_state(store: &Store, subjects: &[Uuid], rules: &[&str]) -> Vec<(String, String, i64)> {
-        let state = store.memory(Uuid::from_u128(1)).unwrap();
-        let mut found = Vec::new();
-        for subject in subjects {
-            for rule in rules {
-                if let Some(occurrence) = state.handled_up_to(*subject, rule) {
-                    found.push((subject.to_string(), rule.to_string(), occurrence));
-                }
-            }
-        }
-        found.sort();
-        found
+    /// Records that the email is about to go to the mail server: from here a death may leave the
+    /// server holding it. False when the claim is no longer this worker's.
+    pub async fn hand(&self, action: i64, worker: &str, now: Timestamp) -> Result<bool> {
+        let worker = worker.to_owned();
+        self.call(move |db| db.hand(action, &worker, now)).await
     }
 
-    #[test]
-    fn handled_occurrences_agree_with_the_outbox_and_the_migration_rebuilds_them() {
-        let mut store = Store::open_in_memory().unwrap();
-        let subjects: Vec<Uuid> = (10..14u128).map(Uuid::from_u128).collect();
-        let rules = ["r1", "r2", "every-7d"];
-        let mut decisions = Vec::new();
-        // Occurrences out of order, repeated, for several subjects and rules.
-        for (n, occurrence) in [3i64, 1, 4, 1, 5, 0, 2, 6, 5, 3, 5, 8, 1, 9, 0, 7].iter().enumerate() {
-            let mut d = decision(rules[n % 3], &Action::StopChasing);
-            d.key.subject = Subject::Invoice(subjects[n % 4]);
-            d.key.occurrence = *occurrence;
-            decisions.push(d);
-        }
-        for d in &decisions {
-            let new = NewAction { status: Status::Recorded, ..waiting(d, Vec::new()) };
-            store.record_decisions(&[new], &DECIDER, now()).unwrap();
-        }
-        let expected = from_the_outbox(&store);
-        assert_eq!(expected.len(), 12, "four subject and rule pairs decided twice, lower occurrence last");
-        assert_eq!(from_the_state(&store, &subjects, &rules), expected);
-        // A database from before the table existed gets it from its outbox.
-        store.conn().execute_batch("DELETE FROM handled; DELETE FROM handled_rules;").unwrap();
-        let rebuild = super::super::schema::MIGRATIONS[3].split("WITHOUT ROWID;").last().unwrap();
-        store.conn().execute_batch(rebuild).unwrap();
-        assert_eq!(from_the_state(&store, &subjects, &rules), expected);
+    /// Keeps the email as it will be sent, for an action decided before emails were rendered when
+    /// decided: rendered once, at its first attempt, with the plan in force, then sent as kept.
+    pub async fn set_email(&self, action: i64, message_id: &str, email: &str) -> Result<()> {
+        let message_id = message_id.to_owned();
+        let email = email.to_owned();
+        self.call(move |db| db.set_email(action, &message_id, &email)).await
     }
 
-    #[test]
-    fn notes_wait_for_their_action_and_go_with_it_when_it_is_dropped() {
-        let mut store = Store::open_in_memory().unwrap();
-        let template = Action::Email { template: "t".into(), copy: Vec::new() };
-        let email = decision("r1", &template);
-        let new = waiting(&email, vec![note("invoice", 10)]);
-        store.record_decisions(&[new], &DECIDER, now()).unwrap();
-        assert!(store.pending_notes(now(), NONE_GONE, 10).unwrap().is_empty(), "not before the email has gone");
-        let action = store.deliverable(now(), NONE_GONE, 10).unwrap().remove(0);
-        assert_eq!(store.claim(action.id, ME, NONE_GONE, now()).unwrap(), Claim::Fresh);
-        assert!(store.settle(action.id, ME, Status::Cancelled, Some("paid"), now()).unwrap());
-        assert!(store.pending_notes(now(), NONE_GONE, 10).unwrap().is_empty());
-        assert!(store.deliverable(now(), NONE_GONE, 10).unwrap().is_empty());
+    /// Settles an action this worker holds: sent, done, cancelled or failed. The history notes of
+    /// one that was never delivered are cancelled with it: Xero must not be told of an email that
+    /// did not go. An escalation cancelled because its invoices were paid first closes its task,
+    /// so that it no longer holds emails back. False when the claim is no longer this worker's.
+    pub async fn settle(
+        &self,
+        action: i64,
+        worker: &str,
+        status: Status,
+        error: Option<&str>,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let worker = worker.to_owned();
+        let error = error.map(str::to_owned);
+        self.call(move |db| db.settle(action, &worker, status, error.as_deref(), now)).await
     }
 
-    #[test]
-    fn an_escalation_dropped_because_it_was_paid_closes_its_task() {
-        let mut store = Store::open_in_memory().unwrap();
-        let escalate = Action::Escalate { to: "Dana".into() };
-        let escalation = decision("r2", &escalate);
-        let task = NewTask { kind: "escalation", assignee: "Dana".into(), summary: "Escalated".into() };
-        let new = NewAction { task: Some(task), ..waiting(&escalation, Vec::new()) };
-        store.record_decisions(&[new], &DECIDER, now()).unwrap();
-        assert!(store.memory(Uuid::from_u128(1)).unwrap().escalated.contains(&Uuid::from_u128(20)));
-        let action = store.deliverable(now(), NONE_GONE, 10).unwrap().remove(0);
-        store.claim(action.id, ME, NONE_GONE, now()).unwrap();
-        store.settle(action.id, ME, Status::Cancelled, Some("paid"), now()).unwrap();
-        assert!(store.tasks(false).unwrap().is_empty(), "no open task is left behind");
-        assert!(!store.memory(Uuid::from_u128(1)).unwrap().escalated.contains(&Uuid::from_u128(20)));
+    /// Cancels an action that waits to be delivered (not one a process holds). False when it
+    /// was not waiting.
+    pub async fn cancel_waiting(&self, action: i64, reason: &str, now: Timestamp) -> Result<bool> {
+        let reason = reason.to_owned();
+        self.call(move |db| db.cancel_waiting(action, &reason, now)).await
     }
 
-    #[test]
-    fn a_claim_is_had_by_one_worker_and_taken_over_only_from_one_that_is_gone() {
-        let mut store = Store::open_in_memory().unwrap();
-        let template = Action::Email { template: "t".into(), copy: Vec::new() };
-        let email = decision("r1", &template);
-        store.record_decisions(&[waiting(&email, vec![note("invoice", 10)])], &DECIDER, now()).unwrap();
-        let id = store.action(&email.key.to_string()).unwrap().unwrap().id;
-        assert_eq!(store.action_by_id(id).unwrap().unwrap().message_id.as_deref(), Some("<m@collectiq.invalid>"));
-        assert_eq!(store.claim(id, "a", NONE_GONE, now()).unwrap(), Claim::Fresh);
-        // Another worker finds it claimed by a live one: nothing to do, whatever it tries.
-        assert_eq!(store.claim(id, "b", NONE_GONE, now()).unwrap(), Claim::NotYours);
-        assert!(!store.hand(id, "b", now()).unwrap());
-        assert!(!store.settle(id, "b", Status::Sent, None, now()).unwrap());
-        assert!(store.deliverable(now(), NONE_GONE, 10).unwrap().is_empty());
-        assert!(store.hand(id, "a", now()).unwrap());
-        // "a" dies after handing it to the mail server: "b" takes it over and knows it may repeat.
-        let gone = vec!["a".to_string()];
-        assert_eq!(store.deliverable(now(), &gone, 10).unwrap().len(), 1);
-        assert_eq!(store.claim(id, "b", &gone, now()).unwrap(), Claim::MaybeSent);
-        assert!(!store.settle(id, "a", Status::Sent, None, now()).unwrap(), "the dead worker's word no longer counts");
-        assert!(store.hand(id, "b", now()).unwrap());
-        assert!(store.settle(id, "b", Status::Sent, None, now()).unwrap());
-        assert_eq!(store.action_by_id(id).unwrap().unwrap().status, Status::Sent);
-        assert_eq!(store.claim(id, "c", &gone, now()).unwrap(), Claim::NotYours, "sent is final");
-        // Its note is now to be written, by one worker at a time.
-        let note = store.pending_notes(now(), NONE_GONE, 10).unwrap().remove(0);
-        assert_eq!(store.claim_note(note.id, "b", NONE_GONE, now()).unwrap(), NoteClaim::Write);
-        assert_eq!(store.claim_note(note.id, "c", NONE_GONE, now()).unwrap(), NoteClaim::NotYours);
-        // "b" dies mid-write: the note may be in Xero, so "c" looks before writing.
-        let gone = vec!["b".to_string()];
-        assert_eq!(store.claim_note(note.id, "c", &gone, now()).unwrap(), NoteClaim::LookFirst);
-        store.note_written(note.id, "c", now()).unwrap();
-        assert!(store.pending_notes(now(), &gone, 10).unwrap().is_empty());
+    /// Puts an action this worker holds back to wait for a later attempt. `maybe_sent` when the
+    /// message was complete on the wire before the failure (the server's answer was lost): the
+    /// next attempt then knows the server may have it.
+    pub async fn retry_later(
+        &self,
+        action: i64,
+        worker: &str,
+        error: &str,
+        at: Timestamp,
+        maybe_sent: bool,
+    ) -> Result<bool> {
+        let worker = worker.to_owned();
+        let error = error.to_owned();
+        self.call(move |db| db.retry_later(action, &worker, &error, at, maybe_sent)).await
     }
 
-    #[test]
-    fn a_retry_waits_for_its_time_and_a_lost_answer_is_remembered() {
-        let mut store = Store::open_in_memory().unwrap();
-        let template = Action::Email { template: "t".into(), copy: Vec::new() };
-        let email = decision("r1", &template);
-        store.record_decisions(&[waiting(&email, vec![note("invoice", 10)])], &DECIDER, now()).unwrap();
-        let id = store.deliverable(now(), NONE_GONE, 10).unwrap()[0].id;
-        store.claim(id, ME, NONE_GONE, now()).unwrap();
-        let in_a_minute = now() + jiff::SignedDuration::from_mins(1);
-        assert!(store.retry_later(id, ME, "421 try later", in_a_minute, false).unwrap());
-        assert!(store.deliverable(now(), NONE_GONE, 10).unwrap().is_empty());
-        assert_eq!(store.claim(id, ME, NONE_GONE, now()).unwrap(), Claim::NotYours, "not before its time");
-        assert_eq!(store.claim(id, ME, NONE_GONE, in_a_minute).unwrap(), Claim::Fresh);
-        store.settle(id, ME, Status::Sent, None, in_a_minute).unwrap();
-        let note = store.pending_notes(in_a_minute, NONE_GONE, 10).unwrap().remove(0);
-        store.claim_note(note.id, ME, NONE_GONE, in_a_minute).unwrap();
-        store.note_failed(note.id, ME, "500 from Xero", Some(in_a_minute), true).unwrap();
-        assert_eq!(store.claim_note(note.id, ME, NONE_GONE, in_a_minute).unwrap(), NoteClaim::LookFirst);
+    /// `collectiq outbox retry`: a failed or cancelled action (or a waiting one) waits again,
+    /// due at the next run whatever its instant, with its attempts counted afresh; its notes are
+    /// queued again. False when it is sent, held by a process, or has nothing to deliver.
+    pub async fn retry_by_hand(&self, action: i64) -> Result<bool> {
+        self.call(move |db| db.retry_by_hand(action)).await
     }
 
-    #[test]
-    fn cancelling_and_retrying_by_hand() {
-        let mut store = Store::open_in_memory().unwrap();
-        let template = Action::Email { template: "t".into(), copy: Vec::new() };
-        let email = decision("r1", &template);
-        store.record_decisions(&[waiting(&email, vec![note("invoice", 10)])], &DECIDER, now()).unwrap();
-        let id = store.deliverable(now(), NONE_GONE, 10).unwrap()[0].id;
-        assert!(store.cancel_waiting(id, "cancelled by hand", now()).unwrap());
-        assert!(!store.cancel_waiting(id, "again", now()).unwrap());
-        assert_eq!(store.outbox(Some(Status::Cancelled), 10).unwrap().len(), 1);
-        assert!(store.retry_by_hand(id).unwrap());
-        let again = store.action_by_id(id).unwrap().unwrap();
-        assert_eq!((again.status, again.attempts), (Status::Waiting, 0));
-        store.claim(id, ME, NONE_GONE, now()).unwrap();
-        assert!(!store.retry_by_hand(id).unwrap(), "not while a process holds it");
+    /// The numbers of invoices (their ids where an invoice is no longer in the store).
+    pub async fn invoice_numbers(&self, tenant: Uuid, invoices: &[Uuid]) -> Result<Vec<String>> {
+        let invoices = invoices.to_vec();
+        self.call(move |db| db.invoice_numbers(tenant, &invoices)).await
     }
 
-    #[test]
-    fn two_processes_racing_for_the_same_actions_never_both_get_one() {
-        // Two connections to one file, as two processes would have, with no run lock between
-        // them: the claim alone decides.
-        let dir = std::env::temp_dir().join(format!("collectiq-claims-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let path = dir.join("c.db");
-        let template = Action::Email { template: "t".into(), copy: Vec::new() };
-        {
-            let mut store = Store::open(&path).unwrap();
-            let decisions: Vec<Decision> = (0..200)
-                .map(|n| {
-                    let mut d = decision("r1", &template);
-                    d.key.subject = Subject::Invoice(Uuid::from_u128(1000 + n));
-                    d
-                })
-                .collect();
-            let new: Vec<NewAction> = decisions.iter().map(|d| waiting(d, Vec::new())).collect();
-            store.record_decisions(&new, &DECIDER, now()).unwrap();
-        }
-        let racers: Vec<_> = ["a", "b", "c"]
-            .into_iter()
-            .map(|worker| {
-                let path = path.clone();
-                std::thread::spawn(move || {
-                    let mut store = Store::open(&path).unwrap();
-                    let mut mine = Vec::new();
-                    for action in store.deliverable(now(), NONE_GONE, 1000).unwrap() {
-                        if store.claim(action.id, worker, NONE_GONE, now()).unwrap() == Claim::Fresh {
-                            assert!(store.hand(action.id, worker, now()).unwrap());
-                            assert!(store.settle(action.id, worker, Status::Sent, None, now()).unwrap());
-                            mine.push(action.id);
-                        }
-                    }
-                    mine
-                })
-            })
-            .collect();
-        let mut claimed: Vec<i64> = racers.into_iter().flat_map(|racer| racer.join().unwrap()).collect();
-        let total = claimed.len();
-        claimed.sort();
-        claimed.dedup();
-        assert_eq!((total, claimed.len()), (200, 200), "every action delivered by exactly one worker");
-        std::fs::remove_dir_all(&dir).unwrap();
+    /// An action by its number in the outbox.
+    pub async fn action_by_id(&self, action: i64) -> Result<Option<StoredAction>> {
+        self.call(move |db| db.action_by_id(action)).await
+    }
+
+    /// Actions that were or are to be delivered (not the ones merely recorded), newest first,
+    /// in one state or all.
+    pub async fn outbox(&self, state: Option<Status>, limit: usize) -> Result<Vec<StoredAction>> {
+        self.call(move |db| db.outbox(state, limit)).await
+    }
+
+    pub async fn action(&self, key: &str) -> Result<Option<StoredAction>> {
+        let key = key.to_owned();
+        self.call(move |db| db.action(&key)).await
+    }
+
+    /// Every action about these subjects (invoices or customers), oldest first.
+    pub async fn actions_about(&self, tenant: Uuid, subjects: &[Uuid]) -> Result<Vec<StoredAction>> {
+        let subjects = subjects.to_vec();
+        self.call(move |db| db.actions_about(tenant, &subjects)).await
+    }
+
+    /// How many actions of each outcome and status an organisation has, for summaries.
+    pub async fn action_counts(&self, tenant: Uuid) -> Result<HashMap<(String, String), u64>> {
+        self.call(move |db| db.action_counts(tenant)).await
     }
 }

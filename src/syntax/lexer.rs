@@ -219,7 +219,7 @@ pub(super) fn time_of_day<'src>(lex: &mut Lexer<'src, Token<'src>>) -> Result<Ti
             return Err(LexError::BadTime(format!("a day has 24 hours, so {hour}:00 does not exist")));
         }
     };
-    Time::new(hour, minute, 0, 0).map_err(|error| LexError::BadTime(error.to_string()))
+    Time::new(hour, minute, 0, 0).map_err(|_| LexError::BadTime(format!("{hour}:{minute:02} is not a time of day")))
 }
 
 /// `12am` is midnight and `12pm` noon, as people read a clock.

@@ -1,5 +1,9 @@
 //! The tokens the parser reads. The lexer (`lexer.rs`) makes them and validates every literal on
 //! the way, so the parser only ever sees well-formed numbers, money, times and dates.
+//!
+//! This file and `lexer.rs` use each other on purpose, the one circle between files in CollectIQ
+//! (see docs/architecture.md): logos derives the lexer on this type, and the derive names the
+//! lexer's error and callbacks, while the lexer reads these tokens.
 
 use std::fmt;
 

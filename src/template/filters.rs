@@ -21,7 +21,8 @@ pub fn money(value: Value, currency: Option<String>) -> Result<String, Error> {
 
 /// `{{ invoice.due_date | date }}` → `25 December 2026`; `date("%d/%m/%Y")` → `25/12/2026`.
 pub fn date(value: Value, format: Option<String>) -> Result<String, Error> {
-    let date = jiff::civil::Date::from_str(&value.to_string()).map_err(|_| {
+    let text = value.to_string();
+    let date = jiff::civil::Date::from_str(&text).map_err(|_| {
         Error::new(ErrorKind::InvalidOperation, format!("date needs a date such as 2026-12-25, not {value}"))
     })?;
     let format = format.as_deref().unwrap_or("%-d %B %Y");

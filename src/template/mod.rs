@@ -1,12 +1,15 @@
 //! Email templates: the `templates/NAME.email` files a strategy's emails are written in, the
 //! variables CollectIQ gives them, and the minijinja environment (with the `money` and `date`
-//! filters) that renders them. The checker and the runtime share all of it.
+//! filters) that renders them, and rendering itself (`render.rs`). The checker and the runtime
+//! share all of it.
 
 mod file;
 mod filters;
+mod render;
 mod variables;
 
 pub use file::{EmailTemplate, HTML_SEPARATOR, Part, TemplateFileError};
+pub use render::{RenderError, Rendered, header_text, render};
 pub use variables::{
     CustomerView, EmailContext, InvoiceView, OrganisationView, PROVIDED, SenderView, is_provided, sample_context,
 };

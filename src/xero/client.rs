@@ -18,6 +18,7 @@ use super::budget::{Announced, Budget, Exhausted, Priority};
 use super::tokens::{TokenError, TokenKeeper};
 use super::wire::dates::format_http_date;
 use crate::config::{ClientLimits, XeroHosts};
+use crate::store::Store;
 
 /// How retries are spaced: `base` doubling up to `cap`, each a random fraction of that (full
 /// jitter), at most `attempts` tries in all.
@@ -146,7 +147,7 @@ pub struct XeroClient {
 /// Where the calls spent are written down, so that every process counts against one day.
 #[derive(Default)]
 struct CallLedger {
-    store: Mutex<Option<Arc<Mutex<crate::store::Store>>>>,
+    store: Mutex<Option<Store>>,
     /// Calls not yet written, per organisation, and when they were last written.
     unwritten: Mutex<HashMap<Uuid, (u32, std::time::Instant)>>,
 }
@@ -157,7 +158,28 @@ const WRITE_CALLS_EVERY: Duration = Duration::from_secs(2);
 impl Drop for XeroClient {
     /// The calls spent since they were last written down count against the day too.
     fn drop(&mut self) {
-        self.write_calls_down(None);
+        let Some(store) = self.ledger.store.lock().unwrap_or_else(|p| p.into_inner()).take() else { return };
+        let unwritten = std::mem::take(&mut *self.ledger.unwritten.lock().unwrap_or_else(|p| p.into_inner()));
+        let calls: Vec<(Uuid, u32)> =
+            unwritten.into_iter().filter(|(_, (calls, _))| *calls > 0).map(|(t, (calls, _))| (t, calls)).collect();
+        if calls.is_empty() {
+            return;
+        }
+        let write = async move {
+            for (tenant, calls) in calls {
+                if let Err(error) = store.count_xero_calls(tenant, Timestamp::now(), calls).await {
+                    tracing::warn!(%error, "could not count Xero calls in the store");
+                }
+            }
+        };
+        // On a thread and a runtime of its own, so that it is done before the client is gone,
+        // whether or not it is dropped inside a runtime.
+        let written = std::thread::spawn(move || {
+            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread().build() {
+                runtime.block_on(write);
+            }
+        });
+        let _ = written.join();
     }
 }
 
@@ -190,18 +212,18 @@ impl XeroClient {
 
     /// Counts calls in the store: each organisation's budget starts from what was spent today
     /// (by any process), and what this process spends is added as it goes.
-    pub fn keep_calls_in(&self, store: Arc<Mutex<crate::store::Store>>) {
+    pub fn keep_calls_in(&self, store: Store) {
         *self.ledger.store.lock().unwrap_or_else(|p| p.into_inner()) = Some(store);
     }
 
-    fn budget(&self, tenant: Uuid) -> Arc<Budget> {
+    async fn budget(&self, tenant: Uuid) -> Arc<Budget> {
         let budgets = || self.budgets.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(budget) = budgets().get(&tenant) {
             return budget.clone();
         }
         // Read from the store before taking the budgets' lock: never hold one lock while waiting
         // for the other.
-        let spent = self.spent_earlier(tenant);
+        let spent = self.spent_earlier(tenant).await;
         budgets()
             .entry(tenant)
             .or_insert_with(|| {
@@ -218,12 +240,12 @@ impl XeroClient {
     }
 
     /// The calls the store remembers for the organisation today, as moments on this process's clock.
-    fn spent_earlier(&self, tenant: Uuid) -> Vec<tokio::time::Instant> {
+    async fn spent_earlier(&self, tenant: Uuid) -> Vec<tokio::time::Instant> {
         let Some(store) = self.ledger.store.lock().unwrap_or_else(|p| p.into_inner()).clone() else {
             return Vec::new();
         };
         let now = Timestamp::now();
-        let hours = store.lock().unwrap_or_else(|p| p.into_inner()).xero_calls_in_day(tenant, now);
+        let hours = store.xero_calls_in_day(tenant, now).await;
         let instant_now = tokio::time::Instant::now();
         let mut calls = Vec::new();
         for (end, count) in hours.unwrap_or_default() {
@@ -235,7 +257,7 @@ impl XeroClient {
     }
 
     /// Notes a call spent, and writes the organisation's unwritten calls down now and then.
-    fn spend(&self, tenant: Uuid) {
+    async fn spend(&self, tenant: Uuid) {
         let due = {
             let mut unwritten = self.ledger.unwritten.lock().unwrap_or_else(|p| p.into_inner());
             let entry = unwritten.entry(tenant).or_insert((0, std::time::Instant::now()));
@@ -243,12 +265,12 @@ impl XeroClient {
             entry.1.elapsed() >= WRITE_CALLS_EVERY
         };
         if due {
-            self.write_calls_down(Some(tenant));
+            self.write_calls_down(Some(tenant)).await;
         }
     }
 
     /// Writes down the calls not yet in the store (of one organisation, or all).
-    pub fn write_calls_down(&self, only: Option<Uuid>) {
+    pub async fn write_calls_down(&self, only: Option<Uuid>) {
         let Some(store) = self.ledger.store.lock().unwrap_or_else(|p| p.into_inner()).clone() else { return };
         let taken: Vec<(Uuid, u32)> = {
             let mut unwritten = self.ledger.unwritten.lock().unwrap_or_else(|p| p.into_inner());
@@ -263,13 +285,10 @@ impl XeroClient {
                 .collect()
         };
         let mut unwritten = Vec::new();
-        {
-            let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
-            for (tenant, calls) in taken {
-                if let Err(error) = store.count_xero_calls(tenant, Timestamp::now(), calls) {
-                    tracing::warn!(%error, "could not count Xero calls in the store; kept for the next try");
-                    unwritten.push((tenant, calls));
-                }
+        for (tenant, calls) in taken {
+            if let Err(error) = store.count_xero_calls(tenant, Timestamp::now(), calls).await {
+                tracing::warn!(%error, "could not count Xero calls in the store; kept for the next try");
+                unwritten.push((tenant, calls));
             }
         }
         let mut kept = self.ledger.unwritten.lock().unwrap_or_else(|p| p.into_inner());
@@ -279,8 +298,8 @@ impl XeroClient {
     }
 
     /// How many calls the organisation has spent in the last day, as far as this process knows.
-    pub fn spent_today(&self, tenant: Uuid) -> usize {
-        self.budget(tenant).spent_today()
+    pub async fn spent_today(&self, tenant: Uuid) -> usize {
+        self.budget(tenant).await.spent_today()
     }
 
     /// The organisation's day limit.
@@ -323,7 +342,7 @@ impl XeroClient {
         get: &Get,
         body: Option<Vec<u8>>,
     ) -> Result<T, ApiError> {
-        let budget = self.budget(tenant);
+        let budget = self.budget(tenant).await;
         let mut token = self.tokens.access_token(grant).await.map_err(ApiError::Token)?;
         let mut replaced_token = false;
         let mut last = String::new();
@@ -332,7 +351,7 @@ impl XeroClient {
                 let _slot = budget.admit_as(get.priority).await.map_err(|Exhausted::Day| ApiError::DayBudgetSpent)?;
                 let _app = self.app.admit().await.map_err(|Exhausted::Day| ApiError::DayBudgetSpent)?;
                 self.count(tenant, |c| c.calls += 1);
-                self.spend(tenant);
+                self.spend(tenant).await;
                 self.attempt(tenant, &budget, &method, get, body.as_deref(), token.expose()).await
             };
             match outcome {

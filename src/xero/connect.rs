@@ -42,7 +42,7 @@ impl Default for ConnectOptions {
 pub enum ConnectError {
     Listen {
         port: u16,
-        reason: String,
+        cause: std::io::Error,
     },
     OAuth(OAuthError),
     /// Xero sent the person back with an error (they declined, or the app is misconfigured).
@@ -59,8 +59,8 @@ pub enum ConnectError {
 impl fmt::Display for ConnectError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ConnectError::Listen { port, reason } => {
-                write!(f, "cannot listen on 127.0.0.1:{port} for Xero's redirect: {reason}; choose another with --port")
+            ConnectError::Listen { port, cause } => {
+                write!(f, "cannot listen on 127.0.0.1:{port} for Xero's redirect: {cause}; choose another with --port")
             }
             ConnectError::OAuth(error) => error.fmt(f),
             ConnectError::Declined(why) => write!(f, "Xero did not approve the connection: {why}"),
@@ -126,23 +126,14 @@ fn html_escape(text: &str) -> String {
 }
 
 /// Runs the flow and stores what it gives. Gives the organisations now connected.
-pub async fn connect(
-    config: &Config,
-    store: &Mutex<Store>,
-    options: &ConnectOptions,
-) -> Result<Vec<Connected>, ConnectError> {
+pub async fn connect(config: &Config, store: &Store, options: &ConnectOptions) -> Result<Vec<Connected>, ConnectError> {
     // The key first: better to stop now than after the person has approved in the browser.
-    store
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .unlock_or_create(config.key_file.as_deref())
-        .map_err(ConnectError::Store)?;
+    store.unlock_or_create(config.key_file.as_deref()).await.map_err(ConnectError::Store)?;
     let config = &config.xero;
     let listener = TcpListener::bind(("127.0.0.1", options.port))
         .await
-        .map_err(|error| ConnectError::Listen { port: options.port, reason: error.to_string() })?;
-    let port =
-        listener.local_addr().map_err(|e| ConnectError::Listen { port: options.port, reason: e.to_string() })?.port();
+        .map_err(|cause| ConnectError::Listen { port: options.port, cause })?;
+    let port = listener.local_addr().map_err(|cause| ConnectError::Listen { port: options.port, cause })?.port();
     let redirect_uri = format!("http://localhost:{port}/callback");
     let oauth = OAuth::new(config, Some(&redirect_uri)).map_err(ConnectError::OAuth)?;
     let authorization = oauth.begin();
@@ -178,11 +169,7 @@ pub async fn connect(
         return Err(ConnectError::NoOrganisations);
     }
     let client_id = config.client_id.clone().unwrap_or_default();
-    store
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .add_grant(&client_id, &tokens, &organisations, Timestamp::now())
-        .map_err(ConnectError::Store)?;
+    store.add_grant(&client_id, &tokens, &organisations, Timestamp::now()).await.map_err(ConnectError::Store)?;
     Ok(organisations)
 }
 

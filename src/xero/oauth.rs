@@ -53,7 +53,7 @@ pub struct Authorization {
 pub enum OAuthError {
     /// `client_id` is not set.
     NoClient,
-    BadEndpoint(String),
+    BadEndpoint(oauth2::url::ParseError),
     /// The identity service refused: `invalid_grant` and the like.
     Refused {
         error: String,
@@ -115,7 +115,7 @@ async fn send(http: &reqwest::Client, request: oauth2::HttpRequest) -> Result<oa
         answer = answer.header(name, value);
     }
     let body = response.bytes().await.map_err(|error| HttpFailure(crate::net::describe(&error)))?;
-    answer.body(body.to_vec()).map_err(|error| HttpFailure(error.to_string()))
+    answer.body(body.to_vec()).map_err(|error| HttpFailure(format!("the answer could not be read: {error}")))
 }
 
 /// CollectIQ's reqwest client as the oauth2 crate's HTTP client. A named type with a boxed `Send`
@@ -136,7 +136,7 @@ impl<'c> oauth2::AsyncHttpClient<'c> for Http {
 impl OAuth {
     pub fn new(config: &XeroConfig, redirect_uri: Option<&str>) -> Result<OAuth, OAuthError> {
         let client_id = config.client_id.clone().ok_or(OAuthError::NoClient)?;
-        let endpoint = |error: oauth2::url::ParseError| OAuthError::BadEndpoint(error.to_string());
+        let endpoint = OAuthError::BadEndpoint;
         let mut client = BasicClient::new(ClientId::new(client_id))
             .set_auth_uri(AuthUrl::new(config.hosts.authorize_url()).map_err(endpoint)?)
             .set_token_uri(oauth2::TokenUrl::new(config.hosts.token_url()).map_err(endpoint)?);
@@ -144,7 +144,8 @@ impl OAuth {
             client = client.set_client_secret(ClientSecret::new(secret.expose().to_string()));
         }
         if let Some(uri) = redirect_uri {
-            client = client.set_redirect_uri(RedirectUrl::new(uri.to_string()).map_err(endpoint)?);
+            let uri = RedirectUrl::new(uri.to_owned()).map_err(endpoint)?;
+            client = client.set_redirect_uri(uri);
         }
         Ok(OAuth {
             client,

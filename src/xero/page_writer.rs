@@ -5,8 +5,6 @@
 //! transaction write far less than ten transactions do (measured in `benches/sync.rs`). An
 //! interrupted sync reads again at most the pages it had not stored.
 
-use std::sync::{Arc, Mutex};
-
 use jiff::Timestamp;
 use uuid::Uuid;
 
@@ -18,7 +16,7 @@ use crate::store::{Store, StoreError};
 const PAGES_PER_WRITE: usize = 10;
 
 pub struct Unstored {
-    store: Arc<Mutex<Store>>,
+    store: Store,
     tenant: Uuid,
     entity: &'static str,
     pass: Pass,
@@ -31,7 +29,7 @@ pub struct Unstored {
 }
 
 impl Unstored {
-    pub fn new(store: &Arc<Mutex<Store>>, tenant: Uuid, entity: &'static str, pass: &Pass) -> Unstored {
+    pub fn new(store: &Store, tenant: Uuid, entity: &'static str, pass: &Pass) -> Unstored {
         Unstored {
             store: store.clone(),
             tenant,
@@ -63,10 +61,10 @@ impl Unstored {
         let (store, tenant, entity, pass, next_page) =
             (self.store.clone(), self.tenant, self.entity, self.pass.clone(), self.next_page);
         let pages = std::mem::take(&mut self.pages);
-        self.storing = Some(tokio::task::spawn_blocking(move || {
-            let mut store = store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            store.write_pages(tenant, entity, &pages, &pass, next_page, started)
-        }));
+        self.storing =
+            Some(tokio::spawn(
+                async move { store.write_pages(tenant, entity, pages, &pass, next_page, started).await },
+            ));
         Ok(())
     }
 
@@ -79,11 +77,10 @@ impl Unstored {
     /// Waits for the pages being stored.
     async fn stored(&mut self) -> Result<(), StoreError> {
         let Some(storing) = self.storing.take() else { return Ok(()) };
-        storing.await.unwrap_or_else(|error| {
-            Err(StoreError {
-                doing: format!("store pages of {}", self.entity),
-                reason: format!("the writer stopped: {error}"),
-            })
-        })
+        match storing.await {
+            Ok(stored) => stored,
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            Err(_) => Err(StoreError::Stopped { doing: format!("store pages of {}", self.entity) }),
+        }
     }
 }

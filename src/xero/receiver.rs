@@ -5,7 +5,7 @@
 //! contacts by id, at most 50 a call.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -22,21 +22,17 @@ use super::signature::verify;
 use super::wire::{self, Envelope, WebhookPayload};
 use crate::ledger::records::CreditKind;
 use crate::secret::Secret;
-use crate::store::Store;
 use crate::store::events::{NewEvent, StoredEvent};
 use crate::store::records::Records;
+use crate::store::{Store, StoreError};
 
 pub const LARGEST_BODY: usize = 256 * 1024;
 
 pub struct Receiver {
     pub key: Secret,
-    pub store: Arc<Mutex<Store>>,
+    pub store: Store,
     /// Wakes the worker when events arrive.
     pub arrived: Arc<Notify>,
-}
-
-fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
-    store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 pub fn router(receiver: Arc<Receiver>) -> axum::Router {
@@ -73,7 +69,7 @@ async fn receive(State(receiver): State<Arc<Receiver>>, headers: HeaderMap, body
         .collect();
     if !events.is_empty() {
         // Stored before the 200: if this fails, Xero sends the events again.
-        if lock(&receiver.store).store_events(&events, Timestamp::now()).is_err() {
+        if receiver.store.store_events(&events, Timestamp::now()).await.is_err() {
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
         receiver.arrived.notify_one();
@@ -92,18 +88,18 @@ pub struct Worked {
 
 /// Works off waiting events: fetches what changed, by id, and stores it. Events of organisations
 /// that are not connected are dropped (marked done).
-pub async fn work_off(client: &XeroClient, store: &Mutex<Store>) -> Result<Worked, crate::store::StoreError> {
-    let waiting = lock(store).waiting_events(500)?;
+pub async fn work_off(client: &XeroClient, store: &Store) -> Result<Worked, StoreError> {
+    let waiting = store.waiting_events(500).await?;
     let mut worked = Worked { events: waiting.len(), ..Worked::default() };
     let mut by_tenant: BTreeMap<Uuid, Vec<StoredEvent>> = BTreeMap::new();
     for event in waiting {
         by_tenant.entry(event.event.tenant_id).or_default().push(event);
     }
     for (tenant, events) in by_tenant {
-        let grant = lock(store).organisation(tenant)?.and_then(|org| org.grant_id);
+        let grant = store.organisation(tenant).await?.and_then(|org| org.grant_id);
         let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
         let Some(grant) = grant else {
-            lock(store).mark_events_processed(&ids, Timestamp::now())?;
+            store.mark_events_processed(&ids, Timestamp::now()).await?;
             continue;
         };
         let changed = Changed {
@@ -115,11 +111,11 @@ pub async fn work_off(client: &XeroClient, store: &Mutex<Store>) -> Result<Worke
             Ok((invoices, contacts)) => {
                 worked.invoices += invoices;
                 worked.contacts += contacts;
-                lock(store).mark_events_processed(&ids, Timestamp::now())?;
+                store.mark_events_processed(&ids, Timestamp::now()).await?;
             }
             Err(error) => {
                 worked.failed += ids.len();
-                lock(store).mark_events_failed(&ids, &error.to_string())?;
+                store.mark_events_failed(&ids, &error.to_string()).await?;
             }
         }
     }
@@ -143,11 +139,11 @@ struct Changed {
 
 async fn refresh(
     client: &XeroClient,
-    store: &Mutex<Store>,
+    store: &Store,
     tenant: Uuid,
     grant: i64,
     changed: Changed,
-) -> Result<(usize, usize), ApiError> {
+) -> Result<(usize, usize), RefreshError> {
     let (invoice_ids, contact_ids) = (changed.invoices, changed.contacts);
     let mut invoices = Vec::new();
     for answer in fetch_by_ids::<Envelope<wire::Invoices>>(client, tenant, grant, "Invoices", invoice_ids).await? {
@@ -165,18 +161,24 @@ async fn refresh(
                 Ok(answer) => answer,
                 // Gone since (deleted in Xero): nothing to bring in.
                 Err(ApiError::NotFound(_)) => continue,
-                Err(error) => return Err(error),
+                Err(error) => return Err(error.into()),
             };
         for note in &answer.items.items {
             credits.extend(convert::credit(tenant, CreditKind::CreditNote, note.fields()).ok());
         }
     }
     let counts = (invoices.len(), contacts.len());
-    let mut store = lock(store);
-    let saved = store
-        .save_records(tenant, &Records::Invoices(invoices))
-        .and_then(|_| store.save_records(tenant, &Records::Contacts(contacts)))
-        .and_then(|_| store.save_records(tenant, &Records::Credits(CreditKind::CreditNote, credits)));
-    saved.map_err(|error| ApiError::Unexpected { path: "the store".into(), why: error.to_string() })?;
+    store.save_records(tenant, Records::Invoices(invoices)).await?;
+    store.save_records(tenant, Records::Contacts(contacts)).await?;
+    store.save_records(tenant, Records::Credits(CreditKind::CreditNote, credits)).await?;
     Ok(counts)
+}
+
+/// Why the records an event names could not be brought in.
+#[derive(Debug, thiserror::Error)]
+enum RefreshError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }

@@ -14,7 +14,7 @@
 //! removes anything.
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
 use uuid::Uuid;
@@ -125,16 +125,12 @@ struct PassRun {
 
 pub struct Syncer {
     client: Arc<XeroClient>,
-    store: Arc<Mutex<Store>>,
+    store: Store,
     progress: Arc<dyn Progress>,
 }
 
-fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
-    store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 impl Syncer {
-    pub fn new(client: Arc<XeroClient>, store: Arc<Mutex<Store>>, progress: Arc<dyn Progress>) -> Syncer {
+    pub fn new(client: Arc<XeroClient>, store: Store, progress: Arc<dyn Progress>) -> Syncer {
         Syncer { client, store, progress }
     }
 
@@ -157,7 +153,7 @@ impl Syncer {
         report.calls = after.calls - before.calls;
         report.retries = after.retries - before.retries;
         let error = outcome.err().map(|failure| failure.to_string());
-        let recorded = lock(&self.store).record_sync(tenant, Timestamp::now(), options.full, error.as_deref());
+        let recorded = self.store.record_sync(tenant, Timestamp::now(), options.full, error.as_deref()).await;
         report.error = error.or_else(|| recorded.err().map(|e| e.to_string()));
         self.progress.done(&report.name, &report);
         report
@@ -210,7 +206,7 @@ impl Syncer {
             kept.extend(converted);
             report.skipped.extend(skipped);
         }
-        lock(&self.store).save_records(tenant, &Records::Invoices(kept))?;
+        self.store.save_records(tenant, Records::Invoices(kept)).await?;
         Ok(())
     }
 
@@ -241,7 +237,7 @@ impl Syncer {
             ));
         }
         report.name = organisation.name.clone();
-        lock(&self.store).save_organisation_settings(&organisation)?;
+        self.store.save_organisation_settings(&organisation).await?;
         Ok(())
     }
 
@@ -256,13 +252,13 @@ impl Syncer {
         let answer: Envelope<wire::ContactGroups> = self.client.get(tenant, grant, &Get::new("ContactGroups")).await?;
         let (groups, skipped) = convert::all(&answer.items.items, |g| convert::contact_group(tenant, g));
         report.skipped.extend(skipped);
-        let known: BTreeSet<Uuid> = lock(&self.store).contact_groups(tenant)?.iter().map(|g| g.group_id).collect();
+        let known: BTreeSet<Uuid> = self.store.contact_groups(tenant).await?.iter().map(|g| g.group_id).collect();
         let listed: BTreeSet<Uuid> = groups.iter().map(|g| g.group_id).collect();
         let stale = org
             .groups_refreshed_at
             .is_none_or(|at| at.checked_add(GROUP_REFRESH).is_ok_and(|due| due <= Timestamp::now()));
         if !(options.full || stale || known != listed) {
-            lock(&self.store).replace_contact_groups(tenant, &groups, None)?;
+            self.store.replace_contact_groups(tenant, groups, None).await?;
             return Ok(());
         }
         let mut members = Vec::new();
@@ -277,9 +273,8 @@ impl Syncer {
                 }
             }
         }
-        let mut store = lock(&self.store);
-        store.replace_contact_groups(tenant, &groups, Some(&members))?;
-        store.record_groups_refreshed(tenant, Timestamp::now())?;
+        self.store.replace_contact_groups(tenant, groups, Some(members)).await?;
+        self.store.record_groups_refreshed(tenant, Timestamp::now()).await?;
         Ok(())
     }
 
@@ -293,12 +288,12 @@ impl Syncer {
     ) -> Result<EntityReport, Failure> {
         let (tenant, name) = (target.tenant, entity.name());
         let mut result = EntityReport { entity: name, ..EntityReport::default() };
-        let cursor = lock(&self.store).cursor(tenant, name)?;
+        let cursor = self.store.cursor(tenant, name).await?;
         let mut pass = match cursor.pass {
             Some(pass) if pass.full || !options.full => pass,
             _ => {
                 let since = if options.full { None } else { cursor.modified_since };
-                lock(&self.store).begin_pass(tenant, name, since, options.full)?
+                self.store.begin_pass(tenant, name, since, options.full).await?
             }
         };
         let mut shift_retries = 0;
@@ -307,11 +302,11 @@ impl Syncer {
             // Every record Xero counted must have been seen by this pass (its mark survives a
             // restart) or deliberately not kept. Fewer means a page shifted under the pass, or
             // the pass resumed after records it had read were lost: read it all again.
-            let seen = lock(&self.store).seen_in_pass(tenant, name, &pass)?;
+            let seen = self.store.seen_in_pass(tenant, name, &pass).await?;
             let whole = seen + run.not_kept >= run.counted;
             if !whole && shift_retries < SHIFT_RETRIES {
                 shift_retries += 1;
-                pass = lock(&self.store).begin_pass(tenant, name, pass.since, pass.full)?;
+                pass = self.store.begin_pass(tenant, name, pass.since, pass.full).await?;
                 continue;
             }
             if !whole {
@@ -324,7 +319,7 @@ impl Syncer {
             // Only a whole pass moves the watermark on, or removes what it did not see.
             let watermark = if whole { run.started } else { None };
             let pass = Pass { full: pass.full && whole, ..pass };
-            result.removed = lock(&self.store).finish_pass(tenant, name, &pass, watermark)?;
+            result.removed = self.store.finish_pass(tenant, name, &pass, watermark).await?;
             return Ok(result);
         }
     }

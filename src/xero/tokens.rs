@@ -3,7 +3,6 @@
 //! sure two processes refreshing at once never both spend the same refresh token. When Xero
 //! refuses a refresh token (`invalid_grant`), the grant is marked as needing `collectiq connect`.
 
-use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -21,36 +20,19 @@ const LEASE: SignedDuration = SignedDuration::from_secs(60);
 /// How long to wait for another process's refresh.
 const WAIT: Duration = Duration::from_secs(90);
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum TokenError {
+    #[error("the connection to Xero needs renewing ({0}); run `collectiq connect`")]
     NeedsReconnect(String),
     /// The identity service could not be reached or did not answer sensibly; worth retrying later.
+    #[error("could not refresh the Xero token: {0}")]
     Unavailable(String),
-    Store(StoreError),
-}
-
-impl fmt::Display for TokenError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TokenError::NeedsReconnect(reason) => {
-                write!(f, "the connection to Xero needs renewing ({reason}); run `collectiq connect`")
-            }
-            TokenError::Unavailable(why) => write!(f, "could not refresh the Xero token: {why}"),
-            TokenError::Store(error) => error.fmt(f),
-        }
-    }
-}
-
-impl std::error::Error for TokenError {}
-
-impl From<StoreError> for TokenError {
-    fn from(error: StoreError) -> Self {
-        TokenError::Store(error)
-    }
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 pub struct TokenKeeper {
-    store: Arc<Mutex<Store>>,
+    store: Store,
     oauth: Arc<OAuth>,
     /// Names this process in the refresh lease.
     owner: String,
@@ -63,12 +45,8 @@ pub struct TokenKeeper {
     refreshing: tokio::sync::Mutex<()>,
 }
 
-fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
-    store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 impl TokenKeeper {
-    pub fn new(store: Arc<Mutex<Store>>, oauth: Arc<OAuth>) -> TokenKeeper {
+    pub fn new(store: Store, oauth: Arc<OAuth>) -> TokenKeeper {
         let owner = format!("{}-{:016x}", std::process::id(), fastrand::u64(..));
         TokenKeeper {
             store,
@@ -124,18 +102,15 @@ impl TokenKeeper {
                 Some(_) => Timestamp::MAX,
                 None => now.checked_add(MARGIN).unwrap_or(now),
             };
-            let lease = {
-                let mut store = lock(&self.store);
-                if let Some(stale) = stale
-                    && let Some(current) = store.grant(grant)?
-                    && current.access_token != *stale
-                    && current.access_expires_at > now
-                {
-                    self.remember(grant, &current.access_token, current.access_expires_at);
-                    return Ok(current.access_token);
-                }
-                store.take_refresh_lease(grant, &self.owner, now, good_until, LEASE)?
-            };
+            if let Some(stale) = stale
+                && let Some(current) = self.store.grant(grant).await?
+                && current.access_token != *stale
+                && current.access_expires_at > now
+            {
+                self.remember(grant, &current.access_token, current.access_expires_at);
+                return Ok(current.access_token);
+            }
+            let lease = self.store.take_refresh_lease(grant, &self.owner, now, good_until, LEASE).await?;
             match lease {
                 Lease::Fresh(current) => {
                     self.remember(grant, &current.access_token, current.access_expires_at);
@@ -156,23 +131,23 @@ impl TokenKeeper {
     async fn refresh(&self, grant: i64, refresh_token: Option<Secret>) -> Result<Secret, TokenError> {
         let Some(refresh_token) = refresh_token else {
             let reason = "no refresh token was issued (was offline_access granted?)";
-            lock(&self.store).mark_needs_reconnect(grant, reason)?;
+            self.store.mark_needs_reconnect(grant, reason).await?;
             return Err(TokenError::NeedsReconnect(reason.into()));
         };
         match self.oauth.refresh(&refresh_token).await {
             Ok(tokens) => {
                 // On disk before anyone uses the new access token: the old refresh token is spent.
-                lock(&self.store).save_tokens(grant, &tokens, Timestamp::now())?;
+                self.store.save_tokens(grant, &tokens, Timestamp::now()).await?;
                 self.remember(grant, &tokens.access_token, tokens.expires_at);
                 Ok(tokens.access_token)
             }
             Err(error) if error.is_invalid_grant() => {
                 let reason = "Xero refused the refresh token: it was revoked, unused for 60 days, or replaced";
-                lock(&self.store).mark_needs_reconnect(grant, reason)?;
+                self.store.mark_needs_reconnect(grant, reason).await?;
                 Err(TokenError::NeedsReconnect(reason.into()))
             }
             Err(error) => {
-                lock(&self.store).release_lease(grant, &self.owner)?;
+                self.store.release_lease(grant, &self.owner).await?;
                 Err(TokenError::Unavailable(match error {
                     OAuthError::Unreachable(why) => why,
                     other => other.to_string(),

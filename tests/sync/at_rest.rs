@@ -43,17 +43,16 @@ async fn connected(name: &str, seed: u64) -> Connected {
 }
 
 /// Every token the store holds, opened with `key_file`: (access, refresh) per grant.
-fn tokens(db: &Path, key_file: &Path) -> Vec<(String, Option<String>)> {
-    let mut store = Store::open(db).unwrap();
-    store.use_key(TokenKey::load(key_file).unwrap()).unwrap();
-    let grants: Vec<i64> = store.organisations().unwrap().iter().filter_map(|o| o.grant_id).collect();
-    grants
-        .into_iter()
-        .map(|id| {
-            let grant = store.grant(id).unwrap().unwrap();
-            (grant.access_token.expose().to_string(), grant.refresh_token.map(|r| r.expose().to_string()))
-        })
-        .collect()
+async fn tokens(db: &Path, key_file: &Path) -> Vec<(String, Option<String>)> {
+    let store = Store::open(db).await.unwrap();
+    store.use_key(TokenKey::load(key_file).unwrap()).await.unwrap();
+    let grants: Vec<i64> = store.organisations().await.unwrap().iter().filter_map(|o| o.grant_id).collect();
+    let mut tokens = Vec::new();
+    for id in grants {
+        let grant = store.grant(id).await.unwrap().unwrap();
+        tokens.push((grant.access_token.expose().to_string(), grant.refresh_token.map(|r| r.expose().to_string())));
+    }
+    tokens
 }
 
 fn secrets(tokens: &[(String, Option<String>)]) -> Vec<String> {
@@ -102,7 +101,7 @@ async fn the_database_file_never_holds_a_token_in_plain_text() {
     }
     let sync = connected.run(&["sync"]);
     assert!(sync.status.success(), "{}", text(&sync));
-    let tokens = tokens(&connected.db, &connected.key_file());
+    let tokens = tokens(&connected.db, &connected.key_file()).await;
     assert!(!tokens.is_empty() && tokens.iter().all(|(_, refresh)| refresh.is_some()));
     for (_, access, refresh) in stored(&connected.db) {
         assert!(access.starts_with("ciq1:") && refresh.unwrap().starts_with("ciq1:"));
@@ -117,7 +116,7 @@ async fn the_database_file_never_holds_a_token_in_plain_text() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_copy_of_the_database_with_another_key_is_refused_in_plain_words() {
     let connected = connected("at-rest-copy", 62).await;
-    let secrets = secrets(&tokens(&connected.db, &connected.key_file()));
+    let secrets = secrets(&tokens(&connected.db, &connected.key_file()).await);
     let elsewhere = scratch("at-rest-copy-elsewhere");
     let copy = elsewhere.join("collectiq.db");
     std::fs::copy(&connected.db, &copy).unwrap();
@@ -145,7 +144,7 @@ async fn a_copy_of_the_database_with_another_key_is_refused_in_plain_words() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_missing_key_file_is_named_and_connecting_again_recovers() {
     let connected = connected("at-rest-missing", 63).await;
-    let secrets = secrets(&tokens(&connected.db, &connected.key_file()));
+    let secrets = secrets(&tokens(&connected.db, &connected.key_file()).await);
     std::fs::remove_file(connected.key_file()).unwrap();
 
     let health = token_health(&connected, &connected.key_file());
@@ -184,7 +183,7 @@ async fn a_missing_key_file_is_named_and_connecting_again_recovers() {
 #[tokio::test(flavor = "multi_thread")]
 async fn plain_tokens_of_an_older_store_are_sealed_on_first_use() {
     let connected = connected("at-rest-older", 64).await;
-    let tokens = tokens(&connected.db, &connected.key_file());
+    let tokens = tokens(&connected.db, &connected.key_file()).await;
     // The store as CollectIQ kept it before tokens were sealed: plain tokens, no key file.
     {
         let conn = Connection::open(&connected.db).unwrap();
@@ -210,7 +209,7 @@ async fn plain_tokens_of_an_older_store_are_sealed_on_first_use() {
     for secret in self::secrets(&tokens) {
         assert!(!holds(&bytes, &secret), "a plain token was left in the database file");
     }
-    assert_eq!(self::tokens(&connected.db, &connected.key_file()), tokens, "sealed, the tokens are the same");
+    assert_eq!(self::tokens(&connected.db, &connected.key_file()).await, tokens, "sealed, the tokens are the same");
     assert_eq!(token_health(&connected, &connected.key_file()), "connected");
 }
 

@@ -58,10 +58,10 @@ async fn connect_sync_orgs_aging_and_disconnect() {
     assert!(text(&unknown).contains("no connected organisation is called \"Nobody Ltd\""), "{}", text(&unknown));
 
     // No token ever appears in what CollectIQ prints.
-    let mut store = collectiq::store::Store::open(&db).unwrap();
-    store.unlock(Some(&key_file_for(&db))).unwrap();
-    let grant = store.organisations().unwrap()[0].grant_id.unwrap();
-    let tokens = store.grant(grant).unwrap().unwrap();
+    let store = collectiq::store::Store::open(&db).await.unwrap();
+    store.unlock(Some(&key_file_for(&db))).await.unwrap();
+    let grant = store.organisations().await.unwrap()[0].grant_id.unwrap();
+    let tokens = store.grant(grant).await.unwrap().unwrap();
     for output in [&connect, &sync, &orgs, &aging] {
         let said = text(output);
         assert!(!said.contains(tokens.access_token.expose()));

@@ -26,16 +26,17 @@ fn sorted<T: serde::Serialize>(items: Vec<T>, key: &str) -> Vec<Value> {
     values
 }
 
-pub fn from_store(store: &Store, tenant: Uuid) -> Snapshot {
+pub async fn from_store(store: &Store, tenant: Uuid) -> Snapshot {
+    let all_members = store.group_members(tenant).await.unwrap();
     let mut groups: Vec<Value> = store
         .contact_groups(tenant)
+        .await
         .unwrap()
         .into_iter()
         .map(|g| {
-            let mut members: Vec<String> = store
-                .group_members(tenant)
-                .unwrap()
-                .into_iter()
+            let mut members: Vec<String> = all_members
+                .iter()
+                .copied()
                 .filter(|(group, _)| *group == g.group_id)
                 .map(|(_, contact)| contact.to_string())
                 .collect();
@@ -45,18 +46,25 @@ pub fn from_store(store: &Store, tenant: Uuid) -> Snapshot {
         .collect();
     groups.sort_by(|a, b| a["group_id"].as_str().cmp(&b["group_id"].as_str()));
     Snapshot {
-        invoices: sorted(store.invoices(tenant).unwrap(), "invoice_id"),
-        contacts: sorted(store.contacts(tenant).unwrap(), "contact_id"),
-        payments: sorted(store.payments(tenant).unwrap(), "payment_id"),
-        credits: sorted(store.credits(tenant).unwrap(), "credit_id"),
+        invoices: sorted(store.invoices(tenant).await.unwrap(), "invoice_id"),
+        contacts: sorted(store.contacts(tenant).await.unwrap(), "contact_id"),
+        payments: sorted(store.payments(tenant).await.unwrap(), "payment_id"),
+        credits: sorted(store.credits(tenant).await.unwrap(), "credit_id"),
         groups,
     }
 }
 
 /// Checks what matters most in the store against the sandbox's own records, without going through
 /// the wire format or the conversion the sync uses: which sales invoices exist, and what each owes.
-pub fn assert_balances_match_world(store: &Store, sandbox: &Sandbox, tenant: Uuid) {
+pub async fn assert_balances_match_world(store: &Store, sandbox: &Sandbox, tenant: Uuid) {
     use collectiq::sandbox::world::InvoiceState;
+    let mut stored: Vec<(String, String, rust_decimal::Decimal)> = store
+        .invoices(tenant)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| (i.invoice_id.to_string(), i.status.to_string(), i.amount_due))
+        .collect();
     sandbox.state().catch_up();
     let world = collectiq::sandbox::state::lock(&sandbox.state().world);
     let org = world.iter().find(|o| o.tenant_id == tenant).unwrap();
@@ -73,12 +81,6 @@ pub fn assert_balances_match_world(store: &Store, sandbox: &Sandbox, tenant: Uui
         })
         .collect();
     expected.sort();
-    let mut stored: Vec<(String, String, rust_decimal::Decimal)> = store
-        .invoices(tenant)
-        .unwrap()
-        .into_iter()
-        .map(|i| (i.invoice_id.to_string(), i.status.to_string(), i.amount_due))
-        .collect();
     stored.sort();
     assert_eq!(stored.len(), expected.len(), "as many sales invoices as the sandbox has");
     for (got, want) in stored.iter().zip(&expected) {

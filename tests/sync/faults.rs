@@ -10,13 +10,17 @@ async fn faults_change_nothing_but_the_number_of_calls() {
     let mut faulty_config = sandbox_config(21, 1, 1_500);
     faulty_config.faults = "429:0.08,500:0.08,slow:0.04:150,reset:0.05,truncate:0.08".parse().unwrap();
     let faulty = connected("faulty", faulty_config).await;
-    let tenant = calm.tenants()[0];
-    assert_eq!(faulty.tenants(), vec![tenant], "the same seed gives the same organisation");
+    let tenant = calm.tenants().await[0];
+    assert_eq!(faulty.tenants().await, vec![tenant], "the same seed gives the same organisation");
 
     calm.sync(true).await;
     let reports = faulty.sync(true).await;
     assert!(reports[0].retries > 0, "the faults were met");
-    assert_same("full sync under faults", &from_store(&faulty.store(), tenant), &from_store(&calm.store(), tenant));
+    assert_same(
+        "full sync under faults",
+        &from_store(faulty.store(), tenant).await,
+        &from_store(calm.store(), tenant).await,
+    );
 
     for connected in [&calm, &faulty] {
         connected.advance("days=20").await;
@@ -24,8 +28,8 @@ async fn faults_change_nothing_but_the_number_of_calls() {
     }
     assert_same(
         "incremental sync under faults",
-        &from_store(&faulty.store(), tenant),
-        &from_store(&calm.store(), tenant),
+        &from_store(faulty.store(), tenant).await,
+        &from_store(calm.store(), tenant).await,
     );
 
     let stats = faulty.stats().await;

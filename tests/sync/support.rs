@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use collectiq::config::{ClientLimits, Config, Overrides, XeroHosts};
@@ -94,16 +94,16 @@ pub struct Connected {
 }
 
 impl Connected {
-    pub fn store(&self) -> std::sync::MutexGuard<'_, Store> {
-        self.session.store.lock().unwrap()
+    pub fn store(&self) -> &Store {
+        &self.session.store
     }
 
-    pub fn tenants(&self) -> Vec<uuid::Uuid> {
-        self.store().organisations().unwrap().iter().map(|o| o.organisation.tenant_id).collect()
+    pub async fn tenants(&self) -> Vec<uuid::Uuid> {
+        self.store().organisations().await.unwrap().iter().map(|o| o.organisation.tenant_id).collect()
     }
 
     pub async fn sync(&self, full: bool) -> Vec<OrgReport> {
-        let orgs = self.store().organisations().unwrap();
+        let orgs = self.store().organisations().await.unwrap();
         let syncer = Syncer::new(self.session.client.clone(), self.session.store.clone(), Arc::new(Quiet));
         let reports = syncer.sync(&orgs, SyncOptions { full, ..SyncOptions::default() }).await;
         for report in &reports {
@@ -114,7 +114,7 @@ impl Connected {
 
     /// Syncs and gives what each organisation's sync reported, errors included.
     pub async fn try_sync(&self, full: bool) -> Vec<OrgReport> {
-        let orgs = self.store().organisations().unwrap();
+        let orgs = self.store().organisations().await.unwrap();
         let syncer = Syncer::new(self.session.client.clone(), self.session.store.clone(), Arc::new(Quiet));
         syncer.sync(&orgs, SyncOptions { full, ..SyncOptions::default() }).await
     }
@@ -150,10 +150,10 @@ pub async fn connected(name: &str, sandbox: SandboxConfig) -> Connected {
     let sandbox = Sandbox::start(sandbox, "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let folder = scratch(name);
     let config = config_for(sandbox.url(), folder.join("collectiq.db"));
-    let store = Arc::new(Mutex::new(Store::open(&config.database).unwrap()));
+    let store = Store::open(&config.database).await.unwrap();
     let options = ConnectOptions { headless: true, port: 0, open_browser: false, timeout: Duration::from_secs(20) };
     let organisations = connect(&config, &store, &options).await.unwrap();
     assert!(!organisations.is_empty());
-    let session = Session::with_store(&config, store, quick_retries()).unwrap();
+    let session = Session::with_store(&config, store, quick_retries()).await.unwrap();
     Connected { sandbox, config, session, folder }
 }

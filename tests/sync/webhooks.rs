@@ -54,11 +54,11 @@ async fn post(url: &str, body: Vec<u8>, signature: &str) -> (StatusCode, String)
 async fn signatures_are_checked_and_events_stored_once() {
     let connected = connected("receiver", sandbox_config(41, 1, 100)).await;
     let url = serve(&connected).await;
-    let tenant = connected.tenants()[0];
+    let tenant = connected.tenants().await[0];
     let body = payload(tenant, uuid::Uuid::from_u128(7));
 
     assert_eq!(post(&url, body.clone(), &sign(KEY, &body)).await, (StatusCode::OK, String::new()));
-    assert_eq!(connected.store().waiting_events(10).unwrap().len(), 1, "stored before the 200");
+    assert_eq!(connected.store().waiting_events(10).await.unwrap().len(), 1, "stored before the 200");
 
     assert_eq!(post(&url, body.clone(), &sign("another-key", &body)).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(post(&url, body.clone(), "").await.0, StatusCode::UNAUTHORIZED);
@@ -69,7 +69,7 @@ async fn signatures_are_checked_and_events_stored_once() {
 
     // Replayed: accepted (it is signed) but stored once.
     assert_eq!(post(&url, body.clone(), &sign(KEY, &body)).await.0, StatusCode::OK);
-    assert_eq!(connected.store().waiting_events(10).unwrap().len(), 1);
+    assert_eq!(connected.store().waiting_events(10).await.unwrap().len(), 1);
 
     let huge = vec![b' '; LARGEST_BODY + 10];
     assert_eq!(post(&url, huge.clone(), &sign(KEY, &huge)).await.0, StatusCode::PAYLOAD_TOO_LARGE);
@@ -84,7 +84,7 @@ async fn signatures_are_checked_and_events_stored_once() {
 async fn the_sandboxs_webhooks_bring_payments_into_the_store() {
     let connected = connected("webhooks", sandbox_config(42, 1, 3_000)).await;
     let url = serve(&connected).await;
-    let tenant = connected.tenants()[0];
+    let tenant = connected.tenants().await[0];
     connected.sync(true).await;
     *collectiq::sandbox::state::lock(&connected.sandbox.state().webhook) =
         Some(WebhookTarget { url: url.clone(), key: KEY.into() });
@@ -92,18 +92,18 @@ async fn the_sandboxs_webhooks_bring_payments_into_the_store() {
     let intent = connected.admin(reqwest::Method::POST, "/sandbox/webhooks/intent").await;
     assert_eq!(intent["passed"], true, "{intent}");
 
-    let open = connected.store().open_invoices(tenant).unwrap();
+    let open = connected.store().open_invoices(tenant).await.unwrap();
     let invoice = open[0].invoice_id;
     connected.admin(reqwest::Method::POST, &format!("/sandbox/pay?invoice={invoice}")).await;
     let worked = work_off(&connected.session.client, &connected.session.store).await.unwrap();
     assert_eq!((worked.events, worked.invoices, worked.failed), (1, 1, 0));
-    let stored = connected.store().invoices(tenant).unwrap();
+    let stored = connected.store().invoices(tenant).await.unwrap();
     assert_eq!(stored.iter().find(|i| i.invoice_id == invoice).unwrap().status, "PAID");
-    assert!(connected.store().waiting_events(10).unwrap().is_empty());
+    assert!(connected.store().waiting_events(10).await.unwrap().is_empty());
 
     // Fetched by id, 50 a call: a month of changes takes few calls.
     connected.advance("days=30").await;
-    let waiting = connected.store().waiting_events(10_000).unwrap();
+    let waiting = connected.store().waiting_events(10_000).await.unwrap();
     let distinct = |category: &str| {
         let ids: std::collections::BTreeSet<_> =
             waiting.iter().filter(|e| e.event.category == category).map(|e| e.event.resource_id).collect();

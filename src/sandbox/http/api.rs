@@ -256,7 +256,8 @@ fn modified_since(headers: &HeaderMap) -> Option<Timestamp> {
 }
 
 /// `where=Type=="ACCREC"`: the one `where` clause the sandbox understands.
-fn invoice_kind(params: &Params) -> Result<Option<String>, String> {
+/// The invoice type a `where` clause asks for, or the clause the sandbox does not understand.
+fn invoice_kind(params: &Params) -> Result<Option<String>, UnknownClause> {
     let Some(clause) = param(params, "where") else {
         return Ok(None);
     };
@@ -264,7 +265,16 @@ fn invoice_kind(params: &Params) -> Result<Option<String>, String> {
     match compact.as_str() {
         "Type==\"ACCREC\"" => Ok(Some("ACCREC".to_string())),
         "Type==\"ACCPAY\"" => Ok(Some("ACCPAY".to_string())),
-        _ => Err(format!("The sandbox understands only where=Type==\"ACCREC\" (or ACCPAY), not {clause}")),
+        _ => Err(UnknownClause(clause.to_owned())),
+    }
+}
+
+/// A `where` clause beyond the sandbox's one.
+struct UnknownClause(String);
+
+impl std::fmt::Display for UnknownClause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "The sandbox understands only where=Type==\"ACCREC\" (or ACCPAY), not {}", self.0)
     }
 }
 
@@ -317,7 +327,7 @@ fn answer(
                 numbers: list(params, "InvoiceNumbers").map(|n| n.into_iter().collect()),
                 contact_ids: uuids(params, "ContactIDs"),
                 statuses: list(params, "Statuses").map(|s| s.into_iter().map(|s| s.to_uppercase()).collect()),
-                kind: invoice_kind(params).map_err(|why| validation(&why, Vec::new()))?,
+                kind: invoice_kind(params).map_err(|why| validation(&format!("{why}"), Vec::new()))?,
                 modified_since: since,
             };
             let summary_only = param(params, "summaryOnly").is_some_and(|v| v.eq_ignore_ascii_case("true"));

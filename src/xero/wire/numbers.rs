@@ -16,7 +16,8 @@ pub mod decimal {
 
     /// Written as a JSON number with the value's own scale, as Xero writes it (`46.00`).
     pub fn serialize<S: Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
-        let raw = RawValue::from_string(value.to_string()).map_err(serde::ser::Error::custom)?;
+        let written = value.to_string();
+        let raw = RawValue::from_string(written).map_err(serde::ser::Error::custom)?;
         raw.serialize(serializer)
     }
 
