@@ -671,6 +671,29 @@ mod tests {
     }
 
     #[test]
+    fn a_run_s_decisions_are_recorded_together_or_not_at_all() {
+        let mut store = Database::open_in_memory().unwrap();
+        let template = Action::Email { template: "t".into(), copy: Vec::new() };
+        let (first, second) = (row("r1", &template, 10, 0), row("r1", &template, 11, 0));
+        // The second decision's note is refused, as a full disk or a lost connection would.
+        store
+            .conn()
+            .execute_batch(&format!(
+                "CREATE TRIGGER refuse BEFORE INSERT ON notes WHEN NEW.subject_id = '{}'
+                 BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+                second.subject_id
+            ))
+            .unwrap();
+        let notes =
+            |new: &NewAction| NewAction { notes: vec![note("invoice", new.subject_id.as_u128())], ..new.clone() };
+        assert!(store.record_decisions(&[notes(&first), notes(&second)], &decider(), now()).is_err());
+        assert!(store.action(&first.key).unwrap().is_none(), "nothing of the run is half-recorded");
+        assert!(store.memory(Uuid::from_u128(1)).unwrap().handled_up_to(first.subject_id, "r1").is_none());
+        store.conn().execute_batch("DROP TRIGGER refuse").unwrap();
+        assert_eq!(store.record_decisions(&[notes(&first), notes(&second)], &decider(), now()).unwrap().len(), 2);
+    }
+
+    #[test]
     fn a_claim_is_had_by_one_worker_and_taken_over_only_from_one_that_is_gone() {
         let mut store = Database::open_in_memory().unwrap();
         let template = Action::Email { template: "t".into(), copy: Vec::new() };

@@ -1,0 +1,10 @@
+//! The storage boundary's contract (docs/architecture.md, "The storage boundary"), checked
+//! through `Store` alone: no backend type appears here. Every test runs against every backend
+//! `backends()` gives; a new backend (PostgreSQL) is added there and must pass the same tests.
+
+mod books_and_memory;
+mod opening;
+mod outbox;
+mod records_and_cursors;
+mod support;
+mod the_rest;
