@@ -353,7 +353,7 @@ fn arrows_up(files: &[PathBuf]) -> Vec<String> {
     let mut up = Vec::new();
     for file in files {
         let module = module_of(file);
-        let Some(own) = module.first().map_or(None, |m| floor(m)) else { continue };
+        let Some(own) = module.first().and_then(|m| floor(m)) else { continue };
         for target in references(file) {
             let Some(top) = target.first() else { continue };
             let Some(theirs) = floor(top) else { continue };

@@ -127,3 +127,22 @@ pub fn eprint_human(diagnostics: &[Diagnostic], sources: &Sources) {
         eprint!("{}", render_entry(&entry, sources, style));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StoreError;
+
+    #[test]
+    fn an_error_is_shown_with_what_to_do_about_it() {
+        let shown = render_error(&CommandError::NothingConnected, Style::Plain);
+        assert!(shown.contains("no organisation is connected yet"), "{shown}");
+        assert!(shown.contains("run `collectiq connect` first"), "{shown}");
+        let locked = CommandError::from(StoreError::RunsLocked { path: "/srv/collectiq.db".into() });
+        let shown = render_error(&locked, Style::Plain);
+        assert!(shown.contains("/srv/collectiq.db") && shown.contains("cron"), "{shown}");
+        // A long message is never broken inside a path someone may copy.
+        let long = CommandError::NoStore { path: format!("/{}/collectiq.db", "very-long-folder/".repeat(12)).into() };
+        assert!(render_error(&long, Style::Plain).contains(&"very-long-folder/".repeat(12)));
+    }
+}

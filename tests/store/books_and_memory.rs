@@ -11,7 +11,7 @@ async fn books_gather_each_customers_open_invoices_and_history() {
         connect(&store, TENANT, "Harbour").await;
         let contacts = vec![contact(TENANT, 1, Some("ap@one.example")), contact(TENANT, 2, None)];
         store.save_records(TENANT, Records::Contacts(contacts)).await.unwrap();
-        let invoices = vec![
+        let invoices = [
             invoice(TENANT, 1, 1, "100.00"),
             invoice(TENANT, 2, 1, "0.00"),
             invoice(TENANT, 3, 2, "40.00"),
