@@ -92,7 +92,8 @@ impl CommandError {
             }
             CommandError::Run(error) => error.help(),
             CommandError::Autopilot(error) => error.help(),
-            CommandError::Connect(_) | CommandError::Token(_) => None,
+            CommandError::Connect(error) => error.help(),
+            CommandError::Token(error) => error.help(),
             CommandError::Demo(error) => error.help(),
             CommandError::Data(_) => Some("see docs/simulate.md for the layout of an export".into()),
             CommandError::Plan { .. } => Some("a plan is the JSON `collectiq compile` writes".into()),

@@ -71,6 +71,23 @@ pub enum ApiError {
     },
 }
 
+impl ApiError {
+    /// What to do about it, in plain words (the message already names what failed).
+    pub fn help(&self) -> Option<String> {
+        Some(match self {
+            ApiError::Token(error) => return error.help(),
+            ApiError::DayBudgetSpent => {
+                "CollectIQ keeps within Xero's 5,000 calls a day; what waits goes tomorrow".into()
+            }
+            ApiError::Forbidden(_) => "run `collectiq connect` and approve the organisation again".into(),
+            ApiError::NotFound(_) => "it was deleted in Xero since it was read; the next sync forgets it".into(),
+            ApiError::Rejected(_) => "Xero's message says what it refused".into(),
+            ApiError::GaveUp { .. } => "Xero did not answer in time; the next run tries again".into(),
+            ApiError::Unexpected { .. } => return None,
+        })
+    }
+}
+
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -81,6 +81,20 @@ impl fmt::Display for ConnectError {
 
 impl std::error::Error for ConnectError {}
 
+impl ConnectError {
+    /// What to do about it, beyond what the message says.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            ConnectError::Store(error) => error.help(),
+            ConnectError::OAuth(_) => Some("check [xero] client_id and the identity host in collectiq.toml".into()),
+            ConnectError::Declined(_) | ConnectError::NoOrganisations => {
+                Some("run `collectiq connect` again and approve at least one organisation".into())
+            }
+            _ => None,
+        }
+    }
+}
+
 type Answer = Result<String, ConnectError>;
 
 struct Waiting {

@@ -31,6 +31,17 @@ pub enum TokenError {
     Store(#[from] StoreError),
 }
 
+impl TokenError {
+    /// What to do about it, in plain words.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            TokenError::NeedsReconnect(_) => Some("`collectiq connect` signs in again; nothing stored is lost".into()),
+            TokenError::Unavailable(_) => Some("Xero's identity service did not answer; try again shortly".into()),
+            TokenError::Store(error) => error.help(),
+        }
+    }
+}
+
 pub struct TokenKeeper {
     store: Store,
     oauth: Arc<OAuth>,
