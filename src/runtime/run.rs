@@ -442,3 +442,18 @@ fn summarise(books: &Books, evaluation: &Evaluation, line: &mut OrgRun) {
     }
     line.waiting = evaluation.waiting.len() as u64;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_without_a_strategy_or_with_a_broken_one_says_which() {
+        assert!(matches!(load_strategies(&[]), Err(RunError::NoStrategy)));
+        let missing = PathBuf::from("/nowhere/wholesale.strategy");
+        let refused = load_strategies(std::slice::from_ref(&missing));
+        assert!(matches!(&refused, Err(RunError::StrategyDoesNotCompile { path, .. }) if *path == missing));
+        let help = refused.err().and_then(|error| error.help()).unwrap_or_default();
+        assert!(help.contains("collectiq check /nowhere/wholesale.strategy"), "{help}");
+    }
+}

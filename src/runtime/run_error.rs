@@ -52,17 +52,6 @@ impl RunError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::run::load_strategies;
-
-    #[test]
-    fn a_run_without_a_strategy_or_with_a_broken_one_says_which() {
-        assert!(matches!(load_strategies(&[]), Err(RunError::NoStrategy)));
-        let missing = PathBuf::from("/nowhere/wholesale.strategy");
-        let refused = load_strategies(std::slice::from_ref(&missing));
-        assert!(matches!(&refused, Err(RunError::StrategyDoesNotCompile { path, .. }) if *path == missing));
-        let help = refused.err().and_then(|error| error.help()).unwrap_or_default();
-        assert!(help.contains("collectiq check /nowhere/wholesale.strategy"), "{help}");
-    }
 
     #[test]
     fn an_unusable_mail_server_address_is_named() {
