@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use super::error::CommandError;
 use super::output::{fail, print_human, strategy_files, summary};
 use super::{Format, Outcome};
 use crate::check::check_file;
@@ -18,8 +19,8 @@ pub fn run(paths: &[PathBuf], format: Format) -> Outcome {
     for path in &files {
         match check_file(path, &mut sources) {
             Ok(checked) => diagnostics.extend(checked.diagnostics),
-            Err(error) => {
-                eprintln!("error: cannot read {}: {error}", path.display());
+            Err(cause) => {
+                fail(CommandError::Io { doing: format!("read {}", path.display()), cause });
                 unreadable += 1;
             }
         }

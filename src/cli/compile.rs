@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use super::Outcome;
-use super::output::{eprint_human, summary, write_atomically};
+use super::error::CommandError;
+use super::output::{eprint_human, fail, summary, write_atomically};
 use crate::plan::{CompileError, compile_path, to_json};
 
 pub fn run(file: &Path, out: Option<&Path>) -> Outcome {
@@ -14,19 +15,15 @@ pub fn run(file: &Path, out: Option<&Path>) -> Outcome {
             eprintln!("{} was not compiled: {}", file.display(), summary(&diagnostics));
             return Outcome::Problems;
         }
-        Err(CompileError::Unreadable(why)) => {
-            eprintln!("error: {why}");
-            return Outcome::Failed;
-        }
+        Err(unreadable) => return fail(unreadable),
     };
     eprint_human(&compiled.warnings, &compiled.sources);
     let json = to_json(&compiled.plan);
     match out {
         None => print!("{json}"),
         Some(out) => {
-            if let Err(error) = write_atomically(out, &json) {
-                eprintln!("error: cannot write {}: {error}", out.display());
-                return Outcome::Failed;
+            if let Err(cause) = write_atomically(out, &json) {
+                return fail(CommandError::Io { doing: format!("write {}", out.display()), cause });
             }
             eprintln!("wrote the plan of {} to {}", file.display(), out.display());
         }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use crate::autopilot::AutopilotError;
 use crate::config::ConfigError;
 use crate::demo::DemoError;
-use crate::plan::LoadError;
+use crate::plan::{CompileError, LoadError};
 use crate::runtime::RunError;
 use crate::simulate::data::DataError;
 use crate::store::StoreError;
@@ -40,6 +40,8 @@ pub enum CommandError {
     Data(#[from] DataError),
     #[error("{}: {cause}", path.display())]
     Plan { path: PathBuf, cause: LoadError },
+    #[error(transparent)]
+    Strategy(#[from] CompileError),
     #[error("cannot start: {0}")]
     Start(std::io::Error),
     #[error("cannot {doing}: {cause}")]
@@ -97,6 +99,7 @@ impl CommandError {
             CommandError::Demo(error) => error.help(),
             CommandError::Data(_) => Some("see docs/simulate.md for the layout of an export".into()),
             CommandError::Plan { .. } => Some("a plan is the JSON `collectiq compile` writes".into()),
+            CommandError::Strategy(_) => None,
             CommandError::Start(_) | CommandError::Io { .. } => None,
             CommandError::TwoSources | CommandError::TooShort { .. } => None,
             CommandError::NoStore { .. } => Some("sync first, or simulate with --sandbox or --data DIR".into()),

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::Outcome;
+use super::error::CommandError;
 use super::output::{eprint_human, fail, strategy_files, write_atomically};
 use crate::check::Problem;
 use crate::diagnostics::Sources;
@@ -50,10 +51,7 @@ fn worst(a: Outcome, b: Outcome) -> Outcome {
 fn format_one(path: &Path, mode: Mode) -> Outcome {
     let (original, not_utf8) = match std::fs::read(path) {
         Ok(bytes) => decode(bytes),
-        Err(error) => {
-            eprintln!("error: cannot read {}: {error}", path.display());
-            return Outcome::Failed;
-        }
+        Err(cause) => return fail(CommandError::Io { doing: format!("read {}", path.display()), cause }),
     };
     let result = match not_utf8 {
         Some(NotUtf8 { byte, span }) => Err(vec![Problem::NotUtf8 { byte, span }.to_diagnostic()]),
@@ -86,10 +84,7 @@ fn format_one(path: &Path, mode: Mode) -> Outcome {
                 println!("formatted {}", path.display());
                 Outcome::Clean
             }
-            Err(error) => {
-                eprintln!("error: cannot write {}: {error}", path.display());
-                Outcome::Failed
-            }
+            Err(cause) => fail(CommandError::Io { doing: format!("write {}", path.display()), cause }),
         },
     }
 }
