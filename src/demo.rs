@@ -77,7 +77,7 @@ pub enum DemoError {
     #[error(transparent)]
     Session(#[from] SessionError),
     #[error("sync {organisation}: {error}")]
-    Sync { organisation: String, error: String },
+    Sync { organisation: String, error: std::sync::Arc<crate::xero::sync::SyncError> },
     #[error("the sandbox has no organisation")]
     NoOrganisation,
     #[error("check the strategy: {0}")]
@@ -205,9 +205,9 @@ async fn steps(
     let at = calendar.next_sending_moment(now).unwrap_or(now);
     say(&format!("Simulating the next {SIMULATED_DAYS} days, customers paying as their history says."));
     {
-        let (books, state) = session.store.books_and_memory(tenant).await?;
+        let (books, memory) = session.store.books_and_memory(tenant).await?;
         let mut scenario =
-            Scenario::new(&plan, &calendar, books, state, calendar.today(at), SIMULATED_DAYS, Payments::History);
+            Scenario::new(&plan, &calendar, books, memory, calendar.today(at), SIMULATED_DAYS, Payments::History);
         let report = simulate(&mut scenario);
         for action in &report.actions {
             demo.simulated.count(action);

@@ -42,6 +42,9 @@ const FLOORS: &[(&str, &str)] = &[
 /// Crates the pure core must not use, in code or in its tests.
 const NOT_IN_THE_CORE: &[&str] = &["tokio", "reqwest", "rusqlite", "lettre", "axum", "std::fs", "std::net"];
 
+/// The clock, which the pure core is given as a value instead of reading.
+const CLOCKS: &[&str] = &["Timestamp::now", "Zoned::now", "SystemTime", "Instant::now", "Date::today"];
+
 /// The one circle between sibling files: the logos idiom (see `src/syntax/token.rs`).
 const ALLOWED_CIRCLES: &[(&str, &str)] = &[("syntax::lexer", "syntax::token")];
 
@@ -404,8 +407,13 @@ fn the_pure_core_uses_no_io() {
                 found.push(format!("{}: {name}", file.strip_prefix(src()).unwrap().display()));
             }
         }
+        for clock in CLOCKS {
+            if text.contains(clock) {
+                found.push(format!("{}: reads the clock ({clock})", file.strip_prefix(src()).unwrap().display()));
+            }
+        }
     }
-    assert!(found.is_empty(), "src/decide/ must do no I/O:\n{}", found.join("\n"));
+    assert!(found.is_empty(), "src/decide/ must do no I/O and read no clock:\n{}", found.join("\n"));
 }
 
 #[test]

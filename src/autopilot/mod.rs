@@ -22,11 +22,12 @@ use tracing::{error, info, warn};
 
 use self::health::{HealthState, LastRun, Runs};
 use crate::config::Config;
-use crate::decide::calendar::Calendar;
+use crate::decide::calendar::{Calendar, UnknownZone};
 use crate::runtime::RunError;
 use crate::runtime::run::{RunOptions, load_strategies, run, strategy_for};
 use crate::store::connections::OrganisationRecord;
 use crate::store::{Store, StoreError};
+use crate::xero::client::RetryPolicy;
 use crate::xero::receiver::{Receiver, router, work_off};
 use crate::xero::session::{Session, SessionError};
 use crate::xero::sync::{Quiet, SyncOptions, Syncer};
@@ -64,6 +65,15 @@ async fn organisations(store: &Store) -> Vec<OrganisationRecord> {
     })
 }
 
+/// Why an organisation is left out of a scheduled run.
+#[derive(Debug, thiserror::Error)]
+enum NotRun {
+    #[error("no strategy applies to this organisation")]
+    NoStrategy,
+    #[error("{0}")]
+    Zone(UnknownZone),
+}
+
 /// What stops the autopilot from starting.
 #[derive(Debug, thiserror::Error)]
 pub enum AutopilotError {
@@ -99,8 +109,10 @@ pub async fn autopilot(
 ) -> Result<(), AutopilotError> {
     // Strategies that do not compile stop it at once, rather than at its first run.
     load_strategies(&config.runtime.strategies)?;
-    let session = Arc::new(Session::open(&config).await?);
-    let _lock = session.store.lock_runs().await?;
+    // The lock first: another run may be sealing tokens or migrating the store.
+    let store = Store::open(&config.database).await?;
+    let _lock = store.lock_runs().await?;
+    let session = Arc::new(Session::with_store(&config, store, RetryPolicy::default()).await?);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|cause| AutopilotError::Listen { address: listen, cause })?;
@@ -271,20 +283,19 @@ async fn run_open_windows(config: &Config, session: &Session, runs: &Mutex<Runs>
     let mut open: Vec<OrganisationRecord> = Vec::new();
     for org in organisations {
         let tenant = org.organisation.tenant_id;
-        // Why the organisation is not run is kept as text, for /healthz.
         let calendar = match strategy_for(&strategies, &org.organisation.name) {
-            Some(strategy) => match Calendar::new(&strategy.plan.settings, org.organisation.zone.as_deref()) {
-                Ok(calendar) => Ok(calendar),
-                Err(zone) => Err(zone.to_string()),
-            },
-            None => Err(String::from("no strategy applies to this organisation")),
+            Some(strategy) => {
+                Calendar::new(&strategy.plan.settings, org.organisation.zone.as_deref()).map_err(NotRun::Zone)
+            }
+            None => Err(NotRun::NoStrategy),
         };
         match calendar {
             Ok(calendar) if calendar.may_send_at(now) => open.push(org),
             Ok(_) => {}
             Err(error) => {
                 warn!(organisation = %org.organisation.name, %error, "not run");
-                let last = LastRun { at: now, acted: 0, error: Some(error) };
+                // Kept as text for /healthz.
+                let last = LastRun { at: now, acted: 0, error: Some(error.to_string()) };
                 lock(runs).last.insert(tenant, last);
             }
         }

@@ -7,13 +7,15 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 
 use super::Outcome;
-use super::context::{Global, choose, config, session};
+use super::context::{Global, choose, config};
 use super::error::{CommandError, block_on};
 use super::output::fail;
 use crate::decide::calendar::Calendar;
 use crate::runtime::RunError;
 use crate::runtime::run::{RunOptions, load_strategies, run, strategy_for};
 use crate::store::{Store, StoreError};
+use crate::xero::client::RetryPolicy;
+use crate::xero::session::Session;
 
 #[derive(clap::Args, Debug)]
 pub struct RunArgs {
@@ -39,8 +41,10 @@ pub struct RunArgs {
 pub fn run_command(global: &Global, args: RunArgs) -> Outcome {
     let result = config(global).and_then(|config| {
         block_on(async {
-            let session = session(&config).await?;
-            let _lock = if args.dry_run { None } else { Some(session.store.lock_runs().await?) };
+            // The lock first: another run may be sealing tokens or migrating the store.
+            let store = Store::open(&config.database).await?;
+            let _lock = if args.dry_run { None } else { Some(store.lock_runs().await?) };
+            let session = Session::with_store(&config, store, RetryPolicy::default()).await?;
             let all = session.store.organisations().await?;
             let chosen = choose(all, args.org.as_deref())?;
             let options = RunOptions {
@@ -160,10 +164,10 @@ pub fn explain_command(global: &Global, args: ExplainArgs) -> Outcome {
                 .ok_or_else(|| CommandError::NoStrategyFor { organisation: org.organisation.name.clone() })?;
             let calendar =
                 Calendar::new(&strategy.plan.settings, org.organisation.zone.as_deref()).map_err(RunError::from)?;
-            let (books, state) = store.books_and_memory(invoice.tenant_id).await?;
+            let (books, memory) = store.books_and_memory(invoice.tenant_id).await?;
             let actions = store.actions_about(invoice.tenant_id, &[invoice.invoice_id]).await?;
             let now = args.at.unwrap_or_else(Timestamp::now);
-            Ok(crate::runtime::explain::explain(&strategy.plan, &calendar, &books, &state, &invoice, &actions, now))
+            Ok(crate::runtime::explain::explain(&strategy.plan, &calendar, &books, &memory, &invoice, &actions, now))
         })
     });
     match result {

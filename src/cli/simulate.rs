@@ -80,7 +80,7 @@ pub struct SimulateArgs {
 /// One organisation's books and what CollectIQ remembers of it.
 pub struct Loaded {
     pub books: Books,
-    pub state: Memory,
+    pub memory: Memory,
 }
 
 impl DataArgs {
@@ -102,7 +102,7 @@ impl DataArgs {
             for what in &read.left_out {
                 eprintln!("warning: left out: {what}");
             }
-            Loaded { books: read.books, state: Memory::default() }
+            Loaded { books: read.books, memory: Memory::default() }
         };
         if self.sandbox {
             let today = self.from.unwrap_or_else(|| crate::sandbox::world::generate::utc_date(Timestamp::now()));
@@ -138,8 +138,8 @@ impl DataArgs {
                 candidates: names.join(", "),
             });
         };
-        let (books, state) = store.books_and_memory(org.organisation.tenant_id).await?;
-        Ok(Loaded { books, state })
+        let (books, memory) = store.books_and_memory(org.organisation.tenant_id).await?;
+        Ok(Loaded { books, memory })
     }
 
     /// Simulates `plan` over the loaded books.
@@ -148,7 +148,7 @@ impl DataArgs {
             Calendar::new(&plan.settings, loaded.books.organisation.zone.as_deref()).map_err(RunError::from)?;
         let from = self.from.unwrap_or_else(|| calendar.today(Timestamp::now()));
         let mut scenario =
-            Scenario::new(plan, &calendar, loaded.books.clone(), loaded.state.clone(), from, days, self.payments());
+            Scenario::new(plan, &calendar, loaded.books.clone(), loaded.memory.clone(), from, days, self.payments());
         Ok(simulate(&mut scenario))
     }
 
@@ -166,7 +166,7 @@ impl DataArgs {
         let new_calendar = Calendar::new(&new.settings, zone).map_err(RunError::from)?;
         let from = self.from.unwrap_or_else(|| new_calendar.today(Timestamp::now()));
         let scenario = |plan, calendar| {
-            Scenario::new(plan, calendar, loaded.books.clone(), loaded.state.clone(), from, days, self.payments())
+            Scenario::new(plan, calendar, loaded.books.clone(), loaded.memory.clone(), from, days, self.payments())
         };
         let (mut before, mut after) = (scenario(old, &old_calendar), scenario(new, &new_calendar));
         let (old_report, new_report) = (simulate(&mut before), simulate(&mut after));

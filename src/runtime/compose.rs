@@ -123,7 +123,14 @@ impl Composer<'_> {
         let listed: Vec<&Invoice> = if about.statement { customer.open.iter().collect() } else { open };
         let today = self.today(plan, books);
         let ids: Vec<Uuid> = listed.iter().map(|invoice| invoice.invoice_id).collect();
-        let links = self.store.online_links(books.organisation.tenant_id, &ids).await.unwrap_or_default();
+        let links = match self.store.online_links(books.organisation.tenant_id, &ids).await {
+            Ok(links) => links,
+            Err(error) => {
+                // The email says how to pay otherwise; the link is shown again once it can be read.
+                tracing::warn!(%error, "online invoice links could not be read");
+                HashMap::new()
+            }
+        };
         let views = listed.iter().map(|invoice| view(invoice, &links, today)).collect();
         let context = context(books, customer, views, about.statement, &address, from_name.as_deref(), today);
         let Rendered { subject, text, html } =
@@ -196,7 +203,9 @@ impl Composer<'_> {
                         outcome.fetched += 1;
                     }
                     Ok(None) => outcome.missing += 1,
-                    Err(ApiError::GaveUp { .. } | ApiError::Unexpected { .. }) => again.push(invoice),
+                    Err(ApiError::GaveUp { .. } | ApiError::Unexpected { .. } | ApiError::Unreadable { .. }) => {
+                        again.push(invoice)
+                    }
                     Err(error) => {
                         tracing::info!(%error, %invoice, "no online invoice link");
                         outcome.missing += 1;

@@ -19,7 +19,7 @@ pub fn explain(
     plan: &Plan,
     calendar: &Calendar,
     books: &Books,
-    state: &Memory,
+    memory: &Memory,
     invoice: &Invoice,
     actions: &[StoredAction],
     now: Timestamp,
@@ -64,12 +64,12 @@ pub fn explain(
         None => lines.push("No segment matches this customer: only the rules for every customer apply.".into()),
     }
     let audience = segment.map(|i| &plan.segments[i].audience);
-    guards(plan, audience, state, customer, invoice, &judge, &mut lines);
+    guards(plan, audience, memory, customer, invoice, &judge, &mut lines);
     lines.push("Rules:".into());
     let rules = audience.into_iter().flat_map(|a| a.rules.iter()).chain(plan.every_customer.rules.iter());
     for rule in rules {
         lines.push(format!("  {}", rule.text));
-        lines.push(format!("    {}", rule_status(rule, calendar, state, customer, invoice, &judge, today)));
+        lines.push(format!("    {}", rule_status(rule, calendar, memory, customer, invoice, &judge, today)));
     }
     lines.push("Done so far:".into());
     if actions.is_empty() {
@@ -111,7 +111,7 @@ pub fn explain(
 fn guards(
     plan: &Plan,
     audience: Option<&crate::plan::Audience>,
-    state: &Memory,
+    memory: &Memory,
     customer: &Customer,
     invoice: &Invoice,
     judge: &Judge<'_>,
@@ -123,21 +123,21 @@ fn guards(
         any = true;
         let holds = match &guard.kind {
             GuardKind::DoNotContact { condition } => judge.customer(condition, customer),
-            GuardKind::StopDisputed => state.disputes.contains(&invoice.invoice_id),
+            GuardKind::StopDisputed => memory.disputes.contains(&invoice.invoice_id),
             GuardKind::PauseOnPromise { .. } | GuardKind::BrokenPromise { .. } => {
-                state.promises.contains_key(&invoice.invoice_id) || invoice.expected_payment_date.is_some()
+                memory.promises.contains_key(&invoice.invoice_id) || invoice.expected_payment_date.is_some()
             }
             GuardKind::MinimumAmount { amount } => judge.below(amount, invoice),
         };
         lines.push(format!("Guard: {} — {}", guard.text, if holds { "applies now" } else { "does not apply" }));
     }
-    if let Some(until) = state.pauses.get(&customer.contact.contact_id) {
+    if let Some(until) = memory.pauses.get(&customer.contact.contact_id) {
         lines.push(format!("Paused by hand until {until}"));
     }
-    if let Some(promised) = state.promises.get(&invoice.invoice_id).or(invoice.expected_payment_date.as_ref()) {
+    if let Some(promised) = memory.promises.get(&invoice.invoice_id).or(invoice.expected_payment_date.as_ref()) {
         lines.push(format!("Promised to pay on {promised}"));
     }
-    if state.escalated.contains(&customer.contact.contact_id) {
+    if memory.escalated.contains(&customer.contact.contact_id) {
         lines.push("Escalated: automatic emails wait until the escalation task is done".into());
     }
     if !any {
@@ -148,7 +148,7 @@ fn guards(
 fn rule_status(
     rule: &Rule,
     calendar: &Calendar,
-    state: &Memory,
+    memory: &Memory,
     customer: &Customer,
     invoice: &Invoice,
     judge: &Judge<'_>,
@@ -158,19 +158,19 @@ fn rule_status(
         let next = next_calendar_occurrence(&rule.trigger, today).map(|o| o.date.to_string()).unwrap_or_default();
         return format!("a statement rule for the whole account; next on {next} if the customer is then overdue");
     }
-    if state.stopped.contains(&invoice.invoice_id) {
+    if memory.stopped.contains(&invoice.invoice_id) {
         return "won't fire: chasing this invoice was stopped".into();
     }
     if let Some(condition) = &rule.condition
         && !judge.invoice(
             condition,
             invoice,
-            state.promises.contains_key(&invoice.invoice_id) || invoice.expected_payment_date.is_some(),
+            memory.promises.contains_key(&invoice.invoice_id) || invoice.expected_payment_date.is_some(),
         )
     {
         return "won't fire as things stand: its condition does not hold for this invoice".into();
     }
-    let handled = state.handled_up_to(invoice.invoice_id, &rule.id);
+    let handled = memory.handled_up_to(invoice.invoice_id, &rule.id);
     let latest = latest_invoice_occurrence(&rule.trigger, invoice, calendar, today);
     let next = next_invoice_occurrence(&rule.trigger, invoice, calendar, today);
     let _ = customer;

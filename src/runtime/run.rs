@@ -29,7 +29,7 @@ use crate::store::connections::OrganisationRecord;
 use crate::store::outbox::{Decider, Status};
 use crate::xero::budget::Priority;
 use crate::xero::session::Session;
-use crate::xero::sync::{Progress, SyncOptions, Syncer};
+use crate::xero::sync::{Progress, SyncError, SyncOptions, Syncer};
 
 #[derive(Clone, Debug, Default)]
 pub struct RunOptions {
@@ -223,7 +223,7 @@ impl Organisations<'_> {
         &self,
         org: &OrganisationRecord,
         delivery: Option<(&Deliverer<'_>, &super::deliver::Pass)>,
-    ) -> (OrgRun, Option<String>, Option<Delivery>) {
+    ) -> (OrgRun, Option<Arc<SyncError>>, Option<Delivery>) {
         let tenant = org.organisation.tenant_id;
         let mut line = OrgRun { organisation: org.organisation.name.clone(), tenant_id: tenant, ..OrgRun::default() };
         let Some(strategy) = strategy_for(self.strategies, &org.organisation.name) else {
@@ -283,39 +283,31 @@ impl Organisations<'_> {
         if !plan.templates.values().any(|template| template.shows_links()) {
             return Vec::new();
         }
-        {
-            let Ok(calendar) = Calendar::new(&plan.settings, org.organisation.zone.as_deref()) else {
-                return Vec::new();
-            };
-            let Ok(state) = self.session.store.memory(tenant).await else {
-                return Vec::new();
-            };
-            let mut wanted = Vec::new();
-            for days in 1..=LINKS_AHEAD_DAYS {
-                let Ok(then) = self.now.checked_add(jiff::SignedDuration::from_hours(24 * days)) else { continue };
-                let evaluation = evaluate(&Context { plan, calendar: &calendar, books, memory: &state, now: then });
-                for decision in evaluation.decisions.iter().filter(|d| d.outcome == Outcome::Act) {
-                    if shows_links(plan, decision.action) {
-                        let statement = matches!(decision.key.subject, Subject::Account(_));
-                        wanted.extend(invoices_shown(books, decision.contact_id, &decision.invoices, statement));
-                    }
+        let Ok(calendar) = Calendar::new(&plan.settings, org.organisation.zone.as_deref()) else {
+            return Vec::new();
+        };
+        let Ok(memory) = self.session.store.memory(tenant).await else {
+            return Vec::new();
+        };
+        let mut wanted = Vec::new();
+        for days in 1..=LINKS_AHEAD_DAYS {
+            let Ok(then) = self.now.checked_add(jiff::SignedDuration::from_hours(24 * days)) else { continue };
+            let evaluation = evaluate(&Context { plan, calendar: &calendar, books, memory: &memory, now: then });
+            for decision in evaluation.decisions.iter().filter(|d| d.outcome == Outcome::Act) {
+                if shows_links(plan, decision.action) {
+                    let statement = matches!(decision.key.subject, Subject::Account(_));
+                    wanted.extend(invoices_shown(books, decision.contact_id, &decision.invoices, statement));
                 }
             }
-            wanted.sort();
-            wanted.dedup();
-            let mut without_links = Vec::new();
-            for invoice in wanted {
-                if without_links.len() == LINKS_AHEAD_PER_RUN {
-                    break;
-                }
-                if self.session.store.online_link(tenant, invoice).await.ok().flatten().is_none() {
-                    without_links.push(invoice);
-                }
-            }
-            let mut wanted = without_links;
-            wanted.truncate(LINKS_AHEAD_PER_RUN);
-            wanted
         }
+        wanted.sort();
+        wanted.dedup();
+        let Ok(kept) = self.session.store.online_links(tenant, &wanted).await else {
+            return Vec::new();
+        };
+        wanted.retain(|invoice| !kept.contains_key(invoice));
+        wanted.truncate(LINKS_AHEAD_PER_RUN);
+        wanted
     }
 }
 
@@ -333,8 +325,8 @@ async fn decide(
     let (now, dry_run) = (batch.now, batch.options.dry_run);
     let tenant = org.organisation.tenant_id;
     let calendar = Calendar::new(&plan.settings, org.organisation.zone.as_deref())?;
-    let (books, state) = session.store.books_and_memory(tenant).await?;
-    let evaluation = evaluate(&Context { plan, calendar: &calendar, books: &books, memory: &state, now });
+    let (books, memory) = session.store.books_and_memory(tenant).await?;
+    let evaluation = evaluate(&Context { plan, calendar: &calendar, books: &books, memory: &memory, now });
     summarise(&books, &evaluation, line);
     if dry_run {
         return Ok(books);

@@ -70,14 +70,17 @@ impl StoreError {
                     .into()
             }
             StoreError::File { .. } => "check the path and its permissions (COLLECTIQ_DB or [store] database)".into(),
-            StoreError::Damaged { .. } | StoreError::HardLinks { .. } => return None,
+            StoreError::Damaged { .. } => "restore the file from a backup, or connect again with a new database".into(),
+            StoreError::HardLinks { .. } => "remove the other links to the file; use a symbolic link instead".into(),
             StoreError::NewerSchema { .. } => "run the newer CollectIQ that wrote it, or open another database".into(),
             StoreError::NotConnected { .. } => "connect it with `collectiq connect`, or see `collectiq orgs`".into(),
             StoreError::Unreadable { .. } => {
                 "the database was changed by something other than CollectIQ; restore it from a backup".into()
             }
             StoreError::PassOvertaken { .. } => "nothing to do: the other sync carries on".into(),
-            StoreError::Tokens(_) => return None,
+            StoreError::Tokens(_) => {
+                "the message names the key file; `collectiq connect` seals new tokens with it".into()
+            }
             StoreError::RunsLocked { .. } => {
                 "runs started by cron should not overlap: space them further apart, or let autopilot run them".into()
             }

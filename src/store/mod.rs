@@ -35,10 +35,9 @@ pub mod tasks;
 pub mod workers;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 pub use error::{Cause, Result, StoreError};
-pub use sqlite::{format_time, parse_time};
 
 use sqlite::Database;
 
@@ -49,7 +48,10 @@ pub struct Store {
 }
 
 struct Shared {
-    database: Mutex<Database>,
+    /// Taken in turn, first come first served, before the work goes to the blocking pool: no
+    /// pool thread waits on it, and a "sent" commit queues behind at most the operations
+    /// already asked for.
+    database: Arc<tokio::sync::Mutex<Database>>,
     path: Option<PathBuf>,
 }
 
@@ -76,19 +78,15 @@ impl Store {
 
     fn around(database: Database) -> Store {
         let path = database.path().map(Path::to_path_buf);
-        Store { shared: Arc::new(Shared { database: Mutex::new(database), path }) }
+        Store { shared: Arc::new(Shared { database: Arc::new(tokio::sync::Mutex::new(database)), path }) }
     }
 
     /// A second store on the same database that only reads, for answering beside the writes (a
     /// health check while a sync writes): its own connection to a file, this store itself in
     /// memory.
     pub async fn read_only(&self) -> Result<Store> {
-        let shared = self.shared.clone();
-        let reader = run_blocking("open a reader", move || {
-            let database = shared.database.lock().unwrap_or_else(PoisonError::into_inner);
-            database.reader()
-        })
-        .await?;
+        let database = self.shared.database.clone().lock_owned().await;
+        let reader = run_blocking("open a reader", move || database.reader()).await?;
         Ok(match reader {
             Some(reader) => Store::around(reader),
             None => self.clone(),
@@ -106,12 +104,8 @@ impl Store {
         &self,
         work: impl FnOnce(&mut Database) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let shared = self.shared.clone();
-        run_blocking("answer", move || {
-            let mut database = shared.database.lock().unwrap_or_else(PoisonError::into_inner);
-            work(&mut database)
-        })
-        .await
+        let mut database = self.shared.database.clone().lock_owned().await;
+        run_blocking("answer", move || work(&mut database)).await
     }
 }
 

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::{Result, Store, format_time};
+use super::{Result, Store};
 
 /// How long a worker on another host keeps its claims without being seen.
 pub const LEASE: SignedDuration = SignedDuration::from_mins(10);
@@ -36,7 +36,7 @@ pub fn this_process() -> &'static Worker {
     WORKER.get_or_init(|| {
         let pid = std::process::id();
         let host = host_name();
-        let started = process_start(pid).unwrap_or_else(|| format_time(Timestamp::now()));
+        let started = process_start(pid).unwrap_or_else(|| Timestamp::now().to_string());
         Worker { id: format!("{host}/{pid}/{started}"), host, pid, started }
     })
 }

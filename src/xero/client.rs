@@ -64,7 +64,12 @@ pub enum ApiError {
         path: String,
         last: String,
     },
-    /// A whole answer that is not what Xero documents.
+    /// A whole answer that does not read as what Xero documents.
+    Unreadable {
+        path: String,
+        cause: serde_json::Error,
+    },
+    /// An answer that is not what Xero documents.
     Unexpected {
         path: String,
         why: String,
@@ -83,7 +88,9 @@ impl ApiError {
             ApiError::NotFound(_) => "it was deleted in Xero since it was read; the next sync forgets it".into(),
             ApiError::Rejected(_) => "Xero's message says what it refused".into(),
             ApiError::GaveUp { .. } => "Xero did not answer in time; the next run tries again".into(),
-            ApiError::Unexpected { .. } => return None,
+            ApiError::Unreadable { .. } | ApiError::Unexpected { .. } => {
+                "Xero answered with something CollectIQ does not read; the next sync tries again, and if it persists, report it with the path".into()
+            }
         })
     }
 }
@@ -103,6 +110,7 @@ impl fmt::Display for ApiError {
             ApiError::Rejected(message) => write!(f, "Xero refused the request: {message}"),
             ApiError::GaveUp { path, last } => write!(f, "{path} kept failing, the last time with: {last}"),
             ApiError::Unexpected { path, why } => write!(f, "Xero's answer to {path} was not as documented: {why}"),
+            ApiError::Unreadable { path, cause } => write!(f, "Xero's answer to {path} was not as documented: {cause}"),
         }
     }
 }
@@ -474,7 +482,7 @@ impl XeroClient {
                         // A body cut short: ask again rather than keep half an answer.
                         Attempt::Unsure(format!("the answer was cut short ({error})"))
                     } else {
-                        Attempt::Fail(ApiError::Unexpected { path: get.path.clone(), why: error.to_string() })
+                        Attempt::Fail(ApiError::Unreadable { path: get.path.clone(), cause: error })
                     }
                 })
             }

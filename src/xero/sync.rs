@@ -61,7 +61,8 @@ pub struct OrgReport {
     pub entities: Vec<EntityReport>,
     pub skipped: Vec<Skipped>,
     pub warnings: Vec<String>,
-    pub error: Option<String>,
+    /// Why it stopped (shared: a report is cloned for progress and summaries).
+    pub error: Option<Arc<SyncError>>,
     pub calls: u64,
     pub retries: u64,
 }
@@ -79,29 +80,21 @@ impl Progress for Quiet {
     fn done(&self, _: &str, _: &OrgReport) {}
 }
 
-#[derive(Debug)]
-enum Failure {
-    Api(ApiError),
-    Store(StoreError),
+/// Why an organisation's sync stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
-impl From<ApiError> for Failure {
-    fn from(error: ApiError) -> Self {
-        Failure::Api(error)
-    }
-}
-
-impl From<StoreError> for Failure {
-    fn from(error: StoreError) -> Self {
-        Failure::Store(error)
-    }
-}
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl SyncError {
+    /// What to do about it, in plain words.
+    pub fn help(&self) -> Option<String> {
         match self {
-            Failure::Api(error) => error.fmt(f),
-            Failure::Store(error) => error.fmt(f),
+            SyncError::Api(error) => error.help(),
+            SyncError::Store(error) => error.help(),
         }
     }
 }
@@ -145,16 +138,22 @@ impl Syncer {
         let before = self.client.counts(tenant);
         let outcome = match org.grant_id {
             Some(grant) => self.sync_everything(org, grant, options, &mut report).await,
-            None => Err(Failure::Api(ApiError::Token(super::tokens::TokenError::NeedsReconnect(
+            None => Err(SyncError::Api(ApiError::Token(super::tokens::TokenError::NeedsReconnect(
                 "the organisation is not connected".into(),
             )))),
         };
         let after = self.client.counts(tenant);
         report.calls = after.calls - before.calls;
         report.retries = after.retries - before.retries;
-        let error = outcome.err().map(|failure| failure.to_string());
-        let recorded = self.store.record_sync(tenant, Timestamp::now(), options.full, error.as_deref()).await;
-        report.error = error.or_else(|| recorded.err().map(|e| e.to_string()));
+        // The store keeps the reason as text, for `orgs` and `/healthz`.
+        let shown = outcome.as_ref().err().map(ToString::to_string);
+        let recorded = self.store.record_sync(tenant, Timestamp::now(), options.full, shown.as_deref()).await;
+        let error = match (outcome, recorded) {
+            (Err(error), _) => Some(error),
+            (Ok(()), Err(error)) => Some(SyncError::Store(error)),
+            (Ok(()), Ok(())) => None,
+        };
+        report.error = error.map(Arc::new);
         self.progress.done(&report.name, &report);
         report
     }
@@ -165,7 +164,7 @@ impl Syncer {
         grant: i64,
         options: SyncOptions,
         report: &mut OrgReport,
-    ) -> Result<(), Failure> {
+    ) -> Result<(), SyncError> {
         let tenant = org.organisation.tenant_id;
         let entities: &[Entity] = if options.freshness_only && !options.full {
             &[Entity::Contacts, Entity::Invoices]
@@ -195,7 +194,7 @@ impl Syncer {
         grant: i64,
         invoices: Vec<Uuid>,
         report: &mut OrgReport,
-    ) -> Result<(), Failure> {
+    ) -> Result<(), SyncError> {
         let answers =
             fetch_by_ids::<Envelope<wire::Invoices>>(&self.client, tenant, grant, "Invoices", invoices).await?;
         let mut kept = Vec::new();
@@ -210,10 +209,10 @@ impl Syncer {
         Ok(())
     }
 
-    async fn sync_settings(&self, tenant: Uuid, grant: i64, report: &mut OrgReport) -> Result<(), Failure> {
+    async fn sync_settings(&self, tenant: Uuid, grant: i64, report: &mut OrgReport) -> Result<(), SyncError> {
         let answer: Envelope<wire::Organisations> = self.client.get(tenant, grant, &Get::new("Organisation")).await?;
         let Some(found) = answer.items.items.first() else {
-            return Err(Failure::Api(ApiError::Unexpected {
+            return Err(SyncError::Api(ApiError::Unexpected {
                 path: "Organisation".into(),
                 why: "no organisation in the answer".into(),
             }));
@@ -247,7 +246,7 @@ impl Syncer {
         grant: i64,
         options: SyncOptions,
         report: &mut OrgReport,
-    ) -> Result<(), Failure> {
+    ) -> Result<(), SyncError> {
         let tenant = org.organisation.tenant_id;
         let answer: Envelope<wire::ContactGroups> = self.client.get(tenant, grant, &Get::new("ContactGroups")).await?;
         let (groups, skipped) = convert::all(&answer.items.items, |g| convert::contact_group(tenant, g));
@@ -285,7 +284,7 @@ impl Syncer {
         options: SyncOptions,
         report: &mut OrgReport,
         allocated: &mut BTreeSet<Uuid>,
-    ) -> Result<EntityReport, Failure> {
+    ) -> Result<EntityReport, SyncError> {
         let (tenant, name) = (target.tenant, entity.name());
         let mut result = EntityReport { entity: name, ..EntityReport::default() };
         let cursor = self.store.cursor(tenant, name).await?;
@@ -335,7 +334,7 @@ impl Syncer {
         result: &mut EntityReport,
         report: &mut OrgReport,
         allocated: &mut BTreeSet<Uuid>,
-    ) -> Result<PassRun, Failure> {
+    ) -> Result<PassRun, SyncError> {
         let (mut started, mut page, mut counted, mut not_kept) = (pass.started, pass.next_page, 0u64, 0u64);
         let mut next = Prefetch::start(&self.client, (target.tenant, target.grant), entity, page, pass.since);
         let mut unstored = Unstored::new(&self.store, target.tenant, entity.name(), pass);

@@ -7,4 +7,4 @@ mod opening;
 mod outbox;
 mod records_and_cursors;
 mod support;
-mod the_rest;
+mod tokens_events_links_calls;

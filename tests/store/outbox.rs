@@ -31,8 +31,16 @@ async fn racing_workers_never_both_get_an_action() {
     for (backend, store) in backends("race").await {
         let decisions: Vec<_> = (0..50).map(|n| email_about(TENANT, n, 1, "r1", 0)).collect();
         store.record_decisions(decisions, decider(), now()).await.unwrap();
-        let racers = ["a", "b", "c"].map(|worker| {
-            let store = store.clone();
+        // Where the store is a file, each racer has a store of its own on it, as separate
+        // processes would: only the claim keeps them apart.
+        let mut handles = Vec::new();
+        for _ in 0..3 {
+            handles.push(match store.path() {
+                Some(path) => collectiq::store::Store::open(path).await.unwrap(),
+                None => store.clone(),
+            });
+        }
+        let racers = ["a", "b", "c"].into_iter().zip(handles).map(|(worker, store)| {
             tokio::spawn(async move {
                 let mut mine = Vec::new();
                 for action in store.deliverable(now(), NONE_GONE, 1000).await.unwrap() {
@@ -45,6 +53,7 @@ async fn racing_workers_never_both_get_an_action() {
                 mine
             })
         });
+        let racers: Vec<_> = racers.collect();
         let mut claimed = Vec::new();
         for racer in racers {
             claimed.extend(racer.await.unwrap());

@@ -76,7 +76,7 @@ pub(super) enum HeldBack {
     #[error(
         "{organisation}: could not make the data fresh before emailing ({error}); its emails wait for the next run"
     )]
-    NotFresh { organisation: String, error: String },
+    NotFresh { organisation: String, error: std::sync::Arc<crate::xero::sync::SyncError> },
     #[error(transparent)]
     Store(#[from] StoreError),
 }

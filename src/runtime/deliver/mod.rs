@@ -200,10 +200,18 @@ impl Drop for OnTheWire<'_> {
 impl Pass {
     /// Says again, every minute, that this worker is still about.
     async fn still_here(&self, store: &Store) -> Result<(), StoreError> {
-        let due = self.seen.lock().unwrap_or_else(|p| p.into_inner()).elapsed() > Duration::from_secs(60);
-        if due {
-            store.register_worker(Timestamp::now()).await?;
-            *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = std::time::Instant::now();
+        // Marked as said before saying it, so that the loops and the heartbeat of one pass do
+        // not all say it in the same minute; put back if it could not be said.
+        let before = {
+            let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+            if seen.elapsed() <= Duration::from_secs(60) {
+                return Ok(());
+            }
+            std::mem::replace(&mut *seen, std::time::Instant::now())
+        };
+        if let Err(error) = store.register_worker(Timestamp::now()).await {
+            *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = before;
+            return Err(error);
         }
         Ok(())
     }

@@ -129,7 +129,10 @@ impl Deliverer<'_> {
             Err(error) => {
                 // No certain answer (a 5xx, a dropped connection, a body cut short): Xero may
                 // have stored it. The next attempt looks in the History first.
-                let maybe = matches!(error, ApiError::GaveUp { .. } | ApiError::Unexpected { .. });
+                let maybe = matches!(
+                    error,
+                    ApiError::GaveUp { .. } | ApiError::Unexpected { .. } | ApiError::Unreadable { .. }
+                );
                 let why = error.to_string();
                 self.store.note_failed(note.id, me, &why, retry, maybe).await?;
                 delivered.notes_failed += 1;

@@ -184,7 +184,7 @@ impl Database {
             return Ok(Lease::Fresh(record));
         }
         let held_by_other = lease_owner.as_deref().is_some_and(|o| o != owner)
-            && lease_until.as_deref().and_then(super::parse_time).is_some_and(|until| until > now);
+            && lease_until.as_deref().and_then(super::codec::parse_time).is_some_and(|until| until > now);
         if held_by_other {
             return Ok(Lease::Busy);
         }

@@ -71,7 +71,7 @@ impl Database {
             .doing("read when customers were emailed")?;
         for row in rows {
             let (contact, at) = row.doing("read when customers were emailed")?;
-            if let Some(at) = super::parse_time(&at) {
+            if let Some(at) = super::codec::parse_time(&at) {
                 state.last_emailed.insert(contact, at);
             }
         }

@@ -25,7 +25,6 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 pub(crate) use crate::store::{Result, StoreError};
-pub use codec::{format_time, parse_time};
 
 pub(crate) struct Database {
     conn: Connection,
@@ -279,8 +278,9 @@ mod tests {
         // A foreign file, and a real database cut short.
         std::fs::write(&path, b"PK\x03\x04 not a database at all".repeat(400)).unwrap();
         let before = std::fs::read(&path).unwrap();
-        let error = Database::open(&path).err().unwrap().to_string();
-        assert!(error.contains("c.db") && error.contains("not a CollectIQ database"), "{error}");
+        let error = Database::open(&path).err().unwrap();
+        assert!(matches!(&error, StoreError::Damaged { path: named, .. } if named.ends_with("c.db")), "{error:?}");
+        assert!(error.to_string().contains("not a CollectIQ database"), "{error}");
         assert_eq!(std::fs::read(&path).unwrap(), before, "nothing was written to it");
         std::fs::remove_file(&path).unwrap();
         drop(Database::open(&path).unwrap());
@@ -362,8 +362,8 @@ mod tests {
         let path = dir.join("c.db");
         drop(Database::open(&path).unwrap());
         Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
-        let error = Database::open(&path).err().unwrap().to_string();
-        assert!(error.contains("newer CollectIQ"), "{error}");
+        let error = Database::open(&path).err().unwrap();
+        assert!(matches!(error, StoreError::NewerSchema { found: 99, .. }), "{error:?}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -61,7 +61,7 @@ impl Database {
         let mut gone = Vec::new();
         for row in rows {
             let (id, host, pid, started, seen_at) = row.doing(WHAT)?;
-            if !alive(&host, pid, &started, super::parse_time(&seen_at), now) {
+            if !alive(&host, pid, &started, super::codec::parse_time(&seen_at), now) {
                 gone.push(id);
             }
         }

@@ -1,4 +1,4 @@
-//! Connections and tokens, webhook events, online links, Xero calls, workers.
+//! Connections and their sealed tokens, webhook events, online links, Xero calls counted, workers.
 
 use collectiq::store::events::NewEvent;
 use jiff::SignedDuration;
