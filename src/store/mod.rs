@@ -35,7 +35,7 @@ pub mod tasks;
 pub mod workers;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 pub use error::{Cause, Result, StoreError};
 
@@ -48,10 +48,12 @@ pub struct Store {
 }
 
 struct Shared {
-    /// Taken in turn, first come first served, before the work goes to the blocking pool: no
-    /// pool thread waits on it, and a "sent" commit queues behind at most the operations
-    /// already asked for.
-    database: Arc<tokio::sync::Mutex<Database>>,
+    /// Taken on the blocking pool, by the work itself, never by an async task. An async mutex
+    /// taken in turn before the work is handed over would deadlock: a future waiting in a
+    /// buffered stream (links fetched five at once, each counting its call in the store) can be
+    /// given its turn while the stream is not being polled, and the task that owns the stream
+    /// then waits behind it for ever. (Measured: a run over several organisations hung so.)
+    database: Mutex<Database>,
     path: Option<PathBuf>,
 }
 
@@ -78,15 +80,18 @@ impl Store {
 
     fn around(database: Database) -> Store {
         let path = database.path().map(Path::to_path_buf);
-        Store { shared: Arc::new(Shared { database: Arc::new(tokio::sync::Mutex::new(database)), path }) }
+        Store { shared: Arc::new(Shared { database: Mutex::new(database), path }) }
     }
 
     /// A second store on the same database that only reads, for answering beside the writes (a
     /// health check while a sync writes): its own connection to a file, this store itself in
     /// memory.
     pub async fn read_only(&self) -> Result<Store> {
-        let database = self.shared.database.clone().lock_owned().await;
-        let reader = run_blocking("open a reader", move || database.reader()).await?;
+        let shared = self.shared.clone();
+        let reader = run_blocking("open a reader", move || {
+            shared.database.lock().unwrap_or_else(PoisonError::into_inner).reader()
+        })
+        .await?;
         Ok(match reader {
             Some(reader) => Store::around(reader),
             None => self.clone(),
@@ -104,8 +109,12 @@ impl Store {
         &self,
         work: impl FnOnce(&mut Database) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let mut database = self.shared.database.clone().lock_owned().await;
-        run_blocking("answer", move || work(&mut database)).await
+        let shared = self.shared.clone();
+        run_blocking("answer", move || {
+            let mut database = shared.database.lock().unwrap_or_else(PoisonError::into_inner);
+            work(&mut database)
+        })
+        .await
     }
 }
 
