@@ -52,7 +52,7 @@ struct Shared {
     /// taken in turn before the work is handed over would deadlock: a future waiting in a
     /// buffered stream (links fetched five at once, each counting its call in the store) can be
     /// given its turn while the stream is not being polled, and the task that owns the stream
-    /// then waits behind it for ever. (Measured: a run over several organisations hung so.)
+    /// then waits behind it for ever. (Seen in CI: a run over several organisations hung so.)
     database: Mutex<Database>,
     path: Option<PathBuf>,
 }
@@ -87,12 +87,7 @@ impl Store {
     /// health check while a sync writes): its own connection to a file, this store itself in
     /// memory.
     pub async fn read_only(&self) -> Result<Store> {
-        let shared = self.shared.clone();
-        let reader = run_blocking("open a reader", move || {
-            shared.database.lock().unwrap_or_else(PoisonError::into_inner).reader()
-        })
-        .await?;
-        Ok(match reader {
+        Ok(match self.call(|db| db.reader()).await? {
             Some(reader) => Store::around(reader),
             None => self.clone(),
         })

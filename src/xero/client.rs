@@ -199,12 +199,13 @@ impl Drop for XeroClient {
         };
         // On a thread and a runtime of its own, so that it is done before the client is gone,
         // whether or not it is dropped inside a runtime.
-        let written = std::thread::spawn(move || {
-            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread().build() {
-                runtime.block_on(write);
-            }
+        let written = std::thread::spawn(move || match tokio::runtime::Builder::new_current_thread().build() {
+            Ok(runtime) => runtime.block_on(write),
+            Err(error) => tracing::warn!(%error, "the last Xero calls could not be counted in the store"),
         });
-        let _ = written.join();
+        if written.join().is_err() {
+            tracing::warn!("the last Xero calls could not be counted in the store");
+        }
     }
 }
 

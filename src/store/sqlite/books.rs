@@ -227,7 +227,6 @@ impl Gathering {
 }
 
 impl Database {
-    /// One organisation's books as the store holds them.
     pub fn books(&self, tenant: Uuid) -> Result<Books> {
         let organisation = self
             .organisation(tenant)?
@@ -249,8 +248,6 @@ impl Database {
         Ok(books)
     }
 
-    /// An organisation's books and what CollectIQ remembers for it: what a run decides from.
-    /// The two are read side by side, on two connections, when the store is a file.
     pub fn books_and_memory(&self, tenant: Uuid) -> Result<(Books, Memory)> {
         let Some(reader) = self.reader()? else {
             return Ok((self.books(tenant)?, self.memory(tenant)?));

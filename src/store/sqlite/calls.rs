@@ -17,7 +17,6 @@ fn hour_of(at: Timestamp) -> String {
 }
 
 impl Database {
-    /// Adds calls made at `at` to the organisation's count.
     pub fn count_xero_calls(&mut self, tenant: Uuid, at: Timestamp, calls: u32) -> Result<()> {
         self.conn()
             .prepare_cached(
@@ -29,8 +28,6 @@ impl Database {
         Ok(())
     }
 
-    /// The organisation's calls in the day before `now`: (the end of each hour, its calls). Older
-    /// hours are forgotten on the way.
     pub fn xero_calls_in_day(&mut self, tenant: Uuid, now: Timestamp) -> Result<Vec<(Timestamp, u32)>> {
         let since = hour_of(now.checked_sub(SignedDuration::from_hours(24)).unwrap_or(now));
         self.conn().execute("DELETE FROM xero_calls WHERE hour < ?1", [&since]).doing("forget old Xero call counts")?;
@@ -52,7 +49,6 @@ impl Database {
         Ok(hours)
     }
 
-    /// How many calls the organisation has spent in the day before `now`.
     pub fn xero_calls_today(&mut self, tenant: Uuid, now: Timestamp) -> Result<u64> {
         Ok(self.xero_calls_in_day(tenant, now)?.iter().map(|(_, calls)| u64::from(*calls)).sum())
     }

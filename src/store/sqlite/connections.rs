@@ -100,8 +100,6 @@ fn sealed_tokens(keys: &Keys, grant: i64, tokens: &Tokens) -> Result<(String, Op
 }
 
 impl Database {
-    /// Records a new grant and every organisation it reaches, in one transaction. An organisation
-    /// connected before keeps its data and moves to the new grant.
     pub fn add_grant(&mut self, client_id: &str, tokens: &Tokens, orgs: &[Connected], now: Timestamp) -> Result<i64> {
         let tx = self.conn.transaction().doing("start saving a connection")?;
         // The tokens are sealed for their row, whose id the insert gives: the row is made with
@@ -156,8 +154,6 @@ impl Database {
             .doing("read a grant")
     }
 
-    /// Takes the refresh lease unless the access token is good until `good_until` or another
-    /// process holds the lease. `owner` names this process; the lease lapses after `hold`.
     pub fn take_refresh_lease(
         &mut self,
         grant: i64,
@@ -198,8 +194,6 @@ impl Database {
         Ok(Lease::Taken(record))
     }
 
-    /// Saves refreshed tokens and gives up the lease, in one transaction: the rotated refresh
-    /// token is on disk before the new access token is used.
     pub fn save_tokens(&mut self, grant: i64, tokens: &Tokens, now: Timestamp) -> Result<()> {
         let (access, refresh) = sealed_tokens(&self.keys, grant, tokens)?;
         self.conn()
@@ -224,7 +218,6 @@ impl Database {
         Ok(())
     }
 
-    /// The refresh token was refused: every organisation of the grant needs reconnecting.
     pub fn mark_needs_reconnect(&mut self, grant: i64, reason: &str) -> Result<()> {
         self.conn()
             .execute(
@@ -250,7 +243,6 @@ impl Database {
             .doing("read an organisation")
     }
 
-    /// Organisation details from Xero (name, currency, zone, reminders).
     pub fn save_organisation_settings(&mut self, org: &Organisation) -> Result<()> {
         self.conn()
             .execute(
@@ -294,7 +286,6 @@ impl Database {
         Ok(())
     }
 
-    /// Forgets an organisation and everything kept for it, in one transaction.
     pub fn remove_organisation(&mut self, tenant: Uuid) -> Result<()> {
         let tx = self.conn_mut().transaction().doing("start removing an organisation")?;
         for table in [
@@ -323,7 +314,6 @@ impl Database {
 }
 
 impl Database {
-    /// The state of an organisation's connection to Xero, tokens opened to be sure they can be.
     pub fn token_health(&self, org: &OrganisationRecord, now: Timestamp) -> Result<TokenHealth> {
         Ok(match org.grant_id.map(|g| self.stored_grant(g)).transpose()?.flatten() {
             None => TokenHealth::NotConnected,

@@ -42,7 +42,6 @@ impl Database {
         Ok(row.unwrap_or_default())
     }
 
-    /// Starts a pass from page 1, with a number no earlier pass of this entity had.
     pub fn begin_pass(&mut self, tenant: Uuid, entity: &str, since: Option<Timestamp>, full: bool) -> Result<Pass> {
         let tenant_text = tenant.to_string();
         let tx = self.conn_mut().transaction().doing("start a sync pass")?;
@@ -61,8 +60,6 @@ impl Database {
         Ok(Pass { since, started: None, next_page: 1, full, number })
     }
 
-    /// Writes pages of one pass, marked with it, and moves the cursor past them, in one
-    /// transaction; nothing, if another pass has begun since (see [`ensure_current`]).
     pub fn write_pages(
         &mut self,
         tenant: Uuid,
@@ -86,14 +83,10 @@ impl Database {
         tx.commit().doing("write a page")
     }
 
-    /// How many different records the pass has seen.
     pub fn seen_in_pass(&self, tenant: Uuid, entity: &str, pass: &Pass) -> Result<u64> {
         marked(self.conn(), tenant, entity, pass.number)
     }
 
-    /// Ends the pass: the watermark moves to `watermark`, and after a full pass the records it did
-    /// not see are removed. Gives how many were removed. Nothing changes if another pass has
-    /// begun since (see [`ensure_current`]).
     pub fn finish_pass(
         &mut self,
         tenant: Uuid,

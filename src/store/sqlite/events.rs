@@ -9,7 +9,6 @@ use super::{Database, Doing, Result};
 use crate::store::events::{MOST_ATTEMPTS, NewEvent, StoredEvent};
 
 impl Database {
-    /// Stores events durably, in one transaction; gives how many were new.
     pub fn store_events(&mut self, events: &[NewEvent], now: Timestamp) -> Result<usize> {
         let tx = self.conn_mut().transaction().doing("start storing webhook events")?;
         let mut added = 0;
@@ -33,7 +32,6 @@ impl Database {
         Ok(added)
     }
 
-    /// Events not yet worked off, oldest first.
     pub fn waiting_events(&self, limit: usize) -> Result<Vec<StoredEvent>> {
         let mut statement = self
             .conn()

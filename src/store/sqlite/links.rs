@@ -12,7 +12,6 @@ use super::codec::format_time;
 use super::{Database, Doing, Result};
 
 impl Database {
-    /// The invoice's online link, if it was fetched before.
     pub fn online_link(&self, tenant: Uuid, invoice: Uuid) -> Result<Option<String>> {
         self.conn()
             .prepare_cached("SELECT url FROM online_links WHERE tenant_id = ?1 AND invoice_id = ?2")
@@ -20,7 +19,6 @@ impl Database {
             .doing("read an online invoice link")
     }
 
-    /// The online links fetched before for these invoices, by invoice.
     pub fn online_links(&self, tenant: Uuid, invoices: &[Uuid]) -> Result<HashMap<Uuid, String>> {
         let mut links = HashMap::new();
         for invoice in invoices {
@@ -31,7 +29,6 @@ impl Database {
         Ok(links)
     }
 
-    /// Keeps an invoice's online link.
     pub fn keep_online_link(&mut self, tenant: Uuid, invoice: Uuid, url: &str, now: Timestamp) -> Result<()> {
         self.conn()
             .execute(

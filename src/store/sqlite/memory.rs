@@ -11,7 +11,6 @@ use super::{Database, Doing, Result, StoreError};
 use crate::decide::memory::Memory;
 
 impl Database {
-    /// What CollectIQ remembers for an organisation, for evaluation.
     pub fn memory(&self, tenant: Uuid) -> Result<Memory> {
         let tenant_text = tenant.to_string();
         let mut state = Memory::default();

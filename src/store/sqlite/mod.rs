@@ -1,7 +1,9 @@
 //! The SQLite backend (bundled): one file, created readable by its owner only because it holds
 //! OAuth tokens (sealed with a key kept outside it: `sealed.rs`). Receivables are kept per
 //! organisation (every row carries its tenant id); money is kept as exact decimal text, times as
-//! RFC 3339 UTC with milliseconds. Each concern's SQL is in the file named like the boundary's.
+//! RFC 3339 UTC with milliseconds. Each concern's SQL is in the file named like the boundary's;
+//! what each operation promises is documented once, where the boundary declares it
+//! (`store/<concern>.rs`), and comments here say how SQLite keeps it.
 
 mod books;
 mod calls;

@@ -55,8 +55,6 @@ fn action_from(row: &Row<'_>) -> rusqlite::Result<StoredAction> {
 }
 
 impl Database {
-    /// Records decisions, their tasks and notes, in one transaction. A decision whose key is
-    /// already recorded (another run decided it) is left as it was. Gives the keys newly recorded.
     pub fn record_decisions(
         &mut self,
         actions: &[NewAction],
@@ -165,7 +163,6 @@ impl Database {
         self.deliverable_of(None, now, gone, limit)
     }
 
-    /// The same, for one organisation (`Some`) or all.
     pub fn deliverable_of(
         &self,
         tenant: Option<Uuid>,
@@ -193,7 +190,6 @@ impl Database {
         rows.collect::<rusqlite::Result<_>>().doing("read actions to deliver")
     }
 
-    /// How many of the organisation's actions wait to be delivered.
     pub fn queue_depth(&self, tenant: Uuid) -> Result<u64> {
         self.conn()
             .query_row(
@@ -205,9 +201,6 @@ impl Database {
             .doing("count actions to deliver")
     }
 
-    /// Cancels the organisation's emails waiting to be delivered whose invoices are all settled
-    /// now (paid, voided or credited since they were decided, as a webhook or a sync has just
-    /// told), cancelling their notes as delivery would. Gives their keys.
     pub fn drop_settled(&mut self, tenant: Uuid, now: Timestamp) -> Result<Vec<String>> {
         const WHAT: &str = "cancel emails about settled invoices";
         let settled: Vec<(i64, String)> = {
@@ -234,9 +227,6 @@ impl Database {
         Ok(dropped)
     }
 
-    /// Takes an action on for this worker, counting the attempt: a waiting action that is due, or
-    /// one whose claim belongs to a process that is gone (`gone`). One statement, so exactly one
-    /// process gets it. Gives what the claim found.
     pub fn claim(&mut self, action: i64, worker: &str, gone: &[String], now: Timestamp) -> Result<Claim> {
         let claimed = self
             .conn()
@@ -259,8 +249,6 @@ impl Database {
         })
     }
 
-    /// Records that the email is about to go to the mail server: from here a death may leave the
-    /// server holding it. False when the claim is no longer this worker's.
     pub fn hand(&mut self, action: i64, worker: &str, now: Timestamp) -> Result<bool> {
         let changed = self
             .conn()
@@ -273,8 +261,6 @@ impl Database {
         Ok(changed == 1)
     }
 
-    /// Keeps the email as it will be sent, for an action decided before emails were rendered when
-    /// decided: rendered once, at its first attempt, with the plan in force, then sent as kept.
     pub fn set_email(&mut self, action: i64, message_id: &str, email: &str) -> Result<()> {
         self.conn()
             .execute(
@@ -285,10 +271,6 @@ impl Database {
         Ok(())
     }
 
-    /// Settles an action this worker holds: sent, done, cancelled or failed. The history notes of
-    /// one that was never delivered are cancelled with it: Xero must not be told of an email that
-    /// did not go. An escalation cancelled because its invoices were paid first closes its task,
-    /// so that it no longer holds emails back. False when the claim is no longer this worker's.
     pub fn settle(
         &mut self,
         action: i64,
@@ -312,8 +294,6 @@ impl Database {
         Ok(changed == 1)
     }
 
-    /// Cancels an action that waits to be delivered (not one a process holds). False when it
-    /// was not waiting.
     pub fn cancel_waiting(&mut self, action: i64, reason: &str, now: Timestamp) -> Result<bool> {
         let tx = self.conn_mut().transaction().doing("start cancelling an action")?;
         let changed = tx
@@ -329,9 +309,6 @@ impl Database {
         Ok(changed == 1)
     }
 
-    /// Puts an action this worker holds back to wait for a later attempt. `maybe_sent` when the
-    /// message was complete on the wire before the failure (the server's answer was lost): the
-    /// next attempt then knows the server may have it.
     pub fn retry_later(
         &mut self,
         action: i64,
@@ -352,9 +329,6 @@ impl Database {
         Ok(changed == 1)
     }
 
-    /// `collectiq outbox retry`: a failed or cancelled action (or a waiting one) waits again,
-    /// due at the next run whatever its instant, with its attempts counted afresh; its notes are
-    /// queued again. False when it is sent, held by a process, or has nothing to deliver.
     pub fn retry_by_hand(&mut self, action: i64) -> Result<bool> {
         let tx = self.conn_mut().transaction().doing("start putting an action back")?;
         let changed = tx
@@ -378,7 +352,6 @@ impl Database {
         Ok(changed == 1)
     }
 
-    /// The numbers of invoices (their ids where an invoice is no longer in the store).
     pub fn invoice_numbers(&self, tenant: Uuid, invoices: &[Uuid]) -> Result<Vec<String>> {
         let mut statement = self
             .conn()
@@ -395,7 +368,6 @@ impl Database {
         Ok(numbers)
     }
 
-    /// An action by its number in the outbox.
     pub fn action_by_id(&self, action: i64) -> Result<Option<StoredAction>> {
         self.conn()
             .query_row("SELECT * FROM actions WHERE id = ?1", [action], action_from)
@@ -403,8 +375,6 @@ impl Database {
             .doing("read an action")
     }
 
-    /// Actions that were or are to be delivered (not the ones merely recorded), newest first,
-    /// in one state or all.
     pub fn outbox(&self, state: Option<Status>, limit: usize) -> Result<Vec<StoredAction>> {
         let mut statement = self
             .conn()
@@ -428,7 +398,6 @@ impl Database {
             .doing("read an action")
     }
 
-    /// Every action about these subjects (invoices or customers), oldest first.
     pub fn actions_about(&self, tenant: Uuid, subjects: &[Uuid]) -> Result<Vec<StoredAction>> {
         let mut found = Vec::new();
         let mut statement = self
@@ -450,7 +419,6 @@ impl Database {
         Ok(found)
     }
 
-    /// How many actions of each outcome and status an organisation has, for summaries.
     pub fn action_counts(&self, tenant: Uuid) -> Result<HashMap<(String, String), u64>> {
         let mut statement = self
             .conn()

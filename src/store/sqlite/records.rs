@@ -359,7 +359,6 @@ fn query<T>(
 }
 
 impl Database {
-    /// Every sales invoice kept for an organisation, by number.
     pub fn invoices(&self, tenant: Uuid) -> Result<Vec<Invoice>> {
         query(
             self.conn(),
@@ -370,7 +369,6 @@ impl Database {
         )
     }
 
-    /// Invoices with this number or id, in any organisation.
     pub fn find_invoices(&self, number_or_id: &str) -> Result<Vec<Invoice>> {
         query(
             self.conn(),
@@ -384,7 +382,6 @@ impl Database {
         )
     }
 
-    /// Contacts with this id, or whose name is or contains this text, in any organisation.
     pub fn find_contacts(&self, name_or_id: &str) -> Result<Vec<Contact>> {
         let text = name_or_id.trim();
         let exact = query(
@@ -406,7 +403,6 @@ impl Database {
         )
     }
 
-    /// Invoices the customer still owes on.
     pub fn open_invoices(&self, tenant: Uuid) -> Result<Vec<Invoice>> {
         let all = query(
             self.conn(),
@@ -421,7 +417,6 @@ impl Database {
         Ok(all.into_iter().filter(Invoice::is_open).collect())
     }
 
-    /// Every contact kept for an organisation, with its persons, by name.
     pub fn contacts(&self, tenant: Uuid) -> Result<Vec<Contact>> {
         let mut contacts = query(
             self.conn(),
@@ -544,7 +539,6 @@ impl Database {
         )
     }
 
-    /// `(group, contact)` pairs.
     pub fn group_members(&self, tenant: Uuid) -> Result<Vec<(Uuid, Uuid)>> {
         query(
             self.conn(),
@@ -555,7 +549,6 @@ impl Database {
         )
     }
 
-    /// Replaces an organisation's contact groups (and, where given, their members) at once.
     pub fn replace_contact_groups(
         &mut self,
         tenant: Uuid,
@@ -595,14 +588,12 @@ impl Database {
         tx.commit().doing("save contact groups")
     }
 
-    /// Writes records fetched outside a sync pass (by id, after a webhook), in one transaction.
     pub fn save_records(&mut self, tenant: Uuid, records: &Records) -> Result<()> {
         let tx = self.conn_mut().transaction().doing("start saving records")?;
         write(&tx, tenant, records, None)?;
         tx.commit().doing("save records")
     }
 
-    /// How many of each kind of record an organisation has: (contacts, invoices, open invoices, payments, credits).
     pub fn counts(&self, tenant: Uuid) -> Result<Counts> {
         let tenant = tenant.to_string();
         let count = |sql: &str| -> Result<u64> {

@@ -73,17 +73,11 @@ impl Keys {
 }
 
 impl Database {
-    /// Seals and opens tokens with `key` from now on, and seals every token still stored in
-    /// plain text. Gives how many tokens that sealed.
     pub fn use_key(&mut self, key: TokenKey) -> Result<usize> {
         self.keys = Keys::Ready(Arc::new(key));
         self.seal_plain_tokens()
     }
 
-    /// Reads the key from `key_file`, for commands that use the tokens. A missing key file is
-    /// created only for a store from before tokens were sealed (plain tokens, none sealed):
-    /// otherwise the key was lost, and a new one would open nothing. A key that cannot be had
-    /// is kept as the reason each token read fails, so commands that read no token still work.
     pub fn unlock(&mut self, key_file: Option<&Path>) -> Result<()> {
         let Some(path) = key_file else {
             self.keys = Keys::Unavailable(KeyError::NoPlace);
@@ -102,8 +96,6 @@ impl Database {
         }
     }
 
-    /// Reads the key from `key_file`, creating it if there is none, for `collectiq connect`
-    /// (which has tokens to seal). Here a key that cannot be had is an error.
     pub fn unlock_or_create(&mut self, key_file: Option<&Path>) -> Result<()> {
         let key = key_file
             .ok_or(KeyError::NoPlace)
@@ -112,7 +104,6 @@ impl Database {
         self.use_key(key).map(drop)
     }
 
-    /// Whether a key was asked for (whether or not it could be had).
     pub fn key_given(&self) -> bool {
         !matches!(self.keys, Keys::NotGiven)
     }

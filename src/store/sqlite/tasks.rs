@@ -43,7 +43,6 @@ impl Database {
         self.conn().query_row("SELECT * FROM tasks WHERE id = ?1", [task], task_from).optional().doing("read a task")
     }
 
-    /// Marks a task done (`done`) or open again; gives false when there is no such task.
     pub fn set_task_done(&mut self, task: i64, done: bool, now: Timestamp) -> Result<bool> {
         let changed = if done {
             self.conn().execute(
@@ -57,13 +56,10 @@ impl Database {
         Ok(changed == 1)
     }
 
-    /// Notes to write now: waiting ones whose action has been carried out and whose attempt is
-    /// due, and notes a process that is gone (`gone`) was writing.
     pub fn pending_notes(&self, now: Timestamp, gone: &[String], limit: usize) -> Result<Vec<PendingNote>> {
         self.pending_notes_of(None, now, gone, limit)
     }
 
-    /// The same, for one organisation (`Some`) or all.
     pub fn pending_notes_of(
         &self,
         tenant: Option<Uuid>,
@@ -102,8 +98,6 @@ impl Database {
         rows.collect::<rusqlite::Result<_>>().doing("read notes to write")
     }
 
-    /// Takes a note on for this worker, in one statement (exactly one process gets it). A note
-    /// taken over from a process that died while writing it may be in Xero already.
     pub fn claim_note(&mut self, note: i64, worker: &str, gone: &[String], now: Timestamp) -> Result<NoteClaim> {
         let gone = super::workers::gone_list(gone);
         let maybe = self
@@ -127,7 +121,6 @@ impl Database {
         })
     }
 
-    /// The note is in Xero (written now, or found there).
     pub fn note_written(&mut self, note: i64, worker: &str, now: Timestamp) -> Result<()> {
         self.conn()
             .execute(
@@ -138,8 +131,6 @@ impl Database {
         Ok(())
     }
 
-    /// A failed write: tried again at `retry_at`, or given up after too many attempts.
-    /// `maybe_written` when Xero may have stored it all the same (the answer never came).
     pub fn note_failed(
         &mut self,
         note: i64,
@@ -160,9 +151,6 @@ impl Database {
         Ok(())
     }
 
-    /// Puts a note back to wait until `until` without counting the attempt: the organisation's
-    /// budget for the day is spent (down to the reserve kept for syncs), which is no fault of the
-    /// note's. It is written when the budget allows, never dropped.
     pub fn defer_note(&mut self, note: i64, worker: &str, until: Timestamp, why: &str) -> Result<()> {
         self.conn()
             .execute(
@@ -175,7 +163,6 @@ impl Database {
         Ok(())
     }
 
-    /// How many of the organisation's notes wait to be written (or are being written).
     pub fn notes_waiting(&self, tenant: Uuid) -> Result<u64> {
         self.conn()
             .query_row(
@@ -187,7 +174,6 @@ impl Database {
             .doing("count the notes waiting")
     }
 
-    /// Notes in the queue, newest first, in one state or all (for `collectiq outbox list`).
     pub fn notes_queue(&self, state: Option<&str>, limit: usize) -> Result<Vec<QueuedNote>> {
         let mut statement = self
             .conn()

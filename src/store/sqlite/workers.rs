@@ -29,7 +29,6 @@ fn alive(host: &str, pid: u32, started: &str, seen_at: Option<Timestamp>, now: T
 }
 
 impl Database {
-    /// Records this process as a worker (again: `seen_at` says it is still about).
     pub fn register_worker(&self, now: Timestamp) -> Result<&'static Worker> {
         let me = this_process();
         self.conn()
@@ -42,8 +41,6 @@ impl Database {
         Ok(me)
     }
 
-    /// The workers whose process is gone. Claims they hold may be taken over. A claim naming a
-    /// worker that never registered (a database from before workers) counts as abandoned too.
     pub fn gone_workers(&self, now: Timestamp) -> Result<Vec<String>> {
         const WHAT: &str = "read the workers";
         let mut statement = self.conn().prepare("SELECT id, host, pid, started, seen_at FROM workers").doing(WHAT)?;
@@ -68,7 +65,6 @@ impl Database {
         Ok(gone)
     }
 
-    /// Forgets workers that are gone and hold nothing any more.
     pub fn forget_gone_workers(&self, now: Timestamp) -> Result<()> {
         for id in self.gone_workers(now)? {
             self.conn()
