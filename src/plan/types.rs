@@ -306,6 +306,24 @@ pub enum GuardKind {
     BrokenPromise { id: String, action: Action },
     /// Invoices with less than this outstanding are not chased.
     MinimumAmount { amount: Money },
+    /// What a human reply from the customer does to their automatic emails. Without this guard a
+    /// reply pauses them until it is handled.
+    OnReply { pause: ReplyPause },
+    /// The task to create when an email to the customer bounces for good (the address is never
+    /// emailed again whatever this says). Without it the task is unassigned.
+    OnBounce { action: Action },
+}
+
+/// How long a human reply holds back the customer's automatic emails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "until", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ReplyPause {
+    /// Until someone marks the reply handled (`collectiq inbox handle`).
+    Handled,
+    /// For a time counted from the day the reply arrived; it ends by itself.
+    Period { period: Period },
+    /// Not at all: replies are recorded and become tasks.
+    Never,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]

@@ -128,6 +128,8 @@ fn guards(
                 memory.promises.contains_key(&invoice.invoice_id) || invoice.expected_payment_date.is_some()
             }
             GuardKind::MinimumAmount { amount } => judge.below(amount, invoice),
+            // Said below, with the replies and bounces that set them off.
+            GuardKind::OnReply { .. } | GuardKind::OnBounce { .. } => false,
         };
         lines.push(format!("Guard: {} — {}", guard.text, if holds { "applies now" } else { "does not apply" }));
     }
