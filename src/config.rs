@@ -31,6 +31,15 @@
 //! sessions = 4                     # SMTP sessions used at once
 //! # capture = "outbox"             # keep emails as .eml files instead of sending them
 //!
+//! [inbox]                          # the mailbox replies go to (docs/inbox.md)
+//! url = "imaps://ar%40acme.example@mail.acme.example/INBOX"   # password: COLLECTIQ_IMAP_PASSWORD(_FILE)
+//! # ca_file = "/etc/collectiq/mail-ca.pem"   # a private CA
+//! poll_minutes = 5                 # how often autopilot looks (it waits with IMAP IDLE when offered)
+//! # [[inbox.mailboxes]]            # or one per organisation
+//! # organisation = "Acme Ltd"
+//! # url = "imaps://ar%40acme.example@mail.acme.example/INBOX"
+//! # password_env = "COLLECTIQ_IMAP_PASSWORD_ACME"
+//!
 //! [runtime]
 //! strategies = ["strategies/acme.strategy"]
 //! freshness_minutes = 15
@@ -64,7 +73,29 @@ pub struct Config {
     pub webhooks: WebhookConfig,
     pub email: EmailConfig,
     pub runtime: RuntimeConfig,
+    pub inbox: InboxConfig,
 }
+
+/// The mailboxes replies go to.
+#[derive(Clone, Debug, Default)]
+pub struct InboxConfig {
+    pub mailboxes: Vec<MailboxConfig>,
+    /// How often autopilot reads them.
+    pub poll: std::time::Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct MailboxConfig {
+    /// `imaps://user@host[:port]/MAILBOX`, or `imap://` on loopback.
+    pub url: url::Url,
+    pub password: Option<Secret>,
+    pub ca_file: Option<PathBuf>,
+    /// The organisation whose replies come here, when each has its own.
+    pub organisation: Option<String>,
+}
+
+/// How often autopilot reads the inbox when the configuration says nothing.
+pub const DEFAULT_INBOX_POLL_MINUTES: u32 = 5;
 
 #[derive(Clone, Debug, Default)]
 pub struct EmailConfig {
@@ -211,6 +242,7 @@ pub enum ConfigError {
     SecretInFile { path: String, key: &'static str, variable: &'static str },
     BadUrl { name: String, value: String },
     BadAddress { name: String, value: String },
+    BadImapUrl { name: String, value: String },
     Secret(SecretFileError),
 }
 
@@ -229,6 +261,10 @@ impl fmt::Display for ConfigError {
             ConfigError::BadAddress { name, value } => {
                 write!(f, "{name} is \"{value}\", which is not an address and port such as 127.0.0.1:8787")
             }
+            ConfigError::BadImapUrl { name, value } => write!(
+                f,
+                "{name} is \"{value}\", which is not a mailbox address such as imaps://ar%40acme.example@mail.acme.example/INBOX (imaps:// or imap://, a user, a host)"
+            ),
             ConfigError::Secret(error) => error.fmt(f),
         }
     }
@@ -249,6 +285,28 @@ struct FileConfig {
     email: FileEmail,
     #[serde(default)]
     runtime: FileRuntime,
+    #[serde(default)]
+    inbox: FileInbox,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileInbox {
+    url: Option<String>,
+    ca_file: Option<PathBuf>,
+    poll_minutes: Option<u32>,
+    #[serde(default)]
+    mailboxes: Vec<FileMailbox>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileMailbox {
+    url: String,
+    organisation: Option<String>,
+    ca_file: Option<PathBuf>,
+    /// The environment variable holding this mailbox's password (else COLLECTIQ_IMAP_PASSWORD).
+    password_env: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -297,6 +355,7 @@ const SECRETS: &[(&str, &str, &str)] = &[
     ("email", "password", "COLLECTIQ_SMTP_PASSWORD"),
     ("webhooks", "key", "COLLECTIQ_WEBHOOK_KEY"),
     ("webhooks", "webhook_key", "COLLECTIQ_WEBHOOK_KEY"),
+    ("inbox", "password", "COLLECTIQ_IMAP_PASSWORD"),
 ];
 
 impl Config {
@@ -341,6 +400,7 @@ impl Config {
         };
         let freshness = jiff::SignedDuration::from_mins(i64::from(file.runtime.freshness_minutes.unwrap_or(15)));
         let patience = std::time::Duration::from_secs(60 * u64::from(file.runtime.patience_minutes.unwrap_or(15)));
+        let inbox = inbox_config(file.inbox, env)?;
         Ok(Config {
             database,
             key_file,
@@ -348,7 +408,55 @@ impl Config {
             webhooks: WebhookConfig { listen, key },
             email,
             runtime: RuntimeConfig { strategies, freshness, patience },
+            inbox,
         })
+    }
+}
+
+fn inbox_config(file: FileInbox, env: &dyn Fn(&str) -> Option<String>) -> Result<InboxConfig, ConfigError> {
+    let shared_password = secret(env, "COLLECTIQ_IMAP_PASSWORD")?;
+    let mut mailboxes = Vec::new();
+    if let Some(url) = env("COLLECTIQ_IMAP_URL").or(file.url) {
+        mailboxes.push(MailboxConfig {
+            url: imap_url("COLLECTIQ_IMAP_URL", &url)?,
+            password: shared_password.clone(),
+            ca_file: env("COLLECTIQ_IMAP_CA_FILE").map(PathBuf::from).or(file.ca_file.clone()),
+            organisation: None,
+        });
+    }
+    for mailbox in file.mailboxes {
+        let password = match &mailbox.password_env {
+            Some(variable) => secret(env, variable)?,
+            None => shared_password.clone(),
+        };
+        mailboxes.push(MailboxConfig {
+            url: imap_url("an [[inbox.mailboxes]] url", &mailbox.url)?,
+            password,
+            ca_file: mailbox.ca_file.or(file.ca_file.clone()),
+            organisation: mailbox.organisation,
+        });
+    }
+    let minutes = file.poll_minutes.unwrap_or(DEFAULT_INBOX_POLL_MINUTES).clamp(1, 24 * 60);
+    Ok(InboxConfig { mailboxes, poll: std::time::Duration::from_secs(60 * u64::from(minutes)) })
+}
+
+fn imap_url(name: &str, value: &str) -> Result<url::Url, ConfigError> {
+    match url::Url::parse(value) {
+        Ok(url) if matches!(url.scheme(), "imap" | "imaps") && url.host().is_some() && !url.username().is_empty() => {
+            Ok(url)
+        }
+        _ => Err(ConfigError::BadImapUrl { name: name.to_string(), value: without_password(value) }),
+    }
+}
+
+/// A URL as it may be shown: any password in it replaced.
+fn without_password(value: &str) -> String {
+    match url::Url::parse(value) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        _ => value.to_string(),
     }
 }
 

@@ -29,6 +29,7 @@ pub mod diagnostics;
 pub mod failpoint;
 pub mod files;
 pub mod format;
+pub mod inbox;
 pub mod ledger;
 pub mod naming;
 pub mod net;

@@ -17,6 +17,7 @@ const FLOORS: &[(&str, &str)] = &[
     ("autopilot", "the long-running process: schedule, webhooks, health"),
     ("simulate", "decide on a virtual clock over real or generated books"),
     ("sandbox", "a local stand-in for Xero's API and identity service"),
+    ("inbox", "the reply mailbox: IMAP and files, read, concluded, stored once"),
     ("runtime", "the I/O shell of a run: load, decide, record, compose, deliver, notes"),
     ("xero", "Xero's wire format, the client and its budget, OAuth, sync, webhooks"),
     ("store", "the storage boundary and its SQLite backend"),

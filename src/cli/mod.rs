@@ -10,6 +10,7 @@ mod demo;
 mod diff;
 mod error;
 mod fmt;
+mod inbox;
 mod outbox;
 mod output;
 mod progress;
@@ -116,6 +117,9 @@ enum Command {
     /// The outbox: what is waiting, sent, cancelled or failed, and why; the notes queue.
     #[command(subcommand)]
     Outbox(outbox::OutboxCommand),
+    /// The mailbox replies go to: fetch, import, list, show, handle, assign, unsuppress.
+    #[command(subcommand)]
+    Inbox(inbox::InboxCommand),
     /// Call tasks and escalations: list, done, reopen.
     Tasks {
         #[command(subcommand)]
@@ -211,6 +215,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => runtime::run_command(&cli.global, args),
         Command::Explain(args) => runtime::explain_command(&cli.global, args),
         Command::Outbox(command) => outbox::run(&cli.global, command),
+        Command::Inbox(command) => inbox::run(&cli.global, command),
         Command::Tasks { command } => runtime::tasks_command(&cli.global, command),
         Command::Promise { invoice, on, clear } => runtime::promise_command(&cli.global, &invoice, on, clear),
         Command::Dispute { invoice, resolve } => runtime::dispute_command(&cli.global, &invoice, resolve),

@@ -27,6 +27,8 @@ pub struct Customer {
     /// Approved invoices with something still due.
     pub open: Vec<Invoice>,
     pub history: History,
+    /// Addresses of theirs that bounced for good (lower-case): never emailed again.
+    pub bounced: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -74,6 +76,12 @@ impl Customer {
             .chain(persons)
             .map(str::trim)
             .filter(|address| crate::ledger::is_email_address(address))
+            .filter(|address| !self.bounced.iter().any(|dead| dead.eq_ignore_ascii_case(address)))
+    }
+
+    /// Whether the customer cannot be emailed because every address they had bounced.
+    pub fn lost_by_bounces(&self) -> bool {
+        !self.bounced.is_empty() && !self.has_recipient()
     }
 }
 
@@ -175,6 +183,7 @@ impl Books {
                 groups: groups.get(&contact.contact_id).cloned().unwrap_or_default(),
                 open: Vec::new(),
                 history: History::default(),
+                bounced: Vec::new(),
                 contact,
             })
             .collect();
@@ -192,6 +201,25 @@ impl Books {
         }
         in_due_order(&mut customer.open);
         customer.history.absorb(history);
+    }
+
+    /// Sets aside the addresses no email may go to (lower-case), customer by customer.
+    pub fn set_aside(&mut self, suppressed: &foldhash::HashSet<String>) {
+        if suppressed.is_empty() {
+            return;
+        }
+        for customer in &mut self.customers {
+            let persons = customer.contact.persons.iter().filter_map(|p| p.email.as_deref());
+            customer.bounced = customer
+                .contact
+                .email
+                .as_deref()
+                .into_iter()
+                .chain(persons)
+                .map(|address| address.trim().to_lowercase())
+                .filter(|address| suppressed.contains(address))
+                .collect();
+        }
     }
 
     pub fn customer_mut(&mut self, contact: Uuid) -> Option<&mut Customer> {

@@ -73,6 +73,13 @@ pub enum Skip<'p> {
     },
     /// An escalation of the customer is open: no automatic emails until it is closed.
     Escalated,
+    /// The customer replied (inbox message `message`, stored on `on`): no automatic emails until
+    /// the reply is handled (`until` none) or until a day.
+    Replied {
+        on: Date,
+        message: i64,
+        until: Option<Date>,
+    },
     BelowMinimum,
     /// The rule's condition did not hold for the invoice when the occurrence came due.
     ConditionNotMet,
@@ -95,6 +102,17 @@ impl fmt::Display for Skip<'_> {
             Skip::Paused { until } => write!(f, "chasing is paused until {until}"),
             Skip::Promised { until } => write!(f, "the customer promised to pay; paused until {until}"),
             Skip::Escalated => f.write_str("the customer is escalated; automatic emails wait for the task to close"),
+            Skip::Replied { on, message, until: None } => write!(
+                f,
+                "paused: the customer replied on {}, message {message}, not yet handled",
+                on.strftime("%-d %B %Y")
+            ),
+            Skip::Replied { on, message, until: Some(until) } => write!(
+                f,
+                "paused until {}: the customer replied on {}, message {message}",
+                until.strftime("%-d %B %Y"),
+                on.strftime("%-d %B %Y")
+            ),
             Skip::BelowMinimum => f.write_str("less is outstanding than the minimum worth chasing"),
             Skip::ConditionNotMet => f.write_str("the rule's condition did not hold"),
             Skip::NoSendingDay => f.write_str("the strategy's calendar has no day to send on"),

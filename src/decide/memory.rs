@@ -1,6 +1,6 @@
 //! What CollectIQ itself remembers, beside Xero's data: occurrences already handled, invoices
 //! whose chasing was stopped, promises, disputes and pauses entered by hand, open escalations,
-//! and when each customer was last emailed.
+//! when each customer was last emailed, and what customers said back.
 
 use std::sync::Arc;
 
@@ -31,6 +31,42 @@ pub struct Memory {
     pub escalated: foldhash::HashSet<Uuid>,
     /// When each customer was last sent an automatic email.
     pub last_emailed: foldhash::HashMap<Uuid, Timestamp>,
+    /// The human replies heard from each customer (auto-replies and bounces are not here).
+    pub replies: foldhash::HashMap<Uuid, Replies>,
+}
+
+/// What a customer has said back, as far as pausing them goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Replies {
+    /// The earliest reply nobody has marked handled yet.
+    pub first_open: Option<Heard>,
+    /// The latest reply, handled or not (a pause for a time counts from it).
+    pub latest: Heard,
+}
+
+/// One reply: the inbox message it is, and when it was stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Heard {
+    pub message: i64,
+    pub at: Timestamp,
+}
+
+impl Replies {
+    /// Takes one more reply into account.
+    pub fn hear(replies: Option<Replies>, heard: Heard, open: bool) -> Replies {
+        let first_open = |earlier: Option<Heard>| match (earlier, open) {
+            (Some(e), true) if e.at <= heard.at => Some(e),
+            (_, true) => Some(heard),
+            (e, false) => e,
+        };
+        match replies {
+            None => Replies { first_open: open.then_some(heard), latest: heard },
+            Some(known) => Replies {
+                first_open: first_open(known.first_open),
+                latest: if heard.at >= known.latest.at { heard } else { known.latest },
+            },
+        }
+    }
 }
 
 impl Memory {
@@ -109,6 +145,7 @@ impl Memory {
             && self.pauses.is_empty()
             && self.escalated.is_empty()
             && self.last_emailed.is_empty()
+            && self.replies.is_empty()
     }
 
     /// Lets go of everything remembered, keeping the rules' numbers (and the room the maps took).
@@ -120,6 +157,7 @@ impl Memory {
         self.pauses.clear();
         self.escalated.clear();
         self.last_emailed.clear();
+        self.replies.clear();
     }
 
     /// For a simulation done with a customer: lets go of what was handled for the decision's

@@ -11,7 +11,7 @@ use crate::decide::memory::Memory;
 use crate::decide::occurrences::{latest_invoice_occurrence, next_calendar_occurrence, next_invoice_occurrence};
 use crate::ledger::money::group_thousands;
 use crate::ledger::records::Invoice;
-use crate::plan::{GuardKind, Plan, Rule};
+use crate::plan::{Guard, GuardKind, Plan, ReplyPause, Rule};
 use crate::store::outbox::{Status, StoredAction};
 
 /// The explanation, as lines for people.
@@ -117,7 +117,7 @@ fn guards(
     judge: &Judge<'_>,
     lines: &mut Vec<String>,
 ) {
-    let all = audience.into_iter().flat_map(|a| a.guards.iter()).chain(plan.every_customer.guards.iter());
+    let all = all_guards(plan, audience);
     let mut any = false;
     for guard in all {
         any = true;
@@ -128,8 +128,8 @@ fn guards(
                 memory.promises.contains_key(&invoice.invoice_id) || invoice.expected_payment_date.is_some()
             }
             GuardKind::MinimumAmount { amount } => judge.below(amount, invoice),
-            // Said below, with the replies and bounces that set them off.
-            GuardKind::OnReply { .. } | GuardKind::OnBounce { .. } => false,
+            GuardKind::OnReply { .. } => memory.replies.contains_key(&customer.contact.contact_id),
+            GuardKind::OnBounce { .. } => customer.lost_by_bounces(),
         };
         lines.push(format!("Guard: {} — {}", guard.text, if holds { "applies now" } else { "does not apply" }));
     }
@@ -139,12 +139,57 @@ fn guards(
     if let Some(promised) = memory.promises.get(&invoice.invoice_id).or(invoice.expected_payment_date.as_ref()) {
         lines.push(format!("Promised to pay on {promised}"));
     }
+    if let Some(replies) = memory.replies.get(&customer.contact.contact_id) {
+        let pause = all_guards(plan, audience).find_map(|g| match &g.kind {
+            GuardKind::OnReply { pause } => Some(*pause),
+            _ => None,
+        });
+        let day = |at: Timestamp| judge.calendar.today(at).strftime("%-d %B %Y").to_string();
+        match (pause.unwrap_or(ReplyPause::Handled), replies.first_open) {
+            (ReplyPause::Handled, Some(open)) => lines.push(format!(
+                "Paused: the customer replied on {}, message {}, not yet handled (`collectiq inbox handle {}` resumes the chase)",
+                day(open.at),
+                open.message,
+                open.message
+            )),
+            (ReplyPause::Period { period }, _) => {
+                let on = judge.calendar.today(replies.latest.at);
+                let until = judge.calendar.after(on, period);
+                let state = if judge.today <= until { "paused until" } else { "the pause ended on" };
+                lines.push(format!(
+                    "The customer replied on {}, message {}: {state} {}",
+                    day(replies.latest.at),
+                    replies.latest.message,
+                    until.strftime("%-d %B %Y")
+                ));
+            }
+            (ReplyPause::Never, _) => lines.push(format!(
+                "The customer replied on {}, message {}; the strategy keeps chasing when a customer replies",
+                day(replies.latest.at),
+                replies.latest.message
+            )),
+            (ReplyPause::Handled, None) => lines.push(format!(
+                "The customer last replied on {}, message {}, handled: chasing goes on",
+                day(replies.latest.at),
+                replies.latest.message
+            )),
+        }
+    }
+    for address in &customer.bounced {
+        lines.push(format!(
+            "Not emailed at {address}: it bounced for good (`collectiq inbox unsuppress {address}` lifts it)"
+        ));
+    }
     if memory.escalated.contains(&customer.contact.contact_id) {
         lines.push("Escalated: automatic emails wait until the escalation task is done".into());
     }
     if !any {
         lines.push("No guards.".into());
     }
+}
+
+fn all_guards<'p>(plan: &'p Plan, audience: Option<&'p crate::plan::Audience>) -> impl Iterator<Item = &'p Guard> {
+    audience.into_iter().flat_map(|a| a.guards.iter()).chain(plan.every_customer.guards.iter())
 }
 
 fn rule_status(

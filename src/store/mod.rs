@@ -8,7 +8,8 @@
 //! - `tasks`: tasks, the history-notes queue, promises, disputes and pauses;
 //! - `connections` and `sealed`: grants, organisations and their sealed OAuth tokens;
 //! - `cursors`: sync passes; `events`: webhook events; `links`: online-invoice links;
-//!   `calls`: Xero calls counted by the hour; `workers`: which processes are alive.
+//!   `calls`: Xero calls counted by the hour; `workers`: which processes are alive;
+//! - `inbox`: messages read from the reply mailbox, what was concluded, suppressed addresses.
 //!
 //! Every operation is async (a networked database's client is) and returns a typed
 //! [`StoreError`]; no signature mentions the backend's types. The contract a backend must meet is
@@ -24,6 +25,7 @@ pub mod connections;
 pub mod cursors;
 mod error;
 pub mod events;
+pub mod inbox;
 pub mod links;
 pub mod memory;
 pub mod outbox;

@@ -10,7 +10,10 @@ use crate::decide::books::Customer;
 use crate::decide::conditions::Judge;
 use crate::decide::days::day_number;
 use crate::decide::decision::{ActionKey, Decision, Evaluation, Outcome, Skip, Subject, Wait, Waiting};
-use crate::plan::{Action, Rule};
+use crate::plan::{Action, Guard, GuardKind, Rule};
+
+/// The call task for a customer no address reaches any more, when the strategy names nobody.
+static UNASSIGNED_CALL: Action = Action::CallTask { assignee: String::new() };
 use uuid::Uuid;
 
 /// The last instant an occurrence may still be acted on: the close of sending on the last day of
@@ -63,11 +66,14 @@ pub(super) fn decision<'p>(
 
 /// Turns the customer's due occurrences into decisions: timing, guards, addresses, superseding,
 /// the frequency cap and consolidation.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn resolve<'p>(
     context: &Context<'p, '_>,
     judge: &Judge<'_>,
     customer: &Customer,
     rules: &[&'p Rule],
+    guards: &[&'p Guard],
+    email_block: Option<Skip<'p>>,
     due: Vec<Due<'p>>,
     evaluation: &mut Evaluation<'p>,
 ) {
@@ -111,6 +117,8 @@ pub(super) fn resolve<'p>(
         let skip = cannot_act(&item).or_else(|| {
             if is_email(item.firing.action) && escalated {
                 Some(Skip::Escalated)
+            } else if is_email(item.firing.action) && email_block.is_some() {
+                email_block.clone()
             } else if is_email(item.firing.action) && !has_address {
                 Some(Skip::NoAddress)
             } else {
@@ -128,7 +136,7 @@ pub(super) fn resolve<'p>(
             None => evaluation.decisions.push(decision(context, customer, &item, Outcome::Act)),
         }
     }
-    call_instead(context, customer, rules, &unreachable_by_email, evaluation);
+    call_instead(context, customer, rules, guards, &unreachable_by_email, evaluation);
     resolve_emails(context, customer, emails, evaluation);
 }
 
@@ -138,11 +146,25 @@ pub(super) fn call_instead<'p>(
     context: &Context<'_, '_>,
     customer: &Customer,
     rules: &[&'p Rule],
+    guards: &[&'p Guard],
     unreachable: &[Due<'p>],
     evaluation: &mut Evaluation<'p>,
 ) {
     let Some(first) = unreachable.first() else { return };
-    let Some(call_task) = rules.iter().map(|r| &r.action).find(|a| matches!(a, Action::CallTask { .. })) else {
+    // A customer whose every address bounced gets the call the bounce guard names (unassigned
+    // when none does); one who never had an address, the strategy's own call task, if any.
+    let after_bounces = customer.lost_by_bounces().then(|| {
+        guards
+            .iter()
+            .find_map(|g| match &g.kind {
+                GuardKind::OnBounce { action } => Some(action),
+                _ => None,
+            })
+            .unwrap_or(&UNASSIGNED_CALL)
+    });
+    let Some(call_task) =
+        after_bounces.or_else(|| rules.iter().map(|r| &r.action).find(|a| matches!(a, Action::CallTask { .. })))
+    else {
         return;
     };
     let today = context.calendar.today(context.now);
@@ -150,7 +172,11 @@ pub(super) fn call_instead<'p>(
     call.key.subject = Subject::Account(customer.contact.contact_id);
     call.key.rule = "call-instead";
     call.key.occurrence = day_number(today);
-    call.rule_text = "No email address: call instead";
+    call.rule_text = if customer.lost_by_bounces() {
+        "Every address bounced: call instead"
+    } else {
+        "No email address: call instead"
+    };
     call.action = call_task;
     call.occurrence_date = today;
     call.invoices = unreachable.iter().flat_map(|d| d.invoices.iter().copied()).collect();

@@ -19,7 +19,7 @@ use super::conditions::Judge;
 use super::decision::{Evaluation, Invoices, Skip, Subject};
 use super::memory::Memory;
 use super::occurrences::Occurrence;
-use crate::plan::{Action, Guard, GuardKind, InvoiceCondition, Plan, Rule, Segment};
+use crate::plan::{Action, Guard, GuardKind, InvoiceCondition, Plan, ReplyPause, Rule, Segment};
 
 /// Everything evaluation looks at, for one organisation at one instant. Decisions borrow from the
 /// plan (`'p`) only, so what is remembered can change between evaluations.
@@ -151,6 +151,7 @@ fn decide_for_customer<'p>(
         segment.into_iter().flat_map(|s| s.audience.guards.iter()).chain(plan.every_customer.guards.iter()).collect();
     let numbers: SmallVec<[Option<u32>; 16]> = rules.iter().map(|rule| context.memory.rule_number(&rule.id)).collect();
     let customer_block = customer_block(context, judge, customer, &guards, judge.today);
+    let email_block = replied(context, customer, &guards, judge.today);
     let mut due = Vec::new();
     let in_focus = || customer.open.iter().enumerate().filter(|(at, _)| (focus.invoice)(*at));
     context.memory.warm_handled(in_focus().map(|(_, invoice)| invoice.invoice_id));
@@ -160,7 +161,33 @@ fn decide_for_customer<'p>(
     if focus.statements {
         due_statements(context, customer, &rules, customer_block, &mut due);
     }
-    resolve(context, judge, customer, &rules, due, evaluation);
+    resolve(context, judge, customer, &rules, &guards, email_block, due, evaluation);
+}
+
+/// A reply from the customer that holds back their automatic emails today, as the strategy's
+/// reply guard says (until it is handled, when none does).
+fn replied<'p>(context: &Context<'_, '_>, customer: &Customer, guards: &[&'p Guard], today: Date) -> Option<Skip<'p>> {
+    let replies = context.memory.replies.get(&customer.contact.contact_id)?;
+    let pause = guards
+        .iter()
+        .find_map(|g| match &g.kind {
+            GuardKind::OnReply { pause } => Some(*pause),
+            _ => None,
+        })
+        .unwrap_or(ReplyPause::Handled);
+    let day_of = |at| context.calendar.today(at);
+    match pause {
+        ReplyPause::Never => None,
+        ReplyPause::Handled => {
+            let open = replies.first_open?;
+            Some(Skip::Replied { on: day_of(open.at), message: open.message, until: None })
+        }
+        ReplyPause::Period { period } => {
+            let on = day_of(replies.latest.at);
+            let until = context.calendar.after(on, period);
+            (today <= until).then_some(Skip::Replied { on, message: replies.latest.message, until: Some(until) })
+        }
+    }
 }
 
 /// A guard or pause that stops everything for this customer today.

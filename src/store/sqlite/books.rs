@@ -245,6 +245,7 @@ impl Database {
         for gathered in parts.into_iter().flat_map(Gathering::finish) {
             books.settle(gathered.contact_id, gathered.open, gathered.history);
         }
+        books.set_aside(&self.suppressed_set()?);
         Ok(books)
     }
 

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::codec::id;
 use super::{Database, Doing, Result, StoreError};
-use crate::decide::memory::Memory;
+use crate::decide::memory::{Heard, Memory, Replies};
 
 impl Database {
     pub fn memory(&self, tenant: Uuid) -> Result<Memory> {
@@ -100,6 +100,26 @@ impl Database {
             "SELECT contact_id AS subject, NULL FROM tasks WHERE tenant_id = ?1 AND kind = 'escalation' AND status = 'open'",
         )? {
             state.escalated.insert(contact);
+        }
+        const REPLIES: &str = "read the replies customers sent";
+        let mut replies = self
+            .conn()
+            .prepare(
+                "SELECT c.contact_id, i.id, i.received_at, i.state FROM inbound_concerns c
+                   JOIN inbound i ON i.id = c.inbound_id
+                  WHERE c.tenant_id = ?1 AND i.kind = 'reply' ORDER BY i.id",
+            )
+            .doing(REPLIES)?;
+        let rows = replies
+            .query_map([&tenant_text], |row| {
+                Ok((id(row, 0)?, row.get::<_, i64>(1)?, super::codec::instant(row, 2)?, row.get::<_, String>(3)?))
+            })
+            .doing(REPLIES)?;
+        for row in rows {
+            let (contact, message, at, open) = row.doing(REPLIES)?;
+            let heard = Heard { message, at };
+            let known = state.replies.get(&contact).copied();
+            state.replies.insert(contact, Replies::hear(known, heard, open == "open"));
         }
         Ok(state)
     }

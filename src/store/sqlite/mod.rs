@@ -11,6 +11,7 @@ mod codec;
 mod connections;
 mod cursors;
 mod events;
+mod inbox;
 mod links;
 mod memory;
 mod outbox;

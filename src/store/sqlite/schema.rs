@@ -359,4 +359,57 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (tenant_id, hour)
     ) WITHOUT ROWID;
     "#,
+    // 9: the inbox. Each message once (by Message-ID, else by its bytes), with what was concluded;
+    // the customers it concerns; addresses that bounced for good; how far each mailbox was read.
+    // Addresses are kept lower-case, and looked up so: contacts get an index on theirs.
+    r#"
+    CREATE TABLE inbound (
+        id             INTEGER PRIMARY KEY,
+        message_id     TEXT UNIQUE,
+        digest         TEXT NOT NULL UNIQUE,
+        source         TEXT NOT NULL,
+        received_at    TEXT NOT NULL,
+        sent_at        TEXT,
+        from_address   TEXT,
+        from_name      TEXT,
+        subject        TEXT,
+        kind           TEXT NOT NULL,
+        bounce_address TEXT,
+        permanence     TEXT,
+        bounce_status  TEXT,
+        reason         TEXT NOT NULL,
+        state          TEXT NOT NULL DEFAULT 'open',
+        assignee       TEXT,
+        handled_at     TEXT,
+        excerpt        TEXT,
+        size           INTEGER NOT NULL
+    );
+    CREATE INDEX inbound_bounces ON inbound (bounce_address, received_at) WHERE kind = 'bounce';
+    CREATE TABLE inbound_concerns (
+        inbound_id INTEGER NOT NULL REFERENCES inbound(id),
+        tenant_id  TEXT NOT NULL,
+        contact_id TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        invoices   TEXT NOT NULL,
+        task       TEXT,
+        note       TEXT,
+        PRIMARY KEY (inbound_id, tenant_id, contact_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX inbound_concerns_by_contact ON inbound_concerns (tenant_id, contact_id);
+    CREATE TABLE suppressed_addresses (
+        address    TEXT PRIMARY KEY,
+        since      TEXT NOT NULL,
+        reason     TEXT NOT NULL,
+        inbound_id INTEGER
+    ) WITHOUT ROWID;
+    CREATE TABLE mailbox_cursors (
+        mailbox      TEXT PRIMARY KEY,
+        uid_validity INTEGER NOT NULL,
+        last_uid     INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX actions_by_message_id ON actions (message_id) WHERE message_id IS NOT NULL;
+    CREATE INDEX contacts_by_email ON contacts (lower(trim(email))) WHERE email IS NOT NULL;
+    CREATE INDEX contact_persons_by_email ON contact_persons (lower(trim(email))) WHERE email IS NOT NULL;
+    CREATE INDEX invoices_by_number ON invoices (number);
+    "#,
 ];

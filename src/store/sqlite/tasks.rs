@@ -72,11 +72,12 @@ impl Database {
             .conn()
             .prepare_cached(
                 // Only once the action itself is done: the note says what happened, not what may.
-                "SELECT notes.* FROM notes JOIN actions ON actions.key = notes.action_key
+                // Notes from the inbox have no action: what they say has happened already.
+                "SELECT notes.* FROM notes LEFT JOIN actions ON actions.key = notes.action_key
                  WHERE ((notes.status = 'pending' AND (notes.next_attempt_at IS NULL OR notes.next_attempt_at <= ?1))
                         OR (notes.status = 'writing'
                             AND (notes.claimed_by IS NULL OR notes.claimed_by IN (SELECT value FROM json_each(?3)))))
-                   AND actions.status IN ('sent', 'done')
+                   AND (actions.status IN ('sent', 'done') OR (actions.key IS NULL AND notes.action_key LIKE 'inbox:%'))
                    AND (?4 IS NULL OR notes.tenant_id = ?4)
                  ORDER BY notes.id LIMIT ?2",
             )
