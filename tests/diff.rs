@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use collectiq::plan::diff::diff;
+use collectiq::plan::diff::{GuardChange, diff};
 use collectiq::plan::report::{self, Palette};
 use collectiq::plan::{Plan, compile_path, to_json};
 
@@ -61,6 +61,34 @@ fn each_case_reports_its_own_kind_of_change() {
     assert_eq!(moved.segments.len(), 1);
     let templates = of("strategies/diffs/templates-changed/after.strategy");
     assert_eq!(templates.templates.len(), 2);
+}
+
+#[test]
+fn reply_and_bounce_guards_change_like_other_guards() {
+    let before = plan_of("strategies/diffs/replies.before.strategy");
+    let changes = diff(&before, &plan_of("strategies/diffs/replies.after.strategy"));
+    assert!(changes.rules.is_empty() && changes.settings.is_empty() && changes.segments.is_empty());
+    let said: Vec<(bool, &str, &str)> = changes
+        .guards
+        .iter()
+        .map(|change| match change {
+            GuardChange::Added { audience, text, .. } => (true, audience.as_str(), text.as_str()),
+            GuardChange::Removed { audience, text, .. } => (false, audience.as_str(), text.as_str()),
+        })
+        .collect();
+    assert_eq!(
+        said,
+        [
+            (false, "every customer", "When a customer replies, pause chasing until the reply is handled."),
+            (false, "every customer", "When an email bounces, create a call task for \"Dana\"."),
+            (true, "every customer", "When a customer replies, pause chasing for 3 business days."),
+            (true, "Enterprise", "Keep chasing when a customer replies."),
+            (true, "Enterprise", "When an email bounces, create a call task for \"Dana\"."),
+        ]
+    );
+    snapshot_settings().bind(|| {
+        insta::assert_snapshot!("diff-replies-text", report::text(&changes, Palette::plain()));
+    });
 }
 
 #[test]

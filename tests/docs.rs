@@ -111,6 +111,13 @@ fn every_condition_in_the_tables_reads() {
 }
 
 #[test]
+fn every_reply_guard_in_the_table_reads() {
+    for guard in table_forms("What a customer's reply does", 0) {
+        assert_checks(&under("For every customer:", &guard), &guard);
+    }
+}
+
+#[test]
 fn every_setting_in_the_table_reads() {
     for setting in table_forms("## 3. Settings", 0) {
         assert_checks(&under("Settings:", &setting), &setting);

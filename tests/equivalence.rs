@@ -190,6 +190,39 @@ fn guards() {
 }
 
 #[test]
+fn what_a_reply_does() {
+    assert_equivalent(
+        RULES,
+        &[
+            "When a customer replies, pause chasing until the reply is handled.",
+            "When customers reply pause chasing until reply is handled.",
+            "when the client replies, pause chasing till the reply is handled",
+        ],
+    );
+    assert_equivalent(
+        RULES,
+        &[
+            "When a customer replies, pause chasing for 14 days.",
+            "When a customer replies, pause chasing for a fortnight.",
+            "When the customer replies pause chasing for 2 weeks.",
+        ],
+    );
+    assert_equivalent(RULES, &["Keep chasing when a customer replies.", "keep chasing when customers reply."]);
+}
+
+#[test]
+fn the_task_after_a_bounce() {
+    assert_equivalent(
+        RULES,
+        &[
+            "When an email bounces, create a call task for \"Sam\".",
+            "When an email bounces ask \"Sam\" to call the customer.",
+            "When emails bounce, assign the call to \"Sam\".",
+        ],
+    );
+}
+
+#[test]
 fn settings() {
     assert_equivalent(
         SETTINGS,

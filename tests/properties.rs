@@ -127,6 +127,10 @@ const PIECES: &[&str] = &[
     "pay",
     "pause",
     "until",
+    "replies",
+    "handled",
+    "keep",
+    "bounces",
 ];
 
 fn language_soup() -> impl Strategy<Value = String> {
@@ -403,13 +407,20 @@ fn invoice_condition() -> impl Strategy<Value = String> {
 
 fn action() -> impl Strategy<Value = String> {
     prop_oneof![
-        name().prop_map(|n| format!("send the {n} email")),
-        name().prop_map(|n| format!("send {n} email and copy \"ap@acme.example\", \"b@c.example\"")),
+        1 => name().prop_map(|n| format!("send the {n} email")),
+        1 => name().prop_map(|n| format!("send {n} email and copy \"ap@acme.example\", \"b@c.example\"")),
+        // Weighted so that each of the three forms is as likely as each other action.
+        3 => call_action(),
+        1 => name().prop_map(|n| format!("escalate to {n}")),
+        1 => Just("stop chasing".to_string()),
+    ]
+}
+
+fn call_action() -> impl Strategy<Value = String> {
+    prop_oneof![
         name().prop_map(|n| format!("create a call task for {n}")),
         name().prop_map(|n| format!("ask {n} to call the customer")),
         name().prop_map(|n| format!("assign a call to {n}")),
-        name().prop_map(|n| format!("escalate to {n}")),
-        Just("stop chasing".to_string()),
     ]
 }
 
@@ -461,6 +472,10 @@ fn guard() -> impl Strategy<Value = String> {
         Just("When a customer promises to pay pause chasing until the promised date.".to_string()),
         action().prop_map(|a| format!("If a promise is broken, {a}.")),
         money().prop_map(|m| format!("Skip invoices with less than {m} outstanding.")),
+        Just("When a customer replies pause chasing until the reply is handled.".to_string()),
+        duration().prop_map(|d| format!("When a customer replies, pause chasing for {d}.")),
+        Just("Keep chasing when clients reply.".to_string()),
+        call_action().prop_map(|a| format!("When an email bounces, {a}.")),
     ]
 }
 

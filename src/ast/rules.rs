@@ -95,4 +95,21 @@ pub enum GuardKind {
     BrokenPromise { action: Action },
     /// `Ignore invoices with less than $20 outstanding.` in a rules section: for its customers only.
     MinimumAmount { amount: MoneyAmount },
+    /// `When a customer replies, pause chasing until the reply is handled.` and the other
+    /// sentences about what a human reply does to the customer's automatic emails.
+    OnReply { pause: ReplyPause },
+    /// `When an email bounces, create a call task for "Sam".` The action is always a call task;
+    /// it keeps its span so that messages can point at the person.
+    OnBounce { action: Action },
+}
+
+/// How long a customer's reply holds back their automatic emails.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum ReplyPause {
+    /// `… pause chasing until the reply is handled` (what happens when no sentence says)
+    UntilHandled,
+    /// `… pause chasing for 3 business days`: the pause ends by itself.
+    For(Duration),
+    /// `Keep chasing when a customer replies.`: nothing pauses.
+    KeepChasing,
 }

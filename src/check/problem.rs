@@ -1,5 +1,6 @@
 //! Everything the checker can find, each with its message, its code and its help in one place.
 
+use super::guards::GuardConflict;
 use crate::diagnostics::{Diagnostic, FileId, thousands};
 use crate::source::Span;
 
@@ -36,6 +37,7 @@ pub enum Problem {
     DuplicateRule { span: Span, first: Span },
     LookAlikeSegments { name: String, other: String, span: Span, first: Span },
     ConflictingRules { span: Span, first: Span },
+    ConflictingGuards { conflict: GuardConflict, span: Span, first: Span },
 }
 
 impl Problem {
@@ -156,6 +158,17 @@ impl Problem {
             ConflictingRules { span, first } => Diagnostic::error("conflicting-rules", "this does the same thing at the same moment as an earlier rule, in a slightly different way", *span)
                 .with_secondary(*first, "the earlier rule")
                 .with_help("keep one of the two (for an email, list every copy address in one rule)"),
+            ConflictingGuards { conflict, span, first } => {
+                let (about, help) = match conflict {
+                    GuardConflict::KeepAndPause => ("what a customer's reply does", "\"Keep chasing\" and \"pause chasing\" cannot both hold: keep the sentence you mean"),
+                    GuardConflict::TwoPauses => ("what a customer's reply does", "a reply pauses chasing in one way: keep one of the two sentences"),
+                    GuardConflict::TwoBounceTasks => ("the task a bounced email creates", "a bounce creates one task: keep one of the two sentences"),
+                };
+                Diagnostic::error("conflicting-guards", format!("an earlier sentence for these customers says otherwise about {about}"), *span)
+                    .with_label("says otherwise here")
+                    .with_secondary(*first, "the earlier sentence")
+                    .with_help(help)
+            }
             SingleInvoiceTemplate { file, name, span } => Diagnostic::warning("single-invoice-template", format!("reminders are combined, but the template \"{name}\" only shows one invoice"), *span)
                 .with_help("when several invoices of a customer are due at once they go in one email: list them with {% for invoice in invoices %}…{% endfor %}")
                 .in_file(*file),

@@ -101,10 +101,7 @@ fn repeats(strategy: &Strategy) -> Vec<Problem> {
     let mut first_meant: HashMap<(String, String), (String, Span)> = HashMap::new();
     let mut problems = Vec::new();
     for section in strategy.rule_sections() {
-        let audience = match &section.audience {
-            Audience::Everyone(_) => String::new(),
-            Audience::Segment(name) => format!("segment:{}", slug(&name.text)),
-        };
+        let audience = audience_key(&section.audience);
         for item in &section.items {
             let said = text::rule_item(item);
             if let Some(first) = first_said.get(&(audience.clone(), said.clone())) {
@@ -122,6 +119,15 @@ fn repeats(strategy: &Strategy) -> Vec<Problem> {
         }
     }
     problems
+}
+
+/// Who a section's sentences are for: every customer, or a segment however its name is written
+/// (a segment may have several sections).
+pub fn audience_key(audience: &Audience) -> String {
+    match audience {
+        Audience::Everyone(_) => String::new(),
+        Audience::Segment(name) => format!("segment:{}", slug(&name.text)),
+    }
 }
 
 /// What a rule does and when, as its plan id sees it: trigger, condition, and the action's

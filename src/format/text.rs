@@ -113,6 +113,14 @@ pub fn guard_text(guard: &Guard) -> String {
             format!("If a promise is broken, {}", action(&a.kind))
         }
         GuardKind::MinimumAmount { amount } => minimum_amount(amount),
+        GuardKind::OnReply { pause: ReplyPause::UntilHandled } => {
+            "When a customer replies, pause chasing until the reply is handled".to_string()
+        }
+        GuardKind::OnReply { pause: ReplyPause::For(period) } => {
+            format!("When a customer replies, pause chasing for {}", duration(period))
+        }
+        GuardKind::OnReply { pause: ReplyPause::KeepChasing } => "Keep chasing when a customer replies".to_string(),
+        GuardKind::OnBounce { action: a } => format!("When an email bounces, {}", action(&a.kind)),
     }
 }
 

@@ -160,6 +160,16 @@ fn guard_kind(guard: &ast::GuardKind) -> GuardKind {
             GuardKind::BrokenPromise { id: String::new(), action: action(&a.kind) }
         }
         ast::GuardKind::MinimumAmount { amount } => GuardKind::MinimumAmount { amount: super::convert::money(amount) },
+        ast::GuardKind::OnReply { pause } => GuardKind::OnReply { pause: reply_pause(pause) },
+        ast::GuardKind::OnBounce { action: a } => GuardKind::OnBounce { action: action(&a.kind) },
+    }
+}
+
+fn reply_pause(pause: &ast::ReplyPause) -> ReplyPause {
+    match pause {
+        ast::ReplyPause::UntilHandled => ReplyPause::Handled,
+        ast::ReplyPause::For(length) => ReplyPause::Period { period: period(length) },
+        ast::ReplyPause::KeepChasing => ReplyPause::Never,
     }
 }
 

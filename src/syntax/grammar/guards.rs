@@ -4,18 +4,27 @@ use chumsky::prelude::*;
 
 use super::super::keyword::Keyword as K;
 use super::super::token_parsers::*;
-use super::actions::action;
+use super::actions::{action, call_action};
 use super::segments::customer_condition;
 use super::settings::negation;
 use super::values::duration;
-use crate::ast::{Duration, Guard, GuardKind, Unit};
+use crate::ast::{Action, Duration, Guard, GuardKind, ReplyPause, Unit};
 use crate::source::Span;
 
-/// `guard = do_not_contact | dispute_guard | promise_pause | broken_promise ;`
+/// `guard = do_not_contact | dispute_guard | promise_pause | broken_promise | reply_pause
+/// | keep_chasing | bounce_task ;`
 pub fn guard<'a>() -> Production<'a, Guard> {
-    choice((do_not_contact(), dispute_guard(), promise_pause(), broken_promise()))
-        .map_with(|kind, e| Guard { kind, span: e.span() })
-        .boxed()
+    choice((
+        do_not_contact(),
+        dispute_guard(),
+        promise_pause(),
+        broken_promise(),
+        reply_pause(),
+        keep_chasing(),
+        bounce_task(),
+    ))
+    .map_with(|kind, e| Guard { kind, span: e.span() })
+    .boxed()
 }
 
 /// `do_not_contact = ( negation | "never" ) , "contact" , customer_condition ;`
@@ -61,5 +70,42 @@ pub fn broken_promise<'a>() -> Production<'a, GuardKind> {
         .then(optional_comma())
         .ignore_then(action())
         .map(|action| GuardKind::BrokenPromise { action })
+        .boxed()
+}
+
+/// `reply_pause = "when" , [ ARTICLE ] , "customer" , "replies" , [ "," ] , "pause" , "chasing" ,
+/// ( "until" , [ ARTICLE ] , "replies" , "is" , "handled" | "for" , duration ) ;`
+pub fn reply_pause<'a>() -> Production<'a, GuardKind> {
+    let until_handled =
+        kw(K::Until).then(article()).then(kws([K::Replies, K::Is, K::Handled])).to(ReplyPause::UntilHandled);
+    let for_a_while = kw(K::For).ignore_then(duration()).map(ReplyPause::For);
+    kw(K::When)
+        .then(article())
+        .then(kws([K::Customer, K::Replies]))
+        .then(optional_comma())
+        .then(kws([K::Pause, K::Chasing]))
+        .ignore_then(until_handled.or(for_a_while))
+        .map(|pause| GuardKind::OnReply { pause })
+        .boxed()
+}
+
+/// `keep_chasing = "keep" , "chasing" , "when" , [ ARTICLE ] , "customer" , "replies" ;`
+pub fn keep_chasing<'a>() -> Production<'a, GuardKind> {
+    kws([K::Keep, K::Chasing, K::When])
+        .then(article())
+        .then(kws([K::Customer, K::Replies]))
+        .to(GuardKind::OnReply { pause: ReplyPause::KeepChasing })
+        .boxed()
+}
+
+/// `bounce_task = "when" , [ ARTICLE ] , "email" , "bounces" , [ "," ] , call_action ;`
+pub fn bounce_task<'a>() -> Production<'a, GuardKind> {
+    let task = call_action().map_with(|kind, e| Action { kind, span: e.span() });
+    kw(K::When)
+        .then(article())
+        .then(kws([K::Email, K::Bounces]))
+        .then(optional_comma())
+        .ignore_then(task)
+        .map(|action| GuardKind::OnBounce { action })
         .boxed()
 }
