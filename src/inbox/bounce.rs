@@ -66,7 +66,7 @@ pub fn failures(inbound: &Inbound) -> Option<Vec<Failure>> {
         None => (Permanence::Transient, None, "it gives no failure code".into()),
     };
     let addresses: Vec<Option<String>> = if inbound.x_failed_recipients.is_empty() {
-        vec![None]
+        vec![named_in_text(&inbound.text, inbound.from.as_deref())]
     } else {
         inbound.x_failed_recipients.iter().cloned().map(Some).collect()
     };
@@ -105,6 +105,44 @@ fn report_failures(part: &[u8]) -> Vec<Failure> {
         failures.push(Failure { address, permanence, status, evidence });
     }
     failures
+}
+
+/// Where a plain-text bounce starts quoting the message it returns (lower-case).
+const COPY_MARKERS: &[&str] = &[
+    "below this line is a copy",
+    "this is a copy of the message",
+    "original message",
+    "returned message",
+    "return-path:",
+];
+
+/// The part of a plain-text bounce before its copy of the returned message.
+fn before_the_copy(text: &str) -> &str {
+    let lower = text.to_lowercase();
+    let end = COPY_MARKERS.iter().filter_map(|marker| lower.find(marker)).min().unwrap_or(text.len());
+    text.get(..end).unwrap_or(text)
+}
+
+/// The first address a plain-text bounce names before its copy of the message (qmail's
+/// `<someone@example.com>:`, Exim's indented address), other than the bounce's own sender.
+fn named_in_text(text: &str, from: Option<&str>) -> Option<String> {
+    before_the_copy(text)
+        .split(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '(' | ')' | ',' | ';' | '"' | '\''))
+        .map(|word| word.trim_end_matches([':', '.']).to_lowercase())
+        .filter(|word| crate::ledger::is_email_address(word))
+        .find(|word| Some(word.as_str()) != from)
+}
+
+/// The Message-IDs a plain-text bounce's copy of the returned message carries.
+pub fn quoted_ids(text: &str) -> Vec<String> {
+    let copy = &text[before_the_copy(text).len()..];
+    copy.lines()
+        .filter_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.trim().eq_ignore_ascii_case("message-id").then(|| super::message::bare_id(value))
+        })
+        .filter(|id| !id.is_empty())
+        .collect()
 }
 
 /// `rfc822; Someone@Example.com` → `someone@example.com`.
@@ -146,6 +184,13 @@ mod tests {
         assert_eq!(smtp_code("invoice 2024.10.5 is due"), None);
         assert_eq!(smtp_code("Remote host said: 554-Your message was rejected").as_deref(), Some("554"));
         assert_eq!(smtp_code("nothing here"), None);
+    }
+
+    #[test]
+    fn plain_text_bounces_name_the_address_before_their_copy_of_the_message() {
+        let qmail = "I wasn't able to deliver your message to the following addresses.\n\n<ap@boomfm.example>:\n550 5.1.1\n\n--- Below this line is a copy of the message.\n\nTo: x@y.example\nMessage-ID: <abc@collectiq.invalid>\n";
+        assert_eq!(named_in_text(qmail, Some("mailer-daemon@x.example")).as_deref(), Some("ap@boomfm.example"));
+        assert_eq!(quoted_ids(qmail), vec!["abc@collectiq.invalid".to_string()]);
     }
 
     #[test]

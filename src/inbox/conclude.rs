@@ -259,7 +259,8 @@ async fn bounce(
     // The failure that matters most: a permanent one, else the first.
     let failure = failed.iter().find(|f| f.permanence == Permanence::Permanent).unwrap_or(&failed[0]).clone();
     let mut original = None;
-    for id in inbound.original_ids.iter().chain(&inbound.threads_to) {
+    let quoted = super::bounce::quoted_ids(&inbound.text);
+    for id in inbound.original_ids.iter().chain(&inbound.threads_to).chain(&quoted) {
         if let Some(sent) = store.sent_email(id.clone()).await? {
             original = Some(sent);
             break;

@@ -90,7 +90,8 @@ async fn every_message_is_concluded_as_expected() {
         if let Some(address) = &case.failed_address
             && message.bounce.as_ref().map(|b| b.address.as_str()) != Some(address.as_str())
         {
-            problems.push(format!("failed address {:?} (expected {address})", message.bounce.as_ref().map(|b| &b.address)));
+            problems
+                .push(format!("failed address {:?} (expected {address})", message.bounce.as_ref().map(|b| &b.address)));
         }
         if let Some(subject) = &case.subject
             && message.subject.as_deref() != Some(subject.as_str())

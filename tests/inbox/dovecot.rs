@@ -34,6 +34,71 @@ pub struct Dovecot {
     tls: bool,
 }
 
+/// A private certificate authority (`ca.pem`, what `ca_file` names) and a certificate it signed
+/// for `localhost` and 127.0.0.1 (`cert.pem`, `key.pem`), as a company's own CA would issue.
+/// (A self-signed certificate will not do: it is a CA, and rustls refuses a CA as a server.)
+fn make_certificates(folder: &Path) {
+    let openssl = |args: &[&str]| {
+        let made = Command::new("openssl")
+            .current_dir(folder)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .output()
+            .expect("the TLS tests need the openssl command");
+        assert!(made.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&made.stderr));
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=CollectIQ test CA",
+        "-keyout",
+        "ca-key.pem",
+        "-out",
+        "ca.pem",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        "key.pem",
+        "-out",
+        "server.csr",
+    ]);
+    std::fs::write(
+        folder.join("server.ext"),
+        "basicConstraints=critical,CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca-key.pem",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+        "-out",
+        "cert.pem",
+    ]);
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -74,18 +139,7 @@ impl Dovecot {
 
         let port = free_port();
         let listeners = if tls {
-            let made = Command::new("openssl")
-                .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost"])
-                .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
-                .arg("-keyout")
-                .arg(folder.join("key.pem"))
-                .arg("-out")
-                .arg(folder.join("cert.pem"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .expect("the TLS tests need the openssl command");
-            assert!(made.success(), "openssl could not make a self-signed certificate");
+            make_certificates(&folder);
             format!(
                 "ssl = required\nssl_cert = <{dir}/cert.pem\nssl_key = <{dir}/key.pem\n\
                  service imap-login {{\n  inet_listener imap {{\n    port = 0\n  }}\n  \
@@ -185,7 +239,7 @@ impl Dovecot {
 
     /// The server's own certificate, for TLS; none for plain.
     pub fn ca_file(&self) -> Option<PathBuf> {
-        self.tls.then(|| self.folder.join("cert.pem"))
+        self.tls.then(|| self.folder.join("ca.pem"))
     }
 
     /// What the reader needs to read the INBOX.
@@ -206,7 +260,7 @@ impl Dovecot {
         }
         collectiq::net::install_tls_provider();
         let mut roots = rustls::RootCertStore::empty();
-        for certificate in CertificateDer::pem_file_iter(self.folder.join("cert.pem")).unwrap() {
+        for certificate in CertificateDer::pem_file_iter(self.folder.join("ca.pem")).unwrap() {
             roots.add(certificate.unwrap()).unwrap();
         }
         let config = rustls::ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
@@ -214,6 +268,11 @@ impl Dovecot {
         let stream =
             tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp).await.expect("TLS with dovecot");
         append_with(stream, bytes).await
+    }
+
+    /// Every message's flags in the INBOX, as doveadm lists them.
+    pub fn flags(&self) -> String {
+        self.doveadm(&["fetch", "-u", USER, "flags", "mailbox", "INBOX"], None)
     }
 
     /// The INBOX's UIDVALIDITY as Dovecot keeps it.
