@@ -24,6 +24,9 @@ use self::health::{HealthState, LastRun, Runs};
 use crate::config::Config;
 use crate::decide::calendar::{Calendar, UnknownZone};
 use crate::runtime::RunError;
+use crate::inbox::Importer;
+use crate::inbox::fetch::watch;
+use crate::inbox::policies::policies;
 use crate::runtime::run::{RunOptions, load_strategies, run, strategy_for};
 use crate::store::connections::OrganisationRecord;
 use crate::store::{Store, StoreError};
@@ -108,7 +111,7 @@ pub async fn autopilot(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AutopilotError> {
     // Strategies that do not compile stop it at once, rather than at its first run.
-    load_strategies(&config.runtime.strategies)?;
+    let strategies = load_strategies(&config.runtime.strategies)?;
     // The lock first: another run may be sealing tokens or migrating the store.
     let store = Store::open(&config.database).await?;
     let _lock = store.lock_runs().await?;
@@ -140,6 +143,15 @@ pub async fn autopilot(
     let webhooks = tokio::spawn(webhook_worker(session.clone(), arrived, stopped.clone()));
     let scheduler =
         tokio::spawn(scheduler(config.clone(), session.clone(), schedule, runs, stop.clone(), stopped.clone()));
+    // Each mailbox replies go to is read as mail comes (IMAP IDLE), or every few minutes.
+    let organisations = session.store.organisations().await?;
+    let importer = Importer::new(session.store.clone(), policies(&organisations, &strategies));
+    let inboxes: Vec<_> = config
+        .inbox
+        .mailboxes
+        .iter()
+        .map(|mailbox| tokio::spawn(watch(mailbox.clone(), importer.clone(), config.inbox.poll, stopped.clone())))
+        .collect();
     let mut server_stopped = stopped.clone();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         let _ = server_stopped.wait_for(|stopped| *stopped).await;
@@ -150,6 +162,9 @@ pub async fn autopilot(
     stop.store(true, Ordering::SeqCst);
     let _ = stop_sender.send(true);
     let (scheduled, worked, served) = tokio::join!(scheduler, webhooks, server);
+    for inbox in inboxes {
+        let _ = inbox.await;
+    }
     for outcome in [scheduled, worked] {
         if let Err(error) = outcome {
             error!(%error, "a task ended badly");

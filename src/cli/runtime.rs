@@ -144,6 +144,51 @@ pub struct ExplainArgs {
     strategies: Vec<PathBuf>,
     #[arg(long, value_name = "INSTANT")]
     at: Option<Timestamp>,
+    #[arg(long, value_enum, default_value_t = super::Format::Human)]
+    format: super::Format,
+}
+
+/// `explain --format json` (docs/runtime.md lists the fields; they stay).
+#[derive(serde::Serialize)]
+struct Explained {
+    invoice: ExplainedInvoice,
+    organisation: String,
+    strategy: String,
+    at: Timestamp,
+    /// Why automatic emails to the customer are held back now, in words (empty: they are not).
+    paused: Vec<String>,
+    /// Addresses of the customer that bounced for good.
+    bounced: Vec<String>,
+    /// The inbox message of the customer's first reply not yet handled.
+    open_reply: Option<i64>,
+    actions: Vec<ExplainedAction>,
+    /// The explanation as `explain` prints it.
+    lines: Vec<String>,
+}
+
+#[derive(serde::Serialize)]
+struct ExplainedInvoice {
+    id: uuid::Uuid,
+    number: String,
+    customer: Option<String>,
+    contact_id: uuid::Uuid,
+    currency: String,
+    total: rust_decimal::Decimal,
+    amount_due: rust_decimal::Decimal,
+    due_date: Date,
+    status: String,
+}
+
+#[derive(serde::Serialize)]
+struct ExplainedAction {
+    id: i64,
+    rule: String,
+    occurrence_date: String,
+    outcome: String,
+    status: &'static str,
+    reason: Option<String>,
+    message_id: Option<String>,
+    decided_at: Timestamp,
 }
 
 pub fn explain_command(global: &Global, args: ExplainArgs) -> Outcome {
@@ -167,14 +212,58 @@ pub fn explain_command(global: &Global, args: ExplainArgs) -> Outcome {
             let (books, memory) = store.books_and_memory(invoice.tenant_id).await?;
             let actions = store.actions_about(invoice.tenant_id, &[invoice.invoice_id]).await?;
             let now = args.at.unwrap_or_else(Timestamp::now);
-            Ok(crate::runtime::explain::explain(&strategy.plan, &calendar, &books, &memory, &invoice, &actions, now))
+            let lines =
+                crate::runtime::explain::explain(&strategy.plan, &calendar, &books, &memory, &invoice, &actions, now);
+            if args.format == super::Format::Human {
+                return Ok(lines.join("\n"));
+            }
+            let customer = books.customer(invoice.contact_id);
+            let contact = invoice.contact_id;
+            let open_reply = memory.replies.get(&contact).and_then(|r| r.first_open).map(|heard| heard.message);
+            let paused: Vec<String> = lines
+                .iter()
+                .filter(|line| line.starts_with("Paused") || line.starts_with("Escalated") || line.contains("paused until"))
+                .cloned()
+                .collect();
+            let explained = Explained {
+                invoice: ExplainedInvoice {
+                    id: invoice.invoice_id,
+                    number: invoice.number.to_string(),
+                    customer: customer.map(|c| c.contact.name.clone()),
+                    contact_id: contact,
+                    currency: invoice.currency.to_string(),
+                    total: invoice.total,
+                    amount_due: invoice.amount_due,
+                    due_date: invoice.due_date,
+                    status: invoice.status.to_string(),
+                },
+                organisation: org.organisation.name.clone(),
+                strategy: strategy.plan.strategy.clone(),
+                at: now,
+                paused,
+                bounced: customer.map(|c| c.bounced.clone()).unwrap_or_default(),
+                open_reply,
+                actions: actions
+                    .iter()
+                    .map(|a| ExplainedAction {
+                        id: a.id,
+                        rule: a.rule_text.clone(),
+                        occurrence_date: a.occurrence_date.clone(),
+                        outcome: a.outcome.clone(),
+                        status: a.status.as_str(),
+                        reason: a.reason.clone(),
+                        message_id: a.message_id.clone(),
+                        decided_at: a.decided_at,
+                    })
+                    .collect(),
+                lines,
+            };
+            Ok(serde_json::to_string_pretty(&explained).unwrap_or_default())
         })
     });
     match result {
-        Ok(lines) => {
-            for line in lines {
-                println!("{line}");
-            }
+        Ok(text) => {
+            println!("{text}");
             Outcome::Clean
         }
         Err(error) => fail(error),
@@ -187,6 +276,8 @@ pub enum TasksCommand {
     List {
         #[arg(long)]
         all: bool,
+        #[arg(long, value_enum, default_value_t = super::Format::Human)]
+        format: super::Format,
     },
     /// Mark a task done (an escalation's end lets automatic emails resume).
     Done { id: i64 },
@@ -198,8 +289,14 @@ pub fn tasks_command(global: &Global, command: Option<TasksCommand>) -> Outcome 
     let result = config(global).and_then(|config| {
         block_on(async {
             let store = Store::open(&config.database).await?;
-            match command.unwrap_or(TasksCommand::List { all: false }) {
-                TasksCommand::List { all } => {
+            match command.unwrap_or(TasksCommand::List { all: false, format: super::Format::Human }) {
+                TasksCommand::List { all, format: super::Format::Json } => {
+                    // The fields of `Task`, as stored (docs/runtime.md); an empty assignee is unassigned.
+                    let tasks = store.tasks(all).await?;
+                    println!("{}", serde_json::to_string_pretty(&tasks).unwrap_or_default());
+                    Ok(())
+                }
+                TasksCommand::List { all, format: super::Format::Human } => {
                     let tasks = store.tasks(all).await?;
                     if tasks.is_empty() {
                         println!("No {}tasks.", if all { "" } else { "open " });
@@ -210,7 +307,7 @@ pub fn tasks_command(global: &Global, command: Option<TasksCommand>) -> Outcome 
                             task.id,
                             task.status,
                             task.kind,
-                            task.assignee,
+                            if task.assignee.is_empty() { "(unassigned)" } else { task.assignee.as_str() },
                             task.summary,
                             task.created_at.strftime("%Y-%m-%d")
                         );
