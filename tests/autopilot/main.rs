@@ -116,6 +116,24 @@ fn the_demo_runs_end_to_end_with_nothing_set_up() {
         assert!(shown.contains(&format!("{} emails written", emails.len())), "the summary counts them: {shown}");
         assert!(out.join("simulation.html").exists() && out.join("strategy/wholesale.strategy").exists());
         assert!(!shown.contains(" 0 history notes"), "notes go to the sandbox: {shown}");
+        assert!(shown.contains("replied (message") && shown.contains("bounced (message"), "{shown}");
+        // The reply and the bounce are in the inbox, concluded, each tied to its customer.
+        let listed = Command::new(env!("CARGO_BIN_EXE_collectiq"))
+            .arg("--db")
+            .arg(out.join("collectiq.db"))
+            .args(["inbox", "list", "--format", "json"])
+            .current_dir(&folder)
+            .output()
+            .unwrap();
+        assert!(listed.status.success(), "{}", text(&listed));
+        let listed: Vec<serde_json::Value> = serde_json::from_slice(&listed.stdout).unwrap();
+        let kinds: Vec<(&str, &str)> = listed
+            .iter()
+            .map(|m| (m["kind"].as_str().unwrap(), m["state"].as_str().unwrap()))
+            .collect();
+        assert_eq!(kinds, [("reply", "open"), ("bounce", "handled")], "{listed:?}");
+        assert!(listed.iter().all(|m| m["customer"]["name"].is_string()), "{listed:?}");
+        assert_eq!(listed[1]["permanent"], serde_json::Value::Bool(true));
     }
     // A folder that is not the demo's own is never cleared: it could hold a real store.
     let other = folder.join("real");

@@ -4,6 +4,8 @@
 //! emails are written to the demo folder as `.eml` files instead of being sent, and history notes
 //! go to the sandbox. Everything it makes is in the demo folder, to look at afterwards.
 
+mod hearing;
+
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -27,12 +29,12 @@ use crate::xero::sync::{Quiet, SyncOptions, Syncer};
 
 /// The example strategy and everything it reads, built into the binary.
 const EXAMPLE: [(&str, &str); 6] = [
-    ("wholesale.strategy", include_str!("../strategies/wholesale.strategy")),
-    ("nz-holidays.txt", include_str!("../strategies/nz-holidays.txt")),
-    ("templates/wholesale-due-today.email", include_str!("../strategies/templates/wholesale-due-today.email")),
-    ("templates/wholesale-overdue.email", include_str!("../strategies/templates/wholesale-overdue.email")),
-    ("templates/wholesale-overdue-firm.email", include_str!("../strategies/templates/wholesale-overdue-firm.email")),
-    ("templates/wholesale-statement.email", include_str!("../strategies/templates/wholesale-statement.email")),
+    ("wholesale.strategy", include_str!("../../strategies/wholesale.strategy")),
+    ("nz-holidays.txt", include_str!("../../strategies/nz-holidays.txt")),
+    ("templates/wholesale-due-today.email", include_str!("../../strategies/templates/wholesale-due-today.email")),
+    ("templates/wholesale-overdue.email", include_str!("../../strategies/templates/wholesale-overdue.email")),
+    ("templates/wholesale-overdue-firm.email", include_str!("../../strategies/templates/wholesale-overdue-firm.email")),
+    ("templates/wholesale-statement.email", include_str!("../../strategies/templates/wholesale-statement.email")),
 ];
 
 const SIMULATED_DAYS: u32 = 30;
@@ -57,6 +59,8 @@ pub struct Demo {
     pub notes: usize,
     pub tasks: u64,
     pub sent: u64,
+    /// The reply and the bounce the demo's customers send back.
+    pub heard: hearing::Heard,
 }
 
 /// Why the demo stopped.
@@ -236,6 +240,9 @@ async fn steps(
         .filter(|p| p.extension().is_some_and(|x| x == "eml"))
         .collect();
     demo.emails.sort();
+    say("Hearing back: one customer replies to their email, and another's address bounces.");
+    demo.heard = hearing::hear_back(folder, &session.store, &demo.emails).await?;
+    demo.tasks = session.store.tasks(false).await?.len() as u64;
     Ok(())
 }
 
@@ -270,12 +277,22 @@ impl Demo {
             self.notes,
             self.tasks
         );
+        if let Some((id, address, reason)) = &self.heard.reply {
+            let _ = writeln!(
+                out,
+                "  Heard back: {address} replied (message {id}): {reason}. No more automatic email goes to them until someone runs `collectiq inbox handle {id}`."
+            );
+        }
+        if let Some((id, address, reason)) = &self.heard.bounce {
+            let _ = writeln!(out, "  Heard back: an email to {address} bounced (message {id}): {reason}.");
+        }
         let _ = writeln!(out, "\nWhere to look");
         if let Some(first) = self.emails.first() {
             let _ = writeln!(out, "  {}  (one of the emails, as it would have been sent)", first.display());
         }
         let _ = writeln!(out, "  {folder}/simulation.html  (the simulation, day by day, with charts)");
         let _ = writeln!(out, "  collectiq --db {folder}/collectiq.db tasks   (the call tasks and escalations)");
+        let _ = writeln!(out, "  collectiq --db {folder}/collectiq.db inbox list   (the reply and the bounce: {folder}/inbox)");
         let _ = writeln!(out, "\nWith your own Xero organisation");
         let _ =
             writeln!(out, "  1. Create a Xero app (auth code with PKCE) with redirect http://localhost:8765/callback;");
