@@ -222,7 +222,9 @@ pub fn explain_command(global: &Global, args: ExplainArgs) -> Outcome {
             let open_reply = memory.replies.get(&contact).and_then(|r| r.first_open).map(|heard| heard.message);
             let paused: Vec<String> = lines
                 .iter()
-                .filter(|line| line.starts_with("Paused") || line.starts_with("Escalated") || line.contains("paused until"))
+                .filter(|line| {
+                    line.starts_with("Paused") || line.starts_with("Escalated") || line.contains("paused until")
+                })
                 .cloned()
                 .collect();
             let explained = Explained {

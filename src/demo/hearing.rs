@@ -33,7 +33,12 @@ fn written(path: &Path) -> Option<Written> {
     let inbound = read(&bytes).ok()?;
     let message = mail_parser::MessageParser::default().parse(&bytes)?;
     let to = message.to()?.first()?.address()?.to_lowercase();
-    Some(Written { message_id: inbound.message_id?, to, subject: inbound.subject.unwrap_or_default(), from: inbound.from? })
+    Some(Written {
+        message_id: inbound.message_id?,
+        to,
+        subject: inbound.subject.unwrap_or_default(),
+        from: inbound.from?,
+    })
 }
 
 /// A customer's answer, as a mail client writes one: threaded to the email it answers.
@@ -73,7 +78,12 @@ fn bounce_of(email: &Written) -> String {
 
 /// Writes a reply to the first email and a bounce of another customer's, into `folder/inbox`,
 /// and imports both.
-pub async fn hear_back(folder: &Path, store: &Store, emails: &[PathBuf]) -> Result<Heard, DemoError> {
+pub async fn hear_back(
+    folder: &Path,
+    store: &Store,
+    emails: &[PathBuf],
+    policies: Policies,
+) -> Result<Heard, DemoError> {
     let mut heard = Heard::default();
     let written: Vec<Written> = emails.iter().filter_map(|path| written(path)).collect();
     let Some(first) = written.first() else { return Ok(heard) };
@@ -81,7 +91,7 @@ pub async fn hear_back(folder: &Path, store: &Store, emails: &[PathBuf]) -> Resu
     let inbox = folder.join("inbox");
     std::fs::create_dir_all(&inbox)
         .map_err(|cause| DemoError::Io { doing: format!("create {}", inbox.display()), cause })?;
-    let importer = Importer::new(store.clone(), Policies::default());
+    let importer = Importer::new(store.clone(), policies);
     let mut answers = vec![("reply.eml", reply_to(first), first.to.clone())];
     if let Some(other) = other {
         answers.push(("bounce.eml", bounce_of(other), other.to.clone()));
@@ -90,7 +100,9 @@ pub async fn hear_back(folder: &Path, store: &Store, emails: &[PathBuf]) -> Resu
         let path = inbox.join(name);
         std::fs::write(&path, &text)
             .map_err(|cause| DemoError::Io { doing: format!("write {}", path.display()), cause })?;
-        if let Imported::New { id, reason, .. } = importer.import(text.as_bytes(), &path.display().to_string(), None, Timestamp::now()).await? {
+        if let Imported::New { id, reason, .. } =
+            importer.import(text.as_bytes(), &path.display().to_string(), None, Timestamp::now()).await?
+        {
             let found = Some((id, address, reason));
             if name == "reply.eml" {
                 heard.reply = found;

@@ -241,7 +241,9 @@ async fn steps(
         .collect();
     demo.emails.sort();
     say("Hearing back: one customer replies to their email, and another's address bounces.");
-    demo.heard = hearing::hear_back(folder, &session.store, &demo.emails).await?;
+    let policies =
+        crate::inbox::Policies { by_tenant: [(tenant, crate::inbox::policies::policy(&plan))].into_iter().collect() };
+    demo.heard = hearing::hear_back(folder, &session.store, &demo.emails, policies).await?;
     demo.tasks = session.store.tasks(false).await?.len() as u64;
     Ok(())
 }
@@ -292,7 +294,10 @@ impl Demo {
         }
         let _ = writeln!(out, "  {folder}/simulation.html  (the simulation, day by day, with charts)");
         let _ = writeln!(out, "  collectiq --db {folder}/collectiq.db tasks   (the call tasks and escalations)");
-        let _ = writeln!(out, "  collectiq --db {folder}/collectiq.db inbox list   (the reply and the bounce: {folder}/inbox)");
+        let _ = writeln!(
+            out,
+            "  collectiq --db {folder}/collectiq.db inbox list   (the reply and the bounce: {folder}/inbox)"
+        );
         let _ = writeln!(out, "\nWith your own Xero organisation");
         let _ =
             writeln!(out, "  1. Create a Xero app (auth code with PKCE) with redirect http://localhost:8765/callback;");

@@ -74,7 +74,17 @@ impl Importer {
                     }
                     return Ok(Imported::OurOwn);
                 }
-                let conclusion = conclude(&self.store, &inbound, &self.policies, now).await?;
+                let mut conclusion = conclude(&self.store, &inbound, &self.policies, now).await?;
+                for concerned in &mut conclusion.concerns {
+                    if let Some(note) = &mut concerned.note {
+                        // A short reference that recognises the note in Xero's History, should
+                        // its write go unanswered (as the outbox's notes end with theirs).
+                        let key = format!("{digest}/{}/{}", concerned.tenant_id, concerned.contact_id);
+                        let reference: String =
+                            Sha256::digest(key.as_bytes()).iter().take(3).map(|b| format!("{b:02x}")).collect();
+                        note.push_str(&format!(" ref {reference}"));
+                    }
+                }
                 NewInbound {
                     message_id: inbound.message_id.clone(),
                     digest,

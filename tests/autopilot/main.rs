@@ -127,10 +127,8 @@ fn the_demo_runs_end_to_end_with_nothing_set_up() {
             .unwrap();
         assert!(listed.status.success(), "{}", text(&listed));
         let listed: Vec<serde_json::Value> = serde_json::from_slice(&listed.stdout).unwrap();
-        let kinds: Vec<(&str, &str)> = listed
-            .iter()
-            .map(|m| (m["kind"].as_str().unwrap(), m["state"].as_str().unwrap()))
-            .collect();
+        let kinds: Vec<(&str, &str)> =
+            listed.iter().map(|m| (m["kind"].as_str().unwrap(), m["state"].as_str().unwrap())).collect();
         assert_eq!(kinds, [("reply", "open"), ("bounce", "handled")], "{listed:?}");
         assert!(listed.iter().all(|m| m["customer"]["name"].is_string()), "{listed:?}");
         assert_eq!(listed[1]["permanent"], serde_json::Value::Bool(true));

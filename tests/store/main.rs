@@ -3,6 +3,7 @@
 //! `backends()` gives; a new backend (PostgreSQL) is added there and must pass the same tests.
 
 mod books_and_memory;
+mod inbox;
 mod opening;
 mod outbox;
 mod records_and_cursors;

@@ -179,7 +179,7 @@ impl Database {
                                 concerned.tenant_id.to_string(),
                                 concerned.contact_id.to_string(),
                                 note,
-                                format!("inbox {inbound}"),
+                                note.rsplit_once(" ref ").map(|(_, reference)| reference),
                             ],
                         )
                         .doing(WHAT)?;
