@@ -243,6 +243,7 @@ pub enum ConfigError {
     BadUrl { name: String, value: String },
     BadAddress { name: String, value: String },
     BadImapUrl { name: String, value: String },
+    PasswordInUrl { name: String },
     Secret(SecretFileError),
 }
 
@@ -264,6 +265,10 @@ impl fmt::Display for ConfigError {
             ConfigError::BadImapUrl { name, value } => write!(
                 f,
                 "{name} is \"{value}\", which is not a mailbox address such as imaps://ar%40acme.example@mail.acme.example/INBOX (imaps:// or imap://, a user, a host)"
+            ),
+            ConfigError::PasswordInUrl { name } => write!(
+                f,
+                "{name} holds a password, but secrets do not belong there: set COLLECTIQ_IMAP_PASSWORD (or COLLECTIQ_IMAP_PASSWORD_FILE) and leave it out of the address"
             ),
             ConfigError::Secret(error) => error.fmt(f),
         }
@@ -429,10 +434,13 @@ fn inbox_config(file: FileInbox, env: &dyn Fn(&str) -> Option<String>) -> Result
             Some(variable) => secret(env, variable)?,
             None => shared_password.clone(),
         };
+        let url = imap_url("an [[inbox.mailboxes]] url", &mailbox.url)?;
+        // The shared CA is for TLS; a plain loopback mailbox has no use for it.
+        let shared_ca = file.ca_file.clone().filter(|_| url.scheme() == "imaps");
         mailboxes.push(MailboxConfig {
-            url: imap_url("an [[inbox.mailboxes]] url", &mailbox.url)?,
+            url,
             password,
-            ca_file: mailbox.ca_file.or(file.ca_file.clone()),
+            ca_file: mailbox.ca_file.or(shared_ca),
             organisation: mailbox.organisation,
         });
     }
@@ -442,6 +450,7 @@ fn inbox_config(file: FileInbox, env: &dyn Fn(&str) -> Option<String>) -> Result
 
 fn imap_url(name: &str, value: &str) -> Result<url::Url, ConfigError> {
     match url::Url::parse(value) {
+        Ok(url) if url.password().is_some() => Err(ConfigError::PasswordInUrl { name: name.to_string() }),
         Ok(url) if matches!(url.scheme(), "imap" | "imaps") && url.host().is_some() && !url.username().is_empty() => {
             Ok(url)
         }

@@ -68,7 +68,7 @@ async fn inbox(config: &Config, command: InboxCommand) -> Result<Outcome, Comman
             for line in report.lines() {
                 println!("{line}");
             }
-            Ok(if report.failed() { Outcome::Failed } else { Outcome::Clean })
+            Ok(if report.failed() { Outcome::Problems } else { Outcome::Clean })
         }
         InboxCommand::Import { paths } => import(config, &store, &paths).await,
         InboxCommand::List { all, format } => {

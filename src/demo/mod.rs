@@ -241,8 +241,10 @@ async fn steps(
         .collect();
     demo.emails.sort();
     say("Hearing back: one customer replies to their email, and another's address bounces.");
-    let policies =
-        crate::inbox::Policies { by_tenant: [(tenant, crate::inbox::policies::policy(&plan))].into_iter().collect() };
+    let policies = crate::inbox::Policies {
+        by_tenant: [(tenant, crate::inbox::policies::policy(&plan))].into_iter().collect(),
+        scope: None,
+    };
     demo.heard = hearing::hear_back(folder, &session.store, &demo.emails, policies).await?;
     demo.tasks = session.store.tasks(false).await?.len() as u64;
     Ok(())

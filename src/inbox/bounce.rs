@@ -50,15 +50,22 @@ pub fn failures(inbound: &Inbound) -> Option<Vec<Failure>> {
         .as_deref()
         .and_then(|from| from.split('@').next())
         .is_some_and(|local| MAILER_DAEMONS.contains(&local));
-    let subject = inbound.subject.as_deref().unwrap_or_default().to_lowercase();
-    let bounce_subject = BOUNCE_SUBJECTS.iter().any(|s| subject.starts_with(s) || subject.contains(s));
-    let looks_like_bounce =
-        inbound.is_delivery_report || !inbound.x_failed_recipients.is_empty() || from_daemon || bounce_subject;
+    let subject = inbound.subject.as_deref().unwrap_or_default().trim().to_lowercase();
+    // Only a server's own subject, never a person's reply or forward that quotes one ("Re:
+    // delivery failure – 550 units short" is a customer talking), and only with a machine's mark
+    // or a failure code in the report itself.
+    let bounce_subject = BOUNCE_SUBJECTS.iter().any(|s| subject.starts_with(s));
+    let report = before_the_copy(&inbound.text);
+    let machine_mark = inbound.auto_submitted.is_some() || smtp_code(report).is_some();
+    let looks_like_bounce = inbound.is_delivery_report
+        || !inbound.x_failed_recipients.is_empty()
+        || from_daemon
+        || (bounce_subject && machine_mark);
     if !looks_like_bounce {
         return None;
     }
-    // No report part: the text tells how final it is.
-    let (permanence, status, evidence) = match smtp_code(&inbound.text) {
+    // No report part: the text before its copy of the message tells how final it is.
+    let (permanence, status, evidence) = match smtp_code(report) {
         Some(code) if code.starts_with('5') => {
             (Permanence::Permanent, Some(code.clone()), format!("its text gives the permanent code {code}"))
         }
@@ -191,6 +198,26 @@ mod tests {
         let qmail = "I wasn't able to deliver your message to the following addresses.\n\n<ap@boomfm.example>:\n550 5.1.1\n\n--- Below this line is a copy of the message.\n\nTo: x@y.example\nMessage-ID: <abc@collectiq.invalid>\n";
         assert_eq!(named_in_text(qmail, Some("mailer-daemon@x.example")).as_deref(), Some("ap@boomfm.example"));
         assert_eq!(quoted_ids(qmail), vec!["abc@collectiq.invalid".to_string()]);
+    }
+
+    #[test]
+    fn a_person_talking_about_a_failure_is_not_a_bounce() {
+        let person = Inbound {
+            from: Some("bob@customer.example".into()),
+            subject: Some("Re: Mail delivery failed – 550 units short".into()),
+            text: "We got 550 units, not 600. Email bob@customer.example about it.".into(),
+            ..Inbound::default()
+        };
+        assert_eq!(failures(&person), None);
+        let server = Inbound {
+            from: Some("mailer-daemon@mx.example".into()),
+            subject: Some("Mail delivery failed: returning message to sender".into()),
+            text: "  bob@customer.example\n    550 5.1.1 no such user\n".into(),
+            ..Inbound::default()
+        };
+        let found = failures(&server).unwrap();
+        assert_eq!(found[0].address.as_deref(), Some("bob@customer.example"));
+        assert_eq!(found[0].permanence, Permanence::Permanent);
     }
 
     #[test]

@@ -33,9 +33,16 @@ pub struct Policy {
 #[derive(Clone, Debug, Default)]
 pub struct Policies {
     pub by_tenant: HashMap<Uuid, Policy>,
+    /// The one organisation whose customers a mailbox's mail is matched to, when each has its
+    /// own mailbox (`[[inbox.mailboxes]] organisation`); every organisation's otherwise.
+    pub scope: Option<Uuid>,
 }
 
 impl Policies {
+    fn in_scope(&self, tenant: Uuid) -> bool {
+        self.scope.is_none_or(|scope| scope == tenant)
+    }
+
     fn of(&self, tenant: Uuid) -> Policy {
         self.by_tenant.get(&tenant).cloned().unwrap_or(Policy { notes: true, ..Policy::default() })
     }
@@ -48,7 +55,9 @@ pub struct Conclusion {
     pub reason: String,
     pub concerns: Vec<Concerned>,
     pub bounce: Option<BounceFacts>,
-    pub suppress: Option<(String, String)>,
+    pub suppress: Vec<(String, String)>,
+    /// Whether it waits for a person (a reply that pauses until handled).
+    pub open: bool,
 }
 
 /// Whether a message is one of CollectIQ's own (a copy, a loop): it has one of our Message-IDs.
@@ -63,21 +72,22 @@ pub async fn conclude(store: &Store, inbound: &Inbound, policies: &Policies, now
     if let Some(failed) = failures(inbound) {
         return bounce(store, inbound, failed, policies, now).await;
     }
-    let threaded = threaded(store, inbound).await?;
+    let threaded = threaded(store, inbound, policies).await?;
     if let Some(why) = automatic(inbound) {
         let exception =
             only_list_id(inbound) && threaded.as_ref().is_some_and(|(_, customer)| from_customer(inbound, customer));
         if !exception {
             let concerns = match &threaded {
                 Some((sent, customer)) => vec![silent(customer, &sent.invoices)],
-                None => by_address(store, inbound).await?.iter().map(|c| silent(c, &[])).collect(),
+                None => by_address(store, inbound, policies).await?.iter().map(|c| silent(c, &[])).collect(),
             };
             return Ok(Conclusion {
                 kind: InboundKind::AutoReply,
                 reason: format!("an automatic answer: {why}; it pauses nothing"),
                 concerns,
                 bounce: None,
-                suppress: None,
+                suppress: Vec::new(),
+                open: false,
             });
         }
     }
@@ -85,9 +95,10 @@ pub async fn conclude(store: &Store, inbound: &Inbound, policies: &Policies, now
 }
 
 /// The email this message answers and its customer, when it threads to one of ours.
-async fn threaded(store: &Store, inbound: &Inbound) -> Result<Option<(SentEmail, KnownCustomer)>> {
+async fn threaded(store: &Store, inbound: &Inbound, policies: &Policies) -> Result<Option<(SentEmail, KnownCustomer)>> {
     for id in &inbound.threads_to {
         if let Some(sent) = store.sent_email(id.clone()).await?
+            && policies.in_scope(sent.tenant_id)
             && let Some(customer) = store.known_customer(sent.tenant_id, sent.contact_id).await?
         {
             return Ok(Some((sent, customer)));
@@ -100,11 +111,11 @@ fn from_customer(inbound: &Inbound, customer: &KnownCustomer) -> bool {
     inbound.from.as_ref().is_some_and(|from| customer.addresses.iter().any(|a| a == from))
 }
 
-async fn by_address(store: &Store, inbound: &Inbound) -> Result<Vec<KnownCustomer>> {
-    match &inbound.from {
-        Some(from) => store.customers_with_address(from.clone()).await,
-        None => Ok(Vec::new()),
-    }
+async fn by_address(store: &Store, inbound: &Inbound, policies: &Policies) -> Result<Vec<KnownCustomer>> {
+    let Some(from) = &inbound.from else { return Ok(Vec::new()) };
+    let mut found = store.customers_with_address(from.clone()).await?;
+    found.retain(|customer| policies.in_scope(customer.tenant_id));
+    Ok(found)
 }
 
 /// A customer the message concerns, with nothing to do for them.
@@ -140,7 +151,7 @@ async fn reply(
     policies: &Policies,
 ) -> Result<Conclusion> {
     let from = inbound.from.clone().unwrap_or_else(|| "an unknown sender".into());
-    let senders = by_address(store, inbound).await?;
+    let senders = by_address(store, inbound, policies).await?;
     let mut matched: Vec<(KnownCustomer, Vec<Uuid>)> = Vec::new();
     let mut reason = String::new();
     if let Some((sent, customer)) = threaded {
@@ -175,7 +186,8 @@ async fn reply(
     }
     if matched.is_empty() {
         let numbers = invoice_numbers(inbound.subject.as_deref().unwrap_or_default());
-        let found = if numbers.is_empty() { Vec::new() } else { store.open_invoices_numbered(numbers).await? };
+        let mut found = if numbers.is_empty() { Vec::new() } else { store.open_invoices_numbered(numbers).await? };
+        found.retain(|invoice| policies.in_scope(invoice.customer.tenant_id));
         if !found.is_empty() {
             let listed: Vec<String> = found
                 .iter()
@@ -204,7 +216,8 @@ async fn reply(
             ),
             concerns: Vec::new(),
             bounce: None,
-            suppress: None,
+            suppress: Vec::new(),
+            open: false,
         });
     }
     let subject = subject_of(inbound);
@@ -223,7 +236,7 @@ async fn reply(
             }
         })
         .collect();
-    Ok(Conclusion { kind: InboundKind::Reply, reason, concerns, bounce: None, suppress: None })
+    Ok(Conclusion { kind: InboundKind::Reply, reason, concerns, bounce: None, suppress: Vec::new(), open: true })
 }
 
 fn with_sender(summary: String, policy: &Policy) -> String {
@@ -244,7 +257,8 @@ pub fn invoice_numbers(subject: &str) -> Vec<String> {
         .filter(|word| word.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '/' | '_' | '.')))
         .map(str::to_string)
         .collect();
-    numbers.dedup();
+    let mut seen = std::collections::HashSet::new();
+    numbers.retain(|number| seen.insert(number.clone()));
     numbers.truncate(20);
     numbers
 }
@@ -266,18 +280,16 @@ async fn bounce(
             break;
         }
     }
-    let address = failure
-        .address
-        .clone()
-        .or_else(|| original.as_ref().and_then(|sent| sent.to.first()).map(|a| a.trim().to_lowercase()))
-        .or_else(|| inbound.original_to.first().cloned());
+    let sent_to = original.as_ref().and_then(|sent| sent.to.first()).map(|a| a.trim().to_lowercase());
+    let address = failure.address.clone().or(sent_to).or_else(|| inbound.original_to.first().cloned());
     let Some(address) = address else {
         return Ok(Conclusion {
             kind: InboundKind::Bounce,
             reason: format!("a delivery failure ({}), but it does not say which address failed", failure.evidence),
             concerns: Vec::new(),
             bounce: None,
-            suppress: None,
+            suppress: Vec::new(),
+            open: false,
         });
     };
     let mut customers = Vec::new();
@@ -289,52 +301,72 @@ async fn bounce(
     if customers.is_empty() {
         customers = store.customers_with_address(address.clone()).await?.into_iter().map(|c| (c, Vec::new())).collect();
     }
-    let (suppress, verdict) = match failure.permanence {
-        Permanence::Permanent => (true, "a permanent failure".to_string()),
-        Permanence::Delayed => (false, "a delay, not a failure yet: it counts for nothing".to_string()),
+    let suppressed: Vec<String> = store.suppressed_addresses().await?.into_iter().map(|s| s.address).collect();
+    let already = suppressed.contains(&address);
+    let (permanence, verdict) = match failure.permanence {
+        Permanence::Permanent => (Permanence::Permanent, "a permanent failure".to_string()),
+        Permanence::Delayed => (Permanence::Delayed, "a delay, not a failure yet: it counts for nothing".to_string()),
         Permanence::Transient => {
             let since = now.checked_sub((TRANSIENT_WINDOW_DAYS * 24).hours()).unwrap_or(now);
             let earlier = store.transient_bounces(address.clone(), since).await?;
             if earlier + 1 >= TRANSIENTS_THAT_COUNT {
-                (
-                    true,
-                    format!(
-                        "the {} temporary failure within {TRANSIENT_WINDOW_DAYS} days: counted as permanent",
-                        ordinal(earlier + 1)
-                    ),
-                )
+                let verdict = format!(
+                    "the {} temporary failure within {TRANSIENT_WINDOW_DAYS} days: counted as permanent",
+                    ordinal(earlier + 1)
+                );
+                (Permanence::Permanent, verdict)
             } else {
-                (
-                    false,
-                    format!(
-                        "a temporary failure ({} of {TRANSIENTS_THAT_COUNT} within {TRANSIENT_WINDOW_DAYS} days before it counts as permanent)",
-                        earlier + 1
-                    ),
-                )
+                let verdict = format!(
+                    "a temporary failure ({} of {TRANSIENTS_THAT_COUNT} within {TRANSIENT_WINDOW_DAYS} days before it counts as permanent)",
+                    earlier + 1
+                );
+                (Permanence::Transient, verdict)
             }
         }
     };
+    let suppress = permanence == Permanence::Permanent;
+    // Every address the report says failed for good stops, not only the one it is filed under.
+    let mut stopped: Vec<(String, String)> = Vec::new();
+    if suppress {
+        stopped.push((address.clone(), failure.evidence.clone()));
+    }
+    for other in failed.iter().filter(|f| f.permanence == Permanence::Permanent) {
+        if let Some(other_address) = &other.address
+            && !stopped.iter().any(|(a, _)| a == other_address)
+        {
+            stopped.push((other_address.clone(), other.evidence.clone()));
+        }
+    }
     let whose = if customers.is_empty() {
         "no customer's address".to_string()
     } else {
         let known: Vec<KnownCustomer> = customers.iter().map(|(c, _)| c.clone()).collect();
         format!("the address of {}", named(&known))
     };
+    let others: Vec<&str> = stopped.iter().map(|(a, _)| a.as_str()).filter(|a| *a != address).collect();
     let reason = format!(
-        "a bounce for {address} ({whose}): {}; {verdict}{}",
+        "a bounce for {address} ({whose}): {}; {verdict}{}{}",
         failure.evidence,
-        if suppress { "; no email goes to this address again" } else { "" }
+        match (suppress, already) {
+            (true, true) => "; the address was already stopped",
+            (true, false) => "; no email goes to this address again",
+            _ => "",
+        },
+        if others.is_empty() { String::new() } else { format!("; also stopped: {}", others.join(", ")) }
     );
     let status = failure.status.clone().map(|s| format!(" ({s})")).unwrap_or_default();
+    let dead: Vec<&str> =
+        suppressed.iter().map(String::as_str).chain(stopped.iter().map(|(a, _)| a.as_str())).collect();
     let concerns = customers
         .into_iter()
         .map(|(customer, invoices)| {
-            if !suppress {
+            // Nothing new to do for an address already stopped, or one that may still work.
+            if !suppress || already {
                 return silent(&customer, &invoices);
             }
             let policy = policies.of(customer.tenant_id);
-            let others = customer.addresses.iter().filter(|a| **a != address).count();
-            let next = if others == 0 {
+            let working = customer.addresses.iter().filter(|a| !dead.contains(&a.as_str())).count();
+            let next = if working == 0 {
                 "no address of theirs works now: call them, and ask for a new one"
             } else {
                 "their other addresses still get email"
@@ -359,8 +391,9 @@ async fn bounce(
         kind: InboundKind::Bounce,
         reason,
         concerns,
-        bounce: Some(BounceFacts { address: address.clone(), permanence: failure.permanence, status: failure.status }),
-        suppress: suppress.then(|| (address, failure.evidence)),
+        bounce: Some(BounceFacts { address, permanence, status: failure.status }),
+        suppress: stopped,
+        open: false,
     })
 }
 

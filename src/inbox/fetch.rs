@@ -11,6 +11,9 @@ use crate::config::{InboxConfig, MailboxConfig};
 use crate::store::inbox::MailboxCursor;
 use crate::store::{Store, StoreError};
 
+/// On a mailbox's first read, replies older than this many days are history.
+const FIRST_READ_DAYS: i64 = 14;
+
 /// What reading one mailbox did.
 #[derive(Debug, Default)]
 pub struct MailboxReport {
@@ -60,6 +63,8 @@ pub enum FetchError {
         "no password for {mailbox}: set COLLECTIQ_IMAP_PASSWORD (or COLLECTIQ_IMAP_PASSWORD_FILE, or the mailbox's password_env)"
     )]
     NoPassword { mailbox: String },
+    #[error("{mailbox} is for the organisation \"{name}\", which is not connected")]
+    NoSuchOrganisation { mailbox: String, name: String },
     #[error(transparent)]
     Imap(#[from] ImapError),
     #[error(transparent)]
@@ -100,9 +105,23 @@ async fn fetch_one(
     importer: &Importer,
     read: &mut MailboxReport,
 ) -> Result<Session, FetchError> {
+    let importer = for_mailbox(mailbox, importer).await?;
     let mut session = open(mailbox).await?;
-    read_new(&mut session, importer, read).await?;
+    read_new(&mut session, &importer, read).await?;
     Ok(session)
+}
+
+/// The importer for a mailbox: matching to its organisation's customers only, when it names one.
+async fn for_mailbox(mailbox: &MailboxConfig, importer: &Importer) -> Result<Importer, FetchError> {
+    let Some(name) = &mailbox.organisation else { return Ok(importer.clone()) };
+    let organisations = importer.store().organisations().await?;
+    let found = organisations
+        .iter()
+        .find(|o| o.organisation.name.eq_ignore_ascii_case(name) || o.organisation.tenant_id.to_string() == *name);
+    match found {
+        Some(record) => Ok(importer.scoped(record.organisation.tenant_id)),
+        None => Err(FetchError::NoSuchOrganisation { mailbox: shown(mailbox), name: name.clone() }),
+    }
 }
 
 /// Reads what came after the cursor. When the mailbox's UIDVALIDITY changed (it was recreated),
@@ -111,10 +130,17 @@ async fn read_new(session: &mut Session, importer: &Importer, read: &mut Mailbox
     let store: &Store = importer.store();
     let key = session.mailbox().to_string();
     let validity = session.uid_validity();
-    let after = match store.mailbox_cursor(key.clone()).await? {
+    let known = store.mailbox_cursor(key.clone()).await?;
+    let after = match known {
         Some(cursor) if cursor.uid_validity == validity => cursor.last_uid,
         _ => 0,
     };
+    // A mailbox never read before may hold years of mail: replies written before the last two
+    // weeks are kept as history rather than pausing customers today.
+    let history_before = known
+        .is_none()
+        .then(|| Timestamp::now().checked_sub(jiff::SignedDuration::from_hours(24 * FIRST_READ_DAYS)).ok())
+        .flatten();
     for uid in session.new_uids(after).await? {
         let cursor = MailboxCursor { uid_validity: validity, last_uid: uid };
         let source = format!("imap {key} uid {uid}");
@@ -127,7 +153,10 @@ async fn read_new(session: &mut Session, importer: &Importer, read: &mut Mailbox
                     importer.refuse_too_large(&source, size, Some((key.clone(), cursor)), now).await?;
                     read.too_large += 1;
                 }
-                None => match importer.import(&fetched.bytes, &source, Some((key.clone(), cursor)), now).await? {
+                None => match importer
+                    .import_with_history(&fetched.bytes, &source, Some((key.clone(), cursor)), now, history_before)
+                    .await?
+                {
                     Imported::New { .. } => read.stored += 1,
                     Imported::AlreadyHad { .. } => read.already += 1,
                     Imported::OurOwn => read.own += 1,
@@ -151,6 +180,7 @@ pub async fn watch(
     loop {
         let mut read = MailboxReport { mailbox: name.clone(), ..MailboxReport::default() };
         let outcome = async {
+            let importer = for_mailbox(&mailbox, &importer).await?;
             let mut session = open(&mailbox).await?;
             loop {
                 read_new(&mut session, &importer, &mut read).await?;

@@ -32,6 +32,11 @@ impl Importer {
         Importer { store, policies }
     }
 
+    /// The same importer, matching mail to one organisation's customers only.
+    pub fn scoped(&self, tenant: uuid::Uuid) -> Importer {
+        Importer { store: self.store.clone(), policies: Policies { scope: Some(tenant), ..self.policies.clone() } }
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }
@@ -65,6 +70,20 @@ impl Importer {
         cursor: Option<(String, MailboxCursor)>,
         now: Timestamp,
     ) -> Result<Imported> {
+        self.import_with_history(bytes, source, cursor, now, None).await
+    }
+
+    /// As [`Importer::import`], with replies written before `history_before` kept as history:
+    /// stored handled, with no task, pausing nothing. The first read of a mailbox reads
+    /// everything in it, and a reply from last year is no reason to stop chasing today.
+    pub async fn import_with_history(
+        &self,
+        bytes: &[u8],
+        source: &str,
+        cursor: Option<(String, MailboxCursor)>,
+        now: Timestamp,
+        history_before: Option<Timestamp>,
+    ) -> Result<Imported> {
         let digest: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
         let message = match read(bytes) {
             Ok(inbound) => {
@@ -75,6 +94,19 @@ impl Importer {
                     return Ok(Imported::OurOwn);
                 }
                 let mut conclusion = conclude(&self.store, &inbound, &self.policies, now).await?;
+                if conclusion.kind == InboundKind::Reply
+                    && let (Some(cutoff), Some(written)) = (history_before, inbound.sent_at)
+                    && written < cutoff
+                {
+                    conclusion.open = false;
+                    for concerned in &mut conclusion.concerns {
+                        (concerned.task, concerned.note) = (None, None);
+                    }
+                    conclusion.reason.push_str(&format!(
+                        "; written on {}, before this mailbox was first read: kept as history, it pauses nothing",
+                        written.strftime("%Y-%m-%d")
+                    ));
+                }
                 for concerned in &mut conclusion.concerns {
                     if let Some(note) = &mut concerned.note {
                         // A short reference that recognises the note in Xero's History, should
@@ -101,6 +133,7 @@ impl Importer {
                     size: bytes.len() as u64,
                     concerns: conclusion.concerns,
                     suppress: conclusion.suppress,
+                    open: conclusion.open,
                 }
             }
             Err(why) => unreadable(why, digest, source, bytes.len(), now),
@@ -129,6 +162,7 @@ fn unreadable(why: Unreadable, digest: String, source: &str, size: usize, now: T
         excerpt: None,
         size: size as u64,
         concerns: Vec::new(),
-        suppress: None,
+        suppress: Vec::new(),
+        open: false,
     }
 }

@@ -138,8 +138,11 @@ pub struct NewInbound {
     pub excerpt: Option<String>,
     pub size: u64,
     pub concerns: Vec<Concerned>,
-    /// An address to stop emailing, with why.
-    pub suppress: Option<(String, String)>,
+    /// Addresses to stop emailing, each with why.
+    pub suppress: Vec<(String, String)>,
+    /// Whether it waits for a person (a reply not yet handled). A reply older than CollectIQ
+    /// cares about when first read is stored handled.
+    pub open: bool,
 }
 
 /// Where a mailbox has been read up to.

@@ -148,6 +148,15 @@ async fn a_reply_by_address_alone_pauses_the_customer_in_each_organisation() {
 }
 
 #[tokio::test]
+async fn a_mailbox_of_one_organisation_pauses_only_its_customers() {
+    let (store, importer) = world().await;
+    let plan = plan("");
+    import(&importer.scoped(B), "address-only-shared-reply.eml").await;
+    assert_eq!(of(&outcomes(&store, A, &plan, AT).await, 1), ["email"], "Demo Company's Ridgeway is not paused");
+    assert!(of(&outcomes(&store, B, &plan, AT).await, 11)[0].starts_with("replied"), "Kiwi Supplies' is");
+}
+
+#[tokio::test]
 async fn a_message_id_of_one_organisation_never_pauses_anothers_customer() {
     let (store, importer) = world().await;
     let plan = plan("");
@@ -161,11 +170,11 @@ async fn a_message_id_of_one_organisation_never_pauses_anothers_customer() {
 
 #[tokio::test]
 async fn a_hard_bounce_stops_mail_to_that_address_and_opens_a_task() {
-    let (store, importer) = world().await;
+    let (store, _) = world().await;
     let plan = plan("  When an email bounces, create a call task for \"Sam\".\n");
     let importer = Importer::new(
         store.clone(),
-        Policies { by_tenant: [(A, collectiq::inbox::policies::policy(&plan))].into_iter().collect() },
+        Policies { by_tenant: [(A, collectiq::inbox::policies::policy(&plan))].into_iter().collect(), scope: None },
     );
     // Amy Lee's address bounced: Ridgeway's own address still gets mail.
     import(&importer, "bounce-postfix-expired-4.4.1.eml").await;

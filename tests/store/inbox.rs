@@ -32,7 +32,8 @@ fn message(id: Option<&str>, digest: &str) -> NewInbound {
             task: Some(NewInboundTask { kind: "reply".into(), assignee: String::new(), summary: "read it".into() }),
             note: Some("Customer replied: Re: invoice".into()),
         }],
-        suppress: None,
+        suppress: Vec::new(),
+        open: true,
     }
 }
 
@@ -106,7 +107,8 @@ async fn a_suppressed_address_is_set_aside_in_the_books_until_lifted() {
             permanence: Permanence::Permanent,
             status: Some("5.1.1".into()),
         });
-        bounce.suppress = Some(("AP@one.example".into(), "550".into()));
+        bounce.suppress = vec![("AP@one.example".into(), "550".into())];
+        bounce.open = false;
         store.store_inbound(bounce, None).await.unwrap();
         let books = store.books(TENANT).await.unwrap();
         let one = books.customer(contact(TENANT, 1, None).contact_id).unwrap();
@@ -133,6 +135,7 @@ async fn only_transient_failures_within_the_window_are_counted() {
             let mut bounce = message(Some(&format!("t{n}@x")), &format!("t{n}"));
             bounce.kind = InboundKind::Bounce;
             bounce.bounce = Some(BounceFacts { address: "x@two.example".into(), permanence, status: None });
+            bounce.open = false;
             store.store_inbound(bounce, None).await.unwrap();
         }
         let week_ago = now().checked_sub(jiff::SignedDuration::from_hours(24 * 7)).unwrap();

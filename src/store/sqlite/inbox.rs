@@ -126,8 +126,7 @@ impl Database {
                         bounce.map(|b| b.permanence.as_str()),
                         bounce.and_then(|b| b.status.clone()),
                         message.reason,
-                        // Only a reply waits for a person; the rest are handled as they arrive.
-                        if message.kind == InboundKind::Reply { "open" } else { "handled" },
+                        if message.open { "open" } else { "handled" },
                         message.excerpt,
                         message.size as i64,
                     ],
@@ -185,7 +184,7 @@ impl Database {
                         .doing(WHAT)?;
                     }
                 }
-                if let Some((address, reason)) = &message.suppress {
+                for (address, reason) in &message.suppress {
                     tx.execute(
                         "INSERT INTO suppressed_addresses (address, since, reason, inbound_id) VALUES (?1, ?2, ?3, ?4)
                          ON CONFLICT (address) DO NOTHING",

@@ -44,6 +44,17 @@ impl Database {
     }
 
     pub fn set_task_done(&mut self, task: i64, done: bool, now: Timestamp) -> Result<bool> {
+        // A reply's task done is the reply handled: the chase resumes either way it is said.
+        if done {
+            self.conn()
+                .execute(
+                    "UPDATE inbound SET state = 'handled', handled_at = coalesce(handled_at, ?2)
+                      WHERE state = 'open' AND id = (SELECT CAST(substr(action_key, 7, instr(substr(action_key, 7), ':') - 1) AS INTEGER)
+                                                      FROM tasks WHERE id = ?1 AND kind = 'reply' AND action_key LIKE 'inbox:%')",
+                    params![task, format_time(now)],
+                )
+                .doing("mark a reply handled")?;
+        }
         let changed = if done {
             self.conn().execute(
                 "UPDATE tasks SET status = 'done', done_at = ?1 WHERE id = ?2",
