@@ -264,7 +264,6 @@ fn shown(message: &InboundMessage) -> String {
     if let Some(bounce) = &message.bounce {
         field("Failed", Some(&format!("{} ({})", bounce.address, bounce.permanence.as_str())));
     }
-    let mut text = text;
     text.push_str(&format!("Concluded   {}\n", message.reason));
     for concerned in &message.concerns {
         text.push_str(&format!("Customer    {} (organisation {})\n", concerned.name, concerned.tenant_id));
@@ -277,7 +276,7 @@ fn shown(message: &InboundMessage) -> String {
         }
     }
     if let Some(excerpt) = &message.excerpt {
-        text.push_str("\n");
+        text.push('\n');
         text.push_str(excerpt);
         text.push('\n');
     }

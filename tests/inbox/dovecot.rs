@@ -195,10 +195,10 @@ impl Dovecot {
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!("dovecot stopped at once ({status}):\n{}", self.log());
             }
-            if let Ok(mut stream) = TcpStream::connect_timeout(&address, Duration::from_millis(200)) {
-                if self.tls || greets(&mut stream) {
-                    return;
-                }
+            if let Ok(mut stream) = TcpStream::connect_timeout(&address, Duration::from_millis(200))
+                && (self.tls || greets(&mut stream))
+            {
+                return;
             }
             assert!(
                 Instant::now() < deadline,

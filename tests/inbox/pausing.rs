@@ -88,14 +88,14 @@ async fn a_reply_pauses_every_email_to_the_customer_until_it_is_handled() {
     let said = of(&paused, 1);
     assert_eq!(said.len(), 1);
     assert!(
-        said[0].starts_with(&format!("replied: paused: the customer replied on"))
+        said[0].starts_with("replied: paused: the customer replied on")
             && said[0].contains(&format!("message {reply}, not yet handled")),
         "{said:?}"
     );
     assert_eq!(of(&paused, 2), ["email"], "another customer is not paused");
     // A later run, even one dated before the reply, still sees it: it counts from when it was stored.
     let earlier = outcomes(&store, A, &plan, "2026-11-20T10:00:00Z").await;
-    assert!(of(&earlier, 1).iter().all(|w| w.starts_with("replied")), "{earlier:?}");
+    assert!(!of(&earlier, 1).is_empty() && of(&earlier, 1).iter().all(|w| w.starts_with("replied")), "{earlier:?}");
     store.handle_inbound(reply, now()).await.unwrap();
     assert_eq!(of(&outcomes(&store, A, &plan, AT).await, 1), ["email"], "handled: the chase resumes");
     let tasks = store.tasks(true).await.unwrap();
@@ -144,7 +144,7 @@ async fn a_reply_by_address_alone_pauses_the_customer_in_each_organisation() {
     let plan = plan("");
     import(&importer, "address-only-shared-reply.eml").await;
     assert!(of(&outcomes(&store, A, &plan, AT).await, 1)[0].starts_with("replied"));
-    assert!(of(&outcomes(&store, B, &plan, AT).await, 11).iter().all(|w| w.starts_with("replied")));
+    assert!(of(&outcomes(&store, B, &plan, AT).await, 11)[0].starts_with("replied"));
 }
 
 #[tokio::test]

@@ -62,7 +62,10 @@ pub async fn build(store: &Store) {
     }
     let a = vec![invoice(A, 42, 1, "100.00"), invoice(A, 50, 2, "100.00"), invoice(A, 61, 3, "100.00")];
     store.save_records(A, Records::Invoices(a)).await.unwrap();
-    store.save_records(B, Records::Invoices(vec![invoice(B, 100, 12, "100.00")])).await.unwrap();
+    // Ridgeway owes Kiwi Supplies too, so that pausing it there shows (the corpus names only
+    // INV-0100 of Kiwi Supplies).
+    let b = vec![invoice(B, 100, 12, "100.00"), invoice(B, 101, 11, "100.00")];
+    store.save_records(B, Records::Invoices(b)).await.unwrap();
     let sent: Vec<(Uuid, NewAction)> = SENT
         .iter()
         .map(|&(tenant, id, customer, number, to)| {
