@@ -89,3 +89,28 @@ async fn a_wrong_password_or_an_untrusted_certificate_is_said_plainly_and_stores
     assert!(report.failed(), "a self-signed certificate is not trusted without ca_file");
     assert!(store.inbound_messages(true).await.unwrap().is_empty());
 }
+
+/// Autopilot's watch: a message appended while it waits (IMAP IDLE) is stored within seconds,
+/// long before the poll interval, and stopping it ends the watch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_watch_hears_new_mail_as_it_comes() {
+    let server = Dovecot::start();
+    let store = Store::open_in_memory().await.unwrap();
+    world::build(&store).await;
+    let importer = Importer::new(store.clone(), Policies::default());
+    let mut config = inbox(&server);
+    config.poll = std::time::Duration::from_secs(600);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let watching =
+        tokio::spawn(collectiq::inbox::fetch::watch(config.mailboxes[0].clone(), importer, config.poll, stopped));
+    // Let the first read finish and the wait begin, then deliver.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    server.append_over_imap(&corpus("apple-mail-reply.eml")).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while store.inbound_messages(true).await.unwrap().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "not heard within 20 s:\n{}", server.log());
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    stop.send(true).unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(10), watching).await.expect("the watch stops").unwrap();
+}
