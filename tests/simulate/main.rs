@@ -2,6 +2,7 @@
 //! organisations and every example strategy; its JSON contract; its HTML page in a real browser.
 
 mod cli;
+mod events;
 mod naive;
 
 use std::path::{Path, PathBuf};
