@@ -41,7 +41,7 @@ pub struct DataArgs {
     /// Simulate over the sandbox's generated organisation instead of the store.
     #[arg(long, conflicts_with = "data")]
     sandbox: bool,
-    /// The seed of the sandbox's organisation and of random payments.
+    /// The seed of the sandbox's organisation, of random payments and of drawn replies.
     #[arg(long, default_value_t = 1, value_name = "N")]
     seed: u64,
     /// How many invoices the sandbox's organisation has.

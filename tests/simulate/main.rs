@@ -155,6 +155,10 @@ fn the_json_report_keeps_its_contract() {
     }
     assert!(actions.iter().any(|a| a["kind"] == "email" && a["template"].is_string()));
     assert_eq!(json["totals"]["actions"], actions.len());
+    for field in ["held_by_replies", "replies", "auto_replies", "bounces", "addresses_set_aside"] {
+        assert_eq!(json["totals"][field], 0, "{field} in totals, none without events");
+    }
+    assert_eq!(json["events"], serde_json::json!([]), "events are always listed, here none");
     let aging = json["aging"].as_array().unwrap();
     assert_eq!(aging.len(), 60, "one aging line per day");
     for bucket in ["current", "1-30", "31-60", "61-90", "90+", "total"] {
