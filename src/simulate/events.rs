@@ -359,7 +359,7 @@ impl<'s> Listener<'s> {
                         let within = self
                             .transients
                             .iter()
-                            .filter(|(a, d)| *a == address && *d > day - TRANSIENT_WINDOW_DAYS)
+                            .filter(|(a, d)| *a == address && *d >= day - TRANSIENT_WINDOW_DAYS)
                             .count();
                         happened.transients = within;
                         within >= TRANSIENTS_THAT_COUNT
@@ -412,5 +412,104 @@ impl<'s> Listener<'s> {
             None => memory.replies.remove(&self.contact),
         };
         self.happened
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::Timestamp;
+
+    use super::*;
+    use crate::decide::books::History;
+    use crate::ledger::records::Contact;
+
+    fn tui() -> Customer {
+        Customer {
+            contact: Contact {
+                tenant_id: Uuid::nil(),
+                contact_id: Uuid::from_u128(1),
+                name: "Tui Cafe".into(),
+                first_name: None,
+                last_name: None,
+                email: Some("AP@tui.example".into()),
+                status: "ACTIVE".into(),
+                currency: None,
+                persons: Vec::new(),
+                updated: Timestamp::UNIX_EPOCH,
+            },
+            groups: Vec::new(),
+            open: Vec::new(),
+            history: History::default(),
+            bounced: Vec::new(),
+        }
+    }
+
+    fn first() -> Date {
+        "2027-03-01".parse().unwrap()
+    }
+
+    fn calendar() -> Calendar {
+        Calendar::new(&crate::decide::testing::settings(), Some("UTC")).unwrap()
+    }
+
+    fn on(day: i64, what: What) -> Event {
+        Event { day: first().checked_add(day.days()).unwrap(), customer: 0, what, drawn: false }
+    }
+
+    /// Temporary bounces of Tui Cafe's address on these days after the first: what happened, and
+    /// the addresses set aside at the end.
+    fn temporary_bounces(days: &[i64]) -> (Vec<Happened>, Vec<String>) {
+        let bounce = What::Bounce { address: Some("ap@tui.example".into()), permanent: false };
+        let events = Events::new(days.iter().map(|d| on(*d, bounce.clone())).collect(), None);
+        let (calendar, mut customer, mut memory) = (calendar(), tui(), Memory::default());
+        let listener = Listener::new(&events, &calendar, 0, customer.contact.contact_id, &memory).unwrap();
+        let happened = listener.finish(day_number(first()) + 60, &mut customer, &mut memory);
+        (happened, customer.bounced)
+    }
+
+    #[test]
+    fn three_temporary_bounces_within_seven_days_count_as_permanent_as_the_inbox_counts_them() {
+        let (happened, bounced) = temporary_bounces(&[0, 3, 7]);
+        assert_eq!(bounced, ["ap@tui.example"]);
+        assert_eq!(happened.iter().map(|h| h.transients).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(happened[2].set_aside, ["ap@tui.example"]);
+        let (happened, bounced) = temporary_bounces(&[0, 4, 8]);
+        assert!(bounced.is_empty(), "the first is more than 7 days before the third");
+        assert_eq!(happened.iter().map(|h| h.transients).collect::<Vec<_>>(), [1, 2, 2]);
+    }
+
+    #[test]
+    fn a_reply_is_open_until_the_day_it_is_handled_and_forgotten_when_the_customer_is_done() {
+        let reply = on(2, What::Reply { handled_on: first().checked_add(5.days()).ok() });
+        let events = Events::new(vec![reply], None);
+        let (calendar, mut customer, mut memory) = (calendar(), tui(), Memory::default());
+        let contact = customer.contact.contact_id;
+        let mut listener = Listener::new(&events, &calendar, 0, contact, &memory).unwrap();
+        let day = |n: i64| day_number(first()) + n;
+        listener.until(day(1), &mut customer, &mut memory);
+        assert!(!memory.replies.contains_key(&contact), "not yet");
+        listener.until(day(4), &mut customer, &mut memory);
+        let open = memory.replies[&contact].first_open.expect("open until handled");
+        assert_eq!(
+            (open.message, calendar.today(open.at)),
+            (provisional(0, 1), first().checked_add(2.days()).unwrap())
+        );
+        listener.until(day(5), &mut customer, &mut memory);
+        assert_eq!(memory.replies[&contact].first_open, None, "handled before the run of the 5th");
+        let happened = listener.finish(day(30), &mut customer, &mut memory);
+        assert_eq!(happened.len(), 1);
+        assert!(memory.replies.is_empty(), "what was remembered before is put back");
+    }
+
+    #[test]
+    fn nothing_listens_to_a_customer_nothing_can_happen_to() {
+        let events = Events::new(vec![on(1, What::AutoReply)], None);
+        let calendar = calendar();
+        assert!(Listener::new(&events, &calendar, 1, Uuid::from_u128(2), &Memory::default()).is_none());
+        let none = DrawnReplies { rate: 0.0, seed: 1, handled_after: 2 };
+        assert!(
+            Listener::new(&Events::new(Vec::new(), Some(none)), &calendar, 0, Uuid::nil(), &Memory::default())
+                .is_none()
+        );
     }
 }
