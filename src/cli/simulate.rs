@@ -17,6 +17,7 @@ use crate::decide::memory::Memory;
 use crate::plan::{Plan, compile_path};
 use crate::runtime::RunError;
 use crate::simulate::data::Export;
+use crate::simulate::events::{DrawnReplies, Event, Events};
 use crate::simulate::{Payments, Report, Scenario, html, simulate, text};
 use crate::store::Store;
 
@@ -40,14 +41,15 @@ pub struct DataArgs {
     /// Simulate over the sandbox's generated organisation instead of the store.
     #[arg(long, conflicts_with = "data")]
     sandbox: bool,
-    /// The seed of the sandbox's organisation and of random payments.
+    /// The seed of the sandbox's organisation, of random payments and of drawn replies.
     #[arg(long, default_value_t = 1, value_name = "N")]
     seed: u64,
     /// How many invoices the sandbox's organisation has.
     #[arg(long, default_value_t = 1_000, value_name = "N", requires = "sandbox")]
     invoices: usize,
     /// A folder of Xero API responses (Organisation.json, Contacts.json, ContactGroups.json,
-    /// Invoices.json, Payments.json, CreditNotes.json) to simulate over instead of the store.
+    /// Invoices.json, Payments.json, CreditNotes.json) to simulate over instead of the store,
+    /// with, optionally, the replies, auto-replies and bounces of events.json.
     #[arg(long, value_name = "DIR")]
     data: Option<PathBuf>,
     /// With the store: the organisation (name or tenant id), when several are connected.
@@ -75,12 +77,34 @@ pub struct SimulateArgs {
     /// Write the report to this file instead of standard output.
     #[arg(short, long, value_name = "OUT")]
     out: Option<PathBuf>,
+    /// The chance (0 to 1), per email sent, that the customer replies the next day; drawn with
+    /// --seed.
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    replies: Option<f64>,
+    /// Business days after a drawn reply on which someone marks it handled.
+    #[arg(long, default_value_t = 2, value_name = "DAYS", requires = "replies",
+          value_parser = clap::value_parser!(u32).range(0..=250))]
+    handled_after: u32,
+}
+
+/// Why a `--replies` rate is refused.
+#[derive(Debug, thiserror::Error)]
+#[error("{0:?} is not a rate between 0 and 1 (0.25: one email in four gets a reply)")]
+pub struct NotARate(String);
+
+fn parse_rate(text: &str) -> Result<f64, NotARate> {
+    match text.trim().parse::<f64>() {
+        Ok(rate) if (0.0..=1.0).contains(&rate) => Ok(rate),
+        _ => Err(NotARate(text.into())),
+    }
 }
 
 /// One organisation's books and what CollectIQ remembers of it.
 pub struct Loaded {
     pub books: Books,
     pub memory: Memory,
+    /// The replies, auto-replies and bounces of the data folder's events.json.
+    pub events: Vec<Event>,
 }
 
 impl DataArgs {
@@ -102,7 +126,7 @@ impl DataArgs {
             for what in &read.left_out {
                 eprintln!("warning: left out: {what}");
             }
-            Loaded { books: read.books, memory: Memory::default() }
+            Loaded { books: read.books, memory: Memory::default(), events: Vec::new() }
         };
         if self.sandbox {
             let today = self.from.unwrap_or_else(|| crate::sandbox::world::generate::utc_date(Timestamp::now()));
@@ -111,7 +135,10 @@ impl DataArgs {
         }
         if let Some(folder) = &self.data {
             let export = Export::read(folder)?;
-            return Ok(export.books(folder).map(fresh)?);
+            let entries = crate::simulate::events::read(folder)?;
+            let mut loaded = export.books(folder).map(fresh)?;
+            loaded.events = crate::simulate::events::resolve(&entries, &loaded.books, folder)?;
+            return Ok(loaded);
         }
         let config = config(global)?;
         if !config.database.exists() {
@@ -139,16 +166,24 @@ impl DataArgs {
             });
         };
         let (books, memory) = store.books_and_memory(org.organisation.tenant_id).await?;
-        Ok(Loaded { books, memory })
+        Ok(Loaded { books, memory, events: Vec::new() })
     }
 
-    /// Simulates `plan` over the loaded books.
-    pub fn report(&self, plan: &Plan, loaded: &Loaded, days: u32) -> Result<Report, CommandError> {
+    /// Simulates `plan` over the loaded books, with their events and the replies drawn at `replies`.
+    pub fn report(
+        &self,
+        plan: &Plan,
+        loaded: &Loaded,
+        days: u32,
+        replies: Option<(f64, u32)>,
+    ) -> Result<Report, CommandError> {
         let calendar =
             Calendar::new(&plan.settings, loaded.books.organisation.zone.as_deref()).map_err(RunError::from)?;
         let from = self.from.unwrap_or_else(|| calendar.today(Timestamp::now()));
         let mut scenario =
             Scenario::new(plan, &calendar, loaded.books.clone(), loaded.memory.clone(), from, days, self.payments());
+        let drawn = replies.map(|(rate, handled_after)| DrawnReplies { rate, seed: self.seed, handled_after });
+        scenario.events = Events::new(loaded.events.clone(), drawn);
         Ok(simulate(&mut scenario))
     }
 
@@ -166,7 +201,10 @@ impl DataArgs {
         let new_calendar = Calendar::new(&new.settings, zone).map_err(RunError::from)?;
         let from = self.from.unwrap_or_else(|| new_calendar.today(Timestamp::now()));
         let scenario = |plan, calendar| {
-            Scenario::new(plan, calendar, loaded.books.clone(), loaded.memory.clone(), from, days, self.payments())
+            let mut scenario =
+                Scenario::new(plan, calendar, loaded.books.clone(), loaded.memory.clone(), from, days, self.payments());
+            scenario.events = Events::new(loaded.events.clone(), None);
+            scenario
         };
         let (mut before, mut after) = (scenario(old, &old_calendar), scenario(new, &new_calendar));
         let (old_report, new_report) = (simulate(&mut before), simulate(&mut after));
@@ -179,7 +217,8 @@ pub fn run(global: &Global, args: SimulateArgs) -> Outcome {
         .map_err(|cause| CommandError::from(RunError::StrategyDoesNotCompile { path: args.strategy.clone(), cause }))
         .and_then(|compiled| {
             let loaded = args.data.load(global, &compiled.plan)?;
-            args.data.report(&compiled.plan, &loaded, args.days)
+            let replies = args.replies.map(|rate| (rate, args.handled_after));
+            args.data.report(&compiled.plan, &loaded, args.days, replies)
         });
     let report = match result {
         Ok(report) => report,

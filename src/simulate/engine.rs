@@ -13,6 +13,7 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 use uuid::Uuid;
 
+use super::events::{Happened, Listener};
 use super::report::Happening;
 use super::scenario::{Scenario, settle};
 use crate::decide::books::Customer;
@@ -62,6 +63,8 @@ impl PlanFacts<'_> {
 #[derive(Debug, Default)]
 pub struct Happenings<'p> {
     parts: Vec<Vec<Happening<'p>>>,
+    /// The replies, auto-replies and bounces that happened, in no particular order.
+    pub events: Vec<Happened>,
 }
 
 impl<'p> Happenings<'p> {
@@ -113,6 +116,7 @@ fn simulate_customers<'p>(scenario: &Scenario<'p>, customers: &mut [Customer]) -
     let run = || {
         let mut state = scenario.state.clone();
         let mut parts = Vec::new();
+        let mut events = Vec::new();
         let mut happenings = Vec::with_capacity(PART);
         loop {
             // Taken in a statement of its own, so that the lock is let go before the block is run.
@@ -120,7 +124,15 @@ fn simulate_customers<'p>(scenario: &Scenario<'p>, customers: &mut [Customer]) -
             let Some((block, customers)) = next else { break };
             for (place, customer) in (block * BLOCK..).zip(customers) {
                 let start = happenings.len();
-                simulate_customer(scenario, &facts, place, customer, &mut state, &mut happenings);
+                let bounced = customer.bounced.len();
+                let listener =
+                    Listener::new(&scenario.events, scenario.calendar, place, customer.contact.contact_id, &state);
+                let listener =
+                    simulate_customer(scenario, &facts, place, customer, &mut state, &mut happenings, listener);
+                if let Some(listener) = listener {
+                    events.extend(listener.finish(day_number(scenario.last()), customer, &mut state));
+                }
+                customer.bounced.truncate(bounced);
                 if from_nothing {
                     state.clear();
                 } else {
@@ -135,16 +147,22 @@ fn simulate_customers<'p>(scenario: &Scenario<'p>, customers: &mut [Customer]) -
             }
         }
         parts.push(happenings);
-        parts
+        (parts, events)
     };
     if alone {
-        return Happenings { parts: run() };
+        let (parts, events) = run();
+        return Happenings { parts, events };
     }
-    let parts = std::thread::scope(|scope| {
+    let mut simulated = Happenings::default();
+    std::thread::scope(|scope| {
         let workers: Vec<_> = (0..cores).map(|_| scope.spawn(run)).collect();
-        workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+        for worker in workers {
+            let (parts, events) = worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            simulated.parts.extend(parts);
+            simulated.events.extend(events);
+        }
     });
-    Happenings { parts }
+    simulated
 }
 
 fn timetable<'p>(scenario: &Scenario<'p>, rules: Vec<&'p Rule>) -> Timetable<'p> {
@@ -293,6 +311,8 @@ struct DayWork {
     everything: bool,
     statements: bool,
     segment: bool,
+    /// A reply or bounce came.
+    heard: bool,
     invoices: Vec<u32>,
 }
 
@@ -312,15 +332,26 @@ struct Timeline {
     checks: Vec<i64>,
     events: Vec<(i64, u32)>,
     waits: BinaryHeap<Reverse<(i64, u32)>>,
+    /// Days a reply or bounce comes: what waits is looked at again (it may now be held back).
+    heard: BinaryHeap<Reverse<i64>>,
 }
 
 impl Timeline {
     fn next_day(&mut self) -> Option<(i64, DayWork)> {
-        let day = [self.checks.last().copied(), self.events.last().map(|e| e.0), self.waits.peek().map(|w| w.0.0)]
-            .into_iter()
-            .flatten()
-            .min()?;
+        let day = [
+            self.checks.last().copied(),
+            self.events.last().map(|e| e.0),
+            self.waits.peek().map(|w| w.0.0),
+            self.heard.peek().map(|h| h.0),
+        ]
+        .into_iter()
+        .flatten()
+        .min()?;
         let mut work = DayWork::default();
+        while self.heard.peek().is_some_and(|h| h.0 == day) {
+            self.heard.pop();
+            work.heard = true;
+        }
         while self.checks.last() == Some(&day) {
             self.checks.pop();
             work.segment = true;
@@ -384,17 +415,19 @@ impl Drop for CustomerBooks<'_> {
     }
 }
 
-/// Simulates one customer (at `place` in the books) over the scenario's days.
-fn simulate_customer<'p>(
+/// Simulates one customer (at `place` in the books) over the scenario's days, with what they do
+/// back (`listener`), which it gives back to be finished.
+fn simulate_customer<'p, 's>(
     scenario: &Scenario<'p>,
     facts: &PlanFacts<'p>,
     place: usize,
     customer: &mut Customer,
     state: &mut Memory,
     happenings: &mut Vec<Happening<'p>>,
-) {
+    mut listener: Option<Listener<'s>>,
+) -> Option<Listener<'s>> {
     if customer.open.is_empty() {
-        return;
+        return listener;
     }
     let (plan, calendar) = (scenario.plan, scenario.calendar);
     let first = day_number(scenario.from);
@@ -403,6 +436,7 @@ fn simulate_customer<'p>(
         checks: segment_checks(scenario, facts, customer, place),
         events: Vec::new(),
         waits: BinaryHeap::new(),
+        heard: listener.iter().flat_map(|l| l.days_to_come()).map(Reverse).collect(),
     };
     let mut books = CustomerBooks::new(customer, &scenario.paid_by_place[place]);
     let mut segment: Option<Option<&Segment>> = None;
@@ -438,11 +472,15 @@ fn simulate_customer<'p>(
             segment = Some(now_in);
         }
         let waits = !waiting_invoices.is_empty() || statements_waiting;
-        let something = work.everything || work.statements || !work.invoices.is_empty() || (work.segment && waits);
+        let something =
+            work.everything || work.statements || !work.invoices.is_empty() || ((work.segment || work.heard) && waits);
         if !something {
             continue;
         }
         let now = scenario.run_at(date);
+        if let Some(listener) = listener.as_mut() {
+            listener.until(day, books.customer, state);
+        }
         work.invoices.append(&mut waiting_invoices);
         let wanted = |at: usize| work.everything || work.invoices.contains(&books.places[at]);
         let focus = Focus { invoice: &wanted, statements: work.everything || work.statements || statements_waiting };
@@ -478,7 +516,11 @@ fn simulate_customer<'p>(
         let segment = segment_index(plan, in_segment).map(|s| s as u32);
         for decision in evaluation.decisions {
             state.remember(&decision, now);
+            if let Some(day) = listener.as_mut().and_then(|l| l.after(&decision, date)) {
+                timeline.heard.push(Reverse(day));
+            }
             happenings.push(Happening { date, customer: place as u32, segment, decision });
         }
     }
+    listener
 }

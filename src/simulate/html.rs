@@ -57,6 +57,9 @@ pub fn render(report: &Report) -> String {
     page.push_str(&totals(report));
     let _ = writeln!(page, "<h2>Actions per day</h2>{}", actions_chart(report));
     let _ = writeln!(page, "<h2>Outstanding by age</h2>{}", aging_chart(report));
+    if !report.events.is_empty() {
+        let _ = writeln!(page, "<h2>Replies and bounces</h2>{}", events(report));
+    }
     let _ = writeln!(page, "<h2>Day by day</h2>{}", table(report));
     page.push_str("</body></html>\n");
     page
@@ -91,6 +94,16 @@ fn totals(report: &Report) -> String {
     out.push_str(&column("By kind", totals.by_kind.iter().map(|(k, n)| (k.to_string(), *n)).collect()));
     out.push_str(&column("By rule", totals.by_rule.iter().map(|(k, n)| (k.clone(), *n)).collect()));
     out.push_str(&column("By segment", totals.by_segment.iter().map(|(k, n)| (k.clone(), *n)).collect()));
+    if !report.events.is_empty() || totals.held_by_replies > 0 {
+        let rows = vec![
+            ("replies".to_string(), totals.replies),
+            ("auto-replies".to_string(), totals.auto_replies),
+            ("bounces".to_string(), totals.bounces),
+            ("addresses set aside".to_string(), totals.addresses_set_aside),
+            ("emails not sent because a customer had replied".to_string(), totals.held_by_replies),
+        ];
+        out.push_str(&column("Replies and bounces", rows));
+    }
     out.push_str("</tr></table>");
     out
 }
@@ -186,5 +199,23 @@ fn table(report: &Report) -> String {
             report.actions.len()
         );
     }
+    out
+}
+
+/// The replies, auto-replies and bounces, each on its day (before that day's run).
+fn events(report: &Report) -> String {
+    let mut out = String::from("<table><tr><th>Date</th><th>#</th><th>Kind</th><th>Customer</th><th>What</th></tr>\n");
+    for event in report.events.iter().take(TABLE_ROWS) {
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            event.date,
+            event.number,
+            event.kind.replace('_', "-"),
+            escape(&event.contact_name),
+            escape(&event.description)
+        );
+    }
+    out.push_str("</table>\n");
     out
 }

@@ -7,6 +7,7 @@ pub mod aging;
 pub mod budget;
 pub mod data;
 pub mod engine;
+pub mod events;
 pub mod html;
 pub mod impact;
 pub mod report;
@@ -19,6 +20,7 @@ pub use scenario::{Payments, Scenario};
 
 /// Simulates the scenario and reports what happened.
 pub fn simulate(scenario: &mut Scenario<'_>) -> Report {
-    let happenings = engine::simulate(scenario);
-    Report::build(scenario, happenings)
+    let mut happenings = engine::simulate(scenario);
+    let events = std::mem::take(&mut happenings.events);
+    Report::build_with(scenario, happenings, events)
 }

@@ -11,8 +11,9 @@ use uuid::Uuid;
 
 use super::action::SimulatedAction;
 use super::aging::{AgingDay, aging_over_time};
+use super::events::{Happened, TRANSIENTS_THAT_COUNT, What};
 use super::scenario::Scenario;
-use crate::decide::decision::{Decision, Outcome, Subject};
+use crate::decide::decision::{Decision, Outcome, Skip, Subject};
 use crate::plan::Action;
 
 /// One decision of a simulation: the day of the run that took it (the run is when sending opens:
@@ -35,6 +36,9 @@ pub struct Report {
     pub actions: Vec<SimulatedAction>,
     pub totals: Totals,
     pub aging: Vec<AgingDay>,
+    /// Replies, auto-replies and bounces, by day, numbered from 1: a pause for a reply names
+    /// its event's number as the reply's message.
+    pub events: Vec<SimulatedEvent>,
     /// Lints: days that would need more Xero calls than the organisation's day allows.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -46,6 +50,34 @@ pub struct Totals {
     pub by_kind: BTreeMap<&'static str, usize>,
     pub by_rule: BTreeMap<String, usize>,
     pub by_segment: BTreeMap<String, usize>,
+    /// Emails (and statements) not sent because the customer had replied.
+    pub held_by_replies: usize,
+    /// Human replies, auto-replies and bounces (permanent or not) among the events.
+    pub replies: usize,
+    pub auto_replies: usize,
+    pub bounces: usize,
+    /// Addresses set aside for good after bouncing.
+    pub addresses_set_aside: usize,
+}
+
+/// A reply, auto-reply or bounce, as reports show it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SimulatedEvent {
+    /// From 1, in the order of the list (by day, then customer).
+    pub number: i64,
+    pub date: Date,
+    /// reply, auto_reply or bounce.
+    pub kind: &'static str,
+    pub contact_id: Uuid,
+    pub contact_name: String,
+    /// The address that bounced (none: every address the customer had).
+    pub address: Option<String>,
+    pub permanent: Option<bool>,
+    pub handled_on: Option<Date>,
+    /// Where it comes from: `events.json`, or `--replies` (drawn after an email).
+    pub source: &'static str,
+    /// What it is and what came of it, in words.
+    pub description: String,
 }
 
 /// Segments are named in reports; customers in none are in the strategy's "no segment".
@@ -82,6 +114,17 @@ impl Report {
     /// Builds the report from a simulation's decisions, in any order: actions are listed by time,
     /// and by customer within a run, each customer's in the order they were decided.
     pub fn build<'p>(scenario: &Scenario<'p>, happenings: impl IntoIterator<Item = Happening<'p>>) -> Report {
+        Report::build_with(scenario, happenings, Vec::new())
+    }
+
+    /// As `build`, with the replies, auto-replies and bounces that happened, in any order.
+    pub fn build_with<'p>(
+        scenario: &Scenario<'p>,
+        happenings: impl IntoIterator<Item = Happening<'p>>,
+        happened: Vec<Happened>,
+    ) -> Report {
+        let set_aside = happened.iter().map(|h| h.set_aside.len()).sum();
+        let (events, numbers) = simulated_events(scenario, happened);
         // Sorted by reference: a happening is large, and there can be hundreds of thousands.
         let mut slots: Vec<Option<Happening>> = happenings.into_iter().map(Some).collect();
         let mut order: Vec<(Date, u32, usize)> =
@@ -102,7 +145,14 @@ impl Report {
             let Some(kind) = kind(&happening.decision) else { continue };
             let customer = &scenario.books.customers[happening.customer as usize];
             let segment = happening.segment.map(|s| scenario.plan.segments[s as usize].name.clone());
-            let decision = happening.decision;
+            let mut decision = happening.decision;
+            if let Outcome::Skipped(Skip::Replied { message, .. }) = &mut decision.outcome {
+                totals.held_by_replies += 1;
+                // A simulated reply is named by its number among the report's events.
+                if let Some(number) = numbers.get(message) {
+                    *message = *number;
+                }
+            }
             let known: Vec<Uuid> = decision.invoices.iter().copied().filter(|id| invoices.contains_key(id)).collect();
             let found: Vec<&(&str, Decimal)> = known.iter().filter_map(|id| invoices.get(id)).collect();
             let amount = found.iter().fold(Decimal::ZERO, |sum, (_, due)| sum + due);
@@ -132,7 +182,16 @@ impl Report {
             scenario.plan.settings.write_back,
             super::budget::XERO_CALLS_PER_DAY,
         );
+        for event in &events {
+            match event.kind {
+                "reply" => totals.replies += 1,
+                "auto_reply" => totals.auto_replies += 1,
+                _ => totals.bounces += 1,
+            }
+        }
+        totals.addresses_set_aside = set_aside;
         Report {
+            events,
             strategy: scenario.plan.strategy.clone(),
             organisation: scenario.books.organisation.name.clone(),
             from: scenario.from,
@@ -157,4 +216,67 @@ impl Totals {
         *self.by_rule.entry(action.rule.clone()).or_default() += 1;
         *self.by_segment.entry(action.segment.clone().unwrap_or_else(|| NO_SEGMENT.into())).or_default() += 1;
     }
+}
+
+/// The events that happened, by day and customer, numbered; and the number each reply's
+/// provisional message number stands for.
+fn simulated_events(
+    scenario: &Scenario<'_>,
+    mut happened: Vec<Happened>,
+) -> (Vec<SimulatedEvent>, foldhash::HashMap<i64, i64>) {
+    happened.sort_by_key(|h| (h.event.day, h.event.customer, h.sequence));
+    let mut numbers = foldhash::HashMap::default();
+    let mut events = Vec::with_capacity(happened.len());
+    for (n, h) in happened.into_iter().enumerate() {
+        let number = n as i64 + 1;
+        numbers.insert(h.provisional(), number);
+        let customer = &scenario.books.customers[h.event.customer as usize];
+        let name = &customer.contact.name;
+        let (kind, address, permanent, handled_on, description) = match &h.event.what {
+            What::Reply { handled_on } => {
+                let handled = match handled_on {
+                    Some(day) => format!("handled on {day}"),
+                    None => "never handled".into(),
+                };
+                let why = if h.event.drawn { "after an email" } else { "as events.json says" };
+                ("reply", None, None, *handled_on, format!("{name} replied (message {number}, {why}); {handled}"))
+            }
+            What::AutoReply => (
+                "auto_reply",
+                None,
+                None,
+                None,
+                format!("{name} sent an automatic reply (message {number}): it changes nothing"),
+            ),
+            What::Bounce { address, permanent } => {
+                let which = address.clone().unwrap_or_else(|| "every address".into());
+                let outcome = match (h.set_aside.is_empty(), *permanent) {
+                    (false, true) => format!("permanent: {} never emailed again", h.set_aside.join(", ")),
+                    (false, false) => format!(
+                        "temporary, the third within 7 days: counted as permanent; {} never emailed again",
+                        h.set_aside.join(", ")
+                    ),
+                    (true, false) if h.transients < TRANSIENTS_THAT_COUNT => format!(
+                        "temporary ({} of {TRANSIENTS_THAT_COUNT} within 7 days before it counts as permanent)",
+                        h.transients
+                    ),
+                    (true, _) => "already set aside".to_string(),
+                };
+                ("bounce", address.clone(), Some(*permanent), None, format!("bounce of {which} for {name}, {outcome}"))
+            }
+        };
+        events.push(SimulatedEvent {
+            number,
+            date: h.event.day,
+            kind,
+            contact_id: customer.contact.contact_id,
+            contact_name: name.clone(),
+            address,
+            permanent,
+            handled_on,
+            source: if h.event.drawn { "--replies" } else { "events.json" },
+            description,
+        });
+    }
+    (events, numbers)
 }

@@ -5,6 +5,7 @@ use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
 use uuid::Uuid;
 
+use super::events::Events;
 use crate::decide::books::{Books, Customer};
 use crate::decide::calendar::Calendar;
 use crate::decide::days::day_number;
@@ -39,6 +40,8 @@ pub struct Scenario<'a> {
     /// the event-driven simulation reads a customer's at once rather than look each up in a map
     /// of every invoice. Worked out by `new` from `books` and `paid_on`: change neither after.
     pub paid_by_place: Vec<Vec<Option<i64>>>,
+    /// What customers do back: replies, auto-replies and bounces (none unless set).
+    pub events: Events,
 }
 
 impl<'a> Scenario<'a> {
@@ -57,7 +60,7 @@ impl<'a> Scenario<'a> {
             .iter()
             .map(|c| c.open.iter().map(|i| paid_on.get(&i.invoice_id).map(|day| day_number(*day))).collect())
             .collect();
-        Scenario { plan, calendar, books, state, from, days, paid_on, paid_by_place }
+        Scenario { plan, calendar, books, state, from, days, paid_on, paid_by_place, events: Events::default() }
     }
 
     /// The simulated days, first to last.

@@ -3,7 +3,9 @@
 
 use std::fmt::Write;
 
-use super::report::Report;
+use jiff::civil::Date;
+
+use super::report::{Report, SimulatedEvent};
 use crate::ledger::aging::Bucket;
 use crate::ledger::money::group_thousands as format_amount;
 
@@ -18,6 +20,29 @@ fn finish_day(out: &mut String, unsaid: usize) {
     }
 }
 
+/// The day-by-day part, as it is written.
+struct Days {
+    out: String,
+    current: Option<Date>,
+    unsaid: usize,
+    said_skips: usize,
+}
+
+impl Days {
+    fn enter(&mut self, date: Date) {
+        if self.current != Some(date) {
+            finish_day(&mut self.out, self.unsaid);
+            let _ = writeln!(self.out, "{date}");
+            (self.current, self.unsaid, self.said_skips) = (Some(date), 0, 0);
+        }
+    }
+
+    fn event(&mut self, event: &SimulatedEvent) {
+        self.enter(event.date);
+        let _ = writeln!(self.out, "  {:<11}{}", event.kind.replace('_', "-"), event.description);
+    }
+}
+
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -25,21 +50,20 @@ pub fn render(report: &Report) -> String {
         "Simulation of \"{}\" for {} from {}, {} days\n",
         report.strategy, report.organisation, report.from, report.days
     );
-    let mut current = None;
-    let mut unsaid = 0;
-    let mut said_skips = 0;
+    let mut days = Days { out, current: None, unsaid: 0, said_skips: 0 };
+    // Replies and bounces are shown on their day, before its run (they come before it).
+    let mut events = report.events.iter().peekable();
     for action in &report.actions {
-        if current != Some(action.date) {
-            finish_day(&mut out, unsaid);
-            let _ = writeln!(out, "{}", action.date);
-            (current, unsaid, said_skips) = (Some(action.date), 0, 0);
+        while let Some(event) = events.next_if(|e| e.date <= action.date) {
+            days.event(event);
         }
+        days.enter(action.date);
         // A day's records of what did not happen (a first day's catch-up can hold hundreds) are
         // shown up to a few; the JSON and HTML reports list them all.
         if !action.acts() {
-            said_skips += 1;
-            if said_skips > SKIPS_SHOWN {
-                unsaid += 1;
+            days.said_skips += 1;
+            if days.said_skips > SKIPS_SHOWN {
+                days.unsaid += 1;
                 continue;
             }
         }
@@ -47,7 +71,7 @@ pub fn render(report: &Report) -> String {
         let invoices = action.invoice_numbers.join(", ");
         let segment = action.segment.as_deref().map_or(String::new(), |s| format!(" [{s}]"));
         let _ = writeln!(
-            out,
+            days.out,
             "  {:<11}{what} to {}{segment}: {invoices} ({}) — {}",
             action.kind,
             action.contact_name,
@@ -55,7 +79,11 @@ pub fn render(report: &Report) -> String {
             action.reason
         );
     }
-    finish_day(&mut out, unsaid);
+    for event in events {
+        days.event(event);
+    }
+    finish_day(&mut days.out, days.unsaid);
+    let mut out = days.out;
     if report.actions.is_empty() {
         let _ = writeln!(out, "  Nothing happens in these days.");
     }
@@ -65,6 +93,14 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "  {heading}: {}", counts.join(", "));
     }
     let _ = writeln!(out, "  by segment: {}", pairs(&totals.by_segment).join(", "));
+    if !report.events.is_empty() || totals.held_by_replies > 0 {
+        let _ = writeln!(
+            out,
+            "  replies and bounces: {} replies, {} auto-replies, {} bounces ({} addresses set aside); \
+             {} emails not sent because a customer had replied",
+            totals.replies, totals.auto_replies, totals.bounces, totals.addresses_set_aside, totals.held_by_replies
+        );
+    }
     for warning in &report.warnings {
         let _ = writeln!(out, "\nwarning: {warning}");
     }

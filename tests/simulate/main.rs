@@ -2,6 +2,7 @@
 //! organisations and every example strategy; its JSON contract; its HTML page in a real browser.
 
 mod cli;
+mod events;
 mod naive;
 
 use std::path::{Path, PathBuf};
@@ -154,6 +155,10 @@ fn the_json_report_keeps_its_contract() {
     }
     assert!(actions.iter().any(|a| a["kind"] == "email" && a["template"].is_string()));
     assert_eq!(json["totals"]["actions"], actions.len());
+    for field in ["held_by_replies", "replies", "auto_replies", "bounces", "addresses_set_aside"] {
+        assert_eq!(json["totals"][field], 0, "{field} in totals, none without events");
+    }
+    assert_eq!(json["events"], serde_json::json!([]), "events are always listed, here none");
     let aging = json["aging"].as_array().unwrap();
     assert_eq!(aging.len(), 60, "one aging line per day");
     for bucket in ["current", "1-30", "31-60", "61-90", "90+", "total"] {
@@ -317,4 +322,55 @@ fn event_driven_and_day_by_day_agree_on_ages_windows_and_guards_that_change_whil
     }
     assert!(compared > 500, "only {compared} actions compared");
     let _ = std::fs::remove_dir_all(&folder);
+}
+
+/// With replies, auto-replies and bounces listed for some customers and replies drawn after
+/// emails, under strategies that pause on replies in each way and call after bounces.
+#[test]
+fn event_driven_and_day_by_day_agree_with_replies_and_bounces() {
+    use collectiq::simulate::events::{DrawnReplies, Event, Events, What};
+    let from: Date = "2026-11-25".parse().unwrap();
+    let mut compared = 0;
+    let mut held = 0;
+    for name in ["construction", "saas", "group", "agency", "wholesale"] {
+        let plan = plan(&Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("strategies/{name}.strategy")));
+        let books = Export::sandbox(6, 400, from).books(Path::new("sandbox")).unwrap().books;
+        let calendar = Calendar::new(&plan.settings, books.organisation.zone.as_deref()).unwrap();
+        let mut listed = Vec::new();
+        for place in 0..books.customers.len() as u32 {
+            let day = |n: u32| from.checked_add(jiff::ToSpan::days(i64::from((place * 7 + n) % 90))).unwrap();
+            let what = match place % 6 {
+                0 => What::Reply { handled_on: Some(day(12)) },
+                1 => What::Reply { handled_on: None },
+                2 => What::AutoReply,
+                3 => What::Bounce { address: None, permanent: true },
+                4 => What::Bounce { address: None, permanent: false },
+                _ => continue,
+            };
+            listed.push(Event { day: day(0), customer: place, what: what.clone(), drawn: false });
+            if place % 6 == 4 {
+                // Two more temporary failures, within a week for every other customer.
+                let gap = if place % 12 == 4 { 2 } else { 5 };
+                listed.push(Event { day: day(gap), customer: place, what: what.clone(), drawn: false });
+                listed.push(Event { day: day(gap * 2), customer: place, what, drawn: false });
+            }
+        }
+        let mut scenario =
+            Scenario::new(&plan, &calendar, books, Memory::default(), from, 120, Payments::Random { seed: 4 });
+        let replies = DrawnReplies { rate: 0.2, seed: 11, handled_after: 2 };
+        scenario.events = Events::new(listed, Some(replies));
+        let before = format!("{:?}", scenario.books.customers);
+        let mut happenings = engine::simulate(&mut scenario);
+        assert_eq!(format!("{:?}", scenario.books.customers), before, "the books are put back, bounces and all");
+        let events = std::mem::take(&mut happenings.events);
+        let fast = Report::build_with(&scenario, happenings, events);
+        let (decisions, events) = naive::simulate_naively_with_events(&scenario);
+        let slow = Report::build_with(&scenario, decisions, events);
+        assert!(fast == slow, "{name}: {}", first_difference(&fast, &slow));
+        assert_eq!(fast.events, slow.events, "{name}");
+        assert!(fast.totals.replies > 0 && fast.totals.bounces > 0 && fast.totals.addresses_set_aside > 0, "{name}");
+        compared += fast.actions.len();
+        held += fast.totals.held_by_replies;
+    }
+    assert!(compared > 1_000 && held > 50, "{compared} actions compared, {held} held back by replies");
 }
