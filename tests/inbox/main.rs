@@ -7,6 +7,7 @@ mod dovecot;
 mod hostile;
 mod imap;
 mod pausing;
+mod scripts;
 #[path = "../store/support.rs"]
 #[allow(dead_code)]
 mod support;
