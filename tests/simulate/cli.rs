@@ -4,7 +4,7 @@ use std::process::{Command, Output};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-fn collectiq(args: &[&str]) -> Output {
+pub(crate) fn collectiq(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_collectiq"))
         .args(args)
         .current_dir(ROOT)

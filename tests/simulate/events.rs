@@ -2,7 +2,6 @@
 //! `events.json`, or drawn after emails sent (`--replies RATE`).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::{Value, json};
 
@@ -66,18 +65,11 @@ impl Folder {
     }
 
     fn run(&self, extra: &[&str]) -> std::process::Output {
-        let strategy = self.0.join("events.strategy");
-        let data = self.0.join("data");
-        Command::new(env!("CARGO_BIN_EXE_collectiq"))
-            .args(["simulate", &strategy.to_string_lossy(), "--data", &data.to_string_lossy()])
-            .args(["--from", "2027-03-01", "--days", "30"])
-            .args(extra)
-            .current_dir(ROOT)
-            .env("NO_COLOR", "1")
-            .env("COLLECTIQ_DB", std::env::temp_dir().join("collectiq-no-such-store.db"))
-            .env("COLLECTIQ_KEY_FILE", std::env::temp_dir().join("collectiq-no-such-store.key"))
-            .output()
-            .unwrap()
+        let strategy = self.0.join("events.strategy").to_string_lossy().to_string();
+        let data = self.0.join("data").to_string_lossy().to_string();
+        let mut args = vec!["simulate", &strategy, "--data", &data, "--from", "2027-03-01", "--days", "30"];
+        args.extend_from_slice(extra);
+        super::cli::collectiq(&args)
     }
 
     fn json(&self, extra: &[&str]) -> Value {
