@@ -61,6 +61,10 @@ pub struct Demo {
     pub sent: u64,
     /// The reply and the bounce the demo's customers send back.
     pub heard: hearing::Heard,
+    /// What `explain` says of the customer who replied.
+    pub paused: Option<String>,
+    /// History notes of what was heard, waiting for the next run to write them to Xero.
+    pub notes_waiting: usize,
 }
 
 /// Why the demo stopped.
@@ -246,6 +250,19 @@ async fn steps(
         scope: None,
     };
     demo.heard = hearing::hear_back(folder, &session.store, &demo.emails, policies).await?;
+    // What the reply changes, as `explain` says it for one of the customer's invoices (a second
+    // run would show it too, but would wait for Xero's next minute: the first run spent it).
+    if let Some((_, address, _)) = &demo.heard.reply {
+        let (books, memory) = session.store.books_and_memory(tenant).await?;
+        let replied = books.customers.iter().find(|c| c.recipients().iter().any(|r| r.eq_ignore_ascii_case(address)));
+        if let Some(invoice) = replied.and_then(|c| c.open.first()) {
+            let actions = session.store.actions_about(tenant, &[invoice.invoice_id]).await?;
+            let lines = crate::runtime::explain::explain(&plan, &calendar, &books, &memory, invoice, &actions, at);
+            demo.paused = lines.into_iter().find(|line| line.starts_with("Paused"));
+        }
+    }
+    let waiting = session.store.pending_notes(Timestamp::now(), &[], 1_000).await?;
+    demo.notes_waiting = waiting.iter().filter(|note| note.action_key.starts_with("inbox:")).count();
     demo.tasks = session.store.tasks(false).await?.len() as u64;
     Ok(())
 }
@@ -289,6 +306,16 @@ impl Demo {
         }
         if let Some((id, address, reason)) = &self.heard.bounce {
             let _ = writeln!(out, "  Heard back: an email to {address} bounced (message {id}): {reason}.");
+        }
+        if let Some(paused) = &self.paused {
+            let _ = writeln!(out, "  explain, for that customer's invoice: {paused}");
+        }
+        if self.notes_waiting > 0 {
+            let _ = writeln!(
+                out,
+                "  {} history notes of what was heard wait for the next run to log them to Xero.",
+                self.notes_waiting
+            );
         }
         let _ = writeln!(out, "\nWhere to look");
         if let Some(first) = self.emails.first() {

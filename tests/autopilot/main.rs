@@ -117,6 +117,8 @@ fn the_demo_runs_end_to_end_with_nothing_set_up() {
         assert!(out.join("simulation.html").exists() && out.join("strategy/wholesale.strategy").exists());
         assert!(!shown.contains(" 0 history notes"), "notes go to the sandbox: {shown}");
         assert!(shown.contains("replied (message") && shown.contains("bounced (message"), "{shown}");
+        assert!(shown.contains("explain, for that customer's invoice: Paused: the customer replied on"), "{shown}");
+        assert!(shown.contains("2 history notes of what was heard wait for the next run"), "{shown}");
         // The reply and the bounce are in the inbox, concluded, each tied to its customer.
         let listed = Command::new(env!("CARGO_BIN_EXE_collectiq"))
             .arg("--db")
