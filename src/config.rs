@@ -34,6 +34,7 @@
 //! [inbox]                          # the mailbox replies go to (docs/inbox.md)
 //! url = "imaps://ar%40acme.example@mail.acme.example/INBOX"   # password: COLLECTIQ_IMAP_PASSWORD(_FILE)
 //! # ca_file = "/etc/collectiq/mail-ca.pem"   # a private CA
+//! # trusted_network = true         # plain imap:// beyond this machine (the password goes in the clear)
 //! poll_minutes = 5                 # how often autopilot looks (it waits with IMAP IDLE when offered)
 //! # [[inbox.mailboxes]]            # or one per organisation
 //! # organisation = "Acme Ltd"
@@ -92,6 +93,8 @@ pub struct MailboxConfig {
     pub ca_file: Option<PathBuf>,
     /// The organisation whose replies come here, when each has its own.
     pub organisation: Option<String>,
+    /// Plain `imap://` allowed beyond this machine: the operator trusts the network between.
+    pub trusted_network: bool,
 }
 
 /// How often autopilot reads the inbox when the configuration says nothing.
@@ -299,6 +302,8 @@ struct FileConfig {
 struct FileInbox {
     url: Option<String>,
     ca_file: Option<PathBuf>,
+    #[serde(default)]
+    trusted_network: bool,
     poll_minutes: Option<u32>,
     #[serde(default)]
     mailboxes: Vec<FileMailbox>,
@@ -312,6 +317,7 @@ struct FileMailbox {
     ca_file: Option<PathBuf>,
     /// The environment variable holding this mailbox's password (else COLLECTIQ_IMAP_PASSWORD).
     password_env: Option<String>,
+    trusted_network: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -427,6 +433,7 @@ fn inbox_config(file: FileInbox, env: &dyn Fn(&str) -> Option<String>) -> Result
             password: shared_password.clone(),
             ca_file: env("COLLECTIQ_IMAP_CA_FILE").map(PathBuf::from).or(file.ca_file.clone()),
             organisation: None,
+            trusted_network: file.trusted_network,
         });
     }
     for mailbox in file.mailboxes {
@@ -442,6 +449,7 @@ fn inbox_config(file: FileInbox, env: &dyn Fn(&str) -> Option<String>) -> Result
             password,
             ca_file: mailbox.ca_file.or(shared_ca),
             organisation: mailbox.organisation,
+            trusted_network: mailbox.trusted_network.unwrap_or(file.trusted_network),
         });
     }
     let minutes = file.poll_minutes.unwrap_or(DEFAULT_INBOX_POLL_MINUTES).clamp(1, 24 * 60);
@@ -575,6 +583,32 @@ mod tests {
         assert_eq!(config.runtime.patience, std::time::Duration::ZERO);
         let wrong = load(&[], Some("[xero]\nnotes = \"everywhere\"\n")).err().unwrap().to_string();
         assert!(wrong.contains("everywhere") && wrong.contains("contact"), "{wrong}");
+    }
+
+    #[test]
+    fn the_inbox_is_one_mailbox_or_one_per_organisation_with_passwords_from_the_environment() {
+        assert!(load(&[], Some("")).unwrap().inbox.mailboxes.is_empty());
+        let file = "[inbox]\nurl = \"imaps://ar%40acme.example@mail.acme.example/INBOX\"\nca_file = \"ca.pem\"\npoll_minutes = 2\n\
+                    [[inbox.mailboxes]]\norganisation = \"Acme\"\nurl = \"imap://ar@127.0.0.1:1143/INBOX\"\npassword_env = \"ACME_IMAP\"\n\
+                    [[inbox.mailboxes]]\nurl = \"imap://ar@mail.lan/INBOX\"\ntrusted_network = true\n";
+        let config =
+            load(&[("COLLECTIQ_IMAP_PASSWORD", "shared-secret"), ("ACME_IMAP", "acme-secret")], Some(file)).unwrap();
+        let [shared, acme, lan] = &config.inbox.mailboxes[..] else { panic!("{:?}", config.inbox.mailboxes) };
+        assert_eq!(config.inbox.poll, std::time::Duration::from_secs(120));
+        assert_eq!(shared.password.as_ref().map(|p| p.expose()), Some("shared-secret"));
+        assert_eq!(shared.ca_file, Some(PathBuf::from("ca.pem")));
+        assert_eq!(acme.password.as_ref().map(|p| p.expose()), Some("acme-secret"));
+        assert_eq!(acme.organisation.as_deref(), Some("Acme"));
+        assert_eq!(acme.ca_file, None, "the shared CA is for imaps:// only");
+        assert!(lan.trusted_network && !shared.trusted_network);
+        let with_password =
+            load(&[], Some("[inbox]\nurl = \"imaps://ar:hunter2@mail.example/INBOX\"\n")).err().unwrap();
+        assert!(!with_password.to_string().contains("hunter2"), "{with_password}");
+        assert!(matches!(with_password, ConfigError::PasswordInUrl { .. }));
+        let not_imap = load(&[], Some("[inbox]\nurl = \"https://mail.example/INBOX\"\n")).err().unwrap();
+        assert!(matches!(not_imap, ConfigError::BadImapUrl { .. }), "{not_imap}");
+        let in_file = load(&[], Some("[inbox]\npassword = \"x\"\n")).err().unwrap().to_string();
+        assert!(in_file.contains("COLLECTIQ_IMAP_PASSWORD"), "{in_file}");
     }
 
     #[test]

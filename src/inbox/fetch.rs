@@ -96,7 +96,12 @@ fn shown(mailbox: &MailboxConfig) -> String {
 
 async fn open(mailbox: &MailboxConfig) -> Result<Session, FetchError> {
     let password = mailbox.password.clone().ok_or_else(|| FetchError::NoPassword { mailbox: shown(mailbox) })?;
-    let settings = MailboxSettings { url: mailbox.url.clone(), password, ca_file: mailbox.ca_file.clone() };
+    let settings = MailboxSettings {
+        url: mailbox.url.clone(),
+        password,
+        ca_file: mailbox.ca_file.clone(),
+        trusted_network: mailbox.trusted_network,
+    };
     Ok(Session::open(&settings).await?)
 }
 

@@ -57,6 +57,9 @@ pub struct MailboxSettings {
     /// Trust exactly the PEM certificates in this file instead of the system's roots (a private
     /// certificate authority, or a test server's own certificate).
     pub ca_file: Option<PathBuf>,
+    /// Plain `imap://` to a host beyond this machine, which the operator says is on a network
+    /// they trust (`[inbox] trusted_network = true`): the password crosses it in the clear.
+    pub trusted_network: bool,
 }
 
 impl fmt::Debug for MailboxSettings {
@@ -68,6 +71,7 @@ impl fmt::Debug for MailboxSettings {
             .field("url", &url.as_str())
             .field("password", &self.password)
             .field("ca_file", &self.ca_file)
+            .field("trusted_network", &self.trusted_network)
             .finish()
     }
 }
@@ -150,7 +154,8 @@ impl ImapError {
             }
             ImapError::PlainImapNotLoopback { .. } => {
                 "use imaps:// (IMAP over TLS, usually port 993); plain imap:// is only for a server on this machine \
-                 (127.0.0.1, ::1 or localhost), since it would send the password in the clear"
+                 (127.0.0.1, ::1 or localhost), since it would send the password in the clear, or on a network you \
+                 trust, said with [inbox] trusted_network = true"
             }
             ImapError::CaFile { .. } => {
                 "ca_file must be a readable PEM file holding one or more certificates (-----BEGIN CERTIFICATE-----); \
@@ -226,11 +231,11 @@ impl Session {
                 reason: "a CA file is given but the address is plain imap://; use imaps://".into(),
             });
         }
-        if !address.tls && !is_loopback_name(&address.host) {
+        if !address.tls && !settings.trusted_network && !is_loopback_name(&address.host) {
             return Err(ImapError::PlainImapNotLoopback { host: address.host.clone() });
         }
         let host = address.host.clone();
-        let stream = connect(&address, settings.ca_file.as_deref()).await?;
+        let stream = connect(&address, settings.ca_file.as_deref(), settings.trusted_network).await?;
         let mut client = async_imap::Client::new(stream);
 
         // async-imap does not read the greeting itself: without this the login would read the
@@ -423,10 +428,14 @@ async fn within<T>(
 }
 
 /// A TCP connection to the server, TLS on top for imaps://.
-async fn connect(address: &Address, ca_file: Option<&Path>) -> Result<Box<dyn Transport>, ImapError> {
+async fn connect(
+    address: &Address,
+    ca_file: Option<&Path>,
+    trusted_network: bool,
+) -> Result<Box<dyn Transport>, ImapError> {
     // Built before dialling, so a bad CA file is reported without touching the network.
     let tls = if address.tls { Some(tls_config(ca_file)?) } else { None };
-    let tcp = match tokio::time::timeout(CONNECT_TIMEOUT, tcp_connect(address)).await {
+    let tcp = match tokio::time::timeout(CONNECT_TIMEOUT, tcp_connect(address, trusted_network)).await {
         Err(_) => return Err(ImapError::TimedOut { host: address.host.clone(), doing: "connect" }),
         Ok(tcp) => tcp?,
     };
@@ -443,11 +452,11 @@ async fn connect(address: &Address, ca_file: Option<&Path>) -> Result<Box<dyn Tr
 
 /// Tries each address the host name resolves to, in order. For plain IMAP only loopback
 /// addresses are tried: a name like `localhost` is checked for what it resolves to, not trusted.
-async fn tcp_connect(address: &Address) -> Result<TcpStream, ImapError> {
+async fn tcp_connect(address: &Address, trusted_network: bool) -> Result<TcpStream, ImapError> {
     let failed = |cause: io::Error| ImapError::Connect { host: address.host.clone(), cause };
     let mut candidates: Vec<SocketAddr> =
         tokio::net::lookup_host((address.host.as_str(), address.port)).await.map_err(failed)?.collect();
-    if !address.tls {
+    if !address.tls && !trusted_network {
         candidates.retain(|candidate| is_loopback_ip(candidate.ip()));
         if candidates.is_empty() {
             return Err(ImapError::PlainImapNotLoopback { host: address.host.clone() });
@@ -681,6 +690,7 @@ mod tests {
             url: Url::parse("imaps://ar:hunter2@h/INBOX").unwrap(),
             password: Secret::new("s3cret"),
             ca_file: None,
+            trusted_network: false,
         };
         let shown = format!("{settings:?}");
         assert!(!shown.contains("hunter2") && !shown.contains("s3cret"), "{shown}");
@@ -721,6 +731,7 @@ mod tests {
             url: Url::parse("imap://ar@imap.example.com/INBOX").unwrap(),
             password: Secret::new("s3cret"),
             ca_file: None,
+            trusted_network: false,
         };
         let error = Session::open(&settings).await.unwrap_err();
         assert!(matches!(&error, ImapError::PlainImapNotLoopback { host } if host == "imap.example.com"), "{error}");
@@ -736,6 +747,7 @@ mod tests {
             url: Url::parse("imaps://ar@192.0.2.1:9/INBOX").unwrap(),
             password: Secret::new("s3cret"),
             ca_file: Some(path.clone()),
+            trusted_network: false,
         };
         let error = Session::open(&settings).await.unwrap_err();
         let _ = std::fs::remove_file(&path);

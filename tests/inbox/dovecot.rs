@@ -244,7 +244,12 @@ impl Dovecot {
 
     /// What the reader needs to read the INBOX.
     pub fn settings(&self) -> MailboxSettings {
-        MailboxSettings { url: self.url(), password: Secret::new(PASSWORD), ca_file: self.ca_file() }
+        MailboxSettings {
+            url: self.url(),
+            password: Secret::new(PASSWORD),
+            ca_file: self.ca_file(),
+            trusted_network: false,
+        }
     }
 
     /// Puts a message into `user`'s INBOX without IMAP, as a delivery would.

@@ -24,6 +24,7 @@ fn inbox(server: &Dovecot) -> InboxConfig {
             password: Some(Secret::new(PASSWORD)),
             ca_file: server.ca_file(),
             organisation: None,
+            trusted_network: false,
         }],
         poll: std::time::Duration::from_secs(60),
     }
@@ -54,6 +55,12 @@ async fn reads_once_and_again_after_recreation(server: Dovecot) {
     // that came after is a reply waiting for a person.
     assert_eq!(kinds, [("reply", "handled"), ("bounce", "handled"), ("reply", "open")]);
     assert!(messages[0].reason.contains("kept as history"), "{}", messages[0].reason);
+    // What was fetched acts: the reply read after the first pass pauses Harbour Cafe, and the
+    // bounce stopped Boom FM's only address.
+    let harbour = store.memory(world::B).await.unwrap();
+    assert!(harbour.replies.get(&world::contact_id(12)).is_some_and(|r| r.first_open.is_some()));
+    let books = store.books(world::A).await.unwrap();
+    assert!(books.customer(world::contact_id(2)).unwrap().lost_by_bounces());
     // The mailbox made anew (a new UIDVALIDITY): everything is read again, nothing stored twice.
     server.delete_mailbox_and_recreate();
     server.append(super::dovecot::USER, &corpus("outlook-reply.eml"));

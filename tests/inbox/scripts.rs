@@ -71,3 +71,44 @@ fn scripts_read_the_inbox_tasks_and_the_pause_as_json() {
     let explained = collectiq(&["explain", "INV-0042", "--strategy", strategy.to_str().unwrap(), "--format", "json"]);
     assert!(explained["open_reply"].is_null() && explained["paused"].as_array().unwrap().is_empty(), "{explained}");
 }
+
+/// `inbox import -` reads one message from stdin (a Postfix pipe); a Maildir is read from its
+/// `new/` and `cur/`; a path that cannot be read is said and the rest are still imported.
+#[test]
+fn messages_come_from_stdin_a_maildir_and_files_alike() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let folder = scratch("inbox-sources");
+    let database = folder.join("collectiq.db");
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/inbox/corpus");
+    let maildir = folder.join("Maildir");
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(maildir.join(sub)).unwrap();
+    }
+    std::fs::copy(corpus.join("gmail-reply.eml"), maildir.join("new/1.host:2,")).unwrap();
+    std::fs::copy(corpus.join("gmail-vacation.eml"), maildir.join("cur/2.host:2,S")).unwrap();
+    std::fs::write(maildir.join("cur/.hidden"), "not a message").unwrap();
+    let command = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_collectiq"));
+        command.current_dir(&folder).env("COLLECTIQ_DB", &database).env("COLLECTIQ_KEY_FILE", folder.join("k"));
+        command.args(args);
+        command
+    };
+    let mut piped = command(&["inbox", "import", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    piped.stdin.take().unwrap().write_all(&std::fs::read(corpus.join("outlook-reply.eml")).unwrap()).unwrap();
+    let piped = piped.wait_with_output().unwrap();
+    assert!(piped.status.success(), "{}", String::from_utf8_lossy(&piped.stdout));
+    assert!(
+        String::from_utf8_lossy(&piped.stdout).starts_with("stdin: message 1"),
+        "{}",
+        String::from_utf8_lossy(&piped.stdout)
+    );
+    let missing = folder.join("no-such.eml");
+    let batch = command(&["inbox", "import", maildir.to_str().unwrap(), missing.to_str().unwrap()]).output().unwrap();
+    let said = format!("{}{}", String::from_utf8_lossy(&batch.stdout), String::from_utf8_lossy(&batch.stderr));
+    assert_eq!(batch.status.code(), Some(1), "a path not read is a problem: {said}");
+    assert!(said.contains("2 stored") && said.contains("1 not read") && said.contains("no-such.eml"), "{said}");
+    // Again: everything already stored, exit 0.
+    let again = command(&["inbox", "import", maildir.to_str().unwrap()]).output().unwrap();
+    assert!(again.status.success() && String::from_utf8_lossy(&again.stdout).contains("0 stored, 2 already stored"));
+}
