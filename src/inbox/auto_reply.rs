@@ -20,6 +20,10 @@ pub const OUT_OF_OFFICE_SUBJECTS: &[&str] = &[
     "abwesenheitsnotiz",
     "réponse automatique",
     "respuesta automática",
+    // Read and delivery receipts (Outlook's), which are no answer either.
+    "read:",
+    "not read:",
+    "delivered:",
 ];
 
 /// Why a message is an automatic answer, or none.
@@ -30,6 +34,9 @@ pub fn automatic(inbound: &Inbound) -> Option<String> {
         if !keyword.is_empty() && keyword != "no" {
             return Some(format!("it carries Auto-Submitted: {value}"));
         }
+    }
+    if inbound.is_read_receipt {
+        return Some("it is a read receipt (a disposition-notification report)".into());
     }
     if inbound.x_autoreply {
         return Some("it carries X-Autoreply".into());

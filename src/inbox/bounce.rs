@@ -41,9 +41,8 @@ const MAILER_DAEMONS: &[&str] = &["mailer-daemon", "postmaster", "mail-daemon", 
 pub fn failures(inbound: &Inbound) -> Option<Vec<Failure>> {
     if !inbound.delivery_status.is_empty() {
         let found: Vec<Failure> = inbound.delivery_status.iter().flat_map(|part| report_failures(part)).collect();
-        if !found.is_empty() {
-            return Some(found);
-        }
+        // A report of success (delivered, relayed, expanded) is no bounce at all.
+        return (!found.is_empty()).then(|| with_failed_recipients(found, inbound));
     }
     let from_daemon = inbound
         .from
@@ -70,10 +69,11 @@ pub fn failures(inbound: &Inbound) -> Option<Vec<Failure>> {
             (Permanence::Permanent, Some(code.clone()), format!("its text gives the permanent code {code}"))
         }
         Some(code) => (Permanence::Transient, Some(code.clone()), format!("its text gives the temporary code {code}")),
-        None => (Permanence::Transient, None, "it gives no failure code".into()),
+        // A server's notice with no failure code in it (a quarantine, a warning) counts for nothing.
+        None => (Permanence::Delayed, None, "it gives no failure code".into()),
     };
     let addresses: Vec<Option<String>> = if inbound.x_failed_recipients.is_empty() {
-        vec![named_in_text(&inbound.text, inbound.from.as_deref())]
+        vec![named_in_text(&inbound.text, inbound)]
     } else {
         inbound.x_failed_recipients.iter().cloned().map(Some).collect()
     };
@@ -93,10 +93,16 @@ fn report_failures(part: &[u8]) -> Vec<Failure> {
     for block in text.split("\n\n").skip(1) {
         let block = format!("{}\n\n", block.trim());
         let Some(fields) = MessageParser::default().parse_headers(block.as_bytes()) else { continue };
-        let field = |name: &str| fields.header_raw(name).map(|v| v.trim().to_string());
+        // Shown and stored: one line, and short, whatever a hostile report puts there.
+        let field = |name: &str| {
+            fields.header_raw(name).map(|v| super::message::one_line(v).chars().take(200).collect::<String>())
+        };
         let Some(action) = field("Action").map(|a| a.to_ascii_lowercase()) else { continue };
         let status = field("Status").and_then(|s| s.split_whitespace().next().map(str::to_string));
-        let address = field("Final-Recipient").or_else(|| field("Original-Recipient")).map(|r| typed_address(&r));
+        let address = field("Final-Recipient")
+            .or_else(|| field("Original-Recipient"))
+            .map(|r| typed_address(&r))
+            .filter(|a| crate::ledger::is_email_address(a));
         let permanence = match action.as_str() {
             // Postfix gives up with 4.x.x at the end of its queue lifetime: still final.
             "failed" => Permanence::Permanent,
@@ -125,19 +131,30 @@ const COPY_MARKERS: &[&str] = &[
 
 /// The part of a plain-text bounce before its copy of the returned message.
 fn before_the_copy(text: &str) -> &str {
-    let lower = text.to_lowercase();
+    // ASCII lower-casing keeps every byte where it was, so offsets found in it hold in `text`.
+    let lower = text.to_ascii_lowercase();
     let end = COPY_MARKERS.iter().filter_map(|marker| lower.find(marker)).min().unwrap_or(text.len());
     text.get(..end).unwrap_or(text)
 }
 
 /// The first address a plain-text bounce names before its copy of the message (qmail's
-/// `<someone@example.com>:`, Exim's indented address), other than the bounce's own sender.
-fn named_in_text(text: &str, from: Option<&str>) -> Option<String> {
+/// `<someone@example.com>:`, Exim's indented address), other than the bounce's own sender and
+/// the address it was sent to (our sender: "your message from ar@… could not be delivered").
+fn named_in_text(text: &str, inbound: &Inbound) -> Option<String> {
     before_the_copy(text)
         .split(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '(' | ')' | ',' | ';' | '"' | '\''))
         .map(|word| word.trim_end_matches([':', '.']).to_lowercase())
         .filter(|word| crate::ledger::is_email_address(word))
-        .find(|word| Some(word.as_str()) != from)
+        .find(|word| Some(word.as_str()) != inbound.from.as_deref() && !inbound.to.contains(word))
+}
+
+/// Report blocks that name no recipient take `X-Failed-Recipients`, in order.
+fn with_failed_recipients(mut found: Vec<Failure>, inbound: &Inbound) -> Vec<Failure> {
+    let mut spare = inbound.x_failed_recipients.iter();
+    for failure in found.iter_mut().filter(|f| f.address.is_none()) {
+        failure.address = spare.next().cloned();
+    }
+    found
 }
 
 /// The Message-IDs a plain-text bounce's copy of the returned message carries.
@@ -196,7 +213,11 @@ mod tests {
     #[test]
     fn plain_text_bounces_name_the_address_before_their_copy_of_the_message() {
         let qmail = "I wasn't able to deliver your message to the following addresses.\n\n<ap@boomfm.example>:\n550 5.1.1\n\n--- Below this line is a copy of the message.\n\nTo: x@y.example\nMessage-ID: <abc@collectiq.invalid>\n";
-        assert_eq!(named_in_text(qmail, Some("mailer-daemon@x.example")).as_deref(), Some("ap@boomfm.example"));
+        let bounce = Inbound { from: Some("mailer-daemon@x.example".into()), ..Inbound::default() };
+        assert_eq!(named_in_text(qmail, &bounce).as_deref(), Some("ap@boomfm.example"));
+        let ours = "Your message from ar@ours.example to ap@cust.example could not be delivered: 550 5.1.1\n";
+        let bounce = Inbound { to: vec!["ar@ours.example".into()], ..Inbound::default() };
+        assert_eq!(named_in_text(ours, &bounce).as_deref(), Some("ap@cust.example"), "never our own sender");
         assert_eq!(quoted_ids(qmail), vec!["abc@collectiq.invalid".to_string()]);
     }
 

@@ -275,13 +275,21 @@ async fn bounce(
     let mut original = None;
     let quoted = super::bounce::quoted_ids(&inbound.text);
     for id in inbound.original_ids.iter().chain(&inbound.threads_to).chain(&quoted) {
-        if let Some(sent) = store.sent_email(id.clone()).await? {
+        if let Some(sent) = store.sent_email(id.clone()).await?
+            && policies.in_scope(sent.tenant_id)
+        {
             original = Some(sent);
             break;
         }
     }
-    let sent_to = original.as_ref().and_then(|sent| sent.to.first()).map(|a| a.trim().to_lowercase());
-    let address = failure.address.clone().or(sent_to).or_else(|| inbound.original_to.first().cloned());
+    // The address the original went to, only when it went to one: of several, which failed is
+    // not known, and a working address must not be stopped by a guess.
+    let only = |addresses: &[String]| match addresses {
+        [one] => Some(one.trim().to_lowercase()),
+        _ => None,
+    };
+    let sent_to = original.as_ref().and_then(|sent| only(&sent.to));
+    let address = failure.address.clone().or(sent_to).or_else(|| only(&inbound.original_to));
     let Some(address) = address else {
         return Ok(Conclusion {
             kind: InboundKind::Bounce,
@@ -299,7 +307,13 @@ async fn bounce(
         customers.push((customer, sent.invoices.clone()));
     }
     if customers.is_empty() {
-        customers = store.customers_with_address(address.clone()).await?.into_iter().map(|c| (c, Vec::new())).collect();
+        customers = store
+            .customers_with_address(address.clone())
+            .await?
+            .into_iter()
+            .filter(|c| policies.in_scope(c.tenant_id))
+            .map(|c| (c, Vec::new()))
+            .collect();
     }
     let suppressed: Vec<String> = store.suppressed_addresses().await?.into_iter().map(|s| s.address).collect();
     let already = suppressed.contains(&address);

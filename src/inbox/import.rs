@@ -94,17 +94,17 @@ impl Importer {
                     return Ok(Imported::OurOwn);
                 }
                 let mut conclusion = conclude(&self.store, &inbound, &self.policies, now).await?;
-                if conclusion.kind == InboundKind::Reply
-                    && let (Some(cutoff), Some(written)) = (history_before, inbound.sent_at)
-                    && written < cutoff
-                {
+                let history = history_before.zip(inbound.sent_at).is_some_and(|(cutoff, written)| written < cutoff)
+                    && matches!(conclusion.kind, InboundKind::Reply | InboundKind::Bounce);
+                if history {
                     conclusion.open = false;
+                    conclusion.suppress.clear();
                     for concerned in &mut conclusion.concerns {
                         (concerned.task, concerned.note) = (None, None);
                     }
                     conclusion.reason.push_str(&format!(
-                        "; written on {}, before this mailbox was first read: kept as history, it pauses nothing",
-                        written.strftime("%Y-%m-%d")
+                        "; written on {}, before this mailbox was first read: kept as history, it changes nothing",
+                        inbound.sent_at.map(|at| at.strftime("%Y-%m-%d").to_string()).unwrap_or_default()
                     ));
                 }
                 for concerned in &mut conclusion.concerns {
@@ -134,6 +134,7 @@ impl Importer {
                     concerns: conclusion.concerns,
                     suppress: conclusion.suppress,
                     open: conclusion.open,
+                    history,
                 }
             }
             Err(why) => unreadable(why, digest, source, bytes.len(), now),
@@ -164,5 +165,6 @@ fn unreadable(why: Unreadable, digest: String, source: &str, size: usize, now: T
         concerns: Vec::new(),
         suppress: Vec::new(),
         open: false,
+        history: false,
     }
 }

@@ -24,6 +24,8 @@ pub struct Inbound {
     /// Lower-case.
     pub from: Option<String>,
     pub from_name: Option<String>,
+    /// Whom it was sent to (lower-case): for a bounce, our own sender, never the failed address.
+    pub to: Vec<String>,
     pub subject: Option<String>,
     pub sent_at: Option<jiff::Timestamp>,
     pub auto_submitted: Option<String>,
@@ -34,6 +36,8 @@ pub struct Inbound {
     pub x_failed_recipients: Vec<String>,
     /// `multipart/report; report-type=delivery-status`.
     pub is_delivery_report: bool,
+    /// `multipart/report; report-type=disposition-notification`: a read receipt.
+    pub is_read_receipt: bool,
     /// Each `message/delivery-status` part's bytes.
     pub delivery_status: Vec<Vec<u8>>,
     /// Message-IDs of the original message a report returns (its `text/rfc822-headers` or
@@ -95,6 +99,13 @@ fn inbound(message: &Message<'_>) -> Inbound {
         threads_to,
         from: from.and_then(|a| a.address()).map(|a| a.trim().to_lowercase()).filter(|a| !a.is_empty()),
         from_name: from.and_then(|a| a.name()).map(one_line).filter(|n| !n.is_empty()),
+        to: message
+            .to()
+            .into_iter()
+            .flat_map(|to| to.iter())
+            .filter_map(|a| a.address())
+            .map(|a| a.trim().to_lowercase())
+            .collect(),
         subject: message.subject().map(one_line),
         sent_at: message.date().and_then(|d| jiff::Timestamp::from_second(d.to_timestamp()).ok()),
         auto_submitted: text_header(message, "Auto-Submitted"),
@@ -106,11 +117,8 @@ fn inbound(message: &Message<'_>) -> Inbound {
             .header_raw("X-Failed-Recipients")
             .map(|raw| raw.split(',').map(|a| a.trim().to_lowercase()).filter(|a| a.contains('@')).collect())
             .unwrap_or_default(),
-        is_delivery_report: message.content_type().is_some_and(|ct| {
-            ct.ctype().eq_ignore_ascii_case("multipart")
-                && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
-                && ct.attribute("report-type").is_some_and(|r| r.eq_ignore_ascii_case("delivery-status"))
-        }),
+        is_delivery_report: is_report(message, "delivery-status"),
+        is_read_receipt: is_report(message, "disposition-notification"),
         ..Inbound::default()
     };
     for part in message.parts.iter().skip(1) {
@@ -132,6 +140,14 @@ fn inbound(message: &Message<'_>) -> Inbound {
     }
     inbound.text = excerpt(message);
     inbound
+}
+
+fn is_report(message: &Message<'_>, kind: &str) -> bool {
+    message.content_type().is_some_and(|ct| {
+        ct.ctype().eq_ignore_ascii_case("multipart")
+            && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
+            && ct.attribute("report-type").is_some_and(|r| r.eq_ignore_ascii_case(kind))
+    })
 }
 
 fn remember_original(inbound: &mut Inbound, original: &Message<'_>) {

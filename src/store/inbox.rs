@@ -143,6 +143,9 @@ pub struct NewInbound {
     /// Whether it waits for a person (a reply not yet handled). A reply older than CollectIQ
     /// cares about when first read is stored handled.
     pub open: bool,
+    /// Mail from before a mailbox was first read: kept, and acted on in no way (no pause, no
+    /// suppression, no count toward three temporary failures).
+    pub history: bool,
 }
 
 /// Where a mailbox has been read up to.
@@ -259,6 +262,12 @@ impl Store {
     /// Gives a message (and its open tasks) to a person; false when there is no such message.
     pub async fn assign_inbound(&self, id: i64, to: String) -> Result<bool> {
         self.call(move |db| db.assign_inbound(id, &to)).await
+    }
+
+    /// The replies heard from one customer (as memory holds them for a run), for delivery to
+    /// check an email decided before they came.
+    pub async fn replies_of(&self, tenant: Uuid, contact: Uuid) -> Result<Option<crate::decide::memory::Replies>> {
+        self.call(move |db| db.replies_of(tenant, contact)).await
     }
 
     /// Transient failures of an address recorded since an instant.

@@ -8,6 +8,7 @@ mod crash;
 mod delivery;
 mod emails;
 mod faults;
+mod replies;
 mod support;
 
 /// The exit status of a process ended at a fail point (`COLLECTIQ_FAIL_AT`).

@@ -34,6 +34,7 @@ fn message(id: Option<&str>, digest: &str) -> NewInbound {
         }],
         suppress: Vec::new(),
         open: true,
+        history: false,
     }
 }
 

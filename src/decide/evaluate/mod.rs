@@ -164,10 +164,24 @@ fn decide_for_customer<'p>(
     resolve(context, judge, customer, &rules, &guards, email_block, due, evaluation);
 }
 
-/// A reply from the customer that holds back their automatic emails today, as the strategy's
-/// reply guard says (until it is handled, when none does).
 fn replied<'p>(context: &Context<'_, '_>, customer: &Customer, guards: &[&'p Guard], today: Date) -> Option<Skip<'p>> {
-    let replies = context.memory.replies.get(&customer.contact.contact_id)?;
+    held_by_reply(guards, context.memory.replies.get(&customer.contact.contact_id)?, context.calendar, today)
+}
+
+/// The guards that apply to a customer: their segment's, then every customer's.
+pub fn guards_for<'p>(plan: &'p Plan, segment: Option<&'p Segment>) -> impl Iterator<Item = &'p Guard> {
+    segment.into_iter().flat_map(|s| s.audience.guards.iter()).chain(plan.every_customer.guards.iter())
+}
+
+/// A reply from the customer that holds back their automatic emails today, as the strategy's
+/// reply guard says (until it is handled, when none does). Delivery asks too, of an email decided
+/// before the reply came.
+pub fn held_by_reply<'p>(
+    guards: &[&'p Guard],
+    replies: &crate::decide::memory::Replies,
+    calendar: &Calendar,
+    today: Date,
+) -> Option<Skip<'p>> {
     let pause = guards
         .iter()
         .find_map(|g| match &g.kind {
@@ -175,7 +189,7 @@ fn replied<'p>(context: &Context<'_, '_>, customer: &Customer, guards: &[&'p Gua
             _ => None,
         })
         .unwrap_or(ReplyPause::Handled);
-    let day_of = |at| context.calendar.today(at);
+    let day_of = |at| calendar.today(at);
     match pause {
         ReplyPause::Never => None,
         ReplyPause::Handled => {
@@ -184,7 +198,7 @@ fn replied<'p>(context: &Context<'_, '_>, customer: &Customer, guards: &[&'p Gua
         }
         ReplyPause::Period { period } => {
             let on = day_of(replies.latest.at);
-            let until = context.calendar.after(on, period);
+            let until = calendar.after(on, period);
             (today <= until).then_some(Skip::Replied { on, message: replies.latest.message, until: Some(until) })
         }
     }

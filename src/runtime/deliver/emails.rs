@@ -8,9 +8,11 @@ use super::freshness::Batch;
 use super::{Delivered, Deliverer, DeliveryError, MOST_ATTEMPTS, OnTheWire, Pass, Sample, later};
 use crate::decide::books::Books;
 use crate::decide::calendar::Calendar;
+use crate::decide::conditions::Judge;
+use crate::decide::evaluate::{guards_for, held_by_reply, segment_of};
 use crate::decide::occurrences::invoice_occurrences;
 use crate::failpoint;
-use crate::plan::{Action, Plan};
+use crate::plan::{Action, Guard, Plan};
 use crate::runtime::compose::{ComposeError, Composed, Composer, EmailAbout, invoices_shown};
 use crate::runtime::email::{RenderedEmail, message_id};
 use crate::store::StoreError;
@@ -179,7 +181,12 @@ impl Deliverer<'_> {
             };
             return Ok(Err(Settled::Cancelled(why)));
         }
-        let changed = !maybe_sent && changed_since_decided(action, books);
+        if !maybe_sent && let Some(why) = self.held_by_the_customer(action, plan, books).await? {
+            return Ok(Err(Settled::Cancelled(why)));
+        }
+        // An address it was composed for bounced for good since: composed again, for the
+        // addresses that still work (none left: nothing to send).
+        let changed = !maybe_sent && (changed_since_decided(action, books) || to_a_dead_address(action, books));
         if changed && let Some(why) = not_due_any_more(action, plan, books, self.now) {
             return Ok(Err(Settled::Cancelled(why)));
         }
@@ -198,6 +205,29 @@ impl Deliverer<'_> {
             },
         };
         Ok(Ok(email))
+    }
+
+    /// Why an automatic email decided earlier may not go now: the customer replied since, and the
+    /// strategy pauses for replies. Escalations go to a person of ours, not to the customer.
+    async fn held_by_the_customer(
+        &self,
+        action: &StoredAction,
+        plan: &Plan,
+        books: &Books,
+    ) -> Result<Option<String>, Failure> {
+        if action.action_kind() != Some("email") {
+            return Ok(None);
+        }
+        let Some(customer) = books.customer(action.contact_id) else { return Ok(None) };
+        let Some(replies) = self.store.replies_of(action.tenant_id, action.contact_id).await.map_err(Failure::later)?
+        else {
+            return Ok(None);
+        };
+        let Ok(calendar) = Calendar::new(&plan.settings, books.organisation.zone.as_deref()) else { return Ok(None) };
+        let today = calendar.today(self.now);
+        let judge = Judge { today, calendar: &calendar, base_currency: &books.organisation.base_currency };
+        let guards: Vec<&Guard> = guards_for(plan, segment_of(plan, &judge, customer)).collect();
+        Ok(held_by_reply(&guards, &replies, &calendar, today).map(|skip| format!("{skip}: not sent")))
     }
 
     /// Composes an email with the plan in force and the books as they are now, and keeps it, so
@@ -274,6 +304,15 @@ pub(super) fn not_due_any_more(action: &StoredAction, plan: &Plan, books: &Books
         )
     })
 }
+/// Whether the email kept for an action goes to an address that has bounced for good since.
+fn to_a_dead_address(action: &StoredAction, books: &Books) -> bool {
+    let Some(customer) = books.customer(action.contact_id).filter(|c| !c.bounced.is_empty()) else { return false };
+    let Some(kept) = action.email.as_deref().and_then(|e| serde_json::from_str::<RenderedEmail>(e).ok()) else {
+        return false;
+    };
+    kept.to.iter().any(|to| customer.bounced.contains(&to.trim().to_lowercase()))
+}
+
 /// Why an email is not owed any more: none of the invoices it is about is still open.
 pub(super) fn no_longer_owed(action: &StoredAction, books: &Books) -> Option<String> {
     let customer = books.customer(action.contact_id)?;

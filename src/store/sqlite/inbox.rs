@@ -110,8 +110,8 @@ impl Database {
                 let bounce = message.bounce.as_ref();
                 tx.execute(
                     "INSERT INTO inbound (message_id, digest, source, received_at, sent_at, from_address, from_name,
-                         subject, kind, bounce_address, permanence, bounce_status, reason, state, excerpt, size)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                         subject, kind, bounce_address, permanence, bounce_status, reason, state, excerpt, size, history)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
                     params![
                         message.message_id,
                         message.digest,
@@ -129,6 +129,7 @@ impl Database {
                         if message.open { "open" } else { "handled" },
                         message.excerpt,
                         message.size as i64,
+                        message.history,
                     ],
                 )
                 .doing(WHAT)?;
@@ -283,10 +284,33 @@ impl Database {
         Ok(changed == 1)
     }
 
+    pub fn replies_of(&self, tenant: Uuid, contact: Uuid) -> Result<Option<crate::decide::memory::Replies>> {
+        use crate::decide::memory::{Heard, Replies};
+        const WHAT: &str = "read a customer's replies";
+        let mut statement = self
+            .conn()
+            .prepare_cached(
+                "SELECT i.id, i.received_at, i.state FROM inbound_concerns c JOIN inbound i ON i.id = c.inbound_id
+                  WHERE c.tenant_id = ?1 AND c.contact_id = ?2 AND i.kind = 'reply' AND i.history = 0 ORDER BY i.id",
+            )
+            .doing(WHAT)?;
+        let rows = statement
+            .query_map(params![tenant.to_string(), contact.to_string()], |row| {
+                Ok((row.get::<_, i64>(0)?, instant(row, 1)?, row.get::<_, String>(2)?))
+            })
+            .doing(WHAT)?;
+        let mut replies = None;
+        for row in rows {
+            let (message, at, state) = row.doing(WHAT)?;
+            replies = Some(Replies::hear(replies, Heard { message, at }, state == "open"));
+        }
+        Ok(replies)
+    }
+
     pub fn transient_bounces(&self, address: &str, since: Timestamp) -> Result<u32> {
         self.conn()
             .query_row(
-                "SELECT count(*) FROM inbound WHERE kind = 'bounce' AND bounce_address = ?1
+                "SELECT count(*) FROM inbound WHERE kind = 'bounce' AND bounce_address = ?1 AND history = 0
                    AND permanence = 'transient' AND received_at >= ?2",
                 params![address.to_lowercase(), format_time(since)],
                 |row| row.get(0),

@@ -107,7 +107,7 @@ impl Database {
             .prepare(
                 "SELECT c.contact_id, i.id, i.received_at, i.state FROM inbound_concerns c
                    JOIN inbound i ON i.id = c.inbound_id
-                  WHERE c.tenant_id = ?1 AND i.kind = 'reply' ORDER BY i.id",
+                  WHERE c.tenant_id = ?1 AND i.kind = 'reply' AND i.history = 0 ORDER BY i.id",
             )
             .doing(REPLIES)?;
         let rows = replies

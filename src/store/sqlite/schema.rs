@@ -382,7 +382,8 @@ pub const MIGRATIONS: &[&str] = &[
         assignee       TEXT,
         handled_at     TEXT,
         excerpt        TEXT,
-        size           INTEGER NOT NULL
+        size           INTEGER NOT NULL,
+        history        INTEGER NOT NULL DEFAULT 0
     );
     CREATE INDEX inbound_bounces ON inbound (bounce_address, received_at) WHERE kind = 'bounce';
     CREATE TABLE inbound_concerns (
