@@ -473,7 +473,12 @@ fn without_password(value: &str) -> String {
             let _ = url.set_password(Some("***"));
             url.to_string()
         }
-        _ => value.to_string(),
+        Ok(_) => value.to_string(),
+        // Unreadable as a URL: whatever stands between `://` and the last `@` may be a password.
+        Err(_) => match (value.find("://"), value.rfind('@')) {
+            (Some(start), Some(end)) if end > start + 3 => format!("{}***{}", &value[..start + 3], &value[end..]),
+            _ => value.to_string(),
+        },
     }
 }
 

@@ -76,7 +76,7 @@ impl Customer {
             .chain(persons)
             .map(str::trim)
             .filter(|address| crate::ledger::is_email_address(address))
-            .filter(|address| !self.bounced.iter().any(|dead| dead.eq_ignore_ascii_case(address)))
+            .filter(|address| self.bounced.is_empty() || !self.bounced.contains(&address.to_lowercase()))
     }
 
     /// Whether the customer cannot be emailed because every address they had bounced.

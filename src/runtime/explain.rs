@@ -7,6 +7,7 @@ use super::email::RenderedEmail;
 use crate::decide::books::{Books, Customer};
 use crate::decide::calendar::Calendar;
 use crate::decide::conditions::Judge;
+use crate::decide::evaluate::held_by_reply;
 use crate::decide::memory::Memory;
 use crate::decide::occurrences::{latest_invoice_occurrence, next_calendar_occurrence, next_invoice_occurrence};
 use crate::ledger::money::group_thousands;
@@ -128,7 +129,10 @@ fn guards(
                 memory.promises.contains_key(&invoice.invoice_id) || invoice.expected_payment_date.is_some()
             }
             GuardKind::MinimumAmount { amount } => judge.below(amount, invoice),
-            GuardKind::OnReply { .. } => memory.replies.contains_key(&customer.contact.contact_id),
+            GuardKind::OnReply { .. } => memory.replies.get(&customer.contact.contact_id).is_some_and(|replies| {
+                let guards: Vec<&Guard> = all_guards(plan, audience).collect();
+                held_by_reply(&guards, replies, judge.calendar, judge.today).is_some()
+            }),
             GuardKind::OnBounce { .. } => customer.lost_by_bounces(),
         };
         lines.push(format!("Guard: {} — {}", guard.text, if holds { "applies now" } else { "does not apply" }));

@@ -142,9 +142,17 @@ async fn an_auto_reply_changes_nothing() {
 async fn a_reply_by_address_alone_pauses_the_customer_in_each_organisation() {
     let (store, importer) = world().await;
     let plan = plan("");
-    import(&importer, "address-only-shared-reply.eml").await;
+    let id = import(&importer, "address-only-shared-reply.eml").await;
     assert!(of(&outcomes(&store, A, &plan, AT).await, 1)[0].starts_with("replied"));
     assert!(of(&outcomes(&store, B, &plan, AT).await, 11)[0].starts_with("replied"));
+    // One organisation's task done is not the reply handled while the other's is open.
+    let tasks = store.tasks(false).await.unwrap();
+    assert_eq!(tasks.len(), 2, "{tasks:?}");
+    store.set_task_done(tasks[0].id, true, now()).await.unwrap();
+    assert_eq!(store.inbound_message(id).await.unwrap().unwrap().state, "open");
+    store.set_task_done(tasks[1].id, true, now()).await.unwrap();
+    assert_eq!(store.inbound_message(id).await.unwrap().unwrap().state, "handled");
+    assert_eq!(of(&outcomes(&store, B, &plan, AT).await, 11), ["email"]);
 }
 
 #[tokio::test]

@@ -44,26 +44,28 @@ impl Database {
     }
 
     pub fn set_task_done(&mut self, task: i64, done: bool, now: Timestamp) -> Result<bool> {
-        // A reply's task done is the reply handled: the chase resumes either way it is said.
-        if done {
-            self.conn()
-                .execute(
-                    "UPDATE inbound SET state = 'handled', handled_at = coalesce(handled_at, ?2)
-                      WHERE state = 'open' AND id = (SELECT CAST(substr(action_key, 7, instr(substr(action_key, 7), ':') - 1) AS INTEGER)
-                                                      FROM tasks WHERE id = ?1 AND kind = 'reply' AND action_key LIKE 'inbox:%')",
-                    params![task, format_time(now)],
-                )
-                .doing("mark a reply handled")?;
-        }
+        let tx = self.conn_mut().transaction().doing("update a task")?;
         let changed = if done {
-            self.conn().execute(
-                "UPDATE tasks SET status = 'done', done_at = ?1 WHERE id = ?2",
-                params![format_time(now), task],
-            )
+            tx.execute("UPDATE tasks SET status = 'done', done_at = ?1 WHERE id = ?2", params![format_time(now), task])
         } else {
-            self.conn().execute("UPDATE tasks SET status = 'open', done_at = NULL WHERE id = ?1", [task])
+            tx.execute("UPDATE tasks SET status = 'open', done_at = NULL WHERE id = ?1", [task])
         }
         .doing("update a task")?;
+        // A reply's task done is the reply handled, once no other customer's task for the same
+        // reply (it may concern several organisations) is still open: the chase resumes.
+        if done {
+            tx.execute(
+                "UPDATE inbound SET state = 'handled', handled_at = coalesce(handled_at, ?2)
+                  WHERE state = 'open'
+                    AND id = (SELECT CAST(substr(action_key, 7, instr(substr(action_key, 7), ':') - 1) AS INTEGER)
+                                FROM tasks WHERE id = ?1 AND kind = 'reply' AND action_key LIKE 'inbox:%')
+                    AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.kind = 'reply' AND t.status = 'open'
+                                      AND t.action_key LIKE 'inbox:' || inbound.id || ':%')",
+                params![task, format_time(now)],
+            )
+            .doing("mark a reply handled")?;
+        }
+        tx.commit().doing("update a task")?;
         Ok(changed == 1)
     }
 
