@@ -41,6 +41,11 @@
 //! # url = "imaps://ar%40acme.example@mail.acme.example/INBOX"
 //! # password_env = "COLLECTIQ_IMAP_PASSWORD_ACME"
 //!
+//! [page]                           # customers' pages (docs/customer-page.md)
+//! base_url = "https://pay.acme.example"      # where the links point
+//! # key_file = "/srv/collectiq/keys/page.key"  # signs the links; page.key beside the token key by default
+//! link_days = 60                   # how long a link opens
+//!
 //! [runtime]
 //! strategies = ["strategies/acme.strategy"]
 //! freshness_minutes = 15
@@ -75,7 +80,23 @@ pub struct Config {
     pub email: EmailConfig,
     pub runtime: RuntimeConfig,
     pub inbox: InboxConfig,
+    pub page: PageConfig,
 }
+
+/// The customers' pages (docs/customer-page.md).
+#[derive(Clone, Debug)]
+pub struct PageConfig {
+    /// Where the pages are reached from the internet: links are made under it.
+    pub base_url: Option<url::Url>,
+    /// The key that signs the links (`COLLECTIQ_PAGE_KEY_FILE`, `[page] key_file`, else
+    /// `page.key` beside the token key).
+    pub key_file: Option<PathBuf>,
+    /// How long a link opens, from the email it was sent in.
+    pub link_days: u32,
+}
+
+/// Days a link opens when the configuration says nothing.
+pub const DEFAULT_LINK_DAYS: u32 = 60;
 
 /// The mailboxes replies go to.
 #[derive(Clone, Debug, Default)]
@@ -295,6 +316,16 @@ struct FileConfig {
     runtime: FileRuntime,
     #[serde(default)]
     inbox: FileInbox,
+    #[serde(default)]
+    page: FilePage,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FilePage {
+    base_url: Option<String>,
+    key_file: Option<PathBuf>,
+    link_days: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -412,6 +443,23 @@ impl Config {
         let freshness = jiff::SignedDuration::from_mins(i64::from(file.runtime.freshness_minutes.unwrap_or(15)));
         let patience = std::time::Duration::from_secs(60 * u64::from(file.runtime.patience_minutes.unwrap_or(15)));
         let inbox = inbox_config(file.inbox, env)?;
+        let base_url = match env("COLLECTIQ_PAGE_BASE_URL").or(file.page.base_url) {
+            Some(value) => Some(
+                url::Url::parse(&checked_url("the page base URL ([page] base_url)", &value)?)
+                    .map_err(|_| ConfigError::BadUrl { name: "[page] base_url".into(), value })?,
+            ),
+            None => None,
+        };
+        let page_key = env("COLLECTIQ_PAGE_KEY_FILE").map(PathBuf::from).or(file.page.key_file).or_else(|| {
+            key_file
+                .as_ref()
+                .map(|token| token.parent().unwrap_or(Path::new(".")).join(crate::secret::page_key::FILE_NAME))
+        });
+        let page = PageConfig {
+            base_url,
+            key_file: page_key,
+            link_days: file.page.link_days.unwrap_or(DEFAULT_LINK_DAYS).clamp(1, 3650),
+        };
         Ok(Config {
             database,
             key_file,
@@ -420,6 +468,7 @@ impl Config {
             email,
             runtime: RuntimeConfig { strategies, freshness, patience },
             inbox,
+            page,
         })
     }
 }
@@ -614,6 +663,19 @@ mod tests {
         assert!(matches!(not_imap, ConfigError::BadImapUrl { .. }), "{not_imap}");
         let in_file = load(&[], Some("[inbox]\npassword = \"x\"\n")).err().unwrap().to_string();
         assert!(in_file.contains("COLLECTIQ_IMAP_PASSWORD"), "{in_file}");
+    }
+
+    #[test]
+    fn the_page_key_is_beside_the_token_key_unless_told() {
+        let config = load(&[("COLLECTIQ_KEY_FILE", "/srv/keys/token.key")], Some("")).unwrap();
+        assert_eq!(config.page.key_file, Some(PathBuf::from("/srv/keys/page.key")));
+        assert_eq!((config.page.base_url, config.page.link_days), (None, DEFAULT_LINK_DAYS));
+        let file = "[page]\nbase_url = \"https://pay.acme.example\"\nkey_file = \"/k/p.key\"\nlink_days = 30\n";
+        let config = load(&[], Some(file)).unwrap();
+        assert_eq!(config.page.base_url.unwrap().as_str(), "https://pay.acme.example/");
+        assert_eq!((config.page.key_file, config.page.link_days), (Some(PathBuf::from("/k/p.key")), 30));
+        let wrong = load(&[], Some("[page]\nbase_url = \"pay.acme.example\"\n")).err().unwrap();
+        assert!(matches!(wrong, ConfigError::BadUrl { .. }), "{wrong}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! database are sealed with a key from a file of its own (`key_file`, `sealing`).
 
 pub mod key_file;
+pub mod page_key;
 pub mod sealing;
 
 use std::fmt;

@@ -11,6 +11,7 @@ mod diff;
 mod error;
 mod fmt;
 mod inbox;
+mod links;
 mod outbox;
 mod output;
 mod progress;
@@ -120,6 +121,9 @@ enum Command {
     /// The mailbox replies go to: fetch, import, list, show, handle, assign, unsuppress.
     #[command(subcommand)]
     Inbox(inbox::InboxCommand),
+    /// The signed links to customers' pages: revoke a leaked one.
+    #[command(subcommand)]
+    Links(links::LinksCommand),
     /// Call tasks and escalations: list, done, reopen.
     Tasks {
         #[command(subcommand)]
@@ -216,6 +220,7 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => runtime::explain_command(&cli.global, args),
         Command::Outbox(command) => outbox::run(&cli.global, command),
         Command::Inbox(command) => inbox::run(&cli.global, command),
+        Command::Links(command) => links::run(&cli.global, command),
         Command::Tasks { command } => runtime::tasks_command(&cli.global, command),
         Command::Promise { invoice, on, clear } => runtime::promise_command(&cli.global, &invoice, on, clear),
         Command::Dispute { invoice, resolve } => runtime::dispute_command(&cli.global, &invoice, resolve),

@@ -335,6 +335,20 @@ async fn set_task(store: &Store, id: i64, done: bool) -> Result<(), CommandError
     Ok(())
 }
 
+/// The one customer a person named (a name, part of one, or a contact id), in whichever
+/// organisation.
+pub(super) async fn one_customer(store: &Store, name: &str) -> Result<crate::ledger::records::Contact, CommandError> {
+    let found = store.find_contacts(name).await?;
+    match found.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(CommandError::NoSuchCustomer { name: name.into() }),
+        many => {
+            let names: Vec<&str> = many.iter().map(|c| c.name.as_str()).collect();
+            Err(CommandError::AmbiguousCustomer { name: name.into(), candidates: names.join(", ") })
+        }
+    }
+}
+
 /// The one invoice a person named, in whichever organisation.
 async fn one_invoice(store: &Store, text: &str) -> Result<crate::ledger::records::Invoice, CommandError> {
     let mut found = store.find_invoices(text).await?;
@@ -381,15 +395,7 @@ pub fn pause_command(global: &Global, contact: &str, until: Option<Date>, clear:
     let result = config(global).and_then(|config| {
         block_on(async {
             let store = Store::open(&config.database).await?;
-            let found = store.find_contacts(contact).await?;
-            let contact = match found.as_slice() {
-                [one] => one.clone(),
-                [] => return Err(CommandError::NoSuchCustomer { name: contact.into() }),
-                many => {
-                    let names: Vec<&str> = many.iter().map(|c| c.name.as_str()).collect();
-                    return Err(CommandError::AmbiguousCustomer { name: contact.into(), candidates: names.join(", ") });
-                }
-            };
+            let contact = one_customer(&store, contact).await?;
             let missing = CommandError::Missing {
                 what: "the last paused day",
                 help: "give it with --until YYYY-MM-DD (or --clear)",

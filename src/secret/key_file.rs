@@ -173,7 +173,16 @@ fn parse(text: &str) -> Option<XChaCha20Poly1305> {
 /// Writes a new random key to `path` without ever showing a half-written file or replacing one.
 fn create(path: &Path) -> Result<TokenKey, KeyError> {
     let shown = path.display().to_string();
-    let uncreatable = |error: std::io::Error| KeyError::Uncreatable { path: shown.clone(), reason: error.kind() };
+    let key = XChaCha20Poly1305::generate_key(&mut OsRng);
+    let text = format!("{HEADER}{}\n", STANDARD.encode(key));
+    write_new_key(path, &text).map_err(|error| KeyError::Uncreatable { path: shown, reason: error.kind() })?;
+    TokenKey::load(path)
+}
+
+/// Writes a key file whole, private to its owner (in a private folder), and links it into place,
+/// which fails if a key is already there. A key already there is kept: another process was
+/// first, and its key is the one (`Ok(false)`). Shared by every key CollectIQ keeps.
+pub(super) fn write_new_key(path: &Path, text: &str) -> std::io::Result<bool> {
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
@@ -182,9 +191,7 @@ fn create(path: &Path) -> Result<TokenKey, KeyError> {
         use std::os::unix::fs::DirBuilderExt;
         builder.mode(0o700);
     }
-    builder.create(folder).map_err(uncreatable)?;
-    let key = XChaCha20Poly1305::generate_key(&mut OsRng);
-    let text = format!("{HEADER}{}\n", STANDARD.encode(key));
+    builder.create(folder)?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| FILE_NAME.into());
     let temporary = folder.join(format!(".{name}.{}-{:016x}.tmp", std::process::id(), fastrand::u64(..)));
     let written = write_private(&temporary, text.as_bytes());
@@ -192,15 +199,14 @@ fn create(path: &Path) -> Result<TokenKey, KeyError> {
     let _ = std::fs::remove_file(&temporary);
     match linked {
         Ok(()) => {}
-        // Another process created it first: its key is the one.
-        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => return TokenKey::load(path),
-        Err(error) => return Err(uncreatable(error)),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
+        Err(error) => return Err(error),
     }
     // The new name survives a power cut (best effort: not every system can sync a folder).
     if let Ok(folder) = std::fs::File::open(folder) {
         let _ = folder.sync_all();
     }
-    TokenKey::load(path)
+    Ok(true)
 }
 
 /// A new file only its owner can read, synced to disk before it is linked anywhere.

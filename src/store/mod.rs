@@ -9,7 +9,8 @@
 //! - `connections` and `sealed`: grants, organisations and their sealed OAuth tokens;
 //! - `cursors`: sync passes; `events`: webhook events; `links`: online-invoice links;
 //!   `calls`: Xero calls counted by the hour; `workers`: which processes are alive;
-//! - `inbox`: messages read from the reply mailbox, what was concluded, suppressed addresses.
+//! - `inbox`: messages read from the reply mailbox, what was concluded, suppressed addresses;
+//! - `page_links`: links to customers' pages, what each grants, and revoking them.
 //!
 //! Every operation is async (a networked database's client is) and returns a typed
 //! [`StoreError`]; no signature mentions the backend's types. The contract a backend must meet is
@@ -29,6 +30,7 @@ pub mod inbox;
 pub mod links;
 pub mod memory;
 pub mod outbox;
+pub mod page_links;
 pub mod records;
 pub mod run_lock;
 pub mod sealed;

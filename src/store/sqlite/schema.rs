@@ -413,4 +413,21 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX contact_persons_by_email ON contact_persons (lower(trim(email))) WHERE email IS NOT NULL;
     CREATE INDEX invoices_by_number ON invoices (number);
     "#,
+    // 10: links to customers' pages. A link is a random id (signed outside the database, so a
+    // copy of it signs nothing); what it grants lives here: one customer of one organisation,
+    // perhaps one invoice, until when, and for which email, so that a leaked link can be revoked.
+    r#"
+    CREATE TABLE page_links (
+        id          TEXT PRIMARY KEY,
+        tenant_id   TEXT NOT NULL,
+        contact_id  TEXT NOT NULL,
+        invoice_id  TEXT,
+        action_id   INTEGER,
+        created_at  TEXT NOT NULL,
+        expires_at  TEXT NOT NULL,
+        revoked_at  TEXT
+    ) WITHOUT ROWID;
+    CREATE INDEX page_links_by_customer ON page_links (tenant_id, contact_id);
+    CREATE INDEX page_links_by_action ON page_links (action_id) WHERE action_id IS NOT NULL;
+    "#,
 ];
