@@ -191,6 +191,41 @@ struct ExplainedAction {
     decided_at: Timestamp,
 }
 
+/// Why automatic emails to a customer are held back at `now`, each in words, from what is
+/// remembered (not from the explanation's prose): a reply under the strategy's pause, a pause by
+/// hand, an open escalation, every address bounced.
+fn held_back(
+    plan: &crate::plan::Plan,
+    calendar: &Calendar,
+    books: &crate::decide::books::Books,
+    memory: &crate::decide::memory::Memory,
+    contact: uuid::Uuid,
+    now: Timestamp,
+) -> Vec<String> {
+    use crate::decide::conditions::Judge;
+    use crate::decide::evaluate::{guards_for, held_by_reply, segment_of};
+    let today = calendar.today(now);
+    let mut held = Vec::new();
+    let Some(customer) = books.customer(contact) else { return held };
+    if let Some(replies) = memory.replies.get(&contact) {
+        let judge = Judge { today, calendar, base_currency: &books.organisation.base_currency };
+        let guards: Vec<&crate::plan::Guard> = guards_for(plan, segment_of(plan, &judge, customer)).collect();
+        if let Some(skip) = held_by_reply(&guards, replies, calendar, today) {
+            held.push(skip.to_string());
+        }
+    }
+    if let Some(until) = memory.pauses.get(&contact).filter(|until| today <= **until) {
+        held.push(format!("paused by hand until {until}"));
+    }
+    if memory.escalated.contains(&contact) {
+        held.push("escalated: automatic emails wait until the escalation task is done".into());
+    }
+    if customer.lost_by_bounces() {
+        held.push(format!("every address bounced ({}): a call instead of each email", customer.bounced.join(", ")));
+    }
+    held
+}
+
 pub fn explain_command(global: &Global, args: ExplainArgs) -> Outcome {
     let result = config(global).and_then(|config| {
         block_on(async {
@@ -220,13 +255,7 @@ pub fn explain_command(global: &Global, args: ExplainArgs) -> Outcome {
             let customer = books.customer(invoice.contact_id);
             let contact = invoice.contact_id;
             let open_reply = memory.replies.get(&contact).and_then(|r| r.first_open).map(|heard| heard.message);
-            let paused: Vec<String> = lines
-                .iter()
-                .filter(|line| {
-                    line.starts_with("Paused") || line.starts_with("Escalated") || line.contains("paused until")
-                })
-                .cloned()
-                .collect();
+            let paused = held_back(&strategy.plan, &calendar, &books, &memory, contact, now);
             let explained = Explained {
                 invoice: ExplainedInvoice {
                     id: invoice.invoice_id,

@@ -66,7 +66,7 @@ fn scripts_read_the_inbox_tasks_and_the_pause_as_json() {
     assert_eq!(explained["invoice"]["number"], "INV-0042");
     assert_eq!(explained["open_reply"], reply["id"]);
     let paused = explained["paused"][0].as_str().unwrap_or_default();
-    assert!(paused.starts_with("Paused: the customer replied on"), "{explained}");
+    assert!(paused.starts_with("paused: the customer replied on"), "{explained}");
     collectiq(&["inbox", "handle", &reply["id"].to_string()]);
     let explained = collectiq(&["explain", "INV-0042", "--strategy", strategy.to_str().unwrap(), "--format", "json"]);
     assert!(explained["open_reply"].is_null() && explained["paused"].as_array().unwrap().is_empty(), "{explained}");
