@@ -134,7 +134,20 @@ impl TokenKeeper {
                 Lease::Busy => {
                     return Err(TokenError::Unavailable("another process has been refreshing for too long".into()));
                 }
-                Lease::Taken(current) => return self.refresh(grant, current.refresh_token).await,
+                Lease::Taken(current) => {
+                    // Another process may have refreshed between the look above and taking the
+                    // lease: its new token is the one to use; refreshing again would spend the
+                    // refresh token it just stored.
+                    if let Some(stale) = stale
+                        && current.access_token != *stale
+                        && current.access_expires_at > now
+                    {
+                        self.store.release_lease(grant, &self.owner).await?;
+                        self.remember(grant, &current.access_token, current.access_expires_at);
+                        return Ok(current.access_token);
+                    }
+                    return self.refresh(grant, current.refresh_token).await;
+                }
             }
         }
     }
