@@ -25,16 +25,24 @@ pub enum Imported {
 pub struct Importer {
     store: Store,
     policies: Policies,
+    /// One message at a time per process (autopilot reads several mailboxes at once): what is
+    /// concluded from a message can depend on what was stored before it (three temporary
+    /// failures of an address), so the look and the store must not interleave.
+    turn: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Importer {
     pub fn new(store: Store, policies: Policies) -> Importer {
-        Importer { store, policies }
+        Importer { store, policies, turn: Default::default() }
     }
 
     /// The same importer, matching mail to one organisation's customers only.
     pub fn scoped(&self, tenant: uuid::Uuid) -> Importer {
-        Importer { store: self.store.clone(), policies: Policies { scope: Some(tenant), ..self.policies.clone() } }
+        Importer {
+            store: self.store.clone(),
+            policies: Policies { scope: Some(tenant), ..self.policies.clone() },
+            turn: self.turn.clone(),
+        }
     }
 
     pub fn store(&self) -> &Store {
@@ -84,6 +92,7 @@ impl Importer {
         now: Timestamp,
         history_before: Option<Timestamp>,
     ) -> Result<Imported> {
+        let _turn = self.turn.lock().await;
         let digest: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
         let message = match read(bytes) {
             Ok(inbound) => {
