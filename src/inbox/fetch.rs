@@ -183,35 +183,37 @@ pub async fn watch(
 ) {
     let name = shown(&mailbox);
     loop {
-        let mut read = MailboxReport { mailbox: name.clone(), ..MailboxReport::default() };
-        let outcome = async {
-            let importer = for_mailbox(&mailbox, &importer).await?;
-            let mut session = open(&mailbox).await?;
-            loop {
-                read_new(&mut session, &importer, &mut read).await?;
-                if read.stored > 0 {
-                    tracing::info!(mailbox = %name, stored = read.stored, "inbox: messages stored");
-                    read.stored = 0;
-                }
-                session = session.wait_for_news(poll).await?;
-            }
-            #[allow(unreachable_code)]
-            Ok::<(), FetchError>(())
-        };
+        // Reading goes on until it fails (then a new session, after the interval) or is stopped.
+        let reading = keep_reading(&mailbox, &importer, poll, &name);
         // Stopping drops the session where it is: the server sees the connection close.
-        let result = tokio::select! {
-            result = outcome => result,
+        let failed = tokio::select! {
+            Err(error) = reading => error,
             _ = stop.changed() => return,
         };
-        match result {
-            Ok(()) => return,
-            Err(error) => {
-                tracing::warn!(mailbox = %name, %error, "inbox: could not read the mailbox; trying again later")
-            }
-        }
+        tracing::warn!(mailbox = %name, error = %failed, "inbox: could not read the mailbox; trying again later");
         tokio::select! {
             _ = tokio::time::sleep(poll) => {}
             _ = stop.changed() => return,
         }
+    }
+}
+
+/// Reads a mailbox, then waits for news and reads again, for as long as nothing fails.
+async fn keep_reading(
+    mailbox: &MailboxConfig,
+    importer: &Importer,
+    poll: Duration,
+    name: &str,
+) -> Result<std::convert::Infallible, FetchError> {
+    let importer = for_mailbox(mailbox, importer).await?;
+    let mut session = open(mailbox).await?;
+    let mut read = MailboxReport { mailbox: name.to_string(), ..MailboxReport::default() };
+    loop {
+        read_new(&mut session, &importer, &mut read).await?;
+        if read.stored > 0 {
+            tracing::info!(mailbox = %name, stored = read.stored, "inbox: messages stored");
+            read.stored = 0;
+        }
+        session = session.wait_for_news(poll).await?;
     }
 }
