@@ -7,8 +7,8 @@ use uuid::Uuid;
 
 use super::{Result, Store};
 
-/// A link about to be made (its id is random, made by the signer).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A link about to be made, and what a stored one grants (its id is random, made by the signer).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct NewPageLink {
     /// Hex of the link's 16 random bytes.
     pub id: String,
@@ -22,23 +22,18 @@ pub struct NewPageLink {
     pub expires_at: Timestamp,
 }
 
-/// A link as stored.
+/// A link as stored: what it grants, and whether it was revoked.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PageLink {
-    pub id: String,
-    pub tenant_id: Uuid,
-    pub contact_id: Uuid,
-    pub invoice_id: Option<Uuid>,
-    pub action_id: Option<i64>,
-    pub created_at: Timestamp,
-    pub expires_at: Timestamp,
+    #[serde(flatten)]
+    pub grant: NewPageLink,
     pub revoked_at: Option<Timestamp>,
 }
 
 impl PageLink {
     /// Whether the link opens at `now`: not revoked, not expired.
     pub fn opens_at(&self, now: Timestamp) -> bool {
-        self.revoked_at.is_none() && now < self.expires_at
+        self.revoked_at.is_none() && now < self.grant.expires_at
     }
 }
 

@@ -27,9 +27,9 @@ async fn links_grant_until_they_expire_or_are_revoked() {
         store.create_page_link(link("b1", 2, Some(9))).await.unwrap();
         assert!(store.create_page_link(link("a1", 2, None)).await.is_err(), "{backend}: an id is used once");
         let a1 = store.page_link("a1".into()).await.unwrap().unwrap();
-        assert_eq!(a1.contact_id, Uuid::from_u128(101), "{backend}");
+        assert_eq!(a1.grant.contact_id, Uuid::from_u128(101), "{backend}");
         assert!(a1.opens_at(now()), "{backend}");
-        assert!(!a1.opens_at(a1.expires_at), "{backend}: expired at its end");
+        assert!(!a1.opens_at(a1.grant.expires_at), "{backend}: expired at its end");
         assert_eq!(store.page_link("zz".into()).await.unwrap(), None, "{backend}");
         assert_eq!(store.revoke_page_links(Revoke::Email(7), now()).await.unwrap(), 1, "{backend}");
         assert!(!store.page_link("a1".into()).await.unwrap().unwrap().opens_at(now()), "{backend}");

@@ -9,13 +9,15 @@ use crate::store::page_links::{NewPageLink, PageLink, Revoke};
 
 fn link_from(row: &Row<'_>) -> rusqlite::Result<PageLink> {
     Ok(PageLink {
-        id: row.get("id")?,
-        tenant_id: id(row, "tenant_id")?,
-        contact_id: id(row, "contact_id")?,
-        invoice_id: optional_id(row, "invoice_id")?,
-        action_id: row.get("action_id")?,
-        created_at: instant(row, "created_at")?,
-        expires_at: instant(row, "expires_at")?,
+        grant: NewPageLink {
+            id: row.get("id")?,
+            tenant_id: id(row, "tenant_id")?,
+            contact_id: id(row, "contact_id")?,
+            invoice_id: optional_id(row, "invoice_id")?,
+            action_id: row.get("action_id")?,
+            created_at: instant(row, "created_at")?,
+            expires_at: instant(row, "expires_at")?,
+        },
         revoked_at: optional_instant(row, "revoked_at")?,
     })
 }
