@@ -15,6 +15,14 @@ pub enum Records {
     Credits(CreditKind, Vec<Credit>),
 }
 
+/// One customer's account: see [`Store::account`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    pub contact: Contact,
+    pub open: Vec<Invoice>,
+    pub credits: Vec<Credit>,
+}
+
 impl Records {
     pub fn len(&self) -> usize {
         match self {
@@ -67,6 +75,13 @@ impl Store {
     }
 
     /// Invoices the customer still owes on.
+    /// One customer's account as the customer may see it: the contact, their open invoices
+    /// (oldest due first) and the credits they still have, without reading the organisation's
+    /// ledger.
+    pub async fn account(&self, tenant: Uuid, contact: Uuid) -> Result<Option<Account>> {
+        self.call(move |db| db.account(tenant, contact)).await
+    }
+
     pub async fn open_invoices(&self, tenant: Uuid) -> Result<Vec<Invoice>> {
         self.call(move |db| db.open_invoices(tenant)).await
     }

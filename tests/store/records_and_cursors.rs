@@ -63,3 +63,44 @@ async fn a_pass_overtaken_by_another_stops() {
         assert!(matches!(refused, Err(StoreError::PassOvertaken { .. })), "{backend}: {refused:?}");
     }
 }
+
+/// One customer's account: their open invoices, oldest due first, and their credits still to
+/// use; nothing of another customer's or another organisation's.
+#[tokio::test]
+async fn an_account_holds_one_customers_open_invoices_and_credits() {
+    use collectiq::ledger::records::{Credit, CreditKind};
+    for (backend, store) in backends("account").await {
+        connect(&store, TENANT, "Harbour").await;
+        let contacts = vec![contact(TENANT, 1, Some("ap@one.example")), contact(TENANT, 2, None)];
+        store.save_records(TENANT, Records::Contacts(contacts)).await.unwrap();
+        let mut late = invoice(TENANT, 3, 1, "40.00");
+        late.due_date = day("2026-09-30");
+        let invoices =
+            vec![invoice(TENANT, 1, 1, "100.00"), invoice(TENANT, 2, 1, "0.00"), late, invoice(TENANT, 4, 2, "10.00")];
+        store.save_records(TENANT, Records::Invoices(invoices)).await.unwrap();
+        store.save_records(OTHER_TENANT, Records::Invoices(vec![invoice(OTHER_TENANT, 5, 1, "99.00")])).await.unwrap();
+        let credit = |n: u128, customer: u128, remaining: &str| Credit {
+            tenant_id: TENANT,
+            credit_id: uuid::Uuid::from_u128(5000 + n),
+            kind: CreditKind::CreditNote,
+            number: Some(format!("CN-{n}")),
+            contact_id: Some(uuid::Uuid::from_u128(100 + customer)),
+            date: Some(day("2026-10-05")),
+            status: "AUTHORISED".into(),
+            currency: Some("NZD".into()),
+            total: "30.00".parse().unwrap(),
+            remaining: remaining.parse().unwrap(),
+            allocations: Vec::new(),
+            updated: now(),
+        };
+        let credits = vec![credit(1, 1, "30.00"), credit(2, 1, "0.00"), credit(3, 2, "5.00")];
+        store.save_records(TENANT, Records::Credits(CreditKind::CreditNote, credits)).await.unwrap();
+        let account = store.account(TENANT, uuid::Uuid::from_u128(101)).await.unwrap().unwrap();
+        let numbers: Vec<&str> = account.open.iter().map(|i| i.number.as_str()).collect();
+        assert_eq!(numbers, ["INV-0003", "INV-0001"], "{backend}: open ones, oldest due first");
+        let credits: Vec<Option<&str>> = account.credits.iter().map(|c| c.number.as_deref()).collect();
+        assert_eq!(credits, [Some("CN-1")], "{backend}: only credits left to use");
+        assert_eq!(store.account(OTHER_TENANT, uuid::Uuid::from_u128(101)).await.unwrap(), None, "{backend}");
+        assert_eq!(store.account(TENANT, uuid::Uuid::from_u128(999)).await.unwrap(), None, "{backend}");
+    }
+}

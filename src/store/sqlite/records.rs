@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::codec::{amount, day, format_time, id, instant, optional_day, optional_id, optional_short_text, short_text};
 use super::{Database, Doing, Result};
 use crate::ledger::records::{Allocation, Contact, ContactGroup, Credit, CreditKind, Invoice, Payment, Person};
-use crate::store::records::{Counts, Records};
+use crate::store::records::{Account, Counts, Records};
 
 /// Writes records, marking each with the sync pass that fetched it (`pass`), or keeping the mark
 /// it had (`None`: records fetched outside a pass, after a webhook).
@@ -346,6 +346,25 @@ fn contact_from(row: &Row<'_>) -> rusqlite::Result<Contact> {
     })
 }
 
+/// A credit without its allocations (read apart).
+fn credit_from(row: &Row<'_>) -> rusqlite::Result<Credit> {
+    let kind: String = row.get("kind")?;
+    Ok(Credit {
+        tenant_id: id(row, "tenant_id")?,
+        credit_id: id(row, "credit_id")?,
+        kind: CreditKind::parse(&kind).unwrap_or(CreditKind::CreditNote),
+        number: row.get("number")?,
+        contact_id: optional_id(row, "contact_id")?,
+        date: optional_day(row, "date")?,
+        status: row.get("status")?,
+        currency: row.get("currency")?,
+        total: amount(row, "total")?,
+        remaining: amount(row, "remaining")?,
+        allocations: Vec::new(),
+        updated: instant(row, "updated")?,
+    })
+}
+
 fn query<T>(
     conn: &Connection,
     sql: &str,
@@ -401,6 +420,41 @@ impl Database {
             contact_from,
             "find a contact",
         )
+    }
+
+    pub fn account(&self, tenant: Uuid, contact: Uuid) -> Result<Option<Account>> {
+        let keys = params![tenant.to_string(), contact.to_string()];
+        let found = query(
+            self.conn(),
+            "SELECT * FROM contacts WHERE tenant_id = ?1 AND contact_id = ?2",
+            keys,
+            contact_from,
+            "read a customer's account",
+        )?;
+        let Some(contact_record) = found.into_iter().next() else { return Ok(None) };
+        // The customer's invoices are kept together (migration 5): one ordered range.
+        let open: Vec<Invoice> = query(
+            self.conn(),
+            &format!(
+                "SELECT {INVOICE_COLUMNS} FROM invoices WHERE tenant_id = ?1 AND contact_id = ?2 AND status = 'AUTHORISED'
+                 ORDER BY due_date, number"
+            ),
+            keys,
+            invoice_from,
+            "read a customer's open invoices",
+        )?
+        .into_iter()
+        .filter(Invoice::is_open)
+        .collect();
+        let credits = query(
+            self.conn(),
+            "SELECT * FROM credits WHERE tenant_id = ?1 AND contact_id = ?2 AND status = 'AUTHORISED'
+               AND CAST(remaining AS REAL) > 0 ORDER BY date, credit_id",
+            keys,
+            credit_from,
+            "read a customer's credits",
+        )?;
+        Ok(Some(Account { contact: contact_record, open, credits }))
     }
 
     pub fn open_invoices(&self, tenant: Uuid) -> Result<Vec<Invoice>> {
@@ -477,23 +531,7 @@ impl Database {
             self.conn(),
             "SELECT * FROM credits WHERE tenant_id = ?1 ORDER BY kind, credit_id",
             [tenant.to_string()],
-            |row| {
-                let kind: String = row.get("kind")?;
-                Ok(Credit {
-                    tenant_id: id(row, "tenant_id")?,
-                    credit_id: id(row, "credit_id")?,
-                    kind: CreditKind::parse(&kind).unwrap_or(CreditKind::CreditNote),
-                    number: row.get("number")?,
-                    contact_id: optional_id(row, "contact_id")?,
-                    date: optional_day(row, "date")?,
-                    status: row.get("status")?,
-                    currency: row.get("currency")?,
-                    total: amount(row, "total")?,
-                    remaining: amount(row, "remaining")?,
-                    allocations: Vec::new(),
-                    updated: instant(row, "updated")?,
-                })
-            },
+            credit_from,
             "read credits",
         )?;
         let allocations = query(
