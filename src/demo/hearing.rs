@@ -31,11 +31,9 @@ struct Written {
 fn written(path: &Path) -> Option<Written> {
     let bytes = std::fs::read(path).ok()?;
     let inbound = read(&bytes).ok()?;
-    let message = mail_parser::MessageParser::default().parse(&bytes)?;
-    let to = message.to()?.first()?.address()?.to_lowercase();
     Some(Written {
         message_id: inbound.message_id?,
-        to,
+        to: inbound.to.into_iter().next()?,
         subject: inbound.subject.unwrap_or_default(),
         from: inbound.from?,
     })

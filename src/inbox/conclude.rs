@@ -271,7 +271,17 @@ async fn bounce(
     now: Timestamp,
 ) -> Result<Conclusion> {
     // The failure that matters most: a permanent one, else the first.
-    let failure = failed.iter().find(|f| f.permanence == Permanence::Permanent).unwrap_or(&failed[0]).clone();
+    let Some(failure) = failed.iter().find(|f| f.permanence == Permanence::Permanent).or(failed.first()).cloned()
+    else {
+        return Ok(Conclusion {
+            kind: InboundKind::Bounce,
+            reason: "a delivery report that names no failure".into(),
+            concerns: Vec::new(),
+            bounce: None,
+            suppress: Vec::new(),
+            open: false,
+        });
+    };
     let mut original = None;
     let quoted = super::bounce::quoted_ids(&inbound.text);
     for id in inbound.original_ids.iter().chain(&inbound.threads_to).chain(&quoted) {

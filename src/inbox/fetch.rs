@@ -136,10 +136,7 @@ async fn read_new(session: &mut Session, importer: &Importer, read: &mut Mailbox
     let key = session.mailbox().to_string();
     let validity = session.uid_validity();
     let known = store.mailbox_cursor(key.clone()).await?;
-    let after = match known {
-        Some(cursor) if cursor.uid_validity == validity => cursor.last_uid,
-        _ => 0,
-    };
+    let after = known.map_or(0, |cursor| cursor.start_after(validity));
     // A mailbox never read before may hold years of mail: replies written before the last two
     // weeks are kept as history rather than pausing customers today.
     let history_before = known

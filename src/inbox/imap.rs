@@ -4,7 +4,7 @@
 //!
 //! It never changes the mailbox: the mailbox is opened with EXAMINE and bodies are fetched with
 //! `BODY.PEEK[]`, so no message is moved, deleted or marked \Seen. What was read is remembered by
-//! the caller as a [`Cursor`] (UIDVALIDITY and the last UID), which stays true across sessions as
+//! the caller as a [`MailboxCursor`](crate::store::inbox::MailboxCursor) (UIDVALIDITY and the last UID), which stays true across sessions as
 //! long as the server keeps the same UIDVALIDITY.
 //!
 //! Any error leaves the session in a state nobody knows (a command may be half answered), so the
@@ -30,9 +30,9 @@ use url::{Host, Url};
 
 use crate::secret::Secret;
 
-/// Messages larger than this are not downloaded (a reply to a collections email is a few KB; an
-/// attachment this big is not something to keep in memory or in the store).
-pub const MAX_MESSAGE_BYTES: u64 = 25 * 1024 * 1024;
+/// Messages larger than this are not downloaded: the most CollectIQ reads at all (a reply to a
+/// collections email is a few KB; an attachment this big is not something to keep in memory).
+pub const MAX_MESSAGE_BYTES: u64 = super::message::LARGEST as u64;
 
 /// For each step of opening a session: the TCP connection, the TLS handshake, the greeting, the
 /// login.
@@ -73,22 +73,6 @@ impl fmt::Debug for MailboxSettings {
             .field("ca_file", &self.ca_file)
             .field("trusted_network", &self.trusted_network)
             .finish()
-    }
-}
-
-/// Where a mailbox was read up to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Cursor {
-    pub uid_validity: u32,
-    pub last_uid: u32,
-}
-
-impl Cursor {
-    /// The UID to read after in a mailbox whose UIDVALIDITY is now `uid_validity`: the last one
-    /// read while it is unchanged; 0 (everything) when it changed, because the server then says
-    /// the old UIDs name nothing any more (the mailbox was recreated or rebuilt).
-    pub fn start_after(&self, uid_validity: u32) -> u32 {
-        if self.uid_validity == uid_validity { self.last_uid } else { 0 }
     }
 }
 
@@ -716,13 +700,6 @@ mod tests {
         assert_eq!(percent_decode("%zz%4").as_deref(), Some("%zz%4"));
         assert_eq!(percent_decode("%C3%A9").as_deref(), Some("é"));
         assert_eq!(percent_decode("%FF"), None);
-    }
-
-    #[test]
-    fn a_cursor_restarts_when_uidvalidity_changes() {
-        let cursor = Cursor { uid_validity: 7, last_uid: 42 };
-        assert_eq!(cursor.start_after(7), 42);
-        assert_eq!(cursor.start_after(8), 0);
     }
 
     #[tokio::test]

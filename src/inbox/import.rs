@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 
 use super::conclude::{Policies, conclude, is_our_own};
 use super::message::{Unreadable, read};
+use crate::runtime::outbox_rows::note_reference;
 use crate::store::inbox::{InboundKind, MailboxCursor, NewInbound, Stored};
 use crate::store::{Result, Store};
 
@@ -58,10 +59,7 @@ impl Importer {
         cursor: Option<(String, MailboxCursor)>,
         now: Timestamp,
     ) -> Result<Imported> {
-        let digest: String = Sha256::digest(format!("too large: {source} {size}").as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let digest = sha256_hex(format!("too large: {source} {size}").as_bytes());
         let message = unreadable(Unreadable::TooLarge { size: size as usize }, digest, source, size as usize, now);
         Ok(match self.store.store_inbound(message, cursor).await? {
             Stored::New(id) => Imported::New { id, kind: InboundKind::Unreadable, reason: String::new() },
@@ -93,7 +91,7 @@ impl Importer {
         history_before: Option<Timestamp>,
     ) -> Result<Imported> {
         let _turn = self.turn.lock().await;
-        let digest: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let digest = sha256_hex(bytes);
         let message = match read(bytes) {
             Ok(inbound) => {
                 if is_our_own(&self.store, &inbound).await? {
@@ -121,9 +119,7 @@ impl Importer {
                         // A short reference that recognises the note in Xero's History, should
                         // its write go unanswered (as the outbox's notes end with theirs).
                         let key = format!("{digest}/{}/{}", concerned.tenant_id, concerned.contact_id);
-                        let reference: String =
-                            Sha256::digest(key.as_bytes()).iter().take(3).map(|b| format!("{b:02x}")).collect();
-                        note.push_str(&format!(" ref {reference}"));
+                        note.push_str(&format!(" ref {}", note_reference(&key)));
                     }
                 }
                 NewInbound {
@@ -154,6 +150,11 @@ impl Importer {
             Stored::AlreadyHad(id) => Imported::AlreadyHad { id },
         })
     }
+}
+
+/// What recognises a message without a Message-ID: the SHA-256 of its bytes, in hex.
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn unreadable(why: Unreadable, digest: String, source: &str, size: usize, now: Timestamp) -> NewInbound {

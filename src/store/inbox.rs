@@ -155,6 +155,15 @@ pub struct MailboxCursor {
     pub last_uid: u32,
 }
 
+impl MailboxCursor {
+    /// The UID to read after in a mailbox whose UIDVALIDITY is now `uid_validity`: the last one
+    /// read while it is unchanged; 0 (everything) when it changed, because the server then says
+    /// the old UIDs name nothing any more (the mailbox was recreated or rebuilt).
+    pub fn start_after(&self, uid_validity: u32) -> u32 {
+        if self.uid_validity == uid_validity { self.last_uid } else { 0 }
+    }
+}
+
 /// What storing a message did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stored {
@@ -302,5 +311,17 @@ impl Store {
     /// Open invoices, of every organisation, with one of these numbers.
     pub async fn open_invoices_numbered(&self, numbers: Vec<String>) -> Result<Vec<NumberedInvoice>> {
         self.call(move |db| db.open_invoices_numbered(&numbers)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_restarts_when_uidvalidity_changes() {
+        let cursor = MailboxCursor { uid_validity: 7, last_uid: 42 };
+        assert_eq!(cursor.start_after(7), 42);
+        assert_eq!(cursor.start_after(8), 0);
     }
 }
