@@ -45,6 +45,11 @@
 //! base_url = "https://pay.acme.example"      # where the links point
 //! # key_file = "/srv/collectiq/keys/page.key"  # signs the links; page.key beside the token key by default
 //! link_days = 60                   # how long a link opens
+//! max_promise_days = 30            # how far ahead a customer may promise to pay
+//! # uploads_dir = "/srv/collectiq/uploads"   # remittances customers send; beside the database by default
+//! # trusted_proxies = ["127.0.0.1"]          # whose X-Forwarded-For names the customer's address
+//! # colour = "#1d4ed8"             # the pages' accent colour
+//! # logo_file = "/srv/collectiq/logo.png"    # PNG, JPEG or SVG shown at the top of the pages
 //!
 //! [runtime]
 //! strategies = ["strategies/acme.strategy"]
@@ -93,6 +98,59 @@ pub struct PageConfig {
     pub key_file: Option<PathBuf>,
     /// How long a link opens, from the email it was sent in.
     pub link_days: u32,
+    /// How far ahead of today a customer may promise to pay.
+    pub max_promise_days: u32,
+    /// Where remittances customers send are kept: outside anything served.
+    pub uploads_dir: PathBuf,
+    /// Proxies whose `X-Forwarded-For` is believed (the customer's address for rate limits).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The pages' accent colour, `#rgb` or `#rrggbb`.
+    pub colour: Option<String>,
+    /// The logo shown at the top of the pages.
+    pub logo_file: Option<PathBuf>,
+}
+
+/// How far ahead a promise may go when the configuration says nothing.
+pub const DEFAULT_MAX_PROMISE_DAYS: u32 = 30;
+
+/// The `[page]` settings past the base URL and key, each checked.
+fn page_config(
+    file: FilePage,
+    base_url: Option<url::Url>,
+    key_file: Option<PathBuf>,
+    database: &Path,
+) -> Result<PageConfig, ConfigError> {
+    let mut trusted_proxies = Vec::new();
+    for proxy in &file.trusted_proxies {
+        let address = proxy.trim().parse::<std::net::IpAddr>().map_err(|_| ConfigError::BadValue {
+            name: "[page] trusted_proxies".into(),
+            value: proxy.clone(),
+            expected: "an IP address, such as \"127.0.0.1\" or \"::1\"",
+        })?;
+        trusted_proxies.push(address);
+    }
+    if let Some(colour) = &file.colour {
+        let hex = colour.strip_prefix('#').unwrap_or("");
+        if !matches!(hex.len(), 3 | 6) || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(ConfigError::BadValue {
+                name: "[page] colour".into(),
+                value: colour.clone(),
+                expected: "a colour written #rgb or #rrggbb, such as \"#1d4ed8\"",
+            });
+        }
+    }
+    let uploads_dir =
+        file.uploads_dir.unwrap_or_else(|| database.parent().unwrap_or(Path::new(".")).join("collectiq-uploads"));
+    Ok(PageConfig {
+        base_url,
+        key_file,
+        link_days: file.link_days.unwrap_or(DEFAULT_LINK_DAYS).clamp(1, 3650),
+        max_promise_days: file.max_promise_days.unwrap_or(DEFAULT_MAX_PROMISE_DAYS).clamp(1, 365),
+        uploads_dir,
+        trusted_proxies,
+        colour: file.colour,
+        logo_file: file.logo_file,
+    })
 }
 
 /// Days a link opens when the configuration says nothing.
@@ -268,6 +326,7 @@ pub enum ConfigError {
     BadAddress { name: String, value: String },
     BadImapUrl { name: String, value: String },
     PasswordInUrl { name: String },
+    BadValue { name: String, value: String, expected: &'static str },
     Secret(SecretFileError),
 }
 
@@ -294,6 +353,9 @@ impl fmt::Display for ConfigError {
                 f,
                 "{name} holds a password, but secrets do not belong there: set COLLECTIQ_IMAP_PASSWORD (or COLLECTIQ_IMAP_PASSWORD_FILE) and leave it out of the address"
             ),
+            ConfigError::BadValue { name, value, expected } => {
+                write!(f, "{name} holds \"{value}\", which is not {expected}")
+            }
             ConfigError::Secret(error) => error.fmt(f),
         }
     }
@@ -326,6 +388,12 @@ struct FilePage {
     base_url: Option<String>,
     key_file: Option<PathBuf>,
     link_days: Option<u32>,
+    max_promise_days: Option<u32>,
+    uploads_dir: Option<PathBuf>,
+    #[serde(default)]
+    trusted_proxies: Vec<String>,
+    colour: Option<String>,
+    logo_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -443,23 +511,19 @@ impl Config {
         let freshness = jiff::SignedDuration::from_mins(i64::from(file.runtime.freshness_minutes.unwrap_or(15)));
         let patience = std::time::Duration::from_secs(60 * u64::from(file.runtime.patience_minutes.unwrap_or(15)));
         let inbox = inbox_config(file.inbox, env)?;
-        let base_url = match env("COLLECTIQ_PAGE_BASE_URL").or(file.page.base_url) {
+        let base_url = match env("COLLECTIQ_PAGE_BASE_URL").or(file.page.base_url.clone()) {
             Some(value) => Some(
                 url::Url::parse(&checked_url("the page base URL ([page] base_url)", &value)?)
                     .map_err(|_| ConfigError::BadUrl { name: "[page] base_url".into(), value })?,
             ),
             None => None,
         };
-        let page_key = env("COLLECTIQ_PAGE_KEY_FILE").map(PathBuf::from).or(file.page.key_file).or_else(|| {
+        let page_key = env("COLLECTIQ_PAGE_KEY_FILE").map(PathBuf::from).or(file.page.key_file.clone()).or_else(|| {
             key_file
                 .as_ref()
                 .map(|token| token.parent().unwrap_or(Path::new(".")).join(crate::secret::page_key::FILE_NAME))
         });
-        let page = PageConfig {
-            base_url,
-            key_file: page_key,
-            link_days: file.page.link_days.unwrap_or(DEFAULT_LINK_DAYS).clamp(1, 3650),
-        };
+        let page = page_config(file.page, base_url, page_key, &database)?;
         Ok(Config {
             database,
             key_file,

@@ -15,8 +15,13 @@
 //! 5. `runtime`, the only I/O shell of a run, loads the books, has `decide` evaluate them,
 //!    records the decisions, composes and delivers the emails and writes the history notes to
 //!    Xero; `simulate` runs the same `decide` on a virtual clock instead.
-//! 6. `autopilot` runs all of it on a schedule with webhooks; `cli` and `demo` sit on top, and
-//!    `cli` renders every phase's error once.
+//! 6. The customer answers back: `inbox` reads the mail replies go to (a reply pauses the chase,
+//!    a bounce stops a dead address), and `page` serves each customer's own page behind the
+//!    signed link in every email (promise, dispute, say it's paid, pay), both stored as customer
+//!    events that `decide` reads back as memory.
+//! 7. `autopilot` runs all of it on a schedule with webhooks and the pages (`collectiq serve`
+//!    serves the pages and webhooks alone); `cli` and `demo` sit on top, and `cli` renders every
+//!    phase's error once.
 
 pub mod ast;
 pub mod autopilot;
@@ -33,6 +38,7 @@ pub mod inbox;
 pub mod ledger;
 pub mod naming;
 pub mod net;
+pub mod page;
 pub mod plan;
 pub mod runtime;
 pub mod sandbox;

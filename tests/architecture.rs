@@ -15,6 +15,7 @@ const FLOORS: &[(&str, &str)] = &[
     ("cli", "commands, their flags and output; renders every error once"),
     ("demo", "the guided tour against the built-in sandbox"),
     ("autopilot", "the long-running process: schedule, webhooks, health"),
+    ("page", "the customer's own page behind a signed link, and their answers"),
     ("simulate", "decide on a virtual clock over real or generated books"),
     ("sandbox", "a local stand-in for Xero's API and identity service"),
     ("inbox", "the reply mailbox: IMAP and files, read, concluded, stored once"),

@@ -9,6 +9,7 @@
 //!   was not sent waits in the outbox for the next start.
 
 pub mod health;
+pub mod serve;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -26,8 +27,10 @@ use crate::decide::calendar::{Calendar, UnknownZone};
 use crate::inbox::Importer;
 use crate::inbox::fetch::watch;
 use crate::inbox::policies::policies;
+use crate::page::headers::secure;
+use crate::page::{self, PageError, PageState, not_found_anywhere};
 use crate::runtime::RunError;
-use crate::runtime::run::{RunOptions, load_strategies, run, strategy_for};
+use crate::runtime::run::{RunOptions, Strategy, load_strategies, run, strategy_for};
 use crate::store::connections::OrganisationRecord;
 use crate::store::{Store, StoreError};
 use crate::xero::client::RetryPolicy;
@@ -88,6 +91,8 @@ pub enum AutopilotError {
     Run(#[from] RunError),
     #[error("cannot listen on {address}: {cause}")]
     Listen { address: SocketAddr, cause: std::io::Error },
+    #[error(transparent)]
+    Page(#[from] PageError),
 }
 
 impl AutopilotError {
@@ -99,6 +104,7 @@ impl AutopilotError {
             }
             AutopilotError::Run(error) => error.help(),
             AutopilotError::Listen { .. } => Some("choose another address with --listen".into()),
+            AutopilotError::Page(error) => error.help(),
         }
     }
 }
@@ -124,27 +130,14 @@ pub async fn autopilot(
     let stop = Arc::new(AtomicBool::new(false));
     let runs = Arc::new(Mutex::new(Runs::default()));
     let arrived = Arc::new(Notify::new());
-    // Health checks read on a connection of their own, so that a run holding the store (loading
-    // a large ledger, say) never keeps a health check waiting.
-    let health_store = session.store.read_only().await?;
-    let health = Arc::new(HealthState { store: health_store, runs: runs.clone(), started_at: Timestamp::now() });
-    let mut app = axum::Router::new().route("/healthz", axum::routing::get(health::healthz)).with_state(health);
-    match config.webhooks.key.clone() {
-        Some(key) => {
-            let receiver = Arc::new(Receiver { key, store: session.store.clone(), arrived: arrived.clone() });
-            app = app.merge(router(receiver));
-        }
-        None => {
-            warn!("no webhook key is configured (COLLECTIQ_WEBHOOK_KEY): webhooks are off, syncs alone keep data fresh")
-        }
-    }
-    info!(%address, "autopilot listening: GET /healthz, POST /webhooks/xero");
+    let organisations = session.store.organisations().await?;
+    let app = app(&config, &session.store, runs.clone(), arrived.clone(), &organisations, &strategies).await?;
+    info!(%address, "autopilot listening: GET /healthz, POST /webhooks/xero, the customers' pages under /p/");
     println!("http://{address}");
     let webhooks = tokio::spawn(webhook_worker(session.clone(), arrived, stopped.clone()));
     let scheduler =
         tokio::spawn(scheduler(config.clone(), session.clone(), schedule, runs, stop.clone(), stopped.clone()));
     // Each mailbox replies go to is read as mail comes (IMAP IDLE), or every few minutes.
-    let organisations = session.store.organisations().await?;
     let importer = Importer::new(session.store.clone(), policies(&organisations, &strategies));
     let inboxes: Vec<_> = config
         .inbox
@@ -153,6 +146,7 @@ pub async fn autopilot(
         .map(|mailbox| tokio::spawn(watch(mailbox.clone(), importer.clone(), config.inbox.poll, stopped.clone())))
         .collect();
     let mut server_stopped = stopped.clone();
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         let _ = server_stopped.wait_for(|stopped| *stopped).await;
     });
@@ -175,6 +169,41 @@ pub async fn autopilot(
     }
     info!("stopped");
     Ok(())
+}
+
+/// What `autopilot` and `collectiq serve` answer: `GET /healthz`, Xero's webhooks (when a key is
+/// set), and the customers' pages, with the security headers on every response and the pages'
+/// friendly 404 for anything else.
+pub async fn app(
+    config: &Config,
+    store: &Store,
+    runs: Arc<Mutex<Runs>>,
+    arrived: Arc<Notify>,
+    organisations: &[OrganisationRecord],
+    strategies: &[Strategy],
+) -> Result<axum::Router, AutopilotError> {
+    // Health checks read on a connection of their own, so that a run holding the store (loading
+    // a large ledger, say) never keeps a health check waiting.
+    let health_store = store.read_only().await?;
+    let health = Arc::new(HealthState { store: health_store, runs, started_at: Timestamp::now() });
+    let mut app = axum::Router::new().route("/healthz", axum::routing::get(health::healthz)).with_state(health);
+    match config.webhooks.key.clone() {
+        Some(key) => {
+            let receiver = Arc::new(Receiver { key, store: store.clone(), arrived });
+            app = app.merge(router(receiver));
+        }
+        None => {
+            warn!("no webhook key is configured (COLLECTIQ_WEBHOOK_KEY): webhooks are off, syncs alone keep data fresh")
+        }
+    }
+    let pages = Arc::new(PageState::new(config, store.clone(), policies(organisations, strategies))?);
+    if config.page.base_url.is_none() {
+        warn!(
+            "no [page] base_url is set: emails carry no links to customers' pages (the pages are served all the same)"
+        );
+    }
+    let not_found = axum::Router::new().fallback(not_found_anywhere).with_state(pages.clone());
+    Ok(app.merge(page::router(pages)).merge(not_found).layer(axum::middleware::from_fn(secure)))
 }
 
 /// Fetches what webhooks announce, then drops emails waiting to go about invoices now settled.

@@ -1,5 +1,6 @@
-//! `collectiq autopilot`: webhooks, scheduled syncs and runs, a health endpoint, until SIGTERM or
-//! Ctrl-C.
+//! `collectiq autopilot`: webhooks, scheduled syncs and runs, the customers' pages, a health
+//! endpoint, until SIGTERM or Ctrl-C; and `collectiq serve`: the same listener without the
+//! scheduler.
 
 use std::net::SocketAddr;
 
@@ -10,6 +11,7 @@ use super::Outcome;
 use super::context::{Global, config};
 use super::error::{CommandError, block_on};
 use super::output::fail;
+use crate::autopilot::serve::serve;
 use crate::autopilot::{Schedule, autopilot};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -35,6 +37,29 @@ pub struct AutopilotArgs {
     /// How often to read everything from Xero again.
     #[arg(long, default_value = "24h", value_name = "DURATION")]
     reconcile_every: SignedDuration,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// Where to listen (COLLECTIQ_WEBHOOK_LISTEN, or 127.0.0.1:8787).
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<SocketAddr>,
+    /// Logs for people, or one JSON object a line for a log collector.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+/// `collectiq serve`: the pages, webhooks and health check, until SIGTERM or Ctrl-C.
+pub fn serve_command(global: &Global, args: ServeArgs) -> Outcome {
+    start_logging(args.log_format);
+    let result = config(global).and_then(|config| {
+        let listen = args.listen.unwrap_or(config.webhooks.listen);
+        block_on(async { Ok(serve(config, listen, asked_to_stop()).await?) })
+    });
+    match result {
+        Ok(()) => Outcome::Clean,
+        Err(error) => fail(error),
+    }
 }
 
 fn start_logging(format: LogFormat) {

@@ -155,8 +155,10 @@ enum Command {
         #[arg(long, conflicts_with = "until")]
         clear: bool,
     },
-    /// Run unattended: webhooks, scheduled syncs and runs, GET /healthz, until SIGTERM or Ctrl-C.
+    /// Run unattended: webhooks, scheduled syncs and runs, the customers' pages, GET /healthz, until SIGTERM or Ctrl-C.
     Autopilot(autopilot::AutopilotArgs),
+    /// Serve the customers' pages, Xero's webhooks and GET /healthz, without the scheduler (for `run` from cron).
+    Serve(autopilot::ServeArgs),
     /// Xero webhooks.
     #[command(subcommand)]
     Webhooks(webhooks::WebhooksCommand),
@@ -231,6 +233,7 @@ pub fn main() -> ExitCode {
         }
         Command::Simulate(args) => simulate::run(&cli.global, args),
         Command::Autopilot(args) => autopilot::run(&cli.global, args),
+        Command::Serve(args) => autopilot::serve_command(&cli.global, args),
         Command::Demo { out } => demo::run(&out),
         Command::Fmt { files, check, stdout } => fmt::run(&files, fmt::Mode::from_flags(check, stdout)),
     };

@@ -33,6 +33,9 @@ pub struct Memory {
     pub last_emailed: foldhash::HashMap<Uuid, Timestamp>,
     /// The human replies heard from each customer (auto-replies and bounces are not here).
     pub replies: foldhash::HashMap<Uuid, Replies>,
+    /// Invoices the customer says they have paid, with when they said so (the latest claim
+    /// nobody has acted on yet).
+    pub paid_claims: foldhash::HashMap<Uuid, Timestamp>,
 }
 
 /// What a customer has said back, as far as pausing them goes.
@@ -146,6 +149,7 @@ impl Memory {
             && self.escalated.is_empty()
             && self.last_emailed.is_empty()
             && self.replies.is_empty()
+            && self.paid_claims.is_empty()
     }
 
     /// Lets go of everything remembered, keeping the rules' numbers (and the room the maps took).
@@ -158,6 +162,7 @@ impl Memory {
         self.escalated.clear();
         self.last_emailed.clear();
         self.replies.clear();
+        self.paid_claims.clear();
     }
 
     /// For a simulation done with a customer: lets go of what was handled for the decision's

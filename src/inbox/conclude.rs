@@ -43,7 +43,7 @@ impl Policies {
         self.scope.is_none_or(|scope| scope == tenant)
     }
 
-    fn of(&self, tenant: Uuid) -> Policy {
+    pub fn of(&self, tenant: Uuid) -> Policy {
         self.by_tenant.get(&tenant).cloned().unwrap_or(Policy { notes: true, ..Policy::default() })
     }
 }

@@ -440,4 +440,12 @@ impl Template {
             .flatten()
             .any(|part| part.contains(".url"))
     }
+
+    /// Whether any part shows a link to the customer's page (`links.page`, or an invoice's).
+    pub fn shows_page_links(&self) -> bool {
+        [Some(&self.subject), Some(&self.text), self.html.as_ref()]
+            .into_iter()
+            .flatten()
+            .any(|part| part.contains("links.page"))
+    }
 }

@@ -13,12 +13,16 @@ use tokio::time::Instant;
 use uuid::Uuid;
 
 use super::email::{RenderedEmail, message_id};
+use super::page_link::PageLinker;
 use crate::decide::books::{Books, Customer};
 use crate::decide::calendar::Calendar;
 use crate::ledger::records::Invoice;
 use crate::plan::{Action, Plan};
 use crate::store::Store;
-use crate::template::{CustomerView, EmailContext, InvoiceView, OrganisationView, Rendered, SenderView, render};
+use crate::store::page_links::NewPageLink;
+use crate::template::{
+    CustomerView, EmailContext, InvoiceView, LinksView, OrganisationView, Rendered, SenderView, render,
+};
 use crate::xero::budget::Priority;
 use crate::xero::client::{ApiError, Get, XeroClient};
 use crate::xero::wire;
@@ -60,7 +64,9 @@ pub struct EmailAbout<'a> {
 /// What composing gave.
 #[derive(Debug)]
 pub enum Composed {
-    Email(Box<RenderedEmail>),
+    /// The email, and the links to the customer's page it carries (stored with it, so that they
+    /// open only once it is recorded).
+    Email(Box<RenderedEmail>, Vec<NewPageLink>),
     /// Nothing to send, and why (no address any more, nothing of the action is an email).
     Nothing(String),
 }
@@ -85,6 +91,8 @@ pub struct Composer<'a> {
     /// Xero, for online invoice links; none in a dry world.
     pub client: Option<&'a XeroClient>,
     pub store: &'a Store,
+    /// Makes the links to customers' pages; none when `[page] base_url` is not set.
+    pub pages: Option<&'a PageLinker>,
     /// The run's instant: "today" in the email is the run's day.
     pub now: Timestamp,
 }
@@ -108,7 +116,7 @@ impl Composer<'_> {
                     .get(to)
                     .ok_or_else(|| ComposeError::permanent(format!("no address for {to}")))?;
                 let email = escalation_email(about, books, customer, &open, to, person, &address, from_name);
-                return Ok(Composed::Email(Box::new(email)));
+                return Ok(Composed::Email(Box::new(email), Vec::new()));
             }
             _ => return Ok(Composed::Nothing("nothing to send".into())),
         };
@@ -131,22 +139,38 @@ impl Composer<'_> {
                 HashMap::new()
             }
         };
-        let views = listed.iter().map(|invoice| view(invoice, &links, today)).collect();
-        let context = context(books, customer, views, about.statement, &address, from_name.as_deref(), today);
+        // Links are made only for templates that show them: a statement lists every open invoice.
+        let linker = self.pages.filter(|_| template.shows_page_links());
+        let mut grants = Vec::new();
+        let mut page_link = |invoice: Option<Uuid>| match linker {
+            Some(linker) => {
+                let (grant, address) = linker.make(books.organisation.tenant_id, about.contact_id, invoice, self.now);
+                grants.push(grant);
+                address
+            }
+            None => String::new(),
+        };
+        let views =
+            listed.iter().map(|invoice| view(invoice, &links, today, page_link(Some(invoice.invoice_id)))).collect();
+        let mut context = context(books, customer, views, about.statement, &address, from_name.as_deref(), today);
+        context.links.page = page_link(None);
         let Rendered { subject, text, html } =
             render(&template.subject, &template.text, template.html.as_deref(), &context)
                 .map_err(ComposeError::permanent)?;
-        Ok(Composed::Email(Box::new(RenderedEmail {
-            from_address: address,
-            from_name,
-            reply_to: plan.settings.reply_to.clone(),
-            to,
-            cc: copy.clone(),
-            subject,
-            text,
-            html,
-            message_id: message_id(about.key),
-        })))
+        Ok(Composed::Email(
+            Box::new(RenderedEmail {
+                from_address: address,
+                from_name,
+                reply_to: plan.settings.reply_to.clone(),
+                to,
+                cc: copy.clone(),
+                subject,
+                text,
+                html,
+                message_id: message_id(about.key),
+            }),
+            grants,
+        ))
     }
 
     /// Today where the strategy counts its days: its own time zone, else the organisation's.
@@ -226,7 +250,7 @@ impl Composer<'_> {
 }
 
 /// An invoice as a template shows it, with its online link if one was fetched.
-fn view(invoice: &Invoice, links: &HashMap<Uuid, String>, today: Date) -> InvoiceView {
+fn view(invoice: &Invoice, links: &HashMap<Uuid, String>, today: Date, page: String) -> InvoiceView {
     InvoiceView {
         number: invoice.number.to_string(),
         reference: invoice.reference.as_deref().unwrap_or_default().to_string(),
@@ -238,6 +262,7 @@ fn view(invoice: &Invoice, links: &HashMap<Uuid, String>, today: Date) -> Invoic
         amount_paid: invoice.amount_paid + invoice.amount_credited,
         amount_due: invoice.amount_due,
         url: links.get(&invoice.invoice_id).cloned().unwrap_or_default(),
+        links: LinksView { page },
     }
 }
 
@@ -299,6 +324,7 @@ pub fn context(
         total_overdue: overdue,
         total_outstanding: outstanding,
         total_currency: books.organisation.base_currency.clone(),
+        links: LinksView::default(),
         organisation: OrganisationView { name: books.organisation.name.clone() },
         sender: SenderView {
             name: sender_name.unwrap_or(&books.organisation.name).to_string(),

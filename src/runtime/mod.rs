@@ -8,6 +8,7 @@ pub mod email;
 pub mod explain;
 pub mod mailer;
 pub mod outbox_rows;
+pub mod page_link;
 pub mod run;
 mod run_error;
 

@@ -184,6 +184,7 @@ fn row(decision: &Decision, status: Status, task: Option<NewTask>, notes: Vec<Ne
         notes,
         message_id: None,
         email: None,
+        page_links: Vec::new(),
     }
 }
 

@@ -17,6 +17,7 @@ use super::compose::{Composed, Composer, DefaultSender, EmailAbout, LinksFetched
 use super::deliver::{Delivered, Deliverer, DeliveryError};
 use super::mailer::Mailer;
 use super::outbox_rows::{Prepared, prepare};
+use super::page_link::PageLinker;
 use super::run_error::RunError;
 use crate::config::Config;
 use crate::decide::books::Books;
@@ -147,6 +148,8 @@ pub async fn run(
     // A mail server that cannot be used is said before anything is decided.
     let mailer = if options.dry_run { None } else { Some(mailer(config)?) };
     let sender = DefaultSender { address: config.email.from.clone(), name: config.email.name.clone() };
+    // A key that cannot be read stops the run before anything is decided, like a mail server.
+    let pages = if options.dry_run { None } else { PageLinker::from_config(&config.page)? };
     let syncer = Syncer::new(session.client.clone(), session.store.clone(), progress);
     let mut plans: HashMap<Uuid, Arc<Plan>> = HashMap::new();
     for org in &organisations {
@@ -161,6 +164,7 @@ pub async fn run(
         syncer: Some(&syncer),
         plans: &plans,
         sender: sender.clone(),
+        pages: pages.as_ref(),
         freshness: config.runtime.freshness,
         patience: config.runtime.patience,
         now,
@@ -170,8 +174,16 @@ pub async fn run(
         Some(deliverer) => Some(deliverer.begin().await?),
         None => None,
     };
-    let batch =
-        Organisations { config, session, syncer: &syncer, strategies: &strategies, sender: &sender, now, options };
+    let batch = Organisations {
+        config,
+        session,
+        syncer: &syncer,
+        strategies: &strategies,
+        sender: &sender,
+        pages: pages.as_ref(),
+        now,
+        options,
+    };
     let work = futures_util::future::join_all(
         organisations.iter().map(|org| batch.one(org, deliverer.as_ref().zip(pass.as_ref()))),
     );
@@ -209,6 +221,7 @@ struct Organisations<'a> {
     syncer: &'a Syncer,
     strategies: &'a [Strategy],
     sender: &'a DefaultSender,
+    pages: Option<&'a PageLinker>,
     now: Timestamp,
     options: &'a RunOptions,
 }
@@ -247,6 +260,7 @@ impl Organisations<'_> {
             sender: self.sender,
             client: Some(&self.session.client),
             store: &self.session.store,
+            pages: self.pages,
             now: self.now,
         };
         // What earlier runs left waiting is still delivered when today's deciding fails.
@@ -405,8 +419,12 @@ async fn compose_emails(composer: &Composer<'_>, plan: &Plan, books: &Books, act
             statement: matches!(decision.key.subject, Subject::Account(_)),
             rule_text: decision.rule_text,
         };
-        if let Ok(Composed::Email(email)) = composer.compose(plan, books, about).await {
+        if let Ok(Composed::Email(email, links)) = composer.compose(plan, books, about).await {
             new.row.email = serde_json::to_string(&email).ok();
+            // Links open only if the email that carries them is recorded.
+            if new.row.email.is_some() {
+                new.row.page_links = links;
+            }
         }
     }
 }

@@ -141,12 +141,53 @@ impl PageKey {
         mac
     }
 
+    /// The token a page's forms carry (against cross-site requests): for one link, made on one
+    /// day (a day number), with a random nonce that also tells one sending of a form from another.
+    pub fn form_token(&self, id: &LinkId, day: i64) -> String {
+        let mut nonce = [0u8; 12];
+        getrandom_bytes(&mut nonce);
+        let tag = self.form_mac(id, day, &nonce).finalize().into_bytes();
+        format!("{day}.{}.{}", URL_SAFE_NO_PAD.encode(nonce), URL_SAFE_NO_PAD.encode(&tag[..TAG]))
+    }
+
+    /// The nonce of a form token this key made for this link, if it was made no more than
+    /// `most_days` before `today`; none for anything else.
+    pub fn check_form_token(&self, id: &LinkId, token: &str, today: i64, most_days: i64) -> Option<String> {
+        let mut parts = token.splitn(3, '.');
+        let (day, nonce, tag) = (parts.next()?, parts.next()?, parts.next()?);
+        let day: i64 = day.parse().ok()?;
+        if day > today || today - day > most_days {
+            return None;
+        }
+        let nonce_bytes = URL_SAFE_NO_PAD.decode(nonce).ok()?;
+        let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
+        if tag.len() != TAG || nonce_bytes.len() != 12 {
+            return None;
+        }
+        self.form_mac(id, day, &nonce_bytes).verify_truncated_left(&tag).ok()?;
+        Some(nonce.to_string())
+    }
+
+    fn form_mac(&self, id: &LinkId, day: i64, nonce: &[u8]) -> Hmac<Sha256> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key).expect("HMAC takes keys of any length");
+        mac.update(b"collectiq customer page form v1\0");
+        mac.update(id);
+        mac.update(&day.to_be_bytes());
+        mac.update(nonce);
+        mac
+    }
+
     /// A key kept in memory only, for tests.
     pub fn ephemeral() -> PageKey {
         let mut key = [0u8; 32];
         getrandom_bytes(&mut key);
         PageKey { path: PathBuf::from("(in memory)"), key }
     }
+}
+
+/// A link id as the store keeps it: hex.
+pub fn id_text(id: &LinkId) -> String {
+    id.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// Randomness from the operating system (through the AEAD crate's `OsRng`, already a dependency).
@@ -158,6 +199,25 @@ fn getrandom_bytes(bytes: &mut [u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_form_token_holds_for_its_link_and_days_only() {
+        let key = PageKey::ephemeral();
+        let (id, other) = (PageKey::new_id(), PageKey::new_id());
+        let token = key.form_token(&id, 100);
+        assert!(key.check_form_token(&id, &token, 100, 2).is_some());
+        assert!(key.check_form_token(&id, &token, 102, 2).is_some());
+        assert!(key.check_form_token(&id, &token, 103, 2).is_none(), "too old");
+        assert!(key.check_form_token(&id, &token, 99, 2).is_none(), "from the future");
+        assert!(key.check_form_token(&other, &token, 100, 2).is_none(), "another link's");
+        assert!(PageKey::ephemeral().check_form_token(&id, &token, 100, 2).is_none(), "another key's");
+        assert_ne!(key.form_token(&id, 100), token, "each form gets its own nonce");
+        let moved_day = token.replacen("100.", "101.", 1);
+        assert!(key.check_form_token(&id, &moved_day, 101, 2).is_none());
+        for broken in ["", "100", "100..", "x.y.z", &token[..token.len() - 2]] {
+            assert!(key.check_form_token(&id, broken, 100, 2).is_none(), "{broken}");
+        }
+    }
 
     #[test]
     fn a_signed_id_verifies_and_anything_else_does_not() {

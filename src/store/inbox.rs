@@ -26,6 +26,12 @@ pub enum InboundKind {
     Unmatched,
     /// Not a message CollectIQ could read (kept so that it is not read again, and shown).
     Unreadable,
+    /// From the customer's page: a promise to pay on a day.
+    Promise,
+    /// From the customer's page: an invoice disputed, with why.
+    Dispute,
+    /// From the customer's page (or entered by a person): the customer says they have paid.
+    PaidClaim,
 }
 
 impl InboundKind {
@@ -36,6 +42,9 @@ impl InboundKind {
             InboundKind::Bounce => "bounce",
             InboundKind::Unmatched => "unmatched",
             InboundKind::Unreadable => "unreadable",
+            InboundKind::Promise => "promise",
+            InboundKind::Dispute => "dispute",
+            InboundKind::PaidClaim => "paid_claim",
         }
     }
 
@@ -46,6 +55,9 @@ impl InboundKind {
             "bounce" => InboundKind::Bounce,
             "unmatched" => InboundKind::Unmatched,
             "unreadable" => InboundKind::Unreadable,
+            "promise" => InboundKind::Promise,
+            "dispute" => InboundKind::Dispute,
+            "paid_claim" => InboundKind::PaidClaim,
             _ => return None,
         })
     }

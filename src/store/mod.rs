@@ -30,6 +30,7 @@ pub mod inbox;
 pub mod links;
 pub mod memory;
 pub mod outbox;
+pub mod page_actions;
 pub mod page_links;
 pub mod records;
 pub mod run_lock;

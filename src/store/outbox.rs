@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use uuid::Uuid;
 
+use super::page_links::NewPageLink;
 use super::{Result, Store};
 
 /// Where an action stands: the outbox's state machine. Each move is one statement that succeeds
@@ -121,6 +122,8 @@ pub struct NewAction {
     pub message_id: Option<String>,
     /// The email as rendered when it was decided (JSON): delivery sends exactly this.
     pub email: Option<String>,
+    /// The links to the customer's page the email carries, stored with it.
+    pub page_links: Vec<NewPageLink>,
 }
 
 /// Which strategy decided.
@@ -247,10 +250,11 @@ impl Store {
 
     /// Keeps the email as it will be sent, for an action decided before emails were rendered when
     /// decided: rendered once, at its first attempt, with the plan in force, then sent as kept.
-    pub async fn set_email(&self, action: i64, message_id: &str, email: &str) -> Result<()> {
+    /// The links to the customer's page it carries are stored with it, in one transaction.
+    pub async fn set_email(&self, action: i64, message_id: &str, email: &str, links: Vec<NewPageLink>) -> Result<()> {
         let message_id = message_id.to_owned();
         let email = email.to_owned();
-        self.call(move |db| db.set_email(action, &message_id, &email)).await
+        self.call(move |db| db.set_email(action, &message_id, &email, &links)).await
     }
 
     /// Settles an action this worker holds: sent, done, cancelled or failed. The history notes of

@@ -11,7 +11,8 @@ mod variables;
 pub use file::{EmailTemplate, HTML_SEPARATOR, Part, TemplateFileError};
 pub use render::{RenderError, Rendered, header_text, render};
 pub use variables::{
-    CustomerView, EmailContext, InvoiceView, OrganisationView, PROVIDED, SenderView, is_provided, sample_context,
+    CustomerView, EmailContext, InvoiceView, LinksView, OrganisationView, PROVIDED, SenderView, is_provided,
+    sample_context,
 };
 
 use minijinja::{Environment, UndefinedBehavior};

@@ -21,12 +21,20 @@ pub const PROVIDED: &[(&str, &str)] = &[
     ("invoice.amount_due", "what is still owed"),
     ("invoice.url", "the link to Xero's online invoice (may be empty)"),
     (
+        "invoice.links.page",
+        "the link to the customer's own page, opened on this invoice (empty when [page] base_url is not set)",
+    ),
+    (
         "invoices",
         "the list of invoices in this email: every open invoice in a statement, the combined ones otherwise; each has the fields of invoice",
     ),
     ("total_overdue", "the total overdue across the customer's open invoices"),
     ("total_outstanding", "the total still owed across the customer's open invoices"),
     ("total_currency", "the currency of the two totals"),
+    (
+        "links.page",
+        "the link to the customer's own page: their open invoices, and where they promise, dispute, say they have paid or pay (empty when [page] base_url is not set)",
+    ),
     ("organisation.name", "your organisation's name in Xero"),
     ("sender.name", "the sender's display name"),
     ("sender.email", "the sender's address"),
@@ -50,6 +58,8 @@ pub struct EmailContext {
     pub total_overdue: Decimal,
     pub total_outstanding: Decimal,
     pub total_currency: String,
+    /// Links for this email alone (each email gets its own, so that one can be revoked).
+    pub links: LinksView,
     pub organisation: OrganisationView,
     pub sender: SenderView,
 }
@@ -73,6 +83,13 @@ pub struct InvoiceView {
     pub amount_paid: Decimal,
     pub amount_due: Decimal,
     pub url: String,
+    pub links: LinksView,
+}
+
+/// The links to the customer's page an email carries; empty when pages are not set up.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct LinksView {
+    pub page: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -100,6 +117,7 @@ pub fn sample_context(with_invoice: bool) -> EmailContext {
         amount_paid: Decimal::new(250_000, 2),
         amount_due: Decimal::new(1_000_000, 2),
         url: "https://in.xero.com/abc123".into(),
+        links: LinksView { page: "https://pay.acme.example/p/4JqQd2c0a9sWm1xkq8WZ7A.Xb7u3k2mR0s9Qe1vJ4n8dw".into() },
     };
     EmailContext {
         customer: CustomerView {
@@ -112,6 +130,7 @@ pub fn sample_context(with_invoice: bool) -> EmailContext {
         total_overdue: Decimal::new(1_000_000, 2),
         total_outstanding: Decimal::new(1_000_000, 2),
         total_currency: "NZD".into(),
+        links: LinksView { page: "https://pay.acme.example/p/9cV1b0n4Qm2ZpT7yLr3s5A.Kd8w2Lq0x7Vb3n5Mz1p4gQ".into() },
         organisation: OrganisationView { name: "Acme Supplies Ltd".into() },
         sender: SenderView { name: "Acme Accounts".into(), email: "accounts@acme.example".into() },
     }

@@ -240,7 +240,8 @@ impl Deliverer<'_> {
         books: &Books,
     ) -> Result<Option<RenderedEmail>, Failure> {
         let plan_action: Action = serde_json::from_value(action.action.clone()).map_err(Failure::permanent)?;
-        let composer = Composer { sender: &self.sender, client: self.client, store: self.store, now: self.now };
+        let composer =
+            Composer { sender: &self.sender, client: self.client, store: self.store, pages: self.pages, now: self.now };
         let statement = action.subject_kind == "account";
         let shows_links = match &plan_action {
             Action::Email { template, .. } => plan.templates.get(template).is_some_and(|t| t.shows_links()),
@@ -259,14 +260,14 @@ impl Deliverer<'_> {
             statement,
             rule_text: &action.rule_text,
         };
-        let mut email = match composer.compose(plan, books, about).await {
-            Ok(Composed::Email(email)) => *email,
+        let (mut email, links) = match composer.compose(plan, books, about).await {
+            Ok(Composed::Email(email, links)) => (*email, links),
             Ok(Composed::Nothing(_)) => return Ok(None),
             Err(ComposeError { permanent, why }) => return Err(Failure { permanent, why, maybe_sent: false }),
         };
         email.message_id = action.message_id.clone().unwrap_or_else(|| message_id(&action.key));
         let kept = serde_json::to_string(&email).map_err(Failure::permanent)?;
-        self.store.set_email(action.id, &email.message_id, &kept).await.map_err(Failure::later)?;
+        self.store.set_email(action.id, &email.message_id, &kept, links).await.map_err(Failure::later)?;
         Ok(Some(email))
     }
 }

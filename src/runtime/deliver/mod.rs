@@ -29,6 +29,7 @@ use super::compose::DefaultSender;
 use super::mailer::Mailer;
 use crate::decide::books::Books;
 use crate::plan::Plan;
+use crate::runtime::page_link::PageLinker;
 use crate::store::{Store, StoreError};
 use crate::xero::client::XeroClient;
 use crate::xero::sync::Syncer;
@@ -47,6 +48,8 @@ pub struct Deliverer<'a> {
     /// The plan each organisation runs under.
     pub plans: &'a HashMap<Uuid, Arc<Plan>>,
     pub sender: DefaultSender,
+    /// Makes the links to customers' pages an email composed at delivery carries.
+    pub pages: Option<&'a PageLinker>,
     pub freshness: SignedDuration,
     /// The longest an email waits on Xero for a link it can go without, or an organisation's
     /// batch for fresh data before it waits for the next run.

@@ -121,6 +121,23 @@ impl Database {
             let known = state.replies.get(&contact).copied();
             state.replies.insert(contact, Replies::hear(known, heard, open == "open"));
         }
+        const CLAIMS: &str = "read what customers say they have paid";
+        let mut claims = self
+            .conn()
+            .prepare(
+                "SELECT p.invoices, i.received_at FROM page_actions p JOIN inbound i ON i.id = p.inbound_id
+                  WHERE p.tenant_id = ?1 AND p.kind = 'paid_claim' AND i.state = 'open' ORDER BY i.id",
+            )
+            .doing(CLAIMS)?;
+        let rows = claims
+            .query_map([&tenant_text], |row| Ok((row.get::<_, String>(0)?, super::codec::instant(row, 1)?)))
+            .doing(CLAIMS)?;
+        for row in rows {
+            let (invoices, at) = row.doing(CLAIMS)?;
+            for invoice in serde_json::from_str::<Vec<Uuid>>(&invoices).unwrap_or_default() {
+                state.paid_claims.insert(invoice, at);
+            }
+        }
         Ok(state)
     }
 }

@@ -15,6 +15,7 @@ mod inbox;
 mod links;
 mod memory;
 mod outbox;
+mod page_actions;
 mod page_links;
 mod records;
 mod run_lock;

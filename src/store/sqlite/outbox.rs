@@ -9,9 +9,11 @@ use rusqlite::{OptionalExtension, Row, params};
 use uuid::Uuid;
 
 use super::codec::{format_time, id, instant, optional_instant};
+use super::page_links::insert_page_link;
 use super::workers::gone_list;
 use super::{Database, Doing, Result};
 use crate::store::outbox::{Claim, Decider, NewAction, Status, StoredAction};
+use crate::store::page_links::NewPageLink;
 
 fn action_from(row: &Row<'_>) -> rusqlite::Result<StoredAction> {
     let invoices: String = row.get("invoices")?;
@@ -134,6 +136,12 @@ impl Database {
                     ],
                 )
                 .doing("create a task")?;
+            }
+            if !new.page_links.is_empty() {
+                let action = tx.last_insert_rowid();
+                for link in &new.page_links {
+                    insert_page_link(&tx, &NewPageLink { action_id: Some(action), ..link.clone() })?;
+                }
             }
             for note in &new.notes {
                 tx.execute(
@@ -261,13 +269,18 @@ impl Database {
         Ok(changed == 1)
     }
 
-    pub fn set_email(&mut self, action: i64, message_id: &str, email: &str) -> Result<()> {
-        self.conn()
-            .execute(
-                "UPDATE actions SET email = ?1, message_id = COALESCE(message_id, ?2) WHERE id = ?3 AND email IS NULL",
-                params![email, message_id, action],
-            )
-            .doing("keep a rendered email")?;
+    pub fn set_email(&mut self, action: i64, message_id: &str, email: &str, links: &[NewPageLink]) -> Result<()> {
+        let tx = self.conn_mut().transaction().doing("keep a rendered email")?;
+        tx.execute(
+            "UPDATE actions SET email = ?1, message_id = COALESCE(message_id, ?2) WHERE id = ?3 AND email IS NULL",
+            params![email, message_id, action],
+        )
+        .doing("keep a rendered email")?;
+        // The email about to go carries these links, whichever composition the row keeps.
+        for link in links {
+            insert_page_link(&tx, &NewPageLink { action_id: Some(action), ..link.clone() })?;
+        }
+        tx.commit().doing("keep a rendered email")?;
         Ok(())
     }
 
@@ -513,6 +526,7 @@ mod tests {
             notes: Vec::new(),
             message_id: Some("<m@collectiq.invalid>".into()),
             email: None,
+            page_links: Vec::new(),
         }
     }
 

@@ -22,24 +22,28 @@ fn link_from(row: &Row<'_>) -> rusqlite::Result<PageLink> {
     })
 }
 
+/// Stores one link, inside whatever transaction is writing what it was made for.
+pub(super) fn insert_page_link(conn: &rusqlite::Connection, link: &NewPageLink) -> Result<()> {
+    conn.execute(
+        "INSERT INTO page_links (id, tenant_id, contact_id, invoice_id, action_id, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            link.id,
+            link.tenant_id.to_string(),
+            link.contact_id.to_string(),
+            link.invoice_id.map(|i| i.to_string()),
+            link.action_id,
+            format_time(link.created_at),
+            format_time(link.expires_at),
+        ],
+    )
+    .doing("store a page link")?;
+    Ok(())
+}
+
 impl Database {
     pub fn create_page_link(&mut self, link: &NewPageLink) -> Result<()> {
-        self.conn()
-            .execute(
-                "INSERT INTO page_links (id, tenant_id, contact_id, invoice_id, action_id, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    link.id,
-                    link.tenant_id.to_string(),
-                    link.contact_id.to_string(),
-                    link.invoice_id.map(|i| i.to_string()),
-                    link.action_id,
-                    format_time(link.created_at),
-                    format_time(link.expires_at),
-                ],
-            )
-            .doing("store a page link")?;
-        Ok(())
+        insert_page_link(self.conn(), link)
     }
 
     pub fn page_link(&self, link: &str) -> Result<Option<PageLink>> {

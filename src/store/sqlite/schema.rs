@@ -430,4 +430,29 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX page_links_by_customer ON page_links (tenant_id, contact_id);
     CREATE INDEX page_links_by_action ON page_links (action_id) WHERE action_id IS NOT NULL;
     "#,
+    // 11: what customers do on their page: each answer (a promise, a dispute, a claim to have
+    // paid) is a customer event in the inbox (message_id NULL) with its details here. An answer
+    // changed before anyone acted on it is replaced (kept, and shown as replaced). Promises say
+    // where they came from.
+    r#"
+    CREATE TABLE page_actions (
+        inbound_id  INTEGER PRIMARY KEY REFERENCES inbound(id),
+        link_id     TEXT,
+        tenant_id   TEXT NOT NULL,
+        contact_id  TEXT NOT NULL,
+        kind        TEXT NOT NULL CHECK (kind IN ('promise', 'dispute', 'paid_claim')),
+        invoices    TEXT NOT NULL,
+        promised_on TEXT,
+        reason      TEXT,
+        paid_on     TEXT,
+        amount      TEXT,
+        reference   TEXT,
+        upload      TEXT,
+        upload_type TEXT,
+        upload_size INTEGER,
+        replaced_by INTEGER
+    );
+    CREATE INDEX page_actions_by_customer ON page_actions (tenant_id, contact_id);
+    ALTER TABLE promises ADD COLUMN source TEXT;
+    "#,
 ];

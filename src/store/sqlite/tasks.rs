@@ -51,15 +51,15 @@ impl Database {
             tx.execute("UPDATE tasks SET status = 'open', done_at = NULL WHERE id = ?1", [task])
         }
         .doing("update a task")?;
-        // A reply's task done is the reply handled, once no other customer's task for the same
+        // A reply's task done (or a customer answer's) is the reply handled, once no other customer's task for the same
         // reply (it may concern several organisations) is still open: the chase resumes.
         if done {
             tx.execute(
                 "UPDATE inbound SET state = 'handled', handled_at = coalesce(handled_at, ?2)
                   WHERE state = 'open'
                     AND id = (SELECT CAST(substr(action_key, 7, instr(substr(action_key, 7), ':') - 1) AS INTEGER)
-                                FROM tasks WHERE id = ?1 AND kind = 'reply' AND action_key LIKE 'inbox:%')
-                    AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.kind = 'reply' AND t.status = 'open'
+                                FROM tasks WHERE id = ?1 AND kind IN ('reply', 'dispute', 'paid_claim') AND action_key LIKE 'inbox:%')
+                    AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.kind IN ('reply', 'dispute', 'paid_claim') AND t.status = 'open'
                                       AND t.action_key LIKE 'inbox:' || inbound.id || ':%')",
                 params![task, format_time(now)],
             )

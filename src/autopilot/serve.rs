@@ -1,0 +1,61 @@
+//! `collectiq serve`: what autopilot answers on its listener (the customers' pages, Xero's
+//! webhooks and their worker, `/healthz`) without its scheduler, for those who run `collectiq
+//! run` from cron. It takes no run lock: the runs cron starts go on beside it.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{Notify, watch};
+use tracing::{error, info};
+
+use super::health::Runs;
+use super::{AutopilotError, app, webhook_worker};
+use crate::config::Config;
+use crate::runtime::run::load_strategies;
+use crate::store::Store;
+use crate::xero::client::RetryPolicy;
+use crate::xero::session::Session;
+
+/// Serves until `shutdown` completes. Prints the address it listens on.
+pub async fn serve(
+    config: Config,
+    listen: SocketAddr,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), AutopilotError> {
+    // The strategies say whether answers are noted in Xero; one that does not compile is said now.
+    let strategies =
+        if config.runtime.strategies.is_empty() { Vec::new() } else { load_strategies(&config.runtime.strategies)? };
+    let store = Store::open(&config.database).await?;
+    let session = Arc::new(Session::with_store(&config, store, RetryPolicy::default()).await?);
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|cause| AutopilotError::Listen { address: listen, cause })?;
+    let address = listener.local_addr().map_err(|cause| AutopilotError::Listen { address: listen, cause })?;
+    let arrived = Arc::new(Notify::new());
+    let organisations = session.store.organisations().await?;
+    let runs = Arc::new(Mutex::new(Runs::default()));
+    let app = app(&config, &session.store, runs, arrived.clone(), &organisations, &strategies).await?;
+    let (stop_sender, stopped) = watch::channel(false);
+    info!(%address, "serving: the customers' pages under /p/, POST /webhooks/xero, GET /healthz (no scheduler)");
+    println!("http://{address}");
+    let webhooks = tokio::spawn(webhook_worker(session.clone(), arrived, stopped.clone()));
+    let mut server_stopped = stopped;
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(
+        async move {
+            let _ = server_stopped.wait_for(|stopped| *stopped).await;
+        },
+    );
+    let server = tokio::spawn(async move { server.await });
+    shutdown.await;
+    let _ = stop_sender.send(true);
+    let (worked, served) = tokio::join!(webhooks, server);
+    if let Err(error) = worked {
+        error!(%error, "the webhook worker ended badly");
+    }
+    if let Ok(Err(error)) = served {
+        error!(%error, "the HTTP server ended badly");
+    }
+    info!("stopped");
+    Ok(())
+}
