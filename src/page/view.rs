@@ -109,11 +109,16 @@ pub fn invoice_rows(
             currency: invoice.currency.to_string(),
             total: money(invoice.total),
             amount_due: money(invoice.amount_due),
-            pay_url: pay_links.get(&invoice.invoice_id).filter(|url| url.starts_with("https://")).cloned(),
+            pay_url: pay_links.get(&invoice.invoice_id).filter(|url| is_web_address(url)).cloned(),
             focused: Some(invoice.invoice_id) == focus,
             status: status_of(invoice.invoice_id, answers),
         })
         .collect()
+}
+
+/// Whether a link from Xero is a web address (never `javascript:` or the like, whatever is kept).
+fn is_web_address(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|url| matches!(url.scheme(), "https" | "http"))
 }
 
 /// What the customer has said about an invoice and is still in force, newest first.

@@ -432,13 +432,15 @@ pub struct Template {
 }
 
 impl Template {
-    /// Whether the template may show an online-invoice link (`invoice.url`, `item.url`): only
-    /// then are links fetched from Xero for its emails.
+    /// Whether the template may show an online-invoice link (`invoice.url`, `item.url`), or a
+    /// link to the customer's page, which shows them: only then are links fetched from Xero for
+    /// its emails.
     pub fn shows_links(&self) -> bool {
         [Some(&self.subject), Some(&self.text), self.html.as_ref()]
             .into_iter()
             .flatten()
-            .any(|part| part.contains(".url"))
+            // The customer's page shows each invoice's Pay now link: fetched with the email's.
+            .any(|part| part.contains(".url") || part.contains("links.page"))
     }
 
     /// Whether any part shows a link to the customer's page (`links.page`, or an invoice's).
