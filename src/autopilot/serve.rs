@@ -27,19 +27,24 @@ pub async fn serve(
     let strategies =
         if config.runtime.strategies.is_empty() { Vec::new() } else { load_strategies(&config.runtime.strategies)? };
     let store = Store::open(&config.database).await?;
-    let session = Arc::new(Session::with_store(&config, store, RetryPolicy::default()).await?);
+    // Xero is only called to fetch what webhooks announce: without a webhook key, the pages and
+    // the health check need the database alone (and no Xero app).
+    let session = match config.webhooks.key {
+        Some(_) => Some(Arc::new(Session::with_store(&config, store.clone(), RetryPolicy::default()).await?)),
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|cause| AutopilotError::Listen { address: listen, cause })?;
     let address = listener.local_addr().map_err(|cause| AutopilotError::Listen { address: listen, cause })?;
     let arrived = Arc::new(Notify::new());
-    let organisations = session.store.organisations().await?;
+    let organisations = store.organisations().await?;
     let runs = Arc::new(Mutex::new(Runs::default()));
-    let app = app(&config, &session.store, runs, arrived.clone(), &organisations, &strategies).await?;
+    let app = app(&config, &store, runs, arrived.clone(), &organisations, &strategies).await?;
     let (stop_sender, stopped) = watch::channel(false);
     info!(%address, "serving: the customers' pages under /p/, POST /webhooks/xero, GET /healthz (no scheduler)");
     println!("http://{address}");
-    let webhooks = tokio::spawn(webhook_worker(session.clone(), arrived, stopped.clone()));
+    let webhooks = session.map(|session| tokio::spawn(webhook_worker(session, arrived, stopped.clone())));
     let mut server_stopped = stopped;
     let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(
         async move {
@@ -49,10 +54,13 @@ pub async fn serve(
     let server = tokio::spawn(async move { server.await });
     shutdown.await;
     let _ = stop_sender.send(true);
-    let (worked, served) = tokio::join!(webhooks, server);
-    if let Err(error) = worked {
+    if let Some(Err(error)) = match webhooks {
+        Some(worker) => Some(worker.await),
+        None => None,
+    } {
         error!(%error, "the webhook worker ended badly");
     }
+    let served = server.await;
     if let Ok(Err(error)) = served {
         error!(%error, "the HTTP server ended badly");
     }

@@ -93,6 +93,14 @@ pub fn run_command(global: &Global, args: RunArgs) -> Outcome {
                     "  Xero calls in the last day: {} of {}; {} history notes waiting",
                     org.calls_today, org.calls_per_day, org.notes_waiting
                 );
+                if !org.waiting_for_a_person.is_empty() {
+                    let said: Vec<String> = org
+                        .waiting_for_a_person
+                        .iter()
+                        .map(|(kind, count)| format!("{count} {}", customer_event_words(kind, *count)))
+                        .collect();
+                    println!("  customers said, waiting for a person: {} (collectiq inbox list)", said.join(", "));
+                }
             }
             if report.dry_run {
                 for line in &org.lines {
@@ -146,6 +154,20 @@ pub struct ExplainArgs {
     at: Option<Timestamp>,
     #[arg(long, value_enum, default_value_t = super::Format::Human)]
     format: super::Format,
+}
+
+/// A kind of customer event in words, for the run's summary.
+fn customer_event_words(kind: &str, count: u64) -> &'static str {
+    match (kind, count) {
+        ("reply", 1) => "reply",
+        ("reply", _) => "replies",
+        ("promise", 1) => "promise to pay from the page",
+        ("promise", _) => "promises to pay from the page",
+        ("dispute", 1) => "dispute from the page",
+        ("dispute", _) => "disputes from the page",
+        ("paid_claim", 1) => "\"already paid\" from the page",
+        (_, _) => "\"already paid\" answers from the page",
+    }
 }
 
 /// `explain --format json` (docs/runtime.md lists the fields; they stay).

@@ -5,8 +5,10 @@
 //! go to the sandbox. Everything it makes is in the demo folder, to look at afterwards.
 
 mod hearing;
+mod page;
 
 use std::fmt::Write;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -65,6 +67,8 @@ pub struct Demo {
     pub paused: Option<String>,
     /// History notes of what was heard, waiting for the next run to write them to Xero.
     pub notes_waiting: usize,
+    /// One customer's page, opened from the link in their email.
+    pub page: Option<page::Opened>,
 }
 
 /// Why the demo stopped.
@@ -94,6 +98,8 @@ pub enum DemoError {
     Calendar(#[from] UnknownZone),
     #[error(transparent)]
     Run(#[from] RunError),
+    #[error(transparent)]
+    PageKey(#[from] crate::secret::page_key::PageKeyError),
     #[error("run: {error}")]
     RunFailed { error: String },
 }
@@ -137,13 +143,19 @@ fn prepare(folder: &Path) -> Result<PathBuf, DemoError> {
     for (name, text) in EXAMPLE {
         std::fs::write(folder.join("strategy").join(name), text).map_err(io("write the example"))?;
     }
-    // An empty configuration of its own, so that a collectiq.toml where the demo runs is not used.
-    std::fs::write(folder.join("collectiq.toml"), "# The demo's own configuration: everything comes from the demo.\n")
-        .map_err(io("write the demo's configuration"))?;
     Ok(folder.join("strategy/wholesale.strategy"))
 }
 
-fn demo_config(folder: &Path, sandbox: &str, strategy: &Path) -> Result<Config, DemoError> {
+fn demo_config(folder: &Path, sandbox: &str, strategy: &Path, pages: SocketAddr) -> Result<Config, DemoError> {
+    // What `collectiq serve` needs to serve the demo's pages again afterwards.
+    let toml = format!(
+        "# The demo's own configuration: everything else comes from the demo.\n\
+         key_file = {:?}\n\n[page]\nbase_url = \"http://{pages}\"\nkey_file = {:?}\n",
+        folder.join("token.key").display().to_string(),
+        folder.join("page.key").display().to_string(),
+    );
+    std::fs::write(folder.join("collectiq.toml"), toml)
+        .map_err(|cause| DemoError::Io { doing: "write the demo's configuration".into(), cause })?;
     let values = [
         ("COLLECTIQ_XERO_URL", sandbox.to_string()),
         ("COLLECTIQ_EMAIL_CAPTURE", folder.display().to_string()),
@@ -179,7 +191,14 @@ async fn steps(
     demo: &mut Demo,
     say: &dyn Fn(&str),
 ) -> Result<(), DemoError> {
-    let config = demo_config(folder, url, strategy)?;
+    // The customers' pages get an address before the emails carrying their links are written.
+    let pages = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .map_err(|cause| DemoError::Io { doing: "choose an address for the customers' pages".into(), cause })?;
+    let pages_at =
+        pages.local_addr().map_err(|cause| DemoError::Io { doing: "read the pages' address".into(), cause })?;
+    // Its own configuration, so that a collectiq.toml where the demo runs is not used.
+    let config = demo_config(folder, url, strategy, pages_at)?;
     say("Connecting to it as to Xero (OAuth 2 with PKCE, approved at once by the sandbox).");
     {
         let store = Store::open(&config.database).await?;
@@ -249,7 +268,7 @@ async fn steps(
         by_tenant: [(tenant, crate::inbox::policies::policy(&plan))].into_iter().collect(),
         scope: None,
     };
-    demo.heard = hearing::hear_back(folder, &session.store, &demo.emails, policies).await?;
+    demo.heard = hearing::hear_back(folder, &session.store, &demo.emails, policies.clone()).await?;
     // What the reply changes, as `explain` says it for one of the customer's invoices (a second
     // run would show it too, but would wait for Xero's next minute: the first run spent it).
     if let Some((_, address, _)) = &demo.heard.reply {
@@ -261,6 +280,9 @@ async fn steps(
             demo.paused = lines.into_iter().find(|line| line.starts_with("Paused"));
         }
     }
+    say("Opening one customer's page from the link in their email.");
+    let key_file = crate::runtime::page_link::page_key_path(&config.page);
+    demo.page = page::open_one(pages, &key_file, &session.store, &demo.emails, policies).await?;
     let waiting = session.store.pending_notes(Timestamp::now(), &[], 1_000).await?;
     demo.notes_waiting = waiting.iter().filter(|note| note.action_key.starts_with("inbox:")).count();
     demo.tasks = session.store.tasks(false).await?.len() as u64;
@@ -315,6 +337,20 @@ impl Demo {
                 out,
                 "  {} history notes of what was heard wait for the next run to log them to Xero.",
                 self.notes_waiting
+            );
+        }
+        if let Some(page) = &self.page {
+            let opened = if page.status == 200 && page.shows_invoices {
+                "it opened, with their open invoices".to_string()
+            } else {
+                format!("it answered {}", page.status)
+            };
+            let _ = writeln!(out, "  {}'s own page, from the link in their email ({opened}):", page.to);
+            let _ = writeln!(out, "    {}", page.link);
+            let _ = writeln!(
+                out,
+                "    to open it in a browser, serve it:  collectiq --config {folder}/collectiq.toml --db {folder}/collectiq.db serve --listen {}",
+                page.link.trim_start_matches("http://").split('/').next().unwrap_or_default()
             );
         }
         let _ = writeln!(out, "\nWhere to look");

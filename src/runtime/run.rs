@@ -71,6 +71,9 @@ pub struct OrgRun {
     pub lines: Vec<String>,
     /// Things the operator should know (a day's notes that do not fit in the day's budget).
     pub warnings: Vec<String>,
+    /// What customers said (replies, and answers from their page) that waits for a person, by
+    /// kind: `reply`, `promise`, `dispute`, `paid_claim`.
+    pub waiting_for_a_person: std::collections::BTreeMap<String, u64>,
     pub error: Option<String>,
 }
 
@@ -210,6 +213,8 @@ pub async fn run(
         line.notes_waiting = session.store.notes_waiting(line.tenant_id).await.unwrap_or_default();
         line.calls_today = session.client.spent_today(line.tenant_id).await;
         line.calls_per_day = session.client.per_day();
+        line.waiting_for_a_person =
+            session.store.open_customer_events(line.tenant_id).await.unwrap_or_default().into_iter().collect();
     }
     Ok(report)
 }

@@ -106,6 +106,12 @@ impl Store {
         self.call(move |db| db.record_page_action(&action)).await
     }
 
+    /// How many of an organisation's customer events (replies and answers from the page) wait
+    /// for a person, by kind (`reply`, `promise`, `dispute`, `paid_claim`).
+    pub async fn open_customer_events(&self, tenant: Uuid) -> Result<Vec<(String, u64)>> {
+        self.call(move |db| db.open_customer_events(tenant)).await
+    }
+
     /// A customer's answers, newest first, replaced ones included.
     pub async fn page_actions(&self, tenant: Uuid, contact: Uuid) -> Result<Vec<PageAction>> {
         self.call(move |db| db.page_actions(tenant, contact)).await

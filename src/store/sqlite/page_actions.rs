@@ -183,6 +183,23 @@ impl Database {
         Ok(RecordedAnswer { id: inbound, replaced })
     }
 
+    pub fn open_customer_events(&self, tenant: Uuid) -> Result<Vec<(String, u64)>> {
+        const READ: &str = "count what customers said that waits for a person";
+        let mut statement = self
+            .conn()
+            .prepare(
+                "SELECT i.kind, COUNT(DISTINCT i.id) FROM inbound i JOIN inbound_concerns c ON c.inbound_id = i.id
+                  WHERE c.tenant_id = ?1 AND i.state = 'open' AND i.history = 0
+                    AND i.kind IN ('reply', 'promise', 'dispute', 'paid_claim')
+                  GROUP BY i.kind ORDER BY i.kind",
+            )
+            .doing(READ)?;
+        let rows = statement
+            .query_map([tenant.to_string()], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?.max(0) as u64)))
+            .doing(READ)?;
+        rows.collect::<rusqlite::Result<_>>().doing(READ)
+    }
+
     pub fn page_actions(&self, tenant: Uuid, contact: Uuid) -> Result<Vec<PageAction>> {
         const READ: &str = "read a customer's answers";
         let mut statement = self
