@@ -6,6 +6,7 @@ mod books_and_memory;
 mod inbox;
 mod opening;
 mod outbox;
+mod page_actions;
 mod page_links;
 mod records_and_cursors;
 mod support;
