@@ -4,6 +4,8 @@
 //! (promise, dispute, paid with a PDF, Pay now) goes through real headless Chromium.
 
 mod browser;
+mod crash;
+mod http;
 mod security;
 #[path = "../runtime/support.rs"]
 mod support;
@@ -40,6 +42,23 @@ pub struct PageWorld {
     pub base: String,
 }
 
+/// `collectiq serve` on `port`, once it accepts connections.
+fn serve(world: &World, strategy: &std::path::Path, port: u16, fail_at: Option<&str>) -> Child {
+    let mut command = world.command(&["serve", "--listen", &format!("127.0.0.1:{port}")]);
+    command.env("COLLECTIQ_STRATEGY", strategy).stdout(Stdio::null()).stderr(Stdio::null());
+    if let Some(point) = fail_at {
+        command.env("COLLECTIQ_FAIL_AT", point);
+    }
+    let server = command.spawn().unwrap();
+    let address: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
+        assert!(Instant::now() < deadline, "collectiq serve did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -57,20 +76,30 @@ impl PageWorld {
         let strategy = strategy_file(&world.folder, "page.strategy", STRATEGY);
         world.run(&strategy, FIRST_RUN, &[]);
         world.smtp.settle();
-        let server = world
-            .command(&["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .env("COLLECTIQ_STRATEGY", &strategy)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let address: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
-            assert!(Instant::now() < deadline, "collectiq serve did not start");
+        let server = serve(&world, &strategy, port, None);
+        PageWorld { world, strategy, server, base }
+    }
+
+    /// Stops the page server and starts it again, perhaps armed to end at a fail point.
+    pub fn restart(&mut self, fail_at: Option<&str>) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+        let port: u16 = self.base.rsplit(':').next().unwrap().parse().unwrap();
+        self.server = serve(&self.world, &self.strategy, port, fail_at);
+    }
+
+    /// Whether the page server has ended, and how.
+    pub fn server_ended(&mut self) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.server.try_wait().unwrap() {
+                return Some(status);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
-        PageWorld { world, strategy, server, base }
     }
 
     /// Every page link in the emails the SMTP server received: (the email's recipients, link).
