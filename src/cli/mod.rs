@@ -139,6 +139,20 @@ enum Command {
         #[arg(long, conflicts_with = "on")]
         clear: bool,
     },
+    /// Record that a customer says they have paid an invoice (as their page's "I've already paid" does).
+    PaidClaim {
+        #[arg(value_name = "INVOICE")]
+        invoice: String,
+        /// The day they say they paid.
+        #[arg(long, value_name = "DATE")]
+        on: jiff::civil::Date,
+        /// How much they say they paid (the amount due by default).
+        #[arg(long, value_name = "AMOUNT")]
+        amount: Option<rust_decimal::Decimal>,
+        /// The payment's reference, as they gave it.
+        #[arg(long, value_name = "TEXT")]
+        reference: Option<String>,
+    },
     /// Record that an invoice is disputed (or, with --resolve, that it no longer is).
     Dispute {
         #[arg(value_name = "INVOICE")]
@@ -225,6 +239,9 @@ pub fn main() -> ExitCode {
         Command::Links(command) => links::run(&cli.global, command),
         Command::Tasks { command } => runtime::tasks_command(&cli.global, command),
         Command::Promise { invoice, on, clear } => runtime::promise_command(&cli.global, &invoice, on, clear),
+        Command::PaidClaim { invoice, on, amount, reference } => {
+            runtime::paid_claim_command(&cli.global, &invoice, on, amount, reference)
+        }
         Command::Dispute { invoice, resolve } => runtime::dispute_command(&cli.global, &invoice, resolve),
         Command::Pause { contact, until, clear } => runtime::pause_command(&cli.global, &contact, until, clear),
         Command::Diff { files, git, format, impact, days, top, data } => {

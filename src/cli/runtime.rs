@@ -429,6 +429,62 @@ pub fn promise_command(global: &Global, invoice: &str, on: Option<Date>, clear: 
     result.map_or_else(fail, |_| Outcome::Clean)
 }
 
+/// `collectiq paid-claim`: a customer says (by phone, say) they have paid an invoice. Recorded as
+/// the customer's page records it: a customer event, a task to check the bank, a note, and the
+/// pause the strategy's paid-claim sentence gives.
+pub fn paid_claim_command(global: &Global, invoice: &str, on: Date, amount: Option<rust_decimal::Decimal>, reference: Option<String>) -> Outcome {
+    use crate::page::answers::{About, Draft, to_store};
+    use crate::store::page_actions::Answer;
+    let result = config(global).and_then(|config| {
+        block_on(async {
+            let store = Store::open(&config.database).await?;
+            let invoice = one_invoice(&store, invoice).await?;
+            if !invoice.is_open() {
+                return Err(CommandError::Missing {
+                    what: "an open invoice",
+                    help: "a claim to have paid is for an invoice still open in Xero (sync first if it was just paid)",
+                });
+            }
+            let account = store
+                .account(invoice.tenant_id, invoice.contact_id)
+                .await?
+                .ok_or(CommandError::NoSuchInvoice { number: invoice.number.to_string() })?;
+            let strategies = load_strategies(&config.runtime.strategies).unwrap_or_default();
+            let organisation = store.organisation(invoice.tenant_id).await?;
+            let notes = match (&organisation, strategies.is_empty()) {
+                (Some(record), false) => {
+                    strategy_for(&strategies, &record.organisation.name).is_none_or(|s| s.plan.settings.write_back)
+                }
+                _ => true,
+            };
+            let base_currency = organisation.map(|o| o.organisation.base_currency).unwrap_or_default();
+            let now = Timestamp::now();
+            let answer = Answer::PaidClaim {
+                paid_on: on,
+                amount: amount.unwrap_or(invoice.amount_due),
+                reference: crate::inbox::message::one_line(reference.as_deref().unwrap_or_default()),
+                remittance: None,
+            };
+            let about = About {
+                digest: format!("cli:{}:{}", invoice.invoice_id, now.as_nanosecond()),
+                link_id: None,
+                account: &account,
+                base_currency: &base_currency,
+                notes,
+                source: "cli",
+                at: now,
+            };
+            let recorded = store.record_page_action(to_store(Draft { invoices: vec![invoice.invoice_id], answer }, None, about)).await?;
+            println!(
+                "Recorded: the customer says {} was paid on {on} (inbox {}); a task to check the bank is open, and chasing it pauses as the strategy says.",
+                invoice.number, recorded.id
+            );
+            Ok(())
+        })
+    });
+    result.map_or_else(fail, |_| Outcome::Clean)
+}
+
 pub fn dispute_command(global: &Global, invoice: &str, resolve: bool) -> Outcome {
     let result = config(global).and_then(|config| {
         block_on(async {
