@@ -1,6 +1,7 @@
 //! What CollectIQ itself remembers, beside Xero's data: occurrences already handled, invoices
 //! whose chasing was stopped, promises, disputes and pauses entered by hand, open escalations,
-//! when each customer was last emailed, and what customers said back.
+//! when each customer was last emailed, what customers said back, and their claims that an
+//! invoice is already paid.
 
 use std::sync::Arc;
 
@@ -33,6 +34,9 @@ pub struct Memory {
     pub last_emailed: foldhash::HashMap<Uuid, Timestamp>,
     /// The human replies heard from each customer (auto-replies and bounces are not here).
     pub replies: foldhash::HashMap<Uuid, Replies>,
+    /// Claims that an invoice is already paid (the customer page's "I've already paid", or the
+    /// CLI), by invoice: when the latest claim still open was made. A pause counts from its day.
+    pub paid_claims: foldhash::HashMap<Uuid, Timestamp>,
 }
 
 /// What a customer has said back, as far as pausing them goes.
@@ -146,6 +150,7 @@ impl Memory {
             && self.escalated.is_empty()
             && self.last_emailed.is_empty()
             && self.replies.is_empty()
+            && self.paid_claims.is_empty()
     }
 
     /// Lets go of everything remembered, keeping the rules' numbers (and the room the maps took).
@@ -158,6 +163,7 @@ impl Memory {
         self.escalated.clear();
         self.last_emailed.clear();
         self.replies.clear();
+        self.paid_claims.clear();
     }
 
     /// For a simulation done with a customer: lets go of what was handled for the decision's
