@@ -92,6 +92,49 @@ fn reply_and_bounce_guards_change_like_other_guards() {
 }
 
 #[test]
+fn paid_claim_guards_change_like_other_guards_in_their_standard_phrasing() {
+    let before = plan_of("strategies/diffs/replies.before.strategy");
+    let after = plan_of("strategies/diffs/paid-claims.after.strategy");
+    let changes = diff(&before, &after);
+    assert!(changes.rules.is_empty() && changes.settings.is_empty() && changes.segments.is_empty());
+    let said = |changes: &collectiq::plan::diff::PlanDiff| -> Vec<(bool, String, String, usize)> {
+        changes
+            .guards
+            .iter()
+            .map(|change| match change {
+                GuardChange::Added { audience, text, line } => (true, audience.clone(), text.clone(), *line),
+                GuardChange::Removed { audience, text, line } => (false, audience.clone(), text.clone(), *line),
+            })
+            .collect()
+    };
+    let owned = |changes: &[(bool, &str, &str, usize)]| -> Vec<(bool, String, String, usize)> {
+        changes
+            .iter()
+            .map(|(added, audience, text, line)| (*added, audience.to_string(), text.to_string(), *line))
+            .collect()
+    };
+    assert_eq!(
+        said(&changes),
+        owned(&[
+            (true, "every customer", "When a customer says they have paid, pause chasing for 3 business days.", 23),
+            (true, "SMB", "When a customer says they have paid, pause chasing for 14 days.", 18),
+        ])
+    );
+    // A change of length is a removal and an addition, as for any guard.
+    let text = std::fs::read_to_string(Path::new(ROOT).join("strategies/diffs/paid-claims.after.strategy")).unwrap();
+    let longer = text.replace("for 3 business days", "for 5 business days");
+    let folder = collectiq::files::Folder(Path::new(ROOT).join("strategies/diffs"));
+    let longer = collectiq::plan::compile_bytes("paid-claims.longer.strategy", longer.into_bytes(), &folder).unwrap();
+    assert_eq!(
+        said(&diff(&after, &longer.plan)),
+        owned(&[
+            (false, "every customer", "When a customer says they have paid, pause chasing for 3 business days.", 23),
+            (true, "every customer", "When a customer says they have paid, pause chasing for 5 business days.", 23),
+        ])
+    );
+}
+
+#[test]
 fn reordering_reformatting_and_rephrasing_change_nothing() {
     let before = plan_of(BEFORE);
     for after in ["strategies/diffs/reordered.after.strategy", "strategies/diffs/rephrased.after.strategy", BEFORE] {

@@ -211,6 +211,26 @@ fn what_a_reply_does() {
 }
 
 #[test]
+fn what_a_claim_of_payment_does() {
+    assert_equivalent(
+        RULES,
+        &[
+            "When a customer says they have paid, pause chasing for 3 business days.",
+            "When customers say they have paid pause chasing for 3 business days.",
+            "when the client says they have paid, pause chasing for three business days",
+        ],
+    );
+    assert_equivalent(
+        RULES,
+        &[
+            "When a customer says they have paid, pause chasing for 14 days.",
+            "When a customer says they have paid, pause chasing for a fortnight.",
+            "When the customer says they have paid pause chasing for 2 weeks.",
+        ],
+    );
+}
+
+#[test]
 fn the_task_after_a_bounce() {
     assert_equivalent(
         RULES,

@@ -129,6 +129,10 @@ const PIECES: &[&str] = &[
     "until",
     "replies",
     "handled",
+    "says",
+    "they",
+    "have",
+    "paid",
     "keep",
     "bounces",
 ];
@@ -475,6 +479,7 @@ fn guard() -> impl Strategy<Value = String> {
         Just("When a customer replies pause chasing until the reply is handled.".to_string()),
         duration().prop_map(|d| format!("When a customer replies, pause chasing for {d}.")),
         Just("Keep chasing when clients reply.".to_string()),
+        duration().prop_map(|d| format!("When a customer says they have paid, pause chasing for {d}.")),
         call_action().prop_map(|a| format!("When an email bounces, {a}.")),
     ]
 }

@@ -98,6 +98,9 @@ pub enum GuardKind {
     /// `When a customer replies, pause chasing until the reply is handled.` and the other
     /// sentences about what a human reply does to the customer's automatic emails.
     OnReply { pause: ReplyPause },
+    /// `When a customer says they have paid, pause chasing for 3 business days.`: how long a
+    /// claim that an invoice is already paid holds back that invoice's reminders.
+    OnPaidClaim { pause: Duration },
     /// `When an email bounces, create a call task for "Sam".` The action is always a call task;
     /// it keeps its span so that messages can point at the person.
     OnBounce { action: Action },

@@ -1,6 +1,7 @@
-//! Guards that contradict one another. For the same customers a reply can do only one thing and a
-//! bounce can create only one task, so two different sentences about either leave the plan
-//! unable to say which was meant. (The same sentence twice is only a repeat: `duplicate-rule`.)
+//! Guards that contradict one another. For the same customers a reply can do only one thing, a
+//! claim of payment can pause for only one length of time and a bounce can create only one task,
+//! so two different sentences about any of them leave the plan unable to say which was meant.
+//! (The same sentence twice is only a repeat: `duplicate-rule`.)
 
 use std::collections::HashMap;
 
@@ -18,12 +19,15 @@ pub enum GuardConflict {
     TwoPauses,
     /// Two sentences naming the task to create after a bounce.
     TwoBounceTasks,
+    /// Two sentences pausing for different lengths of time after a claim of payment.
+    TwoPaidClaimPauses,
 }
 
 /// The one thing each audience may say once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Subject {
     Reply,
+    PaidClaim,
     Bounce,
 }
 
@@ -57,6 +61,7 @@ pub fn check(strategy: &Strategy) -> Vec<Problem> {
 fn subject(kind: &GuardKind) -> Option<Subject> {
     match kind {
         GuardKind::OnReply { .. } => Some(Subject::Reply),
+        GuardKind::OnPaidClaim { .. } => Some(Subject::PaidClaim),
         GuardKind::OnBounce { .. } => Some(Subject::Bounce),
         _ => None,
     }
@@ -66,6 +71,7 @@ fn conflict(first: &GuardKind, then: &GuardKind) -> GuardConflict {
     let keeps_chasing = |kind: &GuardKind| matches!(kind, GuardKind::OnReply { pause: ReplyPause::KeepChasing });
     match then {
         GuardKind::OnBounce { .. } => GuardConflict::TwoBounceTasks,
+        GuardKind::OnPaidClaim { .. } => GuardConflict::TwoPaidClaimPauses,
         _ if keeps_chasing(first) || keeps_chasing(then) => GuardConflict::KeepAndPause,
         _ => GuardConflict::TwoPauses,
     }
@@ -113,8 +119,20 @@ mod tests {
     }
 
     #[test]
+    fn two_paid_claim_pauses_of_different_lengths_conflict_but_the_same_length_is_only_a_repeat() {
+        let body = "For every customer:\n  When a customer says they have paid, pause chasing for 3 business days.\n  When customers say they have paid pause chasing for 3 business days.\n  When a customer says they have paid, pause chasing for a week.\n";
+        assert_eq!(conflicts(body), [(GuardConflict::TwoPaidClaimPauses, 10, 8)]);
+    }
+
+    #[test]
+    fn a_paid_claim_pause_is_about_something_else_than_a_reply_pause() {
+        let body = "For every customer:\n  When a customer replies, pause chasing for 3 business days.\n  When a customer says they have paid, pause chasing for 5 days.\n";
+        assert_eq!(conflicts(body), []);
+    }
+
+    #[test]
     fn a_segment_may_say_otherwise_than_every_customer() {
-        let body = "For every customer:\n  Keep chasing when a customer replies.\n  When an email bounces, create a call task for \"Sam\".\nFor \"A\" customers:\n  When a customer replies, pause chasing for a week.\n  When an email bounces, create a call task for \"Dana\".\nFor \"B\" customers:\n  When a customer replies, pause chasing until the reply is handled.\n";
+        let body = "For every customer:\n  Keep chasing when a customer replies.\n  When an email bounces, create a call task for \"Sam\".\n  When a customer says they have paid, pause chasing for 3 business days.\nFor \"A\" customers:\n  When a customer replies, pause chasing for a week.\n  When an email bounces, create a call task for \"Dana\".\n  When a customer says they have paid, pause chasing for 2 weeks.\nFor \"B\" customers:\n  When a customer replies, pause chasing until the reply is handled.\n";
         assert_eq!(conflicts(body), []);
     }
 }

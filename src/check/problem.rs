@@ -163,6 +163,7 @@ impl Problem {
                     GuardConflict::KeepAndPause => ("what a customer's reply does", "\"Keep chasing\" and \"pause chasing\" cannot both hold: keep the sentence you mean"),
                     GuardConflict::TwoPauses => ("what a customer's reply does", "a reply pauses chasing in one way: keep one of the two sentences"),
                     GuardConflict::TwoBounceTasks => ("the task a bounced email creates", "a bounce creates one task: keep one of the two sentences"),
+                    GuardConflict::TwoPaidClaimPauses => ("how long chasing pauses when a customer says they have paid", "a claim of payment pauses an invoice for one length of time: keep one of the two sentences"),
                 };
                 Diagnostic::error("conflicting-guards", format!("an earlier sentence for these customers says otherwise about {about}"), *span)
                     .with_label("says otherwise here")

@@ -71,6 +71,12 @@ pub enum Skip<'p> {
     Promised {
         until: Date,
     },
+    /// The customer said on `on` that the invoice is already paid: its reminders pause until
+    /// (and including) `until`, as the strategy's paid-claim guard says.
+    ClaimedPaid {
+        on: Date,
+        until: Date,
+    },
     /// An escalation of the customer is open: no automatic emails until it is closed.
     Escalated,
     /// The customer replied (inbox message `message`, stored on `on`): no automatic emails until
@@ -101,6 +107,12 @@ impl fmt::Display for Skip<'_> {
             Skip::Disputed => f.write_str("the invoice is disputed"),
             Skip::Paused { until } => write!(f, "chasing is paused until {until}"),
             Skip::Promised { until } => write!(f, "the customer promised to pay; paused until {until}"),
+            Skip::ClaimedPaid { on, until } => write!(
+                f,
+                "paused until {}: the customer said on {} that they have paid",
+                until.strftime("%-d %B %Y"),
+                on.strftime("%-d %B %Y")
+            ),
             Skip::Escalated => f.write_str("the customer is escalated; automatic emails wait for the task to close"),
             Skip::Replied { on, message, until: None } => write!(
                 f,

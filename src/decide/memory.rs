@@ -1,6 +1,7 @@
 //! What CollectIQ itself remembers, beside Xero's data: occurrences already handled, invoices
 //! whose chasing was stopped, promises, disputes and pauses entered by hand, open escalations,
-//! when each customer was last emailed, and what customers said back.
+//! when each customer was last emailed, what customers said back, and their claims that an
+//! invoice is already paid.
 
 use std::sync::Arc;
 
@@ -33,8 +34,8 @@ pub struct Memory {
     pub last_emailed: foldhash::HashMap<Uuid, Timestamp>,
     /// The human replies heard from each customer (auto-replies and bounces are not here).
     pub replies: foldhash::HashMap<Uuid, Replies>,
-    /// Invoices the customer says they have paid, with when they said so (the latest claim
-    /// nobody has acted on yet).
+    /// Claims that an invoice is already paid (the customer page's "I've already paid", or the
+    /// CLI), by invoice: when the latest claim still open was made. A pause counts from its day.
     pub paid_claims: foldhash::HashMap<Uuid, Timestamp>,
 }
 

@@ -120,6 +120,9 @@ pub fn guard_text(guard: &Guard) -> String {
             format!("When a customer replies, pause chasing for {}", duration(period))
         }
         GuardKind::OnReply { pause: ReplyPause::KeepChasing } => "Keep chasing when a customer replies".to_string(),
+        GuardKind::OnPaidClaim { pause } => {
+            format!("When a customer says they have paid, pause chasing for {}", duration(pause))
+        }
         GuardKind::OnBounce { action: a } => format!("When an email bounces, {}", action(&a.kind)),
     }
 }

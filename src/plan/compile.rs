@@ -161,6 +161,7 @@ fn guard_kind(guard: &ast::GuardKind) -> GuardKind {
         }
         ast::GuardKind::MinimumAmount { amount } => GuardKind::MinimumAmount { amount: super::convert::money(amount) },
         ast::GuardKind::OnReply { pause } => GuardKind::OnReply { pause: reply_pause(pause) },
+        ast::GuardKind::OnPaidClaim { pause } => GuardKind::OnPaidClaim { period: period(pause) },
         ast::GuardKind::OnBounce { action: a } => GuardKind::OnBounce { action: action(&a.kind) },
     }
 }

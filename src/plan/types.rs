@@ -309,10 +309,19 @@ pub enum GuardKind {
     /// What a human reply from the customer does to their automatic emails. Without this guard a
     /// reply pauses them until it is handled.
     OnReply { pause: ReplyPause },
+    /// How long a customer's claim that an invoice is already paid (from the customer page or
+    /// the CLI) holds back that invoice's reminders, counted from the day of the claim. Without
+    /// this guard, 3 business days (`PAID_CLAIM_PAUSE`).
+    OnPaidClaim { period: Period },
     /// The task to create when an email to the customer bounces for good (the address is never
     /// emailed again whatever this says). Without it the task is unassigned.
     OnBounce { action: Action },
 }
+
+/// How long a claim of payment pauses an invoice when no guard says: long enough for the payment
+/// to reach the bank and be reconciled in Xero, short enough that a claim that was not true does
+/// not stall the chase (LANGUAGE.md §11).
+pub const PAID_CLAIM_PAUSE: Period = Period { count: 3, unit: PeriodUnit::BusinessDays };
 
 /// How long a human reply holds back the customer's automatic emails.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -7,7 +7,7 @@ use super::email::RenderedEmail;
 use crate::decide::books::{Books, Customer};
 use crate::decide::calendar::Calendar;
 use crate::decide::conditions::Judge;
-use crate::decide::evaluate::held_by_reply;
+use crate::decide::evaluate::{held_by_paid_claim, held_by_reply};
 use crate::decide::memory::Memory;
 use crate::decide::occurrences::{latest_invoice_occurrence, next_calendar_occurrence, next_invoice_occurrence};
 use crate::ledger::money::group_thousands;
@@ -133,6 +133,10 @@ fn guards(
                 let guards: Vec<&Guard> = all_guards(plan, audience).collect();
                 held_by_reply(&guards, replies, judge.calendar, judge.today).is_some()
             }),
+            GuardKind::OnPaidClaim { .. } => memory.paid_claims.get(&invoice.invoice_id).is_some_and(|claimed| {
+                let guards: Vec<&Guard> = all_guards(plan, audience).collect();
+                held_by_paid_claim(&guards, *claimed, judge.calendar, judge.today).is_some()
+            }),
             GuardKind::OnBounce { .. } => customer.lost_by_bounces(),
         };
         lines.push(format!("Guard: {} — {}", guard.text, if holds { "applies now" } else { "does not apply" }));
@@ -142,6 +146,14 @@ fn guards(
     }
     if let Some(promised) = memory.promises.get(&invoice.invoice_id).or(invoice.expected_payment_date.as_ref()) {
         lines.push(format!("Promised to pay on {promised}"));
+    }
+    if let Some(claimed) = memory.paid_claims.get(&invoice.invoice_id) {
+        let guards: Vec<&Guard> = all_guards(plan, audience).collect();
+        let on = judge.calendar.today(*claimed).strftime("%-d %B %Y");
+        match held_by_paid_claim(&guards, *claimed, judge.calendar, judge.today) {
+            Some(skip) => lines.push(format!("This invoice is {skip}")),
+            None => lines.push(format!("The customer said on {on} that they have paid; the pause has ended")),
+        }
     }
     if let Some(replies) = memory.replies.get(&customer.contact.contact_id) {
         let pause = all_guards(plan, audience).find_map(|g| match &g.kind {

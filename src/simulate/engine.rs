@@ -63,7 +63,8 @@ impl PlanFacts<'_> {
 #[derive(Debug, Default)]
 pub struct Happenings<'p> {
     parts: Vec<Vec<Happening<'p>>>,
-    /// The replies, auto-replies and bounces that happened, in no particular order.
+    /// What customers did (replies, auto-replies, bounces, and what they did on their customer
+    /// page), in no particular order.
     pub events: Vec<Happened>,
 }
 
@@ -272,13 +273,15 @@ fn segment_checks(scenario: &Scenario<'_>, facts: &PlanFacts<'_>, customer: &Cus
 }
 
 /// The days after `after` on which something of the timetable's can fall due for the customer,
-/// latest first (so that the next is at the end).
+/// latest first (so that the next is at the end). `promised` are the days after promises the
+/// customer page will bring (with each invoice's place), when a broken one is answered.
 fn events(
     scenario: &Scenario<'_>,
     facts: &PlanFacts<'_>,
     timetable: &Timetable<'_>,
     customer: &Customer,
     places: &[u32],
+    promised: &[(i64, u32)],
     after: i64,
 ) -> Vec<(i64, u32)> {
     let last = day_number(scenario.last());
@@ -294,6 +297,7 @@ fn events(
             days.push((day_number(promised) + 1, place));
         }
     }
+    days.extend(promised.iter().filter(|(_, place)| places.contains(place)));
     days.extend(timetable.statement_days.iter().map(|day| (*day, STATEMENTS)));
     days.retain(|(day, _)| *day > after && *day <= last);
     days.sort_unstable_by(|a, b| b.cmp(a));
@@ -311,7 +315,7 @@ struct DayWork {
     everything: bool,
     statements: bool,
     segment: bool,
-    /// A reply or bounce came.
+    /// Something the customer did came (a reply, a bounce, a promise, a dispute, a claim).
     heard: bool,
     invoices: Vec<u32>,
 }
@@ -332,7 +336,8 @@ struct Timeline {
     checks: Vec<i64>,
     events: Vec<(i64, u32)>,
     waits: BinaryHeap<Reverse<(i64, u32)>>,
-    /// Days a reply or bounce comes: what waits is looked at again (it may now be held back).
+    /// Days the customer does something (replies, bounces, uses their customer page): what waits
+    /// is looked at again (it may now be held back).
     heard: BinaryHeap<Reverse<i64>>,
 }
 
@@ -438,6 +443,17 @@ fn simulate_customer<'p, 's>(
         waits: BinaryHeap::new(),
         heard: listener.iter().flat_map(|l| l.days_to_come()).map(Reverse).collect(),
     };
+    // A promise the customer page brings is known ahead, like one remembered at the start.
+    let promised: Vec<(i64, u32)> = match (&listener, facts.broken_promises) {
+        (Some(listener), true) => listener
+            .promises_to_come()
+            .filter_map(|(invoice, on)| {
+                let at = customer.open.iter().position(|i| i.invoice_id == invoice)?;
+                Some((day_number(on) + 1, at as u32))
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let mut books = CustomerBooks::new(customer, &scenario.paid_by_place[place]);
     let mut segment: Option<Option<&Segment>> = None;
     // What came due but waits (for the window or the cap): looked at again whenever the
@@ -467,7 +483,7 @@ fn simulate_customer<'p, 's>(
                 // New rules, some of whose occurrences may already be due, and new days ahead.
                 work.everything = true;
                 let timetable = facts.timetable(plan, now_in);
-                timeline.events = events(scenario, facts, timetable, books.customer, &books.places, day);
+                timeline.events = events(scenario, facts, timetable, books.customer, &books.places, &promised, day);
             }
             segment = Some(now_in);
         }

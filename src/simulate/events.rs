@@ -1,5 +1,7 @@
 //! What customers do back during a simulation: human replies, auto-replies and bounces, listed
-//! in the data folder's `events.json` or drawn at random (`--replies RATE`) after emails sent.
+//! in the data folder's `events.json` or drawn at random (`--replies RATE`) after emails sent;
+//! and what they do on their customer page: promises to pay, disputes and claims that an invoice
+//! is already paid, listed in `events.json`.
 //!
 //! `events.json` (optional, beside the export's files):
 //!
@@ -7,20 +9,26 @@
 //! {"events": [
 //!   {"day": "2027-03-05", "kind": "reply", "customer": "Ridgeway Ltd", "handled_on": "2027-03-08"},
 //!   {"day": "2027-03-06", "kind": "auto_reply", "address": "accounts@ridgeway.example"},
-//!   {"day": "2027-03-09", "kind": "bounce", "address": "ap@tui.example", "permanent": true}
+//!   {"day": "2027-03-09", "kind": "bounce", "address": "ap@tui.example", "permanent": true},
+//!   {"day": "2027-03-03", "kind": "promise", "customer": "Tui Cafe", "invoice": "INV-0002", "promised_on": "2027-03-12"},
+//!   {"day": "2027-03-04", "kind": "dispute", "customer": "Tui Cafe", "invoice": "INV-0002", "resolved_on": "2027-03-20"},
+//!   {"day": "2027-03-04", "kind": "paid_claim", "customer": "Ridgeway Ltd", "invoice": "INV-0001"}
 //! ]}
 //! ```
 //!
 //! Each event happens before that day's run. A reply pauses the customer as the strategy's reply
 //! guard says, until `handled_on` (none: never handled); an auto-reply changes nothing; a bounce
 //! (permanent unless `"permanent": false`) sets its address aside for good, and three temporary
-//! ones of one address within 7 days count as a permanent one, as the inbox counts them.
+//! ones of one address within 7 days count as a permanent one, as the inbox counts them. A
+//! promise, a dispute (open until `resolved_on`; none: never resolved) and a claim of payment
+//! are remembered of the invoice as the customer page records them, and the strategy's guards
+//! take it from there.
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use jiff::ToSpan;
 use jiff::civil::Date;
+use jiff::{Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -50,6 +58,9 @@ pub enum EntryKind {
     Reply,
     AutoReply,
     Bounce,
+    Promise,
+    Dispute,
+    PaidClaim,
 }
 
 /// One entry of `events.json`, as written.
@@ -65,6 +76,13 @@ pub struct Entry {
     pub permanent: Option<bool>,
     /// Replies only: the day someone marks the reply handled (before that day's run).
     pub handled_on: Option<Date>,
+    /// Promises, disputes and claims of payment: the invoice's number (one of the customer's
+    /// open invoices at the start).
+    pub invoice: Option<String>,
+    /// Promises only: the day the customer promises to pay on.
+    pub promised_on: Option<Date>,
+    /// Disputes only: the day someone resolves the dispute (before that day's run).
+    pub resolved_on: Option<Date>,
 }
 
 /// What happens to a customer, in a simulation.
@@ -79,6 +97,32 @@ pub enum What {
         address: Option<String>,
         permanent: bool,
     },
+    /// On the customer page: a promise to pay an invoice on a day.
+    Promise {
+        invoice: Uuid,
+        promised_on: Date,
+    },
+    /// On the customer page: a dispute of an invoice, open until `resolved_on` (none: never).
+    Dispute {
+        invoice: Uuid,
+        resolved_on: Option<Date>,
+    },
+    /// On the customer page: "I've already paid" this invoice.
+    PaidClaim {
+        invoice: Uuid,
+    },
+}
+
+impl What {
+    /// The invoice an event from the customer page is about.
+    pub fn invoice(&self) -> Option<Uuid> {
+        match self {
+            What::Promise { invoice, .. } | What::Dispute { invoice, .. } | What::PaidClaim { invoice } => {
+                Some(*invoice)
+            }
+            What::Reply { .. } | What::AutoReply | What::Bounce { .. } => None,
+        }
+    }
 }
 
 /// An event for one customer (by place in the books).
@@ -187,6 +231,9 @@ pub fn resolve(entries: &[Entry], books: &Books, folder: &Path) -> Result<Vec<Ev
     let mut events = Vec::new();
     for (n, entry) in entries.iter().enumerate() {
         let wrong = |problem: String| DataError { file: file.clone(), problem: format!("event {}: {problem}", n + 1) };
+        if let Some(problem) = misplaced_field(entry) {
+            return Err(wrong(problem));
+        }
         let what = match entry.kind {
             EntryKind::Reply => {
                 if entry.permanent.is_some() {
@@ -208,6 +255,29 @@ pub fn resolve(entries: &[Entry], books: &Books, folder: &Path) -> Result<Vec<Ev
                 address: entry.address.as_ref().map(|a| a.trim().to_lowercase()),
                 permanent: entry.permanent.unwrap_or(true),
             },
+            EntryKind::Promise => {
+                let invoice = page_invoice(entry, books).map_err(wrong)?;
+                match entry.promised_on {
+                    None => {
+                        return Err(wrong("a promise says the day it promises to pay on (\"promised_on\")".into()));
+                    }
+                    Some(promised_on) if promised_on < entry.day => {
+                        return Err(wrong(format!(
+                            "it promises to pay on {promised_on}, before the promise was made on {}",
+                            entry.day
+                        )));
+                    }
+                    Some(promised_on) => What::Promise { invoice, promised_on },
+                }
+            }
+            EntryKind::Dispute => {
+                let invoice = page_invoice(entry, books).map_err(wrong)?;
+                if let Some(resolved) = entry.resolved_on.filter(|r| *r < entry.day) {
+                    return Err(wrong(format!("it is resolved on {resolved}, before it was raised on {}", entry.day)));
+                }
+                What::Dispute { invoice, resolved_on: entry.resolved_on }
+            }
+            EntryKind::PaidClaim => What::PaidClaim { invoice: page_invoice(entry, books).map_err(wrong)? },
         };
         let places: Vec<usize> = match (&entry.customer, &entry.address) {
             (None, None) => return Err(wrong("it names neither a customer nor an address".into())),
@@ -237,6 +307,44 @@ pub fn resolve(entries: &[Entry], books: &Books, folder: &Path) -> Result<Vec<Ev
     Ok(events)
 }
 
+/// A field written for another kind of event, said as the refusal says it.
+fn misplaced_field(entry: &Entry) -> Option<String> {
+    let kind = match entry.kind {
+        EntryKind::Reply => "replies",
+        EntryKind::AutoReply => "auto-replies",
+        EntryKind::Bounce => "bounces",
+        EntryKind::Promise => "promises",
+        EntryKind::Dispute => "disputes",
+        EntryKind::PaidClaim => "claims of payment",
+    };
+    let from_the_page = matches!(entry.kind, EntryKind::Promise | EntryKind::Dispute | EntryKind::PaidClaim);
+    let misplaced = [
+        ("invoice", entry.invoice.is_some() && !from_the_page, "events from the customer page"),
+        ("address", entry.address.is_some() && from_the_page, "replies and bounces"),
+        ("permanent", entry.permanent.is_some() && from_the_page, "bounces"),
+        ("handled_on", entry.handled_on.is_some() && from_the_page, "replies"),
+        ("promised_on", entry.promised_on.is_some() && entry.kind != EntryKind::Promise, "promises"),
+        ("resolved_on", entry.resolved_on.is_some() && entry.kind != EntryKind::Dispute, "disputes"),
+    ];
+    let (field, _, for_whom) = misplaced.into_iter().find(|(_, wrong, _)| *wrong)?;
+    Some(format!("\"{field}\" is for {for_whom}, not {kind}"))
+}
+
+/// The invoice an event from the customer page names: one of its customer's open invoices at
+/// the start, by number.
+fn page_invoice(entry: &Entry, books: &Books) -> Result<Uuid, String> {
+    let (Some(named), Some(number)) = (&entry.customer, &entry.invoice) else {
+        return Err("an event from the customer page names its customer and its invoice".into());
+    };
+    let customer = &books.customers[customer_named(books, named)?];
+    customer
+        .open
+        .iter()
+        .find(|i| i.number.trim().eq_ignore_ascii_case(number.trim()))
+        .map(|i| i.invoice_id)
+        .ok_or_else(|| format!("{named} has no open invoice {number}"))
+}
+
 fn customer_named(books: &Books, named: &str) -> Result<usize, String> {
     if let Ok(id) = Uuid::parse_str(named.trim()) {
         return books.position(id).ok_or_else(|| format!("no customer has the contact id {id}"));
@@ -251,6 +359,40 @@ fn customer_named(books: &Books, named: &str) -> Result<usize, String> {
     }
 }
 
+/// What is remembered of an invoice that the customer page changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct PageMemory {
+    promise: Option<Date>,
+    disputed: bool,
+    paid_claim: Option<Timestamp>,
+}
+
+impl PageMemory {
+    fn of(memory: &Memory, invoice: Uuid) -> PageMemory {
+        PageMemory {
+            promise: memory.promises.get(&invoice).copied(),
+            disputed: memory.disputes.contains(&invoice),
+            paid_claim: memory.paid_claims.get(&invoice).copied(),
+        }
+    }
+
+    fn put_back(self, memory: &mut Memory, invoice: Uuid) {
+        match self.promise {
+            Some(on) => memory.promises.insert(invoice, on),
+            None => memory.promises.remove(&invoice),
+        };
+        if self.disputed {
+            memory.disputes.insert(invoice);
+        } else {
+            memory.disputes.remove(&invoice);
+        }
+        match self.paid_claim {
+            Some(at) => memory.paid_claims.insert(invoice, at),
+            None => memory.paid_claims.remove(&invoice),
+        };
+    }
+}
+
 /// One customer's events over a simulation: applied, day by day, to the customer's books and to
 /// what is remembered of them before each run; and the replies drawn after their emails. The
 /// event-driven simulation and the reference that steps every day both go through it.
@@ -261,6 +403,11 @@ pub struct Listener<'s> {
     contact: Uuid,
     /// What was remembered of the customer's replies before the simulation.
     before: Option<Replies>,
+    /// What was remembered before the simulation of each invoice the customer page changes.
+    before_page: Vec<(Uuid, PageMemory)>,
+    /// Each invoice's latest dispute so far, with the day (by number) it is resolved, if ever: a
+    /// dispute raised again replaces the one before, as the customer page records it.
+    disputes: Vec<(Uuid, Option<i64>)>,
     /// To come, latest first: (day, drawn, how-manieth of its origin) orders them.
     pending: Vec<((i64, bool, u32), Event)>,
     drawn: u32,
@@ -295,6 +442,12 @@ impl<'s> Listener<'s> {
             .map(|(n, e)| ((day_number(e.day), false, n as u32), e.clone()))
             .collect();
         pending.reverse();
+        let mut before_page: Vec<(Uuid, PageMemory)> = Vec::new();
+        for invoice in pending.iter().filter_map(|(_, e)| e.what.invoice()) {
+            if !before_page.iter().any(|(known, _)| *known == invoice) {
+                before_page.push((invoice, PageMemory::of(memory, invoice)));
+            }
+        }
         let rng = replies.map(|r| {
             let (high, low) = contact.as_u64_pair();
             fastrand::Rng::with_seed(r.seed ^ high.rotate_left(29) ^ low.rotate_right(7) ^ 0x9e37_79b9_7f4a_7c15)
@@ -305,6 +458,8 @@ impl<'s> Listener<'s> {
             customer,
             contact,
             before: memory.replies.get(&contact).copied(),
+            before_page,
+            disputes: Vec::new(),
             pending,
             drawn: 0,
             rng,
@@ -315,11 +470,18 @@ impl<'s> Listener<'s> {
     }
 
     /// Everything due by the run of `day` (by number) happens to the customer, and what is
-    /// remembered of their replies is as it stands that day.
+    /// remembered of their replies and disputes is as it stands that day.
     pub fn until(&mut self, day: i64, customer: &mut Customer, memory: &mut Memory) {
         while self.pending.last().is_some_and(|(key, _)| key.0 <= day) {
             let Some((_, event)) = self.pending.pop() else { break };
-            self.happen(event, customer);
+            self.happen(event, customer, memory);
+        }
+        for (invoice, resolved) in &self.disputes {
+            if resolved.is_some_and(|resolved| resolved <= day) {
+                memory.disputes.remove(invoice);
+            } else {
+                memory.disputes.insert(*invoice);
+            }
         }
         if self.heard.is_empty() {
             return;
@@ -334,7 +496,7 @@ impl<'s> Listener<'s> {
         }
     }
 
-    fn happen(&mut self, event: Event, customer: &mut Customer) {
+    fn happen(&mut self, event: Event, customer: &mut Customer, memory: &mut Memory) {
         let sequence = self.happened.len() as u32 + 1;
         let mut happened = Happened { event, sequence, set_aside: Vec::new(), transients: 0 };
         let day = day_number(happened.event.day);
@@ -348,6 +510,20 @@ impl<'s> Listener<'s> {
                 self.heard.push((heard, handled_on.map(day_number)));
             }
             What::AutoReply => {}
+            What::Promise { invoice, promised_on } => {
+                memory.promises.insert(*invoice, *promised_on);
+            }
+            What::Dispute { invoice, resolved_on } => {
+                let resolved = resolved_on.map(day_number);
+                match self.disputes.iter_mut().find(|(known, _)| known == invoice) {
+                    Some(latest) => latest.1 = resolved,
+                    None => self.disputes.push((*invoice, resolved)),
+                }
+            }
+            What::PaidClaim { invoice } => {
+                // Made before the day's run, as a reply is: the pause counts from that day.
+                memory.paid_claims.insert(*invoice, self.calendar.opens(happened.event.day));
+            }
             What::Bounce { address, permanent } => {
                 let bounced: Vec<String> = match address {
                     Some(address) => vec![address.clone()],
@@ -379,6 +555,15 @@ impl<'s> Listener<'s> {
         self.pending.iter().map(|(key, _)| key.0)
     }
 
+    /// The promises still to come from the customer page: each invoice and the day it is
+    /// promised to be paid on.
+    pub fn promises_to_come(&self) -> impl Iterator<Item = (Uuid, Date)> + '_ {
+        self.pending.iter().filter_map(|(_, event)| match event.what {
+            What::Promise { invoice, promised_on } => Some((invoice, promised_on)),
+            _ => None,
+        })
+    }
+
     /// After a decision taken on `date`: an email sent may draw a reply, the next day (which it
     /// gives, by number).
     pub fn after(&mut self, decision: &Decision, date: Date) -> Option<i64> {
@@ -403,14 +588,17 @@ impl<'s> Listener<'s> {
     }
 
     /// The simulation of the customer is over at `last` (by number): what else comes by then
-    /// happens (to be reported), and what is remembered of their replies is put back. Bounced
-    /// addresses stay on the customer: the caller puts their books back.
+    /// happens (to be reported), and what is remembered of their replies and invoices is put
+    /// back. Bounced addresses stay on the customer: the caller puts their books back.
     pub fn finish(mut self, last: i64, customer: &mut Customer, memory: &mut Memory) -> Vec<Happened> {
         self.until(last, customer, memory);
         match self.before {
             Some(replies) => memory.replies.insert(self.contact, replies),
             None => memory.replies.remove(&self.contact),
         };
+        for (invoice, before) in &self.before_page {
+            before.put_back(memory, *invoice);
+        }
         self.happened
     }
 }
@@ -499,6 +687,43 @@ mod tests {
         let happened = listener.finish(day(30), &mut customer, &mut memory);
         assert_eq!(happened.len(), 1);
         assert!(memory.replies.is_empty(), "what was remembered before is put back");
+    }
+
+    #[test]
+    fn the_customer_page_changes_what_is_remembered_of_an_invoice_and_it_is_put_back_after() {
+        let (disputed, claimed) = (Uuid::from_u128(10), Uuid::from_u128(11));
+        let events = Events::new(
+            vec![
+                on(1, What::Promise { invoice: claimed, promised_on: first().checked_add(9.days()).unwrap() }),
+                on(2, What::Dispute { invoice: disputed, resolved_on: first().checked_add(6.days()).ok() }),
+                on(3, What::PaidClaim { invoice: claimed }),
+                on(8, What::Dispute { invoice: disputed, resolved_on: None }),
+            ],
+            None,
+        );
+        let (calendar, mut customer) = (calendar(), tui());
+        let mut memory = Memory::default();
+        let remembered: Timestamp = "2027-02-20T09:00:00Z".parse().unwrap();
+        memory.paid_claims.insert(claimed, remembered);
+        let mut listener = Listener::new(&events, &calendar, 0, customer.contact.contact_id, &memory).unwrap();
+        let promised: Vec<(Uuid, Date)> = listener.promises_to_come().collect();
+        assert_eq!(promised, [(claimed, first().checked_add(9.days()).unwrap())]);
+        let day = |n: i64| day_number(first()) + n;
+        listener.until(day(2), &mut customer, &mut memory);
+        assert!(memory.disputes.contains(&disputed));
+        assert_eq!(memory.promises[&claimed], first().checked_add(9.days()).unwrap());
+        assert_eq!(memory.paid_claims[&claimed], remembered, "not claimed again yet");
+        listener.until(day(5), &mut customer, &mut memory);
+        assert_eq!(memory.paid_claims[&claimed], calendar.opens(first().checked_add(3.days()).unwrap()));
+        listener.until(day(6), &mut customer, &mut memory);
+        assert!(!memory.disputes.contains(&disputed), "resolved before the run of the 7th");
+        listener.until(day(8), &mut customer, &mut memory);
+        assert!(memory.disputes.contains(&disputed), "raised again, never resolved");
+        let happened = listener.finish(day(30), &mut customer, &mut memory);
+        assert_eq!(happened.len(), 4);
+        assert!(memory.promises.is_empty() && memory.disputes.is_empty());
+        assert_eq!(memory.paid_claims.len(), 1);
+        assert_eq!(memory.paid_claims[&claimed], remembered, "what was remembered before is put back");
     }
 
     #[test]

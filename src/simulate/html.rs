@@ -58,7 +58,9 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(page, "<h2>Actions per day</h2>{}", actions_chart(report));
     let _ = writeln!(page, "<h2>Outstanding by age</h2>{}", aging_chart(report));
     if !report.events.is_empty() {
-        let _ = writeln!(page, "<h2>Replies and bounces</h2>{}", events(report));
+        let from_the_page = report.events.iter().any(|e| matches!(e.kind, "promise" | "dispute" | "paid_claim"));
+        let heading = if from_the_page { "Replies, bounces and the customer page" } else { "Replies and bounces" };
+        let _ = writeln!(page, "<h2>{heading}</h2>{}", events(report));
     }
     let _ = writeln!(page, "<h2>Day by day</h2>{}", table(report));
     page.push_str("</body></html>\n");
@@ -94,7 +96,7 @@ fn totals(report: &Report) -> String {
     out.push_str(&column("By kind", totals.by_kind.iter().map(|(k, n)| (k.to_string(), *n)).collect()));
     out.push_str(&column("By rule", totals.by_rule.iter().map(|(k, n)| (k.clone(), *n)).collect()));
     out.push_str(&column("By segment", totals.by_segment.iter().map(|(k, n)| (k.clone(), *n)).collect()));
-    if !report.events.is_empty() || totals.held_by_replies > 0 {
+    if totals.replies + totals.auto_replies + totals.bounces + totals.held_by_replies > 0 {
         let rows = vec![
             ("replies".to_string(), totals.replies),
             ("auto-replies".to_string(), totals.auto_replies),
@@ -103,6 +105,15 @@ fn totals(report: &Report) -> String {
             ("emails not sent because a customer had replied".to_string(), totals.held_by_replies),
         ];
         out.push_str(&column("Replies and bounces", rows));
+    }
+    if totals.promises + totals.disputes + totals.paid_claims + totals.held_by_paid_claims > 0 {
+        let rows = vec![
+            ("promises".to_string(), totals.promises),
+            ("disputes".to_string(), totals.disputes),
+            ("claims of payment".to_string(), totals.paid_claims),
+            ("reminders not sent because the customer said they had paid".to_string(), totals.held_by_paid_claims),
+        ];
+        out.push_str(&column("Customer page", rows));
     }
     out.push_str("</tr></table>");
     out
@@ -202,7 +213,7 @@ fn table(report: &Report) -> String {
     out
 }
 
-/// The replies, auto-replies and bounces, each on its day (before that day's run).
+/// What customers did, each on its day (before that day's run).
 fn events(report: &Report) -> String {
     let mut out = String::from("<table><tr><th>Date</th><th>#</th><th>Kind</th><th>Customer</th><th>What</th></tr>\n");
     for event in report.events.iter().take(TABLE_ROWS) {

@@ -36,8 +36,9 @@ pub struct Report {
     pub actions: Vec<SimulatedAction>,
     pub totals: Totals,
     pub aging: Vec<AgingDay>,
-    /// Replies, auto-replies and bounces, by day, numbered from 1: a pause for a reply names
-    /// its event's number as the reply's message.
+    /// Replies, auto-replies, bounces and what customers did on their page (promises, disputes,
+    /// claims of payment), by day, numbered from 1: a pause for a reply names its event's number
+    /// as the reply's message.
     pub events: Vec<SimulatedEvent>,
     /// Lints: days that would need more Xero calls than the organisation's day allows.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -58,15 +59,21 @@ pub struct Totals {
     pub bounces: usize,
     /// Addresses set aside for good after bouncing.
     pub addresses_set_aside: usize,
+    /// Promises, disputes and claims of payment among the events (from the customer page).
+    pub promises: usize,
+    pub disputes: usize,
+    pub paid_claims: usize,
+    /// Reminders not sent because the customer said the invoice was already paid.
+    pub held_by_paid_claims: usize,
 }
 
-/// A reply, auto-reply or bounce, as reports show it.
+/// A reply, auto-reply, bounce, promise, dispute or claim of payment, as reports show it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SimulatedEvent {
     /// From 1, in the order of the list (by day, then customer).
     pub number: i64,
     pub date: Date,
-    /// reply, auto_reply or bounce.
+    /// reply, auto_reply, bounce, promise, dispute or paid_claim.
     pub kind: &'static str,
     pub contact_id: Uuid,
     pub contact_name: String,
@@ -74,6 +81,11 @@ pub struct SimulatedEvent {
     pub address: Option<String>,
     pub permanent: Option<bool>,
     pub handled_on: Option<Date>,
+    /// The invoice a promise, dispute or claim of payment is about, by number.
+    pub invoice: Option<String>,
+    pub promised_on: Option<Date>,
+    /// When a dispute is resolved (none: never, or not a dispute).
+    pub resolved_on: Option<Date>,
     /// Where it comes from: `events.json`, or `--replies` (drawn after an email).
     pub source: &'static str,
     /// What it is and what came of it, in words.
@@ -146,12 +158,16 @@ impl Report {
             let customer = &scenario.books.customers[happening.customer as usize];
             let segment = happening.segment.map(|s| scenario.plan.segments[s as usize].name.clone());
             let mut decision = happening.decision;
-            if let Outcome::Skipped(Skip::Replied { message, .. }) = &mut decision.outcome {
-                totals.held_by_replies += 1;
-                // A simulated reply is named by its number among the report's events.
-                if let Some(number) = numbers.get(message) {
-                    *message = *number;
+            match &mut decision.outcome {
+                Outcome::Skipped(Skip::Replied { message, .. }) => {
+                    totals.held_by_replies += 1;
+                    // A simulated reply is named by its number among the report's events.
+                    if let Some(number) = numbers.get(message) {
+                        *message = *number;
+                    }
                 }
+                Outcome::Skipped(Skip::ClaimedPaid { .. }) => totals.held_by_paid_claims += 1,
+                _ => {}
             }
             let known: Vec<Uuid> = decision.invoices.iter().copied().filter(|id| invoices.contains_key(id)).collect();
             let found: Vec<&(&str, Decimal)> = known.iter().filter_map(|id| invoices.get(id)).collect();
@@ -183,11 +199,15 @@ impl Report {
             super::budget::XERO_CALLS_PER_DAY,
         );
         for event in &events {
-            match event.kind {
-                "reply" => totals.replies += 1,
-                "auto_reply" => totals.auto_replies += 1,
-                _ => totals.bounces += 1,
-            }
+            let count = match event.kind {
+                "reply" => &mut totals.replies,
+                "auto_reply" => &mut totals.auto_replies,
+                "promise" => &mut totals.promises,
+                "dispute" => &mut totals.disputes,
+                "paid_claim" => &mut totals.paid_claims,
+                _ => &mut totals.bounces,
+            };
+            *count += 1;
         }
         totals.addresses_set_aside = set_aside;
         Report {
@@ -232,6 +252,11 @@ fn simulated_events(
         numbers.insert(h.provisional(), number);
         let customer = &scenario.books.customers[h.event.customer as usize];
         let name = &customer.contact.name;
+        let invoice = h.event.what.invoice().map(|id| {
+            customer.open.iter().find(|i| i.invoice_id == id).map_or_else(|| id.to_string(), |i| i.number.to_string())
+        });
+        let invoice_number = invoice.clone().unwrap_or_default();
+        let (mut promised_on, mut resolved_on) = (None, None);
         let (kind, address, permanent, handled_on, description) = match &h.event.what {
             What::Reply { handled_on } => {
                 let handled = match handled_on {
@@ -264,6 +289,26 @@ fn simulated_events(
                 };
                 ("bounce", address.clone(), Some(*permanent), None, format!("bounce of {which} for {name}, {outcome}"))
             }
+            What::Promise { promised_on: on, .. } => {
+                promised_on = Some(*on);
+                let said = format!("{name} promised on their page to pay {invoice_number} on {on}");
+                ("promise", None, None, None, said)
+            }
+            What::Dispute { resolved_on: resolved, .. } => {
+                resolved_on = *resolved;
+                let until = match resolved {
+                    Some(day) => format!("resolved on {day}"),
+                    None => "never resolved".into(),
+                };
+                ("dispute", None, None, None, format!("{name} disputed {invoice_number} on their page; {until}"))
+            }
+            What::PaidClaim { .. } => (
+                "paid_claim",
+                None,
+                None,
+                None,
+                format!("{name} said on their page that {invoice_number} is already paid"),
+            ),
         };
         events.push(SimulatedEvent {
             number,
@@ -274,6 +319,9 @@ fn simulated_events(
             address,
             permanent,
             handled_on,
+            invoice,
+            promised_on,
+            resolved_on,
             source: if h.event.drawn { "--replies" } else { "events.json" },
             description,
         });

@@ -51,7 +51,7 @@ pub fn render(report: &Report) -> String {
         report.strategy, report.organisation, report.from, report.days
     );
     let mut days = Days { out, current: None, unsaid: 0, said_skips: 0 };
-    // Replies and bounces are shown on their day, before its run (they come before it).
+    // What customers did is shown on its day, before its run (it comes before it).
     let mut events = report.events.iter().peekable();
     for action in &report.actions {
         while let Some(event) = events.next_if(|e| e.date <= action.date) {
@@ -93,12 +93,20 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "  {heading}: {}", counts.join(", "));
     }
     let _ = writeln!(out, "  by segment: {}", pairs(&totals.by_segment).join(", "));
-    if !report.events.is_empty() || totals.held_by_replies > 0 {
+    if totals.replies + totals.auto_replies + totals.bounces + totals.held_by_replies > 0 {
         let _ = writeln!(
             out,
             "  replies and bounces: {} replies, {} auto-replies, {} bounces ({} addresses set aside); \
              {} emails not sent because a customer had replied",
             totals.replies, totals.auto_replies, totals.bounces, totals.addresses_set_aside, totals.held_by_replies
+        );
+    }
+    if totals.promises + totals.disputes + totals.paid_claims + totals.held_by_paid_claims > 0 {
+        let _ = writeln!(
+            out,
+            "  customer page: {} promises, {} disputes, {} claims of payment; \
+             {} reminders not sent because the customer said they had paid",
+            totals.promises, totals.disputes, totals.paid_claims, totals.held_by_paid_claims
         );
     }
     for warning in &report.warnings {

@@ -112,6 +112,100 @@ fn a_disputed_invoice_is_not_chased() {
     assert_eq!(log, ["2026-11-03 skip(disputed) friendly-reminder INV-1", "2026-11-03 act friendly-reminder INV-2"]);
 }
 
+/// A reminder every day, on any day of the week, so that a pause shows day by day.
+const DAILY: &str = "Strategy \"t\".\nSettings:\n  Send on any day between 9am and 5pm.\nFor every customer:\n  Every day from 1 to 20 days overdue, send the \"firm-reminder\" email.\n";
+
+/// Each day's decisions about one invoice, in short.
+fn about(log: &[String], number: &str) -> Vec<String> {
+    log.iter().filter(|line| line.ends_with(&format!(" {number}"))).cloned().collect()
+}
+
+#[test]
+fn a_claim_of_payment_pauses_only_that_invoice_for_3_business_days_from_the_day_it_was_made() {
+    let mut world = world(DAILY);
+    let customer = world.customer("Kauri Cafe", Some("ap@kauri.example"), &[]);
+    let claimed = world.invoice(customer, "INV-1", "2026-11-02", "500.00");
+    world.invoice(customer, "INV-2", "2026-11-02", "80.00");
+    let mut log = world.days("2026-11-03", "2026-11-05");
+    // Thursday afternoon, after that day's run: three business days from Thursday is Tuesday.
+    world.state.paid_claims.insert(claimed, "2026-11-05T15:00:00Z".parse().unwrap());
+    log.extend(world.days("2026-11-06", "2026-11-12"));
+    assert_eq!(
+        about(&log, "INV-1"),
+        [
+            "2026-11-03 act firm-reminder INV-1",
+            "2026-11-04 act firm-reminder INV-1",
+            "2026-11-05 act firm-reminder INV-1",
+            "2026-11-06 skip(claimed_paid) firm-reminder INV-1",
+            "2026-11-07 skip(claimed_paid) firm-reminder INV-1",
+            "2026-11-08 skip(claimed_paid) firm-reminder INV-1",
+            "2026-11-09 skip(claimed_paid) firm-reminder INV-1",
+            "2026-11-10 skip(claimed_paid) firm-reminder INV-1",
+            "2026-11-11 act firm-reminder INV-1",
+            "2026-11-12 act firm-reminder INV-1",
+        ]
+    );
+    let other = about(&log, "INV-2");
+    assert_eq!(other.len(), 10, "the customer's other invoice is chased every day: {other:?}");
+    assert!(other.iter().all(|line| line.contains(" act ")), "{other:?}");
+}
+
+#[test]
+fn the_paid_claim_guard_sets_how_long_the_pause_lasts_and_says_why_in_words() {
+    let strategy = format!("{DAILY}  When a customer says they have paid, pause chasing for 2 days.\n");
+    let mut world = world(&strategy);
+    let customer = world.customer("Kauri Cafe", Some("ap@kauri.example"), &[]);
+    let claimed = world.invoice(customer, "INV-1", "2026-11-02", "500.00");
+    world.state.paid_claims.insert(claimed, "2026-11-05T08:00:00Z".parse().unwrap());
+    world.days("2026-11-03", "2026-11-04");
+    let held = world.run("2026-11-05T10:00:00Z");
+    let reasons: Vec<String> = held
+        .decisions
+        .iter()
+        .map(|d| match &d.outcome {
+            Outcome::Skipped(skip) => skip.to_string(),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(reasons, ["paused until 7 November 2026: the customer said on 5 November 2026 that they have paid"]);
+    let log = world.days("2026-11-06", "2026-11-09");
+    assert_eq!(
+        log,
+        [
+            "2026-11-06 skip(claimed_paid) firm-reminder INV-1",
+            "2026-11-07 skip(claimed_paid) firm-reminder INV-1",
+            "2026-11-08 act firm-reminder INV-1",
+            "2026-11-09 act firm-reminder INV-1",
+        ]
+    );
+}
+
+#[test]
+fn a_dispute_outranks_a_claim_of_payment_and_a_claim_holds_back_a_broken_promise() {
+    let strategy = "Strategy \"t\".\nSettings:\n  Send on any day between 9am and 5pm.\nFor every customer:\n  Every 7 days from 1 to 60 days overdue, send the \"firm-reminder\" email.\n  Stop chasing disputed invoices.\n  If a promise is broken, send the \"broken-promise\" email.\n";
+    let mut world = world(strategy);
+    let customer = world.customer("Kauri Cafe", Some("ap@kauri.example"), &[]);
+    let disputed = world.invoice(customer, "INV-1", "2026-11-02", "500.00");
+    let promised = world.invoice(customer, "INV-2", "2026-11-02", "500.00");
+    world.state.disputes.insert(disputed);
+    world.state.promises.insert(promised, "2026-11-02".parse().unwrap());
+    for invoice in [disputed, promised] {
+        world.state.paid_claims.insert(invoice, "2026-11-02T12:00:00Z".parse().unwrap());
+    }
+    // Both claims hold until Thursday 5 November; the dispute stands after.
+    let log = world.days("2026-11-03", "2026-11-10");
+    assert_eq!(
+        log,
+        [
+            "2026-11-03 skip(disputed) firm-reminder INV-1",
+            "2026-11-03 skip(claimed_paid) firm-reminder INV-2",
+            "2026-11-03 skip(claimed_paid) broken-promise INV-2",
+            "2026-11-10 skip(disputed) firm-reminder INV-1",
+            "2026-11-10 act firm-reminder INV-2",
+        ]
+    );
+}
+
 #[test]
 fn a_reminder_falling_on_a_weekend_goes_on_the_next_business_day() {
     let mut world = world(ONE_REMINDER);

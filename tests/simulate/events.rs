@@ -1,5 +1,6 @@
 //! Replies, auto-replies and bounces in the simulator: listed in the data folder's
-//! `events.json`, or drawn after emails sent (`--replies RATE`).
+//! `events.json`, or drawn after emails sent (`--replies RATE`); and promises, disputes and claims
+//! of payment from the customer page, listed there too.
 
 use std::path::{Path, PathBuf};
 
@@ -251,6 +252,89 @@ fn replies_drawn_at_a_rate_are_the_same_for_a_seed_and_hold_emails_back() {
 }
 
 #[test]
+fn a_claim_of_payment_pauses_that_invoice_and_a_dispute_holds_until_it_is_resolved() {
+    let events = json!({"events": [
+        {"day": "2027-03-04", "kind": "paid_claim", "customer": "Ridgeway Ltd", "invoice": "inv-0001"},
+        {"day": "2027-03-04", "kind": "dispute", "customer": "Tui Cafe", "invoice": "INV-0002", "resolved_on": "2027-03-10"}]});
+    let folder = Folder::new("page", "  Stop chasing disputed invoices.\n", Some(events));
+    let report = folder.json(&[]);
+    // Claimed on Thursday 4 March: paused for 3 business days, to Tuesday 9 March.
+    assert_eq!(days_of(&report, "Ridgeway Ltd", "email")[..3], strings(&["2027-03-02", "2027-03-11", "2027-03-15"]));
+    assert_eq!(days_of(&report, "Ridgeway Ltd", "skipped"), strings(&["2027-03-05", "2027-03-08"]), "{report}");
+    let skipped = report["actions"].as_array().unwrap().iter().find(|a| a["kind"] == "skipped").unwrap();
+    assert!(
+        skipped["reason"]
+            .as_str()
+            .unwrap()
+            .ends_with("paused until 9 March 2027: the customer said on 4 March 2027 that they have paid"),
+        "{skipped}"
+    );
+    // Disputed from the 4th until the run of the 10th.
+    assert_eq!(days_of(&report, "Tui Cafe", "email")[..3], strings(&["2027-03-02", "2027-03-11", "2027-03-15"]));
+    assert_eq!(days_of(&report, "Tui Cafe", "skipped"), strings(&["2027-03-05", "2027-03-08"]), "{report}");
+    let totals = &report["totals"];
+    assert_eq!(
+        [&totals["paid_claims"], &totals["disputes"], &totals["promises"], &totals["held_by_paid_claims"]],
+        [&json!(1), &json!(1), &json!(0), &json!(2)]
+    );
+    assert_eq!(totals["held_by_replies"], 0);
+    let claim = &report["events"][0];
+    assert_eq!(
+        (&claim["kind"], &claim["invoice"], &claim["contact_name"], &claim["source"]),
+        (&json!("paid_claim"), &json!("INV-0001"), &json!("Ridgeway Ltd"), &json!("events.json"))
+    );
+    assert_eq!(claim["description"], "Ridgeway Ltd said on their page that INV-0001 is already paid");
+    let dispute = &report["events"][1];
+    assert_eq!((&dispute["kind"], &dispute["resolved_on"]), (&json!("dispute"), &json!("2027-03-10")));
+    let text = String::from_utf8_lossy(&folder.run(&[]).stdout).into_owned();
+    assert!(
+        text.contains(
+            "2027-03-04\n  paid-claim Ridgeway Ltd said on their page that INV-0001 is already paid\n  \
+             dispute    Tui Cafe disputed INV-0002 on their page; resolved on 2027-03-10"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "customer page: 0 promises, 1 disputes, 1 claims of payment; \
+             2 reminders not sent because the customer said they had paid"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("replies and bounces:"), "no reply or bounce to count: {text}");
+    let html = String::from_utf8_lossy(&folder.run(&["--format", "html"]).stdout).into_owned();
+    assert!(html.contains("<h2>Replies, bounces and the customer page</h2>") && html.contains("claims of payment"));
+}
+
+#[test]
+fn the_paid_claim_guard_sets_the_pause_in_the_simulation_too() {
+    let events = json!({"events": [{"day": "2027-03-04", "kind": "paid_claim", "customer": "Ridgeway Ltd", "invoice": "INV-0001"}]});
+    let guard = "  When a customer says they have paid, pause chasing for 1 day.\n";
+    let report = Folder::new("page-guard", guard, Some(events)).json(&[]);
+    assert_eq!(days_of(&report, "Ridgeway Ltd", "skipped"), strings(&["2027-03-05"]), "{report}");
+    assert_eq!(days_of(&report, "Ridgeway Ltd", "email")[..3], strings(&["2027-03-02", "2027-03-08", "2027-03-11"]));
+}
+
+#[test]
+fn a_promise_from_the_page_pauses_the_invoice_and_is_answered_when_broken() {
+    let events = json!({"events": [
+        {"day": "2027-03-03", "kind": "promise", "customer": "Tui Cafe", "invoice": "INV-0002", "promised_on": "2027-03-09"}]});
+    let guards = "  When a customer promises to pay, pause chasing until the promised date.\n  \
+                  If a promise is broken, send the \"firm-reminder\" email.\n";
+    let folder = Folder::new("page-promise", guards, Some(events));
+    let report = folder.json(&[]);
+    assert_eq!(days_of(&report, "Tui Cafe", "skipped"), strings(&["2027-03-05", "2027-03-08"]), "{report}");
+    let emailed = days_of(&report, "Tui Cafe", "email");
+    // The broken promise is answered the day after the promised day, and chasing goes on.
+    assert_eq!(emailed[..4], strings(&["2027-03-02", "2027-03-10", "2027-03-11", "2027-03-15"]), "{report}");
+    assert_eq!(days_of(&report, "Ridgeway Ltd", "email")[..2], strings(&["2027-03-02", "2027-03-05"]));
+    let promise = &report["events"][0];
+    assert_eq!((&promise["kind"], &promise["promised_on"]), (&json!("promise"), &json!("2027-03-09")));
+    assert_eq!(promise["description"], "Tui Cafe promised on their page to pay INV-0002 on 2027-03-09");
+    assert_eq!(report["totals"]["promises"], 1);
+}
+
+#[test]
 fn a_rate_outside_zero_to_one_is_refused() {
     let folder = Folder::new("bad-rate", "", None);
     let out = folder.run(&["--replies", "1.5"]);
@@ -288,6 +372,37 @@ fn a_malformed_events_file_is_refused_naming_the_entry() {
         (
             json!({"events": [{"day": "2027-03-04", "kind": "auto_reply"}]}),
             "event 1: it names neither a customer nor an address",
+        ),
+        (
+            json!({"events": [{"day": "2027-03-04", "kind": "paid_claim", "customer": "Tui Cafe"}]}),
+            "event 1: an event from the customer page names its customer and its invoice",
+        ),
+        (
+            json!({"events": [{"day": "2027-03-04", "kind": "paid_claim", "customer": "Tui Cafe", "invoice": "INV-0001"}]}),
+            "event 1: Tui Cafe has no open invoice INV-0001",
+        ),
+        (
+            json!({"events": [{"day": "2027-03-04", "kind": "promise", "customer": "Tui Cafe", "invoice": "INV-0002"}]}),
+            "event 1: a promise says the day it promises to pay on (\"promised_on\")",
+        ),
+        (
+            json!({"events": [{"day": "2027-03-04", "kind": "promise", "customer": "Tui Cafe", "invoice": "INV-0002",
+                               "promised_on": "2027-03-03"}]}),
+            "event 1: it promises to pay on 2027-03-03, before the promise was made on 2027-03-04",
+        ),
+        (
+            json!({"events": [{"day": "2027-03-04", "kind": "dispute", "customer": "Tui Cafe", "invoice": "INV-0002",
+                               "resolved_on": "2027-03-02"}]}),
+            "event 1: it is resolved on 2027-03-02, before it was raised on 2027-03-04",
+        ),
+        (
+            json!({"events": [{"day": "2027-03-04", "kind": "reply", "customer": "Tui Cafe", "invoice": "INV-0002"}]}),
+            "event 1: \"invoice\" is for events from the customer page, not replies",
+        ),
+        (
+            json!({"events": [{"day": "2027-03-04", "kind": "paid_claim", "customer": "Tui Cafe", "invoice": "INV-0002",
+                               "promised_on": "2027-03-09"}]}),
+            "event 1: \"promised_on\" is for promises, not claims of payment",
         ),
         (json!({"replies": []}), "it is not a list of events"),
     ];

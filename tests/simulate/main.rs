@@ -325,13 +325,16 @@ fn event_driven_and_day_by_day_agree_on_ages_windows_and_guards_that_change_whil
 }
 
 /// With replies, auto-replies and bounces listed for some customers and replies drawn after
-/// emails, under strategies that pause on replies in each way and call after bounces.
+/// emails, and promises, disputes and claims of payment from the customer page for others (and
+/// some of the same), under strategies that pause on replies in each way, call after bounces,
+/// answer broken promises and pause on claims of payment for their own time or the default.
 #[test]
-fn event_driven_and_day_by_day_agree_with_replies_and_bounces() {
+fn event_driven_and_day_by_day_agree_with_replies_bounces_and_the_customer_page() {
     use collectiq::simulate::events::{DrawnReplies, Event, Events, What};
     let from: Date = "2026-11-25".parse().unwrap();
     let mut compared = 0;
     let mut held = 0;
+    let mut held_by_claims = 0;
     for name in ["construction", "saas", "group", "agency", "wholesale"] {
         let plan = plan(&Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("strategies/{name}.strategy")));
         let books = Export::sandbox(6, 400, from).books(Path::new("sandbox")).unwrap().books;
@@ -355,8 +358,33 @@ fn event_driven_and_day_by_day_agree_with_replies_and_bounces() {
                 listed.push(Event { day: day(gap * 2), customer: place, what, drawn: false });
             }
         }
-        let mut scenario =
-            Scenario::new(&plan, &calendar, books, Memory::default(), from, 120, Payments::Random { seed: 4 });
+        for (place, customer) in books.customers.iter().enumerate().filter(|(place, _)| place % 2 == 1) {
+            let (Some(first), Some(last)) = (customer.open.first(), customer.open.last()) else { continue };
+            let place = place as u32;
+            let on = |n: u32| from.checked_add(jiff::ToSpan::days(i64::from((place * 7) % 60 + n))).unwrap();
+            let page = [
+                (1, What::Promise { invoice: first.invoice_id, promised_on: on(4 + place % 9) }),
+                (6, What::PaidClaim { invoice: last.invoice_id }),
+                (9, What::Dispute { invoice: first.invoice_id, resolved_on: (place % 8 == 1).then(|| on(30)) }),
+                // A second claim of the same invoice: the pause counts from the later one.
+                (11, What::PaidClaim { invoice: last.invoice_id }),
+                (20, What::Promise { invoice: last.invoice_id, promised_on: on(24) }),
+                (27, What::PaidClaim { invoice: first.invoice_id }),
+                (45, What::PaidClaim { invoice: last.invoice_id }),
+            ];
+            for (n, what) in page {
+                listed.push(Event { day: on(n), customer: place, what, drawn: false });
+            }
+        }
+        // Claims of payment remembered from the day before, some on invoices the page changes
+        // again: each core lets go of a customer's part in turn rather than clear everything.
+        let mut remembered = Memory::default();
+        for customer in books.customers.iter().step_by(5) {
+            if let Some(invoice) = customer.open.first() {
+                remembered.paid_claims.insert(invoice.invoice_id, calendar.opens(from.yesterday().unwrap()));
+            }
+        }
+        let mut scenario = Scenario::new(&plan, &calendar, books, remembered, from, 120, Payments::Random { seed: 4 });
         let replies = DrawnReplies { rate: 0.2, seed: 11, handled_after: 2 };
         scenario.events = Events::new(listed, Some(replies));
         let before = format!("{:?}", scenario.books.customers);
@@ -369,8 +397,11 @@ fn event_driven_and_day_by_day_agree_with_replies_and_bounces() {
         assert!(fast == slow, "{name}: {}", first_difference(&fast, &slow));
         assert_eq!(fast.events, slow.events, "{name}");
         assert!(fast.totals.replies > 0 && fast.totals.bounces > 0 && fast.totals.addresses_set_aside > 0, "{name}");
+        assert!(fast.totals.promises > 0 && fast.totals.disputes > 0 && fast.totals.paid_claims > 0, "{name}");
         compared += fast.actions.len();
         held += fast.totals.held_by_replies;
+        held_by_claims += fast.totals.held_by_paid_claims;
     }
     assert!(compared > 1_000 && held > 50, "{compared} actions compared, {held} held back by replies");
+    assert!(held_by_claims > 20, "{held_by_claims} held back by claims of payment");
 }

@@ -5,7 +5,7 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 use smallvec::smallvec;
 
-use super::{Context, Due, Firing};
+use super::{Context, Due, Firing, held_by_paid_claim};
 use crate::decide::books::Customer;
 use crate::decide::conditions::Judge;
 use crate::decide::days::day_number;
@@ -53,6 +53,14 @@ pub(super) fn due_for_invoice<'a>(
         }
         _ => None,
     });
+    let claimed_paid = context
+        .memory
+        .paid_claims
+        .get(&invoice.invoice_id)
+        .and_then(|claimed| held_by_paid_claim(guards, *claimed, context.calendar, today));
+    // A claim of payment pauses like a promise: after what stands whatever the day (a dispute,
+    // the minimum), and only this invoice.
+    let paused = standing.clone().or(paused_by_promise).or(claimed_paid.clone());
     let days_overdue = (today - invoice.due_date).get_days() as i64;
     let subject = Subject::Invoice(invoice.invoice_id);
     for (rule, &number) in rules.iter().zip(numbers).filter(|(r, _)| !r.trigger.is_calendar()) {
@@ -93,11 +101,12 @@ pub(super) fn due_for_invoice<'a>(
             subject,
             occurrence,
             invoices: smallvec![invoice.invoice_id],
-            blocked: standing.clone().or(paused_by_promise.clone()),
+            blocked: paused.clone(),
             days_overdue,
         });
     }
-    // A broken promise is answered once per promised day, whatever the pause says.
+    // A broken promise is answered once per promised day, whatever the promise's own pause says;
+    // but not while the customer says the invoice is paid: that answer would be a reminder.
     if let Some(promised) = promise.filter(|p| *p < today) {
         for guard in guards {
             if let GuardKind::BrokenPromise { id, action } = &guard.kind {
@@ -111,7 +120,7 @@ pub(super) fn due_for_invoice<'a>(
                     subject,
                     occurrence,
                     invoices: smallvec![invoice.invoice_id],
-                    blocked: standing.clone(),
+                    blocked: standing.clone().or(claimed_paid.clone()),
                     days_overdue,
                 });
             }

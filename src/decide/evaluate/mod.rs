@@ -19,7 +19,7 @@ use super::conditions::Judge;
 use super::decision::{Evaluation, Invoices, Skip, Subject};
 use super::memory::Memory;
 use super::occurrences::Occurrence;
-use crate::plan::{Action, Guard, GuardKind, InvoiceCondition, Plan, ReplyPause, Rule, Segment};
+use crate::plan::{Action, Guard, GuardKind, InvoiceCondition, PAID_CLAIM_PAUSE, Plan, ReplyPause, Rule, Segment};
 
 /// Everything evaluation looks at, for one organisation at one instant. Decisions borrow from the
 /// plan (`'p`) only, so what is remembered can change between evaluations.
@@ -202,6 +202,27 @@ pub fn held_by_reply<'p>(
             (today <= until).then_some(Skip::Replied { on, message: replies.latest.message, until: Some(until) })
         }
     }
+}
+
+/// A claim, made at `claimed`, that an invoice is already paid, if it still holds back the
+/// invoice's reminders today: for as long as the strategy's paid-claim guard says, counted from
+/// the day of the claim ([`PAID_CLAIM_PAUSE`] when none says).
+pub fn held_by_paid_claim<'p>(
+    guards: &[&Guard],
+    claimed: Timestamp,
+    calendar: &Calendar,
+    today: Date,
+) -> Option<Skip<'p>> {
+    let period = guards
+        .iter()
+        .find_map(|g| match &g.kind {
+            GuardKind::OnPaidClaim { period } => Some(*period),
+            _ => None,
+        })
+        .unwrap_or(PAID_CLAIM_PAUSE);
+    let on = calendar.today(claimed);
+    let until = calendar.after(on, period);
+    (today <= until).then_some(Skip::ClaimedPaid { on, until })
 }
 
 /// A guard or pause that stops everything for this customer today.

@@ -12,7 +12,7 @@ use crate::ast::{Action, Duration, Guard, GuardKind, ReplyPause, Unit};
 use crate::source::Span;
 
 /// `guard = do_not_contact | dispute_guard | promise_pause | broken_promise | reply_pause
-/// | keep_chasing | bounce_task ;`
+/// | keep_chasing | paid_claim_pause | bounce_task ;`
 pub fn guard<'a>() -> Production<'a, Guard> {
     choice((
         do_not_contact(),
@@ -21,6 +21,7 @@ pub fn guard<'a>() -> Production<'a, Guard> {
         broken_promise(),
         reply_pause(),
         keep_chasing(),
+        paid_claim_pause(),
         bounce_task(),
     ))
     .map_with(|kind, e| Guard { kind, span: e.span() })
@@ -95,6 +96,19 @@ pub fn keep_chasing<'a>() -> Production<'a, GuardKind> {
         .then(article())
         .then(kws([K::Customer, K::Replies]))
         .to(GuardKind::OnReply { pause: ReplyPause::KeepChasing })
+        .boxed()
+}
+
+/// `paid_claim_pause = "when" , [ ARTICLE ] , "customer" , "says" , "they" , "have" , "paid" ,
+/// [ "," ] , "pause" , "chasing" , "for" , duration ;`
+pub fn paid_claim_pause<'a>() -> Production<'a, GuardKind> {
+    kw(K::When)
+        .then(article())
+        .then(kws([K::Customer, K::Says, K::They, K::Have, K::Paid]))
+        .then(optional_comma())
+        .then(kws([K::Pause, K::Chasing, K::For]))
+        .ignore_then(duration())
+        .map(|pause| GuardKind::OnPaidClaim { pause })
         .boxed()
 }
 
