@@ -11,12 +11,14 @@ use super::error::{CommandError, block_on};
 use super::output::fail;
 use crate::config::Config;
 use crate::inbox::files::{expand, read_message};
+use crate::inbox::message::one_line;
 use crate::inbox::policies::policies;
 use crate::inbox::{Imported, Importer, Policies};
 use crate::runtime::RunError;
 use crate::runtime::run::load_strategies;
 use crate::store::Store;
 use crate::store::inbox::{InboundKind, InboundMessage};
+use crate::store::page_actions::{Answer, PageAction};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum InboxCommand {
@@ -91,6 +93,14 @@ async fn inbox(config: &Config, command: InboxCommand) -> Result<Outcome, Comman
         InboxCommand::Show { id } => {
             let message = store.inbound_message(id).await?.ok_or(CommandError::NoSuchRecord { what: "message", id })?;
             print!("{}", shown(&message));
+            if let Some(concerned) = message.concerns.first()
+                && matches!(message.kind, InboundKind::Promise | InboundKind::Dispute | InboundKind::PaidClaim)
+            {
+                let answers = store.page_actions(concerned.tenant_id, concerned.contact_id).await?;
+                if let Some(answer) = answers.iter().find(|answer| answer.id == id) {
+                    print!("{}", answered(answer, &config.page.uploads_dir));
+                }
+            }
             Ok(Outcome::Clean)
         }
         InboxCommand::Handle { id } => {
@@ -185,6 +195,8 @@ struct Listed<'a> {
     subject: Option<&'a str>,
     received_at: Timestamp,
     kind: &'static str,
+    /// Where it came from: a mailbox, a file, `stdin`, `page` (the customer's page) or `cli`.
+    source: &'a str,
     permanent: Option<bool>,
     failed_address: Option<&'a str>,
     customer: Option<CustomerRef<'a>>,
@@ -221,6 +233,7 @@ fn listed(messages: &[InboundMessage]) -> Vec<Listed<'_>> {
                 subject: m.subject.as_deref(),
                 received_at: m.received_at,
                 kind: m.kind.as_str(),
+                source: &m.source,
                 permanent: m.bounce.as_ref().map(|b| b.permanence == crate::store::inbox::Permanence::Permanent),
                 failed_address: m.bounce.as_ref().map(|b| b.address.as_str()),
                 customer: customers.first().cloned(),
@@ -233,6 +246,34 @@ fn listed(messages: &[InboundMessage]) -> Vec<Listed<'_>> {
         .collect()
 }
 
+/// What a customer answered on their page, for `inbox show`.
+fn answered(answer: &PageAction, uploads: &std::path::Path) -> String {
+    let mut text = String::from("\nAnswered on their page\n");
+    match &answer.answer {
+        Answer::Promise { on } => text.push_str(&format!("  will pay on {on}\n")),
+        Answer::Dispute { reason } => text.push_str(&format!("  disputes it: {}\n", one_line(reason))),
+        Answer::PaidClaim { paid_on, amount, reference, remittance } => {
+            text.push_str(&format!("  paid on {paid_on}, {amount}, reference {}\n", one_line(reference)));
+            if let Some(remittance) = remittance {
+                let path = uploads.join(&remittance.file);
+                text.push_str(&format!(
+                    "  remittance {} ({}, {} bytes; open it from there, it is never served)\n",
+                    path.display(),
+                    remittance.media_type,
+                    remittance.size
+                ));
+            }
+        }
+    }
+    let state = match answer.state.as_str() {
+        "open" => "open: the customer may still change it",
+        "replaced" => "replaced by a later answer",
+        _ => "handled",
+    };
+    text.push_str(&format!("  state     {state}\n"));
+    text
+}
+
 fn line(message: &InboundMessage) -> String {
     let who: Vec<&str> = message.concerns.iter().map(|c| c.name.as_str()).collect();
     let who = if who.is_empty() { "no customer".to_string() } else { who.join(", ") };
@@ -242,7 +283,7 @@ fn line(message: &InboundMessage) -> String {
         message.received_at.strftime("%Y-%m-%d %H:%M"),
         message.kind.as_str(),
         message.state,
-        message.from.as_deref().unwrap_or("?"),
+        message.from.as_deref().or(message.from_name.as_deref()).unwrap_or("?"),
         message.subject.as_deref().unwrap_or("(no subject)")
     )
 }

@@ -222,19 +222,25 @@ fn held_back(
     books: &crate::decide::books::Books,
     memory: &crate::decide::memory::Memory,
     contact: uuid::Uuid,
+    invoice: uuid::Uuid,
     now: Timestamp,
 ) -> Vec<String> {
     use crate::decide::conditions::Judge;
-    use crate::decide::evaluate::{guards_for, held_by_reply, segment_of};
+    use crate::decide::evaluate::{guards_for, held_by_paid_claim, held_by_reply, segment_of};
     let today = calendar.today(now);
     let mut held = Vec::new();
     let Some(customer) = books.customer(contact) else { return held };
-    if let Some(replies) = memory.replies.get(&contact) {
-        let judge = Judge { today, calendar, base_currency: &books.organisation.base_currency };
-        let guards: Vec<&crate::plan::Guard> = guards_for(plan, segment_of(plan, &judge, customer)).collect();
-        if let Some(skip) = held_by_reply(&guards, replies, calendar, today) {
-            held.push(skip.to_string());
-        }
+    let judge = Judge { today, calendar, base_currency: &books.organisation.base_currency };
+    let guards: Vec<&crate::plan::Guard> = guards_for(plan, segment_of(plan, &judge, customer)).collect();
+    if let Some(replies) = memory.replies.get(&contact)
+        && let Some(skip) = held_by_reply(&guards, replies, calendar, today)
+    {
+        held.push(skip.to_string());
+    }
+    if let Some(claimed) = memory.paid_claims.get(&invoice)
+        && let Some(skip) = held_by_paid_claim(&guards, *claimed, calendar, today)
+    {
+        held.push(skip.to_string());
     }
     if let Some(until) = memory.pauses.get(&contact).filter(|until| today <= **until) {
         held.push(format!("paused by hand until {until}"));
@@ -277,7 +283,7 @@ pub fn explain_command(global: &Global, args: ExplainArgs) -> Outcome {
             let customer = books.customer(invoice.contact_id);
             let contact = invoice.contact_id;
             let open_reply = memory.replies.get(&contact).and_then(|r| r.first_open).map(|heard| heard.message);
-            let paused = held_back(&strategy.plan, &calendar, &books, &memory, contact, now);
+            let paused = held_back(&strategy.plan, &calendar, &books, &memory, contact, invoice.invoice_id, now);
             let explained = Explained {
                 invoice: ExplainedInvoice {
                     id: invoice.invoice_id,
@@ -432,7 +438,13 @@ pub fn promise_command(global: &Global, invoice: &str, on: Option<Date>, clear: 
 /// `collectiq paid-claim`: a customer says (by phone, say) they have paid an invoice. Recorded as
 /// the customer's page records it: a customer event, a task to check the bank, a note, and the
 /// pause the strategy's paid-claim sentence gives.
-pub fn paid_claim_command(global: &Global, invoice: &str, on: Date, amount: Option<rust_decimal::Decimal>, reference: Option<String>) -> Outcome {
+pub fn paid_claim_command(
+    global: &Global,
+    invoice: &str,
+    on: Date,
+    amount: Option<rust_decimal::Decimal>,
+    reference: Option<String>,
+) -> Outcome {
     use crate::page::answers::{About, Draft, to_store};
     use crate::store::page_actions::Answer;
     let result = config(global).and_then(|config| {

@@ -210,6 +210,9 @@ fn a_customer_promises_disputes_and_says_paid_from_the_link_in_a_reminder() {
         let event = events.iter().find(|e| e["kind"] == kind).unwrap_or_else(|| panic!("{kind} in {inbox}"));
         assert!(event["message_id"].is_null());
     }
+    let claim_id = events.iter().find(|e| e["kind"] == "paid_claim").unwrap()["id"].to_string();
+    let shown = text(&world.world.collectiq(&["inbox", "show", &claim_id]));
+    assert!(shown.contains("BANK-REF-77") && shown.contains(&file) && shown.contains("application/pdf"), "{shown}");
     let tasks = world.world.collectiq(&["tasks", "list", "--format", "json"]);
     let tasks: Value = serde_json::from_slice(&tasks.stdout).unwrap();
     let kinds: Vec<&str> = tasks.as_array().unwrap().iter().filter_map(|t| t["kind"].as_str()).collect();

@@ -6,6 +6,7 @@
 mod browser;
 mod crash;
 mod http;
+mod later;
 mod security;
 #[path = "../runtime/support.rs"]
 mod support;

@@ -9,14 +9,15 @@ use super::{Delivered, Deliverer, DeliveryError, MOST_ATTEMPTS, OnTheWire, Pass,
 use crate::decide::books::Books;
 use crate::decide::calendar::Calendar;
 use crate::decide::conditions::Judge;
-use crate::decide::evaluate::{guards_for, held_by_reply, segment_of};
+use crate::decide::evaluate::{guards_for, held_by_paid_claim, held_by_reply, segment_of};
 use crate::decide::occurrences::invoice_occurrences;
 use crate::failpoint;
-use crate::plan::{Action, Guard, Plan};
+use crate::plan::{Action, Guard, GuardKind, Plan};
 use crate::runtime::compose::{ComposeError, Composed, Composer, EmailAbout, invoices_shown};
 use crate::runtime::email::{RenderedEmail, message_id};
 use crate::store::StoreError;
 use crate::store::outbox::{Claim, Status, StoredAction};
+use crate::store::page_actions::Answer;
 use crate::xero::budget::Priority;
 
 impl Deliverer<'_> {
@@ -208,7 +209,9 @@ impl Deliverer<'_> {
     }
 
     /// Why an automatic email decided earlier may not go now: the customer replied since, and the
-    /// strategy pauses for replies. Escalations go to a person of ours, not to the customer.
+    /// strategy pauses for replies; or, for an invoice's email, they answered on their page since
+    /// (a promise, a dispute, a claim to have paid) and the strategy holds the invoice for it.
+    /// Escalations go to a person of ours, not to the customer.
     async fn held_by_the_customer(
         &self,
         action: &StoredAction,
@@ -219,15 +222,47 @@ impl Deliverer<'_> {
             return Ok(None);
         }
         let Some(customer) = books.customer(action.contact_id) else { return Ok(None) };
-        let Some(replies) = self.store.replies_of(action.tenant_id, action.contact_id).await.map_err(Failure::later)?
-        else {
-            return Ok(None);
-        };
         let Ok(calendar) = Calendar::new(&plan.settings, books.organisation.zone.as_deref()) else { return Ok(None) };
         let today = calendar.today(self.now);
         let judge = Judge { today, calendar: &calendar, base_currency: &books.organisation.base_currency };
         let guards: Vec<&Guard> = guards_for(plan, segment_of(plan, &judge, customer)).collect();
-        Ok(held_by_reply(&guards, &replies, &calendar, today).map(|skip| format!("{skip}: not sent")))
+        let replies = self.store.replies_of(action.tenant_id, action.contact_id).await.map_err(Failure::later)?;
+        if let Some(skip) = replies.and_then(|replies| held_by_reply(&guards, &replies, &calendar, today)) {
+            return Ok(Some(format!("{skip}: not sent")));
+        }
+        if action.subject_kind != "invoice" {
+            return Ok(None);
+        }
+        // What the customer answered on their page about this invoice after it was decided.
+        let answers = self.store.page_actions(action.tenant_id, action.contact_id).await.map_err(Failure::later)?;
+        let since = answers.iter().filter(|answer| {
+            answer.at > action.decided_at && answer.state != "replaced" && answer.invoices.contains(&action.subject_id)
+        });
+        for answer in since {
+            let held = match &answer.answer {
+                Answer::Promise { on } => guards.iter().find_map(|guard| match guard.kind {
+                    GuardKind::PauseOnPromise { grace } => {
+                        let until = calendar.after(*on, grace);
+                        (today <= until).then(|| {
+                            format!("the customer promised on their page to pay by {on}; paused until {until}")
+                        })
+                    }
+                    _ => None,
+                }),
+                Answer::Dispute { .. } => guards
+                    .iter()
+                    .any(|guard| matches!(guard.kind, GuardKind::StopDisputed))
+                    .then(|| "the customer disputed the invoice on their page".to_string()),
+                Answer::PaidClaim { .. } if answer.changeable() => {
+                    held_by_paid_claim(&guards, answer.at, &calendar, today).map(|skip| skip.to_string())
+                }
+                Answer::PaidClaim { .. } => None,
+            };
+            if let Some(why) = held {
+                return Ok(Some(format!("{why}: not sent")));
+            }
+        }
+        Ok(None)
     }
 
     /// Composes an email with the plan in force and the books as they are now, and keeps it, so
