@@ -138,6 +138,14 @@ fn page_config(
                 expected: "a colour written #rgb or #rrggbb, such as \"#1d4ed8\"",
             });
         }
+        // Buttons and the header carry white text on it: WCAG AA asks 4.5:1 for text that size.
+        if contrast_with_white(hex) < 4.5 {
+            return Err(ConfigError::BadValue {
+                name: "[page] colour".into(),
+                value: colour.clone(),
+                expected: "dark enough for white text on it to be read (WCAG AA, 4.5:1); choose a darker shade",
+            });
+        }
     }
     let uploads_dir =
         file.uploads_dir.unwrap_or_else(|| database.parent().unwrap_or(Path::new(".")).join("collectiq-uploads"));
@@ -151,6 +159,17 @@ fn page_config(
         colour: file.colour,
         logo_file: file.logo_file,
     })
+}
+
+/// The contrast ratio of white against a colour written `rgb` or `rrggbb` (WCAG 2's formula).
+fn contrast_with_white(hex: &str) -> f64 {
+    let channel = |i: usize| -> f64 {
+        let text = if hex.len() == 3 { hex[i..=i].repeat(2) } else { hex[2 * i..2 * i + 2].to_string() };
+        let value = f64::from(u8::from_str_radix(&text, 16).unwrap_or(0)) / 255.0;
+        if value <= 0.040_45 { value / 12.92 } else { ((value + 0.055) / 1.055).powf(2.4) }
+    };
+    let luminance = 0.2126 * channel(0) + 0.7152 * channel(1) + 0.0722 * channel(2);
+    1.05 / (luminance + 0.05)
 }
 
 /// Days a link opens when the configuration says nothing.
@@ -727,6 +746,22 @@ mod tests {
         assert!(matches!(not_imap, ConfigError::BadImapUrl { .. }), "{not_imap}");
         let in_file = load(&[], Some("[inbox]\npassword = \"x\"\n")).err().unwrap().to_string();
         assert!(in_file.contains("COLLECTIQ_IMAP_PASSWORD"), "{in_file}");
+    }
+
+    #[test]
+    fn the_page_colour_must_carry_white_text() {
+        assert!(contrast_with_white("1d4ed8") >= 4.5, "the default accent");
+        assert!(contrast_with_white("000") > 20.0);
+        assert!(contrast_with_white("ffff00") < 4.5);
+        let light = load(&[], Some("[page]\ncolour = \"#ffd700\"\n")).err().unwrap();
+        assert!(light.to_string().contains("dark enough for white text"), "{light}");
+        let bad = load(&[], Some("[page]\ncolour = \"blue\"\n")).err().unwrap();
+        assert!(bad.to_string().contains("#rgb or #rrggbb"), "{bad}");
+        let proxy = load(&[], Some("[page]\ntrusted_proxies = [\"10.0.0.300\"]\n")).err().unwrap();
+        assert!(proxy.to_string().contains("IP address"), "{proxy}");
+        let fine = load(&[], Some("[page]\ncolour = \"#063\"\ntrusted_proxies = [\"::1\"]\nmax_promise_days = 14\n"));
+        let page = fine.unwrap().page;
+        assert_eq!((page.colour.as_deref(), page.max_promise_days), (Some("#063"), 14));
     }
 
     #[test]

@@ -233,3 +233,130 @@ pub fn to_store(draft: Draft, remittance: Option<Remittance>, about: About<'_>) 
         at: about.at,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::records::{Contact, Invoice};
+    use proptest::prelude::*;
+
+    fn account() -> Account {
+        let tenant = Uuid::from_u128(1);
+        let contact = Contact {
+            tenant_id: tenant,
+            contact_id: Uuid::from_u128(2),
+            name: "Ridgeway Ltd".into(),
+            first_name: None,
+            last_name: None,
+            email: Some("ap@ridgeway.example".into()),
+            status: "ACTIVE".into(),
+            currency: None,
+            persons: Vec::new(),
+            updated: jiff::Timestamp::UNIX_EPOCH,
+        };
+        let invoice = |n: u128, number: &str| Invoice {
+            tenant_id: tenant,
+            invoice_id: Uuid::from_u128(n),
+            number: number.into(),
+            reference: None,
+            contact_id: contact.contact_id,
+            status: "AUTHORISED".into(),
+            date: jiff::civil::date(2026, 10, 1),
+            due_date: jiff::civil::date(2026, 10, 31),
+            currency: "NZD".into(),
+            currency_rate: Decimal::ONE,
+            total: Decimal::new(10_000, 2),
+            amount_due: Decimal::new(10_000, 2),
+            amount_paid: Decimal::ZERO,
+            amount_credited: Decimal::ZERO,
+            expected_payment_date: None,
+            fully_paid_on: None,
+            repeating_invoice_id: None,
+            updated: jiff::Timestamp::UNIX_EPOCH,
+        };
+        Account { open: vec![invoice(10, "INV-0010"), invoice(11, "INV-0011")], credits: Vec::new(), contact }
+    }
+
+    fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    const TODAY: Date = jiff::civil::date(2026, 12, 6);
+
+    #[test]
+    fn each_answer_is_checked_as_the_page_says() {
+        let account = account();
+        let mine = Uuid::from_u128(10).to_string();
+        let read = |kind, pairs: &[(&str, &str)]| read(kind, &fields(pairs), &account, TODAY, 30);
+        assert_eq!(read(Kind::Promise, &[("on", "2026-12-10")]), Err(Refusal::NoInvoice));
+        assert_eq!(
+            read(Kind::Promise, &[("invoice", &Uuid::from_u128(99).to_string()), ("on", "2026-12-10")]),
+            Err(Refusal::NotYours)
+        );
+        assert_eq!(read(Kind::Promise, &[("invoice", "INV-0010"), ("on", "2026-12-10")]), Err(Refusal::NotYours));
+        assert!(matches!(
+            read(Kind::Promise, &[("invoice", &mine), ("on", "2027-01-06")]),
+            Err(Refusal::PromiseOutOfRange { .. })
+        ));
+        assert!(matches!(
+            read(Kind::Promise, &[("invoice", &mine), ("on", "2026-12-05")]),
+            Err(Refusal::PromiseOutOfRange { .. })
+        ));
+        assert!(read(Kind::Promise, &[("invoice", &mine), ("on", "2027-01-05")]).is_ok(), "30 days ahead");
+        assert!(matches!(read(Kind::Promise, &[("invoice", &mine), ("on", "soon")]), Err(Refusal::NoDate { .. })));
+        assert_eq!(read(Kind::Dispute, &[("invoice", &mine), ("reason", "   ")]), Err(Refusal::NoReason));
+        let long = "x".repeat(2001);
+        assert_eq!(
+            read(Kind::Dispute, &[("invoice", &mine), ("reason", &long)]),
+            Err(Refusal::ReasonTooLong { count: 2001 })
+        );
+        assert!(
+            read(Kind::Dispute, &[("invoice", &mine), ("reason", &"é".repeat(2000))]).is_ok(),
+            "characters, not bytes"
+        );
+        let paid = |on: &str, amount: &str| {
+            read(Kind::PaidClaim, &[("invoice", &mine), ("paid_on", on), ("amount", amount), ("reference", "R")])
+        };
+        assert_eq!(paid("2026-12-07", "10"), Err(Refusal::PaidOutOfRange));
+        assert_eq!(paid("2026-12-06", "-5"), Err(Refusal::BadAmount));
+        assert_eq!(paid("2026-12-06", "1.005"), Err(Refusal::BadAmount));
+        assert_eq!(paid("2026-12-06", "lots"), Err(Refusal::BadAmount));
+        let ok = paid("2026-12-01", "1,250.50").unwrap();
+        assert!(matches!(ok.answer, Answer::PaidClaim { amount, .. } if amount == Decimal::new(125_050, 2)));
+    }
+
+    #[test]
+    fn what_the_customer_typed_is_one_line_in_tasks_and_notes() {
+        let account = account();
+        let draft = Draft {
+            invoices: vec![Uuid::from_u128(10)],
+            answer: Answer::Dispute { reason: "Wrong\r\nBcc: someone@example.com\u{0}".into() },
+        };
+        let about = About {
+            digest: "page:x".into(),
+            link_id: None,
+            account: &account,
+            base_currency: "NZD",
+            notes: true,
+            source: "page",
+            at: jiff::Timestamp::UNIX_EPOCH,
+        };
+        let stored = to_store(draft, None, about);
+        let task = stored.task.unwrap();
+        assert_eq!(task.kind, "dispute");
+        assert!(!task.summary.contains(['\r', '\n', '\0']), "{}", task.summary);
+        let (_, note) = &stored.notes[0];
+        assert!(!note.contains(['\r', '\n', '\0']) && note.contains(" ref "), "{note}");
+    }
+
+    proptest! {
+        #[test]
+        fn no_form_makes_it_panic(pairs in proptest::collection::vec(("[a-z_]{1,8}", ".{0,40}"), 0..8), kind in 0..3u8) {
+            let account = account();
+            let kind = [Kind::Promise, Kind::Dispute, Kind::PaidClaim][kind as usize];
+            let mut fields: Vec<(String, String)> = pairs;
+            fields.push(("invoice".into(), Uuid::from_u128(10).to_string()));
+            let _ = read(kind, &fields, &account, TODAY, 30);
+        }
+    }
+}

@@ -628,3 +628,36 @@ async fn read_multipart(mut multipart: Multipart) -> Result<(Vec<(String, String
     }
     Ok((fields, file))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_logo_is_taken_by_its_content_only() {
+        let folder = std::env::temp_dir().join(format!("collectiq-logo-{}", fastrand::u64(..)));
+        std::fs::create_dir_all(&folder).unwrap();
+        let write = |name: &str, bytes: &[u8]| {
+            let path = folder.join(name);
+            std::fs::write(&path, bytes).unwrap();
+            path
+        };
+        let png = write("logo.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
+        assert_eq!(read_logo(&png).unwrap().1, "image/png");
+        let svg = write("logo.svg", b"  <svg xmlns=\"http://www.w3.org/2000/svg\"/>");
+        assert_eq!(read_logo(&svg).unwrap().1, "image/svg+xml");
+        let html = write("logo.png.html", b"<html><script>alert(1)</script>");
+        assert!(matches!(read_logo(&html), Err(PageError::LogoType { .. })));
+        assert!(matches!(read_logo(&folder.join("missing.png")), Err(PageError::Logo { .. })));
+        std::fs::remove_dir_all(&folder).unwrap();
+    }
+
+    #[test]
+    fn form_tokens_are_dated_by_the_utc_day() {
+        let noon = "2026-12-06T12:00:00Z".parse::<Timestamp>().unwrap();
+        let late = "2026-12-06T23:59:59Z".parse::<Timestamp>().unwrap();
+        let next = "2026-12-07T00:00:00Z".parse::<Timestamp>().unwrap();
+        assert_eq!(day_number(noon), day_number(late));
+        assert_eq!(day_number(next), day_number(noon) + 1);
+    }
+}

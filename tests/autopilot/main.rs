@@ -119,6 +119,12 @@ fn the_demo_runs_end_to_end_with_nothing_set_up() {
         assert!(shown.contains("replied (message") && shown.contains("bounced (message"), "{shown}");
         assert!(shown.contains("explain, for that customer's invoice: Paused: the customer replied on"), "{shown}");
         assert!(shown.contains("2 history notes of what was heard wait for the next run"), "{shown}");
+        assert!(
+            shown.contains("own page, from the link in their email (it opened, with their open invoices)")
+                && shown.contains("/p/")
+                && shown.contains("serve --listen 127.0.0.1:"),
+            "the demo opens a customer's page: {shown}"
+        );
         // The reply and the bounce are in the inbox, concluded, each tied to its customer.
         let listed = Command::new(env!("CARGO_BIN_EXE_collectiq"))
             .arg("--db")
@@ -169,6 +175,15 @@ fn a_payment_webhook_cancels_the_email_waiting_for_its_invoice_within_seconds() 
     assert!(shown["organisations"][0]["queue_depth"].as_u64().unwrap() > 0, "{shown}");
     assert_eq!(shown["organisations"][0]["token"], "connected", "{shown}");
     assert!(shown["organisations"][0]["last_sync"].is_string(), "{shown}");
+    // The customers' pages are served on the same listener, with their security headers.
+    let page = format!("http://127.0.0.1:{port}/p/not-a-real-link");
+    let (status, policy, body) = world.runtime.block_on(async move {
+        let response = collectiq::net::client(Duration::from_secs(10)).get(&page).send().await.unwrap();
+        let policy = response.headers().get("content-security-policy").map(|v| v.to_str().unwrap().to_string());
+        (response.status().as_u16(), policy, response.text().await.unwrap())
+    });
+    assert_eq!(status, 404);
+    assert!(policy.is_some_and(|p| p.contains("default-src 'none'")) && body.contains("This link does not open"));
     world.admin(&format!("/sandbox/pay?invoice={}", invoice[0]));
     let status = || {
         world

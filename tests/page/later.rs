@@ -93,3 +93,47 @@ fn a_claim_to_have_paid_entered_by_a_person_pauses_the_invoice() {
         "{explained}"
     );
 }
+
+#[test]
+fn several_invoices_at_once_and_an_invoice_paid_since_its_email() {
+    let world = PageWorld::start("page-several", "");
+    let (link, invoice_links) = world.some_email_links();
+    let page = get(&world, &link);
+    let mut ids: Vec<String> = Vec::new();
+    for piece in page.body.split("name=\"invoice\" value=\"").skip(1) {
+        let id = piece.split('"').next().unwrap().to_string();
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    assert!(ids.len() >= 3, "a customer with several open invoices: {ids:?}");
+    let today = page.body.split("min=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let form = value_of(&page.body, "form");
+    let both = post_form(
+        &world,
+        &format!("{link}/promise"),
+        &[("form", &form), ("invoice", &ids[0]), ("invoice", &ids[1]), ("on", &today)],
+    );
+    assert_eq!(both.status, StatusCode::SEE_OTHER, "{}", both.body);
+    assert_eq!(world.world.count("SELECT COUNT(*) FROM page_actions"), 1, "one answer");
+    assert_eq!(world.world.count("SELECT COUNT(*) FROM promises WHERE source = 'page'"), 2, "about both invoices");
+    let shown = get(&world, &link);
+    assert_eq!(shown.body.matches("You said you will pay on").count(), 2, "shown beside each");
+
+    // The invoice an email's link was about is paid in Xero: its page says so, with thanks.
+    let db = world.world.db();
+    let (invoice, number): (String, String) = db
+        .query_row(
+            "SELECT i.invoice_id, i.number FROM page_links l JOIN invoices i ON i.invoice_id = l.invoice_id WHERE l.id = ?1",
+            [crate::link_id(&invoice_links[0])],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    world.world.admin(&format!("/sandbox/pay?invoice={invoice}"));
+    let synced = world.world.collectiq(&["sync"]);
+    assert!(synced.status.success(), "{}", text(&synced));
+    let thanked = get(&world, &invoice_links[0]);
+    assert_eq!(thanked.status, StatusCode::OK);
+    assert!(thanked.body.contains(&format!("{number} is paid. Thank you!")), "{}", thanked.body);
+    assert!(!thanked.body.contains(&format!("<strong>{number}</strong>")), "no longer among the open invoices");
+}
