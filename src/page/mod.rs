@@ -115,10 +115,6 @@ impl PageState {
 
     /// The pages with this key and the defaults of `[page]` (for tests, and as `new` starts).
     pub fn with_key(key: Arc<PageKey>, store: Store, policies: Policies) -> PageState {
-        let mut templates = Environment::new();
-        // Names ending in .html are escaped as HTML: everything a customer typed is, everywhere.
-        templates.add_template("page.html", include_str!("assets/page.html")).expect("the page template is valid");
-        templates.add_template("gone.html", include_str!("assets/gone.html")).expect("the 404 template is valid");
         PageState {
             store,
             key,
@@ -132,7 +128,7 @@ impl PageState {
             // A person reading and answering never comes near these; a script guessing does.
             by_address: Limiter::new(Budget { burst: 60, refill: Duration::from_secs(1) }, 20_000),
             by_link: Limiter::new(Budget { burst: 30, refill: Duration::from_secs(2) }, 20_000),
-            templates,
+            templates: templates(),
         }
     }
 
@@ -143,6 +139,20 @@ impl PageState {
     pub fn set_contact(&mut self, contact: Option<String>) {
         self.contact = contact;
     }
+}
+
+/// The pages' templates, built into the binary (a unit test renders each). Names ending in
+/// .html are escaped as HTML: everything a customer typed is, everywhere.
+fn templates() -> Environment<'static> {
+    let mut templates = Environment::new();
+    for (name, text) in [
+        ("layout.html", include_str!("assets/layout.html")),
+        ("page.html", include_str!("assets/page.html")),
+        ("gone.html", include_str!("assets/gone.html")),
+    ] {
+        templates.add_template(name, text).expect("the pages' templates are valid (a unit test renders them)");
+    }
+    templates
 }
 
 fn read_logo(path: &Path) -> Result<(Vec<u8>, &'static str), PageError> {
@@ -221,6 +231,14 @@ struct Opened {
     link: PageLink,
 }
 
+/// A link's customer, as the page shows them.
+struct Customer {
+    organisation: String,
+    base_currency: String,
+    today: Date,
+    account: Account,
+}
+
 /// Why a request got no page.
 enum Closed {
     NotFound,
@@ -251,7 +269,7 @@ impl PageState {
         if !self.by_link.allow(&id_text(&id), instant) {
             return Err(Closed::TooMany);
         }
-        let link = self.store.page_link(id_text(&id)).await.map_err(Closed::from)?;
+        let link = self.store.page_link(id_text(&id)).await?;
         match (verified, link) {
             (Some(id), Some(link)) if link.opens_at(now) => Ok(Opened { id, link }),
             _ => Err(Closed::NotFound),
@@ -292,15 +310,19 @@ impl PageState {
         html(status, rendered)
     }
 
-    /// Today where the organisation is (its zone, else UTC).
-    async fn today(&self, tenant: Uuid, now: Timestamp) -> Result<(String, String, Date), StoreError> {
-        let organisation = self.store.organisation(tenant).await?;
-        let (name, currency, zone) = match organisation {
+    /// The link's customer as of now: their organisation (its name and base currency, and
+    /// today where it is: its zone, else UTC) and their account. A customer gone from the books
+    /// is a link that no longer opens.
+    async fn customer(&self, opened: &Opened, now: Timestamp) -> Result<Customer, Closed> {
+        let grant = &opened.link.grant;
+        let organisation = self.store.organisation(grant.tenant_id).await?;
+        let (name, base_currency, zone) = match organisation {
             Some(record) => (record.organisation.name, record.organisation.base_currency, record.organisation.zone),
-            None => (String::new(), String::new(), None),
+            None => return Err(Closed::NotFound),
         };
         let zone = zone.and_then(|zone| jiff::tz::TimeZone::get(&zone).ok()).unwrap_or(jiff::tz::TimeZone::UTC);
-        Ok((name, currency, zone.to_datetime(now).date()))
+        let account = self.store.account(grant.tenant_id, grant.contact_id).await?.ok_or(Closed::NotFound)?;
+        Ok(Customer { organisation: name, base_currency, today: zone.to_datetime(now).date(), account })
     }
 
     /// The page for an opened link, with a notice on top.
@@ -314,14 +336,11 @@ impl PageState {
         now: Timestamp,
     ) -> Result<Response, Closed> {
         let grant = &opened.link.grant;
-        let (organisation, base_currency, today) = self.today(grant.tenant_id, now).await.map_err(Closed::from)?;
-        let Some(account) = self.store.account(grant.tenant_id, grant.contact_id).await.map_err(Closed::from)? else {
-            return Err(Closed::NotFound);
-        };
-        let answers = self.store.page_actions(grant.tenant_id, grant.contact_id).await.map_err(Closed::from)?;
+        let Customer { organisation, base_currency, today, account } = self.customer(opened, now).await?;
+        let answers = self.store.page_actions(grant.tenant_id, grant.contact_id).await?;
         let open_ids: Vec<Uuid> = account.open.iter().map(|invoice| invoice.invoice_id).collect();
-        let pay_links = self.store.online_links(grant.tenant_id, &open_ids).await.map_err(Closed::from)?;
-        let thanks = self.paid_since(opened, &account).await.map_err(Closed::from)?;
+        let pay_links = self.store.online_links(grant.tenant_id, &open_ids).await?;
+        let thanks = self.paid_since(opened, &account).await?;
         let notice = notice.or_else(|| {
             let answer = answers.iter().find(|a| Some(a.id) == answer)?;
             let numbers = numbers_of(&account, answer.invoices.iter().copied());
@@ -399,10 +418,7 @@ impl PageState {
         now: Timestamp,
     ) -> Result<Response, Closed> {
         let grant = &opened.link.grant;
-        let (_, base_currency, today) = self.today(grant.tenant_id, now).await.map_err(Closed::from)?;
-        let Some(account) = self.store.account(grant.tenant_id, grant.contact_id).await.map_err(Closed::from)? else {
-            return Err(Closed::NotFound);
-        };
+        let Customer { base_currency, today, account, .. } = self.customer(opened, now).await?;
         let nonce = field_value(fields, "form")
             .and_then(|form| self.key.check_form_token(&opened.id, form, day_number(now), FORM_DAYS));
         let Some(nonce) = nonce else {
@@ -453,7 +469,7 @@ impl PageState {
             at: now,
         };
         let action = answers::to_store(draft, remittance, about);
-        let recorded = self.store.record_page_action(action).await.map_err(Closed::from)?;
+        let recorded = self.store.record_page_action(action).await?;
         info!(
             event = recorded.id,
             kind = kind_name,
@@ -650,6 +666,40 @@ mod tests {
         assert!(matches!(read_logo(&html), Err(PageError::LogoType { .. })));
         assert!(matches!(read_logo(&folder.join("missing.png")), Err(PageError::Logo { .. })));
         std::fs::remove_dir_all(&folder).unwrap();
+    }
+
+    #[test]
+    fn the_templates_render_and_escape_what_they_are_given() {
+        let templates = templates();
+        let gone = templates
+            .get_template("gone.html")
+            .unwrap()
+            .render(minijinja::context! { base => "../", title => "<b>T</b>", text => "x", more => "y" })
+            .unwrap();
+        // minijinja writes `/` as `&#x2f;`, which a browser reads back as `/`.
+        assert!(gone.contains("href=\"..&#x2f;-/page.css\"") && gone.contains("&lt;b&gt;T&lt;"), "{gone}");
+        let view = PageView {
+            organisation: "Acme <Ltd>".into(),
+            customer: "<script>alert(1)</script>".into(),
+            logo: true,
+            today: "2026-12-06".into(),
+            today_words: "6 December 2026".into(),
+            latest_promise: "2027-01-05".into(),
+            latest_promise_words: "5 January 2027".into(),
+            expires_words: "4 February 2027".into(),
+            notice: Some(Notice { error: true, text: "<i>no</i>".into(), more: None }),
+            thanks: vec!["INV-1 is paid. Thank you!".into()],
+            invoices: Vec::new(),
+            credits: Vec::new(),
+            totals: Vec::new(),
+            token: "tok".into(),
+            base: String::new(),
+            form: "f".into(),
+            contact: Some("ar@acme.example".into()),
+        };
+        let page = templates.get_template("page.html").unwrap().render(minijinja::value::Serde(&view)).unwrap();
+        assert!(!page.contains("<script>") && page.contains("&lt;script&gt;"), "{page}");
+        assert!(page.contains("role=\"alert\"") && page.contains("Nothing is open on your account"), "{page}");
     }
 
     #[test]

@@ -11,7 +11,7 @@ mod security;
 #[path = "../runtime/support.rs"]
 mod support;
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
@@ -43,41 +43,55 @@ pub struct PageWorld {
     pub base: String,
 }
 
-/// `collectiq serve` on `port`, once it accepts connections.
-fn serve(world: &World, strategy: &std::path::Path, port: u16, fail_at: Option<&str>) -> Child {
+/// `collectiq serve` on `port` (0: one it chooses), once it listens; and its port, from the
+/// address it prints first.
+fn serve(world: &World, strategy: &std::path::Path, port: u16, fail_at: Option<&str>) -> (Child, u16) {
     let mut command = world.command(&["serve", "--listen", &format!("127.0.0.1:{port}")]);
-    command.env("COLLECTIQ_STRATEGY", strategy).stdout(Stdio::null()).stderr(Stdio::null());
+    command.env("COLLECTIQ_STRATEGY", strategy).stdout(Stdio::piped()).stderr(Stdio::null());
     if let Some(point) = fail_at {
         command.env("COLLECTIQ_FAIL_AT", point);
     }
-    let server = command.spawn().unwrap();
+    let mut server = command.spawn().unwrap();
+    let stdout = server.stdout.take().unwrap();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut first = String::new();
+        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut first);
+        let _ = sender.send(first);
+    });
+    let printed = receiver.recv_timeout(Duration::from_secs(30)).expect("collectiq serve says where it listens");
+    let port: u16 = printed.trim().rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or_else(|| {
+        let _ = server.kill();
+        panic!("collectiq serve did not start: {printed:?}")
+    });
     let address: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
         assert!(Instant::now() < deadline, "collectiq serve did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
-    server
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    (server, port)
 }
 
 impl PageWorld {
-    /// Starts the world, sends the first reminders, and starts the page server.
+    /// Starts the world and the page server (on a port it chose itself, so that no other test
+    /// can take it first), then sends the first reminders, whose links point at it.
     pub fn start(name: &str, extra_config: &str) -> PageWorld {
         let world = World::start(name, sandbox_config(2101, 1, 12, 160));
-        let port = free_port();
-        let base = format!("http://127.0.0.1:{port}");
-        world.configure(&format!(
-            "[runtime]\nfreshness_minutes = 0\n[page]\nbase_url = \"{base}\"\nuploads_dir = \"{}\"\n{extra_config}",
-            world.folder.join("uploads").display()
-        ));
         let strategy = strategy_file(&world.folder, "page.strategy", STRATEGY);
+        let page = |base: &str| {
+            format!(
+                "[runtime]\nfreshness_minutes = 0\n[page]\n{base}uploads_dir = \"{}\"\n{extra_config}",
+                world.folder.join("uploads").display()
+            )
+        };
+        // The server reads everything but the base URL, which only the runs need.
+        world.configure(&page(""));
+        let (server, port) = serve(&world, &strategy, 0, None);
+        let base = format!("http://127.0.0.1:{port}");
+        world.configure(&page(&format!("base_url = \"{base}\"\n")));
         world.run(&strategy, FIRST_RUN, &[]);
         world.smtp.settle();
-        let server = serve(&world, &strategy, port, None);
         PageWorld { world, strategy, server, base }
     }
 
@@ -86,7 +100,7 @@ impl PageWorld {
         let _ = self.server.kill();
         let _ = self.server.wait();
         let port: u16 = self.base.rsplit(':').next().unwrap().parse().unwrap();
-        self.server = serve(&self.world, &self.strategy, port, fail_at);
+        self.server = serve(&self.world, &self.strategy, port, fail_at).0;
     }
 
     /// Whether the page server has ended, and how.
