@@ -468,8 +468,16 @@ impl PageState {
             source: "page",
             at: now,
         };
+        let kept = remittance.as_ref().map(|remittance| self.uploads_dir.join(&remittance.file));
         let action = answers::to_store(draft, remittance, about);
-        let recorded = self.store.record_page_action(action).await?;
+        let recorded = self.store.record_page_action(action).await;
+        // An answer not stored now (an error, or the same form sent before) keeps no file.
+        if let Some(path) = kept
+            && !recorded.as_ref().is_ok_and(|recorded| recorded.new)
+        {
+            let _ = std::fs::remove_file(path);
+        }
+        let recorded = recorded?;
         info!(
             event = recorded.id,
             kind = kind_name,

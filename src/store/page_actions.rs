@@ -95,6 +95,8 @@ impl PageAction {
 pub struct RecordedAnswer {
     /// Its id in the inbox.
     pub id: i64,
+    /// False when the same answer (its digest) was stored before: nothing was stored now.
+    pub new: bool,
     /// The earlier answers it replaced.
     pub replaced: Vec<i64>,
 }

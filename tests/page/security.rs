@@ -133,6 +133,15 @@ fn links_that_do_not_open_look_alike_and_forms_reach_only_their_own_customer() {
     assert_eq!(answers_stored(&world), before);
     let uploads = world.world.folder.join("uploads");
     assert_eq!(std::fs::read_dir(&uploads).map(|d| d.count()).unwrap_or(0), 0, "nothing refused is kept");
+    // A remittance sent twice with the same form (a double click) is one answer and one file.
+    let pdf: &[u8] = b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n";
+    for _ in 0..2 {
+        let sent = post_multipart(&world, &paid_url, &fields, Some(("remittance.pdf", pdf)));
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    }
+    assert_eq!(answers_stored(&world), before + 1);
+    assert_eq!(std::fs::read_dir(&uploads).unwrap().count(), 1, "one file kept");
+    let before = answers_stored(&world);
 
     // What a customer types is escaped on the page, and one plain line in tasks and notes.
     let hostile = "<script>alert('x')</script>\r\nBcc: victim@example.com";

@@ -48,7 +48,12 @@ async fn answers_are_stored_once_with_their_effects_and_replaced_until_acted_on(
             .record_page_action(answer("p1", &[1], Answer::Promise { on: day("2026-12-10") }, None))
             .await
             .unwrap();
-        assert_eq!((again.id, again.replaced.len()), (promise.id, 0), "{backend}: the same form twice is one answer");
+        assert_eq!(
+            (again.id, again.new, again.replaced.len()),
+            (promise.id, false, 0),
+            "{backend}: the same form twice is one answer"
+        );
+        assert!(promise.new, "{backend}");
         store
             .record_page_action(answer("d1", &[2], Answer::Dispute { reason: "never arrived".into() }, Some("dispute")))
             .await

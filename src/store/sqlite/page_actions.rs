@@ -48,7 +48,7 @@ impl Database {
             .optional()
             .doing(WHAT)?
         {
-            return Ok(RecordedAnswer { id, replaced: Vec::new() });
+            return Ok(RecordedAnswer { id, new: false, replaced: Vec::new() });
         }
         let replaced = replaced_by_new(&tx, action)?;
         let (excerpt, size) = match &action.answer {
@@ -180,7 +180,7 @@ impl Database {
         // A crash here must leave nothing of the answer: the customer is told it failed.
         crate::failpoint::pass("page:before-commit");
         tx.commit().doing(WHAT)?;
-        Ok(RecordedAnswer { id: inbound, replaced })
+        Ok(RecordedAnswer { id: inbound, new: true, replaced })
     }
 
     pub fn open_customer_events(&self, tenant: Uuid) -> Result<Vec<(String, u64)>> {
