@@ -45,9 +45,9 @@ pub fn run(global: &Global, command: LinksCommand) -> Outcome {
             };
             let revoked = store.revoke_page_links(which, Timestamp::now()).await?;
             println!(
-                "{revoked} link{} of {whose} revoked: {} no longer open.",
+                "{revoked} link{} of {whose} revoked: {}.",
                 if revoked == 1 { "" } else { "s" },
-                if revoked == 1 { "it does" } else { "they do" }
+                if revoked == 1 { "it no longer opens" } else { "they no longer open" }
             );
             Ok(())
         })

@@ -441,15 +441,19 @@ pub struct Template {
 }
 
 impl Template {
-    /// Whether the template may show an online-invoice link (`invoice.url`, `item.url`), or a
-    /// link to the customer's page, which shows them: only then are links fetched from Xero for
-    /// its emails.
+    /// Whether the template may show an online-invoice link (`invoice.url`, `item.url`).
     pub fn shows_links(&self) -> bool {
         [Some(&self.subject), Some(&self.text), self.html.as_ref()]
             .into_iter()
             .flatten()
-            // The customer's page shows each invoice's Pay now link: fetched with the email's.
-            .any(|part| part.contains(".url") || part.contains("links.page"))
+            .any(|part| part.contains(".url"))
+    }
+
+    /// Whether its emails need Xero's online-invoice links: when it shows them, or when it shows
+    /// links to the customer's page (`pages`: page links are made), whose Pay now buttons are
+    /// those links. Only then are they fetched from Xero for its emails.
+    pub fn needs_online_links(&self, pages: bool) -> bool {
+        self.shows_links() || (pages && self.shows_page_links())
     }
 
     /// Whether any part shows a link to the customer's page (`links.page`, or an invoice's).

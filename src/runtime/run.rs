@@ -299,7 +299,7 @@ impl Organisations<'_> {
     async fn links_wanted_ahead(&self, org: &OrganisationRecord, plan: &Plan, books: &Books) -> Vec<Uuid> {
         let tenant = org.organisation.tenant_id;
         // Looking ahead costs an evaluation a day: not worth it when no template shows a link.
-        if !plan.templates.values().any(|template| template.shows_links()) {
+        if !plan.templates.values().any(|template| template.needs_online_links(self.pages.is_some())) {
             return Vec::new();
         }
         let Ok(calendar) = Calendar::new(&plan.settings, org.organisation.zone.as_deref()) else {
@@ -313,7 +313,7 @@ impl Organisations<'_> {
             let Ok(then) = self.now.checked_add(jiff::SignedDuration::from_hours(24 * days)) else { continue };
             let evaluation = evaluate(&Context { plan, calendar: &calendar, books, memory: &memory, now: then });
             for decision in evaluation.decisions.iter().filter(|d| d.outcome == Outcome::Act) {
-                if shows_links(plan, decision.action) {
+                if shows_links(plan, decision.action, self.pages.is_some()) {
                     let statement = matches!(decision.key.subject, Subject::Account(_));
                     wanted.extend(invoices_shown(books, decision.contact_id, &decision.invoices, statement));
                 }
@@ -355,7 +355,7 @@ async fn decide(
     // organisation's budget; a link Xero will not give is not waited for past the patience.
     let shown: Vec<Uuid> = actions
         .iter()
-        .filter(|new| new.row.status == Status::Waiting && shows_links(plan, new.decision.action))
+        .filter(|new| new.row.status == Status::Waiting && shows_links(plan, new.decision.action, batch.pages.is_some()))
         .flat_map(|new| {
             let decision = new.decision;
             let statement = matches!(decision.key.subject, Subject::Account(_));
@@ -375,10 +375,13 @@ async fn decide(
     Ok(books)
 }
 
-/// Whether an action is an email whose template shows online-invoice links.
-fn shows_links(plan: &Plan, action: &crate::plan::Action) -> bool {
+/// Whether an action is an email whose template needs online-invoice links (`pages`: page
+/// links are made).
+fn shows_links(plan: &Plan, action: &crate::plan::Action, pages: bool) -> bool {
     match action {
-        crate::plan::Action::Email { template, .. } => plan.templates.get(template).is_some_and(|t| t.shows_links()),
+        crate::plan::Action::Email { template, .. } => {
+            plan.templates.get(template).is_some_and(|t| t.needs_online_links(pages))
+        }
         _ => false,
     }
 }

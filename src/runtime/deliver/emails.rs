@@ -279,7 +279,9 @@ impl Deliverer<'_> {
             Composer { sender: &self.sender, client: self.client, store: self.store, pages: self.pages, now: self.now };
         let statement = action.subject_kind == "account";
         let shows_links = match &plan_action {
-            Action::Email { template, .. } => plan.templates.get(template).is_some_and(|t| t.shows_links()),
+            Action::Email { template, .. } => {
+                plan.templates.get(template).is_some_and(|t| t.needs_online_links(self.pages.is_some()))
+            }
             _ => false,
         };
         if shows_links {
