@@ -355,7 +355,9 @@ async fn decide(
     // organisation's budget; a link Xero will not give is not waited for past the patience.
     let shown: Vec<Uuid> = actions
         .iter()
-        .filter(|new| new.row.status == Status::Waiting && shows_links(plan, new.decision.action, batch.pages.is_some()))
+        .filter(|new| {
+            new.row.status == Status::Waiting && shows_links(plan, new.decision.action, batch.pages.is_some())
+        })
         .flat_map(|new| {
             let decision = new.decision;
             let statement = matches!(decision.key.subject, Subject::Account(_));
