@@ -4,6 +4,7 @@
 
 pub mod compose;
 pub mod deliver;
+pub mod dkim;
 pub mod email;
 pub mod explain;
 pub mod mailer;
