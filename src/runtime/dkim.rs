@@ -120,7 +120,9 @@ impl DkimKey {
 }
 
 /// The headers every signature covers. A header listed but absent (no Cc, say) is signed as
-/// absent, so that nobody can add it on the way.
+/// absent, so that nobody can add it on the way. Not Content-Type: lettre writes a multipart
+/// message's Content-Type with the body, where its signer does not see it, so signing it would
+/// sign it as absent and every signature would fail (the body hash covers the parts anyway).
 const SIGNED: &[&str] = &[
     "From",
     "Reply-To",
@@ -130,7 +132,6 @@ const SIGNED: &[&str] = &[
     "Date",
     "Message-ID",
     "MIME-Version",
-    "Content-Type",
     "Auto-Submitted",
 ];
 

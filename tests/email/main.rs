@@ -2,3 +2,4 @@
 //! accounts, with figures that add up in both parts.
 
 mod figures;
+mod dkim;
