@@ -80,6 +80,12 @@ pub enum CommandError {
     NoStrategies { folder: PathBuf },
     #[error("{} has errors, so it has no plan to compare", path.display())]
     HasErrors { path: PathBuf },
+    #[error("the strategy for {organisation} has no template \"{name}\"; it has {available}")]
+    NoSuchTemplate { name: String, organisation: String, available: String },
+    #[error(transparent)]
+    Email(#[from] crate::runtime::email::EmailError),
+    #[error("no email comes of \"{name}\" for {invoice}: {why}")]
+    NothingToPreview { name: String, invoice: String, why: String },
 }
 
 impl CommandError {
@@ -110,7 +116,16 @@ impl CommandError {
                 Some("give more of the name, or the tenant id; `collectiq orgs` lists them".into())
             }
             CommandError::NoSuchInvoice { .. } => Some("run `collectiq sync` first, or check the number".into()),
-            CommandError::AmbiguousInvoice { .. } => Some("give the invoice id instead".into()),
+            CommandError::AmbiguousInvoice { .. } => {
+                Some("give the invoice id instead, or the organisation with --org".into())
+            }
+            CommandError::NoSuchTemplate { .. } => {
+                Some("a template is named as the strategy names it, without templates/ or .email".into())
+            }
+            CommandError::Email(_) => Some("check the addresses: the sender's, the customer's in Xero".into()),
+            CommandError::NothingToPreview { .. } => {
+                Some("check the customer's email address in Xero and the strategy's sender".into())
+            }
             CommandError::NoSuchCustomer { .. } => Some("run `collectiq sync` first, or check the name".into()),
             CommandError::AmbiguousCustomer { .. } => Some("give more of the name, or the contact id".into()),
             CommandError::NoSuchRecord { what: "task", .. } => Some("`collectiq tasks list --all` lists them".into()),

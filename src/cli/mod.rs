@@ -14,6 +14,7 @@ mod inbox;
 mod links;
 mod outbox;
 mod output;
+mod preview;
 mod progress;
 mod runtime;
 mod sandbox;
@@ -173,6 +174,9 @@ enum Command {
     Autopilot(autopilot::AutopilotArgs),
     /// Serve the customers' pages, Xero's webhooks and GET /healthz, without the scheduler (for `run` from cron).
     Serve(autopilot::ServeArgs),
+    /// Write the email a template makes for one invoice (.eml for a mail client, .html for a
+    /// browser), from the configured database, as a run would compose it; nothing is sent.
+    Preview(preview::PreviewArgs),
     /// Xero webhooks.
     #[command(subcommand)]
     Webhooks(webhooks::WebhooksCommand),
@@ -251,6 +255,7 @@ pub fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(&cli.global, args),
         Command::Autopilot(args) => autopilot::run(&cli.global, args),
         Command::Serve(args) => autopilot::serve_command(&cli.global, args),
+        Command::Preview(args) => preview::preview_command(&cli.global, args),
         Command::Demo { out } => demo::run(&out),
         Command::Fmt { files, check, stdout } => fmt::run(&files, fmt::Mode::from_flags(check, stdout)),
     };

@@ -123,17 +123,8 @@ impl DkimKey {
 /// absent, so that nobody can add it on the way. Not Content-Type: lettre writes a multipart
 /// message's Content-Type with the body, where its signer does not see it, so signing it would
 /// sign it as absent and every signature would fail (the body hash covers the parts anyway).
-const SIGNED: &[&str] = &[
-    "From",
-    "Reply-To",
-    "To",
-    "Cc",
-    "Subject",
-    "Date",
-    "Message-ID",
-    "MIME-Version",
-    "Auto-Submitted",
-];
+const SIGNED: &[&str] =
+    &["From", "Reply-To", "To", "Cc", "Subject", "Date", "Message-ID", "MIME-Version", "Auto-Submitted"];
 
 /// Signs messages for one domain.
 pub struct Signer {

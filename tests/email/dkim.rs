@@ -45,7 +45,10 @@ fn email() -> RenderedEmail {
         cc: vec!["owner@kauri.example".into()],
         subject: "Your trade account is overdue: NZD 1,426.01 — ngā mihi".into(),
         text: "Kia ora,\n\nINV-000241  20 Oct 2026  36 days  NZD 1,426.01\n   trailing spaces   \n\n\n".into(),
-        html: Some("<!DOCTYPE html><html><body><p>Kia ora,</p><table><tr><td>INV-000241</td></tr></table></body></html>".into()),
+        html: Some(
+            "<!DOCTYPE html><html><body><p>Kia ora,</p><table><tr><td>INV-000241</td></tr></table></body></html>"
+                .into(),
+        ),
         message_id: message_id("tenant/rule/invoice/1", Some(from)),
     }
 }
@@ -55,7 +58,11 @@ async fn signatures_made_with_rsa_and_ed25519_keys_verify_with_dkimpy() {
     let dir = tempfile_dir("dkim");
     let keys = [
         ("rsa-pkcs1.pem", vec!["genrsa", "-traditional", "-out"], "rsa-sha256"),
-        ("rsa-pkcs8.pem", vec!["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out"], "rsa-sha256"),
+        (
+            "rsa-pkcs8.pem",
+            vec!["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out"],
+            "rsa-sha256",
+        ),
         ("ed25519.pem", vec!["genpkey", "-algorithm", "ed25519", "-out"], "ed25519-sha256"),
     ];
     for (file, args, algorithm) in keys {

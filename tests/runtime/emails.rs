@@ -71,3 +71,61 @@ fn every_email_of_a_wholesale_week() {
     assert_eq!(world.smtp.received().len(), emails.len());
     snapshot_settings().bind(|| insta::assert_snapshot!("emails-wholesale-week", text));
 }
+
+#[test]
+fn preview_writes_the_email_a_run_would_send_signed_and_stores_nothing() {
+    let world = World::start("preview", sandbox_config(67, 1, 20, 300));
+    let synced = world.collectiq(&["sync"]);
+    assert!(synced.status.success(), "{}", text(&synced));
+    let key = world.folder.join("dkim.pem");
+    let made = std::process::Command::new("openssl")
+        .args(["genpkey", "-algorithm", "ed25519", "-out", key.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(made.success());
+    world.configure(&format!(
+        "[email.dkim]\ndomain = \"harbourwholesale.example\"\nselector = \"mail2026\"\nkey_file = \"{}\"\n",
+        key.display()
+    ));
+    let number: String = world
+        .db()
+        .query_row(
+            "SELECT i.number FROM invoices i JOIN contacts c ON c.contact_id = i.contact_id
+              WHERE i.status = 'AUTHORISED' AND i.amount_due > 0 AND c.email IS NOT NULL ORDER BY i.number LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let out = world.folder.join("preview");
+    let strategy = examples().join("wholesale.strategy");
+    let args = [
+        "preview",
+        "wholesale-overdue-firm",
+        "--invoice",
+        &number,
+        "--strategy",
+        strategy.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--at",
+        "2026-11-30T21:00:00Z",
+    ];
+    let shown = world.collectiq(&args);
+    assert!(shown.status.success(), "{}", text(&shown));
+    let eml = std::fs::read_to_string(out.join(format!("wholesale-overdue-firm-{number}.eml"))).unwrap();
+    let eml = eml.replace("\r\n ", " ");
+    let html = std::fs::read_to_string(out.join(format!("wholesale-overdue-firm-{number}.html"))).unwrap();
+    assert!(eml.contains("multipart/alternative") && eml.contains("text/plain") && eml.contains("text/html"), "{eml}");
+    assert!(eml.contains("DKIM-Signature: v=1; a=ed25519-sha256; d=harbourwholesale.example; s=mail2026;"), "{eml}");
+    assert!(eml.contains("@harbourwholesale.example>") && eml.contains("Auto-Submitted: auto-generated"), "{eml}");
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains(&number), "{html}");
+    assert!(text(&shown).contains("Wrote "), "{}", text(&shown));
+    assert_eq!(world.count("SELECT COUNT(*) FROM actions"), 0, "a preview records nothing");
+    assert_eq!(world.count("SELECT COUNT(*) FROM page_links"), 0, "and makes no link");
+    assert!(world.smtp.received().is_empty(), "and sends nothing");
+
+    let unknown =
+        world.collectiq(&["preview", "no-such", "--invoice", &number, "--strategy", strategy.to_str().unwrap()]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(text(&unknown).contains("has no template \"no-such\"; it has wholesale-due-today"), "{}", text(&unknown));
+}
