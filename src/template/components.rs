@@ -120,7 +120,7 @@ fn table_html(
         }
         if !invoice.links.page.is_empty() {
             links.push(format!(
-                "<a href=\"{}\" style=\"color:{accent}\">Promise, dispute or say it is paid</a>",
+                "<a href=\"{}\" style=\"color:{accent}\" title=\"Promise a date, dispute it, or tell us it is paid\">Respond</a>",
                 esc(&invoice.links.page)
             ));
         }
@@ -132,11 +132,11 @@ fn table_html(
         let links = if links.is_empty() {
             String::new()
         } else {
-            format!("<br><span style=\"font-size:12px\">{}</span>", links.join(" · "))
+            format!("<br><span style=\"font-size:12px;white-space:nowrap\">{}</span>", links.join(" · "))
         };
         let overdue_colour = if invoice.days_overdue > 0 { "#b42318" } else { "#52606d" };
         html.push_str(&format!(
-            "<tr><td style=\"{cell}\"><strong>{}</strong>{reference}{links}</td><td style=\"{cell};white-space:nowrap\">{}</td><td align=\"right\" style=\"{cell};white-space:nowrap;color:{overdue_colour}\">{}</td><td align=\"right\" style=\"{cell};white-space:nowrap\">{}</td></tr>",
+            "<tr><td style=\"{cell}\"><strong style=\"white-space:nowrap\">{}</strong>{reference}{links}</td><td style=\"{cell};white-space:nowrap\">{}</td><td align=\"right\" style=\"{cell};white-space:nowrap;color:{overdue_colour}\">{}</td><td align=\"right\" style=\"{cell};white-space:nowrap\">{}</td></tr>",
             esc(&invoice.number),
             esc(&date_words(invoice.due_date)),
             esc(&overdue_words(invoice.days_overdue)),

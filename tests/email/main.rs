@@ -3,3 +3,5 @@
 
 mod dkim;
 mod figures;
+mod samples;
+mod screenshots;
