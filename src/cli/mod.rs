@@ -15,6 +15,7 @@ mod links;
 mod outbox;
 mod output;
 mod progress;
+mod rates;
 mod runtime;
 mod sandbox;
 mod simulate;
@@ -176,6 +177,8 @@ enum Command {
     /// Xero webhooks.
     #[command(subcommand)]
     Webhooks(webhooks::WebhooksCommand),
+    /// Show the late-payment reference rates in use: the shipped table, with collectiq.toml's [rates] over it.
+    Rates(rates::RatesArgs),
     /// Rewrite strategy files in canonical phrasing, keeping comments.
     Fmt {
         #[arg(required = true, value_name = "FILES")]
@@ -252,6 +255,7 @@ pub fn main() -> ExitCode {
         Command::Autopilot(args) => autopilot::run(&cli.global, args),
         Command::Serve(args) => autopilot::serve_command(&cli.global, args),
         Command::Demo { out } => demo::run(&out),
+        Command::Rates(args) => rates::run(&cli.global, args),
         Command::Fmt { files, check, stdout } => fmt::run(&files, fmt::Mode::from_flags(check, stdout)),
     };
     outcome.into()
