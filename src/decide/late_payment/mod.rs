@@ -10,6 +10,7 @@ mod debt;
 mod half_year;
 mod outcome;
 mod rates;
+mod records_to_debt;
 
 #[cfg(test)]
 mod golden;
