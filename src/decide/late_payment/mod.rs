@@ -7,6 +7,7 @@
 mod accrual;
 mod compensation;
 mod debt;
+mod explain;
 mod half_year;
 mod outcome;
 mod rates;
