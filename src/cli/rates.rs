@@ -42,9 +42,7 @@ struct ShownRate {
 }
 
 pub fn run(global: &Global, args: RatesArgs) -> Outcome {
-    let table = config(global).and_then(|config| {
-        RateTable::shipped().and_then(|table| table.with_overrides(&config.rates)).map_err(CommandError::from)
-    });
+    let table = config(global).and_then(|config| RateTable::in_use(&config.rates).map_err(CommandError::from));
     let table = match table {
         Ok(table) => table,
         Err(error) => return fail(error),

@@ -287,6 +287,45 @@ fn cases() -> Vec<Case> {
             rates: &["12"],
             periods: vec![],
         },
+        // Everything at once under the Directive. Paid 1,500 on 10 Jun; disputed 20 Jun–5 Jul.
+        // 16 May–10 Jun = 16 + 10 = 26 days on 6000 at 12.50%: 1950000 / 36500 = 53.4246… → 53.42.
+        // 11–19 Jun = 9 days on 4500 at 12.50%: 506250 / 36500 = 13.8698… → 13.87.
+        // 20 Jun–5 Jul disputed: nothing (and the new half-year's rate starts inside it).
+        // 6–31 Jul = 26 days on 4500 at 12.25%: 4500 × 12.25 = 55125; × 26 = 1433250 / 36500 = 39.2671… → 39.27.
+        // 53.42 + 13.87 + 39.27 = 106.56 over 26 + 9 + 26 = 61 days; €40.
+        Case {
+            name: "eu-payment-dispute-half-years",
+            claim: eu(),
+            debt: disputed(
+                paid(debt("EUR", "6000.00", date(2024, 5, 15)), date(2024, 6, 10), "1500.00"),
+                date(2024, 6, 20),
+                Some(date(2024, 7, 5)),
+            ),
+            as_of: date(2024, 7, 31),
+            interest: "106.56",
+            compensation: "40",
+            days: 61,
+            rates: &["12.50", "12.25"],
+            periods: vec![
+                (date(2024, 5, 16), date(2024, 6, 10), "6000.00", "12.50", 26, "53.42"),
+                (date(2024, 6, 11), date(2024, 6, 19), "4500.00", "12.50", 9, "13.87"),
+                (date(2024, 7, 6), date(2024, 7, 31), "4500.00", "12.25", 26, "39.27"),
+            ],
+        },
+        // A leap-year February, and a figure that lands on half a penny: 16–29 Feb = 14 days, 1–15 Mar
+        // = 15, 29 days in all, still divided by 365. 3650 × 13.25 × 29 / 36500 = 0.1 × 13.25 × 29
+        // = 38.425 exactly → 38.43 (half-up; bankers' rounding would give 38.42). £3,650: £70.
+        Case {
+            name: "uk-leap-year-half-penny",
+            claim: uk(),
+            debt: debt("GBP", "3650.00", date(2024, 2, 15)),
+            as_of: date(2024, 3, 15),
+            interest: "38.43",
+            compensation: "70",
+            days: 29,
+            rates: &["13.25"],
+            periods: vec![],
+        },
         // Exactly half a penny rounds up: 18.25 × 10 × 1 = 182.5 / 36500 = 0.005 → 0.01.
         Case {
             name: "half-a-penny-rounds-up",

@@ -164,6 +164,11 @@ impl RateTable {
         Ok(self)
     }
 
+    /// The table in use: the shipped one with the configuration's `[rates]` over it.
+    pub fn in_use(overrides: &Overrides) -> Result<RateTable, RatesError> {
+        RateTable::shipped()?.with_overrides(overrides)
+    }
+
     /// The reference rate for `half`, in percent, when the table has it.
     pub fn rate(&self, reference: Reference, half: HalfYear) -> Option<Decimal> {
         self.series.iter().find(|s| s.reference == reference)?.rates.get(&half).map(|(rate, _)| *rate)
