@@ -91,7 +91,7 @@ impl Expected {
             Expected::Colon => "a colon",
             Expected::OpenParen => "\"(\"",
             Expected::CloseParen => "\")\"",
-            Expected::Percent => "\"%\"",
+            Expected::Percent => "\"%\" or \"percent\"",
             Expected::Law => "a law (the UK Late Payment Act, or the EU Late Payment Directive)",
             Expected::EndOfSentence => "the end of the sentence",
             Expected::EndOfFile => "the end of the file",
