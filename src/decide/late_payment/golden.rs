@@ -3,8 +3,10 @@
 //! penny, summed. Days run from the day after the due date to the day computed for, both
 //! included; a payment dated D counts on D and reduces the principal from D + 1.
 //!
-//! The rates come from a table written here (real published values for the half-years used), not
-//! from the shipped table, so that correcting the shipped table never changes these answers.
+//! The rates come from a table written here (the shipped table's figures for the half-years used,
+//! as entered when these cases were worked), not from the shipped table itself, so that
+//! correcting the shipped table never changes these answers: they test the arithmetic, not the
+//! figures.
 
 use jiff::civil::{Date, date};
 use rust_decimal::Decimal;
