@@ -55,6 +55,9 @@
 //! # colour = "#1d4ed8"             # the pages' accent colour
 //! # logo_file = "/srv/collectiq/logo.png"    # PNG, JPEG or SVG shown at the top of the pages
 //!
+//! [rates.bank_of_england]         # late-payment reference rates over the shipped table (docs/email.md)
+//! "2026-H2" = "3.75"               # percent, quoted; also [rates.ecb_main_refinancing], [rates.basiszinssatz]
+//!
 //! [runtime]
 //! strategies = ["strategies/acme.strategy"]
 //! freshness_minutes = 15
@@ -90,7 +93,13 @@ pub struct Config {
     pub runtime: RuntimeConfig,
     pub inbox: InboxConfig,
     pub page: PageConfig,
+    /// Late-payment reference rates laid over the shipped table: reference → half-year →
+    /// percent, as written (`decide::late_payment::RateTable::with_overrides` checks the names).
+    pub rates: RateOverrides,
 }
+
+/// `[rates.<reference>]` tables: `"2026-H2" = "3.75"`.
+pub type RateOverrides = std::collections::BTreeMap<String, std::collections::BTreeMap<String, rust_decimal::Decimal>>;
 
 /// The customers' pages (docs/customer-page.md).
 #[derive(Clone, Debug)]
@@ -435,6 +444,8 @@ struct FileConfig {
     inbox: FileInbox,
     #[serde(default)]
     page: FilePage,
+    #[serde(default)]
+    rates: RateOverrides,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -581,6 +592,7 @@ impl Config {
                 .map(|token| token.parent().unwrap_or(Path::new(".")).join(crate::secret::page_key::FILE_NAME))
         });
         let page = page_config(file.page, base_url, page_key, &database)?;
+        let rates = file.rates;
         Ok(Config {
             database,
             key_file,
@@ -590,6 +602,7 @@ impl Config {
             runtime: RuntimeConfig { strategies, freshness, patience },
             inbox,
             page,
+            rates,
         })
     }
 }
@@ -879,5 +892,14 @@ mod tests {
         assert_eq!(config.webhooks.key.unwrap().expose(), "k");
         let error = load(&[("COLLECTIQ_WEBHOOK_KEY_FILE", "/nonexistent/key")], Some("")).unwrap_err();
         assert!(error.to_string().contains("/nonexistent/key"));
+    }
+
+    #[test]
+    fn rate_overrides_are_read_as_written_quoted_or_not() {
+        let config = load(&[], Some("[rates.bank_of_england]\n\"2026-H2\" = \"3.75\"\n\"2027-H1\" = 3.5\n")).unwrap();
+        let boe = &config.rates["bank_of_england"];
+        assert_eq!(boe["2026-H2"].to_string(), "3.75");
+        assert_eq!(boe["2027-H1"].to_string(), "3.5");
+        assert!(load(&[], Some("")).unwrap().rates.is_empty());
     }
 }

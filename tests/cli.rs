@@ -1,5 +1,6 @@
 //! The `collectiq check` and `collectiq fmt` contract, run as a user runs them: exit codes
-//! (0 clean, 1 problems, 2 usage or I/O), output formats, and files left whole.
+//! (0 clean, 1 problems, 2 usage or I/O), output formats, and files left whole; and
+//! `collectiq rates`, which reads nothing but the configuration.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -176,4 +177,32 @@ fn templates_are_found_beside_the_strategy() {
     );
     let found = collectiq(&["check", path.to_str().unwrap()]);
     assert_eq!(code(&found), 0, "{}", stdout(&found));
+}
+
+#[test]
+fn rates_show_the_table_with_the_configurations_overrides() {
+    let folder = scratch("rates");
+    let config = write(&folder, "collectiq.toml", "[rates.bank_of_england]\n\"2031-H2\" = \"6.5\"\n");
+    let output = collectiq(&["--config", config.to_str().unwrap(), "rates", "--format", "json"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let shown: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let boe = &shown["references"][0];
+    assert_eq!(boe["reference"], "bank_of_england");
+    let rates = boe["rates"].as_array().unwrap();
+    assert_eq!(rates.first().unwrap()["half_year"], "2019-H1");
+    let added = rates.last().unwrap();
+    assert_eq!(
+        (&added["half_year"], &added["percent"], &added["origin"]),
+        (&"2031-H2".into(), &"6.5".into(), &"configured".into())
+    );
+    let human = collectiq(&["--config", config.to_str().unwrap(), "rates"]);
+    let human = stdout(&human);
+    let line: Option<Vec<&str>> =
+        human.lines().find(|line| line.contains("2031-H2")).map(|line| line.split_whitespace().collect());
+    assert_eq!(line, Some(vec!["2031-H2", "6.5%", "(collectiq.toml)"]));
+
+    let unknown = write(&folder, "unknown.toml", "[rates.boe]\n\"2026-H2\" = \"3.75\"\n");
+    let output = collectiq(&["--config", unknown.to_str().unwrap(), "rates"]);
+    assert_eq!(code(&output), 2);
+    assert!(stderr(&output).contains("bank_of_england, ecb_main_refinancing, basiszinssatz"), "{}", stderr(&output));
 }

@@ -280,3 +280,31 @@ fn revisions_that_look_like_options_are_refused() {
     let output = collectiq(&["diff", "--git", "--output=x", BEFORE], Path::new(ROOT));
     assert_eq!(code(&output), 2);
 }
+
+#[test]
+fn a_claim_is_a_change_of_settings_and_each_of_its_parts_is_named() {
+    let before = plan_of(BEFORE);
+    let after = plan_of("strategies/diffs/claims.after.strategy");
+    let changes = diff(&before, &after);
+    assert!(changes.rules.is_empty() && changes.guards.is_empty() && changes.segments.is_empty());
+    let said: Vec<(&str, &str, &str)> =
+        changes.settings.iter().map(|c| (c.setting.as_str(), c.before.as_str(), c.after.as_str())).collect();
+    assert_eq!(
+        said,
+        [
+            ("late-payment claim", "not set", "the UK Late Payment Act"),
+            ("late-payment claim spares", "not set", "contact group \"Consumers\""),
+            ("late-payment interest rate", "not set", "the law's"),
+        ]
+    );
+    // A contractual rate added beside the law changes the rate alone.
+    let text = std::fs::read_to_string(Path::new(ROOT).join("strategies/diffs/claims.after.strategy")).unwrap();
+    let with_rate = text.replace("\"Consumers\".\n", "\"Consumers\".\n  Claim interest at 2% a month.\n");
+    let folder = collectiq::files::Folder(Path::new(ROOT).join("strategies/diffs"));
+    let with_rate = collectiq::plan::compile_bytes("claims.rate.strategy", with_rate.into_bytes(), &folder).unwrap();
+    let changes = diff(&after, &with_rate.plan);
+    let said: Vec<(&str, &str, &str)> =
+        changes.settings.iter().map(|c| (c.setting.as_str(), c.before.as_str(), c.after.as_str())).collect();
+    assert_eq!(said, [("late-payment interest rate", "the law's", "2% a month (contractual)")]);
+    assert_ne!(after.fingerprint(), with_rate.plan.fingerprint());
+}

@@ -338,3 +338,35 @@ fn the_organisations_may_be_named_in_the_header_or_after_it() {
     assert_eq!(without_spans(&parse_clean(inline)), without_spans(&parse_clean(apart)));
     assert_eq!(format_source(inline).unwrap(), format_source(apart).unwrap());
 }
+
+#[test]
+fn late_payment_claims() {
+    assert_equivalent(
+        SETTINGS,
+        &[
+            "Claim interest and compensation under the UK Late Payment Act, except for customers in the contact group \"Consumers\".",
+            "claim interest and compensation under UK late payment act except customers in the contact group \"Consumers\"",
+            "CLAIM INTEREST AND COMPENSATION UNDER THE UK LATE PAYMENT ACT, EXCEPT FOR THE CUSTOMERS IN CONTACT GROUP \"Consumers\".",
+        ],
+    );
+    assert_equivalent(
+        SETTINGS,
+        &[
+            "Claim interest and compensation under the EU Late Payment Directive as applied in Germany.",
+            "Claim interest and compensation under EU Late Payment Directive as applied in germany.",
+        ],
+    );
+    assert_equivalent(
+        SETTINGS,
+        &["Claim interest at 2% a month.", "Claim interest at 2 percent per month.", "claim interest at 2 % a months"],
+    );
+    assert_equivalent(SETTINGS, &["Claim interest at 12% a year.", "Claim interest at 12 percent per year."]);
+}
+
+#[test]
+fn the_laws_names_stay_free_for_segments() {
+    assert_equivalent(
+        SEGMENTS,
+        &["\"UK\" customers are customers billed in GBP.", "UK customers are customers billed in GBP."],
+    );
+}

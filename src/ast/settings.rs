@@ -1,5 +1,6 @@
 //! Sentences under `Settings:`.
 
+use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::{DateLiteral, Duration, MoneyAmount, Name, TimeOfDay};
@@ -37,6 +38,37 @@ pub enum SettingKind {
     WriteBack { enabled: bool },
     /// `Reach "Dana" at "dana@acme.example".`
     PersonAddress { person: Name, address: Name },
+    /// `Claim interest and compensation under the UK Late Payment Act[, except for customers in
+    /// the contact group "Consumers"].`
+    ClaimStatutory { law: Law, except: Option<Name> },
+    /// `Claim interest at 2% a month[, except …].`: a contractual rate.
+    ClaimInterest { rate: InterestRate, except: Option<Name> },
+}
+
+/// A late-payment law a `Claim` sentence names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Law {
+    /// `the UK Late Payment Act`
+    UkLatePaymentAct,
+    /// `the EU Late Payment Directive`
+    EuLatePaymentDirective,
+    /// `the EU Late Payment Directive as applied in Germany`
+    EuLatePaymentDirectiveGermany,
+}
+
+/// `2% a month`, `12% a year`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct InterestRate {
+    /// In percent, as written.
+    pub percent: Decimal,
+    pub per: RatePer,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum RatePer {
+    Month,
+    Year,
 }
 
 /// Which days emails may go out on.

@@ -2,6 +2,7 @@
 //! values, templates, and the lints that catch a strategy doing something its author did not
 //! mean. Each file checks one thing; [`Problem`] holds every message.
 
+mod claims;
 mod guards;
 mod names;
 mod problem;
@@ -28,6 +29,7 @@ pub fn check(strategy: &Strategy, files: &dyn StrategyFiles, sources: &mut Sourc
     let mut problems = Vec::new();
     problems.extend(names::check(strategy));
     problems.extend(settings::check(strategy, files));
+    problems.extend(claims::check(strategy));
     problems.extend(rules::check(strategy));
     problems.extend(guards::check(strategy));
     problems.extend(reachability::check(strategy));

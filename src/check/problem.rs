@@ -11,6 +11,8 @@ pub enum Problem {
     UnknownSegment { name: String, span: Span, suggestion: Option<String>, any_defined: bool },
     UnknownTimeZone { zone: String, span: Span, suggestion: Option<String> },
     SettingRepeated { what: &'static str, span: Span, first: Span },
+    ClaimExceptionsDiffer { span: Span, first: Span },
+    ZeroInterestRate { span: Span },
     InvalidAddress { address: String, span: Span },
     WindowBackwards { span: Span },
     HolidayFileUnreadable { path: String, span: Span, reason: String },
@@ -68,6 +70,12 @@ impl Problem {
                 .with_label("set again here")
                 .with_secondary(*first, "first set here")
                 .with_help("keep one of the two sentences"),
+            ClaimExceptionsDiffer { span, first } => Diagnostic::error("claim-exceptions-differ", "the two claim sentences spare different contact groups", *span)
+                .with_label("this group")
+                .with_secondary(*first, "and this one")
+                .with_help("one claim spares one contact group: write the same group on both sentences, or on one of them only"),
+            ZeroInterestRate { span } => Diagnostic::error("zero-interest-rate", "a contractual rate of 0% claims nothing", *span)
+                .with_help("give the rate the contract sets, such as \"2% a month\", or leave the sentence out"),
             InvalidAddress { address, span } => Diagnostic::error("invalid-address", format!("\"{address}\" is not an e-mail address"), *span)
                 .with_help("write a whole address, such as \"accounts@acme.example\""),
             WindowBackwards { span } => Diagnostic::error("window-backwards", "the sending window ends before it starts", *span)

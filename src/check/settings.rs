@@ -116,6 +116,8 @@ fn identity(kind: &SettingKind) -> Option<(String, &'static str)> {
         SettingKind::Consolidation { .. } => "combining of reminders",
         SettingKind::CatchUp { .. } => "catch-up window",
         SettingKind::WriteBack { .. } => "logging to Xero",
+        SettingKind::ClaimStatutory { .. } => "law to claim under",
+        SettingKind::ClaimInterest { .. } => "contractual interest rate",
     };
     Some((format!("{:?}", discriminant(kind)), what))
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use crate::autopilot::AutopilotError;
 use crate::config::ConfigError;
+use crate::decide::late_payment::RatesError;
 use crate::demo::DemoError;
 use crate::plan::{CompileError, LoadError};
 use crate::runtime::RunError;
@@ -38,6 +39,8 @@ pub enum CommandError {
     Demo(#[from] DemoError),
     #[error(transparent)]
     Data(#[from] DataError),
+    #[error(transparent)]
+    Rates(#[from] RatesError),
     #[error("{}: {cause}", path.display())]
     Plan { path: PathBuf, cause: LoadError },
     #[error(transparent)]
@@ -104,6 +107,7 @@ impl CommandError {
             CommandError::Token(error) => error.help(),
             CommandError::Demo(error) => error.help(),
             CommandError::Data(_) => Some("see docs/simulate.md for the layout of an export".into()),
+            CommandError::Rates(error) => Some(error.help()),
             CommandError::Plan { .. } => Some("a plan is the JSON `collectiq compile` writes".into()),
             CommandError::Strategy(_) => Some("check the path; `collectiq check` shows what is wrong inside".into()),
             CommandError::Start(_) => Some("the machine may be out of threads or memory; try again".into()),

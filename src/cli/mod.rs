@@ -16,6 +16,7 @@ mod outbox;
 mod output;
 mod preview;
 mod progress;
+mod rates;
 mod runtime;
 mod sandbox;
 mod simulate;
@@ -180,6 +181,8 @@ enum Command {
     /// Xero webhooks.
     #[command(subcommand)]
     Webhooks(webhooks::WebhooksCommand),
+    /// Show the late-payment reference rates in use: the shipped table, with collectiq.toml's [rates] over it.
+    Rates(rates::RatesArgs),
     /// Rewrite strategy files in canonical phrasing, keeping comments.
     Fmt {
         #[arg(required = true, value_name = "FILES")]
@@ -257,6 +260,7 @@ pub fn main() -> ExitCode {
         Command::Serve(args) => autopilot::serve_command(&cli.global, args),
         Command::Preview(args) => preview::preview_command(&cli.global, args),
         Command::Demo { out } => demo::run(&out),
+        Command::Rates(args) => rates::run(&cli.global, args),
         Command::Fmt { files, check, stdout } => fmt::run(&files, fmt::Mode::from_flags(check, stdout)),
     };
     outcome.into()

@@ -10,6 +10,7 @@ pub mod days;
 pub mod decision;
 pub mod evaluate;
 mod handled;
+pub mod late_payment;
 pub mod memory;
 pub mod occurrences;
 

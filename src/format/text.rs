@@ -64,8 +64,33 @@ pub fn setting(setting: &Setting) -> String {
         SettingKind::PersonAddress { person, address } => {
             format!("Reach {} at {}", quoted(person), quoted(address))
         }
+        SettingKind::ClaimStatutory { law, except } => {
+            format!("Claim interest and compensation under the {}{}", law_title(*law), claim_exception(except))
+        }
+        SettingKind::ClaimInterest { rate, except } => {
+            let per = match rate.per {
+                RatePer::Month => "month",
+                RatePer::Year => "year",
+            };
+            format!("Claim interest at {}% a {per}{}", rate.percent.normalize(), claim_exception(except))
+        }
     };
     sentence(text)
+}
+
+fn law_title(law: Law) -> &'static str {
+    match law {
+        Law::UkLatePaymentAct => "UK Late Payment Act",
+        Law::EuLatePaymentDirective => "EU Late Payment Directive",
+        Law::EuLatePaymentDirectiveGermany => "EU Late Payment Directive as applied in Germany",
+    }
+}
+
+fn claim_exception(except: &Option<Name>) -> String {
+    except
+        .as_ref()
+        .map(|group| format!(", except for customers in the contact group {}", quoted(group)))
+        .unwrap_or_default()
 }
 
 fn minimum_amount(amount: &MoneyAmount) -> String {

@@ -227,8 +227,24 @@ fn apply(settings: &mut Settings, setting: &SettingKind, files: &dyn StrategyFil
         SettingKind::PersonAddress { person, address } => {
             settings.people.insert(person.text.clone(), address.text.clone());
         }
+        SettingKind::ClaimStatutory { law, except } => {
+            let claim = claim(settings);
+            claim.law = Some(super::convert::law(*law));
+            claim.except_group = claim.except_group.take().or_else(|| except.as_ref().map(|g| g.text.clone()));
+        }
+        SettingKind::ClaimInterest { rate, except } => {
+            let claim = claim(settings);
+            claim.contractual_rate = Some(super::convert::interest_rate(rate));
+            claim.except_group = claim.except_group.take().or_else(|| except.as_ref().map(|g| g.text.clone()));
+        }
     }
     Ok(())
+}
+
+/// The plan's claim, begun by the first `Claim …` sentence: the law's sentence and the
+/// contract's may come in either order and make one claim.
+fn claim(settings: &mut Settings) -> &mut super::Claim {
+    settings.claim.get_or_insert(super::Claim { law: None, contractual_rate: None, except_group: None })
 }
 
 fn clock(time: &ast::TimeOfDay) -> ClockTime {

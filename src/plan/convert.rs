@@ -1,5 +1,6 @@
 //! The plan's form of each strategy value: the same meaning without spans or phrasing.
 
+use super::claim::{ContractualRate, Law, RatePeriod};
 use super::types::*;
 use crate::ast;
 use crate::ledger::money::Money;
@@ -16,6 +17,23 @@ pub fn period(duration: &ast::Duration) -> Period {
 
 pub fn money(amount: &ast::MoneyAmount) -> Money {
     Money { amount: amount.amount, currency: amount.currency }
+}
+
+pub fn law(law: ast::Law) -> Law {
+    match law {
+        ast::Law::UkLatePaymentAct => Law::UkLatePaymentAct,
+        ast::Law::EuLatePaymentDirective => Law::EuLatePaymentDirective,
+        ast::Law::EuLatePaymentDirectiveGermany => Law::EuLatePaymentDirectiveGermany,
+    }
+}
+
+/// A contractual rate, its percent without trailing zeros so that `2%` and `2.0%` compile alike.
+pub fn interest_rate(rate: &ast::InterestRate) -> ContractualRate {
+    let per = match rate.per {
+        ast::RatePer::Month => RatePeriod::Month,
+        ast::RatePer::Year => RatePeriod::Year,
+    };
+    ContractualRate { percent: rate.percent.normalize(), per }
 }
 
 pub fn sending_days(days: ast::SendingDays) -> SendingDays {

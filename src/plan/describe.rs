@@ -72,8 +72,35 @@ pub fn settings(settings: &Settings) -> BTreeMap<String, String> {
         ("catch-up window".to_string(), optional(settings.catch_up.as_ref().map(period), "off")),
         ("log to Xero".to_string(), on_off(settings.write_back)),
     ]);
+    if let Some(claim) = &settings.claim {
+        described.extend(claim_settings(claim));
+    }
     for (person, address) in &settings.people {
         described.insert(format!("address of \"{person}\""), address.clone());
     }
     described
+}
+
+/// The claim's lines, present only when the strategy claims: plans without a claim describe (and
+/// diff) exactly as before.
+fn claim_settings(claim: &super::Claim) -> Vec<(String, String)> {
+    let law = claim.law.map_or("none (no compensation)".to_string(), |law| format!("the {}", law.title()));
+    let rate = match claim.contractual_rate {
+        Some(rate) => {
+            let per = match rate.per {
+                super::RatePeriod::Month => "month",
+                super::RatePeriod::Year => "year",
+            };
+            format!("{}% a {per} (contractual)", rate.percent)
+        }
+        None => "the law's".to_string(),
+    };
+    vec![
+        ("late-payment claim".to_string(), law),
+        ("late-payment interest rate".to_string(), rate),
+        (
+            "late-payment claim spares".to_string(),
+            claim.except_group.as_ref().map_or("nobody".to_string(), |group| format!("contact group \"{group}\"")),
+        ),
+    ]
 }

@@ -3,6 +3,7 @@
 //! `load` reads a plan back from JSON, refusing versions and shapes it does not know. The
 //! runtime and simulator need only the types in `types`.
 
+mod claim;
 mod compile;
 mod convert;
 mod describe;
@@ -13,6 +14,7 @@ mod load;
 pub mod report;
 mod types;
 
+pub use claim::{Claim, ContractualRate, Law, RatePeriod};
 pub use compile::{CompileError, Compiled, compile, compile_bytes, compile_path};
 pub use load::{LoadError, from_json, schema, to_json};
 pub use types::*;

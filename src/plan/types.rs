@@ -56,6 +56,11 @@ pub struct Settings {
     pub write_back: bool,
     /// People's e-mail addresses, for escalations and task notifications.
     pub people: BTreeMap<String, String>,
+    /// Late-payment interest and compensation, shown in emails and `explain` and never written
+    /// to an invoice; none when absent. Left out of the JSON when absent, so that plans without
+    /// it keep their fingerprints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim: Option<super::claim::Claim>,
 }
 
 /// What a strategy without settings gets (LANGUAGE.md §3).
@@ -77,6 +82,7 @@ impl Default for Settings {
             catch_up: Some(Period { count: 2, unit: PeriodUnit::BusinessDays }),
             write_back: true,
             people: BTreeMap::new(),
+            claim: None,
         }
     }
 }

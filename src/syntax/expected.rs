@@ -32,6 +32,8 @@ pub enum Expected {
     Colon,
     OpenParen,
     CloseParen,
+    Percent,
+    Law,
     EndOfSentence,
     EndOfFile,
 }
@@ -52,6 +54,7 @@ impl Expected {
             Token::Colon => Expected::Colon,
             Token::OpenParen => Expected::OpenParen,
             Token::CloseParen => Expected::CloseParen,
+            Token::Percent => Expected::Percent,
             Token::Newline => Expected::EndOfSentence,
             Token::Article(_) | Token::Word(_) | Token::BareEmail(_) | Token::Invalid => {
                 return None;
@@ -88,6 +91,8 @@ impl Expected {
             Expected::Colon => "a colon",
             Expected::OpenParen => "\"(\"",
             Expected::CloseParen => "\")\"",
+            Expected::Percent => "\"%\" or \"percent\"",
+            Expected::Law => "a law (the UK Late Payment Act, or the EU Late Payment Directive)",
             Expected::EndOfSentence => "the end of the sentence",
             Expected::EndOfFile => "the end of the file",
         };
@@ -155,6 +160,7 @@ const SENTENCE_STARTS: &[Keyword] = &[
     Keyword::Dont,
     Keyword::Log,
     Keyword::Reach,
+    Keyword::Claim,
     Keyword::Every,
     Keyword::On,
     Keyword::When,

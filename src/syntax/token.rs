@@ -71,6 +71,9 @@ pub enum Token<'src> {
     OpenParen,
     #[token(")")]
     CloseParen,
+    /// `%`, after the number of a rate: `2%`.
+    #[token("%")]
+    Percent,
     #[token("\n")]
     Newline,
     /// Text the lexer could not read; the lexer has already reported why.
@@ -104,6 +107,7 @@ impl fmt::Display for Token<'_> {
             Token::Colon => write!(f, "a colon"),
             Token::OpenParen => write!(f, "\"(\""),
             Token::CloseParen => write!(f, "\")\""),
+            Token::Percent => write!(f, "\"%\""),
             Token::Newline => write!(f, "the end of the line"),
             Token::Invalid => write!(f, "text I could not read"),
         }

@@ -3,6 +3,7 @@
 //! and the sentence-level recovery that lets one run report every broken sentence.
 
 mod actions;
+mod claims;
 mod guards;
 mod invoice_conditions;
 mod rules;

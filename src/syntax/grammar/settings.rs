@@ -7,12 +7,13 @@ use super::super::error::SyntaxError;
 use super::super::keyword::Keyword as K;
 use super::super::token::Token;
 use super::super::token_parsers::*;
+use super::claims::claim;
 use super::values::{date, duration, interval, money, time_of_day, unit};
 use crate::ast::{Duration, MoneyAmount, SendingDays, Setting, SettingKind};
 use crate::diagnostics::Diagnostic;
 
 /// `setting = sender | reply_to | sending_window | time_zone | holidays | holiday_file
-/// | frequency_cap | consolidation | catch_up | write_back | person_address ;`
+/// | frequency_cap | consolidation | catch_up | write_back | person_address | claim ;`
 pub fn setting<'a>() -> Production<'a, Setting> {
     choice((
         sender(),
@@ -26,6 +27,7 @@ pub fn setting<'a>() -> Production<'a, Setting> {
         catch_up(),
         write_back(),
         person_address(),
+        claim(),
     ))
     .map_with(|kind, e| Setting { kind, span: e.span() })
     .boxed()
