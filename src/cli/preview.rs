@@ -11,6 +11,7 @@ use super::Outcome;
 use super::context::{Global, config};
 use super::error::{CommandError, block_on};
 use super::output::fail;
+use crate::decide::late_payment::RateTable;
 use crate::plan::Action;
 use crate::runtime::RunError;
 use crate::runtime::compose::{Composed, Composer, DefaultSender, EmailAbout};
@@ -80,7 +81,9 @@ pub fn preview_command(global: &Global, args: PreviewArgs) -> Outcome {
             }
             let books = store.books(invoice.tenant_id).await?;
             let style = config.page.colour.clone().map_or_else(Style::default, |accent| Style { accent });
-            let sender = DefaultSender { address: config.email.from.clone(), name: config.email.name.clone(), style };
+            let rates = Some(RateTable::in_use(&config.rates).map_err(RunError::Rates)?);
+            let sender =
+                DefaultSender { address: config.email.from.clone(), name: config.email.name.clone(), style, rates };
             let now = args.at.unwrap_or_else(Timestamp::now);
             let composer = Composer { sender: &sender, client: None, store: &store, pages: None, now };
             let action = Action::Email { template: args.template.clone(), copy: Vec::new() };

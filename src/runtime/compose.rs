@@ -16,6 +16,7 @@ use super::email::{RenderedEmail, message_id};
 use super::page_link::PageLinker;
 use crate::decide::books::{Books, Customer};
 use crate::decide::calendar::Calendar;
+use crate::decide::late_payment::{Debt, LatePayment, NoClaim, RateTable, late_payment};
 use crate::ledger::records::Invoice;
 use crate::plan::{Action, Plan};
 use crate::store::Store;
@@ -43,12 +44,14 @@ pub struct LinksFetched {
 }
 
 /// What the configuration says about the sender: the address and name when a strategy names
-/// none, and the look of every email (the organisation's colour, `[page] colour`).
+/// none, the look of every email (the organisation's colour, `[page] colour`), and the reference
+/// rates late-payment claims are computed with (the shipped table under `[rates]`).
 #[derive(Clone, Debug, Default)]
 pub struct DefaultSender {
     pub address: Option<String>,
     pub name: Option<String>,
     pub style: Style,
+    pub rates: Option<RateTable>,
 }
 
 /// What an email is to be composed about.
@@ -153,10 +156,15 @@ impl Composer<'_> {
             }
             None => String::new(),
         };
-        let views =
-            listed.iter().map(|invoice| view(invoice, &links, today, page_link(Some(invoice.invoice_id)))).collect();
+        let claims = self.claims(plan, books, customer, &listed, today).await;
+        let views: Vec<InvoiceView> = listed
+            .iter()
+            .zip(&claims)
+            .map(|(invoice, claim)| view(invoice, &links, today, page_link(Some(invoice.invoice_id)), claim))
+            .collect();
         let mut context =
             context(books, customer, &listed, views, about.statement, &address, from_name.as_deref(), today);
+        context.total_claim = claims.iter().map(LatePayment::claim_total).sum();
         context.links.page = page_link(None);
         let Rendered { subject, text, html } =
             render(template.source(), &context, &self.sender.style).map_err(ComposeError::permanent)?;
@@ -175,6 +183,44 @@ impl Composer<'_> {
             }),
             grants,
         ))
+    }
+
+    /// What the strategy's Claim sentence claims on each of `listed` today (one entry each; not
+    /// claimed without the sentence). A rate the table lacks claims nothing and is logged.
+    async fn claims(
+        &self,
+        plan: &Plan,
+        books: &Books,
+        customer: &Customer,
+        listed: &[&Invoice],
+        today: Date,
+    ) -> Vec<LatePayment> {
+        let unclaimed = || listed.iter().map(|_| LatePayment::NotClaimed { reason: NoClaim::NotClaimed }).collect();
+        let (Some(claim), Some(rates)) = (&plan.settings.claim, &self.sender.rates) else { return unclaimed() };
+        let tenant = books.organisation.tenant_id;
+        // Payments and credits carry the dates the principal fell on; read only for strategies
+        // that claim.
+        let (payments, credits) = match (self.store.payments(tenant).await, self.store.credits(tenant).await) {
+            (Ok(payments), Ok(credits)) => (payments, credits),
+            (Err(error), _) | (_, Err(error)) => {
+                tracing::warn!(%error, "payments could not be read: no late-payment claim in this email");
+                return unclaimed();
+            }
+        };
+        let groups: Vec<&str> = customer.groups.iter().map(String::as_str).collect();
+        listed
+            .iter()
+            .map(|invoice| {
+                let Some(debt) = Debt::from_records(invoice, &payments, &credits, Vec::new()) else {
+                    return LatePayment::NotClaimed { reason: NoClaim::NothingOwed };
+                };
+                let outcome = late_payment(claim, &debt, &groups, today, rates);
+                if let Some(missing) = outcome.missing_rate() {
+                    tracing::warn!(invoice = %invoice.number, "{missing}");
+                }
+                outcome
+            })
+            .collect()
     }
 
     /// Today where the strategy counts its days: its own time zone, else the organisation's.
@@ -255,7 +301,13 @@ impl Composer<'_> {
 }
 
 /// An invoice as a template shows it, with its online link if one was fetched.
-fn view(invoice: &Invoice, links: &HashMap<Uuid, String>, today: Date, page: String) -> InvoiceView {
+fn view(
+    invoice: &Invoice,
+    links: &HashMap<Uuid, String>,
+    today: Date,
+    page: String,
+    claim: &LatePayment,
+) -> InvoiceView {
     InvoiceView {
         number: invoice.number.to_string(),
         reference: invoice.reference.as_deref().unwrap_or_default().to_string(),
@@ -268,6 +320,11 @@ fn view(invoice: &Invoice, links: &HashMap<Uuid, String>, today: Date, page: Str
         amount_due: invoice.amount_due,
         url: links.get(&invoice.invoice_id).cloned().unwrap_or_default(),
         links: LinksView { page },
+        interest: claim.interest(),
+        compensation: claim.compensation(),
+        claim_total: claim.claim_total(),
+        interest_rate: claim.interest_rate().unwrap_or_default(),
+        interest_days: claim.interest_days(),
     }
 }
 
@@ -338,6 +395,7 @@ pub fn context(
         invoices: views,
         invoices_total,
         others,
+        total_claim: rust_decimal::Decimal::ZERO,
         total_overdue: overdue,
         total_outstanding: outstanding,
         total_currency: books.organisation.base_currency.clone(),

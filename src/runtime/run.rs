@@ -26,6 +26,7 @@ use crate::decide::calendar::Calendar;
 use crate::decide::decision::Subject;
 use crate::decide::decision::{Evaluation, Outcome};
 use crate::decide::evaluate::{Context, evaluate};
+use crate::decide::late_payment::RateTable;
 use crate::plan::Plan;
 use crate::store::connections::OrganisationRecord;
 use crate::store::outbox::{Decider, Status};
@@ -155,7 +156,8 @@ pub async fn run(
     // A mail server that cannot be used is said before anything is decided.
     let mailer = if options.dry_run { None } else { Some(mailer(config)?) };
     let style = config.page.colour.clone().map_or_else(Style::default, |accent| Style { accent });
-    let sender = DefaultSender { address: config.email.from.clone(), name: config.email.name.clone(), style };
+    let rates = Some(RateTable::in_use(&config.rates).map_err(RunError::Rates)?);
+    let sender = DefaultSender { address: config.email.from.clone(), name: config.email.name.clone(), style, rates };
     // A key that cannot be read stops the run before anything is decided, like a mail server.
     let pages = if options.dry_run { None } else { PageLinker::from_config(&config.page)? };
     let syncer = Syncer::new(session.client.clone(), session.store.clone(), progress);

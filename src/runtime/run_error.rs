@@ -29,6 +29,8 @@ pub enum RunError {
     PageKey(#[from] crate::secret::page_key::PageKeyError),
     #[error(transparent)]
     Dkim(#[from] super::dkim::DkimError),
+    #[error(transparent)]
+    Rates(crate::decide::late_payment::RatesError),
 }
 
 impl RunError {
@@ -50,6 +52,7 @@ impl RunError {
             RunError::Store(error) => error.help(),
             RunError::Delivery(error) => error.help(),
             RunError::Dkim(error) => error.help(),
+            RunError::Rates(error) => Some(error.help()),
             RunError::PageKey(_) => Some(
                 "emails link to customers' pages because [page] base_url is set; fix the key file, or remove base_url to send without links"
                     .into(),

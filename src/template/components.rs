@@ -53,23 +53,65 @@ fn lookup<T: serde::de::DeserializeOwned>(state: &State, name: &str) -> Result<T
     T::deserialize(value).map_err(|error| Error::new(ErrorKind::InvalidOperation, format!("`{name}`: {error}")))
 }
 
-/// What the listed invoices add up to, per currency, in the order the currencies first appear.
-fn totals(invoices: &[InvoiceView]) -> Vec<(String, Decimal)> {
+/// What the listed invoices add up to, per currency, in the order the currencies first appear:
+/// (currency, amount due, late-payment claims).
+fn totals(invoices: &[InvoiceView]) -> Vec<(String, Decimal, Decimal)> {
     let mut order: Vec<String> = Vec::new();
-    let mut sums: BTreeMap<String, Decimal> = BTreeMap::new();
+    let mut sums: BTreeMap<String, (Decimal, Decimal)> = BTreeMap::new();
     for invoice in invoices {
         if !sums.contains_key(&invoice.currency) {
             order.push(invoice.currency.clone());
         }
-        *sums.entry(invoice.currency.clone()).or_default() += invoice.amount_due;
+        let sum = sums.entry(invoice.currency.clone()).or_default();
+        sum.0 += invoice.amount_due;
+        sum.1 += invoice.claim_total;
     }
     order
         .into_iter()
         .map(|currency| {
-            let sum = sums[&currency];
-            (currency, sum)
+            let (due, claimed) = sums[&currency];
+            (currency, due, claimed)
         })
         .collect()
+}
+
+/// The rows under the lines: the total, and where interest or compensation is claimed, the
+/// claim and the two together.
+fn total_rows(invoices: &[InvoiceView]) -> Vec<(String, String)> {
+    let sums = totals(invoices);
+    let several = sums.len() > 1;
+    let mut rows = Vec::new();
+    for (code, due, claimed) in &sums {
+        let suffix = if several { format!(" in {code}") } else { String::new() };
+        rows.push((format!("Total{suffix}"), money_text(*due, code)));
+        if *claimed > Decimal::ZERO {
+            rows.push((format!("Late-payment claim{suffix}"), money_text(*claimed, code)));
+            rows.push((format!("Total with late-payment claim{suffix}"), money_text(*due + *claimed, code)));
+        }
+    }
+    rows
+}
+
+/// What is claimed on one invoice, in words: "interest for 12 days at 11.75% a year, GBP 35.07;
+/// compensation GBP 70.00".
+fn claim_words(invoice: &InvoiceView) -> Option<String> {
+    if invoice.claim_total <= Decimal::ZERO {
+        return None;
+    }
+    let mut parts = Vec::new();
+    if invoice.interest > Decimal::ZERO {
+        let days =
+            if invoice.interest_days == 1 { "1 day".to_string() } else { format!("{} days", invoice.interest_days) };
+        parts.push(format!(
+            "interest for {days} at {}% a year, {}",
+            invoice.interest_rate.normalize(),
+            money_text(invoice.interest, &invoice.currency)
+        ));
+    }
+    if invoice.compensation > Decimal::ZERO {
+        parts.push(format!("compensation {}", money_text(invoice.compensation, &invoice.currency)));
+    }
+    Some(parts.join("; "))
 }
 
 /// The sentence about open invoices a table does not show, if there are any.
@@ -129,6 +171,10 @@ fn table_html(
         } else {
             format!("<br><span style=\"font-size:12px;color:#7b8794\">{}</span>", esc(&invoice.reference))
         };
+        let claim = match claim_words(invoice) {
+            Some(words) => format!("<br><span style=\"font-size:12px;color:#52606d\">Claimed: {}</span>", esc(&words)),
+            None => String::new(),
+        };
         let links = if links.is_empty() {
             String::new()
         } else {
@@ -136,20 +182,18 @@ fn table_html(
         };
         let overdue_colour = if invoice.days_overdue > 0 { "#b42318" } else { "#52606d" };
         html.push_str(&format!(
-            "<tr><td style=\"{cell}\"><strong style=\"white-space:nowrap\">{}</strong>{reference}{links}</td><td style=\"{cell};white-space:nowrap\">{}</td><td align=\"right\" style=\"{cell};white-space:nowrap;color:{overdue_colour}\">{}</td><td align=\"right\" style=\"{cell};white-space:nowrap\">{}</td></tr>",
+            "<tr><td style=\"{cell}\"><strong style=\"white-space:nowrap\">{}</strong>{reference}{claim}{links}</td><td style=\"{cell};white-space:nowrap\">{}</td><td align=\"right\" style=\"{cell};white-space:nowrap;color:{overdue_colour}\">{}</td><td align=\"right\" style=\"{cell};white-space:nowrap\">{}</td></tr>",
             esc(&invoice.number),
             esc(&date_words(invoice.due_date)),
             esc(&overdue_words(invoice.days_overdue)),
             esc(&money_text(invoice.amount_due, &invoice.currency)),
         ));
     }
-    let sums = totals(invoices);
-    for (code, sum) in &sums {
-        let label = if sums.len() > 1 { format!("Total in {code}") } else { "Total".to_string() };
+    for (label, amount) in total_rows(invoices) {
         html.push_str(&format!(
             "<tr><td colspan=\"3\" style=\"padding:10px 8px;font-weight:600\">{}</td><td align=\"right\" style=\"padding:10px 8px;font-weight:600;white-space:nowrap\">{}</td></tr>",
             esc(&label),
-            esc(&money_text(*sum, code))
+            esc(&amount)
         ));
     }
     html.push_str("</table>");
@@ -185,20 +229,16 @@ fn table_text(
             money_text(invoice.amount_due, &invoice.currency),
         ]);
     }
-    let sums = totals(invoices);
-    let total_rows: Vec<[String; 4]> = sums
-        .iter()
-        .map(|(code, sum)| {
-            let label = if sums.len() > 1 { format!("Total in {code}") } else { "Total".to_string() };
-            [label, String::new(), String::new(), money_text(*sum, code)]
-        })
-        .collect();
+    let total_rows: Vec<[String; 4]> =
+        total_rows(invoices).into_iter().map(|(label, amount)| [label, String::new(), String::new(), amount]).collect();
     let mut widths = [0usize; 4];
-    for row in rows.iter().chain(&total_rows) {
+    for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
     }
+    // The amounts of the total rows line up with the column's; their labels run across the row.
+    widths[3] = total_rows.iter().map(|row| row[3].chars().count()).fold(widths[3], usize::max);
     let line = |row: &[String; 4]| {
         format!(
             "{:<w0$}  {:<w1$}  {:>w2$}  {:>w3$}",
@@ -215,6 +255,10 @@ fn table_text(
         .to_string()
     };
     let rule_width = widths.iter().sum::<usize>() + 6;
+    let total_line = |row: &[String; 4]| {
+        let label_width = rule_width.saturating_sub(widths[3] + 2).max(row[0].chars().count());
+        format!("{:<label_width$}  {:>w3$}", row[0], row[3], w3 = widths[3])
+    };
     let fence = if markdown { "````\n" } else { "" };
     let mut text = format!("\n{fence}");
     for row in &rows {
@@ -223,7 +267,7 @@ fn table_text(
     }
     text.push_str(&format!("{:>rule_width$}\n", "-".repeat(widths[3])));
     for row in &total_rows {
-        text.push_str(&line(row));
+        text.push_str(&total_line(row));
         text.push('\n');
     }
     text.push_str(fence);
@@ -237,6 +281,10 @@ fn table_text(
         }
         if !invoice.links.page.is_empty() {
             ways.push(format!("promise, dispute or say it is paid {}", address(&invoice.links.page)));
+        }
+        if let Some(words) = claim_words(invoice) {
+            let words = if markdown { super::markdown::escape_value(&words, false) } else { words };
+            ways.push(format!("claimed: {words}"));
         }
         if !ways.is_empty() {
             let number = invoice.number.replace('`', "'");
@@ -294,6 +342,7 @@ mod tests {
         let mut context = crate::template::sample_context(true);
         let mut second = context.invoices[0].clone();
         second.number = "INV-0043".into();
+        (second.interest, second.compensation, second.claim_total) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
         second.amount_due = Decimal::new(5_050, 2);
         second.days_overdue = -3;
         context.invoices.push(second);
@@ -311,11 +360,16 @@ mod tests {
         let text = render("Hello\n\n{{ invoice_table(invoices) }}\nThanks", Part::Text, (0, 0));
         assert_eq!(
             text,
-            "Hello\n\nInvoice   Due              Overdue     Amount due\nINV-0042  31 Oct 2026      12 days  NZD 10,000.00\nINV-0043  31 Oct 2026  not yet due      NZD 50.50\n                                    -------------\nTotal                               NZD 10,050.50\n\n- INV-0042: pay now https://in.xero.com/abc123; promise, dispute or say it is paid https://pay.acme.example/p/4JqQd2c0a9sWm1xkq8WZ7A.Xb7u3k2mR0s9Qe1vJ4n8dw\n- INV-0043: pay now https://in.xero.com/abc123; promise, dispute or say it is paid https://pay.acme.example/p/4JqQd2c0a9sWm1xkq8WZ7A.Xb7u3k2mR0s9Qe1vJ4n8dw\n\nThanks\n"
+            "Hello\n\nInvoice   Due              Overdue     Amount due\nINV-0042  31 Oct 2026      12 days  NZD 10,000.00\nINV-0043  31 Oct 2026  not yet due      NZD 50.50\n                                    -------------\nTotal                               NZD 10,050.50\nLate-payment claim                     NZD 105.07\nTotal with late-payment claim       NZD 10,155.57\n\n- INV-0042: pay now https://in.xero.com/abc123; promise, dispute or say it is paid https://pay.acme.example/p/4JqQd2c0a9sWm1xkq8WZ7A.Xb7u3k2mR0s9Qe1vJ4n8dw; claimed: interest for 12 days at 11.75% a year, NZD 35.07; compensation NZD 70.00\n- INV-0043: pay now https://in.xero.com/abc123; promise, dispute or say it is paid https://pay.acme.example/p/4JqQd2c0a9sWm1xkq8WZ7A.Xb7u3k2mR0s9Qe1vJ4n8dw\n\nThanks\n"
         );
         let html = render("Hello\n\n{{ invoice_table(invoices) }}\nThanks", Part::Html, (0, 0));
         assert!(html.contains(">NZD 10,000.00</td>") && html.contains(">NZD 50.50</td>"), "{html}");
         assert!(html.contains(">Total</td><td align=\"right\" style=\"padding:10px 8px;font-weight:600;white-space:nowrap\">NZD 10,050.50</td>"), "{html}");
+        assert!(
+            html.contains("Claimed: interest for 12 days at 11.75% a year, NZD 35.07; compensation NZD 70.00"),
+            "{html}"
+        );
+        assert!(html.contains(">Total with late-payment claim</td>") && html.contains(">NZD 10,155.57</td>"), "{html}");
         assert!(html.contains("href=\"https://in.xero.com/abc123\""), "{html}");
         assert!(!html.contains("not listed"), "{html}");
     }

@@ -21,6 +21,20 @@ pub const PROVIDED: &[(&str, &str)] = &[
     ("invoice.amount_due", "what is still owed"),
     ("invoice.url", "the link to Xero's online invoice (may be empty)"),
     (
+        "invoice.interest",
+        "late-payment interest claimed on the invoice to today, under the strategy's Claim sentence (0 without one)",
+    ),
+    (
+        "invoice.compensation",
+        "the fixed compensation claimed on the invoice (£40/£70/£100, €40; 0 without a statutory claim)",
+    ),
+    ("invoice.claim_total", "interest and compensation together"),
+    (
+        "invoice.interest_rate",
+        "the yearly interest rate applied, in percent (the latest, when it changed; 0 without a claim)",
+    ),
+    ("invoice.interest_days", "how many days of interest are claimed"),
+    (
         "invoice.links.page",
         "the link to the customer's own page, opened on this invoice (empty when [page] base_url is not set)",
     ),
@@ -32,6 +46,7 @@ pub const PROVIDED: &[(&str, &str)] = &[
         "invoices_total",
         "what the invoices in this email add up to (amount due, in total_currency): the figure a table of them totals",
     ),
+    ("total_claim", "interest and compensation claimed on the invoices in this email, together"),
     ("others.count", "how many of the customer's open invoices this email does not list (0 in statements)"),
     ("others.total", "what those invoices add up to, in total_currency"),
     ("total_overdue", "the total overdue across the customer's open invoices"),
@@ -65,6 +80,8 @@ pub struct EmailContext {
     pub invoices_total: Decimal,
     /// The customer's open invoices this email does not list.
     pub others: OthersView,
+    /// The claims on `invoices` together (in their currency: a claim is made in one only).
+    pub total_claim: Decimal,
     pub total_overdue: Decimal,
     pub total_outstanding: Decimal,
     pub total_currency: String,
@@ -94,6 +111,12 @@ pub struct InvoiceView {
     pub amount_due: Decimal,
     pub url: String,
     pub links: LinksView,
+    /// What the strategy's Claim sentence claims on this invoice (all zero without one).
+    pub interest: Decimal,
+    pub compensation: Decimal,
+    pub claim_total: Decimal,
+    pub interest_rate: Decimal,
+    pub interest_days: i64,
 }
 
 /// The links to the customer's page an email carries; empty when pages are not set up.
@@ -135,6 +158,11 @@ pub fn sample_context(with_invoice: bool) -> EmailContext {
         amount_due: Decimal::new(1_000_000, 2),
         url: "https://in.xero.com/abc123".into(),
         links: LinksView { page: "https://pay.acme.example/p/4JqQd2c0a9sWm1xkq8WZ7A.Xb7u3k2mR0s9Qe1vJ4n8dw".into() },
+        interest: Decimal::new(3_507, 2),
+        compensation: Decimal::new(7_000, 2),
+        claim_total: Decimal::new(10_507, 2),
+        interest_rate: Decimal::new(1_175, 2),
+        interest_days: 12,
     };
     EmailContext {
         customer: CustomerView {
@@ -146,6 +174,7 @@ pub fn sample_context(with_invoice: bool) -> EmailContext {
         invoices: vec![invoice],
         invoices_total: Decimal::new(1_000_000, 2),
         others: OthersView::default(),
+        total_claim: Decimal::new(10_507, 2),
         total_overdue: Decimal::new(1_000_000, 2),
         total_outstanding: Decimal::new(1_000_000, 2),
         total_currency: "NZD".into(),

@@ -63,7 +63,11 @@ fn allowed(context: &EmailContext, says_the_rest: bool) -> BTreeSet<Decimal> {
     let mut allowed = BTreeSet::new();
     for invoice in &context.invoices {
         allowed.extend([invoice.total, invoice.amount_paid, invoice.amount_due]);
+        allowed.extend([invoice.interest, invoice.compensation, invoice.claim_total]);
     }
+    let claimed: Decimal = context.invoices.iter().map(|i| i.claim_total).sum();
+    let due: Decimal = context.invoices.iter().map(|i| i.amount_due).sum();
+    allowed.extend([claimed, due + claimed, context.total_claim]);
     let listed: Decimal = context.invoices.iter().map(|i| i.amount_due).sum();
     let listed_overdue: Decimal = context.invoices.iter().filter(|i| i.days_overdue > 0).map(|i| i.amount_due).sum();
     allowed.insert(listed);

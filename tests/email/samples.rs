@@ -34,6 +34,10 @@ pub fn account(rng: &mut fastrand::Rng, statement: bool) -> EmailContext {
         let total = Decimal::new(rng.i64(500..=2_500_000), 2);
         let paid = if rng.bool() { Decimal::ZERO } else { (total * Decimal::new(rng.i64(0..=90), 2)).round_dp(2) };
         let days_overdue = rng.i64(-20..=120);
+        let claimed = days_overdue > 0 && rng.u8(0..3) == 0;
+        let interest = if claimed { Decimal::new(rng.i64(1..=50_000), 2) } else { Decimal::ZERO };
+        let compensation =
+            if claimed { Decimal::new([4_000, 7_000, 10_000][rng.usize(0..3)], 2) } else { Decimal::ZERO };
         let due_date = jiff::civil::date(2026, 12, 6).checked_sub(jiff::Span::new().days(days_overdue)).unwrap();
         InvoiceView {
             number: format!("INV-{:04}", 100 + index),
@@ -49,6 +53,12 @@ pub fn account(rng: &mut fastrand::Rng, statement: bool) -> EmailContext {
             links: LinksView {
                 page: if rng.bool() { format!("https://pay.example/p/{index}") } else { String::new() },
             },
+            // Some late invoices carry a late-payment claim, as under a Claim sentence.
+            interest,
+            compensation,
+            claim_total: interest + compensation,
+            interest_rate: if interest > Decimal::ZERO { Decimal::new(1_175, 2) } else { Decimal::ZERO },
+            interest_days: if interest > Decimal::ZERO { days_overdue } else { 0 },
         }
     };
     let all: Vec<InvoiceView> = (0..listed + others).map(|index| invoice(rng, index)).collect();
@@ -56,6 +66,7 @@ pub fn account(rng: &mut fastrand::Rng, statement: bool) -> EmailContext {
     context.invoices = shown.to_vec();
     context.invoice = (!statement).then(|| shown[0].clone());
     context.invoices_total = shown.iter().map(|i| i.amount_due).sum();
+    context.total_claim = shown.iter().map(|i| i.claim_total).sum();
     context.others = OthersView { count: rest.len() as u32, total: rest.iter().map(|i| i.amount_due).sum() };
     context.total_outstanding = all.iter().map(|i| i.amount_due).sum();
     context.total_overdue = all.iter().filter(|i| i.days_overdue > 0).map(|i| i.amount_due).sum();
@@ -63,7 +74,6 @@ pub fn account(rng: &mut fastrand::Rng, statement: bool) -> EmailContext {
     context.links.page = if rng.bool() { "https://pay.example/p/account".into() } else { String::new() };
     context
 }
-
 
 /// A parsed template's parts, to render.
 pub fn source_of(parsed: &EmailTemplate) -> Source<'_> {

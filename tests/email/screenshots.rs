@@ -78,9 +78,13 @@ async fn every_example_templates_html_reads_on_a_phone_and_a_desktop() -> Result
             let shown: String = page.evaluate("document.body.innerText").await?.into_value()?;
             for line in email.text.lines().filter(|line| line.contains("NZD ")) {
                 for figure in line.split("NZD ").skip(1) {
-                    let figure: String = figure.chars().take_while(|c| c.is_ascii_digit() || *c == ',' || *c == '.').collect();
+                    let figure: String =
+                        figure.chars().take_while(|c| c.is_ascii_digit() || *c == ',' || *c == '.').collect();
                     let figure = figure.trim_end_matches(['.', ',']);
-                    assert!(shown.contains(&format!("NZD {figure}")), "{name} ({width_name}): NZD {figure} is not on the screen");
+                    assert!(
+                        shown.contains(&format!("NZD {figure}")),
+                        "{name} ({width_name}): NZD {figure} is not on the screen"
+                    );
                 }
             }
             let path = shots.join(format!("{}-{width_name}.png", name.trim_end_matches(".email")));

@@ -129,3 +129,46 @@ fn preview_writes_the_email_a_run_would_send_signed_and_stores_nothing() {
     assert_eq!(unknown.status.code(), Some(2));
     assert!(text(&unknown).contains("has no template \"no-such\"; it has wholesale-due-today"), "{}", text(&unknown));
 }
+
+#[test]
+fn a_strategy_that_claims_under_the_uk_act_shows_the_claim_on_sterling_invoices_only() {
+    let world = World::start("claims", sandbox_config(67, 1, 40, 600));
+    let strategy = examples().join("engineering.strategy");
+    world.run(&strategy, "2026-11-24T10:00:00Z", &[]);
+    let db = world.db();
+    let mut statement = db.prepare("SELECT email FROM actions WHERE email IS NOT NULL").unwrap();
+    let emails: Vec<Value> = statement
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|email| serde_json::from_str(&email.unwrap()).unwrap())
+        .collect();
+    let text = |email: &Value| email["text"].as_str().unwrap().to_string();
+    let sterling: Vec<String> = emails.iter().map(text).filter(|t| t.contains("GBP ")).collect();
+    let others: Vec<String> = emails.iter().map(text).filter(|t| !t.contains("GBP ")).collect();
+    assert!(
+        !sterling.is_empty() && !others.is_empty(),
+        "{} emails about sterling invoices, {} others",
+        sterling.len(),
+        others.len()
+    );
+    let overdue: Vec<&String> =
+        sterling.iter().filter(|t| t.contains("days  ") && t.contains("Late-payment claim")).collect();
+    assert!(!overdue.is_empty(), "an overdue sterling invoice carries its claim:\n{}", sterling.join("\n----\n"));
+    for email in &overdue {
+        // 1.5% a month is 18% a year, simple; the Act's compensation is banded on the total.
+        assert!(email.contains("at 18% a year"), "{email}");
+        assert!(
+            email.contains("compensation GBP 40.00")
+                || email.contains("compensation GBP 70.00")
+                || email.contains("compensation GBP 100.00"),
+            "{email}"
+        );
+        assert!(email.contains("Total with late-payment claim"), "{email}");
+    }
+    for email in &others {
+        assert!(
+            !email.contains("claimed:") && !email.contains("Late-payment claim"),
+            "no claim outside sterling:\n{email}"
+        );
+    }
+}

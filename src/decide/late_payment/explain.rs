@@ -59,6 +59,7 @@ fn reason_text(reason: &NoClaim) -> String {
         NoClaim::NothingOwed => "nothing was owed on it".to_string(),
         NoClaim::NotLate => "it is not late".to_string(),
         NoClaim::OutOfRange => "its figures are too large to compute exactly".to_string(),
+        NoClaim::NotClaimed => "nothing is claimed on it".to_string(),
     }
 }
 

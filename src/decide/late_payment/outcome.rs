@@ -70,6 +70,9 @@ pub enum NoClaim {
     NotLate,
     /// Figures beyond what exact decimals can hold: no believable invoice reaches them.
     OutOfRange,
+    /// The strategy has no Claim sentence, or its claim could not be computed (no rates table,
+    /// the payments unreadable): nothing is claimed rather than a guess.
+    NotClaimed,
 }
 
 /// The half-year a claim needs and the table lacks.
