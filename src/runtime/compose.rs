@@ -108,7 +108,7 @@ impl Composer<'_> {
             ComposeError::permanent("no sender address: the strategy names none and [email] from is not set")
         })?;
         let (template_name, copy) = match about.action {
-            Action::Email { template, copy } => (template, copy),
+            Action::Email { template, copy, .. } => (template, copy),
             Action::Escalate { to } => {
                 let person = plan
                     .settings

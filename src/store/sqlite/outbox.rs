@@ -561,7 +561,7 @@ mod tests {
     #[test]
     fn a_decision_is_recorded_once_however_many_runs_make_it() {
         let mut store = Database::open_in_memory().unwrap();
-        let template = Action::Email { template: "t".into(), copy: Vec::new() };
+        let template = Action::Email { template: "t".into(), copy: Vec::new(), attach: Vec::new() };
         let email = decision("r1", &template);
         let new = waiting(&email, vec![note("invoice", 10)]);
         assert_eq!(store.record_decisions(std::slice::from_ref(&new), &decider(), now()).unwrap().len(), 1);
@@ -624,7 +624,7 @@ mod tests {
     #[test]
     fn notes_wait_for_their_action_and_go_with_it_when_it_is_dropped() {
         let mut store = Database::open_in_memory().unwrap();
-        let template = Action::Email { template: "t".into(), copy: Vec::new() };
+        let template = Action::Email { template: "t".into(), copy: Vec::new(), attach: Vec::new() };
         let email = decision("r1", &template);
         let new = waiting(&email, vec![note("invoice", 10)]);
         store.record_decisions(&[new], &decider(), now()).unwrap();
@@ -655,7 +655,7 @@ mod tests {
     #[test]
     fn a_run_s_decisions_are_recorded_together_or_not_at_all() {
         let mut store = Database::open_in_memory().unwrap();
-        let template = Action::Email { template: "t".into(), copy: Vec::new() };
+        let template = Action::Email { template: "t".into(), copy: Vec::new(), attach: Vec::new() };
         let (first, second) = (row("r1", &template, 10, 0), row("r1", &template, 11, 0));
         // The second decision's note is refused, as a full disk or a lost connection would.
         store
@@ -678,7 +678,7 @@ mod tests {
     #[test]
     fn a_claim_is_had_by_one_worker_and_taken_over_only_from_one_that_is_gone() {
         let mut store = Database::open_in_memory().unwrap();
-        let template = Action::Email { template: "t".into(), copy: Vec::new() };
+        let template = Action::Email { template: "t".into(), copy: Vec::new(), attach: Vec::new() };
         let email = decision("r1", &template);
         store.record_decisions(&[waiting(&email, vec![note("invoice", 10)])], &decider(), now()).unwrap();
         let id = store.action(&email.key).unwrap().unwrap().id;
@@ -713,7 +713,7 @@ mod tests {
     #[test]
     fn a_retry_waits_for_its_time_and_a_lost_answer_is_remembered() {
         let mut store = Database::open_in_memory().unwrap();
-        let template = Action::Email { template: "t".into(), copy: Vec::new() };
+        let template = Action::Email { template: "t".into(), copy: Vec::new(), attach: Vec::new() };
         let email = decision("r1", &template);
         store.record_decisions(&[waiting(&email, vec![note("invoice", 10)])], &decider(), now()).unwrap();
         let id = store.deliverable(now(), NONE_GONE, 10).unwrap()[0].id;
@@ -733,7 +733,7 @@ mod tests {
     #[test]
     fn cancelling_and_retrying_by_hand() {
         let mut store = Database::open_in_memory().unwrap();
-        let template = Action::Email { template: "t".into(), copy: Vec::new() };
+        let template = Action::Email { template: "t".into(), copy: Vec::new(), attach: Vec::new() };
         let email = decision("r1", &template);
         store.record_decisions(&[waiting(&email, vec![note("invoice", 10)])], &decider(), now()).unwrap();
         let id = store.deliverable(now(), NONE_GONE, 10).unwrap()[0].id;
@@ -754,7 +754,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("collectiq-claims-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let path = dir.join("c.db");
-        let template = Action::Email { template: "t".into(), copy: Vec::new() };
+        let template = Action::Email { template: "t".into(), copy: Vec::new(), attach: Vec::new() };
         {
             let mut store = Database::open(&path).unwrap();
             let decisions: Vec<NewAction> = (0..200).map(|n| row("r1", &template, 1000 + n, 0)).collect();
