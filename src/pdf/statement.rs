@@ -107,13 +107,13 @@ fn section(sheet: &mut Sheet, statement: &StatementDocument, currency: &str, say
     if !invoices.is_empty() {
         subheading(sheet, &format!("Open invoices{suffix}"));
         let table = Table::new(vec![
-            column("Invoice", 70.0, Align::Left),
-            column("Reference", 80.0, Align::Left),
-            column("Date", 66.0, Align::Left),
-            column("Due Date", 66.0, Align::Left),
-            column("Overdue", 58.0, Align::Right),
-            column(&format!("Total {currency}"), 80.0, Align::Right),
-            column(&format!("Due {currency}"), RIGHT - MARGIN - 420.0, Align::Right),
+            column("Invoice", 66.0, Align::Left),
+            column("Reference", 72.0, Align::Left),
+            column("Date", 72.0, Align::Left),
+            column("Due Date", 72.0, Align::Left),
+            column("Overdue", 52.0, Align::Right),
+            column(&format!("Total {currency}"), 76.0, Align::Right),
+            column(&format!("Due {currency}"), RIGHT - MARGIN - 410.0, Align::Right),
         ]);
         sheet.begin_table(&table);
         for invoice in &invoices {

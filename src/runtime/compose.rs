@@ -174,7 +174,7 @@ impl Composer<'_> {
     }
 
     /// Today where the strategy counts its days: its own time zone, else the organisation's.
-    fn today(&self, plan: &Plan, books: &Books) -> Date {
+    pub fn today(&self, plan: &Plan, books: &Books) -> Date {
         match Calendar::new(&plan.settings, books.organisation.zone.as_deref()) {
             Ok(calendar) => calendar.today(self.now),
             Err(_) => jiff::tz::TimeZone::UTC.to_datetime(self.now).date(),

@@ -185,6 +185,8 @@ fn row(decision: &Decision, status: Status, task: Option<NewTask>, notes: Vec<Ne
         message_id: None,
         email: None,
         page_links: Vec::new(),
+        attachments: Vec::new(),
+        error: None,
     }
 }
 

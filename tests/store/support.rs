@@ -135,6 +135,8 @@ pub fn email_about(tenant: Uuid, n: u128, customer: u128, rule: &str, occurrence
         message_id: Some(format!("<{n}@example.com>")),
         email: None,
         page_links: Vec::new(),
+        attachments: Vec::new(),
+        error: None,
     }
 }
 

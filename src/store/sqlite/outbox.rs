@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use rusqlite::{OptionalExtension, Row, params};
 use uuid::Uuid;
 
+use super::attachments::insert_attachments;
 use super::codec::{format_time, id, instant, optional_instant};
 use super::page_links::insert_page_link;
 use super::workers::gone_list;
@@ -71,8 +72,10 @@ impl Database {
                 .prepare_cached(
                     "INSERT OR IGNORE INTO actions (key, tenant_id, subject_kind, subject_id, rule_id, occurrence,
                          occurrence_date, contact_id, invoices, action_kind, action, rule_text, outcome, reason, status,
-                         strategy, plan_version, decided_at, next_attempt_at, plan_fingerprint, message_id, email)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19, ?20, ?21)",
+                         strategy, plan_version, decided_at, next_attempt_at, plan_fingerprint, message_id, email,
+                         last_error)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19, ?20, ?21,
+                         ?22)",
                 )
                 .and_then(|mut s| {
                     s.execute(params![
@@ -96,13 +99,16 @@ impl Database {
                         format_time(now),
                         decider.plan_fingerprint,
                         new.message_id,
-                        new.email
+                        new.email,
+                        new.error
                     ])
                 })
                 .doing("record a decision")?;
             if inserted == 0 {
                 continue;
             }
+            // Read now: the statements below insert rows of their own.
+            let action = tx.last_insert_rowid();
             let tenant_text = new.tenant_id.to_string();
             let number = match rule_numbers.get(&(new.tenant_id, new.rule_id.as_str())) {
                 Some(&number) => number,
@@ -137,8 +143,8 @@ impl Database {
                 )
                 .doing("create a task")?;
             }
+            insert_attachments(&tx, action, &new.attachments)?;
             if !new.page_links.is_empty() {
-                let action = tx.last_insert_rowid();
                 for link in &new.page_links {
                     insert_page_link(&tx, &NewPageLink { action_id: Some(action), ..link.clone() })?;
                 }
@@ -527,6 +533,8 @@ mod tests {
             message_id: Some("<m@collectiq.invalid>".into()),
             email: None,
             page_links: Vec::new(),
+            attachments: Vec::new(),
+            error: None,
         }
     }
 
