@@ -338,3 +338,27 @@ fn the_organisations_may_be_named_in_the_header_or_after_it() {
     assert_eq!(without_spans(&parse_clean(inline)), without_spans(&parse_clean(apart)));
     assert_eq!(format_source(inline).unwrap(), format_source(apart).unwrap());
 }
+
+#[test]
+fn attachments_go_before_or_after_the_copies_in_any_order() {
+    assert_equivalent(
+        RULES,
+        &[
+            "1 day after the due date, send the \"x\" email with the invoice PDF and a statement PDF and copy \"ap@acme.example\".",
+            "1 day after the due date, send the \"x\" email and copy \"ap@acme.example\" with a statement PDF and the invoice PDF.",
+            "1 day after the due date, send the \"x\" email with a statement pdf, the invoice PDF and copy \"ap@acme.example\".",
+            "1 day after the due date, send the \"x\" email with the invoice PDF and copy \"ap@acme.example\" with a statement PDF.",
+        ],
+    );
+    let text = strategy_with(
+        RULES,
+        "1 day after the due date, send \"x\" email and cc \"ap@acme.example\" with a statement PDF.",
+    );
+    assert!(
+        format_source(&text)
+            .unwrap()
+            .contains("send the \"x\" email with a statement PDF and copy \"ap@acme.example\"."),
+        "{}",
+        format_source(&text).unwrap()
+    );
+}

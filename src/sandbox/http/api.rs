@@ -386,8 +386,9 @@ fn answer(
 
 /// Whether the call asks for one invoice as a PDF (`Accept: application/pdf`), as Xero serves it.
 fn wants_pdf(route: &Route, headers: &HeaderMap) -> bool {
-    let accepts = headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    matches!(route, Route::Invoices(Some(_))) && accepts.to_ascii_lowercase().contains("application/pdf")
+    let accepts = headers.get_all(axum::http::header::ACCEPT).iter().filter_map(|v| v.to_str().ok());
+    let pdf = accepts.map(str::to_ascii_lowercase).any(|v| v.contains("application/pdf"));
+    matches!(route, Route::Invoices(Some(_))) && pdf
 }
 
 /// An invoice by id or by number, if it exists yet.
