@@ -429,14 +429,20 @@ async fn compose_emails(composer: &Composer<'_>, plan: &Plan, books: &Books, act
             statement: matches!(decision.key.subject, Subject::Account(_)),
             rule_text: decision.rule_text,
         };
-        if let Ok(Composed::Email(email, links)) = composer.compose(plan, books, about).await {
-            new.row.email = serde_json::to_string(&email).ok();
-            // Links open only if the email that carries them is recorded.
-            if new.row.email.is_some() {
-                new.row.page_links = links;
-                attach_files(composer, plan, books, new).await;
+        match composer.compose(plan, books, about).await {
+            Ok(Composed::Email(email, links)) => {
+                new.row.email = serde_json::to_string(&email).ok();
+                // Links open only if the email that carries them is recorded.
+                if new.row.email.is_some() {
+                    new.row.page_links = links;
+                }
             }
+            Ok(Composed::Nothing(_)) => continue,
+            // Composed again at delivery; its PDFs are had now all the same, so that the email
+            // delivery composes finds them stored.
+            Err(_) => {}
         }
+        attach_files(composer, plan, books, new).await;
     }
 }
 
