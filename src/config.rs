@@ -30,6 +30,10 @@
 //! smtp_url = "smtp://127.0.0.1:2525"
 //! sessions = 4                     # SMTP sessions used at once
 //! # capture = "outbox"             # keep emails as .eml files instead of sending them
+//! # [email.dkim]                   # sign every message (docs/email.md; `collectiq doctor` prints the DNS record)
+//! # domain = "acme.example"
+//! # selector = "mail2026"
+//! # key_file = "/etc/collectiq/dkim.pem"   # openssl genrsa 2048, or openssl genpkey -algorithm ed25519
 //!
 //! [inbox]                          # the mailbox replies go to (docs/inbox.md)
 //! url = "imaps://ar%40acme.example@mail.acme.example/INBOX"   # password: COLLECTIQ_IMAP_PASSWORD(_FILE)
@@ -161,6 +165,27 @@ fn page_config(
     })
 }
 
+/// `[email.dkim]` as written, checked: a domain and selector DNS can hold.
+fn dkim_settings(dkim: Option<DkimSettings>) -> Result<Option<DkimSettings>, ConfigError> {
+    let Some(dkim) = dkim else { return Ok(None) };
+    let label_ok = |text: &str| {
+        !text.is_empty()
+            && text.split('.').all(|label| {
+                !label.is_empty() && label.len() <= 63 && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            })
+    };
+    for (name, value) in [("[email.dkim] domain", &dkim.domain), ("[email.dkim] selector", &dkim.selector)] {
+        if !label_ok(value) {
+            return Err(ConfigError::BadValue {
+                name: name.into(),
+                value: value.clone(),
+                expected: "a DNS name of letters, digits, hyphens and dots, such as \"acme.example\" or \"mail2026\"",
+            });
+        }
+    }
+    Ok(Some(dkim))
+}
+
 /// The contrast ratio of white against a colour written `rgb` or `rrggbb` (WCAG 2's formula).
 fn contrast_with_white(hex: &str) -> f64 {
     let channel = |i: usize| -> f64 {
@@ -210,6 +235,17 @@ pub struct EmailConfig {
     pub capture: Option<PathBuf>,
     /// How many SMTP sessions may be open, and sending, at once.
     pub sessions: usize,
+    /// `[email.dkim]`: sign every message for this domain.
+    pub dkim: Option<DkimSettings>,
+}
+
+/// `[email.dkim]`: which domain signs, with which selector and key (docs/email.md).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DkimSettings {
+    pub domain: String,
+    pub selector: String,
+    pub key_file: PathBuf,
 }
 
 /// SMTP sessions used at once when the configuration says nothing.
@@ -447,6 +483,7 @@ struct FileEmail {
     smtp_username: Option<String>,
     capture: Option<PathBuf>,
     sessions: Option<usize>,
+    dkim: Option<DkimSettings>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -522,6 +559,7 @@ impl Config {
             smtp_password: secret(env, "COLLECTIQ_SMTP_PASSWORD")?,
             capture: env("COLLECTIQ_EMAIL_CAPTURE").map(PathBuf::from).or(file.email.capture),
             sessions: file.email.sessions.unwrap_or(DEFAULT_SMTP_SESSIONS).clamp(1, 32),
+            dkim: dkim_settings(file.email.dkim)?,
         };
         let strategies = match env("COLLECTIQ_STRATEGY") {
             Some(path) => vec![PathBuf::from(path)],

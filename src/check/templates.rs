@@ -97,6 +97,9 @@ fn check_file(text: &str, file: FileId, uses: &Uses, combined: bool, name: &str)
     let parts: Vec<&Part> =
         [Some(&parsed.subject), Some(&parsed.text), parsed.html.as_ref()].into_iter().flatten().collect();
     let mut problems: Vec<Problem> = parts.iter().flat_map(|part| check_part(part, file, uses)).collect();
+    if problems.is_empty() {
+        problems.extend(check_rendering(&parsed, file, uses));
+    }
     let lists_invoices = parts.iter().any(|part| part.source.contains("invoices"));
     if combined && uses.for_invoice && !lists_invoices {
         problems.push(Problem::SingleInvoiceTemplate { file, name: name.to_string(), span: parsed.text.line_span(1) });
@@ -119,12 +122,22 @@ fn shape_problem(error: TemplateFileError, file: FileId) -> Problem {
         TemplateFileError::EmptyBody { span } => {
             (span, "this template has no body", "write the email's text after the subject and a blank line")
         }
+        TemplateFileError::UnknownFormat { span } => (
+            span,
+            "a template's format is \"markdown\" or \"text\"",
+            "write Format: markdown (both parts made from Markdown), or leave the line out for plain text",
+        ),
+        TemplateFileError::HtmlWithMarkdown { span } => (
+            span,
+            "a Markdown template has no \"--- html ---\" part: its HTML is made from the Markdown",
+            "remove the HTML part, or remove the Format: markdown line to write the HTML yourself",
+        ),
     };
     Problem::TemplateShape { file, span, message, help }
 }
 
 fn check_part(part: &Part, file: FileId, uses: &Uses) -> Vec<Problem> {
-    let environment = template::environment();
+    let environment = template::checking_environment();
     let compiled = match environment.template_from_str(&part.source) {
         Ok(compiled) => compiled,
         Err(error) => {
@@ -171,6 +184,32 @@ fn check_part(part: &Part, file: FileId, uses: &Uses) -> Vec<Problem> {
         })
         .into_iter()
         .collect()
+}
+
+/// Renders the whole email on the samples, both parts, as the runtime will: what only shows
+/// there (a component given the wrong thing, Markdown around a value) is caught here.
+fn check_rendering(parsed: &EmailTemplate, file: FileId, uses: &Uses) -> Option<Problem> {
+    let source = template::Source {
+        subject: &parsed.subject.source,
+        text: &parsed.text.source,
+        html: parsed.html.as_ref().map(|part| part.source.as_str()),
+        markdown: parsed.markdown,
+    };
+    [(uses.for_invoice, true), (uses.for_statement, false)]
+        .into_iter()
+        .filter(|(used, _)| *used)
+        .find_map(|(_, with_invoice)| {
+            template::render(source, &template::sample_context(with_invoice), &template::Style::default()).err()
+        })
+        .map(|error| {
+            let part = match error.part {
+                "HTML" => parsed.html.as_ref().unwrap_or(&parsed.text),
+                "subject" => &parsed.subject,
+                _ => &parsed.text,
+            };
+            let detail = error.cause.detail().map_or_else(|| error.cause.kind().to_string(), str::to_string);
+            Problem::TemplateRender { file, span: part.line_span(error.cause.line().unwrap_or(1)), detail }
+        })
 }
 
 /// Where a variable is first written in a part, or the part's first line.

@@ -37,7 +37,7 @@ fn first_link(emails: &[PathBuf], base: &str) -> Option<(String, String)> {
         let message = mail_parser::MessageParser::default().parse(&bytes)?;
         let text = message.body_text(0)?.to_string();
         let (at, _) = text.match_indices(&marker).last()?;
-        let link: String = text[at..].chars().take_while(|c| !c.is_whitespace()).collect();
+        let link: String = text[at..].chars().take_while(|c| !c.is_whitespace() && *c != '>').collect();
         let to = read(&bytes).ok()?.to.into_iter().next().unwrap_or_default();
         Some((link, to))
     })

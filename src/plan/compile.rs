@@ -287,6 +287,7 @@ fn templates(
             subject: parsed.subject.source,
             text: parsed.text.source,
             html: parsed.html.map(|part| part.source),
+            markdown: parsed.markdown,
         };
         templates.insert(name.clone(), template);
     }

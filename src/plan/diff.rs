@@ -427,6 +427,7 @@ fn templates(old: &BTreeMap<String, Template>, new: &BTreeMap<String, Template>)
             ("subject", before.subject != after.subject),
             ("text", before.text != after.text),
             ("html", before.html != after.html),
+            ("format", before.markdown != after.markdown),
         ]
         .into_iter()
         .filter_map(|(part, differs)| differs.then_some(part))

@@ -454,9 +454,23 @@ pub struct Template {
     pub subject: String,
     pub text: String,
     pub html: Option<String>,
+    /// `Format: markdown`: `text` is Markdown, from which both parts are made. Absent (false) in
+    /// plans compiled before templates could be Markdown, which read as they did.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub markdown: bool,
 }
 
 impl Template {
+    /// The parts to render.
+    pub fn source(&self) -> crate::template::Source<'_> {
+        crate::template::Source {
+            subject: &self.subject,
+            text: &self.text,
+            html: self.html.as_deref(),
+            markdown: self.markdown,
+        }
+    }
+
     /// Whether the template may show an online-invoice link (`invoice.url`, `item.url`).
     pub fn shows_links(&self) -> bool {
         [Some(&self.subject), Some(&self.text), self.html.as_ref()]

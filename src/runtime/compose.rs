@@ -21,7 +21,8 @@ use crate::plan::{Action, Plan};
 use crate::store::Store;
 use crate::store::page_links::NewPageLink;
 use crate::template::{
-    CustomerView, EmailContext, InvoiceView, LinksView, OrganisationView, Rendered, SenderView, render,
+    CustomerView, EmailContext, InvoiceView, LinksView, OrganisationView, OthersView, Rendered, SenderView, Style,
+    render,
 };
 use crate::xero::budget::Priority;
 use crate::xero::client::{ApiError, Get, XeroClient};
@@ -41,11 +42,13 @@ pub struct LinksFetched {
     pub missing: usize,
 }
 
-/// The sender when a strategy names none.
+/// What the configuration says about the sender: the address and name when a strategy names
+/// none, and the look of every email (the organisation's colour, `[page] colour`).
 #[derive(Clone, Debug, Default)]
 pub struct DefaultSender {
     pub address: Option<String>,
     pub name: Option<String>,
+    pub style: Style,
 }
 
 /// What an email is to be composed about.
@@ -152,11 +155,12 @@ impl Composer<'_> {
         };
         let views =
             listed.iter().map(|invoice| view(invoice, &links, today, page_link(Some(invoice.invoice_id)))).collect();
-        let mut context = context(books, customer, views, about.statement, &address, from_name.as_deref(), today);
+        let mut context =
+            context(books, customer, &listed, views, about.statement, &address, from_name.as_deref(), today);
         context.links.page = page_link(None);
         let Rendered { subject, text, html } =
-            render(&template.subject, &template.text, template.html.as_deref(), &context)
-                .map_err(ComposeError::permanent)?;
+            render(template.source(), &context, &self.sender.style).map_err(ComposeError::permanent)?;
+        let message_id = message_id(about.key, Some(&address));
         Ok(Composed::Email(
             Box::new(RenderedEmail {
                 from_address: address,
@@ -166,8 +170,8 @@ impl Composer<'_> {
                 cc: copy.clone(),
                 subject,
                 text,
-                html,
-                message_id: message_id(about.key),
+                html: Some(html),
+                message_id,
             }),
             grants,
         ))
@@ -181,7 +185,8 @@ impl Composer<'_> {
         }
     }
 
-    fn sender_of(&self, plan: &Plan) -> (Option<String>, Option<String>) {
+    /// The sender's address and name: the strategy's, else the configured default.
+    pub fn sender_of(&self, plan: &Plan) -> (Option<String>, Option<String>) {
         match &plan.settings.sender {
             Some(sender) => (Some(sender.address.clone()), sender.name.clone().or(self.sender.name.clone())),
             None => (self.sender.address.clone(), self.sender.name.clone()),
@@ -289,10 +294,12 @@ pub fn invoices_shown(books: &Books, contact: Uuid, invoices: &[Uuid], statement
     }
 }
 
-/// The variables of LANGUAGE.md §9 for an email to `customer` about `views`.
+/// The variables of LANGUAGE.md §9 for an email to `customer` about `listed` (shown as `views`).
+#[allow(clippy::too_many_arguments)]
 pub fn context(
     books: &Books,
     customer: &Customer,
+    listed: &[&Invoice],
     views: Vec<InvoiceView>,
     statement: bool,
     sender_address: &str,
@@ -306,6 +313,14 @@ pub fn context(
         if invoice.due_date < today {
             overdue += owed;
         }
+    }
+    // What the email lists, and what it leaves out, in the same currency as the totals, so
+    // that every figure it shows can be reconciled with its lines.
+    let invoices_total: rust_decimal::Decimal = listed.iter().map(|invoice| invoice.amount_due_in_base()).sum();
+    let mut others = OthersView::default();
+    for invoice in customer.open.iter().filter(|i| !listed.iter().any(|l| l.invoice_id == i.invoice_id)) {
+        others.count += 1;
+        others.total += invoice.amount_due_in_base();
     }
     let first_name = customer
         .contact
@@ -321,6 +336,8 @@ pub fn context(
         },
         invoice: if statement { None } else { views.first().cloned() },
         invoices: views,
+        invoices_total,
+        others,
         total_overdue: overdue,
         total_outstanding: outstanding,
         total_currency: books.organisation.base_currency.clone(),
@@ -373,6 +390,6 @@ fn escalation_email(
             lines.join("\n")
         ),
         html: None,
-        message_id: message_id(about.key),
+        message_id: message_id(about.key, Some(from)),
     }
 }

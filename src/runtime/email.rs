@@ -30,11 +30,39 @@ pub enum EmailError {
     Unbuildable(#[from] lettre::error::Error),
 }
 
-/// `<32 hex digits of SHA-256(key)@collectiq.invalid>`: the same key, the same Message-ID.
-pub fn message_id(key: &str) -> String {
+/// `<32 hex digits of SHA-256(key)@the sender's domain>`: the same key, the same Message-ID, at
+/// the domain the mail comes from (a made-up domain marks mail as machine-made to spam filters).
+/// Without a usable sender address, `collectiq.invalid`.
+pub fn message_id(key: &str, sender: Option<&str>) -> String {
     let digest = Sha256::digest(key.as_bytes());
     let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!("<{hex}@collectiq.invalid>")
+    let domain = sender
+        .and_then(|address| address.trim().rsplit_once('@'))
+        .map(|(_, domain)| domain.trim_end_matches('>').to_ascii_lowercase())
+        .filter(|domain| {
+            !domain.is_empty() && domain.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        })
+        .unwrap_or_else(|| "collectiq.invalid".to_string());
+    format!("<{hex}@{domain}>")
+}
+
+/// `Auto-Submitted: auto-generated` (RFC 3834): auto-responders do not answer it, and mail
+/// readers, ours included, can tell it from a person's.
+#[derive(Clone, Debug)]
+struct AutoSubmitted;
+
+impl lettre::message::header::Header for AutoSubmitted {
+    fn name() -> lettre::message::header::HeaderName {
+        lettre::message::header::HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(AutoSubmitted)
+    }
+
+    fn display(&self) -> lettre::message::header::HeaderValue {
+        lettre::message::header::HeaderValue::new(Self::name(), "auto-generated".to_string())
+    }
 }
 
 fn mailbox(address: &str, name: Option<&str>) -> Result<lettre::message::Mailbox, EmailError> {
@@ -49,7 +77,8 @@ pub fn message(email: &RenderedEmail) -> Result<lettre::Message, EmailError> {
     let mut builder = lettre::Message::builder()
         .from(mailbox(&email.from_address, email.from_name.as_deref())?)
         .subject(header_text(&email.subject))
-        .message_id(Some(email.message_id.clone()));
+        .message_id(Some(email.message_id.clone()))
+        .header(AutoSubmitted);
     if let Some(reply_to) = &email.reply_to {
         builder = builder.reply_to(mailbox(reply_to, None)?);
     }
@@ -80,15 +109,25 @@ mod tests {
             subject: subject.into(),
             text: "Hello".into(),
             html: None,
-            message_id: message_id("key"),
+            message_id: message_id("key", Some("ar@acme.example")),
         }
     }
 
     #[test]
     fn the_same_key_gives_the_same_message_id() {
-        assert_eq!(message_id("a/b/c/1"), message_id("a/b/c/1"));
-        assert_ne!(message_id("a/b/c/1"), message_id("a/b/c/2"));
-        assert!(message_id("x").ends_with("@collectiq.invalid>"));
+        let sender = Some("Accounts@Acme.Example");
+        assert_eq!(message_id("a/b/c/1", sender), message_id("a/b/c/1", sender));
+        assert_ne!(message_id("a/b/c/1", sender), message_id("a/b/c/2", sender));
+        assert!(message_id("x", sender).ends_with("@acme.example>"), "at the sender's domain");
+        assert!(message_id("x", None).ends_with("@collectiq.invalid>"));
+        assert!(message_id("x", Some("ar@acme.example>\r\nBcc: x")).ends_with("@collectiq.invalid>"), "nothing odd");
+    }
+
+    #[test]
+    fn every_email_says_it_was_sent_automatically() {
+        let formatted = String::from_utf8(message(&email("Overdue", "Acme")).unwrap().formatted()).unwrap();
+        assert!(formatted.contains("\r\nAuto-Submitted: auto-generated\r\n"), "{formatted}");
+        assert!(formatted.contains("Message-ID: <") && formatted.contains("@acme.example>"), "{formatted}");
     }
 
     #[test]

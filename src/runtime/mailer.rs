@@ -24,13 +24,20 @@ use lettre::transport::smtp::client::{AsyncSmtpConnection, AsyncTokioStream, Tls
 use lettre::transport::smtp::extension::ClientId;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+use super::dkim::Signer;
 use super::email::{RenderedEmail, message};
 use crate::secret::Secret;
 
 /// How long connecting, and each exchange with the server, may take.
 const TIMEOUT: Duration = Duration::from_secs(30);
 
-pub enum Mailer {
+/// Where emails go, and the DKIM signer (if any) each is signed with on its way.
+pub struct Mailer {
+    route: Route,
+    signer: Option<Signer>,
+}
+
+enum Route {
     Smtp(Box<SmtpMailer>),
     Folder(PathBuf),
 }
@@ -141,27 +148,37 @@ impl Mailer {
             (Some(username), Some(password)) => Some(Credentials::new(username, password.expose().to_string())),
             _ => None,
         };
-        Ok(Mailer::Smtp(Box::new(SmtpMailer {
+        let smtp = Route::Smtp(Box::new(SmtpMailer {
             host,
             port,
             security,
             credentials,
             sessions: (0..sessions.max(1)).map(|_| tokio::sync::Mutex::new(Session::default())).collect(),
             free: tokio::sync::Semaphore::new(sessions.max(1)),
-        })))
+        }));
+        Ok(Mailer { route: smtp, signer: None })
     }
 
     pub fn folder(path: &Path) -> Result<Mailer, MailerError> {
         std::fs::create_dir_all(path).map_err(|cause| MailerError::Folder { path: path.to_path_buf(), cause })?;
-        Ok(Mailer::Folder(path.to_path_buf()))
+        Ok(Mailer { route: Route::Folder(path.to_path_buf()), signer: None })
     }
 
-    /// Sends one message; gives, over SMTP, when its final dot was written.
+    /// The same mailer, signing every message with `signer` (DKIM) as it is sent.
+    pub fn signed_with(self, signer: Signer) -> Mailer {
+        Mailer { signer: Some(signer), ..self }
+    }
+
+    /// Sends one message; gives, over SMTP, when its final dot was written. It is signed here,
+    /// as it leaves, so that the signature's time and Date agree on every attempt.
     pub async fn send(&self, email: &RenderedEmail) -> Result<Option<Instant>, SendError> {
-        let message = message(email).map_err(|error| SendError::permanent(&error))?;
-        match self {
-            Mailer::Smtp(smtp) => smtp.send(&message).await,
-            Mailer::Folder(folder) => {
+        let mut message = message(email).map_err(|error| SendError::permanent(&error))?;
+        if let Some(signer) = &self.signer {
+            signer.sign(&mut message);
+        }
+        match &self.route {
+            Route::Smtp(smtp) => smtp.send(&message).await,
+            Route::Folder(folder) => {
                 // Written whole under a temporary name, then renamed: a file is there complete or not at all.
                 let name: String = email.message_id.chars().filter(|c| c.is_ascii_alphanumeric()).take(32).collect();
                 let path = folder.join(format!("{name}.eml"));
@@ -180,7 +197,7 @@ impl Mailer {
 
     /// Says goodbye to the SMTP server on every open session.
     pub async fn close(&self) {
-        if let Mailer::Smtp(smtp) = self {
+        if let Route::Smtp(smtp) = &self.route {
             for session in &smtp.sessions {
                 if let Some(mut connection) = session.lock().await.connection.take() {
                     let _ = tokio::time::timeout(TIMEOUT, connection.quit()).await;

@@ -5,6 +5,7 @@
 pub mod attach;
 pub mod compose;
 pub mod deliver;
+pub mod dkim;
 pub mod email;
 pub mod explain;
 pub mod mailer;

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use super::compose::{Composed, Composer, DefaultSender, EmailAbout, LinksFetched, invoices_shown};
 use super::deliver::{Delivered, Deliverer, DeliveryError};
+use super::dkim::Signer;
 use super::mailer::Mailer;
 use super::outbox_rows::{Prepared, prepare};
 use super::page_link::PageLinker;
@@ -28,6 +29,7 @@ use crate::decide::evaluate::{Context, evaluate};
 use crate::plan::Plan;
 use crate::store::connections::OrganisationRecord;
 use crate::store::outbox::{Decider, Status};
+use crate::template::Style;
 use crate::xero::budget::Priority;
 use crate::xero::session::Session;
 use crate::xero::sync::{Progress, SyncError, SyncOptions, Syncer};
@@ -116,18 +118,20 @@ pub fn strategy_for<'s>(strategies: &'s [Strategy], organisation: &str) -> Optio
 }
 
 pub fn mailer(config: &Config) -> Result<Mailer, RunError> {
-    if let Some(folder) = &config.email.capture {
-        return Ok(Mailer::folder(folder)?);
-    }
-    match &config.email.smtp_url {
-        Some(url) => Ok(Mailer::smtp(
+    let mailer = match (&config.email.capture, &config.email.smtp_url) {
+        (Some(folder), _) => Mailer::folder(folder)?,
+        (None, Some(url)) => Mailer::smtp(
             url,
             config.email.smtp_username.clone(),
             config.email.smtp_password.clone(),
             config.email.sessions,
-        )?),
-        None => Err(RunError::NoMailer),
-    }
+        )?,
+        (None, None) => return Err(RunError::NoMailer),
+    };
+    Ok(match &config.email.dkim {
+        Some(settings) => mailer.signed_with(Signer::new(settings)?),
+        None => mailer,
+    })
 }
 
 /// How many links each organisation fetches ahead per run, for emails of the next days: a
@@ -150,7 +154,8 @@ pub async fn run(
     let mut report = RunReport { at: now.to_string(), dry_run: options.dry_run, ..RunReport::default() };
     // A mail server that cannot be used is said before anything is decided.
     let mailer = if options.dry_run { None } else { Some(mailer(config)?) };
-    let sender = DefaultSender { address: config.email.from.clone(), name: config.email.name.clone() };
+    let style = config.page.colour.clone().map_or_else(Style::default, |accent| Style { accent });
+    let sender = DefaultSender { address: config.email.from.clone(), name: config.email.name.clone(), style };
     // A key that cannot be read stops the run before anything is decided, like a mail server.
     let pages = if options.dry_run { None } else { PageLinker::from_config(&config.page)? };
     let syncer = Syncer::new(session.client.clone(), session.store.clone(), progress);
@@ -420,7 +425,7 @@ async fn compose_emails(composer: &Composer<'_>, plan: &Plan, books: &Books, act
     for new in actions.iter_mut().filter(|new| new.row.status == Status::Waiting) {
         let decision = new.decision;
         let key = decision.key.to_string();
-        new.row.message_id = Some(super::email::message_id(&key));
+        new.row.message_id = Some(super::email::message_id(&key, composer.sender_of(plan).0.as_deref()));
         let about = EmailAbout {
             key: &key,
             action: decision.action,

@@ -27,6 +27,8 @@ pub enum RunError {
     Delivery(#[from] DeliveryError),
     #[error(transparent)]
     PageKey(#[from] crate::secret::page_key::PageKeyError),
+    #[error(transparent)]
+    Dkim(#[from] super::dkim::DkimError),
 }
 
 impl RunError {
@@ -47,6 +49,7 @@ impl RunError {
             RunError::Calendar(_) => Some("set [settings] time zone in the strategy to an IANA zone such as Pacific/Auckland".into()),
             RunError::Store(error) => error.help(),
             RunError::Delivery(error) => error.help(),
+            RunError::Dkim(error) => error.help(),
             RunError::PageKey(_) => Some(
                 "emails link to customers' pages because [page] base_url is set; fix the key file, or remove base_url to send without links"
                     .into(),

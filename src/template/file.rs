@@ -2,11 +2,15 @@
 //!
 //! ```text
 //! Subject: Invoice {{ invoice.number }} is overdue
+//! Format: markdown                        (optional: the body is Markdown)
 //!
-//! Dear {{ customer.name }}, …            (the text body)
-//! --- html ---                            (optional: an HTML body follows)
+//! Dear {{ customer.name }}, …            (the body)
+//! --- html ---                            (optional, plain-text bodies only: an HTML body follows)
 //! <p>Dear {{ customer.name }}, …</p>
 //! ```
+//!
+//! A Markdown body gives both parts of the email; a plain-text body is sent as written, with an
+//! HTML part made from it unless the file has its own.
 
 use crate::source::Span;
 
@@ -20,6 +24,8 @@ pub struct EmailTemplate {
     pub subject: Part,
     pub text: Part,
     pub html: Option<Part>,
+    /// `Format: markdown`: the body is Markdown, from which both parts are made.
+    pub markdown: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,6 +59,10 @@ pub enum TemplateFileError {
     NoBlankLine { span: Span },
     /// Nothing after the subject.
     EmptyBody { span: Span },
+    /// A `Format:` line naming a format other than `markdown` or `text`.
+    UnknownFormat { span: Span },
+    /// A Markdown body with a `--- html ---` part: the HTML is made from the Markdown.
+    HtmlWithMarkdown { span: Span },
 }
 
 impl EmailTemplate {
@@ -67,7 +77,22 @@ impl EmailTemplate {
         let subject = first_line[subject_start..].trim_start();
         let subject_offset = first_line.len() - subject.len();
 
-        let rest_start = (first_line_end + 1).min(text.len());
+        let mut rest_start = (first_line_end + 1).min(text.len());
+        let mut markdown = false;
+        let second_end = text[rest_start..].find('\n').map_or(text.len(), |at| rest_start + at);
+        let second = text[rest_start..second_end].trim_end_matches('\r');
+        if second.get(..7).is_some_and(|prefix| prefix.eq_ignore_ascii_case("format:")) {
+            markdown = match second[7..].trim().to_ascii_lowercase().as_str() {
+                "markdown" => true,
+                "text" => false,
+                _ => {
+                    return Err(TemplateFileError::UnknownFormat {
+                        span: Span::new(rest_start, rest_start + second.len()),
+                    });
+                }
+            };
+            rest_start = (second_end + 1).min(text.len());
+        }
         let rest = &text[rest_start..];
         let blank_end = rest.find('\n').map_or(rest.len(), |at| at + 1);
         if !rest[..blank_end].trim().is_empty() {
@@ -80,10 +105,17 @@ impl EmailTemplate {
             return Err(TemplateFileError::EmptyBody { span: Span::new(0, first_line.len()) });
         }
         let (text_body, html) = split_html(body, body_start);
+        if let (true, Some(html)) = (markdown, &html) {
+            let separator = html.offset - HTML_SEPARATOR.len() - 1;
+            return Err(TemplateFileError::HtmlWithMarkdown {
+                span: Span::new(separator, separator + HTML_SEPARATOR.len()),
+            });
+        }
         Ok(EmailTemplate {
             subject: Part { source: subject.to_string(), offset: subject_offset },
             text: Part { source: text_body.to_string(), offset: body_start },
             html,
+            markdown,
         })
     }
 }
@@ -114,6 +146,22 @@ mod tests {
         assert_eq!(template.text.source, "Dear you,\n");
         assert_eq!(template.html.as_ref().map(|h| h.source.as_str()), Some("<p>Dear you</p>\n"));
         assert_eq!(template.text.line_span(1), Span::new(36, 45));
+    }
+
+    #[test]
+    fn a_format_line_makes_the_body_markdown() {
+        let template = EmailTemplate::parse("Subject: Hi\nFormat: Markdown\n\nDear **you**\n").unwrap();
+        assert!(template.markdown);
+        assert_eq!(template.text.source, "Dear **you**\n");
+        assert!(!EmailTemplate::parse("Subject: Hi\nformat: text\n\nDear you\n").unwrap().markdown);
+        assert!(matches!(
+            EmailTemplate::parse("Subject: Hi\nFormat: mjml\n\nDear you\n"),
+            Err(TemplateFileError::UnknownFormat { span }) if span == Span::new(12, 24)
+        ));
+        assert!(matches!(
+            EmailTemplate::parse("Subject: Hi\nFormat: markdown\n\nDear you\n--- html ---\n<p>x</p>\n"),
+            Err(TemplateFileError::HtmlWithMarkdown { .. })
+        ));
     }
 
     #[test]

@@ -12,11 +12,16 @@ use crate::ledger::money::group_thousands;
 pub fn money(value: Value, currency: Option<String>) -> Result<String, Error> {
     let amount = Decimal::from_str(&value.to_string())
         .map_err(|_| Error::new(ErrorKind::InvalidOperation, format!("money needs an amount, not {value}")))?;
-    let formatted = group_thousands(amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero));
     Ok(match currency {
-        Some(code) => format!("{code} {formatted}"),
-        None => formatted,
+        Some(code) => money_text(amount, &code),
+        None => group_thousands(amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)),
     })
+}
+
+/// `NZD 1,234.50`: an amount to the cent, as every email and component shows money.
+pub fn money_text(amount: Decimal, currency: &str) -> String {
+    let formatted = group_thousands(amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero));
+    format!("{currency} {formatted}")
 }
 
 /// `{{ invoice.due_date | date }}` → `25 December 2026`; `date("%d/%m/%Y")` → `25/12/2026`.

@@ -3,17 +3,38 @@
 //! filters) that renders them, and rendering itself (`render.rs`). The checker and the runtime
 //! share all of it.
 
+mod components;
 mod file;
 mod filters;
+mod layout;
+mod markdown;
 mod render;
 mod variables;
 
 pub use file::{EmailTemplate, HTML_SEPARATOR, Part, TemplateFileError};
-pub use render::{RenderError, Rendered, header_text, render};
+pub use filters::money_text;
+pub use markdown::Style;
+pub use render::{RenderError, Rendered, Source, header_text, render};
 pub use variables::{
-    CustomerView, EmailContext, InvoiceView, LinksView, OrganisationView, PROVIDED, SenderView, is_provided,
-    sample_context,
+    CustomerView, EmailContext, InvoiceView, LinksView, OrganisationView, OthersView, PROVIDED, SenderView,
+    is_provided, sample_context,
 };
+
+/// The components every template may call (`invoice_table(invoices)`, `pay_button(invoice)`).
+pub const COMPONENTS: &[(&str, &str)] = &[
+    (
+        "invoice_table(invoices)",
+        "a table of the invoices (number, due date, days overdue, amount due, Pay now and page links) with their total, and a line on the open invoices it does not list",
+    ),
+    ("pay_button(invoice)", "a button to pay the invoice online (its page when Xero gave no online link)"),
+];
+
+/// The environment templates are checked in: the filters and the components (drawn as text).
+pub fn checking_environment() -> Environment<'static> {
+    let mut env = environment();
+    components::register(&mut env, components::Part::Plain, &Style::default());
+    env
+}
 
 use minijinja::{Environment, UndefinedBehavior};
 

@@ -3,7 +3,7 @@
 //! attribute is caught before anything is sent.
 
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Every variable a template may use, with what it holds (for the checker and the docs).
 pub const PROVIDED: &[(&str, &str)] = &[
@@ -28,6 +28,12 @@ pub const PROVIDED: &[(&str, &str)] = &[
         "invoices",
         "the list of invoices in this email: every open invoice in a statement, the combined ones otherwise; each has the fields of invoice",
     ),
+    (
+        "invoices_total",
+        "what the invoices in this email add up to (amount due, in total_currency): the figure a table of them totals",
+    ),
+    ("others.count", "how many of the customer's open invoices this email does not list (0 in statements)"),
+    ("others.total", "what those invoices add up to, in total_currency"),
     ("total_overdue", "the total overdue across the customer's open invoices"),
     ("total_outstanding", "the total still owed across the customer's open invoices"),
     ("total_currency", "the currency of the two totals"),
@@ -55,6 +61,10 @@ pub struct EmailContext {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice: Option<InvoiceView>,
     pub invoices: Vec<InvoiceView>,
+    /// What `invoices` add up to, so that an email can state a total that matches its lines.
+    pub invoices_total: Decimal,
+    /// The customer's open invoices this email does not list.
+    pub others: OthersView,
     pub total_overdue: Decimal,
     pub total_outstanding: Decimal,
     pub total_currency: String,
@@ -71,7 +81,7 @@ pub struct CustomerView {
     pub email: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct InvoiceView {
     pub number: String,
     pub reference: String,
@@ -87,9 +97,16 @@ pub struct InvoiceView {
 }
 
 /// The links to the customer's page an email carries; empty when pages are not set up.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct LinksView {
     pub page: String,
+}
+
+/// The customer's open invoices an email leaves out, counted and summed in the base currency.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct OthersView {
+    pub count: u32,
+    pub total: Decimal,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -127,6 +144,8 @@ pub fn sample_context(with_invoice: bool) -> EmailContext {
         },
         invoice: with_invoice.then(|| invoice.clone()),
         invoices: vec![invoice],
+        invoices_total: Decimal::new(1_000_000, 2),
+        others: OthersView::default(),
         total_overdue: Decimal::new(1_000_000, 2),
         total_outstanding: Decimal::new(1_000_000, 2),
         total_currency: "NZD".into(),

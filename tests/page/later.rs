@@ -30,7 +30,7 @@ fn a_promise_on_the_page_holds_back_the_reminder_already_decided_for_that_invoic
     let text = email["text"].as_str().unwrap();
     let marker = format!("{}/p/", world.base);
     let (at, _) = text.match_indices(&marker).last().unwrap();
-    let link: String = text[at..].chars().take_while(|c| !c.is_whitespace()).collect();
+    let link: String = text[at..].chars().take_while(|c| !c.is_whitespace() && *c != '>').collect();
 
     let page = get(&world, &link);
     assert_eq!(page.status, StatusCode::OK, "the waiting email's own link opens");

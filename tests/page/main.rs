@@ -125,7 +125,7 @@ impl PageWorld {
             let text = message.body_text(0).unwrap_or_default().to_string();
             let prefix = format!("{}/p/", self.base);
             for (at, _) in text.match_indices(&prefix) {
-                let link: String = text[at..].chars().take_while(|c| !c.is_whitespace()).collect();
+                let link: String = text[at..].chars().take_while(|c| !c.is_whitespace() && *c != '>').collect();
                 links.push((received.recipients.clone(), link));
             }
         }
@@ -143,7 +143,7 @@ impl PageWorld {
             let prefix = format!("{}/p/", self.base);
             let links: Vec<String> = text
                 .match_indices(&prefix)
-                .map(|(at, _)| text[at..].chars().take_while(|c| !c.is_whitespace()).collect())
+                .map(|(at, _)| text[at..].chars().take_while(|c| !c.is_whitespace() && *c != '>').collect())
                 .collect();
             if !links.is_empty() {
                 by_email.insert(received.message_id.clone(), links);

@@ -302,7 +302,8 @@ impl Deliverer<'_> {
             Ok(Composed::Nothing(_)) => return Ok(None),
             Err(ComposeError { permanent, why }) => return Err(Failure { permanent, why, maybe_sent: false }),
         };
-        email.message_id = action.message_id.clone().unwrap_or_else(|| message_id(&action.key));
+        email.message_id =
+            action.message_id.clone().unwrap_or_else(|| message_id(&action.key, Some(&email.from_address)));
         let kept = serde_json::to_string(&email).map_err(Failure::permanent)?;
         self.store.set_email(action.id, &email.message_id, &kept, links).await.map_err(Failure::later)?;
         Ok(Some(email))
