@@ -39,6 +39,7 @@ pub mod ledger;
 pub mod naming;
 pub mod net;
 pub mod page;
+pub mod pdf;
 pub mod plan;
 pub mod runtime;
 pub mod sandbox;

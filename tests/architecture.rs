@@ -32,6 +32,7 @@ const FLOORS: &[(&str, &str)] = &[
     ("diagnostics", "one diagnostic type, rendered for people and as JSON"),
     ("config", "collectiq.toml and the environment"),
     ("secret", "secrets that never print, the token key and sealing"),
+    ("pdf", "the invoice and statement PDFs: values in, bytes out"),
     ("ledger", "domain types: money, currencies, records, ageing"),
     ("files", "reading files with errors that name them"),
     ("source", "source text, spans and line numbers"),

@@ -370,3 +370,27 @@ fn the_laws_names_stay_free_for_segments() {
         &["\"UK\" customers are customers billed in GBP.", "UK customers are customers billed in GBP."],
     );
 }
+
+#[test]
+fn attachments_go_before_or_after_the_copies_in_any_order() {
+    assert_equivalent(
+        RULES,
+        &[
+            "1 day after the due date, send the \"x\" email with the invoice PDF and a statement PDF and copy \"ap@acme.example\".",
+            "1 day after the due date, send the \"x\" email and copy \"ap@acme.example\" with a statement PDF and the invoice PDF.",
+            "1 day after the due date, send the \"x\" email with a statement pdf, the invoice PDF and copy \"ap@acme.example\".",
+            "1 day after the due date, send the \"x\" email with the invoice PDF and copy \"ap@acme.example\" with a statement PDF.",
+        ],
+    );
+    let text = strategy_with(
+        RULES,
+        "1 day after the due date, send \"x\" email and cc \"ap@acme.example\" with a statement PDF.",
+    );
+    assert!(
+        format_source(&text)
+            .unwrap()
+            .contains("send the \"x\" email with a statement PDF and copy \"ap@acme.example\"."),
+        "{}",
+        format_source(&text).unwrap()
+    );
+}

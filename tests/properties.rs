@@ -413,6 +413,8 @@ fn action() -> impl Strategy<Value = String> {
     prop_oneof![
         1 => name().prop_map(|n| format!("send the {n} email")),
         1 => name().prop_map(|n| format!("send {n} email and copy \"ap@acme.example\", \"b@c.example\"")),
+        1 => name().prop_map(|n| format!("send the {n} email with the invoice PDF")),
+        1 => name().prop_map(|n| format!("send {n} email and copy \"ap@acme.example\" with a statement PDF and the invoice PDF")),
         // Weighted so that each of the three forms is as likely as each other action.
         3 => call_action(),
         1 => name().prop_map(|n| format!("escalate to {n}")),

@@ -65,10 +65,24 @@ pub struct Action {
     pub span: Span,
 }
 
+/// A PDF an email carries: `with the invoice PDF` (each invoice's, as Xero renders it) or
+/// `with a statement PDF` (the customer's statement of account, rendered by CollectIQ).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Attachment {
+    InvoicePdf,
+    StatementPdf,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum ActionKind {
-    /// `send the "friendly-reminder" email [and copy "ap@acme.example"]`
-    Email { template: Name, copy: Vec<Name> },
+    /// `send the "friendly-reminder" email [with the invoice PDF] [and copy "ap@acme.example"]`
+    Email {
+        template: Name,
+        copy: Vec<Name>,
+        /// Left out of the tree's JSON when empty, as most emails carry nothing.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        attach: Vec<Attachment>,
+    },
     /// `create a call task for "Sam"`
     CallTask { assignee: Name },
     /// `escalate to "Dana"`

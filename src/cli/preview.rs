@@ -86,7 +86,7 @@ pub fn preview_command(global: &Global, args: PreviewArgs) -> Outcome {
                 DefaultSender { address: config.email.from.clone(), name: config.email.name.clone(), style, rates };
             let now = args.at.unwrap_or_else(Timestamp::now);
             let composer = Composer { sender: &sender, client: None, store: &store, pages: None, now };
-            let action = Action::Email { template: args.template.clone(), copy: Vec::new() };
+            let action = Action::Email { template: args.template.clone(), copy: Vec::new(), attach: Vec::new() };
             let key = format!("preview/{}/{}/{}", invoice.tenant_id, invoice.invoice_id, args.template);
             let about = EmailAbout {
                 key: &key,
@@ -106,7 +106,7 @@ pub fn preview_command(global: &Global, args: PreviewArgs) -> Outcome {
                 Ok(Composed::Nothing(why)) => return Err(nothing(why)),
                 Err(error) => return Err(nothing(error.why)),
             };
-            let mut built = message(&email)?;
+            let mut built = message(&email, &[])?;
             if let Some(settings) = &config.email.dkim {
                 Signer::new(settings).map_err(RunError::from)?.sign(&mut built);
             }

@@ -178,15 +178,28 @@ pub fn trigger(trigger: &TriggerKind) -> String {
 
 pub fn action(action: &ActionKind) -> String {
     match action {
-        ActionKind::Email { template, copy } if copy.is_empty() => {
-            format!("send the {} email", quoted(template))
-        }
-        ActionKind::Email { template, copy } => {
-            format!("send the {} email and copy {}", quoted(template), name_list(copy))
+        ActionKind::Email { template, copy, attach } => {
+            let mut text = format!("send the {} email", quoted(template));
+            if !attach.is_empty() {
+                let each: Vec<&str> = attach.iter().map(|a| attachment(*a)).collect();
+                text.push_str(&format!(" with {}", each.join(" and ")));
+            }
+            if !copy.is_empty() {
+                text.push_str(&format!(" and copy {}", name_list(copy)));
+            }
+            text
         }
         ActionKind::CallTask { assignee } => format!("create a call task for {}", quoted(assignee)),
         ActionKind::Escalate { to } => format!("escalate to {}", quoted(to)),
         ActionKind::StopChasing => "stop chasing".to_string(),
+    }
+}
+
+/// As `with …` names it: `the invoice PDF`, `a statement PDF`.
+pub fn attachment(attachment: Attachment) -> &'static str {
+    match attachment {
+        Attachment::InvoicePdf => "the invoice PDF",
+        Attachment::StatementPdf => "a statement PDF",
     }
 }
 

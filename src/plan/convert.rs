@@ -77,16 +77,24 @@ fn weekday(day: ast::Weekday) -> Weekday {
 
 pub fn action(action: &ast::ActionKind) -> Action {
     match action {
-        ast::ActionKind::Email { template, copy } => {
+        ast::ActionKind::Email { template, copy, attach } => {
             // The order copies are listed in means nothing.
             let mut copy: Vec<String> = copy.iter().map(|name| name.text.clone()).collect();
             copy.sort();
             copy.dedup();
-            Action::Email { template: template.text.clone(), copy }
+            let attach = attach.iter().map(|a| attachment(*a)).collect();
+            Action::Email { template: template.text.clone(), copy, attach }
         }
         ast::ActionKind::CallTask { assignee } => Action::CallTask { assignee: assignee.text.clone() },
         ast::ActionKind::Escalate { to } => Action::Escalate { to: to.text.clone() },
         ast::ActionKind::StopChasing => Action::StopChasing,
+    }
+}
+
+fn attachment(attachment: ast::Attachment) -> Attachment {
+    match attachment {
+        ast::Attachment::InvoicePdf => Attachment::InvoicePdf,
+        ast::Attachment::StatementPdf => Attachment::StatementPdf,
     }
 }
 

@@ -102,12 +102,12 @@ mod tests {
 
     #[test]
     fn ids_name_audience_trigger_and_action() {
-        let email = Action::Email { template: "friendly-reminder".into(), copy: vec![] };
+        let email = Action::Email { template: "friendly-reminder".into(), copy: vec![], attach: Vec::new() };
         assert_eq!(
             rule_id("smb", &rule(Trigger::Overdue { offset: days(1) }, None, email)),
             "smb/overdue-1d/email-friendly-reminder"
         );
-        let statement = Action::Email { template: "statement".into(), copy: vec![] };
+        let statement = Action::Email { template: "statement".into(), copy: vec![], attach: Vec::new() };
         assert_eq!(
             rule_id("all", &rule(Trigger::Weekly { day: Weekday::Monday }, None, statement)),
             "all/every-monday/email-statement"

@@ -279,8 +279,14 @@ pub enum DayOfMonth {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Action {
-    /// Email the customer (and any copies) with a template.
-    Email { template: String, copy: Vec<String> },
+    /// Email the customer (and any copies) with a template, and the PDFs it carries (left out
+    /// of the JSON when there are none, so plans without them keep their fingerprint).
+    Email {
+        template: String,
+        copy: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attach: Vec<Attachment>,
+    },
     /// A task for a person to call the customer.
     CallTask { assignee: String },
     /// A task for a person, who is emailed if their address is known; automatic emails to the
@@ -288,6 +294,16 @@ pub enum Action {
     Escalate { to: String },
     /// No further automatic action on the invoice.
     StopChasing,
+}
+
+/// A PDF an email carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Attachment {
+    /// Each invoice the email is about, as Xero renders it (fetched when the email is decided).
+    InvoicePdf,
+    /// The customer's statement of account, rendered by CollectIQ when the email is decided.
+    StatementPdf,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -114,7 +114,7 @@ impl Composer<'_> {
             ComposeError::permanent("no sender address: the strategy names none and [email] from is not set")
         })?;
         let (template_name, copy) = match about.action {
-            Action::Email { template, copy } => (template, copy),
+            Action::Email { template, copy, .. } => (template, copy),
             Action::Escalate { to } => {
                 let person = plan
                     .settings
@@ -224,7 +224,7 @@ impl Composer<'_> {
     }
 
     /// Today where the strategy counts its days: its own time zone, else the organisation's.
-    fn today(&self, plan: &Plan, books: &Books) -> Date {
+    pub fn today(&self, plan: &Plan, books: &Books) -> Date {
         match Calendar::new(&plan.settings, books.organisation.zone.as_deref()) {
             Ok(calendar) => calendar.today(self.now),
             Err(_) => jiff::tz::TimeZone::UTC.to_datetime(self.now).date(),

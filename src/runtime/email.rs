@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::store::attachments::EmailAttachment;
 use crate::template::header_text;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,6 +27,8 @@ pub struct RenderedEmail {
 pub enum EmailError {
     #[error("\"{address}\" is not an email address")]
     NotAnAddress { address: String },
+    #[error("the attachment \"{filename}\" has a content type mail cannot carry")]
+    BadAttachment { filename: String },
     #[error("the email could not be built: {0}")]
     Unbuildable(#[from] lettre::error::Error),
 }
@@ -71,9 +74,10 @@ fn mailbox(address: &str, name: Option<&str>) -> Result<lettre::message::Mailbox
     Ok(lettre::message::Mailbox::new(name.map(header_text).filter(|n| !n.is_empty()), address))
 }
 
-/// The message lettre sends.
-pub fn message(email: &RenderedEmail) -> Result<lettre::Message, EmailError> {
-    use lettre::message::{MultiPart, SinglePart, header::ContentType};
+/// The message lettre sends: the text and HTML parts as alternatives, and the files stored with
+/// the email (its PDFs) attached after them.
+pub fn message(email: &RenderedEmail, files: &[EmailAttachment]) -> Result<lettre::Message, EmailError> {
+    use lettre::message::{Attachment, MultiPart, SinglePart, header::ContentType};
     let mut builder = lettre::Message::builder()
         .from(mailbox(&email.from_address, email.from_name.as_deref())?)
         .subject(header_text(&email.subject))
@@ -88,11 +92,24 @@ pub fn message(email: &RenderedEmail) -> Result<lettre::Message, EmailError> {
     for cc in &email.cc {
         builder = builder.cc(mailbox(cc, None)?);
     }
-    let built = match &email.html {
-        Some(html) => builder.multipart(MultiPart::alternative_plain_html(email.text.clone(), html.clone())),
-        None => builder.singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(email.text.clone())),
+    let text = || SinglePart::builder().header(ContentType::TEXT_PLAIN).body(email.text.clone());
+    if files.is_empty() {
+        let built = match &email.html {
+            Some(html) => builder.multipart(MultiPart::alternative_plain_html(email.text.clone(), html.clone())),
+            None => builder.singlepart(text()),
+        };
+        return Ok(built?);
+    }
+    let mut mixed = match &email.html {
+        Some(html) => MultiPart::mixed().multipart(MultiPart::alternative_plain_html(email.text.clone(), html.clone())),
+        None => MultiPart::mixed().singlepart(text()),
     };
-    Ok(built?)
+    for file in files {
+        let content_type = ContentType::parse(&file.content_type)
+            .map_err(|_| EmailError::BadAttachment { filename: file.filename.clone() })?;
+        mixed = mixed.singlepart(Attachment::new(header_text(&file.filename)).body(file.bytes.clone(), content_type));
+    }
+    Ok(builder.multipart(mixed)?)
 }
 
 #[cfg(test)]
@@ -125,19 +142,35 @@ mod tests {
 
     #[test]
     fn every_email_says_it_was_sent_automatically() {
-        let formatted = String::from_utf8(message(&email("Overdue", "Acme")).unwrap().formatted()).unwrap();
+        let formatted = String::from_utf8(message(&email("Overdue", "Acme"), &[]).unwrap().formatted()).unwrap();
         assert!(formatted.contains("\r\nAuto-Submitted: auto-generated\r\n"), "{formatted}");
         assert!(formatted.contains("Message-ID: <") && formatted.contains("@acme.example>"), "{formatted}");
     }
 
     #[test]
+    fn files_go_after_both_parts() {
+        let email = RenderedEmail { html: Some("<p>Hello</p>".into()), ..email("Overdue", "Acme") };
+        let pdf = EmailAttachment {
+            filename: "Invoice INV-0042.pdf".into(),
+            content_type: "application/pdf".into(),
+            bytes: b"%PDF-1.7 test %%EOF".to_vec(),
+        };
+        let formatted = String::from_utf8(message(&email, &[pdf]).unwrap().formatted()).unwrap();
+        let mixed = formatted.find("multipart/mixed").unwrap();
+        let alternative = formatted.find("multipart/alternative").unwrap();
+        let file = formatted.find("filename=\"Invoice INV-0042.pdf\"").unwrap();
+        assert!(mixed < alternative && alternative < file, "{formatted}");
+        assert!(formatted.contains("Content-Type: application/pdf"), "{formatted}");
+    }
+
+    #[test]
     fn nothing_in_a_name_or_subject_can_add_a_header() {
         let hostile = email("Overdue\r\nBcc: everyone@evil.example", "Acme\r\nX-Evil: 1");
-        let formatted = String::from_utf8(message(&hostile).unwrap().formatted()).unwrap();
+        let formatted = String::from_utf8(message(&hostile, &[]).unwrap().formatted()).unwrap();
         assert!(!formatted.contains("\r\nBcc:"), "{formatted}");
         assert!(!formatted.contains("\r\nX-Evil:"), "{formatted}");
         assert!(formatted.contains("Subject: Overdue Bcc: everyone@evil.example"), "{formatted}");
         let bad = RenderedEmail { to: vec!["not an address\r\nBcc: x@y.z".into()], ..email("Hi", "Acme") };
-        assert!(message(&bad).is_err());
+        assert!(message(&bad, &[]).is_err());
     }
 }

@@ -27,6 +27,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use super::dkim::Signer;
 use super::email::{RenderedEmail, message};
 use crate::secret::Secret;
+use crate::store::attachments::EmailAttachment;
 
 /// How long connecting, and each exchange with the server, may take.
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -171,8 +172,8 @@ impl Mailer {
 
     /// Sends one message; gives, over SMTP, when its final dot was written. It is signed here,
     /// as it leaves, so that the signature's time and Date agree on every attempt.
-    pub async fn send(&self, email: &RenderedEmail) -> Result<Option<Instant>, SendError> {
-        let mut message = message(email).map_err(|error| SendError::permanent(&error))?;
+    pub async fn send(&self, email: &RenderedEmail, files: &[EmailAttachment]) -> Result<Option<Instant>, SendError> {
+        let mut message = message(email, files).map_err(|error| SendError::permanent(&error))?;
         if let Some(signer) = &self.signer {
             signer.sign(&mut message);
         }

@@ -2,6 +2,7 @@
 //! store, has `decide` evaluate them, records the decisions, composes and delivers the emails,
 //! and writes the history notes back to Xero.
 
+pub mod attach;
 pub mod compose;
 pub mod deliver;
 pub mod dkim;

@@ -185,6 +185,8 @@ fn row(decision: &Decision, status: Status, task: Option<NewTask>, notes: Vec<Ne
         message_id: None,
         email: None,
         page_links: Vec::new(),
+        attachments: Vec::new(),
+        error: None,
     }
 }
 
@@ -248,7 +250,7 @@ mod tests {
     fn notes_go_where_the_setting_says_and_an_account_note_always_has_a_place() {
         use crate::decide::decision::{ActionKey, Subject};
         let plan = plan("Notes");
-        let action = Action::Email { template: "r".into(), copy: Vec::new() };
+        let action = Action::Email { template: "r".into(), copy: Vec::new(), attach: Vec::new() };
         let organisation = crate::ledger::records::Organisation {
             tenant_id: Uuid::from_u128(1),
             name: "Org".into(),

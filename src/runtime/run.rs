@@ -436,12 +436,49 @@ async fn compose_emails(composer: &Composer<'_>, plan: &Plan, books: &Books, act
             statement: matches!(decision.key.subject, Subject::Account(_)),
             rule_text: decision.rule_text,
         };
-        if let Ok(Composed::Email(email, links)) = composer.compose(plan, books, about).await {
-            new.row.email = serde_json::to_string(&email).ok();
-            // Links open only if the email that carries them is recorded.
-            if new.row.email.is_some() {
-                new.row.page_links = links;
+        match composer.compose(plan, books, about).await {
+            Ok(Composed::Email(email, links)) => {
+                new.row.email = serde_json::to_string(&email).ok();
+                // Links open only if the email that carries them is recorded.
+                if new.row.email.is_some() {
+                    new.row.page_links = links;
+                }
             }
+            Ok(Composed::Nothing(_)) => continue,
+            // Composed again at delivery; its PDFs are had now all the same, so that the email
+            // delivery composes finds them stored.
+            Err(_) => {}
+        }
+        attach_files(composer, plan, books, new).await;
+    }
+}
+
+/// Has the PDFs a composed email asks for (`with the invoice PDF`, `with a statement PDF`), to be
+/// stored with it; one whose PDFs cannot all be had is recorded as failed with why, and nothing
+/// of it is sent (runtime/attach.rs).
+async fn attach_files(composer: &Composer<'_>, plan: &Plan, books: &Books, new: &mut Prepared<'_>) {
+    let decision = new.decision;
+    let asked = super::attach::asked(decision.action);
+    if asked.is_empty() {
+        return;
+    }
+    let about = super::attach::AttachFor {
+        books,
+        contact_id: decision.contact_id,
+        invoices: &decision.invoices,
+        statement: matches!(decision.key.subject, Subject::Account(_)),
+        today: composer.today(plan, books),
+    };
+    match super::attach::attachments(composer.client, composer.store, asked, &about).await {
+        Ok(files) => new.row.attachments = files,
+        Err(error) => {
+            tracing::warn!(%error, key = %decision.key, "an email's PDFs could not be had");
+            new.row.status = Status::Failed;
+            new.row.error = Some(error.to_string());
+            new.row.email = None;
+            new.row.page_links = Vec::new();
+            // Xero is told only of emails that went.
+            new.row.notes = Vec::new();
         }
     }
 }

@@ -20,6 +20,7 @@
 //! runs on tokio's blocking pool so that no async task waits on the disk; loading books reads on
 //! several connections at once.
 
+pub mod attachments;
 pub mod books;
 pub mod calls;
 pub mod connections;

@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use uuid::Uuid;
 
+use super::attachments::EmailAttachment;
 use super::page_links::NewPageLink;
 use super::{Result, Store};
 
@@ -124,6 +125,11 @@ pub struct NewAction {
     pub email: Option<String>,
     /// The links to the customer's page the email carries, stored with it.
     pub page_links: Vec<NewPageLink>,
+    /// The files the email carries (its PDFs), stored with it.
+    pub attachments: Vec<EmailAttachment>,
+    /// Why an action recorded as failed from the start (an email whose PDFs could not be had)
+    /// failed, as `last_error`.
+    pub error: Option<String>,
 }
 
 /// Which strategy decided.

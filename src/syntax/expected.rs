@@ -22,6 +22,7 @@ pub enum Expected {
     TextMatch,
     Trigger,
     Action,
+    Attachment,
     CustomerCondition,
     InvoiceCondition,
     SegmentName,
@@ -81,6 +82,7 @@ impl Expected {
             Expected::TextMatch => "\"contains\", \"starts with\", \"ends with\" or \"is\"",
             Expected::Trigger => "when to act (such as 3 days after the due date)",
             Expected::Action => "what to do (send an email, create a call task, escalate or stop chasing)",
+            Expected::Attachment => "what to attach (\"the invoice PDF\" or \"a statement PDF\")",
             Expected::CustomerCondition => "a condition on customers (such as customers in the contact group \"VIP\")",
             Expected::InvoiceCondition => "a condition on the invoice (such as more than $5,000 is outstanding)",
             Expected::SegmentName => "a segment name",
@@ -135,6 +137,7 @@ impl Expected {
                 Keyword::Escalate,
                 Keyword::Stop,
             ]),
+            Expected::Attachment => keywords(&[Keyword::Invoice, Keyword::Statement, Keyword::Pdf]),
             _ => Vec::new(),
         }
     }

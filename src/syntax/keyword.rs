@@ -162,6 +162,8 @@ keywords! {
     Stop => "stop",
     Chasing => "chasing",
     Copy => "copy" | "cc",
+    Pdf => "pdf" | "pdfs",
+    Statement => "statement" | "statements",
     Disputed => "disputed",
     Pause => "pause",
     Broken => "broken",

@@ -1,5 +1,5 @@
 //! Calls to Xero's accounting API: every request carries the organisation's tenant id and
-//! `Accept: application/json`, waits its turn in the organisation's and the app's budgets, and
+//! `Accept: application/json` (or `application/pdf`, for an invoice's PDF), waits its turn in the organisation's and the app's budgets, and
 //! is retried when the failure is passing — 429 after `Retry-After`; 5xx, timeouts, dropped
 //! connections and bodies cut short with jittered, growing, bounded backoff; a refused access
 //! token once, with a fresh one.
@@ -343,7 +343,15 @@ impl XeroClient {
 
     /// GETs a JSON answer, retrying passing failures.
     pub async fn get<T: DeserializeOwned>(&self, tenant: Uuid, grant: i64, get: &Get) -> Result<T, ApiError> {
-        self.send(tenant, grant, Method::GET, get, None).await
+        self.send(tenant, grant, Method::GET, get, None, JSON, read_json).await
+    }
+
+    /// An invoice's PDF as Xero renders it (`GET /Invoices/{id}` with `Accept: application/pdf`),
+    /// in the same budgets and with the same retries as any other call. It can wait for calls
+    /// that cannot (an email's attachment is fetched when the email is decided, not sent).
+    pub async fn invoice_pdf(&self, tenant: Uuid, grant: i64, invoice_id: Uuid) -> Result<Vec<u8>, ApiError> {
+        let get = Get::new(format!("Invoices/{invoice_id}")).in_background();
+        self.send(tenant, grant, Method::GET, &get, None, PDF, read_pdf).await
     }
 
     /// PUTs a JSON body once: retried only when it certainly did not arrive (a refused
@@ -357,16 +365,21 @@ impl XeroClient {
         body: &serde_json::Value,
     ) -> Result<T, ApiError> {
         let body = serde_json::to_vec(body).unwrap_or_default();
-        self.send(tenant, grant, Method::PUT, &Get::new(path).in_background(), Some(body)).await
+        self.send(tenant, grant, Method::PUT, &Get::new(path).in_background(), Some(body), JSON, read_json).await
     }
 
-    async fn send<T: DeserializeOwned>(
+    /// One call, retried: `accept` is the answer asked for, `read` turns its bytes into `T` (or
+    /// says the answer was cut short, and it is asked again).
+    #[allow(clippy::too_many_arguments)]
+    async fn send<T>(
         &self,
         tenant: Uuid,
         grant: i64,
         method: Method,
         get: &Get,
         body: Option<Vec<u8>>,
+        accept: &'static str,
+        read: fn(&str, &[u8]) -> Result<T, Attempt>,
     ) -> Result<T, ApiError> {
         let budget = self.budget(tenant).await;
         let mut token = self.tokens.access_token(grant).await.map_err(ApiError::Token)?;
@@ -378,7 +391,9 @@ impl XeroClient {
                 let _app = self.app.admit().await.map_err(|Exhausted::Day| ApiError::DayBudgetSpent)?;
                 self.count(tenant, |c| c.calls += 1);
                 self.spend(tenant).await;
-                self.attempt(tenant, &budget, &method, get, body.as_deref(), token.expose()).await
+                self.attempt(tenant, &budget, &method, get, body.as_deref(), token.expose(), accept)
+                    .await
+                    .and_then(|bytes| read(&get.path, &bytes))
             };
             match outcome {
                 Ok(bytes) => return Ok(bytes),
@@ -415,7 +430,9 @@ impl XeroClient {
         Err(ApiError::GaveUp { path: get.path.clone(), last })
     }
 
-    async fn attempt<T: DeserializeOwned>(
+    /// One try: the answer's bytes, or what to do about its failure.
+    #[allow(clippy::too_many_arguments)]
+    async fn attempt(
         &self,
         tenant: Uuid,
         budget: &Budget,
@@ -423,14 +440,15 @@ impl XeroClient {
         get: &Get,
         body: Option<&[u8]>,
         token: &str,
-    ) -> Result<T, Attempt> {
+        accept: &'static str,
+    ) -> Result<Vec<u8>, Attempt> {
         let mut request = self
             .http
             .request(method.clone(), self.hosts.accounting_url(&get.path))
             .query(&get.query)
             .bearer_auth(token)
             .header("xero-tenant-id", tenant.to_string())
-            .header("accept", "application/json");
+            .header("accept", accept);
         if let Some(since) = get.modified_since {
             request = request.header("if-modified-since", format_http_date(since));
         }
@@ -478,16 +496,37 @@ impl XeroClient {
             status if status.is_server_error() => Err(Attempt::Unsure(format!("{status} from Xero"))),
             status if status.is_success() => {
                 let bytes = response.bytes().await.map_err(|error| Attempt::Unsure(crate::net::describe(&error)))?;
-                serde_json::from_slice(&bytes).map_err(|error| {
-                    if error.is_eof() || error.is_syntax() {
-                        // A body cut short: ask again rather than keep half an answer.
-                        Attempt::Unsure(format!("the answer was cut short ({error})"))
-                    } else {
-                        Attempt::Fail(ApiError::Unreadable { path: get.path.clone(), cause: error })
-                    }
-                })
+                Ok(bytes.to_vec())
             }
             status => Err(Attempt::Fail(ApiError::Rejected(format!("unexpected {status}")))),
         }
     }
+}
+
+const JSON: &str = "application/json";
+const PDF: &str = "application/pdf";
+
+fn read_json<T: DeserializeOwned>(path: &str, bytes: &[u8]) -> Result<T, Attempt> {
+    serde_json::from_slice(bytes).map_err(|error| {
+        if error.is_eof() || error.is_syntax() {
+            // A body cut short: ask again rather than keep half an answer.
+            Attempt::Unsure(format!("the answer was cut short ({error})"))
+        } else {
+            Attempt::Fail(ApiError::Unreadable { path: path.to_owned(), cause: error })
+        }
+    })
+}
+
+/// A PDF is taken whole or not at all: it starts `%PDF-` and its last lines hold `%%EOF`
+/// (a body cut short lacks it, and is asked for again).
+fn read_pdf(path: &str, bytes: &[u8]) -> Result<Vec<u8>, Attempt> {
+    if !bytes.starts_with(b"%PDF-") {
+        let why = "the answer is not a PDF".to_owned();
+        return Err(Attempt::Fail(ApiError::Unexpected { path: path.to_owned(), why }));
+    }
+    let tail = &bytes[bytes.len().saturating_sub(1024)..];
+    if !tail.windows(5).any(|w| w == b"%%EOF") {
+        return Err(Attempt::Unsure("the PDF was cut short (no %%EOF at its end)".to_owned()));
+    }
+    Ok(bytes.to_vec())
 }

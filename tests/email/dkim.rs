@@ -79,7 +79,7 @@ async fn signatures_made_with_rsa_and_ed25519_keys_verify_with_dkimpy() {
         let signer = Signer::with_key(&key, "harbourwholesale.example", "mail2026").unwrap();
         let outbox = dir.join(format!("out-{file}"));
         let mailer = Mailer::folder(&outbox).unwrap().signed_with(signer);
-        mailer.send(&email()).await.unwrap();
+        mailer.send(&email(), &[]).await.unwrap();
         let eml = std::fs::read_dir(&outbox).unwrap().next().unwrap().unwrap().path();
         let raw = std::fs::read_to_string(&eml).unwrap();
         assert!(raw.contains("DKIM-Signature: "), "{file}: signed\n{raw}");

@@ -1,8 +1,9 @@
 //! Strategies run for real: the `collectiq` binary against the sandbox over loopback HTTP and a
 //! real SMTP server (aiosmtpd): emails sent once, notes written to Xero, dry runs that change
 //! nothing, paid invoices dropped at the last moment, concurrent runs, kill -9 at random moments,
-//! and the text of every email for a scenario organisation.
+//! the text of every email for a scenario organisation, and the PDFs emails carry.
 
+mod attachments;
 mod batch;
 mod crash;
 mod delivery;

@@ -296,3 +296,30 @@ async fn the_sandbox_answers_in_xeros_wire_format() {
     let parsed: wire::Envelope<wire::Invoices> = serde_json::from_str(&text).unwrap();
     assert_eq!(parsed.items.items.len(), 100);
 }
+
+#[tokio::test]
+async fn an_invoice_asked_for_as_a_pdf_is_served_as_one() {
+    let harness = start(config()).await;
+    let session = harness.sign_in().await;
+    let all = harness.get_json(&session, "Invoices?page=1").await;
+    let id = invoices(&all)[0]["InvoiceID"].as_str().unwrap().to_string();
+    let pdf = harness
+        .api(&session, 0, reqwest::Method::GET, &format!("Invoices/{id}"))
+        .header("accept", "application/pdf")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.status(), StatusCode::OK);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-"));
+    // Asked for as JSON, the same invoice is JSON as before; a list is never a PDF.
+    let json = harness.get(&session, &format!("Invoices/{id}")).await;
+    assert!(json.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+    let list = harness
+        .api(&session, 0, reqwest::Method::GET, "Invoices?page=1")
+        .header("accept", "application/pdf")
+        .send()
+        .await
+        .unwrap();
+    assert!(list.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+}

@@ -2,6 +2,7 @@
 //! through `Store` alone: no backend type appears here. Every test runs against every backend
 //! `backends()` gives; a new backend (PostgreSQL) is added there and must pass the same tests.
 
+mod attachments;
 mod books_and_memory;
 mod inbox;
 mod opening;

@@ -108,7 +108,7 @@ pub async fn connect(store: &Store, tenant: Uuid, name: &str) {
 /// A decision to email about invoice `n` under `rule`, as the runtime hands it over.
 pub fn email_about(tenant: Uuid, n: u128, customer: u128, rule: &str, occurrence: i64) -> NewAction {
     let subject = Uuid::from_u128(1000 + n);
-    let action = Action::Email { template: "reminder".into(), copy: Vec::new() };
+    let action = Action::Email { template: "reminder".into(), copy: Vec::new(), attach: Vec::new() };
     NewAction {
         key: format!("{tenant}/invoice/{subject}/{rule}/{occurrence}"),
         tenant_id: tenant,
@@ -135,6 +135,8 @@ pub fn email_about(tenant: Uuid, n: u128, customer: u128, rule: &str, occurrence
         message_id: Some(format!("<{n}@example.com>")),
         email: None,
         page_links: Vec::new(),
+        attachments: Vec::new(),
+        error: None,
     }
 }
 

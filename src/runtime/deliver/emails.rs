@@ -139,6 +139,11 @@ impl Deliverer<'_> {
             Ok(Err(settled)) => return (Ok(settled), None),
             Err(failure) => return (Err(failure), None),
         };
+        // The PDFs had when the email was decided go with it, on every attempt.
+        let files = match self.store.attachments_of(action.id).await {
+            Ok(files) => files,
+            Err(error) => return (Err(Failure::later(error)), None),
+        };
         match self.store.hand(action.id, &pass.worker, self.now).await {
             Ok(true) => {}
             Ok(false) => return (Err(Failure::later("another process took this action over")), None),
@@ -146,7 +151,7 @@ impl Deliverer<'_> {
         }
         let wire = pass.on_the_wire();
         failpoint::pass("deliver:handed");
-        let sent = self.mailer.send(&email).await.map(Settled::Sent).map_err(|error| Failure {
+        let sent = self.mailer.send(&email, &files).await.map(Settled::Sent).map_err(|error| Failure {
             permanent: error.permanent,
             why: error.message,
             maybe_sent: error.maybe_sent,

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::super::faults::Fault;
 use super::super::state::{State, lock};
 use super::super::world::query::{self, InvoiceFilter, Paging};
-use super::super::world::{CreditKind, NoteRec, Org, render};
+use super::super::world::{CreditKind, NoteRec, Org, invoice_pdf, render};
 use super::identity::bearer_grant;
 use super::respond::{self, envelope, json_bytes, not_found, problem, validation, with_limits};
 use crate::xero::wire::{self, dates::parse_http_date};
@@ -221,9 +221,10 @@ pub async fn handle(
     }
     state.count_call(format!("{method} {}", route.name()));
     super::admin::deliver_changes(&state, state.catch_up()).await;
+    let content_type = if wants_pdf(&route, &headers) { respond::PDF } else { respond::JSON };
     let response = match answer(&state, tenant, &route, &method, &params, &headers, &body) {
         Ok(_) if stored_anyway => respond::server_error(),
-        Ok(bytes) => respond::spoiled(bytes, fault),
+        Ok(bytes) => respond::spoiled_as(bytes, fault, content_type),
         Err(response) => response,
     };
     drop(permit);
@@ -317,6 +318,10 @@ fn answer(
             let items = chosen.iter().map(|&c| render::contact(org, c)).collect();
             json_bytes(&envelope(state, wire::Contacts { items }, pagination))
         }
+        Route::Invoices(Some(id)) if wants_pdf(route, headers) => {
+            let index = find_invoice(org, id).ok_or_else(not_found)?;
+            invoice_pdf::render(org, index).map_err(|error| respond::server_error_because(&error))?
+        }
         Route::Invoices(Some(id)) => {
             let index = find_invoice(org, id).ok_or_else(not_found)?;
             json_bytes(&envelope(state, wire::Invoices { items: vec![render::invoice(org, index, false)] }, None))
@@ -377,6 +382,13 @@ fn answer(
         }
     };
     Ok(bytes)
+}
+
+/// Whether the call asks for one invoice as a PDF (`Accept: application/pdf`), as Xero serves it.
+fn wants_pdf(route: &Route, headers: &HeaderMap) -> bool {
+    let accepts = headers.get_all(axum::http::header::ACCEPT).iter().filter_map(|v| v.to_str().ok());
+    let pdf = accepts.map(str::to_ascii_lowercase).any(|v| v.contains("application/pdf"));
+    matches!(route, Route::Invoices(Some(_))) && pdf
 }
 
 /// An invoice by id or by number, if it exists yet.

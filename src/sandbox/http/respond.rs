@@ -120,10 +120,22 @@ pub fn server_error() -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
 }
 
-/// A successful JSON answer spoiled by `fault` (a reset or a truncation), or as it is.
-pub fn spoiled(body: Vec<u8>, fault: Option<Fault>) -> Response {
+/// A server error for a fault of the sandbox itself (rendering an invoice's PDF), logged first
+/// so a test that sees the 500 can find why.
+pub fn server_error_because(error: &dyn std::error::Error) -> Response {
+    tracing::error!(%error, "the sandbox could not answer");
+    server_error()
+}
+
+pub const JSON: &str = "application/json; charset=utf-8";
+pub const PDF: &str = "application/pdf";
+
+/// A successful answer of `content_type` (JSON, or an invoice's PDF) spoiled by `fault` (a reset
+/// or a truncation), or as it is.
+pub fn spoiled_as(body: Vec<u8>, fault: Option<Fault>, content_type: &'static str) -> Response {
+    let raw = |body: Vec<u8>| (StatusCode::OK, [(header::CONTENT_TYPE, content_type)], body).into_response();
     match fault {
-        Some(Fault::Truncate) => raw_json(StatusCode::OK, body[..body.len() / 2].to_vec()),
+        Some(Fault::Truncate) => raw(body[..body.len() / 2].to_vec()),
         Some(Fault::Reset) => {
             // The headers promise the whole body; the connection fails halfway through it.
             let length = body.len();
@@ -136,11 +148,11 @@ pub fn spoiled(body: Vec<u8>, fault: Option<Fault>) -> Response {
             });
             let mut response = Response::new(Body::from_stream(futures_util::StreamExt::chain(first, drop)));
             let headers = response.headers_mut();
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
             headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
             response
         }
-        _ => raw_json(StatusCode::OK, body),
+        _ => raw(body),
     }
 }
 

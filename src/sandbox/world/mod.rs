@@ -5,6 +5,7 @@
 
 pub mod events;
 pub mod generate;
+pub mod invoice_pdf;
 mod names;
 pub mod query;
 pub mod render;

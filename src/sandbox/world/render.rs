@@ -97,12 +97,15 @@ fn due_for_display(invoice: &InvoiceRec) -> Cents {
     }
 }
 
+/// The one line every sandbox invoice has (its JSON and its PDF say the same).
+pub fn line_description(invoice: &InvoiceRec) -> &'static str {
+    if invoice.repeating.is_some() { "Monthly service" } else { "Goods and services" }
+}
+
 fn line_item(invoice: &InvoiceRec) -> wire::LineItem {
     wire::LineItem {
         line_item_id: Some(Uuid::from_u128(invoice.id.as_u128() ^ 0x5EED).to_string()),
-        description: Some(
-            if invoice.repeating.is_some() { "Monthly service" } else { "Goods and services" }.to_string(),
-        ),
+        description: Some(line_description(invoice).to_string()),
         quantity: Some(Decimal::new(10_000, 4)),
         unit_amount: Some(decimal(invoice.subtotal)),
         account_code: Some("200".to_string()),

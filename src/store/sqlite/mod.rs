@@ -5,6 +5,7 @@
 //! what each operation promises is documented once, where the boundary declares it
 //! (`store/<concern>.rs`), and comments here say how SQLite keeps it.
 
+mod attachments;
 mod books;
 mod calls;
 mod codec;

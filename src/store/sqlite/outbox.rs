@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use rusqlite::{OptionalExtension, Row, params};
 use uuid::Uuid;
 
+use super::attachments::insert_attachments;
 use super::codec::{format_time, id, instant, optional_instant};
 use super::page_links::insert_page_link;
 use super::workers::gone_list;
@@ -71,8 +72,10 @@ impl Database {
                 .prepare_cached(
                     "INSERT OR IGNORE INTO actions (key, tenant_id, subject_kind, subject_id, rule_id, occurrence,
                          occurrence_date, contact_id, invoices, action_kind, action, rule_text, outcome, reason, status,
-                         strategy, plan_version, decided_at, next_attempt_at, plan_fingerprint, message_id, email)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19, ?20, ?21)",
+                         strategy, plan_version, decided_at, next_attempt_at, plan_fingerprint, message_id, email,
+                         last_error)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19, ?20, ?21,
+                         ?22)",
                 )
                 .and_then(|mut s| {
                     s.execute(params![
@@ -96,13 +99,16 @@ impl Database {
                         format_time(now),
                         decider.plan_fingerprint,
                         new.message_id,
-                        new.email
+                        new.email,
+                        new.error
                     ])
                 })
                 .doing("record a decision")?;
             if inserted == 0 {
                 continue;
             }
+            // Read now: the statements below insert rows of their own.
+            let action = tx.last_insert_rowid();
             let tenant_text = new.tenant_id.to_string();
             let number = match rule_numbers.get(&(new.tenant_id, new.rule_id.as_str())) {
                 Some(&number) => number,
@@ -137,8 +143,8 @@ impl Database {
                 )
                 .doing("create a task")?;
             }
+            insert_attachments(&tx, action, &new.attachments)?;
             if !new.page_links.is_empty() {
-                let action = tx.last_insert_rowid();
                 for link in &new.page_links {
                     insert_page_link(&tx, &NewPageLink { action_id: Some(action), ..link.clone() })?;
                 }
@@ -527,6 +533,8 @@ mod tests {
             message_id: Some("<m@collectiq.invalid>".into()),
             email: None,
             page_links: Vec::new(),
+            attachments: Vec::new(),
+            error: None,
         }
     }
 
@@ -561,7 +569,7 @@ mod tests {
     #[test]
     fn a_decision_is_recorded_once_however_many_runs_make_it() {
         let mut store = Database::open_in_memory().unwrap();
-        let template = Action::Email { template: "t".into(), copy: Vec::new() };
+        let template = Action::Email { template: "t".into(), copy: Vec::new(), attach: Vec::new() };
         let email = decision("r1", &template);
         let new = waiting(&email, vec![note("invoice", 10)]);
         assert_eq!(store.record_decisions(std::slice::from_ref(&new), &decider(), now()).unwrap().len(), 1);
@@ -624,7 +632,7 @@ mod tests {
     #[test]
     fn notes_wait_for_their_action_and_go_with_it_when_it_is_dropped() {
         let mut store = Database::open_in_memory().unwrap();
-        let template = Action::Email { template: "t".into(), copy: Vec::new() };
+        let template = Action::Email { template: "t".into(), copy: Vec::new(), attach: Vec::new() };
         let email = decision("r1", &template);
         let new = waiting(&email, vec![note("invoice", 10)]);
         store.record_decisions(&[new], &decider(), now()).unwrap();
@@ -655,7 +663,7 @@ mod tests {
     #[test]
     fn a_run_s_decisions_are_recorded_together_or_not_at_all() {
         let mut store = Database::open_in_memory().unwrap();
-        let template = Action::Email { template: "t".into(), copy: Vec::new() };
+        let template = Action::Email { template: "t".into(), copy: Vec::new(), attach: Vec::new() };
         let (first, second) = (row("r1", &template, 10, 0), row("r1", &template, 11, 0));
         // The second decision's note is refused, as a full disk or a lost connection would.
         store
@@ -678,7 +686,7 @@ mod tests {
     #[test]
     fn a_claim_is_had_by_one_worker_and_taken_over_only_from_one_that_is_gone() {
         let mut store = Database::open_in_memory().unwrap();
-        let template = Action::Email { template: "t".into(), copy: Vec::new() };
+        let template = Action::Email { template: "t".into(), copy: Vec::new(), attach: Vec::new() };
         let email = decision("r1", &template);
         store.record_decisions(&[waiting(&email, vec![note("invoice", 10)])], &decider(), now()).unwrap();
         let id = store.action(&email.key).unwrap().unwrap().id;
@@ -713,7 +721,7 @@ mod tests {
     #[test]
     fn a_retry_waits_for_its_time_and_a_lost_answer_is_remembered() {
         let mut store = Database::open_in_memory().unwrap();
-        let template = Action::Email { template: "t".into(), copy: Vec::new() };
+        let template = Action::Email { template: "t".into(), copy: Vec::new(), attach: Vec::new() };
         let email = decision("r1", &template);
         store.record_decisions(&[waiting(&email, vec![note("invoice", 10)])], &decider(), now()).unwrap();
         let id = store.deliverable(now(), NONE_GONE, 10).unwrap()[0].id;
@@ -733,7 +741,7 @@ mod tests {
     #[test]
     fn cancelling_and_retrying_by_hand() {
         let mut store = Database::open_in_memory().unwrap();
-        let template = Action::Email { template: "t".into(), copy: Vec::new() };
+        let template = Action::Email { template: "t".into(), copy: Vec::new(), attach: Vec::new() };
         let email = decision("r1", &template);
         store.record_decisions(&[waiting(&email, vec![note("invoice", 10)])], &decider(), now()).unwrap();
         let id = store.deliverable(now(), NONE_GONE, 10).unwrap()[0].id;
@@ -754,7 +762,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("collectiq-claims-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let path = dir.join("c.db");
-        let template = Action::Email { template: "t".into(), copy: Vec::new() };
+        let template = Action::Email { template: "t".into(), copy: Vec::new(), attach: Vec::new() };
         {
             let mut store = Database::open(&path).unwrap();
             let decisions: Vec<NewAction> = (0..200).map(|n| row("r1", &template, 1000 + n, 0)).collect();

@@ -455,4 +455,17 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX page_actions_by_customer ON page_actions (tenant_id, contact_id);
     ALTER TABLE promises ADD COLUMN source TEXT;
     "#,
+    // 12: the files an email carries (its invoice or statement PDFs), stored with it when it is
+    // decided. A rowid table: its rows are large (tens of kilobytes), and SQLite keeps large rows
+    // best in a rowid table, found by the index on their action.
+    r#"
+    CREATE TABLE email_attachments (
+        action_id    INTEGER NOT NULL REFERENCES actions(id),
+        position     INTEGER NOT NULL,
+        filename     TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        bytes        BLOB NOT NULL
+    );
+    CREATE UNIQUE INDEX email_attachments_by_action ON email_attachments (action_id, position);
+    "#,
 ];

@@ -5,7 +5,7 @@ use chumsky::prelude::*;
 use super::super::expected::Expected;
 use super::super::keyword::Keyword as K;
 use super::super::token_parsers::*;
-use crate::ast::{Action, ActionKind};
+use crate::ast::{Action, ActionKind, Attachment};
 
 /// `action = email_action | call_action | escalation | stop_chasing ;`
 pub fn action<'a>() -> Production<'a, Action> {
@@ -15,16 +15,40 @@ pub fn action<'a>() -> Production<'a, Action> {
         .boxed()
 }
 
-/// `email_action = "send" , [ ARTICLE ] , NAME , "email" , [ "and" , "copy" , NAME ,
-/// { ( "," | "and" ) , NAME } ] ;`
+/// `email_action = "send" , [ ARTICLE ] , NAME , "email" , [ attachments ] ,
+/// [ "and" , "copy" , NAME , { ( "," | "and" ) , NAME } , [ attachments ] ] ;`
+///
+/// Attachments may come before the copies or after them (`… and copy "ap@acme.example" with
+/// the invoice PDF` reads as naturally); the formatter writes them before.
 pub fn email_action<'a>() -> Production<'a, ActionKind> {
+    let copies = kws([K::And, K::Copy]).ignore_then(name_list()).then(attachments().or_not());
     kw(K::Send)
         .ignore_then(article())
         .ignore_then(quoted_name())
         .then_ignore(kw(K::Email))
-        .then(kws([K::And, K::Copy]).ignore_then(name_list()).or_not())
-        .map(|(template, copy)| ActionKind::Email { template, copy: copy.unwrap_or_default() })
+        .then(attachments().or_not())
+        .then(copies.or_not())
+        .map(|((template, before), copies)| {
+            let (copy, after) = copies.unwrap_or_default();
+            let mut attach: Vec<Attachment> = before.into_iter().chain(after).flatten().collect();
+            // One of each, in one order: what is attached, not how it was said.
+            attach.sort();
+            attach.dedup();
+            ActionKind::Email { template, copy, attach }
+        })
         .boxed()
+}
+
+/// `attachments = "with" , attachment , { ( "," | "and" ) , attachment } ;`
+pub fn attachments<'a>() -> Production<'a, Vec<Attachment>> {
+    let separator = choice((comma(), kw(K::And).ignored()));
+    kw(K::With).ignore_then(attachment().separated_by(separator).at_least(1).collect()).boxed()
+}
+
+/// `attachment = [ ARTICLE ] , ( "invoice" | "statement" ) , "pdf" ;`
+pub fn attachment<'a>() -> Production<'a, Attachment> {
+    let which = choice((kw(K::Invoice).to(Attachment::InvoicePdf), kw(K::Statement).to(Attachment::StatementPdf)));
+    article().ignore_then(which).then_ignore(kw(K::Pdf)).labelled(Expected::Attachment).boxed()
 }
 
 /// `call_action = "create" , [ ARTICLE ] , "call" , "task" , "for" , NAME
