@@ -8,6 +8,7 @@ mod compile;
 mod context;
 mod demo;
 mod diff;
+mod doctor;
 mod error;
 mod fmt;
 mod inbox;
@@ -178,6 +179,9 @@ enum Command {
     /// Write the email a template makes for one invoice (.eml for a mail client, .html for a
     /// browser), from the configured database, as a run would compose it; nothing is sent.
     Preview(preview::PreviewArgs),
+    /// Whether mail will be taken as the sender's own: where it goes, the DKIM record to publish,
+    /// and what DNS says about SPF, DKIM and DMARC; exit 1 when something is missing.
+    Doctor(doctor::DoctorArgs),
     /// Xero webhooks.
     #[command(subcommand)]
     Webhooks(webhooks::WebhooksCommand),
@@ -259,6 +263,7 @@ pub fn main() -> ExitCode {
         Command::Autopilot(args) => autopilot::run(&cli.global, args),
         Command::Serve(args) => autopilot::serve_command(&cli.global, args),
         Command::Preview(args) => preview::preview_command(&cli.global, args),
+        Command::Doctor(args) => doctor::doctor_command(&cli.global, args),
         Command::Demo { out } => demo::run(&out),
         Command::Rates(args) => rates::run(&cli.global, args),
         Command::Fmt { files, check, stdout } => fmt::run(&files, fmt::Mode::from_flags(check, stdout)),

@@ -54,6 +54,7 @@ pub fn run_command(global: &Global, args: RunArgs) -> Outcome {
                 at: args.at,
                 sync: !args.no_sync,
                 stop: None,
+                skip_links_ahead: false,
             };
             let progress: Arc<dyn crate::xero::sync::Progress> = Arc::from(super::progress::for_stderr());
             Ok(run(&config, &session, chosen, &options, progress).await?)

@@ -184,16 +184,21 @@ fn the_same_document_gives_the_same_bytes() {
     assert_eq!(statement_pdf(&statement()).unwrap(), statement_pdf(&statement()).unwrap());
 }
 
-/// Writes both documents to $TMPDIR/collectiq-pdf-samples for a person to look at
-/// (`pdftoppm -png`).
+/// Both documents, a statement with claims among them, kept in $TMPDIR/collectiq-pdf-samples
+/// for a person to look at (`pdftoppm -png`).
 #[test]
-#[ignore = "writes sample files for a person to look at"]
-fn write_samples() {
+fn samples_render_including_a_statement_with_claims() {
     let dir = std::env::temp_dir().join("collectiq-pdf-samples");
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("invoice.pdf"), invoice_pdf(&invoice()).unwrap()).unwrap();
+    let invoice = invoice_pdf(&invoice()).unwrap();
     let mut claimed = statement();
     claimed.invoices[3].interest = Some(dec("57.48"));
     claimed.invoices[3].compensation = Some(dec("70.00"));
-    std::fs::write(dir.join("statement.pdf"), statement_pdf(&claimed).unwrap()).unwrap();
+    let statement = statement_pdf(&claimed).unwrap();
+    for bytes in [&invoice, &statement] {
+        assert!(bytes.starts_with(b"%PDF-") && bytes.len() < 200_000);
+    }
+    assert_ne!(statement, statement_pdf(&super::tests::statement()).unwrap(), "the claims are in it");
+    std::fs::write(dir.join("invoice.pdf"), invoice).unwrap();
+    std::fs::write(dir.join("statement.pdf"), statement).unwrap();
 }

@@ -477,12 +477,15 @@ impl Template {
         }
     }
 
-    /// Whether the template may show an online-invoice link (`invoice.url`, `item.url`).
+    /// Whether the template may show an online-invoice link (`invoice.url`, `item.url`, or a
+    /// `pay_button`). `invoice_table` shows the links already kept and asks for none: a statement
+    /// lists every open invoice, and fetching each one's link would spend a minute of Xero's
+    /// calls on one customer.
     pub fn shows_links(&self) -> bool {
         [Some(&self.subject), Some(&self.text), self.html.as_ref()]
             .into_iter()
             .flatten()
-            .any(|part| part.contains(".url"))
+            .any(|part| part.contains(".url") || part.contains("pay_button("))
     }
 
     /// Whether its emails need Xero's online-invoice links: when it shows them, or when it shows

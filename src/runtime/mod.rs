@@ -8,6 +8,7 @@ pub mod deliver;
 pub mod dkim;
 pub mod email;
 pub mod explain;
+pub mod mail_dns;
 pub mod mailer;
 pub mod outbox_rows;
 pub mod page_link;

@@ -47,6 +47,9 @@ pub struct RunOptions {
     pub sync: bool,
     /// Set to stop delivering after the email in hand (autopilot's graceful shutdown).
     pub stop: Option<Arc<std::sync::atomic::AtomicBool>>,
+    /// Fetch no links ahead for the next days' emails (the demo: its one run has no tomorrow,
+    /// and the links would spend the minute of calls its history notes need).
+    pub skip_links_ahead: bool,
 }
 
 /// What a run did for one organisation.
@@ -285,8 +288,8 @@ impl Organisations<'_> {
         };
         let Some((deliverer, pass)) = delivery else { return (line, sync_error, None) };
         let ahead = match &books {
-            Some(books) => self.links_wanted_ahead(org, &strategy.plan, books).await,
-            None => Vec::new(),
+            Some(books) if !self.options.skip_links_ahead => self.links_wanted_ahead(org, &strategy.plan, books).await,
+            _ => Vec::new(),
         };
         let fetch_ahead = async {
             if ahead.is_empty() {

@@ -2,6 +2,7 @@
 //! accounts, with figures that add up in both parts.
 
 mod dkim;
+mod doctor;
 mod figures;
 mod samples;
 mod screenshots;
