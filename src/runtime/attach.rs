@@ -8,6 +8,8 @@
 //! with the reason, and not sent without them: a customer told "your invoice is attached" must
 //! find it attached.
 
+use std::collections::HashMap;
+
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -63,6 +65,9 @@ pub struct AttachFor<'a> {
     pub statement: bool,
     /// The day the decision speaks of (the statement's date).
     pub today: Date,
+    /// What the strategy claims under late-payment law on each of the customer's open
+    /// invoices (interest, compensation), shown on the statement; empty without a claim.
+    pub claims: HashMap<Uuid, (Decimal, Decimal)>,
 }
 
 /// The attachments an action asks for (none for anything but an email).
@@ -116,7 +121,7 @@ pub async fn attachments(
                     tracing::warn!(%error, "credits could not be read for a statement");
                     Vec::new()
                 });
-                let document = statement(about.books, customer, &credits, about.today);
+                let document = statement(about.books, customer, &credits, about.today, &about.claims);
                 let pdf = statement_pdf(&document).map_err(|cause| AttachError::Render { cause })?;
                 bytes += pdf.len();
                 if bytes > BUDGET {
@@ -130,14 +135,18 @@ pub async fn attachments(
     Ok(files)
 }
 
-/// The customer's statement on `today`: their open invoices and the credits left to allocate.
-/// Claims under late-payment law are left empty until the strategy can claim them.
+/// The customer's statement on `today`: their open invoices, with what is claimed on each under
+/// late-payment law, and the credits left to allocate.
 fn statement(
     books: &Books,
     customer: &Customer,
     credits: &[crate::ledger::records::Credit],
     today: Date,
+    claims: &HashMap<Uuid, (Decimal, Decimal)>,
 ) -> StatementDocument {
+    let claimed = |invoice: &Invoice, pick: fn(&(Decimal, Decimal)) -> Decimal| {
+        claims.get(&invoice.invoice_id).map(pick).filter(|amount| *amount > Decimal::ZERO)
+    };
     let invoice = |invoice: &Invoice| StatementInvoice {
         number: invoice.number.to_string(),
         reference: invoice.reference.as_ref().map(|r| r.to_string()),
@@ -146,8 +155,8 @@ fn statement(
         currency: invoice.currency.to_string(),
         total: invoice.total,
         due: invoice.amount_due,
-        interest: None,
-        compensation: None,
+        interest: claimed(invoice, |claim| claim.0),
+        compensation: claimed(invoice, |claim| claim.1),
     };
     let credits = credits
         .iter()

@@ -187,7 +187,7 @@ impl Composer<'_> {
 
     /// What the strategy's Claim sentence claims on each of `listed` today (one entry each; not
     /// claimed without the sentence). A rate the table lacks claims nothing and is logged.
-    async fn claims(
+    pub async fn claims(
         &self,
         plan: &Plan,
         books: &Books,

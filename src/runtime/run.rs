@@ -465,12 +465,21 @@ async fn attach_files(composer: &Composer<'_>, plan: &Plan, books: &Books, new: 
     if asked.is_empty() {
         return;
     }
+    let today = composer.today(plan, books);
+    let mut claims = std::collections::HashMap::new();
+    if let Some(customer) = books.customer(decision.contact_id).filter(|_| plan.settings.claim.is_some()) {
+        let open: Vec<&crate::ledger::records::Invoice> = customer.open.iter().collect();
+        for (invoice, claim) in open.iter().zip(composer.claims(plan, books, customer, &open, today).await) {
+            claims.insert(invoice.invoice_id, (claim.interest(), claim.compensation()));
+        }
+    }
     let about = super::attach::AttachFor {
         books,
         contact_id: decision.contact_id,
         invoices: &decision.invoices,
         statement: matches!(decision.key.subject, Subject::Account(_)),
-        today: composer.today(plan, books),
+        today,
+        claims,
     };
     match super::attach::attachments(composer.client, composer.store, asked, &about).await {
         Ok(files) => new.row.attachments = files,
