@@ -276,8 +276,25 @@ pub fn explain_command(global: &Global, args: ExplainArgs) -> Outcome {
             let (books, memory) = store.books_and_memory(invoice.tenant_id).await?;
             let actions = store.actions_about(invoice.tenant_id, &[invoice.invoice_id]).await?;
             let now = args.at.unwrap_or_else(Timestamp::now);
-            let lines =
+            let mut lines =
                 crate::runtime::explain::explain(&strategy.plan, &calendar, &books, &memory, &invoice, &actions, now);
+            if let Some(claim) = &strategy.plan.settings.claim {
+                // The claim as the email would show it today (docs/email.md).
+                let rates = crate::decide::late_payment::RateTable::in_use(&config.rates).map_err(RunError::Rates)?;
+                let payments = store.payments(invoice.tenant_id).await?;
+                let credits = store.credits(invoice.tenant_id).await?;
+                let groups: Vec<&str> = books
+                    .customer(invoice.contact_id)
+                    .map(|c| c.groups.iter().map(String::as_str).collect())
+                    .unwrap_or_default();
+                if let Some(debt) =
+                    crate::decide::late_payment::Debt::from_records(&invoice, &payments, &credits, Vec::new())
+                {
+                    let today = calendar.today(now);
+                    let outcome = crate::decide::late_payment::late_payment(claim, &debt, &groups, today, &rates);
+                    lines.extend(outcome.explain(claim));
+                }
+            }
             if args.format == super::Format::Human {
                 return Ok(lines.join("\n"));
             }
