@@ -113,6 +113,18 @@ fn the_demo_runs_end_to_end_with_nothing_set_up() {
         assert!(!emails.is_empty(), "emails are written to demo-out: {shown}");
         let email = std::fs::read_to_string(emails[0].path()).unwrap();
         assert!(email.contains("Message-ID: <") && email.contains("\nTo: ") && email.contains("Subject: "), "{email}");
+        let all: Vec<String> = emails.iter().map(|e| std::fs::read_to_string(e.path()).unwrap()).collect();
+        // Escalations go to a person of the organisation, in plain text; customers get both parts.
+        let to_customers: Vec<&String> = all.iter().filter(|e| !e.contains("Subject: Escalation:")).collect();
+        assert!(!to_customers.is_empty() && to_customers.iter().all(|e| e.contains("multipart/alternative")));
+        assert!(
+            all.iter().any(|e| e.contains("Content-Type: application/pdf")),
+            "a firm reminder carries its statement PDF"
+        );
+        assert!(
+            all.iter()
+                .all(|e| e.contains("@harbourwholesale.example>") && e.contains("Auto-Submitted: auto-generated"))
+        );
         assert!(shown.contains(&format!("{} emails written", emails.len())), "the summary counts them: {shown}");
         assert!(out.join("simulation.html").exists() && out.join("strategy/wholesale.strategy").exists());
         assert!(!shown.contains(" 0 history notes"), "notes go to the sandbox: {shown}");
