@@ -287,8 +287,17 @@ pub fn explain_command(global: &Global, args: ExplainArgs) -> Outcome {
                     .customer(invoice.contact_id)
                     .map(|c| c.groups.iter().map(String::as_str).collect())
                     .unwrap_or_default();
+                let disputes: Vec<crate::decide::late_payment::Dispute> = store
+                    .dispute_periods(invoice.tenant_id, &[invoice.invoice_id])
+                    .await?
+                    .into_values()
+                    .map(|(opened, resolved)| crate::decide::late_payment::Dispute {
+                        from: calendar.today(opened),
+                        until: resolved.map(|at| calendar.today(at)),
+                    })
+                    .collect();
                 if let Some(debt) =
-                    crate::decide::late_payment::Debt::from_records(&invoice, &payments, &credits, Vec::new())
+                    crate::decide::late_payment::Debt::from_records(&invoice, &payments, &credits, disputes)
                 {
                     let today = calendar.today(now);
                     let outcome = crate::decide::late_payment::late_payment(claim, &debt, &groups, today, &rates);

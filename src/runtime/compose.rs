@@ -16,7 +16,7 @@ use super::email::{RenderedEmail, message_id};
 use super::page_link::PageLinker;
 use crate::decide::books::{Books, Customer};
 use crate::decide::calendar::Calendar;
-use crate::decide::late_payment::{Debt, LatePayment, NoClaim, RateTable, late_payment};
+use crate::decide::late_payment::{Debt, Dispute, LatePayment, NoClaim, RateTable, late_payment};
 use crate::ledger::records::Invoice;
 use crate::plan::{Action, Plan};
 use crate::store::Store;
@@ -207,11 +207,29 @@ impl Composer<'_> {
                 return unclaimed();
             }
         };
+        let ids: Vec<Uuid> = listed.iter().map(|invoice| invoice.invoice_id).collect();
+        let disputed = match self.store.dispute_periods(tenant, &ids).await {
+            Ok(disputed) => disputed,
+            Err(error) => {
+                tracing::warn!(%error, "disputes could not be read: no late-payment claim in this email");
+                return unclaimed();
+            }
+        };
+        // A dispute's days are the organisation's days, as the strategy counts them.
+        let day = |at: Timestamp| match Calendar::new(&plan.settings, books.organisation.zone.as_deref()) {
+            Ok(calendar) => calendar.today(at),
+            Err(_) => jiff::tz::TimeZone::UTC.to_datetime(at).date(),
+        };
         let groups: Vec<&str> = customer.groups.iter().map(String::as_str).collect();
         listed
             .iter()
             .map(|invoice| {
-                let Some(debt) = Debt::from_records(invoice, &payments, &credits, Vec::new()) else {
+                let disputes = disputed
+                    .get(&invoice.invoice_id)
+                    .map(|(opened, resolved)| Dispute { from: day(*opened), until: resolved.map(day) })
+                    .into_iter()
+                    .collect();
+                let Some(debt) = Debt::from_records(invoice, &payments, &credits, disputes) else {
                     return LatePayment::NotClaimed { reason: NoClaim::NothingOwed };
                 };
                 let outcome = late_payment(claim, &debt, &groups, today, rates);

@@ -14,3 +14,16 @@ impl Store {
         self.call(move |db| db.memory(tenant)).await
     }
 }
+
+impl Store {
+    /// When each of these invoices was disputed (opened, and resolved if it was): late-payment
+    /// interest does not accrue while an invoice is disputed.
+    pub async fn dispute_periods(
+        &self,
+        tenant: Uuid,
+        invoices: &[Uuid],
+    ) -> Result<std::collections::HashMap<Uuid, (jiff::Timestamp, Option<jiff::Timestamp>)>> {
+        let invoices = invoices.to_vec();
+        self.call(move |db| db.dispute_periods(tenant, &invoices)).await
+    }
+}

@@ -142,9 +142,9 @@ fn a_strategy_that_claims_under_the_uk_act_shows_the_claim_on_sterling_invoices_
         .unwrap()
         .map(|email| serde_json::from_str(&email.unwrap()).unwrap())
         .collect();
-    let text = |email: &Value| email["text"].as_str().unwrap().to_string();
-    let sterling: Vec<String> = emails.iter().map(text).filter(|t| t.contains("GBP ")).collect();
-    let others: Vec<String> = emails.iter().map(text).filter(|t| !t.contains("GBP ")).collect();
+    let text_part = |email: &Value| email["text"].as_str().unwrap().to_string();
+    let sterling: Vec<String> = emails.iter().map(text_part).filter(|t| t.contains("GBP ")).collect();
+    let others: Vec<String> = emails.iter().map(text_part).filter(|t| !t.contains("GBP ")).collect();
     assert!(
         !sterling.is_empty() && !others.is_empty(),
         "{} emails about sterling invoices, {} others",
@@ -171,4 +171,43 @@ fn a_strategy_that_claims_under_the_uk_act_shows_the_claim_on_sterling_invoices_
             "no claim outside sterling:\n{email}"
         );
     }
+    // explain shows the same figures as the email, period by period.
+    let line = overdue
+        .iter()
+        .flat_map(|email| email.lines())
+        .find(|line| line.starts_with("- INV") && line.contains("claimed: interest for"))
+        .expect("an invoice's claim in words");
+    let number = line.trim_start_matches("- ").split(':').next().unwrap();
+    let interest = line.split("a year, ").nth(1).unwrap().split(';').next().unwrap();
+    let explain = |at: &str| {
+        let explained = world.collectiq(&["explain", number, "--strategy", strategy.to_str().unwrap(), "--at", at]);
+        assert!(explained.status.success(), "{}", text(&explained));
+        text(&explained)
+    };
+    let shown = explain("2026-11-24T10:00:00Z");
+    assert!(
+        shown.contains("Late-payment claim at the contract's 18% a year, with the UK Late Payment Act's compensation"),
+        "{shown}"
+    );
+    assert!(shown.contains(&format!("interest {interest} over")), "the email's {interest} in:\n{shown}");
+
+    // A dispute stops the interest from the day it is raised (today, by the clock) while it lasts.
+    let later = Timestamp::now().checked_add(jiff::SignedDuration::from_hours(24 * 30)).unwrap().to_string();
+    let days_claimed = || {
+        let shown = explain(&later);
+        shown
+            .split(" over ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|days| days.parse::<i64>().ok())
+            .unwrap_or_else(|| panic!("the days claimed in:\n{shown}"))
+    };
+    let undisputed = days_claimed();
+    let disputed = world.collectiq(&["dispute", number]);
+    assert!(disputed.status.success(), "{}", text(&disputed));
+    let while_disputed = days_claimed();
+    assert!(
+        (29..=31).contains(&(undisputed - while_disputed)),
+        "{undisputed} days, then {while_disputed} while disputed"
+    );
 }

@@ -14,9 +14,13 @@ impl LatePayment {
         let under = match (claim.law, claim.contractual_rate) {
             (Some(law), None) => format!("under the {}", law.title()),
             (Some(law), Some(rate)) => {
-                format!("at the contract's {}% a year, with the {}'s compensation", rate.yearly_percent(), law.title())
+                format!(
+                    "at the contract's {}% a year, with the {}'s compensation",
+                    rate.yearly_percent().normalize(),
+                    law.title()
+                )
             }
-            (None, Some(rate)) => format!("at the contract's {}% a year", rate.yearly_percent()),
+            (None, Some(rate)) => format!("at the contract's {}% a year", rate.yearly_percent().normalize()),
             (None, None) => String::new(),
         };
         match self {

@@ -141,3 +141,34 @@ impl Database {
         Ok(state)
     }
 }
+
+impl Database {
+    /// When each of these invoices was disputed: opened, and resolved if it was.
+    pub fn dispute_periods(
+        &self,
+        tenant: Uuid,
+        invoices: &[Uuid],
+    ) -> Result<std::collections::HashMap<Uuid, (jiff::Timestamp, Option<jiff::Timestamp>)>> {
+        use rusqlite::OptionalExtension as _;
+        let mut periods = std::collections::HashMap::new();
+        let mut statement = self
+            .conn()
+            .prepare_cached("SELECT opened_at, resolved_at FROM disputes WHERE tenant_id = ?1 AND invoice_id = ?2")
+            .doing("read when invoices were disputed")?;
+        for invoice in invoices {
+            let found = statement
+                .query_row(rusqlite::params![tenant.to_string(), invoice.to_string()], |row| {
+                    Ok((
+                        row.get::<_, super::codec::Instant>(0)?.0,
+                        row.get::<_, Option<super::codec::Instant>>(1)?.map(|i| i.0),
+                    ))
+                })
+                .optional()
+                .doing("read when invoices were disputed")?;
+            if let Some(period) = found {
+                periods.insert(*invoice, period);
+            }
+        }
+        Ok(periods)
+    }
+}
