@@ -24,6 +24,33 @@ pub struct SimulatedAction {
     /// What the invoices concerned owe, in the base currency, when the action is decided.
     pub amount: Decimal,
     pub reason: String,
+    /// What the strategy's Claim sentence claims on these invoices on the action's day, per
+    /// currency (none without the sentence, or when nothing is claimed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub claims: Vec<SimulatedClaim>,
+}
+
+/// Late-payment interest and compensation claimed in one currency, as the email shows them.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SimulatedClaim {
+    pub currency: String,
+    pub interest: Decimal,
+    pub compensation: Decimal,
+    pub total: Decimal,
+}
+
+impl std::fmt::Display for SimulatedClaim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::ledger::money::group_thousands;
+        write!(
+            f,
+            "claim {} {} (interest {}, compensation {})",
+            self.currency,
+            group_thousands(self.total),
+            group_thousands(self.interest),
+            group_thousands(self.compensation)
+        )
+    }
 }
 
 impl SimulatedAction {

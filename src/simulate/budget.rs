@@ -70,6 +70,7 @@ mod tests {
             invoice_ids: (first..first + invoices as u128).map(Uuid::from_u128).collect(),
             amount: rust_decimal::Decimal::ZERO,
             reason: String::new(),
+            claims: Vec::new(),
         }
     }
 

@@ -197,7 +197,8 @@ fn table(report: &Report) -> String {
             escape(&action.contact_name),
             escape(action.segment.as_deref().unwrap_or("")),
             escape(&action.invoice_numbers.join(", ")),
-            group_thousands(action.amount),
+            group_thousands(action.amount)
+                + &action.claims.iter().map(|claim| format!("<br>{}", escape(&claim.to_string()))).collect::<String>(),
             escape(&action.rule),
             escape(&action.reason)
         );

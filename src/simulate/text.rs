@@ -70,9 +70,10 @@ pub fn render(report: &Report) -> String {
         let what = action.template.as_deref().map_or(String::new(), |t| format!(" \"{t}\""));
         let invoices = action.invoice_numbers.join(", ");
         let segment = action.segment.as_deref().map_or(String::new(), |s| format!(" [{s}]"));
+        let claims: String = action.claims.iter().map(|claim| format!(", {claim}")).collect();
         let _ = writeln!(
             days.out,
-            "  {:<11}{what} to {}{segment}: {invoices} ({}) — {}",
+            "  {:<11}{what} to {}{segment}: {invoices} ({}{claims}) — {}",
             action.kind,
             action.contact_name,
             format_amount(action.amount),

@@ -405,3 +405,28 @@ fn event_driven_and_day_by_day_agree_with_replies_bounces_and_the_customer_page(
     assert!(compared > 1_000 && held > 50, "{compared} actions compared, {held} held back by replies");
     assert!(held_by_claims > 20, "{held_by_claims} held back by claims of payment");
 }
+
+#[test]
+fn a_strategy_that_claims_shows_its_claims_in_the_simulation() {
+    let plan = plan(&Path::new(env!("CARGO_MANIFEST_DIR")).join("strategies/engineering.strategy"));
+    let from: Date = "2026-11-25".parse().unwrap();
+    let books = Export::sandbox(40, 600, from).books(Path::new("sandbox")).unwrap().books;
+    let calendar = Calendar::new(&plan.settings, books.organisation.zone.as_deref()).unwrap();
+    let mut scenario = Scenario::new(&plan, &calendar, books, Memory::default(), from, 30, Payments::None);
+    let report = collectiq::simulate::simulate(&mut scenario);
+    let claimed: Vec<_> = report.actions.iter().filter(|a| !a.claims.is_empty()).collect();
+    assert!(!claimed.is_empty(), "overdue sterling invoices are claimed on");
+    for action in &claimed {
+        assert!(action.kind == "email" || action.kind == "statement");
+        for claim in &action.claims {
+            // The UK Act applies to sterling only; its compensation is £40, £70 or £100 an invoice.
+            assert_eq!(claim.currency, "GBP");
+            assert_eq!(claim.total, claim.interest + claim.compensation);
+            assert!(claim.compensation >= rust_decimal::Decimal::new(40, 0));
+        }
+    }
+    let text = collectiq::simulate::text::render(&report);
+    assert!(text.contains(", claim GBP "), "{text}");
+    let json = serde_json::to_value(&report).unwrap();
+    assert!(json["actions"].as_array().unwrap().iter().any(|a| a["claims"][0]["currency"] == "GBP"));
+}
