@@ -11,7 +11,6 @@ use super::Outcome;
 use super::context::{Global, config};
 use super::error::{CommandError, block_on};
 use super::output::fail;
-use crate::decide::late_payment::RateTable;
 use crate::plan::Action;
 use crate::runtime::RunError;
 use crate::runtime::compose::{Composed, Composer, DefaultSender, EmailAbout};
@@ -19,7 +18,6 @@ use crate::runtime::dkim::Signer;
 use crate::runtime::email::message;
 use crate::runtime::run::{load_strategies, strategy_for};
 use crate::store::Store;
-use crate::template::Style;
 
 #[derive(clap::Args, Debug)]
 pub struct PreviewArgs {
@@ -80,12 +78,9 @@ pub fn preview_command(global: &Global, args: PreviewArgs) -> Outcome {
                 });
             }
             let books = store.books(invoice.tenant_id).await?;
-            let style = config.page.colour.clone().map_or_else(Style::default, |accent| Style { accent });
-            let rates = Some(RateTable::in_use(&config.rates).map_err(RunError::Rates)?);
-            let sender =
-                DefaultSender { address: config.email.from.clone(), name: config.email.name.clone(), style, rates };
+            let sender = DefaultSender::from_config(&config)?;
             let now = args.at.unwrap_or_else(Timestamp::now);
-            let composer = Composer { sender: &sender, client: None, store: &store, pages: None, now };
+            let composer = Composer::new(&sender, None, &store, None, now);
             let action = Action::Email { template: args.template.clone(), copy: Vec::new(), attach: Vec::new() };
             let key = format!("preview/{}/{}/{}", invoice.tenant_id, invoice.invoice_id, args.template);
             let about = EmailAbout {

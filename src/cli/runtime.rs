@@ -12,6 +12,7 @@ use super::error::{CommandError, block_on};
 use super::output::fail;
 use crate::decide::calendar::Calendar;
 use crate::runtime::RunError;
+use crate::runtime::claims::{ClaimRecords, claims};
 use crate::runtime::run::{RunOptions, load_strategies, run, strategy_for};
 use crate::store::{Store, StoreError};
 use crate::xero::client::RetryPolicy;
@@ -281,26 +282,12 @@ pub fn explain_command(global: &Global, args: ExplainArgs) -> Outcome {
             if let Some(claim) = &strategy.plan.settings.claim {
                 // The claim as the email would show it today (docs/email.md).
                 let rates = crate::decide::late_payment::RateTable::in_use(&config.rates).map_err(RunError::Rates)?;
-                let payments = store.payments(invoice.tenant_id).await?;
-                let credits = store.credits(invoice.tenant_id).await?;
-                let groups: Vec<&str> = books
-                    .customer(invoice.contact_id)
-                    .map(|c| c.groups.iter().map(String::as_str).collect())
-                    .unwrap_or_default();
-                let disputes: Vec<crate::decide::late_payment::Dispute> = store
-                    .dispute_periods(invoice.tenant_id, &[invoice.invoice_id])
-                    .await?
-                    .into_values()
-                    .map(|(opened, resolved)| crate::decide::late_payment::Dispute {
-                        from: calendar.today(opened),
-                        until: resolved.map(|at| calendar.today(at)),
-                    })
-                    .collect();
-                if let Some(debt) =
-                    crate::decide::late_payment::Debt::from_records(&invoice, &payments, &credits, disputes)
-                {
-                    let today = calendar.today(now);
-                    let outcome = crate::decide::late_payment::late_payment(claim, &debt, &groups, today, &rates);
+                let records = ClaimRecords::read(&store, invoice.tenant_id).await?;
+                let groups = books.customer(invoice.contact_id).map(|c| c.groups.clone()).unwrap_or_default();
+                let today = calendar.today(now);
+                let day = |at: Timestamp| calendar.today(at);
+                let reckoned = claims(&store, &records, claim, &rates, &groups, &[&invoice], today, day).await?;
+                for outcome in reckoned {
                     lines.extend(outcome.explain(claim));
                 }
             }

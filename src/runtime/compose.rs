@@ -12,11 +12,13 @@ use jiff::civil::Date;
 use tokio::time::Instant;
 use uuid::Uuid;
 
+use super::RunError;
+use super::claims::{ClaimRecords, claims};
 use super::email::{RenderedEmail, message_id};
 use super::page_link::PageLinker;
 use crate::decide::books::{Books, Customer};
 use crate::decide::calendar::Calendar;
-use crate::decide::late_payment::{Debt, Dispute, LatePayment, NoClaim, RateTable, late_payment};
+use crate::decide::late_payment::{LatePayment, NoClaim, RateTable};
 use crate::ledger::records::Invoice;
 use crate::plan::{Action, Plan};
 use crate::store::Store;
@@ -52,6 +54,18 @@ pub struct DefaultSender {
     pub name: Option<String>,
     pub style: Style,
     pub rates: Option<RateTable>,
+}
+
+impl DefaultSender {
+    /// From `[email] from` and `name`, `[page] colour`, and the rates table with `[rates]` over it.
+    pub fn from_config(config: &crate::config::Config) -> Result<DefaultSender, RunError> {
+        Ok(DefaultSender {
+            address: config.email.from.clone(),
+            name: config.email.name.clone(),
+            style: config.page.colour.clone().map_or_else(Style::default, |accent| Style { accent }),
+            rates: Some(RateTable::in_use(&config.rates).map_err(RunError::Rates)?),
+        })
+    }
 }
 
 /// What an email is to be composed about.
@@ -101,6 +115,20 @@ pub struct Composer<'a> {
     pub pages: Option<&'a PageLinker>,
     /// The run's instant: "today" in the email is the run's day.
     pub now: Timestamp,
+    /// The organisation's payments and credits, read at the first claim and kept for the rest.
+    claim_records: tokio::sync::OnceCell<ClaimRecords>,
+}
+
+impl<'a> Composer<'a> {
+    pub fn new(
+        sender: &'a DefaultSender,
+        client: Option<&'a XeroClient>,
+        store: &'a Store,
+        pages: Option<&'a PageLinker>,
+        now: Timestamp,
+    ) -> Composer<'a> {
+        Composer { sender, client, store, pages, now, claim_records: tokio::sync::OnceCell::new() }
+    }
 }
 
 impl Composer<'_> {
@@ -186,7 +214,8 @@ impl Composer<'_> {
     }
 
     /// What the strategy's Claim sentence claims on each of `listed` today (one entry each; not
-    /// claimed without the sentence). A rate the table lacks claims nothing and is logged.
+    /// claimed without the sentence). The organisation's payments and credits are read once per
+    /// composer, for all its emails; when they cannot be read, the email claims nothing.
     pub async fn claims(
         &self,
         plan: &Plan,
@@ -198,54 +227,29 @@ impl Composer<'_> {
         let unclaimed = || listed.iter().map(|_| LatePayment::NotClaimed { reason: NoClaim::NotClaimed }).collect();
         let (Some(claim), Some(rates)) = (&plan.settings.claim, &self.sender.rates) else { return unclaimed() };
         let tenant = books.organisation.tenant_id;
-        // Payments and credits carry the dates the principal fell on; read only for strategies
-        // that claim.
-        let (payments, credits) = match (self.store.payments(tenant).await, self.store.credits(tenant).await) {
-            (Ok(payments), Ok(credits)) => (payments, credits),
-            (Err(error), _) | (_, Err(error)) => {
-                tracing::warn!(%error, "payments could not be read: no late-payment claim in this email");
-                return unclaimed();
-            }
-        };
-        let ids: Vec<Uuid> = listed.iter().map(|invoice| invoice.invoice_id).collect();
-        let disputed = match self.store.dispute_periods(tenant, &ids).await {
-            Ok(disputed) => disputed,
-            Err(error) => {
-                tracing::warn!(%error, "disputes could not be read: no late-payment claim in this email");
-                return unclaimed();
-            }
-        };
+        let records = self.claim_records.get_or_try_init(|| ClaimRecords::read(self.store, tenant)).await;
         // A dispute's days are the organisation's days, as the strategy counts them.
-        let day = |at: Timestamp| match Calendar::new(&plan.settings, books.organisation.zone.as_deref()) {
-            Ok(calendar) => calendar.today(at),
-            Err(_) => jiff::tz::TimeZone::UTC.to_datetime(at).date(),
+        let day = |at: Timestamp| self.day_of(plan, books, at);
+        let reckoned = match records {
+            Ok(records) => claims(self.store, records, claim, rates, &customer.groups, listed, today, day).await,
+            Err(error) => Err(error),
         };
-        let groups: Vec<&str> = customer.groups.iter().map(String::as_str).collect();
-        listed
-            .iter()
-            .map(|invoice| {
-                let disputes = disputed
-                    .get(&invoice.invoice_id)
-                    .map(|(opened, resolved)| Dispute { from: day(*opened), until: resolved.map(day) })
-                    .into_iter()
-                    .collect();
-                let Some(debt) = Debt::from_records(invoice, &payments, &credits, disputes) else {
-                    return LatePayment::NotClaimed { reason: NoClaim::NothingOwed };
-                };
-                let outcome = late_payment(claim, &debt, &groups, today, rates);
-                if let Some(missing) = outcome.missing_rate() {
-                    tracing::warn!(invoice = %invoice.number, "{missing}");
-                }
-                outcome
-            })
-            .collect()
+        reckoned.unwrap_or_else(|error| {
+            tracing::warn!(%error, "payments or disputes could not be read: no late-payment claim in this email");
+            unclaimed()
+        })
     }
 
     /// Today where the strategy counts its days: its own time zone, else the organisation's.
     pub fn today(&self, plan: &Plan, books: &Books) -> Date {
+        self.day_of(plan, books, self.now)
+    }
+
+    /// The day of `at` where the strategy counts its days (UTC when its zone is unknown).
+    fn day_of(&self, plan: &Plan, books: &Books, at: Timestamp) -> Date {
         match Calendar::new(&plan.settings, books.organisation.zone.as_deref()) {
-            Ok(calendar) => calendar.today(self.now),
-            Err(_) => jiff::tz::TimeZone::UTC.to_datetime(self.now).date(),
+            Ok(calendar) => calendar.today(at),
+            Err(_) => jiff::tz::TimeZone::UTC.to_datetime(at).date(),
         }
     }
 

@@ -3,6 +3,7 @@
 //! and writes the history notes back to Xero.
 
 pub mod attach;
+pub mod claims;
 pub mod compose;
 pub mod deliver;
 pub mod dkim;

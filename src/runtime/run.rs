@@ -26,11 +26,9 @@ use crate::decide::calendar::Calendar;
 use crate::decide::decision::Subject;
 use crate::decide::decision::{Evaluation, Outcome};
 use crate::decide::evaluate::{Context, evaluate};
-use crate::decide::late_payment::RateTable;
 use crate::plan::Plan;
 use crate::store::connections::OrganisationRecord;
 use crate::store::outbox::{Decider, Status};
-use crate::template::Style;
 use crate::xero::budget::Priority;
 use crate::xero::session::Session;
 use crate::xero::sync::{Progress, SyncError, SyncOptions, Syncer};
@@ -158,9 +156,7 @@ pub async fn run(
     let mut report = RunReport { at: now.to_string(), dry_run: options.dry_run, ..RunReport::default() };
     // A mail server that cannot be used is said before anything is decided.
     let mailer = if options.dry_run { None } else { Some(mailer(config)?) };
-    let style = config.page.colour.clone().map_or_else(Style::default, |accent| Style { accent });
-    let rates = Some(RateTable::in_use(&config.rates).map_err(RunError::Rates)?);
-    let sender = DefaultSender { address: config.email.from.clone(), name: config.email.name.clone(), style, rates };
+    let sender = DefaultSender::from_config(config)?;
     // A key that cannot be read stops the run before anything is decided, like a mail server.
     let pages = if options.dry_run { None } else { PageLinker::from_config(&config.page)? };
     let syncer = Syncer::new(session.client.clone(), session.store.clone(), progress);
@@ -271,13 +267,8 @@ impl Organisations<'_> {
             let synced = self.syncer.sync_org(org, options).await;
             sync_error = synced.error;
         }
-        let composer = Composer {
-            sender: self.sender,
-            client: Some(&self.session.client),
-            store: &self.session.store,
-            pages: self.pages,
-            now: self.now,
-        };
+        let composer =
+            Composer::new(self.sender, Some(&self.session.client), &self.session.store, self.pages, self.now);
         // What earlier runs left waiting is still delivered when today's deciding fails.
         let books = match decide(self.session, &composer, org, &strategy.plan, self, &mut line).await {
             Ok(books) => Some(books),

@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 
 use super::filters::money_text;
 use super::markdown::{FONT, INK, Style, attribute};
-use super::{InvoiceView, OthersView};
+use super::{InvoiceView, LinksView, OthersView};
 
 /// Which part a component is drawn for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,8 +31,7 @@ pub fn register(env: &mut minijinja::Environment<'_>, part: Part, style: &Style)
     env.add_function("invoice_table", move |state: &State, invoices: Serde<Vec<InvoiceView>>| {
         let others = lookup::<OthersView>(state, "others")?;
         let currency = lookup::<String>(state, "total_currency")?;
-        let page = state.lookup("links").and_then(|links| links.get_attr("page").ok()).map(|v| v.to_string());
-        let page = page.filter(|page| !page.is_empty() && page != "undefined" && page != "none");
+        let page = Some(lookup::<LinksView>(state, "links")?.page).filter(|page| !page.is_empty());
         Ok(match part {
             Part::Html => Value::from_safe_string(table_html(&invoices, &others, &currency, page.as_deref(), &accent)),
             Part::Text | Part::Plain => {

@@ -280,8 +280,7 @@ impl Deliverer<'_> {
         books: &Books,
     ) -> Result<Option<RenderedEmail>, Failure> {
         let plan_action: Action = serde_json::from_value(action.action.clone()).map_err(Failure::permanent)?;
-        let composer =
-            Composer { sender: &self.sender, client: self.client, store: self.store, pages: self.pages, now: self.now };
+        let composer = Composer::new(&self.sender, self.client, self.store, self.pages, self.now);
         let statement = action.subject_kind == "account";
         let shows_links = match &plan_action {
             Action::Email { template, .. } => {
