@@ -130,6 +130,7 @@ async fn store_with_async(open: usize) -> Store {
             zone: Some("Pacific/Auckland".into()),
             short_code: None,
             reminders_enabled: Some(false),
+            country_code: None,
         })
         .await
         .unwrap();

@@ -30,6 +30,7 @@
 //! smtp_url = "smtp://127.0.0.1:2525"
 //! sessions = 4                     # SMTP sessions used at once
 //! # capture = "outbox"             # keep emails as .eml files instead of sending them
+//! # locale = "en-GB"               # how money and dates are written; the organisation's country's by default
 //! # [email.dkim]                   # sign every message (docs/email.md; `collectiq doctor` prints the DNS record)
 //! # domain = "acme.example"
 //! # selector = "mail2026"
@@ -246,6 +247,8 @@ pub struct EmailConfig {
     pub sessions: usize,
     /// `[email.dkim]`: sign every message for this domain.
     pub dkim: Option<DkimSettings>,
+    /// The locale emails write money and dates in (`en-GB`), over each organisation's own.
+    pub locale: Option<String>,
 }
 
 /// `[email.dkim]`: which domain signs, with which selector and key (docs/email.md).
@@ -495,6 +498,7 @@ struct FileEmail {
     capture: Option<PathBuf>,
     sessions: Option<usize>,
     dkim: Option<DkimSettings>,
+    locale: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -571,6 +575,7 @@ impl Config {
             capture: env("COLLECTIQ_EMAIL_CAPTURE").map(PathBuf::from).or(file.email.capture),
             sessions: file.email.sessions.unwrap_or(DEFAULT_SMTP_SESSIONS).clamp(1, 32),
             dkim: dkim_settings(file.email.dkim)?,
+            locale: file.email.locale,
         };
         let strategies = match env("COLLECTIQ_STRATEGY") {
             Some(path) => vec![PathBuf::from(path)],

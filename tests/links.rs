@@ -56,6 +56,7 @@ fn links_are_revoked_by_email_or_by_customer() {
             zone: None,
             short_code: None,
             reminders_enabled: None,
+            country_code: None,
         };
         store.save_organisation_settings(&organisation).await.unwrap();
         let contacts = vec![contact(1, "Ridgeway University"), contact(2, "Boom FM")];

@@ -235,6 +235,7 @@ mod tests {
             zone: None,
             short_code: None,
             reminders_enabled: None,
+            country_code: None,
         };
         let invoices = vec![
             invoice("2026-11-30", "100.00", "1", "AUTHORISED", 1),

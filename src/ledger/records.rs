@@ -21,6 +21,8 @@ pub struct Organisation {
     pub short_code: Option<String>,
     /// Whether Xero's own invoice reminders are on (and customers may be chased twice).
     pub reminders_enabled: Option<bool>,
+    /// Xero's CountryCode (`NZ`, `GB`, `DE`): emails write money and dates as it is done there.
+    pub country_code: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -12,7 +12,7 @@ use crate::ledger::aging::Bucket;
 
 use super::PdfError;
 use super::layout::{Align, Column, Ink, MARGIN, RIGHT, Sheet, Style, Table};
-use super::{amount, day};
+use crate::ledger::locale::{DateLength, Locale};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatementDocument {
@@ -22,6 +22,8 @@ pub struct StatementDocument {
     pub date: Date,
     pub invoices: Vec<StatementInvoice>,
     pub credits: Vec<StatementCredit>,
+    /// How its money and dates are written: the organisation's locale, as in its emails.
+    pub locale: Locale,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,7 +65,12 @@ pub fn statement_pdf(statement: &StatementDocument) -> Result<Vec<u8>, PdfError>
     for currency in &currencies {
         section(&mut sheet, statement, currency, currencies.len() > 1);
     }
-    let footer = format!("{} · statement for {} · {}", statement.organisation, statement.customer, day(statement.date));
+    let footer = format!(
+        "{} · statement for {} · {}",
+        statement.organisation,
+        statement.customer,
+        day(&statement.locale, statement.date)
+    );
     let footer = sheet.fit(&footer, 380.0, Style::LABEL);
     sheet.finish(&format!("Statement for {}", statement.customer), &footer)
 }
@@ -93,7 +100,7 @@ fn heading(sheet: &mut Sheet, statement: &StatementDocument) {
         sheet.text(MARGIN, block + 22.0 + n as f32 * 13.0, Style::STRONG, line);
     }
     sheet.text(300.0, block + 8.0, Style::LABEL, "Statement Date");
-    sheet.text(300.0, block + 20.0, Style::BODY, &day(statement.date));
+    sheet.text(300.0, block + 20.0, Style::BODY, &day(&statement.locale, statement.date));
     sheet.set_y(block + 22.0 + 13.0 * lines.len() as f32 + 14.0);
 }
 
@@ -102,6 +109,8 @@ fn section(sheet: &mut Sheet, statement: &StatementDocument, currency: &str, say
     let invoices: Vec<&StatementInvoice> = statement.invoices.iter().filter(|i| i.currency == currency).collect();
     let credits: Vec<&StatementCredit> = statement.credits.iter().filter(|c| c.currency == currency).collect();
     let suffix = if say_currency { format!(" ({currency})") } else { String::new() };
+    let locale = &statement.locale;
+    let amount = |value: Decimal| locale.amount(value);
 
     let due: Decimal = invoices.iter().map(|i| i.due).sum();
     if !invoices.is_empty() {
@@ -121,8 +130,8 @@ fn section(sheet: &mut Sheet, statement: &StatementDocument, currency: &str, say
             let cells = [
                 invoice.number.clone(),
                 invoice.reference.clone().unwrap_or_default(),
-                day(invoice.date),
-                day(invoice.due_date),
+                day(locale, invoice.date),
+                day(locale, invoice.due_date),
                 match overdue {
                     ..=0 => String::new(),
                     1 => "1 day".to_owned(),
@@ -150,7 +159,7 @@ fn section(sheet: &mut Sheet, statement: &StatementDocument, currency: &str, say
             let cells = [
                 credit.kind.clone(),
                 credit.number.clone().unwrap_or_default(),
-                credit.date.map(day).unwrap_or_default(),
+                credit.date.map(|date| day(locale, date)).unwrap_or_default(),
                 amount(credit.remaining),
             ];
             sheet.row(&table, &cells, Style::BODY);
@@ -158,9 +167,14 @@ fn section(sheet: &mut Sheet, statement: &StatementDocument, currency: &str, say
         sheet.end_table();
     }
 
-    let claims = claims(sheet, &invoices, currency, &suffix);
-    summary(sheet, currency, due, available, claims);
-    ageing(sheet, statement.date, &invoices, currency, &suffix);
+    let claims = claims(sheet, &invoices, currency, &suffix, locale);
+    summary(sheet, currency, due, available, claims, locale);
+    ageing(sheet, statement.date, &invoices, currency, &suffix, locale);
+}
+
+/// A day as a finance document writes it in the locale: `7 Dec 2026`, `07.12.2026`.
+fn day(locale: &Locale, date: Date) -> String {
+    locale.date(date, DateLength::Medium)
 }
 
 fn column(title: &str, width: f32, align: Align) -> Column {
@@ -185,7 +199,9 @@ fn claims(
     invoices: &[&StatementInvoice],
     currency: &str,
     suffix: &str,
+    locale: &Locale,
 ) -> Option<(Decimal, Decimal)> {
+    let amount = |value: Decimal| locale.amount(value);
     let claimed: Vec<&&StatementInvoice> =
         invoices.iter().filter(|i| i.interest.is_some() || i.compensation.is_some()).collect();
     if claimed.is_empty() {
@@ -214,7 +230,14 @@ fn claims(
 
 /// The totals, right-aligned: what the invoices add up to, the credits, the balance, and the
 /// claims on top of it when there are any.
-fn summary(sheet: &mut Sheet, currency: &str, due: Decimal, available: Decimal, claims: Option<(Decimal, Decimal)>) {
+fn summary(
+    sheet: &mut Sheet,
+    currency: &str,
+    due: Decimal,
+    available: Decimal,
+    claims: Option<(Decimal, Decimal)>,
+    locale: &Locale,
+) {
     let mut rows: Vec<(String, Decimal, Style)> = vec![("Total due on invoices".into(), due, Style::BODY)];
     if !available.is_zero() {
         rows.push(("Less credits available".into(), -available, Style::BODY));
@@ -235,13 +258,13 @@ fn summary(sheet: &mut Sheet, currency: &str, due: Decimal, available: Decimal, 
         }
         sheet.skip(13.0);
         sheet.text(label_x + 4.0, sheet.y(), style, &label);
-        sheet.text_right(RIGHT - 4.0, sheet.y(), style, &amount(value));
+        sheet.text_right(RIGHT - 4.0, sheet.y(), style, &locale.amount(value));
         sheet.skip(4.0);
     }
 }
 
 /// What is due by age: five boxes and the total, as an aged-receivables report buckets it.
-fn ageing(sheet: &mut Sheet, on: Date, invoices: &[&StatementInvoice], currency: &str, suffix: &str) {
+fn ageing(sheet: &mut Sheet, on: Date, invoices: &[&StatementInvoice], currency: &str, suffix: &str, locale: &Locale) {
     if invoices.is_empty() {
         return;
     }
@@ -263,7 +286,7 @@ fn ageing(sheet: &mut Sheet, on: Date, invoices: &[&StatementInvoice], currency:
         let right = MARGIN + width * (n as f32 + 1.0) - 6.0;
         let label = sheet.fit(&label, width - 8.0, Style::LABEL);
         sheet.text_right(right, top + 13.0, Style::LABEL, &label);
-        sheet.text_right(right, top + 29.0, style, &amount(value));
+        sheet.text_right(right, top + 29.0, style, &locale.amount(value));
     }
     sheet.set_y(top + 38.0);
 }

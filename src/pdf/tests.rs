@@ -8,6 +8,7 @@ use jiff::civil::date;
 use rust_decimal::Decimal;
 
 use super::*;
+use crate::ledger::locale::Locale;
 
 /// A statement with a handful of invoices is ≈ 30 KB (the subset fonts are most of it).
 const BUDGET: usize = 200 * 1024;
@@ -70,6 +71,7 @@ pub(super) fn statement() -> StatementDocument {
             currency: "NZD".into(),
             remaining: dec("45.00"),
         }],
+        locale: Locale::default(),
     }
 }
 
@@ -128,7 +130,7 @@ fn a_statement_adds_up_and_ages_what_is_due() {
     let Some(text) = text_of(&pdf) else { return };
     // 1457.30 + 120.00 + 88.15 + 2300.00 = 3965.45; less the 45.00 credit: 3920.45.
     for expected in
-        ["STATEMENT", "Kōwhai Builders Ltd", "INV-0013", "CN-0007", "3,965.45", "-45.00", "3,920.45", "7 Dec 2026"]
+        ["STATEMENT", "Kōwhai Builders Ltd", "INV-0013", "CN-0007", "3,965.45", "-45.00", "3,920.45", "7/12/2026"]
     {
         assert!(text.contains(expected), "{expected:?} is not in the statement:\n{text}");
     }
@@ -138,6 +140,18 @@ fn a_statement_adds_up_and_ages_what_is_due() {
         assert!(ages.contains(expected), "{expected:?} is not among the ages:\n{ages}");
     }
     assert!(!text.contains("claimed"), "no claim was made:\n{text}");
+}
+
+#[test]
+fn a_statement_writes_money_and_dates_in_its_locale() {
+    let german = StatementDocument { locale: Locale::parse("de-DE").unwrap(), ..statement() };
+    let pdf = statement_pdf(&german).unwrap();
+    assert_pdf(&pdf);
+    let Some(text) = text_of(&pdf) else { return };
+    for expected in ["3.965,45", "-45,00", "3.920,45", "07.12.2026", "31.10.2026", "1.457,30"] {
+        assert!(text.contains(expected), "{expected:?} is not in the German statement:\n{text}");
+    }
+    assert!(!text.contains("3,965.45"), "{text}");
 }
 
 #[test]

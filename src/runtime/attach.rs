@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use super::compose::invoices_shown;
 use crate::decide::books::{Books, Customer};
+use crate::ledger::locale::Locale;
 use crate::ledger::records::Invoice;
 use crate::pdf::{PdfError, StatementCredit, StatementDocument, StatementInvoice, statement_pdf};
 use crate::plan::{Action, Attachment};
@@ -68,6 +69,8 @@ pub struct AttachFor<'a> {
     /// What the strategy claims under late-payment law on each of the customer's open
     /// invoices (interest, compensation), shown on the statement; empty without a claim.
     pub claims: HashMap<Uuid, (Decimal, Decimal)>,
+    /// The organisation's locale, which the statement writes money and dates in.
+    pub locale: Locale,
 }
 
 /// The attachments an action asks for (none for anything but an email).
@@ -121,7 +124,7 @@ pub async fn attachments(
                     tracing::warn!(%error, "credits could not be read for a statement");
                     Vec::new()
                 });
-                let document = statement(about.books, customer, &credits, about.today, &about.claims);
+                let document = statement(about.books, customer, &credits, about.today, &about.claims, &about.locale);
                 let pdf = statement_pdf(&document).map_err(|cause| AttachError::Render { cause })?;
                 bytes += pdf.len();
                 if bytes > BUDGET {
@@ -143,6 +146,7 @@ fn statement(
     credits: &[crate::ledger::records::Credit],
     today: Date,
     claims: &HashMap<Uuid, (Decimal, Decimal)>,
+    locale: &Locale,
 ) -> StatementDocument {
     let claimed = |invoice: &Invoice, pick: fn(&(Decimal, Decimal)) -> Decimal| {
         claims.get(&invoice.invoice_id).map(pick).filter(|amount| *amount > Decimal::ZERO)
@@ -181,6 +185,7 @@ fn statement(
         date: today,
         invoices: customer.open.iter().map(invoice).collect(),
         credits,
+        locale: locale.clone(),
     }
 }
 

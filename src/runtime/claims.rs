@@ -47,8 +47,9 @@ pub async fn claims(
         .map(|invoice| {
             let disputes = disputed
                 .get(&invoice.invoice_id)
-                .map(|(opened, resolved)| Dispute { from: day(*opened), until: resolved.map(&day) })
                 .into_iter()
+                .flatten()
+                .map(|(opened, resolved)| Dispute { from: day(*opened), until: resolved.map(&day) })
                 .collect();
             let Some(debt) = Debt::from_records(invoice, &records.payments, &records.credits, disputes) else {
                 return LatePayment::NotClaimed { reason: NoClaim::NothingOwed };

@@ -24,8 +24,8 @@ use crate::plan::{Action, Plan};
 use crate::store::Store;
 use crate::store::page_links::NewPageLink;
 use crate::template::{
-    CustomerView, EmailContext, InvoiceView, LinksView, OrganisationView, OthersView, Rendered, SenderView, Style,
-    render,
+    CustomerView, EmailContext, InvoiceView, LinksView, Locale, OrganisationView, OthersView, Rendered, SenderView,
+    Style, render,
 };
 use crate::xero::budget::Priority;
 use crate::xero::client::{ApiError, Get, XeroClient};
@@ -35,6 +35,10 @@ use crate::xero::wire;
 const LINKS_AT_ONCE: usize = 5;
 /// The pause before links that failed for a passing reason are asked for again.
 const LINK_RETRY_PAUSE: Duration = Duration::from_secs(5);
+/// How many times a link that fails for a passing reason is asked for in one go. The client has
+/// already retried each call; past this the email goes without the link rather than holding the
+/// run until its deadline (a link Xero keeps failing on held the demo a minute).
+pub const LINK_ROUNDS: u32 = 3;
 
 /// What fetching links gave.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -54,6 +58,9 @@ pub struct DefaultSender {
     pub name: Option<String>,
     pub style: Style,
     pub rates: Option<RateTable>,
+    /// `[email] locale`: how every organisation's emails write money and dates; each
+    /// organisation's country decides when it is not set.
+    pub locale: Option<Locale>,
 }
 
 impl DefaultSender {
@@ -64,6 +71,7 @@ impl DefaultSender {
             name: config.email.name.clone(),
             style: config.page.colour.clone().map_or_else(Style::default, |accent| Style { accent }),
             rates: Some(RateTable::in_use(&config.rates).map_err(RunError::Rates)?),
+            locale: config.email.locale.as_deref().map(Locale::parse).transpose().map_err(RunError::Locale)?,
         })
     }
 }
@@ -117,6 +125,8 @@ pub struct Composer<'a> {
     pub now: Timestamp,
     /// The organisation's payments and credits, read at the first claim and kept for the rest.
     claim_records: tokio::sync::OnceCell<ClaimRecords>,
+    /// The locale of the organisation's emails, made at the first email and kept for the rest.
+    locale: std::sync::OnceLock<Locale>,
 }
 
 impl<'a> Composer<'a> {
@@ -127,7 +137,15 @@ impl<'a> Composer<'a> {
         pages: Option<&'a PageLinker>,
         now: Timestamp,
     ) -> Composer<'a> {
-        Composer { sender, client, store, pages, now, claim_records: tokio::sync::OnceCell::new() }
+        Composer {
+            sender,
+            client,
+            store,
+            pages,
+            now,
+            claim_records: tokio::sync::OnceCell::new(),
+            locale: std::sync::OnceLock::new(),
+        }
     }
 }
 
@@ -194,6 +212,7 @@ impl Composer<'_> {
             context(books, customer, &listed, views, about.statement, &address, from_name.as_deref(), today);
         context.total_claim = claims.iter().map(LatePayment::claim_total).sum();
         context.links.page = page_link(None);
+        context.locale = self.locale(books).clone();
         let Rendered { subject, text, html } =
             render(template.source(), &context, &self.sender.style).map_err(ComposeError::permanent)?;
         let message_id = message_id(about.key, Some(&address));
@@ -237,6 +256,21 @@ impl Composer<'_> {
         reckoned.unwrap_or_else(|error| {
             tracing::warn!(%error, "payments or disputes could not be read: no late-payment claim in this email");
             unclaimed()
+        })
+    }
+
+    /// The locale the organisation's emails write money and dates in: `[email] locale`, else its
+    /// country's, else the default (a country CLDR does not know is warned of once).
+    pub fn locale(&self, books: &Books) -> &Locale {
+        self.locale.get_or_init(|| {
+            if let Some(configured) = &self.sender.locale {
+                return configured.clone();
+            }
+            let Some(country) = books.organisation.country_code.as_deref() else { return Locale::default() };
+            Locale::of_country(country).unwrap_or_else(|error| {
+                tracing::warn!(%error, "emails write money and dates as {} does", crate::ledger::locale::DEFAULT_LOCALE);
+                Locale::default()
+            })
         })
     }
 
@@ -286,7 +320,7 @@ impl Composer<'_> {
             outcome.missing = wanted.len();
             return outcome;
         };
-        while !wanted.is_empty() {
+        for round in 1..=LINK_ROUNDS {
             let mut answers = futures_util::stream::iter(wanted.clone())
                 .map(|invoice| async move { (invoice, fetch_link(client, tenant, grant, invoice, priority).await) })
                 .buffer_unordered(LINKS_AT_ONCE);
@@ -312,6 +346,7 @@ impl Composer<'_> {
             // Whatever did not come back by the deadline is not waited for.
             wanted.extend(again);
             if wanted.is_empty()
+                || round == LINK_ROUNDS
                 || tokio::time::timeout_at(deadline, tokio::time::sleep(LINK_RETRY_PAUSE)).await.is_err()
             {
                 break;
@@ -423,6 +458,7 @@ pub fn context(
         total_currency: books.organisation.base_currency.clone(),
         links: LinksView::default(),
         organisation: OrganisationView { name: books.organisation.name.clone() },
+        locale: Locale::default(),
         sender: SenderView {
             name: sender_name.unwrap_or(&books.organisation.name).to_string(),
             email: sender_address.to_string(),

@@ -259,6 +259,7 @@ mod tests {
             zone: None,
             short_code: None,
             reminders_enabled: None,
+            country_code: None,
         };
         let books = crate::decide::books::assemble(organisation, Vec::new(), &Default::default(), Vec::new());
         let (a, b, contact) = (Uuid::from_u128(10), Uuid::from_u128(11), Uuid::from_u128(20));

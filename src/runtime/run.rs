@@ -471,6 +471,7 @@ async fn attach_files(composer: &Composer<'_>, plan: &Plan, books: &Books, new: 
         statement: matches!(decision.key.subject, Subject::Account(_)),
         today,
         claims,
+        locale: composer.locale(books).clone(),
     };
     match super::attach::attachments(composer.client, composer.store, asked, &about).await {
         Ok(files) => new.row.attachments = files,

@@ -138,6 +138,7 @@ impl Export {
                 zone: None,
                 short_code: None,
                 reminders_enabled: None,
+                country_code: None,
             },
         };
         Ok(Loaded { books: assemble(organisation, contacts, &groups, invoices), left_out })

@@ -8,6 +8,9 @@ use uuid::Uuid;
 use super::{Result, Store};
 use crate::decide::memory::Memory;
 
+/// A period an invoice was disputed: opened, and resolved if it was.
+pub type DisputePeriod = (jiff::Timestamp, Option<jiff::Timestamp>);
+
 impl Store {
     /// What CollectIQ remembers for an organisation, for evaluation.
     pub async fn memory(&self, tenant: Uuid) -> Result<Memory> {
@@ -16,13 +19,13 @@ impl Store {
 }
 
 impl Store {
-    /// When each of these invoices was disputed (opened, and resolved if it was): late-payment
-    /// interest does not accrue while an invoice is disputed.
+    /// Every period each of these invoices was disputed (opened, and resolved if it was), oldest
+    /// first: late-payment interest does not accrue while an invoice is disputed.
     pub async fn dispute_periods(
         &self,
         tenant: Uuid,
         invoices: &[Uuid],
-    ) -> Result<std::collections::HashMap<Uuid, (jiff::Timestamp, Option<jiff::Timestamp>)>> {
+    ) -> Result<std::collections::HashMap<Uuid, Vec<DisputePeriod>>> {
         let invoices = invoices.to_vec();
         self.call(move |db| db.dispute_periods(tenant, &invoices)).await
     }

@@ -10,9 +10,9 @@ use minijinja::value::{Serde, Value};
 use minijinja::{Error, ErrorKind, State};
 use rust_decimal::Decimal;
 
-use super::filters::money_text;
 use super::markdown::{FONT, INK, Style, attribute};
-use super::{InvoiceView, LinksView, OthersView};
+use super::{InvoiceView, LinksView, Locale, OthersView};
+use crate::ledger::locale::DateLength;
 
 /// Which part a component is drawn for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,17 +26,25 @@ pub enum Part {
 }
 
 /// Adds the components, drawn for `part`, to a template environment.
-pub fn register(env: &mut minijinja::Environment<'_>, part: Part, style: &Style) {
+pub fn register(env: &mut minijinja::Environment<'_>, part: Part, style: &Style, locale: &Locale) {
     let accent = style.accent.clone();
+    let locale = locale.clone();
     env.add_function("invoice_table", move |state: &State, invoices: Serde<Vec<InvoiceView>>| {
         let others = lookup::<OthersView>(state, "others")?;
         let currency = lookup::<String>(state, "total_currency")?;
         let page = Some(lookup::<LinksView>(state, "links")?.page).filter(|page| !page.is_empty());
         Ok(match part {
-            Part::Html => Value::from_safe_string(table_html(&invoices, &others, &currency, page.as_deref(), &accent)),
-            Part::Text | Part::Plain => {
-                Value::from_safe_string(table_text(&invoices, &others, &currency, page.as_deref(), part == Part::Text))
+            Part::Html => {
+                Value::from_safe_string(table_html(&invoices, &others, &currency, page.as_deref(), &accent, &locale))
             }
+            Part::Text | Part::Plain => Value::from_safe_string(table_text(
+                &invoices,
+                &others,
+                &currency,
+                page.as_deref(),
+                part == Part::Text,
+                &locale,
+            )),
         })
     });
     let accent = style.accent.clone();
@@ -76,16 +84,16 @@ fn totals(invoices: &[InvoiceView]) -> Vec<(String, Decimal, Decimal)> {
 
 /// The rows under the lines: the total, and where interest or compensation is claimed, the
 /// claim and the two together.
-fn total_rows(invoices: &[InvoiceView]) -> Vec<(String, String)> {
+fn total_rows(invoices: &[InvoiceView], locale: &Locale) -> Vec<(String, String)> {
     let sums = totals(invoices);
     let several = sums.len() > 1;
     let mut rows = Vec::new();
     for (code, due, claimed) in &sums {
         let suffix = if several { format!(" in {code}") } else { String::new() };
-        rows.push((format!("Total{suffix}"), money_text(*due, code)));
+        rows.push((format!("Total{suffix}"), locale.money(*due, code)));
         if *claimed > Decimal::ZERO {
-            rows.push((format!("Late-payment claim{suffix}"), money_text(*claimed, code)));
-            rows.push((format!("Total with late-payment claim{suffix}"), money_text(*due + *claimed, code)));
+            rows.push((format!("Late-payment claim{suffix}"), locale.money(*claimed, code)));
+            rows.push((format!("Total with late-payment claim{suffix}"), locale.money(*due + *claimed, code)));
         }
     }
     rows
@@ -93,7 +101,7 @@ fn total_rows(invoices: &[InvoiceView]) -> Vec<(String, String)> {
 
 /// What is claimed on one invoice, in words: "interest for 12 days at 11.75% a year, GBP 35.07;
 /// compensation GBP 70.00".
-fn claim_words(invoice: &InvoiceView) -> Option<String> {
+fn claim_words(invoice: &InvoiceView, locale: &Locale) -> Option<String> {
     if invoice.claim_total <= Decimal::ZERO {
         return None;
     }
@@ -104,23 +112,23 @@ fn claim_words(invoice: &InvoiceView) -> Option<String> {
         parts.push(format!(
             "interest for {days} at {}% a year, {}",
             invoice.interest_rate.normalize(),
-            money_text(invoice.interest, &invoice.currency)
+            locale.money(invoice.interest, &invoice.currency)
         ));
     }
     if invoice.compensation > Decimal::ZERO {
-        parts.push(format!("compensation {}", money_text(invoice.compensation, &invoice.currency)));
+        parts.push(format!("compensation {}", locale.money(invoice.compensation, &invoice.currency)));
     }
     Some(parts.join("; "))
 }
 
 /// The sentence about open invoices a table does not show, if there are any.
-fn others_sentence(others: &OthersView, currency: &str) -> Option<String> {
+fn others_sentence(others: &OthersView, currency: &str, locale: &Locale) -> Option<String> {
     (others.count > 0).then(|| {
         let invoices = if others.count == 1 { "invoice" } else { "invoices" };
         format!(
             "You also have {} more open {invoices}, {} in all, not listed here.",
             others.count,
-            money_text(others.total, currency)
+            locale.money(others.total, currency)
         )
     })
 }
@@ -133,10 +141,6 @@ fn overdue_words(days: i64) -> String {
     }
 }
 
-fn date_words(date: jiff::civil::Date) -> String {
-    jiff::fmt::strtime::format("%-d %b %Y", date).unwrap_or_else(|_| date.to_string())
-}
-
 fn esc(text: &str) -> String {
     attribute(text)
 }
@@ -147,6 +151,7 @@ fn table_html(
     currency: &str,
     page: Option<&str>,
     accent: &str,
+    locale: &Locale,
 ) -> String {
     let cell = "padding:10px 8px;border-bottom:1px solid #e4e7eb;vertical-align:top";
     let head = "padding:8px;border-bottom:2px solid #cbd2d9;font-size:12px;font-weight:600;color:#52606d;text-transform:uppercase;letter-spacing:.04em";
@@ -170,7 +175,7 @@ fn table_html(
         } else {
             format!("<br><span style=\"font-size:12px;color:#7b8794\">{}</span>", esc(&invoice.reference))
         };
-        let claim = match claim_words(invoice) {
+        let claim = match claim_words(invoice, locale) {
             Some(words) => format!("<br><span style=\"font-size:12px;color:#52606d\">Claimed: {}</span>", esc(&words)),
             None => String::new(),
         };
@@ -183,12 +188,12 @@ fn table_html(
         html.push_str(&format!(
             "<tr><td style=\"{cell}\"><strong style=\"white-space:nowrap\">{}</strong>{reference}{claim}{links}</td><td style=\"{cell};white-space:nowrap\">{}</td><td align=\"right\" style=\"{cell};white-space:nowrap;color:{overdue_colour}\">{}</td><td align=\"right\" style=\"{cell};white-space:nowrap\">{}</td></tr>",
             esc(&invoice.number),
-            esc(&date_words(invoice.due_date)),
+            esc(&locale.date(invoice.due_date, DateLength::Medium)),
             esc(&overdue_words(invoice.days_overdue)),
-            esc(&money_text(invoice.amount_due, &invoice.currency)),
+            esc(&locale.money(invoice.amount_due, &invoice.currency)),
         ));
     }
-    for (label, amount) in total_rows(invoices) {
+    for (label, amount) in total_rows(invoices, locale) {
         html.push_str(&format!(
             "<tr><td colspan=\"3\" style=\"padding:10px 8px;font-weight:600\">{}</td><td align=\"right\" style=\"padding:10px 8px;font-weight:600;white-space:nowrap\">{}</td></tr>",
             esc(&label),
@@ -196,7 +201,7 @@ fn table_html(
         ));
     }
     html.push_str("</table>");
-    if let Some(sentence) = others_sentence(others, currency) {
+    if let Some(sentence) = others_sentence(others, currency, locale) {
         let see = match page {
             Some(page) => format!(" <a href=\"{}\" style=\"color:{accent}\">See them all on your page.</a>", esc(page)),
             None => String::new(),
@@ -218,18 +223,21 @@ fn table_text(
     currency: &str,
     page: Option<&str>,
     markdown: bool,
+    locale: &Locale,
 ) -> String {
     let mut rows: Vec<[String; 4]> = vec![["Invoice".into(), "Due".into(), "Overdue".into(), "Amount due".into()]];
     for invoice in invoices {
         rows.push([
             invoice.number.replace('`', "'"),
-            date_words(invoice.due_date),
+            locale.date(invoice.due_date, DateLength::Medium),
             overdue_words(invoice.days_overdue),
-            money_text(invoice.amount_due, &invoice.currency),
+            locale.money(invoice.amount_due, &invoice.currency),
         ]);
     }
-    let total_rows: Vec<[String; 4]> =
-        total_rows(invoices).into_iter().map(|(label, amount)| [label, String::new(), String::new(), amount]).collect();
+    let total_rows: Vec<[String; 4]> = total_rows(invoices, locale)
+        .into_iter()
+        .map(|(label, amount)| [label, String::new(), String::new(), amount])
+        .collect();
     let mut widths = [0usize; 4];
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -281,7 +289,7 @@ fn table_text(
         if !invoice.links.page.is_empty() {
             ways.push(format!("promise, dispute or say it is paid {}", address(&invoice.links.page)));
         }
-        if let Some(words) = claim_words(invoice) {
+        if let Some(words) = claim_words(invoice, locale) {
             let words = if markdown { super::markdown::escape_value(&words, false) } else { words };
             ways.push(format!("claimed: {words}"));
         }
@@ -295,7 +303,7 @@ fn table_text(
         text.push('\n');
         text.push_str(&links);
     }
-    if let Some(sentence) = others_sentence(others, currency) {
+    if let Some(sentence) = others_sentence(others, currency, locale) {
         text.push('\n');
         match markdown {
             true => text.push_str(&super::markdown::escape_value(&sentence, false)),
@@ -336,8 +344,8 @@ mod tests {
 
     fn render(source: &str, part: Part, others: (u32, i64)) -> String {
         let style = Style { accent: "#0b5cad".into() };
-        let mut env = crate::template::environment();
-        register(&mut env, part, &style);
+        let mut env = crate::template::environment(&Locale::default());
+        register(&mut env, part, &style, &Locale::default());
         let mut context = crate::template::sample_context(true);
         let mut second = context.invoices[0].clone();
         second.number = "INV-0043".into();
@@ -359,7 +367,7 @@ mod tests {
         let text = render("Hello\n\n{{ invoice_table(invoices) }}\nThanks", Part::Text, (0, 0));
         assert_eq!(
             text,
-            "Hello\n\nInvoice   Due              Overdue     Amount due\nINV-0042  31 Oct 2026      12 days  NZD 10,000.00\nINV-0043  31 Oct 2026  not yet due      NZD 50.50\n                                    -------------\nTotal                               NZD 10,050.50\nLate-payment claim                     NZD 105.07\nTotal with late-payment claim       NZD 10,155.57\n\n- INV-0042: pay now https://in.xero.com/abc123; promise, dispute or say it is paid https://pay.acme.example/p/4JqQd2c0a9sWm1xkq8WZ7A.Xb7u3k2mR0s9Qe1vJ4n8dw; claimed: interest for 12 days at 11.75% a year, NZD 35.07; compensation NZD 70.00\n- INV-0043: pay now https://in.xero.com/abc123; promise, dispute or say it is paid https://pay.acme.example/p/4JqQd2c0a9sWm1xkq8WZ7A.Xb7u3k2mR0s9Qe1vJ4n8dw\n\nThanks\n"
+            "Hello\n\nInvoice   Due             Overdue     Amount due\nINV-0042  31/10/2026      12 days  NZD 10,000.00\nINV-0043  31/10/2026  not yet due      NZD 50.50\n                                   -------------\nTotal                              NZD 10,050.50\nLate-payment claim                    NZD 105.07\nTotal with late-payment claim      NZD 10,155.57\n\n- INV-0042: pay now https://in.xero.com/abc123; promise, dispute or say it is paid https://pay.acme.example/p/4JqQd2c0a9sWm1xkq8WZ7A.Xb7u3k2mR0s9Qe1vJ4n8dw; claimed: interest for 12 days at 11.75% a year, NZD 35.07; compensation NZD 70.00\n- INV-0043: pay now https://in.xero.com/abc123; promise, dispute or say it is paid https://pay.acme.example/p/4JqQd2c0a9sWm1xkq8WZ7A.Xb7u3k2mR0s9Qe1vJ4n8dw\n\nThanks\n"
         );
         let html = render("Hello\n\n{{ invoice_table(invoices) }}\nThanks", Part::Html, (0, 0));
         assert!(html.contains(">NZD 10,000.00</td>") && html.contains(">NZD 50.50</td>"), "{html}");

@@ -11,8 +11,8 @@ mod markdown;
 mod render;
 mod variables;
 
+pub use crate::ledger::locale::{Locale, LocaleError};
 pub use file::{EmailTemplate, HTML_SEPARATOR, Part, TemplateFileError};
-pub use filters::money_text;
 pub use markdown::Style;
 pub use render::{RenderError, Rendered, Source, header_text, render};
 pub use variables::{
@@ -31,20 +31,20 @@ pub const COMPONENTS: &[(&str, &str)] = &[
 
 /// The environment templates are checked in: the filters and the components (drawn as text).
 pub fn checking_environment() -> Environment<'static> {
-    let mut env = environment();
-    components::register(&mut env, components::Part::Plain, &Style::default());
+    let locale = Locale::default();
+    let mut env = environment(&locale);
+    components::register(&mut env, components::Part::Plain, &Style::default(), &locale);
     env
 }
 
 use minijinja::{Environment, UndefinedBehavior};
 
-/// The environment every template renders in. Undefined values are errors, so a typo in a
-/// variable fails loudly instead of sending "Dear ,".
-pub fn environment() -> Environment<'static> {
+/// The environment every template renders in, its filters writing in `locale`. Undefined
+/// values are errors, so a typo in a variable fails loudly instead of sending "Dear ,".
+pub fn environment(locale: &Locale) -> Environment<'static> {
     let mut environment = Environment::new();
     environment.set_undefined_behavior(UndefinedBehavior::Strict);
-    environment.add_filter("money", filters::money);
-    environment.add_filter("date", filters::date);
+    filters::register(&mut environment, locale);
     environment
 }
 

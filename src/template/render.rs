@@ -8,7 +8,7 @@ use minijinja::Environment;
 
 use super::components::{self, Part};
 use super::markdown::{self, Style};
-use super::{EmailContext, environment, layout};
+use super::{EmailContext, Locale, environment, layout};
 
 /// The parts of a template to render.
 #[derive(Clone, Copy, Debug)]
@@ -42,21 +42,25 @@ pub struct RenderError {
 pub fn render(source: Source<'_>, context: &EmailContext, style: &Style) -> Result<Rendered, RenderError> {
     let failed = |part: &'static str| move |cause| RenderError { part, cause };
     let data = minijinja::Value::from(minijinja::value::Serde(context));
-    let subject = header_text(&environment().render_str(source.subject, data.clone()).map_err(failed("subject"))?);
+    let locale = &context.locale;
+    let subject =
+        header_text(&environment(locale).render_str(source.subject, data.clone()).map_err(failed("subject"))?);
     let (text, body) = if source.markdown {
-        let text =
-            markdown_environment(Part::Text, style).render_str(source.text, data.clone()).map_err(failed("text"))?;
-        let html =
-            markdown_environment(Part::Html, style).render_str(source.text, data.clone()).map_err(failed("HTML"))?;
+        let text = markdown_environment(Part::Text, style, locale)
+            .render_str(source.text, data.clone())
+            .map_err(failed("text"))?;
+        let html = markdown_environment(Part::Html, style, locale)
+            .render_str(source.text, data.clone())
+            .map_err(failed("HTML"))?;
         (markdown::to_text(&text), markdown::to_html(&html, style))
     } else {
-        let mut env = environment();
-        components::register(&mut env, Part::Plain, style);
+        let mut env = environment(locale);
+        components::register(&mut env, Part::Plain, style, locale);
         let text = env.render_str(source.text, data.clone()).map_err(failed("text"))?;
         let body = match source.html {
             Some(html) => {
-                let mut env = environment();
-                components::register(&mut env, Part::Html, style);
+                let mut env = environment(locale);
+                components::register(&mut env, Part::Html, style, locale);
                 // The .html name turns on escaping of every value shown.
                 env.add_template_owned("body.html", html.to_owned()).map_err(failed("HTML"))?;
                 env.get_template("body.html").and_then(|t| t.render(data.clone())).map_err(failed("HTML"))?
@@ -71,15 +75,15 @@ pub fn render(source: Source<'_>, context: &EmailContext, style: &Style) -> Resu
 
 /// The environment a Markdown body renders in for one part: every value escaped for that part
 /// (a customer's name is never markup, nor Markdown), components drawn for it.
-fn markdown_environment(part: Part, style: &Style) -> Environment<'static> {
-    let mut env = environment();
+fn markdown_environment(part: Part, style: &Style, locale: &Locale) -> Environment<'static> {
+    let mut env = environment(locale);
     let for_html = part == Part::Html;
     env.set_formatter(move |out, _state, value| {
         let shown = value.to_string();
         let shown = if value.is_safe() { shown } else { markdown::escape_value(&shown, for_html) };
         out.write_str(&shown).map_err(|_| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "writing failed"))
     });
-    components::register(&mut env, part, style);
+    components::register(&mut env, part, style, locale);
     env
 }
 
@@ -138,7 +142,11 @@ mod tests {
         };
         let rendered = render(source, &context, &style()).unwrap();
         assert!(rendered.text.starts_with("Dear *Kauri* <Trading>,\n\nInvoice "), "{}", rendered.text);
-        assert!(rendered.text.contains("\nTotal                           NZD 10,000.00\n"), "{}", rendered.text);
+        assert!(
+            rendered.text.lines().any(|line| line.starts_with("Total ") && line.ends_with(" NZD 10,000.00")),
+            "{}",
+            rendered.text
+        );
         assert!(rendered.text.ends_with("Pay now <https://in.xero.com/abc123>\n"), "{}", rendered.text);
         assert!(rendered.html.contains("Dear *Kauri* &lt;Trading&gt;,"), "{}", rendered.html);
         assert!(rendered.html.contains(">NZD 10,000.00</td>"), "{}", rendered.html);

@@ -89,6 +89,9 @@ pub struct EmailContext {
     pub links: LinksView,
     pub organisation: OrganisationView,
     pub sender: SenderView,
+    /// How money and dates are written: not a variable, but what the filters and components use.
+    #[serde(skip)]
+    pub locale: super::Locale,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -181,6 +184,7 @@ pub fn sample_context(with_invoice: bool) -> EmailContext {
         links: LinksView { page: "https://pay.acme.example/p/9cV1b0n4Qm2ZpT7yLr3s5A.Kd8w2Lq0x7Vb3n5Mz1p4gQ".into() },
         organisation: OrganisationView { name: "Acme Supplies Ltd".into() },
         sender: SenderView { name: "Acme Accounts".into(), email: "accounts@acme.example".into() },
+        locale: super::Locale::default(),
     }
 }
 

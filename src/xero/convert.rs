@@ -68,6 +68,7 @@ pub fn organisation(tenant: Uuid, org: &wire::Organisation) -> Organisation {
         timezone,
         short_code: org.short_code.clone(),
         reminders_enabled: None,
+        country_code: org.country_code.clone(),
     }
 }
 

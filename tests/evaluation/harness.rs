@@ -60,6 +60,7 @@ pub fn world(strategy: &str) -> World {
             zone: Some("UTC".into()),
             short_code: None,
             reminders_enabled: Some(false),
+            country_code: None,
         },
         contacts: Vec::new(),
         groups: HashMap::new(),

@@ -48,6 +48,26 @@ async fn what_is_entered_by_hand_is_remembered() {
 }
 
 #[tokio::test]
+async fn every_period_an_invoice_was_disputed_is_kept() {
+    for (backend, store) in backends("dispute-history").await {
+        let invoice_id = invoice(TENANT, 1, 1, "1").invoice_id;
+        let at = |text: &str| text.parse::<jiff::Timestamp>().unwrap();
+        store.set_dispute(TENANT, invoice_id, true, at("2026-10-01T09:00:00Z")).await.unwrap();
+        // Disputed again while open: the same period goes on.
+        store.set_dispute(TENANT, invoice_id, true, at("2026-10-03T09:00:00Z")).await.unwrap();
+        store.set_dispute(TENANT, invoice_id, false, at("2026-10-10T09:00:00Z")).await.unwrap();
+        store.set_dispute(TENANT, invoice_id, true, at("2026-11-01T09:00:00Z")).await.unwrap();
+        let periods = store.dispute_periods(TENANT, &[invoice_id]).await.unwrap();
+        assert_eq!(
+            periods[&invoice_id],
+            [(at("2026-10-01T09:00:00Z"), Some(at("2026-10-10T09:00:00Z"))), (at("2026-11-01T09:00:00Z"), None)],
+            "{backend}: the resolved dispute is remembered beside the open one"
+        );
+        assert!(store.dispute_periods(OTHER_TENANT, &[invoice_id]).await.unwrap().is_empty(), "{backend}");
+    }
+}
+
+#[tokio::test]
 async fn the_books_of_an_organisation_not_connected_are_refused() {
     for (backend, store) in backends("not-connected").await {
         let refused = store.books(TENANT).await;

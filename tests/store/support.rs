@@ -101,6 +101,7 @@ pub async fn connect(store: &Store, tenant: Uuid, name: &str) {
         zone: Some("Pacific/Auckland".into()),
         short_code: None,
         reminders_enabled: None,
+        country_code: None,
     };
     store.save_organisation_settings(&organisation).await.unwrap();
 }

@@ -8,6 +8,7 @@ mod command;
 mod equal;
 mod faults;
 mod invoice_pdf;
+mod online_links;
 mod support;
 mod syncing;
 mod tokens;

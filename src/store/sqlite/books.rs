@@ -441,6 +441,7 @@ mod gathering_tests {
             zone: None,
             short_code: None,
             reminders_enabled: None,
+            country_code: None,
         }
     }
 

@@ -76,6 +76,7 @@ fn organisation_from(row: &Row<'_>) -> rusqlite::Result<OrganisationRecord> {
             zone: row.get("zone")?,
             short_code: row.get("short_code")?,
             reminders_enabled: reminders.map(|r| r != 0),
+            country_code: row.get("country_code")?,
         },
         grant_id: row.get("grant_id")?,
         connection_id: optional_id(row, "connection_id")?,
@@ -247,7 +248,8 @@ impl Database {
         self.conn()
             .execute(
                 "UPDATE organisations SET name = ?1, base_currency = ?2, timezone = ?3, zone = ?4,
-                     short_code = ?5, reminders_enabled = COALESCE(?6, reminders_enabled)
+                     short_code = ?5, reminders_enabled = COALESCE(?6, reminders_enabled),
+                     country_code = COALESCE(?8, country_code)
                  WHERE tenant_id = ?7",
                 params![
                     org.name,
@@ -256,7 +258,8 @@ impl Database {
                     org.zone,
                     org.short_code,
                     org.reminders_enabled.map(i64::from),
-                    org.tenant_id.to_string()
+                    org.tenant_id.to_string(),
+                    org.country_code
                 ],
             )
             .doing("save organisation settings")?;

@@ -142,31 +142,68 @@ impl Database {
     }
 }
 
+/// Opens a dispute on an invoice (again, if it was resolved), and begins a period of its history
+/// unless one is open already. Every way a dispute is opened (by hand, from the customer's page)
+/// comes through here, so the history cannot miss one.
+pub(super) fn open_dispute(conn: &rusqlite::Connection, tenant: &str, invoice: &str, at: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO disputes (tenant_id, invoice_id, opened_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (tenant_id, invoice_id) DO UPDATE SET opened_at = excluded.opened_at, resolved_at = NULL",
+        rusqlite::params![tenant, invoice, at],
+    )
+    .doing("record a dispute")?;
+    conn.execute(
+        "INSERT OR IGNORE INTO dispute_history (tenant_id, invoice_id, opened_at)
+         SELECT ?1, ?2, ?3 WHERE NOT EXISTS (
+             SELECT 1 FROM dispute_history WHERE tenant_id = ?1 AND invoice_id = ?2 AND resolved_at IS NULL)",
+        rusqlite::params![tenant, invoice, at],
+    )
+    .doing("record a dispute")?;
+    Ok(())
+}
+
+/// Resolves an invoice's open dispute, ending its period in the history.
+pub(super) fn resolve_dispute(conn: &rusqlite::Connection, tenant: &str, invoice: &str, at: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE disputes SET resolved_at = ?3 WHERE tenant_id = ?1 AND invoice_id = ?2",
+        rusqlite::params![tenant, invoice, at],
+    )
+    .doing("record a dispute")?;
+    conn.execute(
+        "UPDATE dispute_history SET resolved_at = ?3 WHERE tenant_id = ?1 AND invoice_id = ?2 AND resolved_at IS NULL",
+        rusqlite::params![tenant, invoice, at],
+    )
+    .doing("record a dispute")?;
+    Ok(())
+}
+
 impl Database {
-    /// When each of these invoices was disputed: opened, and resolved if it was.
+    /// Every period each of these invoices was disputed, oldest first.
     pub fn dispute_periods(
         &self,
         tenant: Uuid,
         invoices: &[Uuid],
-    ) -> Result<std::collections::HashMap<Uuid, (jiff::Timestamp, Option<jiff::Timestamp>)>> {
-        use rusqlite::OptionalExtension as _;
+    ) -> Result<std::collections::HashMap<Uuid, Vec<crate::store::memory::DisputePeriod>>> {
         let mut periods = std::collections::HashMap::new();
         let mut statement = self
             .conn()
-            .prepare_cached("SELECT opened_at, resolved_at FROM disputes WHERE tenant_id = ?1 AND invoice_id = ?2")
+            .prepare_cached(
+                "SELECT opened_at, resolved_at FROM dispute_history WHERE tenant_id = ?1 AND invoice_id = ?2
+                 ORDER BY opened_at",
+            )
             .doing("read when invoices were disputed")?;
         for invoice in invoices {
-            let found = statement
-                .query_row(rusqlite::params![tenant.to_string(), invoice.to_string()], |row| {
+            let rows = statement
+                .query_map(rusqlite::params![tenant.to_string(), invoice.to_string()], |row| {
                     Ok((
                         row.get::<_, super::codec::Instant>(0)?.0,
                         row.get::<_, Option<super::codec::Instant>>(1)?.map(|i| i.0),
                     ))
                 })
-                .optional()
                 .doing("read when invoices were disputed")?;
-            if let Some(period) = found {
-                periods.insert(*invoice, period);
+            let found = rows.collect::<rusqlite::Result<Vec<_>>>().doing("read when invoices were disputed")?;
+            if !found.is_empty() {
+                periods.insert(*invoice, found);
             }
         }
         Ok(periods)

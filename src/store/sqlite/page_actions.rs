@@ -167,11 +167,10 @@ impl Database {
                          recorded_at = excluded.recorded_at, source = excluded.source",
                     params![tenant, invoice.to_string(), on.to_string(), now, action.source],
                 ),
-                Answer::Dispute { .. } => tx.execute(
-                    "INSERT INTO disputes (tenant_id, invoice_id, opened_at) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (tenant_id, invoice_id) DO UPDATE SET opened_at = excluded.opened_at, resolved_at = NULL",
-                    params![tenant, invoice.to_string(), now],
-                ),
+                Answer::Dispute { .. } => {
+                    super::memory::open_dispute(&tx, &tenant, &invoice.to_string(), &now)?;
+                    Ok(0)
+                }
                 // A claim is in force while its inbox event is open: `memory` reads it there.
                 Answer::PaidClaim { .. } => Ok(0),
             }

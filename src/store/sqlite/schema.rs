@@ -468,4 +468,23 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE UNIQUE INDEX email_attachments_by_action ON email_attachments (action_id, position);
     "#,
+    // 13: every period an invoice was disputed, not only its latest: late-payment interest
+    // accrues on none of their days. `disputes` stays the invoice's current state; this keeps its
+    // history, begun from what `disputes` holds.
+    r#"
+    CREATE TABLE dispute_history (
+        tenant_id   TEXT NOT NULL,
+        invoice_id  TEXT NOT NULL,
+        opened_at   TEXT NOT NULL,
+        resolved_at TEXT,
+        PRIMARY KEY (tenant_id, invoice_id, opened_at)
+    );
+    INSERT INTO dispute_history (tenant_id, invoice_id, opened_at, resolved_at)
+        SELECT tenant_id, invoice_id, opened_at, resolved_at FROM disputes;
+    "#,
+    // 14: the organisation's country (Xero's CountryCode), from which emails take the locale
+    // their money and dates are written in.
+    r#"
+    ALTER TABLE organisations ADD COLUMN country_code TEXT;
+    "#,
 ];

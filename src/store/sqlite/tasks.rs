@@ -247,20 +247,11 @@ impl Database {
     }
 
     pub fn set_dispute(&mut self, tenant: Uuid, invoice: Uuid, open: bool, now: Timestamp) -> Result<()> {
-        if open {
-            self.conn().execute(
-                "INSERT INTO disputes (tenant_id, invoice_id, opened_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (tenant_id, invoice_id) DO UPDATE SET opened_at = excluded.opened_at, resolved_at = NULL",
-                params![tenant.to_string(), invoice.to_string(), format_time(now)],
-            )
-        } else {
-            self.conn().execute(
-                "UPDATE disputes SET resolved_at = ?1 WHERE tenant_id = ?2 AND invoice_id = ?3",
-                params![format_time(now), tenant.to_string(), invoice.to_string()],
-            )
+        let (tenant, invoice, at) = (tenant.to_string(), invoice.to_string(), format_time(now));
+        match open {
+            true => super::memory::open_dispute(self.conn(), &tenant, &invoice, &at),
+            false => super::memory::resolve_dispute(self.conn(), &tenant, &invoice, &at),
         }
-        .doing("record a dispute")?;
-        Ok(())
     }
 
     pub fn set_pause(&mut self, tenant: Uuid, contact: Uuid, until: Option<Date>, now: Timestamp) -> Result<()> {
