@@ -175,6 +175,16 @@ fn page_config(
     })
 }
 
+/// `[email] locale` as written, checked: a locale CLDR has money and date formats for.
+fn email_locale(tag: Option<String>) -> Result<Option<crate::ledger::locale::Locale>, ConfigError> {
+    let Some(tag) = tag else { return Ok(None) };
+    crate::ledger::locale::Locale::parse(&tag).map(Some).map_err(|_| ConfigError::BadValue {
+        name: "[email] locale".into(),
+        value: tag,
+        expected: "a language and a country such as en-GB, en-US, de-DE or fr-FR",
+    })
+}
+
 /// `[email.dkim]` as written, checked: a domain and selector DNS can hold.
 fn dkim_settings(dkim: Option<DkimSettings>) -> Result<Option<DkimSettings>, ConfigError> {
     let Some(dkim) = dkim else { return Ok(None) };
@@ -248,7 +258,7 @@ pub struct EmailConfig {
     /// `[email.dkim]`: sign every message for this domain.
     pub dkim: Option<DkimSettings>,
     /// The locale emails write money and dates in (`en-GB`), over each organisation's own.
-    pub locale: Option<String>,
+    pub locale: Option<crate::ledger::locale::Locale>,
 }
 
 /// `[email.dkim]`: which domain signs, with which selector and key (docs/email.md).
@@ -575,7 +585,7 @@ impl Config {
             capture: env("COLLECTIQ_EMAIL_CAPTURE").map(PathBuf::from).or(file.email.capture),
             sessions: file.email.sessions.unwrap_or(DEFAULT_SMTP_SESSIONS).clamp(1, 32),
             dkim: dkim_settings(file.email.dkim)?,
-            locale: file.email.locale,
+            locale: email_locale(file.email.locale)?,
         };
         let strategies = match env("COLLECTIQ_STRATEGY") {
             Some(path) => vec![PathBuf::from(path)],
@@ -776,6 +786,15 @@ mod tests {
         assert_eq!(config.runtime.patience, std::time::Duration::ZERO);
         let wrong = load(&[], Some("[xero]\nnotes = \"everywhere\"\n")).err().unwrap().to_string();
         assert!(wrong.contains("everywhere") && wrong.contains("contact"), "{wrong}");
+    }
+
+    #[test]
+    fn the_email_locale_is_read_and_a_wrong_one_is_named() {
+        assert_eq!(load(&[], Some("")).unwrap().email.locale, None);
+        let german = load(&[], Some("[email]\nlocale = \"de-DE\"\n")).unwrap();
+        assert_eq!(german.email.locale.map(|l| l.tag().to_string()).as_deref(), Some("de-DE"));
+        let wrong = load(&[], Some("[email]\nlocale = \"German please\"\n")).err().unwrap().to_string();
+        assert!(wrong.contains("[email] locale holds \"German please\"") && wrong.contains("en-GB"), "{wrong}");
     }
 
     #[test]

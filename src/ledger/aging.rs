@@ -35,6 +35,17 @@ impl Bucket {
         }
     }
 
+    /// The bucket's name in a document a customer reads: `Current`, `1–30 days`, `Over 90 days`.
+    pub fn words(self) -> &'static str {
+        match self {
+            Bucket::Current => "Current",
+            Bucket::Days1To30 => "1–30 days",
+            Bucket::Days31To60 => "31–60 days",
+            Bucket::Days61To90 => "61–90 days",
+            Bucket::Over90 => "Over 90 days",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Bucket::Current => "current",

@@ -130,6 +130,15 @@ pub enum CreditKind {
 }
 
 impl CreditKind {
+    /// As a statement names it: `Credit note`, `Overpayment`, `Prepayment`.
+    pub fn words(self) -> &'static str {
+        match self {
+            CreditKind::CreditNote => "Credit note",
+            CreditKind::Overpayment => "Overpayment",
+            CreditKind::Prepayment => "Prepayment",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             CreditKind::CreditNote => "credit_note",
@@ -160,6 +169,14 @@ pub struct Credit {
     pub remaining: Decimal,
     pub allocations: Vec<Allocation>,
     pub updated: Timestamp,
+}
+
+impl Credit {
+    /// Whether the credit is the customer's and still has something to allocate: what their
+    /// statement lists under credits available.
+    pub fn available_to(&self, contact: Uuid) -> bool {
+        self.contact_id == Some(contact) && self.status == "AUTHORISED" && self.remaining > Decimal::ZERO
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -273,14 +273,12 @@ fn ageing(sheet: &mut Sheet, on: Date, invoices: &[&StatementInvoice], currency:
         buckets.add(Bucket::for_days_past_due(days_overdue(on, invoice)), invoice.due);
     }
     subheading(sheet, &format!("Amounts due by days overdue{suffix}"));
-    let labels = ["Current", "1–30 days", "31–60 days", "61–90 days", "Over 90 days"];
     let width = (RIGHT - MARGIN) / 6.0;
     let top = sheet.y();
     sheet.band(MARGIN, top, RIGHT - MARGIN, 38.0, Ink::Band);
     let cells = Bucket::ALL
         .iter()
-        .zip(labels)
-        .map(|(bucket, label)| (label.to_owned(), buckets.get(*bucket), Style::BODY))
+        .map(|bucket| (bucket.words().to_owned(), buckets.get(*bucket), Style::BODY))
         .chain([(format!("Total Due {currency}"), buckets.total(), Style::STRONG)]);
     for (n, (label, value, style)) in cells.enumerate() {
         let right = MARGIN + width * (n as f32 + 1.0) - 6.0;

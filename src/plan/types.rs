@@ -497,9 +497,19 @@ impl Template {
 
     /// Whether any part shows a link to the customer's page (`links.page`, or an invoice's).
     pub fn shows_page_links(&self) -> bool {
+        self.mentions("links.page")
+    }
+
+    /// Whether any part shows the customer's credits (`statement(customer)`, `customer.credits`):
+    /// only then are the organisation's credits read.
+    pub fn shows_credits(&self) -> bool {
+        self.mentions("statement(") || self.mentions("customer.credits")
+    }
+
+    fn mentions(&self, text: &str) -> bool {
         [Some(&self.subject), Some(&self.text), self.html.as_ref()]
             .into_iter()
             .flatten()
-            .any(|part| part.contains("links.page"))
+            .any(|part| part.contains(text))
     }
 }

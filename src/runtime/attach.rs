@@ -164,15 +164,9 @@ fn statement(
     };
     let credits = credits
         .iter()
-        .filter(|c| c.contact_id == Some(customer.contact.contact_id))
-        .filter(|c| c.status == "AUTHORISED" && c.remaining > Decimal::ZERO)
+        .filter(|c| c.available_to(customer.contact.contact_id))
         .map(|c| StatementCredit {
-            kind: match c.kind {
-                crate::ledger::records::CreditKind::CreditNote => "Credit note",
-                crate::ledger::records::CreditKind::Overpayment => "Overpayment",
-                crate::ledger::records::CreditKind::Prepayment => "Prepayment",
-            }
-            .into(),
+            kind: c.kind.words().into(),
             number: c.number.clone(),
             date: c.date,
             currency: c.currency.clone().unwrap_or_else(|| books.organisation.base_currency.clone()),

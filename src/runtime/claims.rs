@@ -22,6 +22,11 @@ impl ClaimRecords {
     pub async fn read(store: &Store, tenant: uuid::Uuid) -> Result<ClaimRecords, StoreError> {
         Ok(ClaimRecords { payments: store.payments(tenant).await?, credits: store.credits(tenant).await? })
     }
+
+    /// The customer's credits with something left to allocate.
+    pub fn credits_available_to(&self, contact: uuid::Uuid) -> impl Iterator<Item = &Credit> {
+        self.credits.iter().filter(move |credit| credit.available_to(contact))
+    }
 }
 
 /// What `claim` claims on each of `invoices` (of one customer, in `groups`) on `today`, one entry

@@ -24,8 +24,8 @@ use crate::plan::{Action, Plan};
 use crate::store::Store;
 use crate::store::page_links::NewPageLink;
 use crate::template::{
-    CustomerView, EmailContext, InvoiceView, LinksView, Locale, OrganisationView, OthersView, Rendered, SenderView,
-    Style, render,
+    CreditView, CustomerView, EmailContext, InvoiceView, LinksView, Locale, OrganisationView, OthersView, Rendered,
+    SenderView, Style, render,
 };
 use crate::xero::budget::Priority;
 use crate::xero::client::{ApiError, Get, XeroClient};
@@ -71,7 +71,7 @@ impl DefaultSender {
             name: config.email.name.clone(),
             style: config.page.colour.clone().map_or_else(Style::default, |accent| Style { accent }),
             rates: Some(RateTable::in_use(&config.rates).map_err(RunError::Rates)?),
-            locale: config.email.locale.as_deref().map(Locale::parse).transpose().map_err(RunError::Locale)?,
+            locale: config.email.locale.clone(),
         })
     }
 }
@@ -123,7 +123,7 @@ pub struct Composer<'a> {
     pub pages: Option<&'a PageLinker>,
     /// The run's instant: "today" in the email is the run's day.
     pub now: Timestamp,
-    /// The organisation's payments and credits, read at the first claim and kept for the rest.
+    /// The organisation's payments and credits, read at the first claim or statement and kept.
     claim_records: tokio::sync::OnceCell<ClaimRecords>,
     /// The locale of the organisation's emails, made at the first email and kept for the rest.
     locale: std::sync::OnceLock<Locale>,
@@ -182,7 +182,9 @@ impl Composer<'_> {
             .ok_or_else(|| ComposeError::permanent(format!("the plan has no template \"{template_name}\"")))?;
         let listed: Vec<&Invoice> = if about.statement { customer.open.iter().collect() } else { open };
         let today = self.today(plan, books);
-        let ids: Vec<Uuid> = listed.iter().map(|invoice| invoice.invoice_id).collect();
+        // Every open invoice is in the customer's statement (`customer.invoices`), listed or not.
+        let every: Vec<&Invoice> = customer.open.iter().collect();
+        let ids: Vec<Uuid> = every.iter().map(|invoice| invoice.invoice_id).collect();
         let links = match self.store.online_links(books.organisation.tenant_id, &ids).await {
             Ok(links) => links,
             Err(error) => {
@@ -202,15 +204,23 @@ impl Composer<'_> {
             }
             None => String::new(),
         };
-        let claims = self.claims(plan, books, customer, &listed, today).await;
+        let claims: HashMap<Uuid, LatePayment> =
+            ids.iter().copied().zip(self.claims(plan, books, customer, &every, today).await).collect();
+        let unclaimed = LatePayment::NotClaimed { reason: NoClaim::NotClaimed };
+        let claim_of = |invoice: &Invoice| claims.get(&invoice.invoice_id).unwrap_or(&unclaimed);
         let views: Vec<InvoiceView> = listed
             .iter()
-            .zip(&claims)
-            .map(|(invoice, claim)| view(invoice, &links, today, page_link(Some(invoice.invoice_id)), claim))
+            .map(|invoice| view(invoice, &links, today, page_link(Some(invoice.invoice_id)), claim_of(invoice)))
             .collect();
+        let total_claim = listed.iter().map(|invoice| claim_of(invoice).claim_total()).sum();
         let mut context =
             context(books, customer, &listed, views, about.statement, &address, from_name.as_deref(), today);
-        context.total_claim = claims.iter().map(LatePayment::claim_total).sum();
+        context.total_claim = total_claim;
+        context.customer.invoices =
+            every.iter().map(|invoice| view(invoice, &links, today, String::new(), claim_of(invoice))).collect();
+        if template.shows_credits() {
+            context.customer.credits = self.credits(books, customer).await;
+        }
         context.links.page = page_link(None);
         context.locale = self.locale(books).clone();
         let Rendered { subject, text, html } =
@@ -272,6 +282,28 @@ impl Composer<'_> {
                 Locale::default()
             })
         })
+    }
+
+    /// The customer's credits left to allocate, for their statement; none when the organisation's
+    /// credits cannot be read (the statement still lists what is owed).
+    async fn credits(&self, books: &Books, customer: &Customer) -> Vec<CreditView> {
+        let tenant = books.organisation.tenant_id;
+        match self.claim_records.get_or_try_init(|| ClaimRecords::read(self.store, tenant)).await {
+            Ok(records) => records
+                .credits_available_to(customer.contact.contact_id)
+                .map(|credit| CreditView {
+                    kind: credit.kind.words().into(),
+                    number: credit.number.clone().unwrap_or_default(),
+                    date: credit.date,
+                    currency: credit.currency.clone().unwrap_or_else(|| books.organisation.base_currency.clone()),
+                    remaining: credit.remaining,
+                })
+                .collect(),
+            Err(error) => {
+                tracing::warn!(%error, "credits could not be read: the statement lists none");
+                Vec::new()
+            }
+        }
     }
 
     /// Today where the strategy counts its days: its own time zone, else the organisation's.
@@ -447,6 +479,8 @@ pub fn context(
             name: customer.contact.name.clone(),
             first_name,
             email: customer.recipients().into_iter().next().unwrap_or_default(),
+            invoices: Vec::new(),
+            credits: Vec::new(),
         },
         invoice: if statement { None } else { views.first().cloned() },
         invoices: views,

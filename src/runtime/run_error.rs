@@ -31,8 +31,6 @@ pub enum RunError {
     Dkim(#[from] super::dkim::DkimError),
     #[error(transparent)]
     Rates(crate::decide::late_payment::RatesError),
-    #[error("[email] locale in the configuration: {0}")]
-    Locale(crate::template::LocaleError),
 }
 
 impl RunError {
@@ -55,7 +53,6 @@ impl RunError {
             RunError::Delivery(error) => error.help(),
             RunError::Dkim(error) => error.help(),
             RunError::Rates(error) => Some(error.help()),
-            RunError::Locale(error) => error.help(),
             RunError::PageKey(_) => Some(
                 "emails link to customers' pages because [page] base_url is set; fix the key file, or remove base_url to send without links"
                     .into(),

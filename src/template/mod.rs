@@ -16,17 +16,21 @@ pub use file::{EmailTemplate, HTML_SEPARATOR, Part, TemplateFileError};
 pub use markdown::Style;
 pub use render::{RenderError, Rendered, Source, header_text, render};
 pub use variables::{
-    CustomerView, EmailContext, InvoiceView, LinksView, OrganisationView, OthersView, PROVIDED, SenderView,
+    CreditView, CustomerView, EmailContext, InvoiceView, LinksView, OrganisationView, OthersView, PROVIDED, SenderView,
     is_provided, sample_context,
 };
 
-/// The components every template may call (`invoice_table(invoices)`, `pay_button(invoice)`).
+/// The components every template may call.
 pub const COMPONENTS: &[(&str, &str)] = &[
     (
         "invoice_table(invoices)",
         "a table of the invoices (number, due date, days overdue, amount due, Pay now and page links) with their total, and a line on the open invoices it does not list",
     ),
     ("pay_button(invoice)", "a button to pay the invoice online (its page when Xero gave no online link)"),
+    (
+        "statement(customer)",
+        "the customer's statement: every open invoice, credits left to allocate, the balance due (and any late-payment claim), and what is due by days overdue, per currency",
+    ),
 ];
 
 /// The environment templates are checked in: the filters and the components (drawn as text).

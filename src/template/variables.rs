@@ -10,6 +10,14 @@ pub const PROVIDED: &[(&str, &str)] = &[
     ("customer.name", "the customer's name in Xero"),
     ("customer.first_name", "the first name of the customer's main contact person (may be empty)"),
     ("customer.email", "the customer's email address"),
+    (
+        "customer.invoices",
+        "every open invoice of the customer, each with the fields of invoice (what statement(customer) lists)",
+    ),
+    (
+        "customer.credits",
+        "the customer's credits left to allocate (read only for templates that show them): each has kind (Credit note, Overpayment, Prepayment), number, date, currency and remaining",
+    ),
     ("invoice.number", "the invoice number, such as INV-0042 (not in statements)"),
     ("invoice.reference", "the invoice's reference (may be empty)"),
     ("invoice.date", "the date the invoice was issued"),
@@ -94,11 +102,26 @@ pub struct EmailContext {
     pub locale: super::Locale,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CustomerView {
     pub name: String,
     pub first_name: String,
     pub email: String,
+    /// Every open invoice, for the customer's statement.
+    pub invoices: Vec<InvoiceView>,
+    /// Credits left to allocate, for the customer's statement.
+    pub credits: Vec<CreditView>,
+}
+
+/// A credit note, overpayment or prepayment with something left to allocate.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CreditView {
+    /// "Credit note", "Overpayment" or "Prepayment".
+    pub kind: String,
+    pub number: String,
+    pub date: Option<jiff::civil::Date>,
+    pub currency: String,
+    pub remaining: Decimal,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -172,6 +195,14 @@ pub fn sample_context(with_invoice: bool) -> EmailContext {
             name: "Harbour Cafe Ltd".into(),
             first_name: "Ana".into(),
             email: "ap@harbourcafe.example".into(),
+            invoices: vec![invoice.clone()],
+            credits: vec![CreditView {
+                kind: "Credit note".into(),
+                number: "CN-0007".into(),
+                date: Some(jiff::civil::date(2026, 11, 2)),
+                currency: "NZD".into(),
+                remaining: Decimal::new(4_500, 2),
+            }],
         },
         invoice: with_invoice.then(|| invoice.clone()),
         invoices: vec![invoice],

@@ -5,21 +5,32 @@
 
 use std::collections::BTreeSet;
 
-use collectiq::template::{self, EmailContext, Source, Style};
+use collectiq::template::{self, EmailContext, Locale, Source, Style};
 use rust_decimal::Decimal;
 
 use crate::samples::{account, source_of, templates};
 
-/// Every `NZD 1,234.56` in a text, as an amount.
-fn figures(text: &str) -> Vec<Decimal> {
+/// Every `NZD 1,234.56` in a text, as an amount; in German, every `1.234,56 NZD`.
+fn figures(text: &str, german: bool) -> Vec<Decimal> {
+    let number = |c: char| c.is_ascii_digit() || c == ',' || c == '.' || c == '-';
     let mut found = Vec::new();
+    if german {
+        for (at, _) in text.match_indices(" NZD") {
+            let before: String = text[..at].chars().rev().take_while(|c| number(*c)).collect();
+            let digits: String = before.chars().rev().collect();
+            if let Ok(amount) = digits.replace('.', "").replace(',', ".").parse::<Decimal>() {
+                found.push(amount.abs());
+            }
+        }
+        return found;
+    }
     let mut rest = text;
     while let Some(at) = rest.find("NZD ") {
         let after = &rest[at + 4..];
-        let digits: String = after.chars().take_while(|c| c.is_ascii_digit() || *c == ',' || *c == '.').collect();
+        let digits: String = after.chars().take_while(|c| number(*c)).collect();
         let digits = digits.trim_end_matches(['.', ',']);
         if let Ok(amount) = digits.replace(',', "").parse::<Decimal>() {
-            found.push(amount);
+            found.push(amount.abs());
         }
         rest = &after[digits.len()..];
     }
@@ -59,7 +70,7 @@ fn visible(html: &str) -> String {
 
 /// What a figure in this email may be: a line's amount, a sum of lines, or, when the email says
 /// what else is outstanding, that figure and the account's totals it completes.
-fn allowed(context: &EmailContext, says_the_rest: bool) -> BTreeSet<Decimal> {
+fn allowed(context: &EmailContext, says_the_rest: bool, shows_statement: bool) -> BTreeSet<Decimal> {
     let mut allowed = BTreeSet::new();
     for invoice in &context.invoices {
         allowed.extend([invoice.total, invoice.amount_paid, invoice.amount_due]);
@@ -72,6 +83,10 @@ fn allowed(context: &EmailContext, says_the_rest: bool) -> BTreeSet<Decimal> {
     let listed_overdue: Decimal = context.invoices.iter().filter(|i| i.days_overdue > 0).map(|i| i.amount_due).sum();
     allowed.insert(listed);
     allowed.insert(listed_overdue);
+    // The customer's statement, where the email shows it: every open invoice less credits.
+    if shows_statement {
+        allowed.extend(statement_figures(context));
+    }
     if context.others.count == 0 || says_the_rest {
         allowed.insert(context.others.total);
         allowed.insert(context.total_outstanding);
@@ -79,7 +94,20 @@ fn allowed(context: &EmailContext, says_the_rest: bool) -> BTreeSet<Decimal> {
             allowed.insert(context.total_overdue);
         }
     }
-    allowed.iter().map(|a| a.round_dp(2)).collect()
+    allowed.iter().map(|a| a.abs().round_dp(2)).collect()
+}
+
+/// What a customer's statement shows: each open invoice and credit, and their totals.
+fn statement_figures(context: &EmailContext) -> Vec<Decimal> {
+    let every: Decimal = context.customer.invoices.iter().map(|i| i.amount_due).sum();
+    let every_claim: Decimal = context.customer.invoices.iter().map(|i| i.claim_total).sum();
+    let credits: Decimal = context.customer.credits.iter().map(|c| c.remaining).sum();
+    let mut figures: Vec<Decimal> = context.customer.credits.iter().map(|c| c.remaining).collect();
+    for invoice in &context.customer.invoices {
+        figures.extend([invoice.amount_due, invoice.claim_total]);
+    }
+    figures.extend([every, credits, every - credits, every_claim, every - credits + every_claim]);
+    figures
 }
 
 #[test]
@@ -87,21 +115,27 @@ fn every_figure_adds_up_in_both_parts_of_every_example_template() {
     let style = Style::default();
     let mut rng = fastrand::Rng::with_seed(22);
     let mut rendered_any = 0;
+    let mut german_figures = 0;
     for (name, parsed) in templates() {
         let source = source_of(&parsed);
         // The example strategies send statements from the templates named so, and reminders
         // (about some of the open invoices) from the others.
         let statement = name.contains("statement");
-        for _ in 0..60 {
+        for round in 0..60 {
             {
-                let context = account(&mut rng, statement);
+                let mut context = account(&mut rng, statement);
+                // Every fourth email is written as a German organisation writes money.
+                let german = round % 4 == 3;
+                if german {
+                    context.locale = Locale::parse("de-DE").unwrap();
+                }
                 let email = template::render(source, &context, &style).unwrap_or_else(|e| panic!("{name}: {e}"));
                 rendered_any += 1;
                 let shown = visible(&email.html);
                 let says_the_rest = email.text.contains("not listed here") && shown.contains("not listed here");
-                let allowed = allowed(&context, says_the_rest);
+                let allowed = allowed(&context, says_the_rest, source.text.contains("statement(customer)"));
                 for (part, text) in [("subject", &email.subject), ("text", &email.text), ("HTML", &shown)] {
-                    for figure in figures(text) {
+                    for figure in figures(text, german) {
                         assert!(
                             allowed.contains(&figure),
                             "{name} ({part}, statement: {statement}): NZD {figure} is neither a line, a sum of lines, nor explained\n{}",
@@ -120,13 +154,17 @@ fn every_figure_adds_up_in_both_parts_of_every_example_template() {
                     html_links.difference(&text_links).collect::<Vec<_>>(),
                     email.text
                 );
-                let in_text: BTreeSet<Decimal> = figures(&email.text).into_iter().collect();
-                let in_html: BTreeSet<Decimal> = figures(&shown).into_iter().collect();
+                let in_text: BTreeSet<Decimal> = figures(&email.text, german).into_iter().collect();
+                if german {
+                    german_figures += in_text.len();
+                }
+                let in_html: BTreeSet<Decimal> = figures(&shown, german).into_iter().collect();
                 assert_eq!(in_text, in_html, "{name}: both parts show the same figures\n{}\n{shown}", email.text);
             }
         }
     }
     assert!(rendered_any >= 1800, "{rendered_any} emails rendered");
+    assert!(german_figures > 500, "German figures were read and checked too: {german_figures}");
 }
 
 #[test]
@@ -145,6 +183,6 @@ fn a_total_that_leaves_invoices_out_is_caught() {
         markdown: false,
     };
     let email = template::render(source, &context, &Style::default()).unwrap();
-    let allowed = allowed(&context, email.text.contains("not listed here"));
-    assert!(figures(&email.text).iter().any(|figure| !allowed.contains(figure)), "{}", email.text);
+    let allowed = allowed(&context, email.text.contains("not listed here"), false);
+    assert!(figures(&email.text, false).iter().any(|figure| !allowed.contains(figure)), "{}", email.text);
 }

@@ -2,7 +2,9 @@
 
 use std::path::Path;
 
-use collectiq::template::{EmailContext, EmailTemplate, InvoiceView, LinksView, OthersView, Source, sample_context};
+use collectiq::template::{
+    CreditView, EmailContext, EmailTemplate, InvoiceView, LinksView, OthersView, Source, sample_context,
+};
 use rust_decimal::Decimal;
 
 const CURRENCY: &str = "NZD";
@@ -72,6 +74,17 @@ pub fn account(rng: &mut fastrand::Rng, statement: bool) -> EmailContext {
     context.total_overdue = all.iter().filter(|i| i.days_overdue > 0).map(|i| i.amount_due).sum();
     context.total_currency = CURRENCY.into();
     context.links.page = if rng.bool() { "https://pay.example/p/account".into() } else { String::new() };
+    // The customer's statement: every open invoice, and now and then a credit or two.
+    context.customer.invoices = all.clone();
+    context.customer.credits = (0..rng.usize(0..=2))
+        .map(|index| CreditView {
+            kind: ["Credit note", "Overpayment"][index % 2].into(),
+            number: format!("CN-{:04}", 10 + index),
+            date: Some(jiff::civil::date(2026, 11, 2)),
+            currency: CURRENCY.into(),
+            remaining: Decimal::new(rng.i64(100..=50_000), 2),
+        })
+        .collect();
     context
 }
 

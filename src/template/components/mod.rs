@@ -1,8 +1,11 @@
-//! The pieces every template may call: `invoice_table(invoices)` and `pay_button(invoice)`. Each
+//! The pieces every template may call: `invoice_table(invoices)`, `pay_button(invoice)` and
+//! `statement(customer)` (in `statement.rs`). Each
 //! has an HTML form (inline-styled tables, as mail clients need) and a text form (columns aligned
 //! with spaces, set in a code block so that Markdown keeps them as they are), and both show the
 //! same figures. A table's total is the sum of the lines it shows; when the customer owes on
 //! invoices it does not show, it says how many and how much, so every figure can be reconciled.
+
+mod statement;
 
 use std::collections::BTreeMap;
 
@@ -11,7 +14,7 @@ use minijinja::{Error, ErrorKind, State};
 use rust_decimal::Decimal;
 
 use super::markdown::{FONT, INK, Style, attribute};
-use super::{InvoiceView, LinksView, Locale, OthersView};
+use super::{CustomerView, InvoiceView, LinksView, Locale, OthersView};
 use crate::ledger::locale::DateLength;
 
 /// Which part a component is drawn for.
@@ -28,14 +31,14 @@ pub enum Part {
 /// Adds the components, drawn for `part`, to a template environment.
 pub fn register(env: &mut minijinja::Environment<'_>, part: Part, style: &Style, locale: &Locale) {
     let accent = style.accent.clone();
-    let locale = locale.clone();
+    let in_locale = locale.clone();
     env.add_function("invoice_table", move |state: &State, invoices: Serde<Vec<InvoiceView>>| {
         let others = lookup::<OthersView>(state, "others")?;
         let currency = lookup::<String>(state, "total_currency")?;
         let page = Some(lookup::<LinksView>(state, "links")?.page).filter(|page| !page.is_empty());
         Ok(match part {
             Part::Html => {
-                Value::from_safe_string(table_html(&invoices, &others, &currency, page.as_deref(), &accent, &locale))
+                Value::from_safe_string(table_html(&invoices, &others, &currency, page.as_deref(), &accent, &in_locale))
             }
             Part::Text | Part::Plain => Value::from_safe_string(table_text(
                 &invoices,
@@ -43,13 +46,17 @@ pub fn register(env: &mut minijinja::Environment<'_>, part: Part, style: &Style,
                 &currency,
                 page.as_deref(),
                 part == Part::Text,
-                &locale,
+                &in_locale,
             )),
         })
     });
     let accent = style.accent.clone();
     env.add_function("pay_button", move |invoice: Serde<InvoiceView>| {
         Ok(Value::from_safe_string(pay_button(&invoice, part, &accent)))
+    });
+    let locale = locale.clone();
+    env.add_function("statement", move |customer: Serde<CustomerView>| {
+        Ok(Value::from_safe_string(statement::statement(&customer, part, &locale)))
     });
 }
 
