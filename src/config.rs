@@ -270,6 +270,13 @@ pub struct DkimSettings {
     pub key_file: PathBuf,
 }
 
+impl DkimSettings {
+    /// Where the public key's TXT record is published: `SELECTOR._domainkey.DOMAIN` (RFC 6376).
+    pub fn record_name(&self) -> String {
+        format!("{}._domainkey.{}", self.selector, self.domain)
+    }
+}
+
 /// SMTP sessions used at once when the configuration says nothing.
 pub const DEFAULT_SMTP_SESSIONS: usize = 4;
 

@@ -77,6 +77,13 @@ pub fn open_to_others(metadata: &std::fs::Metadata) -> Option<u32> {
     }
 }
 
+/// Randomness from the operating system (through the AEAD crate's `OsRng`, already a dependency),
+/// for every key and id CollectIQ makes.
+pub fn random_bytes(bytes: &mut [u8]) {
+    use chacha20poly1305::aead::rand_core::RngCore;
+    chacha20poly1305::aead::OsRng.fill_bytes(bytes);
+}
+
 /// Reads a secret from a file that only its owner may read (mode 0600 or stricter). Surrounding
 /// whitespace, such as a final newline, is dropped.
 pub fn read_secret_file(path: &Path) -> Result<Secret, SecretFileError> {

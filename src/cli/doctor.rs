@@ -76,7 +76,7 @@ pub fn doctor_command(global: &Global, args: DoctorArgs) -> Outcome {
                 domain: settings.domain.clone(),
                 selector: settings.selector.clone(),
                 algorithm: key.algorithm(),
-                record_name: format!("{}._domainkey.{}", settings.selector, settings.domain),
+                record_name: settings.record_name(),
                 record: key.dns_record(),
             });
             let mut domains: BTreeSet<String> =

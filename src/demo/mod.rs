@@ -1,9 +1,11 @@
 //! `collectiq demo`: the whole flow with nothing to set up. The embedded sandbox stands in for a
 //! Xero organisation (Harbour Wholesale Ltd); CollectIQ connects to it as it would to Xero
 //! (OAuth, headless), syncs, checks and simulates the wholesale example strategy, then runs it:
-//! emails are written to the demo folder as `.eml` files instead of being sent, and history notes
-//! go to the sandbox. Everything it makes is in the demo folder, to look at afterwards.
+//! emails are written to the demo folder as `.eml` files instead of being sent (DKIM-signed with
+//! the demo's own key), and history notes go to the sandbox. Everything it makes is in the demo
+//! folder, to look at afterwards.
 
+mod dkim;
 mod hearing;
 mod page;
 
@@ -69,6 +71,8 @@ pub struct Demo {
     pub notes_waiting: usize,
     /// One customer's page, opened from the link in their email.
     pub page: Option<page::Opened>,
+    /// The key the emails are signed with, and the DNS record that would vouch for it.
+    pub dkim: Option<dkim::Record>,
 }
 
 /// Why the demo stopped.
@@ -100,6 +104,10 @@ pub enum DemoError {
     Run(#[from] RunError),
     #[error(transparent)]
     PageKey(#[from] crate::secret::page_key::PageKeyError),
+    #[error("cannot make the demo's DKIM key {}: {cause}", path.display())]
+    DkimKeyUncreatable { path: PathBuf, cause: std::io::Error },
+    #[error(transparent)]
+    Dkim(#[from] crate::runtime::dkim::DkimError),
     #[error("run: {error}")]
     RunFailed { error: String },
 }
@@ -111,6 +119,9 @@ impl DemoError {
             DemoError::Store(error) => error.help(),
             DemoError::Run(error) => error.help(),
             DemoError::Sandbox(_) => Some("the sandbox listens on 127.0.0.1; check that loopback works".into()),
+            DemoError::DkimKeyUncreatable { .. } => Some("check that the demo folder can be written".into()),
+            // The demo's own key, not an operator's: making a new one loses nothing.
+            DemoError::Dkim(_) => Some("move dkim.pem aside in the demo folder: the next demo makes a new key".into()),
             _ => None,
         }
     }
@@ -147,12 +158,18 @@ fn prepare(folder: &Path) -> Result<PathBuf, DemoError> {
 }
 
 fn demo_config(folder: &Path, sandbox: &str, strategy: &Path, pages: SocketAddr) -> Result<Config, DemoError> {
-    // What `collectiq serve` needs to serve the demo's pages again afterwards.
+    // What `collectiq serve` needs to serve the demo's pages again afterwards; the DKIM key is
+    // here rather than in the environment below, so that `collectiq doctor` sees it too.
+    let dkim = dkim::settings(folder);
     let toml = format!(
         "# The demo's own configuration: everything else comes from the demo.\n\
-         key_file = {:?}\n\n[page]\nbase_url = \"http://{pages}\"\nkey_file = {:?}\n",
+         key_file = {:?}\n\n[page]\nbase_url = \"http://{pages}\"\nkey_file = {:?}\n\n\
+         [email.dkim]\ndomain = {:?}\nselector = {:?}\nkey_file = {:?}\n",
         folder.join("token.key").display().to_string(),
         folder.join("page.key").display().to_string(),
+        dkim.domain,
+        dkim.selector,
+        dkim.key_file.display().to_string(),
     );
     std::fs::write(folder.join("collectiq.toml"), toml)
         .map_err(|cause| DemoError::Io { doing: "write the demo's configuration".into(), cause })?;
@@ -197,6 +214,9 @@ async fn steps(
         .map_err(|cause| DemoError::Io { doing: "choose an address for the customers' pages".into(), cause })?;
     let pages_at =
         pages.local_addr().map_err(|cause| DemoError::Io { doing: "read the pages' address".into(), cause })?;
+    // The signing key before the configuration that names it: a key that cannot be had stops the
+    // demo here, with its own words, rather than as the run's.
+    demo.dkim = Some(dkim::key(folder)?);
     // Its own configuration, so that a collectiq.toml where the demo runs is not used.
     let config = demo_config(folder, url, strategy, pages_at)?;
     say("Connecting to it as to Xero (OAuth 2 with PKCE, approved at once by the sandbox).");
@@ -242,7 +262,7 @@ async fn steps(
         std::fs::write(folder.join("simulation.html"), html::render(&report))
             .map_err(|cause| DemoError::Io { doing: "write simulation.html".into(), cause })?;
     }
-    say("Running it: deciding what is due, writing the emails, logging each to Xero.");
+    say("Running it: deciding what is due, writing the emails (DKIM-signed), logging each to Xero.");
     let options = RunOptions { sync: false, at: Some(at), skip_links_ahead: true, ..RunOptions::default() };
     let report = run(&config, &session, vec![org], &options, Arc::new(Quiet)).await?;
     demo.ran_at = Some(at);
@@ -320,6 +340,16 @@ impl Demo {
             self.notes,
             self.tasks
         );
+        if let Some(dkim) = &self.dkim {
+            let _ = writeln!(
+                out,
+                "  The emails are DKIM-signed for {} with the demo's own key ({}); the TXT record one would publish at {}:",
+                dkim.domain,
+                dkim.key_file.display(),
+                dkim.name
+            );
+            let _ = writeln!(out, "    {}", dkim.text);
+        }
         if let Some((id, address, reason)) = &self.heard.reply {
             let _ = writeln!(
                 out,

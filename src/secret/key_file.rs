@@ -181,8 +181,9 @@ fn create(path: &Path) -> Result<TokenKey, KeyError> {
 
 /// Writes a key file whole, private to its owner (in a private folder), and links it into place,
 /// which fails if a key is already there. A key already there is kept: another process was
-/// first, and its key is the one (`Ok(false)`). Shared by every key CollectIQ keeps.
-pub(super) fn write_new_key(path: &Path, text: &str) -> std::io::Result<bool> {
+/// first, and its key is the one (`Ok(false)`). Shared by every key CollectIQ keeps (the demo's
+/// DKIM key too).
+pub(crate) fn write_new_key(path: &Path, text: &str) -> std::io::Result<bool> {
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);

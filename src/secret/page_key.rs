@@ -15,6 +15,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::key_file::write_new_key;
+use super::random_bytes;
 
 /// The key file's name beside the token key.
 pub const FILE_NAME: &str = "page.key";
@@ -62,7 +63,7 @@ impl PageKey {
         match PageKey::load(path) {
             Ok(None) => {
                 let mut key = [0u8; 32];
-                getrandom_bytes(&mut key);
+                random_bytes(&mut key);
                 let text = format!("{HEADER}{}\n", STANDARD.encode(key));
                 write_new_key(path, &text).map_err(|error| PageKeyError::Uncreatable {
                     path: path.display().to_string(),
@@ -109,7 +110,7 @@ impl PageKey {
     /// A new random link id.
     pub fn new_id() -> LinkId {
         let mut id = [0u8; 16];
-        getrandom_bytes(&mut id);
+        random_bytes(&mut id);
         id
     }
 
@@ -145,7 +146,7 @@ impl PageKey {
     /// day (a day number), with a random nonce that also tells one sending of a form from another.
     pub fn form_token(&self, id: &LinkId, day: i64) -> String {
         let mut nonce = [0u8; 12];
-        getrandom_bytes(&mut nonce);
+        random_bytes(&mut nonce);
         let tag = self.form_mac(id, day, &nonce).finalize().into_bytes();
         format!("{day}.{}.{}", URL_SAFE_NO_PAD.encode(nonce), URL_SAFE_NO_PAD.encode(&tag[..TAG]))
     }
@@ -180,7 +181,7 @@ impl PageKey {
     /// A key kept in memory only, for tests.
     pub fn ephemeral() -> PageKey {
         let mut key = [0u8; 32];
-        getrandom_bytes(&mut key);
+        random_bytes(&mut key);
         PageKey { path: PathBuf::from("(in memory)"), key }
     }
 }
@@ -188,12 +189,6 @@ impl PageKey {
 /// A link id as the store keeps it: hex.
 pub fn id_text(id: &LinkId) -> String {
     id.iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
-/// Randomness from the operating system (through the AEAD crate's `OsRng`, already a dependency).
-fn getrandom_bytes(bytes: &mut [u8]) {
-    use chacha20poly1305::aead::rand_core::RngCore;
-    chacha20poly1305::aead::OsRng.fill_bytes(bytes);
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 //! `collectiq autopilot` against the sandbox (a payment's webhook cancels the email waiting for
 //! its invoice; SIGTERM mid-delivery, then a restart, delivers every email exactly once).
 
+#[path = "../common/dkimpy.rs"]
+mod dkimpy;
 #[path = "../runtime/support.rs"]
 mod support;
 
@@ -9,6 +11,7 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use collectiq::runtime::dkim::DkimKey;
 use collectiq::sandbox::SandboxConfig;
 use collectiq::sandbox::WebhookTarget;
 use support::{World, sandbox_config, scratch, strategy_file, text};
@@ -78,6 +81,24 @@ fn terminate(world: &World, mut child: Child) -> std::process::ExitStatus {
     child.wait().unwrap()
 }
 
+/// Where the demo's DKIM record would be published.
+const DEMO_RECORD: &str = "demo._domainkey.harbourwholesale.example";
+
+/// The tags of an email's DKIM-Signature (`d=harbourwholesale.example`, …), its lines unfolded.
+fn dkim_tags(email: &str) -> Vec<String> {
+    let unfolded = email.replace("\r\n ", " ").replace("\r\n\t", " ");
+    let Some(header) = unfolded.lines().find_map(|line| line.strip_prefix("DKIM-Signature:")) else {
+        return Vec::new();
+    };
+    header.split(';').map(|tag| tag.split_whitespace().collect::<String>()).filter(|tag| !tag.is_empty()).collect()
+}
+
+/// The TXT record the demo's summary says to publish, from the line under the one naming it.
+fn printed_record(shown: &str) -> String {
+    let mut lines = shown.lines().skip_while(|line| !line.ends_with(&format!("publish at {DEMO_RECORD}:")));
+    lines.nth(1).map(|line| line.trim().to_string()).unwrap_or_else(|| panic!("no DKIM record in:\n{shown}"))
+}
+
 fn health(world: &World, port: u16) -> serde_json::Value {
     let url = format!("http://127.0.0.1:{port}/healthz");
     world.runtime.block_on(async move {
@@ -91,6 +112,7 @@ fn health(world: &World, port: u16) -> serde_json::Value {
 fn the_demo_runs_end_to_end_with_nothing_set_up() {
     let folder = scratch("demo");
     let out = folder.join("demo-out");
+    let mut records = Vec::new();
     for attempt in 0..2 {
         let output = Command::new(env!("CARGO_BIN_EXE_collectiq"))
             .args(["demo", "--out"])
@@ -126,6 +148,28 @@ fn the_demo_runs_end_to_end_with_nothing_set_up() {
                 .all(|e| e.contains("@harbourwholesale.example>") && e.contains("Auto-Submitted: auto-generated"))
         );
         assert!(shown.contains(&format!("{} emails written", emails.len())), "the summary counts them: {shown}");
+        // Every email is signed for the sender's domain with the demo's own key: dkimpy, given the
+        // record the summary prints (the key's in the folder), finds each signature good, and
+        // finds none good with another key's record.
+        assert!(shown.contains("The emails are DKIM-signed for harbourwholesale.example"), "{shown}");
+        for (email, path) in all.iter().zip(&emails) {
+            let tags = dkim_tags(email);
+            assert!(
+                tags.iter().any(|t| t == "d=harbourwholesale.example") && tags.iter().any(|t| t == "s=demo"),
+                "{}: {tags:?}",
+                path.path().display()
+            );
+        }
+        let record = printed_record(&shown);
+        let key = DkimKey::read(&out.join("dkim.pem")).unwrap();
+        assert_eq!(record, key.dns_record(), "the record printed is the demo key's");
+        let paths: Vec<_> = emails.iter().map(|e| e.path()).collect();
+        for (path, (good, said)) in paths.iter().zip(dkimpy::verify_all(&paths, DEMO_RECORD, &record)) {
+            assert!(good, "{}: dkimpy says {said}", path.display());
+        }
+        let other = DkimKey::Ed25519(ed25519_dalek::SigningKey::from_bytes(&[7; 32])).dns_record();
+        assert!(dkimpy::verify_all(&paths, DEMO_RECORD, &other).iter().all(|(good, _)| !good), "another key fails");
+        records.push(record);
         assert!(out.join("simulation.html").exists() && out.join("strategy/wholesale.strategy").exists());
         assert!(!shown.contains(" 0 history notes"), "notes go to the sandbox: {shown}");
         assert!(shown.contains("replied (message") && shown.contains("bounced (message"), "{shown}");
@@ -152,6 +196,14 @@ fn the_demo_runs_end_to_end_with_nothing_set_up() {
         assert_eq!(kinds, [("reply", "open"), ("bounce", "handled")], "{listed:?}");
         assert!(listed.iter().all(|m| m["customer"]["name"].is_string()), "{listed:?}");
         assert_eq!(listed[1]["permanent"], serde_json::Value::Bool(true));
+    }
+    // The key is made once, private, and kept: the second demo signed with the first one's key.
+    assert_eq!(records[0], records[1], "a second demo keeps the key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(out.join("dkim.pem")).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the demo's DKIM key is its owner's only");
     }
     // A folder that is not the demo's own is never cleared: it could hold a real store.
     let other = folder.join("real");

@@ -2,6 +2,8 @@
 //! accounts, with figures that add up in both parts.
 
 mod dkim;
+#[path = "../common/dkimpy.rs"]
+mod dkimpy;
 mod doctor;
 mod figures;
 mod samples;
