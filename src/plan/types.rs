@@ -500,10 +500,10 @@ impl Template {
         self.mentions("links.page")
     }
 
-    /// Whether any part shows the customer's credits (`statement(customer)`, `customer.credits`):
-    /// only then are the organisation's credits read.
-    pub fn shows_credits(&self) -> bool {
-        self.mentions("statement(") || self.mentions("customer.credits")
+    /// Whether any part shows the customer's account (`statement(customer)`, `customer.invoices`,
+    /// `customer.credits`): only then is every open invoice shown and are credits read.
+    pub fn shows_account(&self) -> bool {
+        ["statement(", "customer.invoices", "customer.credits"].into_iter().any(|text| self.mentions(text))
     }
 
     fn mentions(&self, text: &str) -> bool {

@@ -182,8 +182,10 @@ impl Composer<'_> {
             .ok_or_else(|| ComposeError::permanent(format!("the plan has no template \"{template_name}\"")))?;
         let listed: Vec<&Invoice> = if about.statement { customer.open.iter().collect() } else { open };
         let today = self.today(plan, books);
-        // Every open invoice is in the customer's statement (`customer.invoices`), listed or not.
-        let every: Vec<&Invoice> = customer.open.iter().collect();
+        // A template that shows the customer's statement (`customer.invoices`) shows every open
+        // invoice, listed or not; the others need only what they list.
+        let shows_account = template.shows_account();
+        let every: Vec<&Invoice> = if shows_account { customer.open.iter().collect() } else { listed.clone() };
         let ids: Vec<Uuid> = every.iter().map(|invoice| invoice.invoice_id).collect();
         let links = match self.store.online_links(books.organisation.tenant_id, &ids).await {
             Ok(links) => links,
@@ -216,9 +218,9 @@ impl Composer<'_> {
         let mut context =
             context(books, customer, &listed, views, about.statement, &address, from_name.as_deref(), today);
         context.total_claim = total_claim;
-        context.customer.invoices =
-            every.iter().map(|invoice| view(invoice, &links, today, String::new(), claim_of(invoice))).collect();
-        if template.shows_credits() {
+        if shows_account {
+            context.customer.invoices =
+                every.iter().map(|invoice| view(invoice, &links, today, String::new(), claim_of(invoice))).collect();
             context.customer.credits = self.credits(books, customer).await;
         }
         context.links.page = page_link(None);

@@ -12,11 +12,11 @@ pub const PROVIDED: &[(&str, &str)] = &[
     ("customer.email", "the customer's email address"),
     (
         "customer.invoices",
-        "every open invoice of the customer, each with the fields of invoice (what statement(customer) lists)",
+        "every open invoice of the customer, each with the fields of invoice (what statement(customer) lists; filled for templates that show the account)",
     ),
     (
         "customer.credits",
-        "the customer's credits left to allocate (read only for templates that show them): each has kind (Credit note, Overpayment, Prepayment), number, date, currency and remaining",
+        "the customer's credits left to allocate (filled for templates that show the account): each has kind (Credit note, Overpayment, Prepayment), number, date, currency and remaining",
     ),
     ("invoice.number", "the invoice number, such as INV-0042 (not in statements)"),
     ("invoice.reference", "the invoice's reference (may be empty)"),

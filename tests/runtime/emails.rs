@@ -211,3 +211,71 @@ fn a_strategy_that_claims_under_the_uk_act_shows_the_claim_on_sterling_invoices_
         "{undisputed} days, then {while_disputed} while disputed"
     );
 }
+
+/// Whether `text` holds a date such as `Nov 5, 2026` (as the US writes it in a table).
+fn has_us_date(text: &str) -> bool {
+    const MONTHS: [&str; 12] =
+        ["Jan ", "Feb ", "Mar ", "Apr ", "May ", "Jun ", "Jul ", "Aug ", "Sep ", "Oct ", "Nov ", "Dec "];
+    MONTHS.iter().any(|month| {
+        text.match_indices(month).any(|(at, _)| {
+            let rest = &text[at + month.len()..];
+            let day: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            !day.is_empty() && rest[day.len()..].starts_with(", 2026")
+        })
+    })
+}
+
+#[test]
+fn each_organisation_writes_money_and_dates_as_its_country_does() {
+    // Four organisations: New Zealand, Australia, the United Kingdom and the United States.
+    let world = World::start("locales", sandbox_config(67, 4, 20, 300));
+    let strategy = examples().join("wholesale.strategy");
+    world.run(&strategy, "2026-11-25T21:00:00Z", &[]);
+    let db = world.db();
+    let mut statement = db
+        .prepare(
+            "SELECT o.country_code, a.email FROM actions a JOIN organisations o ON o.tenant_id = a.tenant_id
+              WHERE a.email IS NOT NULL",
+        )
+        .unwrap();
+    let emails: Vec<(String, String)> = statement
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .unwrap()
+        .map(|row| {
+            let (country, email) = row.unwrap();
+            (country, serde_json::from_str::<Value>(&email).unwrap()["text"].as_str().unwrap().to_string())
+        })
+        .collect();
+    let of = |country: &str| emails.iter().filter(|(c, _)| c == country).map(|(_, t)| t.as_str()).collect::<Vec<_>>();
+    let (us, nz) = (of("US"), of("NZ"));
+    assert!(!us.is_empty() && !nz.is_empty(), "emails from both: {} US, {} NZ", us.len(), nz.len());
+    assert!(us.iter().any(|text| has_us_date(text)), "a US table dates as the US does:\n{}", us.join("\n----\n"));
+    assert!(!nz.iter().any(|text| has_us_date(text)), "New Zealand does not:\n{}", nz.join("\n----\n"));
+    assert!(nz.iter().any(|text| text.contains("/2026  ")), "New Zealand writes 5/11/2026:\n{}", nz.join("\n----\n"));
+
+    // `[email] locale` sets one locale for every organisation: here German figures and dates.
+    world.configure("[email]\nlocale = \"de-DE\"\n");
+    let number: String = db
+        .query_row(
+            "SELECT i.number FROM invoices i JOIN contacts c ON c.contact_id = i.contact_id
+               JOIN organisations o ON o.tenant_id = i.tenant_id
+              WHERE o.country_code = 'NZ' AND i.status = 'AUTHORISED' AND i.amount_due > 0 AND c.email IS NOT NULL
+              ORDER BY i.number LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let out = world.folder.join("preview-de");
+    let args = ["preview", "wholesale-overdue-firm", "--invoice", &number, "--org", "Harbour Wholesale Ltd"];
+    let more =
+        ["--strategy", strategy.to_str().unwrap(), "--out", out.to_str().unwrap(), "--at", "2026-11-30T21:00:00Z"];
+    let shown = world.collectiq(&[&args[..], &more[..]].concat());
+    assert!(shown.status.success(), "{}", text(&shown));
+    let html = std::fs::read_to_string(out.join(format!("wholesale-overdue-firm-{number}.html"))).unwrap();
+    assert!(html.contains(",") && html.contains(" NZD</td>"), "German figures put the currency after:\n{html}");
+    let german_date = html.split("nowrap\">").any(|cell| {
+        let date: Vec<char> = cell.chars().take(10).collect();
+        date.len() == 10 && date[2] == '.' && date[5] == '.' && cell[10..].starts_with("</td>")
+    });
+    assert!(german_date, "and date as 05.11.2026:\n{html}");
+}
