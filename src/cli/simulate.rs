@@ -13,9 +13,11 @@ use super::error::{CommandError, block_on};
 use super::output::fail;
 use crate::decide::books::Books;
 use crate::decide::calendar::Calendar;
+use crate::decide::late_payment::{Dispute, RateTable};
 use crate::decide::memory::Memory;
 use crate::plan::{Plan, compile_path};
 use crate::runtime::RunError;
+use crate::simulate::claims::ClaimInputs;
 use crate::simulate::data::Export;
 use crate::simulate::events::{DrawnReplies, Event, Events};
 use crate::simulate::{Payments, Report, Scenario, html, simulate, text};
@@ -105,6 +107,8 @@ pub struct Loaded {
     pub memory: Memory,
     /// The replies, auto-replies and bounces of the data folder's events.json.
     pub events: Vec<Event>,
+    /// What late-payment claims are reckoned from, read from the store under a `Claim` sentence.
+    pub claims: Option<ClaimInputs>,
 }
 
 impl DataArgs {
@@ -126,7 +130,7 @@ impl DataArgs {
             for what in &read.left_out {
                 eprintln!("warning: left out: {what}");
             }
-            Loaded { books: read.books, memory: Memory::default(), events: Vec::new() }
+            Loaded { books: read.books, memory: Memory::default(), events: Vec::new(), claims: None }
         };
         if self.sandbox {
             let today = self.from.unwrap_or_else(|| crate::sandbox::world::generate::utc_date(Timestamp::now()));
@@ -166,7 +170,11 @@ impl DataArgs {
             });
         };
         let (books, memory) = store.books_and_memory(org.organisation.tenant_id).await?;
-        Ok(Loaded { books, memory, events: Vec::new() })
+        let claims = match plan.settings.claim {
+            Some(_) => Some(claim_inputs(&store, config, plan, &books).await?),
+            None => None,
+        };
+        Ok(Loaded { books, memory, events: Vec::new(), claims })
     }
 
     /// Simulates `plan` over the loaded books, with their events and the replies drawn at `replies`.
@@ -182,6 +190,7 @@ impl DataArgs {
         let from = self.from.unwrap_or_else(|| calendar.today(Timestamp::now()));
         let mut scenario =
             Scenario::new(plan, &calendar, loaded.books.clone(), loaded.memory.clone(), from, days, self.payments());
+        scenario.claim_inputs = loaded.claims.as_ref();
         let drawn = replies.map(|(rate, handled_after)| DrawnReplies { rate, seed: self.seed, handled_after });
         scenario.events = Events::new(loaded.events.clone(), drawn);
         Ok(simulate(&mut scenario))
@@ -204,12 +213,49 @@ impl DataArgs {
             let mut scenario =
                 Scenario::new(plan, calendar, loaded.books.clone(), loaded.memory.clone(), from, days, self.payments());
             scenario.events = Events::new(loaded.events.clone(), None);
+            scenario.claim_inputs = loaded.claims.as_ref();
             scenario
         };
         let (mut before, mut after) = (scenario(old, &old_calendar), scenario(new, &new_calendar));
         let (old_report, new_report) = (simulate(&mut before), simulate(&mut after));
         Ok(crate::simulate::impact::impact(&before, &old_report, &after, &new_report, top))
     }
+}
+
+/// The rates in use, the organisation's payments and credits, and the days each open invoice
+/// was disputed: what the runtime reckons an email's claim from, so that the simulation shows the
+/// figures the emails will.
+async fn claim_inputs(
+    store: &Store,
+    config: &crate::config::Config,
+    plan: &Plan,
+    books: &Books,
+) -> Result<ClaimInputs, CommandError> {
+    let tenant = books.organisation.tenant_id;
+    let rates = RateTable::in_use(&config.rates).map_err(RunError::Rates)?;
+    let calendar = Calendar::new(&plan.settings, books.organisation.zone.as_deref()).map_err(RunError::from)?;
+    let open: Vec<uuid::Uuid> = books.customers.iter().flat_map(|c| c.open.iter().map(|i| i.invoice_id)).collect();
+    let disputes = store
+        .dispute_periods(tenant, &open)
+        .await?
+        .into_iter()
+        .map(|(invoice, periods)| {
+            let days = periods
+                .into_iter()
+                .map(|(opened, resolved)| Dispute {
+                    from: calendar.today(opened),
+                    until: resolved.map(|at| calendar.today(at)),
+                })
+                .collect();
+            (invoice, days)
+        })
+        .collect();
+    Ok(ClaimInputs {
+        rates: Some(rates),
+        payments: store.payments(tenant).await?,
+        credits: store.credits(tenant).await?,
+        disputes,
+    })
 }
 
 pub fn run(global: &Global, args: SimulateArgs) -> Outcome {

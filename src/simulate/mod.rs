@@ -5,6 +5,7 @@
 pub mod action;
 pub mod aging;
 pub mod budget;
+pub mod claims;
 pub mod data;
 pub mod engine;
 pub mod events;

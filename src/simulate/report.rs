@@ -151,13 +151,12 @@ impl Report {
             .flat_map(|c| c.open.iter())
             .map(|i| (i.invoice_id, (i.number.as_str(), i.amount_due_in_base())))
             .collect();
-        // Claims are reckoned as the runtime reckons them for an email, from the shipped rates.
-        let claimed = scenario.plan.settings.claim.as_ref().and_then(|claim| {
-            let rates = crate::decide::late_payment::RateTable::shipped().ok()?;
-            let open: foldhash::HashMap<Uuid, &crate::ledger::records::Invoice> =
-                scenario.books.customers.iter().flat_map(|c| c.open.iter()).map(|i| (i.invoice_id, i)).collect();
-            Some((claim, rates, open))
-        });
+        // Claims are reckoned as the runtime reckons them for an email (simulate/claims.rs).
+        let claimed = super::claims::Claims::new(scenario.plan.settings.claim.as_ref(), scenario.claim_inputs);
+        let open: foldhash::HashMap<Uuid, &crate::ledger::records::Invoice> = match &claimed {
+            Some(_) => scenario.books.customers.iter().flat_map(|c| c.open.iter()).map(|i| (i.invoice_id, i)).collect(),
+            None => foldhash::HashMap::default(),
+        };
         let mut totals = Totals::default();
         let mut actions = Vec::with_capacity(count);
         for happening in happenings {
@@ -179,35 +178,12 @@ impl Report {
             let known: Vec<Uuid> = decision.invoices.iter().copied().filter(|id| invoices.contains_key(id)).collect();
             let found: Vec<&(&str, Decimal)> = known.iter().filter_map(|id| invoices.get(id)).collect();
             let amount = found.iter().fold(Decimal::ZERO, |sum, (_, due)| sum + due);
-            let mut claims: Vec<super::action::SimulatedClaim> = Vec::new();
-            if let (Some((claim, rates, open)), true) = (&claimed, kind == "email" || kind == "statement") {
-                let groups: Vec<&str> = customer.groups.iter().map(String::as_str).collect();
-                for invoice in known.iter().filter_map(|id| open.get(id)) {
-                    let Some(debt) = crate::decide::late_payment::Debt::from_records(invoice, &[], &[], Vec::new())
-                    else {
-                        continue;
-                    };
-                    let outcome =
-                        crate::decide::late_payment::late_payment(claim, &debt, &groups, happening.date, rates);
-                    if outcome.claim_total() <= Decimal::ZERO {
-                        continue;
-                    }
-                    let currency = invoice.currency.to_string();
-                    match claims.iter_mut().find(|c| c.currency == currency) {
-                        Some(sum) => {
-                            sum.interest += outcome.interest();
-                            sum.compensation += outcome.compensation();
-                            sum.total += outcome.claim_total();
-                        }
-                        None => claims.push(super::action::SimulatedClaim {
-                            currency,
-                            interest: outcome.interest(),
-                            compensation: outcome.compensation(),
-                            total: outcome.claim_total(),
-                        }),
-                    }
+            let claims = match (&claimed, kind == "email" || kind == "statement") {
+                (Some(claimed), true) => {
+                    claimed.of(customer, known.iter().filter_map(|id| open.get(id).copied()), happening.date)
                 }
-            }
+                _ => Vec::new(),
+            };
             let action = SimulatedAction {
                 at: scenario.run_at(happening.date),
                 date: happening.date,

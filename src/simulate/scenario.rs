@@ -42,6 +42,9 @@ pub struct Scenario<'a> {
     pub paid_by_place: Vec<Vec<Option<i64>>>,
     /// What customers do back: replies, auto-replies and bounces (none unless set).
     pub events: Events,
+    /// The rates, payments, credits and disputes late-payment claims are reckoned from, when
+    /// simulating from a store (the shipped rates and no dated records otherwise).
+    pub claim_inputs: Option<&'a super::claims::ClaimInputs>,
 }
 
 impl<'a> Scenario<'a> {
@@ -60,7 +63,18 @@ impl<'a> Scenario<'a> {
             .iter()
             .map(|c| c.open.iter().map(|i| paid_on.get(&i.invoice_id).map(|day| day_number(*day))).collect())
             .collect();
-        Scenario { plan, calendar, books, state, from, days, paid_on, paid_by_place, events: Events::default() }
+        Scenario {
+            plan,
+            calendar,
+            books,
+            state,
+            from,
+            days,
+            paid_on,
+            paid_by_place,
+            events: Events::default(),
+            claim_inputs: None,
+        }
     }
 
     /// The simulated days, first to last.

@@ -134,8 +134,55 @@ fn preview_writes_the_email_a_run_would_send_signed_and_stores_nothing() {
 fn a_strategy_that_claims_under_the_uk_act_shows_the_claim_on_sterling_invoices_only() {
     let world = World::start("claims", sandbox_config(67, 1, 40, 600));
     let strategy = examples().join("engineering.strategy");
-    world.run(&strategy, "2026-11-24T10:00:00Z", &[]);
+    let synced = world.collectiq(&["sync"]);
+    assert!(synced.status.success(), "{}", text(&synced));
+    // The simulation of the day, from the same store, before the run sends anything.
+    let simulated = world.collectiq(&[
+        "simulate",
+        strategy.to_str().unwrap(),
+        "--from",
+        "2026-11-24",
+        "--days",
+        "1",
+        "--format",
+        "json",
+    ]);
+    assert!(simulated.status.success(), "{}", text(&simulated));
+    let simulated: Value = serde_json::from_slice(&simulated.stdout).unwrap();
+    world.run(&strategy, "2026-11-24T10:00:00Z", &["--no-sync"]);
     let db = world.db();
+    // Each email's claim is what the simulation said it would be, to the penny.
+    let mut compared = 0;
+    let mut sent = db.prepare("SELECT invoices, email FROM actions WHERE email IS NOT NULL").unwrap();
+    for row in sent.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).unwrap() {
+        let (ids, email) = row.unwrap();
+        let email: Value = serde_json::from_str(&email).unwrap();
+        let body = email["text"].as_str().unwrap();
+        let Some(line) = body.lines().find(|line| line.starts_with("Late-payment claim ")) else { continue };
+        let shown = line.rsplit("GBP ").next().unwrap().trim().to_string();
+        let mut numbers: Vec<String> = serde_json::from_str::<Vec<String>>(&ids)
+            .unwrap()
+            .iter()
+            .map(|id| db.query_row("SELECT number FROM invoices WHERE invoice_id = ?1", [id], |r| r.get(0)).unwrap())
+            .collect();
+        numbers.sort();
+        let action = simulated["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| {
+                let mut theirs: Vec<String> =
+                    a["invoice_numbers"].as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_string()).collect();
+                theirs.sort();
+                a["kind"] == "email" && theirs == numbers
+            })
+            .unwrap_or_else(|| panic!("the simulation has no email about {numbers:?}"));
+        let claim = action["claims"].as_array().unwrap().iter().find(|c| c["currency"] == "GBP").unwrap();
+        let total: rust_decimal::Decimal = claim["total"].as_str().unwrap().parse().unwrap();
+        assert_eq!(collectiq::ledger::money::group_thousands(total), shown, "{numbers:?}: {action}\n{body}");
+        compared += 1;
+    }
+    assert!(compared > 0, "some email carried a claim to compare");
     let mut statement = db.prepare("SELECT email FROM actions WHERE email IS NOT NULL").unwrap();
     let emails: Vec<Value> = statement
         .query_map([], |r| r.get::<_, String>(0))
