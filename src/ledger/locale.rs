@@ -218,7 +218,7 @@ mod tests {
         assert_eq!(locale.amount(Decimal::new(1_234_567_125, 3)), "1,234,567.13");
         assert_eq!(locale.amount(Decimal::new(-20, 0)), "-20.00");
         assert_eq!(locale.amount(Decimal::new(5, 1)), "0.50");
-        assert_eq!(locale.money(Decimal::new(10_000_00, 2), "NZD"), "NZD 10,000.00");
+        assert_eq!(locale.money(Decimal::new(1_000_000, 2), "NZD"), "NZD 10,000.00");
     }
 
     #[test]

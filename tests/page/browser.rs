@@ -236,21 +236,25 @@ fn a_customer_promises_disputes_and_says_paid_from_the_link_in_a_reminder() {
     let first_day = &FIRST_RUN[..10];
     for (kind, invoices) in &answered {
         let invoice = serde_json::from_str::<Vec<String>>(invoices).unwrap().remove(0);
-        let (outcome, reason): (String, Option<String>) = db
-            .query_row(
-                "SELECT outcome, reason FROM actions WHERE subject_id = ?1 AND substr(decided_at, 1, 10) > ?2",
-                [&invoice, &first_day.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .unwrap_or_else(|e| panic!("{kind}: no decision in the next run for {invoice}: {e}; {report}"));
-        let reason = reason.unwrap_or_default().to_lowercase();
+        // Every decision of the next run about the invoice holds back; one says why. (Others may
+        // be reminders missed in the days the clock moved on, which defer to it.)
+        let decided: Vec<(String, String)> = db
+            .prepare("SELECT outcome, reason FROM actions WHERE subject_id = ?1 AND substr(decided_at, 1, 10) > ?2")
+            .unwrap()
+            .query_map([&invoice, &first_day.to_string()], |r| {
+                Ok((r.get(0)?, r.get::<_, Option<String>>(1)?.unwrap_or_default().to_lowercase()))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(!decided.is_empty(), "{kind}: no decision in the next run for {invoice}; {report}");
         let expected = match kind.as_str() {
             "promise" => "promised to pay",
             "dispute" => "disputed",
             _ => "that they have paid",
         };
-        assert_eq!(outcome, "skipped", "{kind}: {reason}");
-        assert!(reason.contains(expected), "{kind}: {reason}");
+        assert!(decided.iter().all(|(outcome, _)| outcome == "skipped"), "{kind}: {decided:?}");
+        assert!(decided.iter().any(|(_, reason)| reason.contains(expected)), "{kind}: {decided:?}");
         let number: String =
             db.query_row("SELECT number FROM invoices WHERE invoice_id = ?1", [&invoice], |r| r.get(0)).unwrap();
         let strategy = world.strategy.to_str().unwrap();

@@ -6,6 +6,7 @@
 //! invoices it does not show, it says how many and how much, so every figure can be reconciled.
 
 mod statement;
+mod text_table;
 
 use std::collections::BTreeMap;
 
@@ -241,49 +242,9 @@ fn table_text(
             locale.money(invoice.amount_due, &invoice.currency),
         ]);
     }
-    let total_rows: Vec<[String; 4]> = total_rows(invoices, locale)
-        .into_iter()
-        .map(|(label, amount)| [label, String::new(), String::new(), amount])
-        .collect();
-    let mut widths = [0usize; 4];
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    // The amounts of the total rows line up with the column's; their labels run across the row.
-    widths[3] = total_rows.iter().map(|row| row[3].chars().count()).fold(widths[3], usize::max);
-    let line = |row: &[String; 4]| {
-        format!(
-            "{:<w0$}  {:<w1$}  {:>w2$}  {:>w3$}",
-            row[0],
-            row[1],
-            row[2],
-            row[3],
-            w0 = widths[0],
-            w1 = widths[1],
-            w2 = widths[2],
-            w3 = widths[3]
-        )
-        .trim_end()
-        .to_string()
-    };
-    let rule_width = widths.iter().sum::<usize>() + 6;
-    let total_line = |row: &[String; 4]| {
-        let label_width = rule_width.saturating_sub(widths[3] + 2).max(row[0].chars().count());
-        format!("{:<label_width$}  {:>w3$}", row[0], row[3], w3 = widths[3])
-    };
     let fence = if markdown { "````\n" } else { "" };
     let mut text = format!("\n{fence}");
-    for row in &rows {
-        text.push_str(&line(row));
-        text.push('\n');
-    }
-    text.push_str(&format!("{:>rule_width$}\n", "-".repeat(widths[3])));
-    for row in &total_rows {
-        text.push_str(&total_line(row));
-        text.push('\n');
-    }
+    text.push_str(&text_table::aligned(&rows, &[], &total_rows(invoices, locale)));
     text.push_str(fence);
     // The links the HTML table carries in its rows, one line per invoice that has any.
     let mut links = String::new();

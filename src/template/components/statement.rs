@@ -185,48 +185,15 @@ fn section_text(section: &Section<'_>, several: bool, markdown: bool, locale: &L
         .iter()
         .map(|c| (credit_words(c, locale).replace('`', "'"), locale.money(-c.remaining, section.currency)))
         .collect();
-    let totals = section.totals(locale);
-    let mut widths = [0usize; 4];
-    for line in &lines {
-        for (width, cell) in widths.iter_mut().zip(line) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let amounts = credits.iter().map(|c| &c.1).chain(totals.iter().map(|t| &t.1));
-    widths[3] = amounts.fold(widths[3], |widest, amount| widest.max(amount.chars().count()));
-    let row_width = widths.iter().sum::<usize>() + 6;
-    let labelled = |label: &str, amount: &str| {
-        let label_width = row_width.saturating_sub(widths[3] + 2).max(label.chars().count());
-        format!("{label:<label_width$}  {amount:>w$}\n", w = widths[3])
-    };
+    let totals: Vec<(String, String)> =
+        section.totals(locale).into_iter().map(|(label, amount, _)| (label.to_string(), amount)).collect();
     let fence = if markdown { "````\n" } else { "" };
     let mut text = String::new();
     if several {
         text.push_str(&format!("In {}:\n\n", section.currency));
     }
     text.push_str(fence);
-    for line in &lines {
-        let row = format!(
-            "{:<w0$}  {:<w1$}  {:>w2$}  {:>w3$}",
-            line[0],
-            line[1],
-            line[2],
-            line[3],
-            w0 = widths[0],
-            w1 = widths[1],
-            w2 = widths[2],
-            w3 = widths[3]
-        );
-        text.push_str(row.trim_end());
-        text.push('\n');
-    }
-    for (label, amount) in &credits {
-        text.push_str(&labelled(label, amount));
-    }
-    text.push_str(&format!("{:>row_width$}\n", "-".repeat(widths[3])));
-    for (label, amount, _) in &totals {
-        text.push_str(&labelled(label, amount));
-    }
+    text.push_str(&super::text_table::aligned(&lines, &credits, &totals));
     text.push('\n');
     let ages = section.ages();
     let age_line: Vec<String> =
