@@ -43,12 +43,6 @@ pub struct LocaleError {
     pub why: String,
 }
 
-impl LocaleError {
-    pub fn help(&self) -> Option<String> {
-        Some("write a language and a country, such as en-GB, en-US, de-DE or fr-FR".into())
-    }
-}
-
 /// A locale with its formatters, made once and shared by every email of an organisation.
 #[derive(Clone)]
 pub struct Locale {
@@ -83,10 +77,16 @@ impl Eq for Locale {}
 /// and dates (`NZD 1,234.50`, `5 December 2026`) are also the United Kingdom's and Australia's.
 pub const DEFAULT_LOCALE: &str = "en-NZ";
 
+/// The default locale, made once: every email context starts from it, and making a locale's
+/// formatters costs far more than sharing them.
+static DEFAULT: std::sync::LazyLock<Locale> = std::sync::LazyLock::new(|| {
+    // The default tag is a constant CLDR has data for; failing here would be a build defect.
+    Locale::parse(DEFAULT_LOCALE).expect("the default locale is valid")
+});
+
 impl Default for Locale {
     fn default() -> Locale {
-        // The default tag is a constant CLDR has data for; failing here would be a build defect.
-        Locale::parse(DEFAULT_LOCALE).expect("the default locale is valid")
+        DEFAULT.clone()
     }
 }
 

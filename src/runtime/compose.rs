@@ -114,6 +114,8 @@ impl ComposeError {
 
 /// What composing needs beyond the decision: the sender, and Xero for online invoice links
 /// (fetched once per invoice and kept in the store, before the emails that show them are composed).
+/// One composer serves one organisation: what it reads once and keeps (payments and credits, the
+/// locale) is that organisation's.
 pub struct Composer<'a> {
     pub sender: &'a DefaultSender,
     /// Xero, for online invoice links; none in a dry world.

@@ -11,7 +11,7 @@ mod markdown;
 mod render;
 mod variables;
 
-pub use crate::ledger::locale::{Locale, LocaleError};
+pub use crate::ledger::locale::Locale;
 pub use file::{EmailTemplate, HTML_SEPARATOR, Part, TemplateFileError};
 pub use markdown::Style;
 pub use render::{RenderError, Rendered, Source, header_text, render};
